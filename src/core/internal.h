@@ -1,0 +1,196 @@
+/*
+ * internal.h -- the structures shared by the model, interpreter, runner, planner and ops.
+ * Nothing here is public; include/tflc.h is the API.
+ *
+ * Two layers:
+ *   descriptions (tflc_*_desc)  decoded once at load from the verified flatbuffer, owned by
+ *                               the immutable model, shared read-only by every runner;
+ *   runtime state (tflc_tensor, tflc_node, tflc_graph)  owned by one runner.
+ */
+#ifndef TFLC_CORE_INTERNAL_H
+#define TFLC_CORE_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tflc.h"
+
+#define TFLC_ERRMSG_SIZE 512
+#define TFLC_ARENA_ALIGN 64
+#define TFLC_DEFAULT_MAX_TENSOR_BYTES ((uint64_t)1 << 30)
+
+/* ---------------------------------------------------------- descriptions -- */
+
+typedef struct tflc_tensor_desc {
+    const char *name;                 /* never NULL; "" if the model has none */
+    tflc_dtype dtype;
+    int rank;
+    int32_t shape[TFLC_MAX_RANK];
+    int signature_rank;               /* rank of shape_signature; == rank when absent */
+    int32_t shape_signature[TFLC_MAX_RANK]; /* -1 marks a dynamic dimension */
+    const void *data;                 /* constant contents (aligned for dtype), or NULL */
+    size_t data_size;
+    tflc_quantization quant;          /* points into the model */
+    bool is_variable;
+} tflc_tensor_desc;
+
+typedef struct tflc_op_desc {
+    int32_t builtin_code;             /* BuiltinOperator; OPC_CUSTOM for custom ops */
+    int32_t version;
+    const char *custom_name;          /* custom_code, or NULL for builtins */
+    const int32_t *inputs;            /* [n_inputs], -1 = optional input left out */
+    int n_inputs;
+    const int32_t *outputs;           /* [n_outputs] */
+    int n_outputs;
+    const int32_t *intermediates;     /* [n_intermediates] */
+    int n_intermediates;
+    uint8_t options_type;             /* BO_* */
+    const uint8_t *options;           /* verified builtin options table, or NULL */
+    const uint8_t *custom_options;    /* custom_options bytes, or NULL */
+    size_t custom_options_size;
+} tflc_op_desc;
+
+typedef struct tflc_subgraph_desc {
+    const char *name;
+    tflc_tensor_desc *tensors;
+    int n_tensors;
+    tflc_op_desc *ops;
+    int n_ops;
+    const int32_t *inputs;            /* [n_inputs] tensor indices */
+    int n_inputs;
+    const int32_t *outputs;           /* [n_outputs] tensor indices */
+    int n_outputs;
+} tflc_subgraph_desc;
+
+typedef struct tflc_io_desc {
+    const char *name;
+    int tensor;                       /* index in the signature's subgraph */
+} tflc_io_desc;
+
+typedef struct tflc_signature_desc {
+    const char *key;
+    int subgraph;
+    tflc_io_desc *inputs;
+    int n_inputs;
+    tflc_io_desc *outputs;
+    int n_outputs;
+} tflc_signature_desc;
+
+struct tflc_model {
+    const uint8_t *buf;               /* the verified flatbuffer (== file start) */
+    size_t size;
+    void *mapping;                    /* mmap of the file, or NULL */
+    size_t mapping_size;
+    void *owned_copy;                 /* aligned copy of a misaligned borrowed buffer */
+    uint64_t max_tensor_bytes;
+
+    tflc_subgraph_desc *subgraphs;
+    int n_subgraphs;
+    tflc_signature_desc *signatures;
+    int n_signatures;
+    bool default_signature;           /* no SignatureDefs: signature 0 is synthesized */
+
+    void **blocks;                    /* every decoded array and generated name, freed together */
+    int n_blocks;
+    int cap_blocks;
+};
+
+/* ---------------------------------------------------------- runtime state -- */
+
+typedef enum tflc_alloc_kind {
+    TFLC_ALLOC_NONE = 0,              /* not allocated yet */
+    TFLC_ALLOC_CONST,                 /* points into the model */
+    TFLC_ALLOC_ARENA,                 /* planned into the runner's arena */
+} tflc_alloc_kind;
+
+struct tflc_tensor {
+    const tflc_tensor_desc *desc;
+    tflc_dtype dtype;
+    int rank;
+    int32_t dims[TFLC_MAX_RANK];
+    size_t bytes;                     /* element count * dtype size */
+    void *data;
+    tflc_alloc_kind alloc;
+};
+
+typedef struct tflc_kernel tflc_kernel;
+typedef struct tflc_graph tflc_graph;
+
+/* One operator instance in a runner; also the context handed to custom ops. */
+struct tflc_op_context {
+    const tflc_op_desc *desc;
+    const tflc_kernel *kernel;
+    const tflc_custom_op *custom;     /* set for custom ops registered by the user */
+    tflc_tensor **inputs;             /* [n_inputs]; NULL entries for optional inputs */
+    int n_inputs;
+    tflc_tensor **outputs;            /* [n_outputs] */
+    int n_outputs;
+    void *params;                     /* kernel->params_size bytes, zeroed at runner create */
+    size_t scratch_bytes;             /* set by prepare; arena space live during eval only */
+    void *scratch;
+    tflc_graph *graph;
+    int index;                        /* operator index in its subgraph */
+};
+typedef struct tflc_op_context tflc_node;
+
+/* An operator implementation. prepare checks dtypes and options, sets every output's shape
+ * (tflc_node_set_output_shape) and scratch_bytes; it may read constant inputs' data, and
+ * fills node->params with whatever eval needs. eval computes; it must not allocate. */
+struct tflc_kernel {
+    const char *name;
+    size_t params_size;
+    tflc_status (*prepare)(tflc_node *node);
+    tflc_status (*eval)(tflc_node *node);
+};
+
+/* A subgraph instantiated inside a runner. */
+struct tflc_graph {
+    const tflc_subgraph_desc *desc;
+    struct tflc_runner *runner;
+    tflc_tensor *tensors;             /* [desc->n_tensors] */
+    tflc_node *nodes;                 /* [desc->n_ops] */
+};
+
+/* -------------------------------------------------------- shared helpers -- */
+
+/* Records a formatted message on the node's runner (prefixed "subgraph S, operator I (NAME): ")
+ * and in the thread's last error; returns status. Also reachable as tflc_op_fail. */
+tflc_status tflc_node_fail(tflc_node *node, tflc_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Sets output `index` of the node to dims[0..rank) and its byte size, refusing negative
+ * dimensions, rank > TFLC_MAX_RANK and sizes over the model's max_tensor_bytes. */
+tflc_status tflc_node_set_output_shape(tflc_node *node, int index, const int32_t *dims, int rank);
+
+/* Product of dims (1 for rank 0). Shapes were bounded at load/resize, so no overflow. */
+static inline size_t tflc_shape_count(const int32_t *dims, int rank) {
+    size_t n = 1;
+    for (int i = 0; i < rank; i++) n *= (size_t)dims[i];
+    return n;
+}
+static inline size_t tflc_tensor_count(const tflc_tensor *t) { return tflc_shape_count(t->dims, t->rank); }
+
+/* Element count with overflow detection: returns false when the product of dims times
+ * elem_size exceeds `cap` (or size_t). */
+bool tflc_shape_bytes(const int32_t *dims, int rank, size_t elem_size, uint64_t cap, size_t *bytes_out);
+
+/* Error plumbing (core/error.c): writes into buf (a handle's message, may be NULL) and the
+ * thread's last error. Returns status so callers can `return tflc_fail(...)`. */
+tflc_status tflc_fail(char *buf, tflc_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+tflc_status tflc_vfail(char *buf, tflc_status status, const char *fmt, va_list ap);
+
+/* Builtin kernel lookup (ops/registry.c): NULL when tflc has no kernel for that code, and
+ * sets *versions_out to a description of the supported versions ("1-4") when the code is
+ * known but the version is not. */
+const tflc_kernel *tflc_find_builtin_kernel(int32_t code, int32_t version, const char **versions_out);
+
+#endif

@@ -1,0 +1,21 @@
+/* interpreter.h -- the interpreter: a model plus the state its signatures share. */
+#ifndef TFLC_CORE_INTERPRETER_H
+#define TFLC_CORE_INTERPRETER_H
+
+#include <pthread.h>
+
+#include "core/internal.h"
+
+struct tflc_interpreter {
+    const tflc_model *model;
+    int num_threads;
+    tflc_custom_op *custom_ops;       /* copied from the options */
+    int n_custom_ops;
+    /* Guards state shared by runners (resource variables, tables: later issues). */
+    pthread_mutex_t lock;
+};
+
+/* The registered custom op called `name`, or NULL. */
+const tflc_custom_op *tflc_interpreter_custom_op(const tflc_interpreter *interp, const char *name);
+
+#endif

@@ -1,0 +1,337 @@
+/*
+ * quantize.c -- QUANTIZE and DEQUANTIZE.
+ *
+ * QUANTIZE
+ *   float32 -> int8 / uint8 / int16:   q = clamp(round(x / scale) + zero_point)
+ *     round() is half away from zero (TFLite's TfLiteRound, std::round), the division is in
+ *     float as in TFLite; per-tensor, or per-channel when the output has one scale per index
+ *     of its quantized_dimension.
+ *   int8 / uint8 / int16 -> int8 / uint8 / int16 (requantize, per-tensor):
+ *     q = clamp(M(x - in_zero_point) + out_zero_point), where M multiplies by
+ *     in_scale / out_scale in TFLite's fixed point (a 32-bit multiplier and a shift, rounded
+ *     exactly as gemmlowp does), so results match TFLite bit for bit.
+ * DEQUANTIZE
+ *   int8 / uint8 / int16 -> float32:   x = scale * (q - zero_point), per-tensor or per-channel
+ *   float16 -> float32                 (no quantization parameters)
+ *
+ * Per-channel tensors are walked as [outer, channels, inner], channels = the size of the
+ * quantized dimension.
+ */
+#include <string.h>
+
+#include "ops/ops.h"
+
+/* ------------------------------------------------------------- shared -- */
+
+/* Per-channel layout of tensor t: checks q->count == dims[quantized_dimension]. */
+static tflc_status channel_layout(tflc_node *node, const tflc_tensor *t, const char *role,
+                                  const tflc_quantization *q, size_t *channels, size_t *inner) {
+    int qd = q->quantized_dimension;
+    if (qd < 0 || qd >= t->rank || t->dims[qd] != q->count) {
+        char st[TFLC_OPS_SHAPE_BUF];
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
+                              "%s has %d scales along quantized dimension %d, which does not "
+                              "fit its shape %s",
+                              role, q->count, qd, tflc_ops_shape_str(t->dims, t->rank, st, sizeof st));
+    }
+    *channels = (size_t)q->count;
+    *inner = tflc_shape_count(t->dims + qd + 1, t->rank - qd - 1);
+    return TFLC_OK;
+}
+
+/* Every zero point fits dtype's range (so differences stay in int32), and every scale is
+ * finite and, when `positive`, > 0 (it is a divisor). */
+static tflc_status check_quant(tflc_node *node, const char *role, const tflc_quantization *q,
+                               tflc_dtype dtype, bool positive) {
+    int32_t lo, hi;
+    tflc_ops_int_range(dtype, &lo, &hi);
+    for (int i = 0; i < q->count; i++) {
+        int64_t zp = tflc_ops_zero_point(q, i);
+        float s = q->scales[i];
+        if (zp < lo || zp > hi)
+            return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
+                                  "%s zero point %lld is outside the %s range", role,
+                                  (long long)zp, tflc_dtype_name(dtype));
+        if (!isfinite(s) || (positive && !(s > 0.0f)))
+            return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "%s scale %g is not valid", role,
+                                  (double)s);
+    }
+    return TFLC_OK;
+}
+
+/* The quantization of a quantized tensor (int8/uint8/int16), checked; NULL on failure. */
+static const tflc_quantization *quant_of(tflc_node *node, const tflc_tensor *t, const char *role,
+                                         bool positive, tflc_status *status) {
+    const tflc_quantization *q = tflc_ops_quant(t);
+    if (!q) {
+        *status = tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
+                                 "%s (%s) has no quantization parameters", role,
+                                 tflc_dtype_name(t->dtype));
+        return NULL;
+    }
+    *status = check_quant(node, role, q, t->dtype, positive);
+    return *status == TFLC_OK ? q : NULL;
+}
+
+static int32_t load_q(const void *data, size_t i, tflc_dtype dtype) {
+    switch (dtype) {
+    case TFLC_INT8: return ((const int8_t *)data)[i];
+    case TFLC_UINT8: return ((const uint8_t *)data)[i];
+    default: return ((const int16_t *)data)[i];
+    }
+}
+
+static void store_q(void *data, size_t i, tflc_dtype dtype, int32_t v) {
+    switch (dtype) {
+    case TFLC_INT8: ((int8_t *)data)[i] = (int8_t)v; break;
+    case TFLC_UINT8: ((uint8_t *)data)[i] = (uint8_t)v; break;
+    default: ((int16_t *)data)[i] = (int16_t)v; break;
+    }
+}
+
+static bool is_quantized_int(tflc_dtype dtype) {
+    return dtype == TFLC_INT8 || dtype == TFLC_UINT8 || dtype == TFLC_INT16;
+}
+
+/* ---------------------------------------------------- fixed-point scale -- */
+
+/* TFLite's QuantizeMultiplier: m = multiplier * 2^(shift - 31), multiplier in [2^30, 2^31). */
+static void quantize_multiplier(double m, int32_t *multiplier, int *shift) {
+    if (m == 0.0) { *multiplier = 0; *shift = 0; return; }
+    int e = 0;
+    double q = frexp(m, &e);                         /* m = q * 2^e, q in [0.5, 1) */
+    int64_t fixed = (int64_t)round(q * 2147483648.0);
+    if (fixed == INT64_C(2147483648)) { fixed /= 2; e++; }
+    if (e < -31) { e = 0; fixed = 0; }               /* flush tiny multipliers to zero */
+    *multiplier = (int32_t)fixed;
+    *shift = e;
+}
+
+/* gemmlowp's SaturatingRoundingDoublingHighMul: round(a * b / 2^31); ties go up for
+ * positive products and toward zero for negative ones. */
+static int32_t doubling_high_mul(int32_t a, int32_t b) {
+    if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+    int64_t ab = (int64_t)a * b;
+    int64_t nudge = ab >= 0 ? (INT64_C(1) << 30) : 1 - (INT64_C(1) << 30);
+    return (int32_t)((ab + nudge) / (INT64_C(1) << 31));   /* C division truncates */
+}
+
+/* gemmlowp's RoundingDivideByPOT: x / 2^e rounded to nearest, ties away from zero. */
+static int32_t rounding_shift_right(int32_t x, int e) {
+    int32_t floor_q = x >= 0 ? x >> e : ~(~x >> e);  /* floor without shifting negatives */
+    int32_t mask = (int32_t)((INT64_C(1) << e) - 1);
+    int32_t remainder = (int32_t)((uint32_t)x & (uint32_t)mask);
+    int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return floor_q + (remainder > threshold ? 1 : 0);
+}
+
+/* TFLite's MultiplyByQuantizedMultiplier (double rounding). The left shift is done in
+ * 64 bits and saturated, where TFLite would overflow. */
+static int32_t multiply_by_quantized(int32_t x, int32_t multiplier, int shift) {
+    int left = shift > 0 ? (shift > 32 ? 32 : shift) : 0, right = shift > 0 ? 0 : -shift;
+    int64_t xs = (int64_t)x * (INT64_C(1) << left);
+    if (xs > INT32_MAX) xs = INT32_MAX;
+    if (xs < INT32_MIN) xs = INT32_MIN;
+    return rounding_shift_right(doubling_high_mul((int32_t)xs, multiplier), right);
+}
+
+/* ------------------------------------------------------------- QUANTIZE -- */
+
+typedef enum quant_mode { Q_PER_TENSOR, Q_PER_CHANNEL, Q_REQUANTIZE } quant_mode;
+
+typedef struct quant_params {
+    quant_mode mode;
+    tflc_dtype in_dtype, out_dtype;
+    int32_t qmin, qmax;                   /* range of out_dtype */
+    float scale;                          /* Q_PER_TENSOR */
+    int32_t zero_point;                   /* Q_PER_TENSOR; output zero point for Q_REQUANTIZE */
+    const tflc_quantization *channel_q;   /* Q_PER_CHANNEL: the output's (model storage) */
+    size_t channels, inner;               /* Q_PER_CHANNEL */
+    int32_t in_zero_point, multiplier;    /* Q_REQUANTIZE */
+    int shift;
+} quant_params;
+
+static tflc_status quantize_from_float(tflc_node *node, quant_params *p,
+                                       const tflc_quantization *oq) {
+    if (oq->count == 1) {
+        p->mode = Q_PER_TENSOR;
+        p->scale = oq->scales[0];
+        p->zero_point = (int32_t)tflc_ops_zero_point(oq, 0);
+        return TFLC_OK;
+    }
+    p->mode = Q_PER_CHANNEL;
+    p->channel_q = oq;
+    return channel_layout(node, node->outputs[0], "output", oq, &p->channels, &p->inner);
+}
+
+static tflc_status quantize_requant(tflc_node *node, quant_params *p,
+                                    const tflc_quantization *oq) {
+    tflc_status s = TFLC_OK;
+    const tflc_quantization *iq = quant_of(node, node->inputs[0], "input", true, &s);
+    if (!iq) return s;
+    if (iq->count != 1 || oq->count != 1)
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
+                              "per-channel requantization is not supported");
+    p->mode = Q_REQUANTIZE;
+    p->in_zero_point = (int32_t)tflc_ops_zero_point(iq, 0);
+    p->zero_point = (int32_t)tflc_ops_zero_point(oq, 0);
+    quantize_multiplier((double)iq->scales[0] / (double)oq->scales[0], &p->multiplier, &p->shift);
+    return TFLC_OK;
+}
+
+static tflc_status quantize_prepare(tflc_node *node) {
+    quant_params *p = node->params;
+    tflc_status s = tflc_ops_check_arity(node, 1, 1, 1);
+    if (s != TFLC_OK) return s;
+    const tflc_tensor *in = node->inputs[0], *out = node->outputs[0];
+    p->in_dtype = in->dtype;
+    p->out_dtype = out->dtype;
+    if ((in->dtype != TFLC_FLOAT32 && !is_quantized_int(in->dtype)) ||
+        !tflc_ops_int_range(out->dtype, &p->qmin, &p->qmax))
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
+                              "quantizing %s to %s is not supported", tflc_dtype_name(in->dtype),
+                              tflc_dtype_name(out->dtype));
+    const tflc_quantization *oq = quant_of(node, out, "output", true, &s);
+    if (!oq) return s;
+    s = tflc_node_set_output_shape(node, 0, in->dims, in->rank);
+    if (s != TFLC_OK) return s;
+    if (in->dtype == TFLC_FLOAT32) return quantize_from_float(node, p, oq);
+    return quantize_requant(node, p, oq);
+}
+
+/* round(x / scale) + zero_point, clamped; NaN maps to the zero point. */
+static int32_t quantize_value(float x, float scale, int32_t zero_point, int32_t lo, int32_t hi) {
+    float r = roundf(x / scale);
+    double v = isnan(r) ? (double)zero_point : (double)r + zero_point;
+    return v < lo ? lo : (v > hi ? hi : (int32_t)v);
+}
+
+static void quantize_per_tensor(const quant_params *p, const float *in, void *out, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        store_q(out, i, p->out_dtype, quantize_value(in[i], p->scale, p->zero_point, p->qmin, p->qmax));
+}
+
+static void quantize_per_channel(const quant_params *p, const float *in, void *out, size_t n) {
+    const tflc_quantization *q = p->channel_q;
+    size_t block = p->channels * p->inner, i = 0;
+    for (size_t o = 0; block > 0 && o < n / block; o++)
+        for (size_t c = 0; c < p->channels; c++) {
+            int32_t zp = (int32_t)tflc_ops_zero_point(q, (int)c);
+            for (size_t k = 0; k < p->inner; k++, i++)
+                store_q(out, i, p->out_dtype, quantize_value(in[i], q->scales[c], zp, p->qmin, p->qmax));
+        }
+}
+
+static void requantize(const quant_params *p, const void *in, void *out, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        int32_t x = load_q(in, i, p->in_dtype) - p->in_zero_point;
+        int64_t v = (int64_t)multiply_by_quantized(x, p->multiplier, p->shift) + p->zero_point;
+        store_q(out, i, p->out_dtype, (int32_t)(v < p->qmin ? p->qmin : (v > p->qmax ? p->qmax : v)));
+    }
+}
+
+static tflc_status quantize_eval(tflc_node *node) {
+    const quant_params *p = node->params;
+    const tflc_tensor *in = node->inputs[0];
+    void *out = node->outputs[0]->data;
+    size_t n = tflc_tensor_count(in);
+    switch (p->mode) {
+    case Q_PER_TENSOR: quantize_per_tensor(p, in->data, out, n); break;
+    case Q_PER_CHANNEL: quantize_per_channel(p, in->data, out, n); break;
+    case Q_REQUANTIZE: requantize(p, in->data, out, n); break;
+    }
+    return TFLC_OK;
+}
+
+/* ------------------------------------------------------------ DEQUANTIZE -- */
+
+typedef struct dequant_params {
+    tflc_dtype in_dtype;
+    bool per_channel;
+    float scale;                          /* per-tensor */
+    int32_t zero_point;
+    const tflc_quantization *channel_q;   /* per-channel: the input's (model storage) */
+    size_t channels, inner;
+} dequant_params;
+
+static tflc_status dequantize_prepare(tflc_node *node) {
+    dequant_params *p = node->params;
+    tflc_status s = tflc_ops_check_arity(node, 1, 1, 1);
+    if (s != TFLC_OK) return s;
+    const tflc_tensor *in = node->inputs[0];
+    if (in->dtype != TFLC_FLOAT16 && !is_quantized_int(in->dtype))
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
+                              "dequantizing %s is not supported (int8, uint8, int16 and "
+                              "float16 are)", tflc_dtype_name(in->dtype));
+    s = tflc_ops_expect_dtype(node, node->outputs[0], "output", 0, TFLC_FLOAT32);
+    if (s == TFLC_OK) s = tflc_node_set_output_shape(node, 0, in->dims, in->rank);
+    if (s != TFLC_OK) return s;
+    p->in_dtype = in->dtype;
+    if (in->dtype == TFLC_FLOAT16) return TFLC_OK;
+
+    const tflc_quantization *q = quant_of(node, in, "input", false, &s);
+    if (!q) return s;
+    p->per_channel = q->count > 1;
+    p->scale = q->scales[0];
+    p->zero_point = (int32_t)tflc_ops_zero_point(q, 0);
+    p->channel_q = q;
+    if (!p->per_channel) return TFLC_OK;
+    return channel_layout(node, in, "input", q, &p->channels, &p->inner);
+}
+
+/* IEEE binary16 -> binary32, exact (every half value is a float). */
+static float half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu;
+    uint32_t bits;
+    float f;
+    if (exp == 0) {                                  /* zero or subnormal: mant * 2^-24 */
+        f = ldexpf((float)mant, -24);
+        return sign ? -f : f;
+    }
+    if (exp == 31) bits = sign | 0x7f800000u | (mant << 13);          /* inf, NaN */
+    else bits = sign | ((exp - 15u + 127u) << 23) | (mant << 13);
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+/* scale * (q - zero_point): the product of a float and a small integer, rounded once. */
+static float dequantize_value(int32_t q, float scale, int32_t zero_point) {
+    return (float)((double)scale * (double)(q - zero_point));
+}
+
+static void dequantize_per_channel(const dequant_params *p, const void *in, float *out, size_t n) {
+    const tflc_quantization *q = p->channel_q;
+    size_t block = p->channels * p->inner, i = 0;
+    for (size_t o = 0; block > 0 && o < n / block; o++)
+        for (size_t c = 0; c < p->channels; c++) {
+            int32_t zp = (int32_t)tflc_ops_zero_point(q, (int)c);
+            for (size_t k = 0; k < p->inner; k++, i++)
+                out[i] = dequantize_value(load_q(in, i, p->in_dtype), q->scales[c], zp);
+        }
+}
+
+static tflc_status dequantize_eval(tflc_node *node) {
+    const dequant_params *p = node->params;
+    const tflc_tensor *in = node->inputs[0];
+    float *out = node->outputs[0]->data;
+    size_t n = tflc_tensor_count(in);
+    if (p->in_dtype == TFLC_FLOAT16) {
+        const uint16_t *h = in->data;
+        for (size_t i = 0; i < n; i++) out[i] = half_to_float(h[i]);
+    } else if (p->per_channel) {
+        dequantize_per_channel(p, in->data, out, n);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            out[i] = dequantize_value(load_q(in->data, i, p->in_dtype), p->scale, p->zero_point);
+    }
+    return TFLC_OK;
+}
+
+/* ---------------------------------------------------------------- kernels -- */
+
+const tflc_kernel tflc_kernel_quantize = {
+    "QUANTIZE", sizeof(quant_params), quantize_prepare, quantize_eval,
+};
+const tflc_kernel tflc_kernel_dequantize = {
+    "DEQUANTIZE", sizeof(dequant_params), dequantize_prepare, dequantize_eval,
+};

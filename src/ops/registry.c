@@ -1,0 +1,50 @@
+/*
+ * registry.c -- which builtin operators tflc runs, and at which versions.
+ *
+ * Version ranges follow TFLite's BuiltinOpResolver (kernels/register.cc). A version also
+ * encodes which dtypes a model uses (tools/versioning/op_version.cc: ADD v2 is int8, v4
+ * int64, ...); the range admits all of them and each kernel's prepare refuses, by name,
+ * the dtypes tflc does not run yet. That gives "int8 inputs are not supported yet" instead
+ * of a bare version number.
+ */
+#include "ops/ops.h"
+
+typedef struct registry_entry {
+    int32_t code;             /* BuiltinOperator */
+    int32_t min_version, max_version;
+    const char *versions;     /* the same range, for messages */
+    const tflc_kernel *kernel;
+} registry_entry;
+
+static const registry_entry registry[] = {
+    {OPC_ADD, 1, 5, "1-5", &tflc_kernel_add},
+    {OPC_CONCATENATION, 1, 4, "1-4", &tflc_kernel_concatenation},
+    {OPC_DEQUANTIZE, 1, 5, "1-5", &tflc_kernel_dequantize},
+    {OPC_FULLY_CONNECTED, 1, 12, "1-12", &tflc_kernel_fully_connected},
+    {OPC_LOGISTIC, 1, 3, "1-3", &tflc_kernel_logistic},
+    {OPC_MUL, 1, 7, "1-7", &tflc_kernel_mul},
+    {OPC_RELU, 1, 3, "1-3", &tflc_kernel_relu},
+    {OPC_RELU_N1_TO_1, 1, 1, "1", &tflc_kernel_relu_n1_to_1},
+    {OPC_RELU6, 1, 3, "1-3", &tflc_kernel_relu6},
+    {OPC_RESHAPE, 1, 1, "1", &tflc_kernel_reshape},
+    {OPC_SOFTMAX, 1, 3, "1-3", &tflc_kernel_softmax},
+    {OPC_TANH, 1, 3, "1-3", &tflc_kernel_tanh},
+    {OPC_SUB, 1, 5, "1-5", &tflc_kernel_sub},
+    {OPC_DIV, 1, 2, "1-2", &tflc_kernel_div},
+    {OPC_SQUEEZE, 1, 2, "1-2", &tflc_kernel_squeeze},
+    {OPC_EXPAND_DIMS, 1, 1, "1", &tflc_kernel_expand_dims},
+    {OPC_QUANTIZE, 1, 3, "1-3", &tflc_kernel_quantize},
+};
+
+const tflc_kernel *tflc_find_builtin_kernel(int32_t code, int32_t version,
+                                            const char **versions_out) {
+    if (versions_out) *versions_out = NULL;
+    for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++) {
+        const registry_entry *e = &registry[i];
+        if (e->code != code) continue;
+        if (version >= e->min_version && version <= e->max_version) return e->kernel;
+        if (versions_out) *versions_out = e->versions;
+        return NULL;
+    }
+    return NULL;
+}
