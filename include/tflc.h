@@ -321,6 +321,34 @@ TFLC_API void tflc_tensor_quantization(const tflc_tensor *t, tflc_quantization *
 TFLC_API tflc_status tflc_tensor_copy_from(tflc_tensor *t, const void *data, size_t size);
 TFLC_API tflc_status tflc_tensor_copy_to(const tflc_tensor *t, void *data, size_t size);
 
+/* ---------------------------------------------------------------- strings -- */
+
+/* String tensors hold, per element, a byte string of any length (not NUL-terminated; may
+ * contain NUL bytes). Their memory is not part of the arena: it is sized by the strings
+ * themselves, when they are set or computed, and kept for reuse between invokes.
+ * In memory a string tensor is TFLite's layout: int32 count n, int32 offsets[n+1] from the
+ * start of the buffer, then the bytes; tflc_tensor_data_const gives that buffer and
+ * tflc_tensor_byte_size its length. */
+typedef struct tflc_string_ref {
+    const char *data;
+    size_t size;
+} tflc_string_ref;
+
+/* Sets string input `name` to strings[0..count). The input takes shape dims[0..rank) when
+ * dims is given (its element count must equal count), else keeps its shape if that holds
+ * `count` elements, else becomes [count]. A change of shape re-allocates the runner (as
+ * tflc_runner_allocate), so earlier data pointers of this runner's tensors become invalid.
+ * The bytes are copied. */
+TFLC_API tflc_status tflc_runner_set_input_strings(tflc_runner *runner, const char *name,
+                                                   const tflc_string_ref *strings, size_t count,
+                                                   const int32_t *dims, int rank);
+/* Number of strings in a string tensor (its element count once set or computed). */
+TFLC_API size_t tflc_tensor_string_count(const tflc_tensor *t);
+/* String `index` of a string tensor: *data_out points into the tensor (valid until the next
+ * invoke, resize or allocate), *size_out is its length in bytes. */
+TFLC_API tflc_status tflc_tensor_string_at(const tflc_tensor *t, size_t index, const char **data_out,
+                                           size_t *size_out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -103,6 +103,8 @@ typedef enum tflc_alloc_kind {
     TFLC_ALLOC_NONE = 0,              /* not allocated yet */
     TFLC_ALLOC_CONST,                 /* points into the model */
     TFLC_ALLOC_ARENA,                 /* planned into the runner's arena */
+    TFLC_ALLOC_HEAP,                  /* string tensors: the runner's growable heap buffer */
+    TFLC_ALLOC_FOLDED,                /* computed once at allocate from constants (heap) */
 } tflc_alloc_kind;
 
 struct tflc_tensor {
@@ -113,6 +115,8 @@ struct tflc_tensor {
     size_t bytes;                     /* element count * dtype size */
     void *data;
     tflc_alloc_kind alloc;
+    void *heap;                       /* HEAP and FOLDED tensors: owned buffer, `capacity` bytes */
+    size_t capacity;
 };
 
 typedef struct tflc_kernel tflc_kernel;
@@ -132,6 +136,7 @@ struct tflc_op_context {
     void *scratch;
     tflc_graph *graph;
     int index;                        /* operator index in its subgraph */
+    bool folded;                      /* computed at allocate time; skipped by invoke */
 };
 typedef struct tflc_op_context tflc_node;
 
@@ -143,7 +148,13 @@ struct tflc_kernel {
     size_t params_size;
     tflc_status (*prepare)(tflc_node *node);
     tflc_status (*eval)(tflc_node *node);
+    unsigned flags;                   /* TFLC_KERNEL_* */
 };
+
+/* The kernel has effects beyond its outputs (variables, tables, randomness): never fold it. */
+#define TFLC_KERNEL_STATEFUL 1u
+/* eval reads only its inputs' shapes (SHAPE, RANK): fold it whenever shapes are known. */
+#define TFLC_KERNEL_SHAPE_ONLY 2u
 
 /* A subgraph instantiated inside a runner. */
 struct tflc_graph {
@@ -192,5 +203,10 @@ tflc_status tflc_vfail(char *buf, tflc_status status, const char *fmt, va_list a
  * sets *versions_out to a description of the supported versions ("1-4") when the code is
  * known but the version is not. */
 const tflc_kernel *tflc_find_builtin_kernel(int32_t code, int32_t version, const char **versions_out);
+
+/* Contents readable at prepare time: model constants and tensors folded at allocate. */
+static inline bool tflc_tensor_is_constant(const tflc_tensor *t) {
+    return t->alloc == TFLC_ALLOC_CONST || t->alloc == TFLC_ALLOC_FOLDED;
+}
 
 #endif

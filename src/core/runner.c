@@ -12,6 +12,8 @@
 #include "core/model.h"
 #include "core/planner.h"
 #include "core/runner.h"
+#include "core/strings.h"
+#include "ops/flex/flex.h"
 #include "format/schema.h"
 
 #define RUNNER_FAIL(r, status, ...) tflc_fail((r)->err, (status), __VA_ARGS__)
@@ -85,7 +87,8 @@ static tflc_status custom_prepare(tflc_node *node) {
     return node->custom->prepare ? node->custom->prepare(node) : TFLC_OK;
 }
 static tflc_status custom_eval(tflc_node *node) { return node->custom->invoke(node); }
-static const tflc_kernel custom_kernel = {"CUSTOM", 0, custom_prepare, custom_eval};
+static const tflc_kernel custom_kernel = {
+    .name = "CUSTOM", .prepare = custom_prepare, .eval = custom_eval, .flags = TFLC_KERNEL_STATEFUL};
 
 /* --------------------------------------------------------------- create -- */
 
@@ -114,10 +117,14 @@ static tflc_status resolve_kernel(tflc_runner *r, tflc_node *node) {
     if (op->custom_name) {
         node->custom = tflc_interpreter_custom_op(r->interp, op->custom_name);
         if (node->custom) { node->kernel = &custom_kernel; return TFLC_OK; }
-        if (strncmp(op->custom_name, "Flex", 4) == 0)
+        if (strncmp(op->custom_name, "Flex", 4) == 0) {
+            node->kernel = tflc_find_flex_kernel(op->custom_name + 4);
+            if (node->kernel) return TFLC_OK;
             return RUNNER_FAIL(r, TFLC_ERROR_UNSUPPORTED,
-                               "subgraph %d, operator %d: Select TensorFlow op '%s' is not supported",
-                               subgraph, node->index, op->custom_name + 4);
+                               "subgraph %d, operator %d: Select TensorFlow op '%s' is not supported "
+                               "(tflc runs: %s)",
+                               subgraph, node->index, op->custom_name + 4, tflc_flex_supported_ops());
+        }
         return RUNNER_FAIL(r, TFLC_ERROR_UNSUPPORTED,
                            "subgraph %d, operator %d: custom operator '%s' is not registered",
                            subgraph, node->index, op->custom_name);
@@ -155,6 +162,10 @@ static tflc_status init_tensors(tflc_runner *r) {
         if (d->data) {
             t->alloc = TFLC_ALLOC_CONST;
             t->data = (void *)d->data;  /* never written: const tensors are not outputs */
+            t->bytes = d->data_size;
+        } else if (d->dtype == TFLC_STRING) {
+            t->alloc = TFLC_ALLOC_HEAP;
+            t->bytes = 0;               /* no strings until set or computed */
         }
     }
     return TFLC_OK;
@@ -219,6 +230,8 @@ void tflc_runner_free(tflc_runner *runner) {
     if (runner->graph.nodes)
         for (int i = 0; i < runner->graph.desc->n_ops; i++) free(runner->graph.nodes[i].params);
     free(runner->graph.nodes);
+    if (runner->graph.tensors)
+        for (int i = 0; i < runner->graph.desc->n_tensors; i++) free(runner->graph.tensors[i].heap);
     free(runner->graph.tensors);
     free(runner->node_io);
     free(runner->arena);
@@ -400,6 +413,52 @@ static tflc_status check_inputs_ready(tflc_runner *r, const lifetimes *lt, const
     return TFLC_OK;
 }
 
+/* A node whose inputs are all known at allocate time (constants, or only shapes for a
+ * SHAPE_ONLY kernel) is computed once here instead of at every invoke. This turns the shape
+ * arithmetic converters emit for dynamic dimensions (SHAPE -> STRIDED_SLICE -> PACK ->
+ * RESHAPE) into constants, so every shape is static after allocate. */
+static bool can_fold(const tflc_node *node) {
+    if (node->custom || (node->kernel->flags & TFLC_KERNEL_STATEFUL)) return false;
+    if (node->kernel->flags & TFLC_KERNEL_SHAPE_ONLY) return true;
+    for (int k = 0; k < node->n_inputs; k++)
+        if (node->inputs[k] && !tflc_tensor_is_constant(node->inputs[k])) return false;
+    return true;
+}
+
+static tflc_status fold_node(tflc_runner *r, tflc_node *node) {
+    for (int k = 0; k < node->n_outputs; k++) {
+        tflc_tensor *t = node->outputs[k];
+        tflc_status s = tflc_tensor_reserve(t, t->bytes, r->model->max_tensor_bytes);
+        if (s != TFLC_OK) return tflc_node_fail(node, TFLC_ERROR_OUT_OF_MEMORY, "out of memory folding constants");
+        t->alloc = TFLC_ALLOC_FOLDED;
+    }
+    void *scratch = node->scratch_bytes ? aligned_alloc(TFLC_ARENA_ALIGN,
+                                                        (node->scratch_bytes + TFLC_ARENA_ALIGN - 1) &
+                                                            ~(size_t)(TFLC_ARENA_ALIGN - 1))
+                                        : NULL;
+    if (node->scratch_bytes && !scratch)
+        return tflc_node_fail(node, TFLC_ERROR_OUT_OF_MEMORY, "out of memory folding constants");
+    node->scratch = scratch;
+    tflc_status s = node->kernel->eval(node);
+    free(scratch);
+    node->scratch = NULL;
+    node->scratch_bytes = 0;
+    node->folded = s == TFLC_OK;
+    return s;
+}
+
+/* Forgets the previous allocate's placement; heap buffers are kept for reuse. */
+static void reset_placement(tflc_runner *r) {
+    for (int t = 0; t < r->graph.desc->n_tensors; t++) {
+        tflc_tensor *tensor = &r->graph.tensors[t];
+        if (tensor->alloc == TFLC_ALLOC_ARENA || tensor->alloc == TFLC_ALLOC_FOLDED) {
+            tensor->alloc = tensor->dtype == TFLC_STRING ? TFLC_ALLOC_HEAP : TFLC_ALLOC_NONE;
+            tensor->data = tensor->alloc == TFLC_ALLOC_HEAP ? tensor->heap : NULL;
+        }
+    }
+    for (int i = 0; i < r->graph.desc->n_ops; i++) r->graph.nodes[i].folded = false;
+}
+
 static tflc_status prepare_nodes(tflc_runner *r, const lifetimes *lt) {
     const tflc_subgraph_desc *sg = r->graph.desc;
     for (int i = 0; i < sg->n_ops; i++) {
@@ -409,9 +468,16 @@ static tflc_status prepare_nodes(tflc_runner *r, const lifetimes *lt) {
         if (node->kernel->params_size) memset(node->params, 0, node->kernel->params_size);
         node->scratch_bytes = 0;
         s = node->kernel->prepare(node);
+        if (s == TFLC_OK && can_fold(node)) s = fold_node(r, node);
         if (s != TFLC_OK) return s;
     }
     return TFLC_OK;
+}
+
+/* Arena tensors: written by an op or fed as graph inputs, not strings, not folded. */
+static bool in_arena(const tflc_runner *r, const lifetimes *lt, int t) {
+    tflc_alloc_kind kind = r->graph.tensors[t].alloc;
+    return lt->first[t] >= 0 && kind != TFLC_ALLOC_HEAP && kind != TFLC_ALLOC_FOLDED && kind != TFLC_ALLOC_CONST;
 }
 
 /* Plans arena tensors and per-node scratch, then binds every data pointer. */
@@ -421,9 +487,10 @@ static tflc_status plan_and_bind(tflc_runner *r, const lifetimes *lt) {
     tflc_plan_item *items = calloc((size_t)(n_items ? n_items : 1), sizeof *items);
     if (!items) return RUNNER_FAIL(r, TFLC_ERROR_OUT_OF_MEMORY, "out of memory planning the arena");
     for (int t = 0; t < sg->n_tensors; t++)
-        if (lt->first[t] >= 0) items[t] = (tflc_plan_item){r->graph.tensors[t].bytes, lt->first[t], lt->last[t], 0};
+        if (in_arena(r, lt, t)) items[t] = (tflc_plan_item){r->graph.tensors[t].bytes, lt->first[t], lt->last[t], 0};
     for (int i = 0; i < sg->n_ops; i++)
-        items[sg->n_tensors + i] = (tflc_plan_item){r->graph.nodes[i].scratch_bytes, i, i, 0};
+        if (!r->graph.nodes[i].folded)
+            items[sg->n_tensors + i] = (tflc_plan_item){r->graph.nodes[i].scratch_bytes, i, i, 0};
     size_t bytes;
     tflc_status s = tflc_plan_arena(items, n_items, TFLC_ARENA_ALIGN, &bytes);
     if (s != TFLC_OK) {
@@ -442,7 +509,7 @@ static tflc_status plan_and_bind(tflc_runner *r, const lifetimes *lt) {
     r->arena_bytes = bytes;
     for (int t = 0; t < sg->n_tensors; t++) {
         tflc_tensor *tensor = &r->graph.tensors[t];
-        if (lt->first[t] < 0) continue;
+        if (!in_arena(r, lt, t)) continue;
         tensor->alloc = TFLC_ALLOC_ARENA;
         tensor->data = r->arena + items[t].offset;
     }
@@ -461,7 +528,10 @@ tflc_status tflc_runner_allocate(tflc_runner *runner) {
     lifetimes lt = {malloc((size_t)(n ? n : 1) * sizeof(int)), malloc((size_t)(n ? n : 1) * sizeof(int))};
     tflc_status s = TFLC_OK;
     if (!lt.first || !lt.last) s = RUNNER_FAIL(runner, TFLC_ERROR_OUT_OF_MEMORY, "out of memory");
-    if (s == TFLC_OK) s = mark_lifetimes(runner, &lt);
+    if (s == TFLC_OK) {
+        reset_placement(runner);
+        s = mark_lifetimes(runner, &lt);
+    }
     if (s == TFLC_OK) s = prepare_nodes(runner, &lt);
     if (s == TFLC_OK) s = plan_and_bind(runner, &lt);
     free(lt.first);
@@ -476,16 +546,106 @@ size_t tflc_runner_arena_bytes(const tflc_runner *runner) {
 
 /* --------------------------------------------------------------- invoke -- */
 
+static tflc_status check_string_inputs(tflc_runner *r);
+
 tflc_status tflc_runner_invoke(tflc_runner *runner) {
     if (!runner) return tflc_fail(NULL, TFLC_ERROR_INVALID_ARGUMENT, "runner is NULL");
     if (!runner->allocated)
         return RUNNER_FAIL(runner, TFLC_ERROR_MISUSE,
                            "signature '%s': call tflc_runner_allocate before invoke (and after every resize)",
                            runner->sig->key);
+    tflc_status s = check_string_inputs(runner);
+    if (s != TFLC_OK) return s;
     tflc_node *nodes = runner->graph.nodes;
     for (int i = 0; i < runner->graph.desc->n_ops; i++) {
-        tflc_status s = nodes[i].kernel->eval(&nodes[i]);
+        if (nodes[i].folded) continue;
+        s = nodes[i].kernel->eval(&nodes[i]);
         if (s != TFLC_OK) return s;
     }
     return TFLC_OK;
+}
+
+/* ---------------------------------------------------------- string inputs -- */
+
+/* String inputs must hold as many strings as their shape has elements. */
+static tflc_status check_string_inputs(tflc_runner *r) {
+    for (int i = 0; i < r->sig->n_inputs; i++) {
+        const tflc_tensor *t = tflc_runner_input_at(r, i);
+        if (t->dtype != TFLC_STRING || t->alloc != TFLC_ALLOC_HEAP) continue;
+        size_t want = tflc_tensor_count(t);
+        if (t->bytes == 0 || tflc_strings_count(t) != want)
+            return RUNNER_FAIL(r, TFLC_ERROR_MISUSE,
+                               "string input '%s' holds %zu strings but its shape needs %zu; set it with "
+                               "tflc_runner_set_input_strings",
+                               r->sig->inputs[i].name, t->bytes ? tflc_strings_count(t) : 0, want);
+    }
+    return TFLC_OK;
+}
+
+static tflc_status store_strings(tflc_runner *r, tflc_tensor *t, const tflc_string_ref *strings, size_t count) {
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (!strings[i].data && strings[i].size)
+            return RUNNER_FAIL(r, TFLC_ERROR_INVALID_ARGUMENT, "string %zu has NULL data", i);
+        if (strings[i].size > SIZE_MAX - total) return RUNNER_FAIL(r, TFLC_ERROR_INVALID_ARGUMENT, "strings too long");
+        total += strings[i].size;
+    }
+    size_t bytes = tflc_strings_buffer_size(count, total);
+    if (bytes == 0 || tflc_tensor_reserve(t, bytes, r->model->max_tensor_bytes) != TFLC_OK)
+        return RUNNER_FAIL(r, TFLC_ERROR_INVALID_ARGUMENT,
+                           "%zu strings of %zu bytes exceed the tensor size limit or memory", count, total);
+    unsigned char *b = t->data;
+    int32_t n = (int32_t)count, off = (int32_t)tflc_strings_buffer_size(count, 0);
+    memcpy(b, &n, 4);
+    for (size_t i = 0; i < count; i++) {
+        memcpy(b + 4 + 4 * i, &off, 4);
+        if (strings[i].size) memcpy(b + off, strings[i].data, strings[i].size);
+        off += (int32_t)strings[i].size;
+    }
+    memcpy(b + 4 + 4 * count, &off, 4);
+    t->bytes = bytes;
+    return TFLC_OK;
+}
+
+/* The shape a string input takes for `count` strings (see tflc.h). */
+static tflc_status string_input_shape(tflc_runner *r, const tflc_tensor *t, size_t count, const int32_t *dims,
+                                      int rank, int32_t *shape, int *shape_rank) {
+    if (dims) {
+        if (rank < 0 || rank > TFLC_MAX_RANK)
+            return RUNNER_FAIL(r, TFLC_ERROR_INVALID_ARGUMENT, "rank %d is outside 0..%d", rank, TFLC_MAX_RANK);
+        for (int k = 0; k < rank; k++)
+            if (dims[k] < 0) return RUNNER_FAIL(r, TFLC_ERROR_INVALID_ARGUMENT, "dimension %d is negative", k);
+        if (tflc_shape_count(dims, rank) != count)
+            return RUNNER_FAIL(r, TFLC_ERROR_INVALID_ARGUMENT, "the shape holds %zu strings, not %zu",
+                               tflc_shape_count(dims, rank), count);
+        memcpy(shape, dims, (size_t)rank * sizeof *dims);
+        *shape_rank = rank;
+    } else if (tflc_tensor_count(t) == count) {
+        memcpy(shape, t->dims, sizeof t->dims);
+        *shape_rank = t->rank;
+    } else {
+        if (count > INT32_MAX) return RUNNER_FAIL(r, TFLC_ERROR_INVALID_ARGUMENT, "too many strings");
+        shape[0] = (int32_t)count;
+        *shape_rank = 1;
+    }
+    return TFLC_OK;
+}
+
+tflc_status tflc_runner_set_input_strings(tflc_runner *runner, const char *name, const tflc_string_ref *strings,
+                                          size_t count, const int32_t *dims, int rank) {
+    if (!runner) return tflc_fail(NULL, TFLC_ERROR_INVALID_ARGUMENT, "runner is NULL");
+    if (!strings && count) return RUNNER_FAIL(runner, TFLC_ERROR_INVALID_ARGUMENT, "strings is NULL");
+    tflc_tensor *t = NULL;
+    tflc_status s = tflc_runner_input(runner, name, &t);
+    if (s != TFLC_OK) return s;
+    if (t->dtype != TFLC_STRING)
+        return RUNNER_FAIL(runner, TFLC_ERROR_INVALID_ARGUMENT, "input '%s' has dtype %s, not string", name,
+                           tflc_dtype_name(t->dtype));
+    int32_t shape[TFLC_MAX_RANK];
+    int shape_rank = 0;
+    s = string_input_shape(runner, t, count, dims, rank, shape, &shape_rank);
+    if (s == TFLC_OK) s = tflc_runner_resize_input(runner, name, shape, shape_rank);
+    if (s == TFLC_OK) s = store_strings(runner, t, strings, count);
+    if (s == TFLC_OK) s = tflc_runner_allocate(runner);
+    return s;
 }

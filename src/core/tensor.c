@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/strings.h"
 
 const char *tflc_tensor_name(const tflc_tensor *t) { return t ? t->desc->name : NULL; }
 tflc_dtype tflc_tensor_dtype(const tflc_tensor *t) { return t ? t->dtype : TFLC_FLOAT32; }
@@ -30,9 +31,23 @@ void tflc_tensor_quantization(const tflc_tensor *t, tflc_quantization *q_out) {
     if (t) *q_out = t->desc->quant;
 }
 
+/* A string tensor takes a whole buffer in TFLite's layout, checked against its shape. */
+static tflc_status copy_strings_from(tflc_tensor *t, const void *data, size_t size) {
+    if (!tflc_strings_valid(data, size, tflc_tensor_count(t)))
+        return tflc_fail(NULL, TFLC_ERROR_INVALID_ARGUMENT,
+                         "tensor '%s': %zu bytes are not a string buffer of %zu strings", t->desc->name, size,
+                         tflc_tensor_count(t));
+    if (tflc_tensor_reserve(t, size, UINT64_MAX) != TFLC_OK)
+        return tflc_fail(NULL, TFLC_ERROR_OUT_OF_MEMORY, "out of memory");
+    memcpy(t->data, data, size);
+    t->bytes = size;
+    return TFLC_OK;
+}
+
 tflc_status tflc_tensor_copy_from(tflc_tensor *t, const void *data, size_t size) {
     if (!t || (!data && size))
         return tflc_fail(NULL, TFLC_ERROR_INVALID_ARGUMENT, "tensor or data is NULL");
+    if (t->alloc == TFLC_ALLOC_HEAP && t->dtype == TFLC_STRING) return copy_strings_from(t, data, size);
     if (t->alloc != TFLC_ALLOC_ARENA)
         return tflc_fail(NULL, TFLC_ERROR_MISUSE, "tensor '%s' has no writable memory (allocate first)",
                          t->desc->name);
@@ -53,5 +68,25 @@ tflc_status tflc_tensor_copy_to(const tflc_tensor *t, void *data, size_t size) {
         return tflc_fail(NULL, TFLC_ERROR_INVALID_ARGUMENT, "tensor '%s' holds %zu bytes, not %zu",
                          t->desc->name, t->bytes, size);
     if (size) memcpy(data, t->data, size);
+    return TFLC_OK;
+}
+
+size_t tflc_tensor_string_count(const tflc_tensor *t) {
+    return t && t->dtype == TFLC_STRING ? tflc_strings_count(t) : 0;
+}
+
+tflc_status tflc_tensor_string_at(const tflc_tensor *t, size_t index, const char **data_out, size_t *size_out) {
+    if (!t || !data_out || !size_out)
+        return tflc_fail(NULL, TFLC_ERROR_INVALID_ARGUMENT, "tensor, data_out or size_out is NULL");
+    *data_out = NULL;
+    *size_out = 0;
+    if (t->dtype != TFLC_STRING)
+        return tflc_fail(NULL, TFLC_ERROR_INVALID_ARGUMENT, "tensor '%s' has dtype %s, not string", t->desc->name,
+                         tflc_dtype_name(t->dtype));
+    size_t n = tflc_strings_count(t);
+    if (index >= n)
+        return tflc_fail(NULL, TFLC_ERROR_INVALID_ARGUMENT, "tensor '%s' holds %zu strings; no string %zu",
+                         t->desc->name, n, index);
+    *data_out = tflc_strings_get(t, index, size_out);
     return TFLC_OK;
 }

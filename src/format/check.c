@@ -17,8 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 #include "format/flatbuf.h"
 #include "format/schema.h"
+#include "format/string_layout.h"
 #include "format/verify.h"
 
 #define SCHEMA_VERSION 3
@@ -142,16 +144,22 @@ static tflc_status check_buffers(const cctx *c) {
 }
 
 /* Byte size of buffer b's constant contents; false when it holds none. */
-static bool buffer_contents(const cctx *c, uint32_t index, uint64_t *bytes) {
-    if (index >= c->n_buffers) return false;
+/* The bytes of buffer `index` (inline data, or offset/size from the file start, bounds
+ * checked before this runs), or NULL when the buffer is empty. */
+static const uint8_t *buffer_data(const cctx *c, uint32_t index, uint64_t *bytes) {
+    if (index >= c->n_buffers) return NULL;
     const uint8_t *b = fb_vec_table(c->buffers, index);
     uint32_t data_len;
-    fb_vector(b, BUFFER_DATA, &data_len);
+    const uint8_t *data = fb_vector(b, BUFFER_DATA, &data_len);
     uint64_t offset = fb_u64(b, BUFFER_OFFSET, 0);
-    if (data_len > 0) *bytes = data_len;
-    else if (offset > 1) *bytes = fb_u64(b, BUFFER_SIZE, 0);
-    else return false;
-    return true;
+    *bytes = 0;
+    if (data_len > 0) { *bytes = data_len; return data; }
+    if (offset > 1) { *bytes = fb_u64(b, BUFFER_SIZE, 0); return c->buf + offset; }
+    return NULL;
+}
+
+static bool buffer_contents(const cctx *c, uint32_t index, uint64_t *bytes) {
+    return buffer_data(c, index, bytes) != NULL;
 }
 
 /* ---------------------------------------------------------------- tensors -- */
@@ -220,10 +228,12 @@ static tflc_status check_tensor_buffer(const cctx *c, const tensor_ref *r) {
     if (!buffer_contents(c, b, &bytes)) return TFLC_OK;
     if (r->type == TFLC_RESOURCE || r->type == TFLC_VARIANT) return TFLC_OK;
     if (r->type == TFLC_STRING) {
-        /* A string buffer starts with its count: the full layout is the loader's to check. */
-        if (bytes < 4)
+        /* count, offsets and bytes must describe exactly the shape's strings */
+        const uint8_t *data = buffer_data(c, b, &bytes);
+        if (!tflc_strings_valid(data, (size_t)bytes, (size_t)r->count))
             return cfail(c, TFLC_ERROR_INVALID_MODEL, TENSOR_FMT "string buffer %" PRIu32
-                         " holds only %" PRIu64 " bytes", r->sg, r->index, b, bytes);
+                         " (%" PRIu64 " bytes) is not a valid layout of %" PRIu64 " strings",
+                         r->sg, r->index, b, bytes, r->count);
         return TFLC_OK;
     }
     uint64_t need = r->count * dtype_bytes[r->type];   /* bounded by check_shape */

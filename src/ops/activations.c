@@ -72,10 +72,33 @@ static tflc_status unary_eval(tflc_node *node) {
     return TFLC_OK;
 }
 
-const tflc_kernel tflc_kernel_relu = {"RELU", sizeof(unary_params), relu_prepare, unary_eval};
-const tflc_kernel tflc_kernel_relu_n1_to_1 = {"RELU_N1_TO_1", sizeof(unary_params),
-                                              relu_n1_to_1_prepare, unary_eval};
-const tflc_kernel tflc_kernel_relu6 = {"RELU6", sizeof(unary_params), relu6_prepare, unary_eval};
-const tflc_kernel tflc_kernel_logistic = {"LOGISTIC", sizeof(unary_params), logistic_prepare,
-                                          unary_eval};
-const tflc_kernel tflc_kernel_tanh = {"TANH", sizeof(unary_params), tanh_prepare, unary_eval};
+const tflc_kernel tflc_kernel_relu = {
+    .name = "RELU",
+    .params_size = sizeof(unary_params),
+    .prepare = relu_prepare,
+    .eval = unary_eval,
+};
+const tflc_kernel tflc_kernel_relu_n1_to_1 = {
+    .name = "RELU_N1_TO_1",
+    .params_size = sizeof(unary_params),
+    .prepare = relu_n1_to_1_prepare,
+    .eval = unary_eval,
+};
+const tflc_kernel tflc_kernel_relu6 = {
+    .name = "RELU6",
+    .params_size = sizeof(unary_params),
+    .prepare = relu6_prepare,
+    .eval = unary_eval,
+};
+const tflc_kernel tflc_kernel_logistic = {
+    .name = "LOGISTIC",
+    .params_size = sizeof(unary_params),
+    .prepare = logistic_prepare,
+    .eval = unary_eval,
+};
+const tflc_kernel tflc_kernel_tanh = {
+    .name = "TANH",
+    .params_size = sizeof(unary_params),
+    .prepare = tanh_prepare,
+    .eval = unary_eval,
+};

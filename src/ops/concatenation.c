@@ -135,5 +135,8 @@ static tflc_status concat_eval(tflc_node *node) {
 }
 
 const tflc_kernel tflc_kernel_concatenation = {
-    "CONCATENATION", sizeof(concat_params), concat_prepare, concat_eval,
+    .name = "CONCATENATION",
+    .params_size = sizeof(concat_params),
+    .prepare = concat_prepare,
+    .eval = concat_eval,
 };

@@ -208,7 +208,27 @@ static tflc_status binary_eval(tflc_node *node) {
     return TFLC_OK;
 }
 
-const tflc_kernel tflc_kernel_add = {"ADD", sizeof(binary_params), add_prepare, binary_eval};
-const tflc_kernel tflc_kernel_sub = {"SUB", sizeof(binary_params), sub_prepare, binary_eval};
-const tflc_kernel tflc_kernel_mul = {"MUL", sizeof(binary_params), mul_prepare, binary_eval};
-const tflc_kernel tflc_kernel_div = {"DIV", sizeof(binary_params), div_prepare, binary_eval};
+const tflc_kernel tflc_kernel_add = {
+    .name = "ADD",
+    .params_size = sizeof(binary_params),
+    .prepare = add_prepare,
+    .eval = binary_eval,
+};
+const tflc_kernel tflc_kernel_sub = {
+    .name = "SUB",
+    .params_size = sizeof(binary_params),
+    .prepare = sub_prepare,
+    .eval = binary_eval,
+};
+const tflc_kernel tflc_kernel_mul = {
+    .name = "MUL",
+    .params_size = sizeof(binary_params),
+    .prepare = mul_prepare,
+    .eval = binary_eval,
+};
+const tflc_kernel tflc_kernel_div = {
+    .name = "DIV",
+    .params_size = sizeof(binary_params),
+    .prepare = div_prepare,
+    .eval = binary_eval,
+};

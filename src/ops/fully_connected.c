@@ -145,5 +145,8 @@ static tflc_status fc_eval(tflc_node *node) {
 }
 
 const tflc_kernel tflc_kernel_fully_connected = {
-    "FULLY_CONNECTED", sizeof(fc_params), fc_prepare, fc_eval,
+    .name = "FULLY_CONNECTED",
+    .params_size = sizeof(fc_params),
+    .prepare = fc_prepare,
+    .eval = fc_eval,
 };

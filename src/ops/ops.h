@@ -92,9 +92,10 @@ static inline tflc_status tflc_ops_output_like_input(tflc_node *node) {
     return tflc_ops_expect_dtype(node, node->outputs[0], "output", 0, node->inputs[0]->dtype);
 }
 
-/* True when the tensor's contents come from the model and are readable at prepare time. */
+/* True when the tensor's contents are readable at prepare time (model constants and
+ * tensors the runner folded from constants). */
 static inline bool tflc_ops_is_const(const tflc_tensor *t) {
-    return t->alloc == TFLC_ALLOC_CONST;
+    return tflc_tensor_is_constant(t);
 }
 
 /* Writes "[2,1,3]" into buf (for messages). */

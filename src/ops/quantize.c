@@ -330,8 +330,14 @@ static tflc_status dequantize_eval(tflc_node *node) {
 /* ---------------------------------------------------------------- kernels -- */
 
 const tflc_kernel tflc_kernel_quantize = {
-    "QUANTIZE", sizeof(quant_params), quantize_prepare, quantize_eval,
+    .name = "QUANTIZE",
+    .params_size = sizeof(quant_params),
+    .prepare = quantize_prepare,
+    .eval = quantize_eval,
 };
 const tflc_kernel tflc_kernel_dequantize = {
-    "DEQUANTIZE", sizeof(dequant_params), dequantize_prepare, dequantize_eval,
+    .name = "DEQUANTIZE",
+    .params_size = sizeof(dequant_params),
+    .prepare = dequantize_prepare,
+    .eval = dequantize_eval,
 };

@@ -210,6 +210,21 @@ static tflc_status expand_dims_prepare(tflc_node *node) {
 
 /* ---------------------------------------------------------------- kernels -- */
 
-const tflc_kernel tflc_kernel_reshape = {"RESHAPE", 0, reshape_prepare, copy_eval};
-const tflc_kernel tflc_kernel_squeeze = {"SQUEEZE", 0, squeeze_prepare, copy_eval};
-const tflc_kernel tflc_kernel_expand_dims = {"EXPAND_DIMS", 0, expand_dims_prepare, copy_eval};
+const tflc_kernel tflc_kernel_reshape = {
+    .name = "RESHAPE",
+    .params_size = 0,
+    .prepare = reshape_prepare,
+    .eval = copy_eval,
+};
+const tflc_kernel tflc_kernel_squeeze = {
+    .name = "SQUEEZE",
+    .params_size = 0,
+    .prepare = squeeze_prepare,
+    .eval = copy_eval,
+};
+const tflc_kernel tflc_kernel_expand_dims = {
+    .name = "EXPAND_DIMS",
+    .params_size = 0,
+    .prepare = expand_dims_prepare,
+    .eval = copy_eval,
+};

@@ -60,5 +60,8 @@ static tflc_status softmax_eval(tflc_node *node) {
 }
 
 const tflc_kernel tflc_kernel_softmax = {
-    "SOFTMAX", sizeof(softmax_params), softmax_prepare, softmax_eval,
+    .name = "SOFTMAX",
+    .params_size = sizeof(softmax_params),
+    .prepare = softmax_prepare,
+    .eval = softmax_eval,
 };

@@ -578,9 +578,10 @@ static void test_constant_size_mismatch(void) {
     set_ints(&F, M.tensor[1], TENSOR_SHAPE, d32, 1);
     set_u8(&F, M.tensor[1], TENSOR_TYPE, TFLC_INT4);
     CHECK_STATUS(verify_fbb(&F), TFLC_OK);
-    /* ...or strings (only a minimum size is checked here). */
+    /* ...but not as 32 strings: a string buffer's count and offsets must fit the shape. */
     set_u8(&F, M.tensor[1], TENSOR_TYPE, TFLC_STRING);
-    CHECK_STATUS(verify_fbb(&F), TFLC_OK);
+    CHECK_STATUS(verify_fbb(&F), TFLC_ERROR_INVALID_MODEL);
+    CHECK_STR_CONTAINS(msg, "not a valid layout of 32 strings");
 }
 
 static void test_external_buffers(void) {
