@@ -42,6 +42,23 @@ extern const tflc_kernel tflc_kernel_concatenation;    /* concatenation.c */
 extern const tflc_kernel tflc_kernel_quantize;         /* quantize.c */
 extern const tflc_kernel tflc_kernel_dequantize;
 
+/* ------------------------------------------------------------ registry -- */
+
+/* One row of an operator table: builtin code, accepted versions, kernel. */
+typedef struct tflc_registry_entry {
+    int32_t code;             /* BuiltinOperator */
+    int32_t min_version, max_version;
+    const char *versions;     /* the same range, for messages ("1-4") */
+    const tflc_kernel *kernel;
+} tflc_registry_entry;
+#define TFLC_REGISTRY_END {0, 0, 0, NULL, NULL}
+
+/* Per-family tables (table_<family>.c), each ended by TFLC_REGISTRY_END. */
+extern const tflc_registry_entry tflc_registry_conv[];   /* convolution, pooling */
+extern const tflc_registry_entry tflc_registry_math[];   /* elementwise math, comparison, logic, cast */
+extern const tflc_registry_entry tflc_registry_shape[];  /* shape ops, reductions, gather/scatter */
+extern const tflc_registry_entry tflc_registry_nn[];     /* matmul, quantized FC, norms, resize, RNN */
+
 /* ---------------------------------------------------------- node checks -- */
 
 static inline const char *tflc_ops_plural(int n) { return n == 1 ? "" : "s"; }

@@ -9,14 +9,9 @@
  */
 #include "ops/ops.h"
 
-typedef struct registry_entry {
-    int32_t code;             /* BuiltinOperator */
-    int32_t min_version, max_version;
-    const char *versions;     /* the same range, for messages */
-    const tflc_kernel *kernel;
-} registry_entry;
-
-static const registry_entry registry[] = {
+/* The first operators; each further family of op files lists its own in a table_<family>.c,
+ * so families grow without touching one another. */
+static const tflc_registry_entry registry_core[] = {
     {OPC_ADD, 1, 5, "1-5", &tflc_kernel_add},
     {OPC_CONCATENATION, 1, 4, "1-4", &tflc_kernel_concatenation},
     {OPC_DEQUANTIZE, 1, 5, "1-5", &tflc_kernel_dequantize},
@@ -34,17 +29,24 @@ static const registry_entry registry[] = {
     {OPC_SQUEEZE, 1, 2, "1-2", &tflc_kernel_squeeze},
     {OPC_EXPAND_DIMS, 1, 1, "1", &tflc_kernel_expand_dims},
     {OPC_QUANTIZE, 1, 3, "1-3", &tflc_kernel_quantize},
+    TFLC_REGISTRY_END,
+};
+
+static const tflc_registry_entry *const families[] = {
+    registry_core,     tflc_registry_conv,  tflc_registry_math,
+    tflc_registry_shape, tflc_registry_nn,
 };
 
 const tflc_kernel *tflc_find_builtin_kernel(int32_t code, int32_t version,
                                             const char **versions_out) {
     if (versions_out) *versions_out = NULL;
-    for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++) {
-        const registry_entry *e = &registry[i];
-        if (e->code != code) continue;
-        if (version >= e->min_version && version <= e->max_version) return e->kernel;
-        if (versions_out) *versions_out = e->versions;
-        return NULL;
+    for (size_t f = 0; f < sizeof families / sizeof families[0]; f++) {
+        for (const tflc_registry_entry *e = families[f]; e->kernel; e++) {
+            if (e->code != code) continue;
+            if (version >= e->min_version && version <= e->max_version) return e->kernel;
+            if (versions_out) *versions_out = e->versions;
+            return NULL;
+        }
     }
     return NULL;
 }
