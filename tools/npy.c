@@ -379,33 +379,28 @@ void npy_free(npy_array *a)
 
 /* ------------------------------------------------------------------- save -- */
 
-int npy_save_buffer(tflc_dtype dtype, const int32_t *dims, int rank, const void *data,
-                    size_t bytes, void **buf_out, size_t *size_out, char *err, size_t errlen)
+/* Encodes a whole file for `descr` with items of `itemsize` bytes into a malloc'ed buffer. */
+static int encode_npy(const char *descr, size_t itemsize, const int32_t *dims, int rank,
+                      const void *data, size_t bytes, void **buf_out, size_t *size_out,
+                      char *err, size_t errlen)
 {
-    if (buf_out) *buf_out = NULL;
-    if (size_out) *size_out = 0;
-    if (!buf_out || !size_out || (rank > 0 && !dims) || (bytes && !data))
-        return npy_fail(err, errlen, "npy_save: NULL argument");
-    const npy_dtype_entry *e = npy_entry_of(dtype);
-    if (!e) return npy_fail(err, errlen, "dtype %d has no .npy equivalent", (int)dtype);
     if (rank < 0 || rank > NPY_MAX_RANK)
         return npy_fail(err, errlen, "rank %d is not supported (0..%d)", rank, NPY_MAX_RANK);
-
     char header[256];
     int n = snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': False, 'shape': (",
-                     e->descr);
+                     descr);
     size_t count = 1;
     for (int i = 0; i < rank; i++) {
         if (dims[i] < 0) return npy_fail(err, errlen, "negative dimension %d", (int)dims[i]);
-        if (dims[i] != 0 && count > SIZE_MAX / e->size / (size_t)dims[i])
+        if (dims[i] != 0 && count > SIZE_MAX / itemsize / (size_t)dims[i])
             return npy_fail(err, errlen, "shape overflow");
         count *= (size_t)dims[i];
         n += snprintf(header + n, sizeof header - (size_t)n, i ? ", %d" : "%d", (int)dims[i]);
     }
     n += snprintf(header + n, sizeof header - (size_t)n, rank == 1 ? ",), }" : "), }");
-    if (count * e->size != bytes)
+    if (count * itemsize != bytes)
         return npy_fail(err, errlen, "data size %zu does not match shape (%zu bytes)", bytes,
-                        count * e->size);
+                        count * itemsize);
 
     /* Pad with spaces so the data starts at a multiple of 64; the header ends in '\n'. */
     size_t hlen = (size_t)n + 1;
@@ -430,6 +425,131 @@ int npy_save_buffer(tflc_dtype dtype, const int32_t *dims, int rank, const void 
     if (bytes) memcpy(buf + total_header, data, bytes);
     *buf_out = buf;
     *size_out = size;
+    return 0;
+}
+
+int npy_save_buffer(tflc_dtype dtype, const int32_t *dims, int rank, const void *data,
+                    size_t bytes, void **buf_out, size_t *size_out, char *err, size_t errlen)
+{
+    if (buf_out) *buf_out = NULL;
+    if (size_out) *size_out = 0;
+    if (!buf_out || !size_out || (rank > 0 && !dims) || (bytes && !data))
+        return npy_fail(err, errlen, "npy_save: NULL argument");
+    const npy_dtype_entry *e = npy_entry_of(dtype);
+    if (!e) return npy_fail(err, errlen, "dtype %d has no .npy equivalent", (int)dtype);
+    return encode_npy(e->descr, e->size, dims, rank, data, bytes, buf_out, size_out, err, errlen);
+}
+
+static int write_file(const char *path, const void *buf, size_t size, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return npy_fail(err, errlen, "%s: cannot create file", path);
+    size_t wrote = fwrite(buf, 1, size, f);
+    int closed = fclose(f);
+    if (wrote != size || closed != 0) return npy_fail(err, errlen, "%s: write failed", path);
+    return 0;
+}
+
+/* '|S<n>' with n the longest string (at least 1), each item padded with NUL bytes. */
+int npy_save_strings(const char *path, const int32_t *dims, int rank, const tflc_string_ref *strings,
+                     size_t count, char *err, size_t errlen)
+{
+    if (!path || (rank > 0 && !dims) || (count && !strings))
+        return npy_fail(err, errlen, "npy_save_strings: NULL argument");
+    size_t width = 1;
+    for (size_t i = 0; i < count; i++)
+        if (strings[i].size > width) width = strings[i].size;
+    if (count && width > SIZE_MAX / count) return npy_fail(err, errlen, "strings too long");
+    unsigned char *items = calloc(count ? count : 1, width);
+    if (!items) return npy_fail(err, errlen, "out of memory");
+    for (size_t i = 0; i < count; i++)
+        if (strings[i].size) memcpy(items + i * width, strings[i].data, strings[i].size);
+    char descr[32];
+    snprintf(descr, sizeof descr, "|S%zu", width);
+    void *buf = NULL;
+    size_t size = 0;
+    int rc = encode_npy(descr, width, dims, rank, items, count * width, &buf, &size, err, errlen);
+    free(items);
+    if (rc == 0) rc = write_file(path, buf, size, err, errlen);
+    free(buf);
+    return rc;
+}
+
+/* UTF-8 encoding of code point c into out (4 bytes room); returns the length, 0 if invalid. */
+static size_t utf8_encode(uint32_t c, char *out)
+{
+    if (c < 0x80) { out[0] = (char)c; return 1; }
+    if (c < 0x800) {
+        out[0] = (char)(0xc0 | (c >> 6));
+        out[1] = (char)(0x80 | (c & 0x3f));
+        return 2;
+    }
+    if (c >= 0xd800 && c < 0xe000) return 0;
+    if (c < 0x10000) {
+        out[0] = (char)(0xe0 | (c >> 12));
+        out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+        out[2] = (char)(0x80 | (c & 0x3f));
+        return 3;
+    }
+    if (c > 0x10ffff) return 0;
+    out[0] = (char)(0xf0 | (c >> 18));
+    out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+    out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+    out[3] = (char)(0x80 | (c & 0x3f));
+    return 4;
+}
+
+int npy_strings(const npy_array *a, tflc_string_ref **refs_out, char **storage_out, char *err,
+                size_t errlen)
+{
+    *refs_out = NULL;
+    *storage_out = NULL;
+    if (a->kind != 'S' && a->kind != 'U')
+        return npy_fail(err, errlen, "dtype '%s' is not a bytes or unicode string dtype", a->descr);
+    size_t chars = a->kind == 'U' ? a->itemsize / 4 : a->itemsize;
+    size_t per_item = a->kind == 'U' ? 4 * chars : chars; /* UTF-8 needs at most 4 per char */
+    if (a->count && per_item > SIZE_MAX / a->count) return npy_fail(err, errlen, "strings too long");
+    tflc_string_ref *refs = calloc(a->count ? a->count : 1, sizeof *refs);
+    char *storage = malloc(a->count * per_item + 1);
+    if (!refs || !storage) {
+        free(refs);
+        free(storage);
+        return npy_fail(err, errlen, "out of memory");
+    }
+    const unsigned char *src = a->data;
+    char *dst = storage;
+    for (size_t i = 0; i < a->count; i++) {
+        const unsigned char *item = src + i * a->itemsize;
+        size_t len = 0;
+        refs[i].data = dst;
+        if (a->kind == 'S') {
+            len = chars;
+            while (len > 0 && item[len - 1] == 0) len--; /* numpy drops trailing NULs */
+            memcpy(dst, item, len);
+        } else {
+            size_t n = chars;
+            while (n > 0 && !(item[4 * (n - 1)] | item[4 * (n - 1) + 1] | item[4 * (n - 1) + 2] |
+                              item[4 * (n - 1) + 3]))
+                n--;
+            for (size_t k = 0; k < n; k++) {
+                const unsigned char *c = item + 4 * k;
+                uint32_t cp = (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 |
+                              (uint32_t)c[3] << 24;
+                size_t w = utf8_encode(cp, dst + len);
+                if (w == 0) {
+                    free(refs);
+                    free(storage);
+                    return npy_fail(err, errlen, "element %zu: invalid code point U+%X", i,
+                                    (unsigned)cp);
+                }
+                len += w;
+            }
+        }
+        refs[i].size = len;
+        dst += len;
+    }
+    *refs_out = refs;
+    *storage_out = storage;
     return 0;
 }
 

@@ -58,6 +58,17 @@ int npy_save(const char *path, tflc_dtype dtype, const int32_t *dims, int rank,
 int npy_save_buffer(tflc_dtype dtype, const int32_t *dims, int rank, const void *data,
                     size_t bytes, void **buf_out, size_t *size_out, char *err, size_t errlen);
 
+/* Writes strings[0..count) as a numpy bytes array '|S<n>' of shape dims[0..rank) (product
+ * must equal count), n the longest string (at least 1). numpy drops trailing NUL bytes of
+ * each item when it reads such a file. */
+int npy_save_strings(const char *path, const int32_t *dims, int rank, const tflc_string_ref *strings,
+                     size_t count, char *err, size_t errlen);
+
+/* The strings of a loaded 'S' (bytes; trailing NULs dropped, as numpy does) or 'U' (UTF-32,
+ * converted to UTF-8) array: *refs_out[i] points into *storage_out; free both. */
+int npy_strings(const npy_array *a, tflc_string_ref **refs_out, char **storage_out, char *err,
+                size_t errlen);
+
 /* The descr npy_save writes for dtype ("<f4"), or NULL if it has none. */
 const char *npy_descr_of(tflc_dtype dtype);
 

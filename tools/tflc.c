@@ -784,8 +784,9 @@ typedef struct input_plan {
     tflc_dtype dtype;
     int rank;
     int32_t dims[TFLC_MAX_RANK];
-    void *data;
+    void *data;                 /* numeric inputs: the bytes to copy */
     size_t bytes;
+    tflc_string_ref *strings;   /* string inputs: `bytes` counts strings; text in `data` */
 } input_plan;
 
 static size_t dims_count(const int32_t *dims, int rank)
@@ -935,8 +936,24 @@ static int plan_from_npy(const char *input, const char *path, input_plan *plan)
     char err[512];
     if (npy_load(path, &a, err, sizeof err)) return fail("input '%s': %s", input, err);
     if (a.dtype == TFLC_STRING || plan->dtype == TFLC_STRING) {
+        if (a.dtype != plan->dtype) {
+            int rc = fail("input '%s': %s has dtype %s ('%s') but the input is %s", input, path,
+                          tflc_dtype_name(a.dtype), a.descr, tflc_dtype_name(plan->dtype));
+            npy_free(&a);
+            return rc;
+        }
+        char err2[256];
+        char *storage = NULL;
+        if (npy_strings(&a, &plan->strings, &storage, err2, sizeof err2)) {
+            npy_free(&a);
+            return fail("input '%s': %s: %s", input, path, err2);
+        }
+        plan->data = storage;
+        plan->bytes = a.count;
+        plan->rank = a.rank;
+        for (int k = 0; k < a.rank; k++) plan->dims[k] = (int32_t)a.shape[k];
         npy_free(&a);
-        return fail("input '%s': string inputs are not supported yet", input);
+        return 0;
     }
     if (a.dtype != plan->dtype) {
         int rc = fail("input '%s': %s has dtype %s ('%s') but the input is %s", input, path,
@@ -957,6 +974,71 @@ static int plan_from_npy(const char *input, const char *path, input_plan *plan)
     return 0;
 }
 
+/* Strings from a text file, one per line ('\n' ends a line; nothing else is trimmed, so a
+ * '\r' or spaces stay). A final line without '\n' counts; an empty file has no strings. */
+static int plan_from_text(const char *input, const char *path, input_plan *plan)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return fail("input '%s': cannot open '%s'", input, path);
+    size_t cap = 4096, len = 0;
+    char *text = malloc(cap);
+    for (size_t got; text && (got = fread(text + len, 1, cap - len, f)) > 0;) {
+        len += got;
+        if (len == cap) {
+            char *grown = realloc(text, cap *= 2);
+            if (!grown) { free(text); text = NULL; }
+            text = grown;
+        }
+    }
+    fclose(f);
+    if (!text) return fail("out of memory reading '%s'", path);
+    size_t count = 0;
+    for (size_t i = 0; i < len; i++) count += text[i] == '\n';
+    if (len && text[len - 1] != '\n') count++;
+    plan->strings = calloc(count ? count : 1, sizeof *plan->strings);
+    if (!plan->strings) { free(text); return fail("out of memory"); }
+    size_t start = 0, k = 0;
+    for (size_t i = 0; i <= len && k < count; i++) {
+        if (i == len || text[i] == '\n') {
+            plan->strings[k].data = text + start;
+            plan->strings[k++].size = i - start;
+            start = i + 1;
+        }
+    }
+    plan->data = text;
+    plan->bytes = count;
+    plan->rank = 1;
+    plan->dims[0] = (int32_t)count;
+    return 0;
+}
+
+/* "a,b,c" for a string input: the comma-separated pieces, as they are. */
+static int plan_strings_from_list(const char *input, const char *list, input_plan *plan)
+{
+    (void)input;
+    size_t count = 1, len = strlen(list);
+    for (const char *p = list; *p; p++) count += *p == ',';
+    char *text = malloc(len + 1);
+    plan->strings = calloc(count, sizeof *plan->strings);
+    if (!text || !plan->strings) { free(text); return fail("out of memory"); }
+    memcpy(text, list, len + 1);
+    size_t start = 0, k = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i == len || text[i] == ',') {
+            plan->strings[k].data = text + start;
+            plan->strings[k++].size = i - start;
+            start = i + 1;
+        }
+    }
+    plan->data = text;
+    plan->bytes = count;
+    if (count != dims_count(plan->dims, plan->rank)) {
+        plan->rank = 1;
+        plan->dims[0] = (int32_t)count;
+    }
+    return 0;
+}
+
 /* splitmix64 */
 static uint64_t next_random(uint64_t *state)
 {
@@ -966,8 +1048,31 @@ static uint64_t next_random(uint64_t *state)
     return z ^ (z >> 31);
 }
 
+/* String inputs: empty strings (zeros) or decimal numbers in [-1, 1) (random). */
+static int plan_fill_strings(input_plan *plan, int random, uint64_t *rng)
+{
+    size_t count = dims_count(plan->dims, plan->rank);
+    char *text = malloc(count * 24 + 1);
+    plan->strings = calloc(count ? count : 1, sizeof *plan->strings);
+    if (!text || !plan->strings) { free(text); return fail("out of memory"); }
+    size_t used = 0;
+    for (size_t i = 0; i < count; i++) {
+        double u = (double)(next_random(rng) >> 11) / 9007199254740992.0 * 2.0 - 1.0;
+        int len = random ? snprintf(text + used, 24, "%.6f", u) : 0;
+        plan->strings[i].data = text + used;
+        plan->strings[i].size = (size_t)len;
+        used += (size_t)len;
+    }
+    plan->data = text;
+    plan->bytes = count;
+    return 0;
+}
+
 static int plan_fill(const char *input, int random, uint64_t *rng, input_plan *plan)
 {
+    for (int k = 0; plan->dtype == TFLC_STRING && k < plan->rank; k++)
+        if (plan->dims[k] < 0) plan->dims[k] = 1;
+    if (plan->dtype == TFLC_STRING) return plan_fill_strings(plan, random, rng);
     size_t size = tflc_dtype_size(plan->dtype);
     if (size == 0)
         return fail("input '%s': cannot fill a %s input; give it with --input", input,
@@ -1044,6 +1149,27 @@ static int make_dirs(const char *dir)
     return 0;
 }
 
+static int write_string_output(const char *dir, const char *file, const char *name, const tflc_tensor *t)
+{
+    size_t n = tflc_tensor_string_count(t);
+    tflc_string_ref *refs = calloc(n ? n : 1, sizeof *refs);
+    if (!refs) return fail("out of memory");
+    for (size_t i = 0; i < n; i++)
+        tflc_tensor_string_at(t, i, &refs[i].data, &refs[i].size);
+    size_t plen = strlen(dir) + strlen(file) + 8;
+    char *path = malloc(plen);
+    int rc = path ? 0 : fail("out of memory");
+    char err[512];
+    if (path) {
+        snprintf(path, plen, "%s/%s.npy", dir, file);
+        if (npy_save_strings(path, tflc_tensor_dims(t), tflc_tensor_rank(t), refs, n, err, sizeof err))
+            rc = fail("cannot write output '%s': %s", name, err);
+    }
+    free(path);
+    free(refs);
+    return rc;
+}
+
 static int write_outputs(const tflc_runner *runner, const char *dir)
 {
     if (make_dirs(dir)) return 1;
@@ -1065,6 +1191,10 @@ static int write_outputs(const tflc_runner *runner, const char *dir)
             }
         snprintf(used[i], sizeof used[i], "%s", file);
         tflc_dtype dtype = tflc_tensor_dtype(t);
+        if (dtype == TFLC_STRING) {
+            rc = write_string_output(dir, file, name, t);
+            continue;
+        }
         if (!npy_descr_of(dtype)) {
             rc = fail("cannot write output '%s': %s has no .npy equivalent", name,
                       tflc_dtype_name(dtype));
@@ -1216,10 +1346,20 @@ static int plan_inputs(tflc_runner *runner, run_options *o, input_plan *plans)
         int rc;
         if (spec) {
             const char *v = spec->value;
-            if (*v == '\0') return fail("input '%s': empty value", p->name);
-            int as_file = ends_with(v, ".npy") || strchr(v, '/') != NULL ||
-                          (!looks_like_list(v) && access(v, R_OK) == 0);
-            rc = as_file ? plan_from_npy(p->name, v, p) : plan_from_list(p->name, v, p);
+            if (*v == '\0' && p->dtype != TFLC_STRING) return fail("input '%s': empty value", p->name);
+            if (v[0] == '@') {
+                if (p->dtype != TFLC_STRING)
+                    return fail("input '%s': @FILE (one string per line) needs a string input, not %s",
+                                p->name, tflc_dtype_name(p->dtype));
+                rc = plan_from_text(p->name, v + 1, p);
+            } else if (ends_with(v, ".npy")) {
+                rc = plan_from_npy(p->name, v, p);
+            } else if (p->dtype == TFLC_STRING) {
+                rc = plan_strings_from_list(p->name, v, p);
+            } else {
+                int as_file = strchr(v, '/') != NULL || (!looks_like_list(v) && access(v, R_OK) == 0);
+                rc = as_file ? plan_from_npy(p->name, v, p) : plan_from_list(p->name, v, p);
+            }
         } else if (o->fill) {
             rc = plan_fill(p->name, o->fill == 2, &rng, p);
         } else {
@@ -1244,10 +1384,24 @@ static int plan_inputs(tflc_runner *runner, run_options *o, input_plan *plans)
     return 0;
 }
 
+/* String inputs are set (and resized) first: setting one re-allocates the runner. */
+static int set_string_inputs(tflc_runner *runner, input_plan *plans, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (plans[i].dtype != TFLC_STRING) continue;
+        if (tflc_runner_set_input_strings(runner, plans[i].name, plans[i].strings, plans[i].bytes,
+                                          plans[i].dims, plans[i].rank) != TFLC_OK)
+            return fail("input '%s': %s", plans[i].name, runner_message(runner));
+    }
+    return 0;
+}
+
 static int run_signature(tflc_runner *runner, input_plan *plans, const run_options *o)
 {
     int n = tflc_runner_input_count(runner);
+    if (set_string_inputs(runner, plans, n)) return 1;
     for (int i = 0; i < n; i++) {
+        if (plans[i].dtype == TFLC_STRING) continue;
         const tflc_tensor *t = tflc_runner_input_at(runner, i);
         int rank = tflc_tensor_rank(t);
         const int32_t *dims = tflc_tensor_dims(t);
@@ -1268,6 +1422,7 @@ static int run_signature(tflc_runner *runner, input_plan *plans, const run_optio
         return fail("allocate failed: %s", runner_message(runner));
     for (int i = 0; i < n; i++) {
         tflc_tensor *t;
+        if (plans[i].dtype == TFLC_STRING) continue;
         if (tflc_runner_input(runner, plans[i].name, &t) != TFLC_OK)
             return fail("input '%s': %s", plans[i].name, runner_message(runner));
         size_t want = tflc_tensor_byte_size(t);
@@ -1310,7 +1465,10 @@ static int cmd_run(int argc, char **argv)
     if ((rc = plan_inputs(runner, &o, plans)) != 0) goto done;
     rc = run_signature(runner, plans, &o);
 done:
-    for (int i = 0; plans && i < n; i++) free(plans[i].data);
+    for (int i = 0; plans && i < n; i++) {
+        free(plans[i].data);
+        free(plans[i].strings);
+    }
     free(plans);
     for (int k = 0; k < o.nspecs; k++) free((char *)o.specs[k].name);
     free(o.specs);

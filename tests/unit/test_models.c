@@ -7,7 +7,8 @@
  * "nosig" for a model without SignatureDefs). This test finds every case by its files, so a
  * regenerated fixture set is picked up without editing the test.
  *
- * Tolerance, per output: |got - want| <= abs + rel * |want|.
+ * String outputs must match byte for byte. Float tolerance, per output:
+ * |got - want| <= abs + rel * |want|.
  *   - elementwise float32 ops (add, sub, mul, div, relu, relu6, reshape, concat, squeeze,
  *     quantize/dequantize) are correctly rounded single operations: exact (0, 0);
  *   - FULLY_CONNECTED and SOFTMAX sum in float32 in an order that may differ from the
@@ -85,11 +86,29 @@ static int load_npy(const case_id *id, const char *dir, const char *io_name, npy
     return rc == 0;
 }
 
+/* A string input (numpy 'S' or 'U' array) is set through tflc_runner_set_input_strings. */
+static void set_string_input(tflc_runner *r, int i, const npy_array *a) {
+    tflc_string_ref *refs = NULL;
+    char *storage = NULL, err[128];
+    int rc = npy_strings(a, &refs, &storage, err, sizeof err);
+    CHECK_MSG(rc == 0, "%s", err);
+    int32_t dims[NPY_MAX_RANK];
+    for (int k = 0; k < a->rank; k++) dims[k] = (int32_t)a->shape[k];
+    if (rc == 0)
+        CHECK_OK(tflc_runner_set_input_strings(r, tflc_runner_input_name(r, i), refs, a->count, dims, a->rank));
+    free(refs);
+    free(storage);
+}
+
 static void set_inputs(tflc_runner *r, const case_id *id) {
     npy_array arrays[16];
     int n = tflc_runner_input_count(r);
     for (int i = 0; i < n && i < 16; i++) {
         if (!load_npy(id, "in", tflc_runner_input_name(r, i), &arrays[i])) return;
+        if (arrays[i].dtype == TFLC_STRING) {
+            set_string_input(r, i, &arrays[i]);
+            continue;
+        }
         int32_t dims[NPY_MAX_RANK];
         for (int k = 0; k < arrays[i].rank; k++) dims[k] = (int32_t)arrays[i].shape[k];
         CHECK_OK(tflc_runner_resize_input(r, tflc_runner_input_name(r, i), dims, arrays[i].rank));
@@ -98,9 +117,34 @@ static void set_inputs(tflc_runner *r, const case_id *id) {
     for (int i = 0; i < n && i < 16; i++) {
         tflc_tensor *t = tflc_runner_input_at(r, i);
         CHECK(tflc_tensor_dtype(t) == arrays[i].dtype);
-        CHECK_OK(tflc_tensor_copy_from(t, arrays[i].data, arrays[i].count * arrays[i].itemsize));
+        if (arrays[i].dtype != TFLC_STRING)
+            CHECK_OK(tflc_tensor_copy_from(t, arrays[i].data, arrays[i].count * arrays[i].itemsize));
         npy_free(&arrays[i]);
     }
+}
+
+/* String outputs must equal the reference byte for byte. */
+static void compare_strings(const tflc_tensor *t, const npy_array *want, const case_id *id, const char *name) {
+    tflc_string_ref *refs = NULL;
+    char *storage = NULL, err[128];
+    int rc = npy_strings(want, &refs, &storage, err, sizeof err);
+    CHECK_MSG(rc == 0, "%s", err);
+    size_t n = tflc_tensor_string_count(t), bad = 0;
+    CHECK_MSG(rc != 0 || n == want->count, "%s.%s.%s output %s: %zu strings, want %zu", id->model, id->signature,
+              id->name, name, n, want->count);
+    for (size_t i = 0; rc == 0 && i < n && i < want->count; i++) {
+        const char *got;
+        size_t len;
+        CHECK_OK(tflc_tensor_string_at(t, i, &got, &len));
+        if (len != refs[i].size || memcmp(got, refs[i].data, len) != 0) {
+            if (bad++ == 0)
+                fprintf(stderr, "%s.%s.%s output %s[%zu]: got '%.*s', want '%.*s'\n", id->model, id->signature,
+                        id->name, name, i, (int)len, got, (int)refs[i].size, refs[i].data);
+        }
+    }
+    CHECK_MSG(bad == 0, "%zu strings differ", bad);
+    free(refs);
+    free(storage);
 }
 
 static void compare_output(const tflc_runner *r, const case_id *id, int index) {
@@ -108,6 +152,12 @@ static void compare_output(const tflc_runner *r, const case_id *id, int index) {
     const tflc_tensor *t = tflc_runner_output_at(r, index);
     npy_array want;
     if (!load_npy(id, "out", name, &want)) return;
+    if (want.dtype == TFLC_STRING) {
+        CHECK(tflc_tensor_dtype(t) == TFLC_STRING);
+        compare_strings(t, &want, id, name);
+        npy_free(&want);
+        return;
+    }
     CHECK(want.dtype == TFLC_FLOAT32 && tflc_tensor_dtype(t) == TFLC_FLOAT32);
     CHECK_MSG(tflc_tensor_rank(t) == want.rank, "%s.%s.%s output %s rank %d vs %d", id->model, id->signature,
               id->name, name, tflc_tensor_rank(t), want.rank);
