@@ -117,6 +117,7 @@ struct tflc_tensor {
     tflc_alloc_kind alloc;
     void *heap;                       /* HEAP and FOLDED tensors: owned buffer, `capacity` bytes */
     size_t capacity;
+    bool dynamic;                     /* shape known only at invoke: lives on the heap */
 };
 
 typedef struct tflc_kernel tflc_kernel;
@@ -137,6 +138,9 @@ struct tflc_op_context {
     tflc_graph *graph;
     int index;                        /* operator index in its subgraph */
     bool folded;                      /* computed at allocate time; skipped by invoke */
+    bool deferred;                    /* an input is dynamic: prepared at invoke, just before eval */
+    void *scratch_heap;               /* scratch of a deferred node (the arena cannot know its size) */
+    size_t scratch_capacity;
 };
 typedef struct tflc_op_context tflc_node;
 
@@ -156,12 +160,18 @@ struct tflc_kernel {
 /* eval reads only its inputs' shapes (SHAPE, RANK): fold it whenever shapes are known. */
 #define TFLC_KERNEL_SHAPE_ONLY 2u
 
-/* A subgraph instantiated inside a runner. */
+/* A subgraph instantiated inside a runner: the signature's own, or one it calls (IF, WHILE,
+ * CALL, CALL_ONCE). Each has its own tensors, nodes and planned arena (graph.c). */
 struct tflc_graph {
     const tflc_subgraph_desc *desc;
     struct tflc_runner *runner;
+    int index;                        /* subgraph index in the model */
     tflc_tensor *tensors;             /* [desc->n_tensors] */
     tflc_node *nodes;                 /* [desc->n_ops] */
+    tflc_tensor **node_io;            /* pool behind every node's inputs/outputs arrays */
+    unsigned char *arena;             /* TFLC_ARENA_ALIGN-aligned, arena_bytes long */
+    size_t arena_bytes;
+    bool prepared;                    /* shapes, plan and arena are current */
 };
 
 /* -------------------------------------------------------- shared helpers -- */
@@ -175,8 +185,18 @@ tflc_status tflc_node_fail(tflc_node *node, tflc_status status, const char *fmt,
     ;
 
 /* Sets output `index` of the node to dims[0..rank) and its byte size, refusing negative
- * dimensions, rank > TFLC_MAX_RANK and sizes over the model's max_tensor_bytes. */
+ * dimensions, rank > TFLC_MAX_RANK and sizes over the model's max_tensor_bytes. For a
+ * dynamic output (see below) it also makes room on the heap, so eval may call it. */
 tflc_status tflc_node_set_output_shape(tflc_node *node, int index, const int32_t *dims, int rank);
+
+/* At prepare: output `index`'s shape depends on input values known only at invoke (WHERE,
+ * a WHILE loop whose state grows). eval must then call tflc_node_set_output_shape before
+ * writing it. Operators reading a dynamic tensor are prepared at invoke, just before eval. */
+tflc_status tflc_node_set_output_dynamic(tflc_node *node, int index);
+
+/* Bytes per element as tensors store them: the dtype's size, and 4 for RESOURCE tensors,
+ * which hold an int32 handle into the interpreter's resources. */
+size_t tflc_storage_size(tflc_dtype dtype);
 
 /* Product of dims (1 for rank 0). Shapes were bounded at load/resize, so no overflow. */
 static inline size_t tflc_shape_count(const int32_t *dims, int rank) {

@@ -8,11 +8,8 @@ struct tflc_runner {
     tflc_interpreter *interp;
     const tflc_model *model;
     const tflc_signature_desc *sig;
-    tflc_graph graph;                 /* the signature's subgraph */
-    tflc_tensor **node_io;            /* pool behind every node's inputs/outputs arrays */
-    unsigned char *arena;             /* TFLC_ARENA_ALIGN-aligned, arena_bytes long */
-    size_t arena_bytes;
-    int allocated;                    /* shapes, plan and arena are current */
+    tflc_graph *graph;                /* the signature's subgraph: &graphs[sig->subgraph] */
+    tflc_graph *graphs;               /* [model->n_subgraphs]; a graph's desc is NULL until used */
     char err[TFLC_ERRMSG_SIZE];
 };
 

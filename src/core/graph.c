@@ -1,0 +1,479 @@
+/*
+ * graph.c -- one subgraph inside a runner: create (resolve every operator), prepare (shapes,
+ * folding, arena plan), invoke. The runner's signature graph and every subgraph it calls
+ * (IF, WHILE, CALL, CALL_ONCE) are graphs.
+ *
+ * Prepare, in order:
+ *   1. lifetimes: graph inputs live over the whole run (they survive repeated invokes);
+ *      op i's outputs from step i to their last reader; graph outputs to the end.
+ *   2. every node's prepare, in order. A node reading a dynamic tensor is deferred to
+ *      invoke time; a node whose inputs are all constant is folded (computed now, once).
+ *   3. the arena: tensors that are neither constant, folded, strings nor dynamic, plus each
+ *      node's scratch, planned by planner.c; pointers bound.
+ * Invoke evaluates the nodes in order; only deferred nodes prepare (and may grow heap
+ * buffers) on the way, so a graph without dynamic shapes never allocates.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/graph.h"
+#include "core/interpreter.h"
+#include "core/model.h"
+#include "core/planner.h"
+#include "core/runner.h"
+#include "core/strings.h"
+#include "format/schema.h"
+#include "ops/flex/flex.h"
+
+#define GRAPH_FAIL(g, status, ...) tflc_fail((g)->runner->err, (status), __VA_ARGS__)
+
+size_t tflc_storage_size(tflc_dtype dtype) { return dtype == TFLC_RESOURCE ? 4 : tflc_dtype_size(dtype); }
+
+/* --------------------------------------------------------- node helpers -- */
+
+tflc_status tflc_node_fail(tflc_node *node, tflc_status status, const char *fmt, ...) {
+    char detail[TFLC_ERRMSG_SIZE];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    tflc_runner *r = node->graph->runner;
+    int subgraph = (int)(node->graph->desc - r->model->subgraphs);
+    return tflc_fail(r->err, status, "subgraph %d, operator %d (%s): %s", subgraph, node->index,
+                     tflc_op_desc_name(node->desc), detail);
+}
+
+tflc_status tflc_node_set_output_shape(tflc_node *node, int index, const int32_t *dims, int rank) {
+    if (index < 0 || index >= node->n_outputs)
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_ARGUMENT, "no output %d", index);
+    if (rank < 0 || rank > TFLC_MAX_RANK)
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED, "output %d would have rank %d (max %d)", index, rank,
+                              TFLC_MAX_RANK);
+    tflc_tensor *t = node->outputs[index];
+    if (t->alloc == TFLC_ALLOC_CONST)
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "output %d is a constant tensor", index);
+    uint64_t cap = node->graph->runner->model->max_tensor_bytes;
+    size_t bytes;
+    if (!tflc_shape_bytes(dims, rank, tflc_storage_size(t->dtype), cap, &bytes))
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_ARGUMENT,
+                              "output %d shape is negative or larger than the tensor size limit", index);
+    if (t->dynamic && t->dtype != TFLC_STRING && tflc_tensor_reserve(t, bytes, cap) != TFLC_OK)
+        return tflc_node_fail(node, TFLC_ERROR_OUT_OF_MEMORY, "out of memory for output %d (%zu bytes)", index,
+                              bytes);
+    t->rank = rank;
+    if (rank) memcpy(t->dims, dims, (size_t)rank * sizeof *dims);
+    t->bytes = bytes;
+    return TFLC_OK;
+}
+
+tflc_status tflc_node_set_output_dynamic(tflc_node *node, int index) {
+    if (index < 0 || index >= node->n_outputs)
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_ARGUMENT, "no output %d", index);
+    tflc_tensor *t = node->outputs[index];
+    t->dynamic = true;
+    t->alloc = TFLC_ALLOC_HEAP;
+    t->data = t->heap;
+    return TFLC_OK;
+}
+
+/* User-registered custom ops run through this kernel. */
+static tflc_status custom_prepare(tflc_node *node) {
+    return node->custom->prepare ? node->custom->prepare(node) : TFLC_OK;
+}
+static tflc_status custom_eval(tflc_node *node) { return node->custom->invoke(node); }
+static const tflc_kernel custom_kernel = {
+    .name = "CUSTOM", .prepare = custom_prepare, .eval = custom_eval, .flags = TFLC_KERNEL_STATEFUL};
+
+/* --------------------------------------------------------------- create -- */
+
+static tflc_status resolve_custom(tflc_graph *g, tflc_node *node) {
+    const char *name = node->desc->custom_name;
+    node->custom = tflc_interpreter_custom_op(g->runner->interp, name);
+    if (node->custom) {
+        node->kernel = &custom_kernel;
+        return TFLC_OK;
+    }
+    if (strncmp(name, "Flex", 4) == 0) {
+        node->kernel = tflc_find_flex_kernel(name + 4);
+        if (node->kernel) return TFLC_OK;
+        return GRAPH_FAIL(g, TFLC_ERROR_UNSUPPORTED,
+                          "subgraph %d, operator %d: Select TensorFlow op '%s' is not supported (tflc runs: %s)",
+                          g->index, node->index, name + 4, tflc_flex_supported_ops());
+    }
+    return GRAPH_FAIL(g, TFLC_ERROR_UNSUPPORTED, "subgraph %d, operator %d: custom operator '%s' is not registered",
+                      g->index, node->index, name);
+}
+
+static tflc_status resolve_kernel(tflc_graph *g, tflc_node *node) {
+    const tflc_op_desc *op = node->desc;
+    if (op->custom_name) return resolve_custom(g, node);
+    const char *versions = NULL;
+    node->kernel = tflc_find_builtin_kernel(op->builtin_code, op->version, &versions);
+    if (node->kernel) return TFLC_OK;
+    const char *name = tflc_builtin_op_name(op->builtin_code);
+    if (versions)
+        return GRAPH_FAIL(g, TFLC_ERROR_UNSUPPORTED,
+                          "subgraph %d, operator %d: %s version %d is not supported (tflc runs versions %s)",
+                          g->index, node->index, name ? name : "?", op->version, versions);
+    if (name)
+        return GRAPH_FAIL(g, TFLC_ERROR_UNSUPPORTED, "subgraph %d, operator %d: operator %s (version %d) is not supported",
+                          g->index, node->index, name, op->version);
+    return GRAPH_FAIL(g, TFLC_ERROR_UNSUPPORTED, "subgraph %d, operator %d: unknown builtin operator code %d (version %d)",
+                      g->index, node->index, op->builtin_code, op->version);
+}
+
+static tflc_status init_tensors(tflc_graph *g) {
+    const tflc_subgraph_desc *sg = g->desc;
+    g->tensors = calloc((size_t)(sg->n_tensors ? sg->n_tensors : 1), sizeof *g->tensors);
+    if (!g->tensors) return GRAPH_FAIL(g, TFLC_ERROR_OUT_OF_MEMORY, "out of memory");
+    for (int i = 0; i < sg->n_tensors; i++) {
+        const tflc_tensor_desc *d = &sg->tensors[i];
+        tflc_tensor *t = &g->tensors[i];
+        t->desc = d;
+        t->dtype = d->dtype;
+        t->rank = d->rank;
+        memcpy(t->dims, d->shape, sizeof t->dims);
+        if (!tflc_shape_bytes(t->dims, t->rank, tflc_storage_size(t->dtype), UINT64_MAX, &t->bytes)) t->bytes = 0;
+        if (d->data) {
+            t->alloc = TFLC_ALLOC_CONST;
+            t->data = (void *)d->data; /* never written: const tensors are not outputs */
+            t->bytes = d->data_size;
+        } else if (d->dtype == TFLC_STRING) {
+            t->alloc = TFLC_ALLOC_HEAP;
+            t->bytes = 0; /* no strings until set or computed */
+        }
+    }
+    return TFLC_OK;
+}
+
+static tflc_status init_nodes(tflc_graph *g) {
+    const tflc_subgraph_desc *sg = g->desc;
+    size_t n_io = 0;
+    for (int i = 0; i < sg->n_ops; i++) n_io += (size_t)sg->ops[i].n_inputs + (size_t)sg->ops[i].n_outputs;
+    g->nodes = calloc((size_t)(sg->n_ops ? sg->n_ops : 1), sizeof *g->nodes);
+    g->node_io = calloc(n_io ? n_io : 1, sizeof *g->node_io);
+    if (!g->nodes || !g->node_io) return GRAPH_FAIL(g, TFLC_ERROR_OUT_OF_MEMORY, "out of memory");
+    tflc_tensor **io = g->node_io;
+    for (int i = 0; i < sg->n_ops; i++) {
+        tflc_node *node = &g->nodes[i];
+        const tflc_op_desc *op = &sg->ops[i];
+        node->desc = op;
+        node->graph = g;
+        node->index = i;
+        node->inputs = io;
+        node->n_inputs = op->n_inputs;
+        for (int k = 0; k < op->n_inputs; k++) *io++ = op->inputs[k] < 0 ? NULL : &g->tensors[op->inputs[k]];
+        node->outputs = io;
+        node->n_outputs = op->n_outputs;
+        for (int k = 0; k < op->n_outputs; k++) *io++ = &g->tensors[op->outputs[k]];
+        tflc_status s = resolve_kernel(g, node);
+        if (s != TFLC_OK) return s;
+        if (node->kernel->params_size) {
+            node->params = calloc(1, node->kernel->params_size);
+            if (!node->params) return GRAPH_FAIL(g, TFLC_ERROR_OUT_OF_MEMORY, "out of memory");
+        }
+    }
+    return TFLC_OK;
+}
+
+tflc_status tflc_graph_init(tflc_graph *g, tflc_runner *runner, int subgraph) {
+    memset(g, 0, sizeof *g);
+    g->runner = runner;
+    g->index = subgraph;
+    g->desc = &runner->model->subgraphs[subgraph];
+    tflc_status s = init_tensors(g);
+    return s == TFLC_OK ? init_nodes(g) : s;
+}
+
+void tflc_graph_release(tflc_graph *g) {
+    if (!g->desc) return;
+    if (g->nodes)
+        for (int i = 0; i < g->desc->n_ops; i++) {
+            free(g->nodes[i].params);
+            free(g->nodes[i].scratch_heap);
+        }
+    if (g->tensors)
+        for (int i = 0; i < g->desc->n_tensors; i++) free(g->tensors[i].heap);
+    free(g->nodes);
+    free(g->tensors);
+    free(g->node_io);
+    free(g->arena);
+    memset(g, 0, sizeof *g);
+}
+
+/* -------------------------------------------------------------- prepare -- */
+
+typedef struct lifetimes {
+    int *first, *last; /* per tensor; first == -1: written by nobody and not a graph input */
+} lifetimes;
+
+static tflc_status mark_lifetimes(tflc_graph *g, lifetimes *lt) {
+    const tflc_subgraph_desc *sg = g->desc;
+    int end = sg->n_ops;
+    for (int t = 0; t < sg->n_tensors; t++) lt->first[t] = lt->last[t] = -1;
+    for (int k = 0; k < sg->n_inputs; k++) {
+        int t = sg->inputs[k];
+        if (g->tensors[t].alloc != TFLC_ALLOC_CONST) {
+            lt->first[t] = 0;
+            lt->last[t] = end;
+        }
+    }
+    for (int i = 0; i < sg->n_ops; i++) {
+        const tflc_op_desc *op = &sg->ops[i];
+        for (int k = 0; k < op->n_inputs; k++) {
+            int t = op->inputs[k];
+            if (t >= 0 && lt->first[t] >= 0 && lt->last[t] < i) lt->last[t] = i;
+        }
+        /* Each tensor has one writer: a second one (or an op writing a graph input) would
+         * let two shapes claim one buffer. */
+        for (int k = 0; k < op->n_outputs; k++) {
+            int t = op->outputs[k];
+            if (lt->first[t] >= 0 || g->tensors[t].alloc == TFLC_ALLOC_CONST)
+                return GRAPH_FAIL(g, TFLC_ERROR_INVALID_MODEL,
+                                  "subgraph %d, operator %d (%s): output %d writes tensor %d ('%s'), which is "
+                                  "already a graph input, a constant or another operator's output",
+                                  g->index, i, tflc_op_desc_name(op), k, t, sg->tensors[t].name);
+            lt->first[t] = lt->last[t] = i;
+        }
+    }
+    for (int k = 0; k < sg->n_outputs; k++) {
+        int t = sg->outputs[k];
+        if (lt->first[t] >= 0) lt->last[t] = end;
+    }
+    return TFLC_OK;
+}
+
+static int written_by(const tflc_node *node, int tensor) {
+    for (int k = 0; k < node->n_outputs; k++)
+        if (node->desc->outputs[k] == tensor) return 1;
+    return 0;
+}
+
+/* An operator may only read constants, graph inputs and tensors written before it. */
+static tflc_status check_inputs_ready(tflc_graph *g, const lifetimes *lt, const tflc_node *node) {
+    for (int k = 0; k < node->n_inputs; k++) {
+        const tflc_tensor *t = node->inputs[k];
+        if (!t || t->alloc == TFLC_ALLOC_CONST) continue;
+        int idx = node->desc->inputs[k];
+        if (lt->first[idx] < 0 || lt->first[idx] > node->index || written_by(node, idx))
+            return GRAPH_FAIL(g, TFLC_ERROR_INVALID_MODEL,
+                              "subgraph %d, operator %d (%s): input %d reads tensor %d ('%s') before any operator "
+                              "writes it",
+                              g->index, node->index, tflc_op_desc_name(node->desc), k, idx, t->desc->name);
+    }
+    return TFLC_OK;
+}
+
+/* A node whose inputs are all known at allocate time (constants, or only shapes for a
+ * SHAPE_ONLY kernel) is computed once here instead of at every invoke. This turns the shape
+ * arithmetic converters emit for dynamic dimensions (SHAPE -> STRIDED_SLICE -> PACK ->
+ * RESHAPE) into constants, so every shape is static after allocate. */
+static bool can_fold(const tflc_node *node) {
+    if (node->custom || (node->kernel->flags & TFLC_KERNEL_STATEFUL)) return false;
+    for (int k = 0; k < node->n_outputs; k++)
+        if (node->outputs[k]->dynamic) return false;
+    if (node->kernel->flags & TFLC_KERNEL_SHAPE_ONLY) return true;
+    for (int k = 0; k < node->n_inputs; k++)
+        if (node->inputs[k] && !tflc_tensor_is_constant(node->inputs[k])) return false;
+    return true;
+}
+
+static tflc_status fold_node(tflc_graph *g, tflc_node *node) {
+    for (int k = 0; k < node->n_outputs; k++) {
+        tflc_tensor *t = node->outputs[k];
+        if (tflc_tensor_reserve(t, t->bytes, g->runner->model->max_tensor_bytes) != TFLC_OK)
+            return tflc_node_fail(node, TFLC_ERROR_OUT_OF_MEMORY, "out of memory folding constants");
+        t->alloc = TFLC_ALLOC_FOLDED;
+    }
+    size_t size = (node->scratch_bytes + TFLC_ARENA_ALIGN - 1) & ~(size_t)(TFLC_ARENA_ALIGN - 1);
+    void *scratch = size ? aligned_alloc(TFLC_ARENA_ALIGN, size) : NULL;
+    if (size && !scratch) return tflc_node_fail(node, TFLC_ERROR_OUT_OF_MEMORY, "out of memory folding constants");
+    node->scratch = scratch;
+    tflc_status s = node->kernel->eval(node);
+    free(scratch);
+    node->scratch = NULL;
+    node->scratch_bytes = 0;
+    node->folded = s == TFLC_OK;
+    return s;
+}
+
+/* Forgets the previous prepare's placement and marks; heap buffers are kept for reuse. */
+static void reset_placement(tflc_graph *g) {
+    for (int t = 0; t < g->desc->n_tensors; t++) {
+        tflc_tensor *tensor = &g->tensors[t];
+        if (tensor->alloc == TFLC_ALLOC_CONST) continue;
+        bool heap_string = tensor->dtype == TFLC_STRING;
+        if (tensor->alloc == TFLC_ALLOC_ARENA || tensor->alloc == TFLC_ALLOC_FOLDED || tensor->dynamic) {
+            tensor->alloc = heap_string ? TFLC_ALLOC_HEAP : TFLC_ALLOC_NONE;
+            tensor->data = heap_string ? tensor->heap : NULL;
+        }
+        tensor->dynamic = false;
+    }
+    for (int i = 0; i < g->desc->n_ops; i++) {
+        g->nodes[i].folded = false;
+        g->nodes[i].deferred = false;
+    }
+}
+
+static bool reads_dynamic(const tflc_node *node) {
+    for (int k = 0; k < node->n_inputs; k++)
+        if (node->inputs[k] && node->inputs[k]->dynamic) return true;
+    return false;
+}
+
+/* A node reading a dynamic tensor cannot know its shapes yet: its outputs become dynamic
+ * and it is prepared at invoke. */
+static void defer_node(tflc_node *node) {
+    node->deferred = true;
+    for (int k = 0; k < node->n_outputs; k++) tflc_node_set_output_dynamic(node, k);
+}
+
+static tflc_status prepare_node(tflc_node *node) {
+    if (node->kernel->params_size) memset(node->params, 0, node->kernel->params_size);
+    node->scratch_bytes = 0;
+    return node->kernel->prepare(node);
+}
+
+static tflc_status prepare_nodes(tflc_graph *g, const lifetimes *lt) {
+    for (int i = 0; i < g->desc->n_ops; i++) {
+        tflc_node *node = &g->nodes[i];
+        tflc_status s = check_inputs_ready(g, lt, node);
+        if (s != TFLC_OK) return s;
+        if (reads_dynamic(node)) {
+            defer_node(node);
+            continue;
+        }
+        s = prepare_node(node);
+        if (s == TFLC_OK && can_fold(node)) s = fold_node(g, node);
+        if (s != TFLC_OK) return s;
+    }
+    return TFLC_OK;
+}
+
+/* Arena tensors: written by an op or fed as graph inputs; not constant, folded, string or
+ * dynamic (those live on the heap). */
+static bool in_arena(const tflc_graph *g, const lifetimes *lt, int t) {
+    tflc_alloc_kind kind = g->tensors[t].alloc;
+    return lt->first[t] >= 0 && kind != TFLC_ALLOC_HEAP && kind != TFLC_ALLOC_FOLDED && kind != TFLC_ALLOC_CONST;
+}
+
+static tflc_status plan_and_bind(tflc_graph *g, const lifetimes *lt) {
+    const tflc_subgraph_desc *sg = g->desc;
+    int n_items = sg->n_tensors + sg->n_ops;
+    tflc_plan_item *items = calloc((size_t)(n_items ? n_items : 1), sizeof *items);
+    if (!items) return GRAPH_FAIL(g, TFLC_ERROR_OUT_OF_MEMORY, "out of memory planning the arena");
+    for (int t = 0; t < sg->n_tensors; t++)
+        if (in_arena(g, lt, t)) items[t] = (tflc_plan_item){g->tensors[t].bytes, lt->first[t], lt->last[t], 0};
+    for (int i = 0; i < sg->n_ops; i++)
+        if (!g->nodes[i].folded && !g->nodes[i].deferred)
+            items[sg->n_tensors + i] = (tflc_plan_item){g->nodes[i].scratch_bytes, i, i, 0};
+    size_t bytes;
+    tflc_status s = tflc_plan_arena(items, n_items, TFLC_ARENA_ALIGN, &bytes);
+    if (s == TFLC_OK && (bytes > g->arena_bytes || !g->arena)) {
+        free(g->arena);
+        g->arena_bytes = 0;
+        g->arena = aligned_alloc(TFLC_ARENA_ALIGN, bytes ? bytes : TFLC_ARENA_ALIGN);
+        if (!g->arena) s = TFLC_ERROR_OUT_OF_MEMORY;
+    }
+    if (s != TFLC_OK) {
+        free(items);
+        return GRAPH_FAIL(g, s, "cannot allocate a %zu-byte arena", bytes);
+    }
+    g->arena_bytes = bytes;
+    for (int t = 0; t < sg->n_tensors; t++) {
+        if (!in_arena(g, lt, t)) continue;
+        g->tensors[t].alloc = TFLC_ALLOC_ARENA;
+        g->tensors[t].data = g->arena + items[t].offset;
+    }
+    for (int i = 0; i < sg->n_ops; i++) {
+        tflc_node *node = &g->nodes[i];
+        if (!node->deferred) node->scratch = node->scratch_bytes ? g->arena + items[sg->n_tensors + i].offset : NULL;
+    }
+    free(items);
+    return TFLC_OK;
+}
+
+tflc_status tflc_graph_prepare(tflc_graph *g) {
+    if (g->prepared) return TFLC_OK;
+    int n = g->desc->n_tensors;
+    lifetimes lt = {malloc((size_t)(n ? n : 1) * sizeof(int)), malloc((size_t)(n ? n : 1) * sizeof(int))};
+    tflc_status s = TFLC_OK;
+    if (!lt.first || !lt.last) s = GRAPH_FAIL(g, TFLC_ERROR_OUT_OF_MEMORY, "out of memory");
+    if (s == TFLC_OK) {
+        reset_placement(g);
+        s = mark_lifetimes(g, &lt);
+    }
+    if (s == TFLC_OK) s = prepare_nodes(g, &lt);
+    if (s == TFLC_OK) s = plan_and_bind(g, &lt);
+    free(lt.first);
+    free(lt.last);
+    g->prepared = s == TFLC_OK;
+    return s;
+}
+
+/* --------------------------------------------------------------- invoke -- */
+
+/* A deferred node: prepare now that its inputs exist, give it heap scratch, eval. */
+static tflc_status run_deferred(tflc_node *node) {
+    tflc_status s = prepare_node(node);
+    if (s != TFLC_OK) return s;
+    if (node->scratch_bytes > node->scratch_capacity) {
+        free(node->scratch_heap);
+        size_t size = (node->scratch_bytes + TFLC_ARENA_ALIGN - 1) & ~(size_t)(TFLC_ARENA_ALIGN - 1);
+        node->scratch_heap = aligned_alloc(TFLC_ARENA_ALIGN, size);
+        node->scratch_capacity = node->scratch_heap ? size : 0;
+        if (!node->scratch_heap) return tflc_node_fail(node, TFLC_ERROR_OUT_OF_MEMORY, "out of memory for scratch");
+    }
+    node->scratch = node->scratch_bytes ? node->scratch_heap : NULL;
+    return node->kernel->eval(node);
+}
+
+tflc_status tflc_graph_invoke(tflc_graph *g) {
+    if (!g->prepared)
+        return GRAPH_FAIL(g, TFLC_ERROR_MISUSE, "subgraph %d is not allocated", g->index);
+    for (int i = 0; i < g->desc->n_ops; i++) {
+        tflc_node *node = &g->nodes[i];
+        if (node->folded) continue;
+        tflc_status s = node->deferred ? run_deferred(node) : node->kernel->eval(node);
+        if (s != TFLC_OK) return s;
+    }
+    return TFLC_OK;
+}
+
+/* ------------------------------------------------------------ graph I/O -- */
+
+tflc_tensor *tflc_graph_input(tflc_graph *g, int index) { return &g->tensors[g->desc->inputs[index]]; }
+tflc_tensor *tflc_graph_output(tflc_graph *g, int index) { return &g->tensors[g->desc->outputs[index]]; }
+
+tflc_status tflc_graph_set_input_shape(tflc_graph *g, int index, const int32_t *dims, int rank) {
+    tflc_tensor *t = tflc_graph_input(g, index);
+    if (rank == t->rank && (rank == 0 || memcmp(dims, t->dims, (size_t)rank * sizeof *dims) == 0)) return TFLC_OK;
+    size_t bytes;
+    if (rank < 0 || rank > TFLC_MAX_RANK ||
+        !tflc_shape_bytes(dims, rank, tflc_storage_size(t->dtype), g->runner->model->max_tensor_bytes, &bytes))
+        return GRAPH_FAIL(g, TFLC_ERROR_INVALID_ARGUMENT, "subgraph %d, input %d: shape is invalid or too large",
+                          g->index, index);
+    t->rank = rank;
+    if (rank) memcpy(t->dims, dims, (size_t)rank * sizeof *dims);
+    if (t->dtype != TFLC_STRING) t->bytes = bytes;
+    g->prepared = false;
+    return TFLC_OK;
+}
+
+tflc_status tflc_tensor_copy_contents(tflc_graph *g, tflc_tensor *dst, const tflc_tensor *src) {
+    if (dst->dtype != src->dtype || dst->rank != src->rank ||
+        (src->rank && memcmp(dst->dims, src->dims, (size_t)src->rank * sizeof *src->dims) != 0))
+        return GRAPH_FAIL(g, TFLC_ERROR_RUNTIME, "tensor '%s' (%s) cannot take the contents of '%s' (%s): shapes differ",
+                          dst->desc->name, tflc_dtype_name(dst->dtype), src->desc->name, tflc_dtype_name(src->dtype));
+    if (dst->alloc == TFLC_ALLOC_HEAP &&
+        tflc_tensor_reserve(dst, src->bytes, g->runner->model->max_tensor_bytes) != TFLC_OK)
+        return GRAPH_FAIL(g, TFLC_ERROR_OUT_OF_MEMORY, "out of memory copying tensor '%s'", src->desc->name);
+    if (dst->alloc == TFLC_ALLOC_HEAP) dst->bytes = src->bytes;
+    if (dst->bytes != src->bytes || (!dst->data && dst->bytes))
+        return GRAPH_FAIL(g, TFLC_ERROR_RUNTIME, "tensor '%s': %zu bytes cannot take %zu", dst->desc->name, dst->bytes,
+                          src->bytes);
+    if (src->bytes && dst->data != src->data) memmove(dst->data, src->data, src->bytes);
+    return TFLC_OK;
+}
