@@ -4,7 +4,7 @@ ASAN    ?= build-asan
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE   ?= cmake
 
-.PHONY: all build test demo asan fuzz clean
+.PHONY: all build test demo asan tsan fuzz clean conformance
 
 all: build
 
@@ -23,9 +23,35 @@ asan:
 	@$(CMAKE) --build $(ASAN) -j $(JOBS)
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+# The threaded tests (concurrent runners, shared variables, init once) under ThreadSanitizer.
+tsan:
+	@$(CMAKE) -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTFLC_TSAN=ON >/dev/null
+	@$(CMAKE) --build build-tsan -j $(JOBS) --target test_stateful test_api
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --output-on-failure -R 'test_stateful|test_api'
+
 fuzz:
 	@$(CMAKE) -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DTFLC_FUZZ=ON >/dev/null
 	@$(CMAKE) --build build-fuzz -j $(JOBS) --target fuzz_model
 
 clean:
-	rm -rf $(BUILD) $(ASAN) build-fuzz
+	rm -rf $(BUILD) $(ASAN) build-fuzz build-tsan
+
+# Conformance with LiteRT (conformance/README.md): converts the single-op cases with the real
+# TensorFlow converter (cached), runs tflc and LiteRT on the same seeded inputs, prints a
+# table and writes $(BUILD)/conformance/report.{md,json}. The venv gets the versions pinned
+# in tests/models/make_venv.sh unless it already has TensorFlow and LiteRT (pass
+# CONF_VENV=/path/to/venv to reuse one). CONF_ARGS: e.g. --family conv, -k int8, --export.
+CONF_VENV   ?= build/venv-conformance
+CONF_PYTHON ?= python3
+CONF_ARGS   ?=
+
+conformance: build
+	@if ! $(CONF_VENV)/bin/python -c "import tensorflow, ai_edge_litert" >/dev/null 2>&1; then \
+	    echo "conformance: setting up $(CONF_VENV) (tests/models/make_venv.sh pins)"; \
+	    $(CONF_PYTHON) -m venv $(CONF_VENV) && \
+	    $(CONF_VENV)/bin/python -m pip install --quiet --upgrade pip && \
+	    $(CONF_VENV)/bin/python -m pip install --quiet \
+	        $$(sed -n 's/^[[:space:]]*\([A-Za-z0-9_.-]*==[^[:space:]\\]*\).*/\1/p' tests/models/make_venv.sh) \
+	        || exit 1; \
+	fi
+	$(CONF_VENV)/bin/python conformance/run.py --tflc $(BUILD)/tflc --out $(BUILD)/conformance $(CONF_ARGS)

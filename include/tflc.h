@@ -239,6 +239,25 @@ TFLC_API tflc_status tflc_interpreter_create(const tflc_model *model,
 TFLC_API void tflc_interpreter_free(tflc_interpreter *interp);
 TFLC_API const tflc_model *tflc_interpreter_model(const tflc_interpreter *interp);
 
+/* Resource variables the model declares (VAR_HANDLE), shared by all runners of this
+ * interpreter. A variable gets its first value from the model's initialization subgraph,
+ * which runs once per interpreter when the first runner allocates. Names are shared_names
+ * and live as long as the model. */
+TFLC_API int tflc_interpreter_variable_count(const tflc_interpreter *interp);
+TFLC_API const char *tflc_interpreter_variable_name(const tflc_interpreter *interp, int index);
+/* Copies variable `name` out: dtype, dims (TFLC_MAX_RANK room) and rank always; the bytes
+ * into data[0..size) when data is not NULL (size must equal the variable's byte size).
+ * A reader never sees a half-written value, whatever other threads invoke. */
+TFLC_API tflc_status tflc_interpreter_read_variable(tflc_interpreter *interp, const char *name,
+                                                    tflc_dtype *dtype_out, int32_t *dims_out, int *rank_out,
+                                                    void *data, size_t size);
+/* Assigns a value (copied) to variable `name`. Runners that read it must be allocated again
+ * if the shape changed. */
+TFLC_API tflc_status tflc_interpreter_write_variable(tflc_interpreter *interp, const char *name, tflc_dtype dtype,
+                                                     const int32_t *dims, int rank, const void *data, size_t size);
+/* Restores every variable to its value right after initialization. */
+TFLC_API tflc_status tflc_interpreter_reset_variables(tflc_interpreter *interp);
+
 /* ----------------------------------------------------------------- runner -- */
 
 typedef struct tflc_runner tflc_runner;

@@ -5,14 +5,14 @@
 #include <pthread.h>
 
 #include "core/internal.h"
+#include "core/resources.h"
 
 struct tflc_interpreter {
     const tflc_model *model;
     int num_threads;
     tflc_custom_op *custom_ops;       /* copied from the options */
     int n_custom_ops;
-    /* Guards state shared by runners (resource variables, tables: later issues). */
-    pthread_mutex_t lock;
+    tflc_resources resources;         /* variables, hash tables, init once-flags (own locks) */
 };
 
 /* The registered custom op called `name`, or NULL. */

@@ -58,6 +58,7 @@ extern const tflc_registry_entry tflc_registry_conv[];   /* convolution, pooling
 extern const tflc_registry_entry tflc_registry_math[];   /* elementwise math, comparison, logic, cast */
 extern const tflc_registry_entry tflc_registry_shape[];  /* shape ops, reductions, gather/scatter */
 extern const tflc_registry_entry tflc_registry_nn[];     /* matmul, quantized FC, norms, resize, RNN */
+extern const tflc_registry_entry tflc_registry_state[];  /* control flow, variables, hash tables */
 
 /* ---------------------------------------------------------- node checks -- */
 

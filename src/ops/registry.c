@@ -34,7 +34,7 @@ static const tflc_registry_entry registry_core[] = {
 
 static const tflc_registry_entry *const families[] = {
     registry_core,     tflc_registry_conv,  tflc_registry_math,
-    tflc_registry_shape, tflc_registry_nn,
+    tflc_registry_shape, tflc_registry_nn,   tflc_registry_state,
 };
 
 const tflc_kernel *tflc_find_builtin_kernel(int32_t code, int32_t version,

@@ -7,7 +7,7 @@
  * "nosig" for a model without SignatureDefs). This test finds every case by its files, so a
  * regenerated fixture set is picked up without editing the test.
  *
- * String outputs must match byte for byte. Float tolerance, per output:
+ * String, integer and bool outputs must match exactly. Float tolerance, per output:
  * |got - want| <= abs + rel * |want|.
  *   - elementwise float32 ops (add, sub, mul, div, relu, relu6, reshape, concat, squeeze,
  *     quantize/dequantize) are correctly rounded single operations: exact (0, 0);
@@ -158,7 +158,16 @@ static void compare_output(const tflc_runner *r, const case_id *id, int index) {
         npy_free(&want);
         return;
     }
-    CHECK(want.dtype == TFLC_FLOAT32 && tflc_tensor_dtype(t) == TFLC_FLOAT32);
+    if (want.dtype != TFLC_FLOAT32) { /* integers and bools: exact */
+        CHECK_MSG(tflc_tensor_dtype(t) == want.dtype, "%s.%s.%s output %s: dtype %s, want %s", id->model,
+                  id->signature, id->name, name, tflc_dtype_name(tflc_tensor_dtype(t)), tflc_dtype_name(want.dtype));
+        CHECK_MSG(tflc_tensor_byte_size(t) == want.count * want.itemsize && tflc_tensor_data_const(t) &&
+                      memcmp(tflc_tensor_data_const(t), want.data, want.count * want.itemsize) == 0,
+                  "%s.%s.%s output %s differs", id->model, id->signature, id->name, name);
+        npy_free(&want);
+        return;
+    }
+    CHECK(tflc_tensor_dtype(t) == TFLC_FLOAT32);
     CHECK_MSG(tflc_tensor_rank(t) == want.rank, "%s.%s.%s output %s rank %d vs %d", id->model, id->signature,
               id->name, name, tflc_tensor_rank(t), want.rank);
     for (int k = 0; k < want.rank && k < tflc_tensor_rank(t); k++) CHECK(tflc_tensor_dims(t)[k] == want.shape[k]);
