@@ -59,7 +59,7 @@ static tflc_status read_prepare(tflc_node *node) {
     tflc_status s = tflc_ops_check_arity(node, 1, 1, 1);
     if (s != TFLC_OK) return s;
     if (!tflc_tensor_is_constant(node->inputs[0])) return tflc_node_set_output_dynamic(node, 0);
-    int handle;
+    int handle = -1;
     s = handle_of(node, node->inputs[0], &handle);
     if (s != TFLC_OK) return s;
     tflc_dtype dtype;
@@ -75,7 +75,7 @@ static tflc_status read_prepare(tflc_node *node) {
 }
 
 static tflc_status read_eval(tflc_node *node) {
-    int handle;
+    int handle = -1;
     tflc_status s = handle_of(node, node->inputs[0], &handle);
     if (s != TFLC_OK) return s;
     tflc_resources *res = resources_of(node);
@@ -100,7 +100,7 @@ static tflc_status assign_prepare(tflc_node *node) {
 }
 
 static tflc_status assign_eval(tflc_node *node) {
-    int handle;
+    int handle = -1;
     tflc_status s = handle_of(node, node->inputs[0], &handle);
     if (s != TFLC_OK) return s;
     char err[TFLC_ERRMSG_SIZE];
