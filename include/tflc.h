@@ -298,7 +298,8 @@ TFLC_API tflc_status tflc_runner_resize_input_strict(tflc_runner *runner, const 
 TFLC_API tflc_status tflc_runner_allocate(tflc_runner *runner);
 
 /* The tensor behind input/output `name`. The pointer stays valid until the runner is freed;
- * its data pointer and shape until the next resize or allocate. */
+ * its data pointer and shape until the next resize or allocate. A resized input has no
+ * data (NULL; copies refuse) until the next allocate. */
 TFLC_API tflc_status tflc_runner_input(tflc_runner *runner, const char *name,
                                        tflc_tensor **tensor_out);
 TFLC_API tflc_status tflc_runner_output(const tflc_runner *runner, const char *name,
@@ -309,6 +310,14 @@ TFLC_API const tflc_tensor *tflc_runner_output_at(const tflc_runner *runner, int
 
 /* Runs the signature on the current inputs. Does not allocate memory. */
 TFLC_API tflc_status tflc_runner_invoke(tflc_runner *runner);
+
+/* 1 when the runner is allocated for its current input shapes (a resize clears it). */
+TFLC_API int tflc_runner_is_allocated(const tflc_runner *runner);
+
+/* The index, in the signature's subgraph, of the tensor behind input/output `index` (what
+ * LiteRT reports as a tensor's "index"); -1 when out of range. */
+TFLC_API int tflc_runner_input_tensor_index(const tflc_runner *runner, int index);
+TFLC_API int tflc_runner_output_tensor_index(const tflc_runner *runner, int index);
 
 /* Bytes of the runner's activation arena (0 before allocate). */
 TFLC_API size_t tflc_runner_arena_bytes(const tflc_runner *runner);

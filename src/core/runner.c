@@ -178,6 +178,11 @@ static tflc_status resize(tflc_runner *r, const char *name, const int32_t *dims,
     t->rank = rank;
     if (rank) memcpy(t->dims, dims, (size_t)rank * sizeof *dims);
     t->bytes = bytes;
+    /* Its arena slot was sized for the old shape: unbind it until the next allocate. */
+    if (t->alloc == TFLC_ALLOC_ARENA) {
+        t->alloc = TFLC_ALLOC_NONE;
+        t->data = NULL;
+    }
     r->graph->prepared = false;
     return TFLC_OK;
 }
@@ -198,6 +203,18 @@ tflc_status tflc_runner_resize_input_strict(tflc_runner *runner, const char *nam
 tflc_status tflc_runner_allocate(tflc_runner *runner) {
     if (!runner) return tflc_fail(NULL, TFLC_ERROR_INVALID_ARGUMENT, "runner is NULL");
     return tflc_graph_prepare(runner->graph);
+}
+
+int tflc_runner_is_allocated(const tflc_runner *runner) { return runner && runner->graph->prepared ? 1 : 0; }
+
+int tflc_runner_input_tensor_index(const tflc_runner *runner, int index) {
+    if (!runner || index < 0 || index >= runner->sig->n_inputs) return -1;
+    return runner->sig->inputs[index].tensor;
+}
+
+int tflc_runner_output_tensor_index(const tflc_runner *runner, int index) {
+    if (!runner || index < 0 || index >= runner->sig->n_outputs) return -1;
+    return runner->sig->outputs[index].tensor;
 }
 
 size_t tflc_runner_arena_bytes(const tflc_runner *runner) {

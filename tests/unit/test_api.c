@@ -312,9 +312,19 @@ static void test_guide_flow_with_resize(void) {
     for (int i = 0; got && y && i < 5; i++) CHECK(fabsf(got[i] - y[i]) <= 1e-5f + 1e-5f * fabsf(y[i]));
     const int32_t big[2] = {1000, 4};
     CHECK_OK(tflc_runner_resize_input(r, "x_input", big, 2));
+    CHECK(!tflc_runner_is_allocated(r));
     CHECK(tflc_runner_invoke(r) == TFLC_ERROR_MISUSE);
+    /* The resized input has no memory until allocate: copies refuse instead of overflowing
+     * the old 5x4 slot. */
+    static float many[4000];
+    CHECK(tflc_tensor_data(input) == NULL);
+    CHECK(tflc_tensor_copy_from(input, many, sizeof many) == TFLC_ERROR_MISUSE);
+    CHECK(tflc_tensor_copy_to(input, many, sizeof many) == TFLC_ERROR_MISUSE);
     CHECK_OK(tflc_runner_allocate(r));
+    CHECK(tflc_runner_is_allocated(r));
     CHECK(tflc_runner_arena_bytes(r) > arena5);
+    CHECK(tflc_runner_input_tensor_index(r, 0) >= 0 && tflc_runner_input_tensor_index(r, 1) == -1);
+    CHECK(tflc_runner_output_tensor_index(r, 0) != tflc_runner_input_tensor_index(r, 0));
     npy_free(&in);
     npy_free(&want);
     tflc_runner_free(r);
