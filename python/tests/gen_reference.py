@@ -12,6 +12,7 @@ and message LiteRT raises for each misuse the tests exercise. The tests themselv
 neither TensorFlow nor LiteRT: they compare tflc against this file.
 """
 
+import inspect
 import json
 import os
 import platform
@@ -103,13 +104,17 @@ def record_model(manifest, name):
         }
         feed = golden_inputs(manifest, name, key)
         if feed is not None:
-            result = runner(**feed)
-            srec["result_order"] = list(result.keys())
-            srec["result_types"] = {k: [type(v).__name__, np.asarray(v).dtype.name, list(np.shape(v))]
-                                    for k, v in result.items()}
-            # After a runner call, the runner's details report the resized shapes.
-            srec["output_details_after_call"] = {k: details_json(v)
-                                                 for k, v in runner.get_output_details().items()}
+            try:
+                result = runner(**feed)
+            except Exception as e:  # e.g. Select TF ops, which LiteRT cannot run
+                srec["run_error"] = "%s: %s" % (type(e).__name__, e)
+            else:
+                srec["result_order"] = list(result.keys())
+                srec["result_types"] = {k: [type(v).__name__, np.asarray(v).dtype.name, list(np.shape(v))]
+                                        for k, v in result.items()}
+                # After a runner call, the runner's details report the resized shapes.
+                srec["output_details_after_call"] = {k: details_json(v)
+                                                     for k, v in runner.get_output_details().items()}
         rec["signatures"][key] = srec
     return rec
 
@@ -302,6 +307,11 @@ def main():
             ref["models"][name] = {"litert_error": "%s: %s" % (type(e).__name__, e)}
         print(name, ref["models"][name].get("signature_list", ref["models"][name].get("litert_error")))
     ref["errors"] = record_errors()
+    ref["api"] = {
+        "Interpreter": sorted(n for n in dir(litert.Interpreter) if not n.startswith("_")),
+        "SignatureRunner": sorted(n for n in dir(litert.SignatureRunner) if not n.startswith("_")),
+        "Interpreter.__init__": list(inspect.signature(litert.Interpreter.__init__).parameters),
+    }
     ref["strings"] = record_strings()
     ref["extra_models"] = record_extra_models()
     with open(OUT, "w") as f:
