@@ -430,13 +430,28 @@ static tflc_status run_deferred(tflc_node *node) {
     return node->kernel->eval(node);
 }
 
+/* Every string graph input must hold exactly its shape's strings before any op reads it
+ * (a signature may leave a subgraph input unnamed, so the runner's own check is not enough). */
+static tflc_status check_string_inputs(tflc_graph *g) {
+    for (int k = 0; k < g->desc->n_inputs; k++) {
+        const tflc_tensor *t = tflc_graph_input(g, k);
+        if (t->dtype != TFLC_STRING || t->alloc != TFLC_ALLOC_HEAP) continue;
+        if (!t->data || t->bytes < 4 || tflc_strings_count(t) != tflc_tensor_count(t))
+            return GRAPH_FAIL(g, TFLC_ERROR_MISUSE, "subgraph %d: string input '%s' has not been set", g->index,
+                              t->desc->name);
+    }
+    return TFLC_OK;
+}
+
 tflc_status tflc_graph_invoke(tflc_graph *g) {
     if (!g->prepared)
         return GRAPH_FAIL(g, TFLC_ERROR_MISUSE, "subgraph %d is not allocated", g->index);
+    tflc_status s = check_string_inputs(g);
+    if (s != TFLC_OK) return s;
     for (int i = 0; i < g->desc->n_ops; i++) {
         tflc_node *node = &g->nodes[i];
         if (node->folded) continue;
-        tflc_status s = node->deferred ? run_deferred(node) : node->kernel->eval(node);
+        s = node->deferred ? run_deferred(node) : node->kernel->eval(node);
         if (s != TFLC_OK) return s;
     }
     return TFLC_OK;

@@ -119,11 +119,15 @@ def load_npy(path):
     else:
         hlen, off = struct.unpack('<I', b[8:12])[0], 12
     h = ast.literal_eval(b[off:off + hlen].decode('latin1'))
-    fmt = FORMATS[h['descr']]
     n = 1
     for d in h['shape']:
         n *= d
     start = off + hlen
+    if h['descr'].startswith('|S'):  # bytes: fixed width, trailing NULs dropped (as numpy)
+        w = int(h['descr'][2:])
+        vals = tuple(b[start + i * w:start + (i + 1) * w].rstrip(b'\0') for i in range(n))
+        return 'bytes', tuple(h['shape']), vals
+    fmt = FORMATS[h['descr']]
     vals = struct.unpack('<%d%s' % (n, fmt), b[start:start + n * struct.calcsize(fmt)])
     return h['descr'], tuple(h['shape']), vals
 
@@ -171,13 +175,13 @@ def compare(outdir, expect, stdout):
             problems.append('%s: got %s%s, want %s%s' % (name, d, s, gd, gs))
             continue
         for k, (x, y) in enumerate(zip(v, gv)):
-            if math.isnan(y) and math.isnan(x):
+            if x == y or (gd != 'bytes' and math.isnan(y) and math.isnan(x)):
                 continue
-            if not abs(x - y) <= atol + rtol * abs(y):
+            if gd == 'bytes' or not abs(x - y) <= atol + rtol * abs(y):
                 problems.append('%s[%d]: got %r, want %r' % (name, k, x, y))
                 break
         dims = ', '.join(str(x) for x in gs)
-        prefix = '%s: float32[%s] = ' % (name, dims)
+        prefix = '%s: %s[%s] = ' % (name, 'string' if gd == 'bytes' else 'float32', dims)
         if not any(l.startswith(prefix) for l in text.splitlines()):
             problems.append('stdout lacks a line starting %r' % prefix)
     if problems:

@@ -176,8 +176,9 @@ static void compare_output(const tflc_runner *r, const case_id *id, int index) {
     const float *got = tflc_tensor_data_const(t), *exp = want.data;
     size_t bad = 0;
     for (size_t i = 0; got && i < want.count && i < tflc_tensor_element_count(t); i++) {
+        if (got[i] == exp[i] || (isnan(got[i]) && isnan(exp[i]))) continue; /* incl. inf, -0 */
         double diff = fabs((double)got[i] - (double)exp[i]);
-        if (diff > worst) worst = diff;
+        if (diff > worst || isnan(diff)) worst = diff;
         if (!(diff <= abs_tol + rel_tol * fabs((double)exp[i]))) bad++;
     }
     CHECK_MSG(bad == 0 && tflc_tensor_element_count(t) == want.count,
