@@ -1,0 +1,386 @@
+/*
+ * conv_2d.c -- CONV_2D.
+ *
+ *   input  [N, H, W, C]        C = groups * Cf
+ *   filter [M, KH, KW, Cf]     M output channels, M / groups per group
+ *   bias   [M]                 optional
+ *   output [N, OH, OW, M]
+ *
+ *   out[n,y,x,m] = act(bias[m] + sum over ky, kx, c < Cf of
+ *                      in[n, y*sh - pad_h + ky*dh, x*sw - pad_w + kx*dw, g*Cf + c] * w[m,ky,kx,c])
+ *   g = m / (M / groups); window points outside the input contribute nothing.
+ *
+ * Forms (input / filter / bias):
+ *   float32 / float32 / float32
+ *   int8 / int8 / int32        per-channel or per-tensor filter scales, filter zero point 0
+ *   uint8 / uint8 / int32      per-tensor, asymmetric filter
+ *   int16 / int8 / int64|int32 16x8: the int64 path requantizes with TFLite's 64-bit rounding
+ *   float32 / int8 / float32   hybrid: each batch of the input is quantized to int8 on the fly
+ * Quantized results are TFLite's bit for bit: integer accumulation, then per channel
+ * MultiplyByQuantizedMultiplier. The hybrid path reproduces TFLite's builtin kernels:
+ *   filter scales that differ (or groups > 1): asymmetric input quantization per batch,
+ *     out = float(acc) * (filter_scale[m] * input_scale[n]) + bias   (groups == 1, optimized)
+ *     out = float(acc) * filter_scale[m] * input_scale[n] + bias     (groups > 1, reference)
+ *   one filter scale: symmetric per batch, out = float(acc) * (input_scale * filter_scale) + bias
+ */
+#include "ops/conv_common.h"
+
+typedef enum conv_mode { CONV_F32, CONV_Q8, CONV_QU8, CONV_Q16, CONV_HYBRID } conv_mode;
+
+typedef struct conv_params {
+    conv_mode mode;
+    tflc_conv_geom g;
+    int32_t filter_c, groups, per_group;   /* Cf, groups, M / groups */
+    tflc_ops_act act;                      /* float and hybrid outputs */
+    int32_t act_min, act_max;              /* quantized outputs, in output units */
+    int32_t in_offset, filter_offset, out_offset;   /* -in_zp, -filter_zp, out_zp */
+    bool bias64;                           /* Q16 with int64 bias: 64-bit requantization */
+    bool hybrid_asymmetric;                /* hybrid: per-channel path */
+    float hybrid_filter_scale;             /* hybrid, symmetric path */
+    size_t mult_off, shift_off;            /* scratch: int32[M] multipliers and shifts */
+    size_t q_off, scale_off, zp_off;       /* scratch (hybrid): int8 input, float[N], int32[N] */
+} conv_params;
+
+/* ------------------------------------------------------------- prepare -- */
+
+static tflc_status conv_read_options(tflc_node *node, conv_params *p, int *act_kind,
+                                     int *bias_type) {
+    const uint8_t *o = tflc_ops_options(node, BO_Conv2D);
+    int padding = tflc_conv_read_padding(o, CONV2D_OPT_PADDING);
+    p->g.y.stride = o ? fb_i32(o, CONV2D_OPT_STRIDE_H, 0) : 0;
+    p->g.x.stride = o ? fb_i32(o, CONV2D_OPT_STRIDE_W, 0) : 0;
+    p->g.y.dilation = o ? fb_i32(o, CONV2D_OPT_DILATION_H, 1) : 1;
+    p->g.x.dilation = o ? fb_i32(o, CONV2D_OPT_DILATION_W, 1) : 1;
+    *act_kind = o ? fb_i8(o, CONV2D_OPT_ACTIVATION, ACT_NONE) : ACT_NONE;
+    *bias_type = o ? fb_i8(o, CONV2D_OPT_QUANTIZED_BIAS_TYPE, 0) : 0;
+    tflc_status s = tflc_conv_plan_axis(node, "height", padding, &p->g.y);
+    return s == TFLC_OK ? tflc_conv_plan_axis(node, "width", padding, &p->g.x) : s;
+}
+
+/* Shapes: rank 4 input and filter, C a multiple of Cf, M a multiple of groups, bias [M]. */
+static tflc_status conv_check_shapes(tflc_node *node, conv_params *p) {
+    const tflc_tensor *in = node->inputs[0], *w = node->inputs[1];
+    const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
+    tflc_status s = tflc_conv_expect_rank(node, in, "input", 4);
+    if (s == TFLC_OK) s = tflc_conv_expect_rank(node, w, "filter (input 1)", 4);
+    if (s != TFLC_OK) return s;
+    p->g.batches = in->dims[0];
+    p->g.y.in = in->dims[1];
+    p->g.x.in = in->dims[2];
+    p->g.in_c = in->dims[3];
+    p->g.out_c = w->dims[0];
+    p->g.y.filter = w->dims[1];
+    p->g.x.filter = w->dims[2];
+    p->filter_c = w->dims[3];
+    if (p->filter_c <= 0 || p->g.in_c % p->filter_c != 0)
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "input has %d channels, not a "
+                              "multiple of the filter's %d", (int)p->g.in_c, (int)p->filter_c);
+    p->groups = p->g.in_c / p->filter_c;
+    if (p->groups == 0 || p->g.out_c % p->groups != 0)
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "%d output channels do not split "
+                              "into %d groups", (int)p->g.out_c, (int)p->groups);
+    p->per_group = p->g.out_c / p->groups;
+    if (bias && tflc_tensor_count(bias) != (size_t)p->g.out_c)
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "bias (input 2) has %zu elements, "
+                              "expected %d (output channels)", tflc_tensor_count(bias),
+                              (int)p->g.out_c);
+    return TFLC_OK;
+}
+
+/* The mode from the input and filter dtypes; checks the output and bias dtypes. */
+static tflc_status conv_pick_mode(tflc_node *node, conv_params *p, int bias_type) {
+    const tflc_tensor *in = node->inputs[0], *w = node->inputs[1];
+    const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
+    tflc_dtype wt = w->dtype, bt = TFLC_FLOAT32;
+    switch (in->dtype) {
+    case TFLC_FLOAT32:
+        p->mode = wt == TFLC_INT8 ? CONV_HYBRID : CONV_F32;
+        if (wt != TFLC_INT8) wt = TFLC_FLOAT32;
+        break;
+    case TFLC_INT8: p->mode = CONV_Q8; wt = TFLC_INT8; bt = TFLC_INT32; break;
+    case TFLC_UINT8: p->mode = CONV_QU8; wt = TFLC_UINT8; bt = TFLC_INT32; break;
+    case TFLC_INT16:
+        p->mode = CONV_Q16;
+        wt = TFLC_INT8;
+        bt = bias && bias->dtype == TFLC_INT32 ? TFLC_INT32 : TFLC_INT64;
+        p->bias64 = bt == TFLC_INT64;
+        if ((bias_type == CONV_TENSOR_TYPE_INT32 || bias_type == CONV_TENSOR_TYPE_INT64) && bias &&
+            bias->dtype != (bias_type == CONV_TENSOR_TYPE_INT32 ? TFLC_INT32 : TFLC_INT64))
+            return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "bias is %s but "
+                                  "quantized_bias_type says %s", tflc_dtype_name(bias->dtype),
+                                  bias_type == CONV_TENSOR_TYPE_INT32 ? "int32" : "int64");
+        break;
+    default:
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED, "%s inputs are not supported "
+                              "(float32, int8, uint8, int16 are)", tflc_dtype_name(in->dtype));
+    }
+    tflc_status s = tflc_ops_expect_dtype(node, w, "input", 1, wt);
+    if (s == TFLC_OK && bias) s = tflc_ops_expect_dtype(node, bias, "input", 2, bt);
+    if (s == TFLC_OK) s = tflc_ops_output_like_input(node);
+    return s;
+}
+
+/* Quantized modes: scales, zero points, activation range, multipliers (checked here,
+ * recomputed into scratch by eval). */
+static tflc_status conv_prepare_quantized(tflc_node *node, conv_params *p, int act_kind,
+                                          size_t *scratch) {
+    const tflc_tensor *in = node->inputs[0], *w = node->inputs[1], *out = node->outputs[0];
+    const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
+    const tflc_quantization *iq, *wq, *oq, *bq;
+    tflc_status s = tflc_conv_quant(node, in, "input", &iq);
+    if (s == TFLC_OK) s = tflc_conv_quant(node, w, "filter", &wq);
+    if (s == TFLC_OK) s = tflc_conv_quant(node, out, "output", &oq);
+    if (s == TFLC_OK) s = tflc_conv_check_filter_scales(node, wq, p->g.out_c);
+    if (s != TFLC_OK) return s;
+    if (bias && (bq = tflc_ops_quant(bias)) != NULL && tflc_ops_zero_point(bq, 0) != 0)
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "bias zero point must be 0");
+    for (int i = 0; p->mode != CONV_QU8 && i < wq->count; i++)
+        if (tflc_ops_zero_point(wq, i) != 0)
+            return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "filter zero point %d is %lld, "
+                                  "must be 0", i, (long long)tflc_ops_zero_point(wq, i));
+    if (p->mode == CONV_QU8 && wq->count != 1)
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED, "uint8 filters must be quantized per "
+                              "tensor, got %d scales", wq->count);
+    p->in_offset = -(int32_t)tflc_ops_zero_point(iq, 0);
+    p->filter_offset = -(int32_t)tflc_ops_zero_point(wq, 0);
+    p->out_offset = (int32_t)tflc_ops_zero_point(oq, 0);
+    s = tflc_conv_act_range_q(node, act_kind, out->dtype, oq->scales[0], p->out_offset,
+                              &p->act_min, &p->act_max);
+    if (s == TFLC_OK)
+        s = tflc_conv_channel_multipliers(node, iq->scales[0], wq, oq->scales[0], p->g.out_c,
+                                          p->mode == CONV_Q16 && p->bias64, NULL, NULL);
+    p->mult_off = tflc_conv_scratch_reserve(scratch, sizeof(int32_t) * (size_t)p->g.out_c);
+    p->shift_off = tflc_conv_scratch_reserve(scratch, sizeof(int32_t) * (size_t)p->g.out_c);
+    return s;
+}
+
+/* Hybrid: the filter's scales; scratch for the quantized input and per-batch parameters. */
+static tflc_status conv_prepare_hybrid(tflc_node *node, conv_params *p, int act_kind,
+                                       size_t *scratch) {
+    const tflc_tensor *in = node->inputs[0], *w = node->inputs[1];
+    const tflc_quantization *wq;
+    tflc_status s = tflc_conv_quant(node, w, "filter", &wq);
+    if (s == TFLC_OK) s = tflc_conv_check_filter_scales(node, wq, p->g.out_c);
+    if (s == TFLC_OK) s = tflc_conv_act_f32(node, act_kind, &p->act);
+    if (s != TFLC_OK) return s;
+    p->hybrid_asymmetric = tflc_conv_scales_differ(wq) || p->groups != 1;
+    p->hybrid_filter_scale = wq->scales[0];
+    p->q_off = tflc_conv_scratch_reserve(scratch, tflc_tensor_count(in));
+    p->scale_off = tflc_conv_scratch_reserve(scratch, sizeof(float) * (size_t)p->g.batches);
+    p->zp_off = tflc_conv_scratch_reserve(scratch, sizeof(int32_t) * (size_t)p->g.batches);
+    return TFLC_OK;
+}
+
+static tflc_status conv_prepare(tflc_node *node) {
+    conv_params *p = node->params;
+    int act_kind = ACT_NONE, bias_type = 0;
+    size_t scratch = 0;
+    tflc_status s = tflc_ops_check_arity(node, 2, 3, 1);
+    if (s == TFLC_OK) s = conv_check_shapes(node, p);
+    if (s == TFLC_OK) s = conv_read_options(node, p, &act_kind, &bias_type);
+    if (s == TFLC_OK) s = conv_pick_mode(node, p, bias_type);
+    if (s != TFLC_OK) return s;
+    if (p->mode == CONV_F32) s = tflc_conv_act_f32(node, act_kind, &p->act);
+    else if (p->mode == CONV_HYBRID) s = conv_prepare_hybrid(node, p, act_kind, &scratch);
+    else s = conv_prepare_quantized(node, p, act_kind, &scratch);
+    if (s != TFLC_OK) return s;
+    node->scratch_bytes = scratch;
+    const int32_t dims[4] = {p->g.batches, p->g.y.out, p->g.x.out, p->g.out_c};
+    return tflc_node_set_output_shape(node, 0, dims, 4);
+}
+
+/* ---------------------------------------------------------------- eval -- */
+
+/* Offsets of tap (ky, kx) for output channel m: the input's Cf channels of m's group at
+ * pixel (n, y0 + ky*dy, x0 + kx*dx), and filter row m at (ky, kx). */
+static size_t conv_in_at(const conv_params *p, const tflc_conv_window *win, int32_t n,
+                         int32_t ky, int32_t kx, int32_t m) {
+    int64_t iy = win->y0 + (int64_t)ky * p->g.y.dilation;
+    int64_t ix = win->x0 + (int64_t)kx * p->g.x.dilation;
+    return tflc_conv_offset(&p->g, n, iy, ix, p->g.in_c) +
+           (size_t)(m / p->per_group) * (size_t)p->filter_c;
+}
+
+static size_t conv_w_at(const conv_params *p, int32_t m, int32_t ky, int32_t kx) {
+    return (((size_t)m * (size_t)p->g.y.filter + (size_t)ky) * (size_t)p->g.x.filter +
+            (size_t)kx) * (size_t)p->filter_c;
+}
+
+/* Output element (n, window, m) of the float kernel, before bias: taps in (ky, kx, c)
+ * order as TFLite's reference kernel sums them. */
+static float conv_acc_f32(const conv_params *p, const tflc_conv_window *win, const float *in,
+                          const float *w, int32_t n, int32_t m) {
+    float acc = 0.0f;
+    for (int32_t ky = win->ky0; ky < win->ky1; ky++)
+        for (int32_t kx = win->kx0; kx < win->kx1; kx++) {
+            const float *x = in + conv_in_at(p, win, n, ky, kx, m);
+            const float *f = w + conv_w_at(p, m, ky, kx);
+            for (int32_t c = 0; c < p->filter_c; c++) acc += x[c] * f[c];
+        }
+    return acc;
+}
+
+static void conv_eval_f32(const conv_params *p, const float *in, const float *w,
+                          const float *bias, float *out) {
+    size_t at = 0;
+    for (int32_t n = 0; n < p->g.batches; n++)
+        for (int32_t oy = 0; oy < p->g.y.out; oy++)
+            for (int32_t ox = 0; ox < p->g.x.out; ox++) {
+                tflc_conv_window win = tflc_conv_window_at(&p->g, oy, ox);
+                for (int32_t m = 0; m < p->g.out_c; m++, at++) {
+                    float acc = conv_acc_f32(p, &win, in, w, n, m);
+                    out[at] = tflc_ops_apply_act_f32(&p->act, acc + (bias ? bias[m] : 0.0f));
+                }
+            }
+}
+
+/* sum (x + x_off) * (w + w_off) over n contiguous values of the input and filter dtypes. */
+static int64_t conv_dot(const void *x, const void *w, tflc_dtype xt, size_t xi, size_t wi,
+                        int32_t n, int32_t x_off, int32_t w_off) {
+    int64_t acc = 0;
+    if (xt == TFLC_INT8) {
+        const int8_t *a = (const int8_t *)x + xi, *b = (const int8_t *)w + wi;
+        for (int32_t c = 0; c < n; c++) acc += (int64_t)(a[c] + x_off) * (b[c] + w_off);
+    } else if (xt == TFLC_UINT8) {
+        const uint8_t *a = (const uint8_t *)x + xi, *b = (const uint8_t *)w + wi;
+        for (int32_t c = 0; c < n; c++) acc += (int64_t)(a[c] + x_off) * (b[c] + w_off);
+    } else {
+        const int16_t *a = (const int16_t *)x + xi;
+        const int8_t *b = (const int8_t *)w + wi;
+        for (int32_t c = 0; c < n; c++) acc += (int64_t)(a[c] + x_off) * (b[c] + w_off);
+    }
+    return acc;
+}
+
+/* sum over the taps of (x + x_off) * (w + w_off), for any integer input (the hybrid path
+ * passes its int8 copy of the input). */
+static int64_t conv_acc_q(const conv_params *p, const tflc_conv_window *win, const void *in,
+                          tflc_dtype t, const void *w, int32_t n, int32_t m, int32_t x_off,
+                          int32_t w_off) {
+    int64_t acc = 0;
+    for (int32_t ky = win->ky0; ky < win->ky1; ky++)
+        for (int32_t kx = win->kx0; kx < win->kx1; kx++)
+            acc += conv_dot(in, w, t, conv_in_at(p, win, n, ky, kx, m), conv_w_at(p, m, ky, kx),
+                            p->filter_c, x_off, w_off);
+    return acc;
+}
+
+/* One accumulator (bias included) to an output value: per channel requantization,
+ * output zero point, activation clamp. */
+static int32_t conv_requantize(const conv_params *p, int64_t acc, int32_t mult, int32_t shift) {
+    int64_t v;
+    if (p->mode == CONV_Q16 && p->bias64) v = tflc_conv_mbqm64(acc, mult, shift);
+    else v = tflc_conv_mbqm32(tflc_conv_wrap32(acc), mult, shift);
+    v += p->out_offset;
+    return (int32_t)(v < p->act_min ? p->act_min : (v > p->act_max ? p->act_max : v));
+}
+
+static int64_t conv_bias_q(const tflc_tensor *bias, int32_t m) {
+    if (!bias) return 0;
+    return bias->dtype == TFLC_INT64 ? ((const int64_t *)bias->data)[m]
+                                     : ((const int32_t *)bias->data)[m];
+}
+
+static void conv_store_q(void *out, tflc_dtype t, size_t at, int32_t v) {
+    if (t == TFLC_INT8) ((int8_t *)out)[at] = (int8_t)v;
+    else if (t == TFLC_UINT8) ((uint8_t *)out)[at] = (uint8_t)v;
+    else ((int16_t *)out)[at] = (int16_t)v;
+}
+
+static tflc_status conv_eval_quantized(tflc_node *node, const conv_params *p) {
+    const tflc_tensor *in = node->inputs[0], *w = node->inputs[1], *out = node->outputs[0];
+    const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
+    int32_t *mult = tflc_conv_scratch_at(node, p->mult_off);
+    int32_t *shift = tflc_conv_scratch_at(node, p->shift_off);
+    const tflc_quantization *iq = tflc_ops_quant(in), *wq = tflc_ops_quant(w),
+                            *oq = tflc_ops_quant(out);
+    tflc_status s = tflc_conv_channel_multipliers(node, iq->scales[0], wq, oq->scales[0],
+                                                  p->g.out_c, false, mult, shift);
+    if (s != TFLC_OK) return s;
+    size_t at = 0;
+    for (int32_t n = 0; n < p->g.batches; n++)
+        for (int32_t oy = 0; oy < p->g.y.out; oy++)
+            for (int32_t ox = 0; ox < p->g.x.out; ox++) {
+                tflc_conv_window win = tflc_conv_window_at(&p->g, oy, ox);
+                for (int32_t m = 0; m < p->g.out_c; m++, at++) {
+                    int64_t acc = conv_acc_q(p, &win, in->data, in->dtype, w->data, n, m,
+                                             p->in_offset, p->filter_offset);
+                    int64_t b = conv_bias_q(bias, m);
+                    acc = p->bias64 ? tflc_conv_sat_add64(acc, b) : acc + b;
+                    conv_store_q(out->data, out->dtype, at,
+                                 conv_requantize(p, acc, mult[m], shift[m]));
+                }
+            }
+    return TFLC_OK;
+}
+
+/* Quantizes each batch of the float input into scratch: int8 values, scale, zero point. */
+static void conv_hybrid_quantize_input(const tflc_node *node, const conv_params *p) {
+    const float *in = node->inputs[0]->data;
+    int8_t *q = tflc_conv_scratch_at(node, p->q_off);
+    float *scale = tflc_conv_scratch_at(node, p->scale_off);
+    int32_t *zp = tflc_conv_scratch_at(node, p->zp_off);
+    size_t per_batch = (size_t)p->g.y.in * (size_t)p->g.x.in * (size_t)p->g.in_c;
+    for (int32_t n = 0; n < p->g.batches; n++) {
+        size_t at = (size_t)n * per_batch;
+        if (p->hybrid_asymmetric) {
+            tflc_conv_quantize_asymmetric(in + at, per_batch, q + at, &scale[n], &zp[n]);
+        } else {
+            tflc_conv_quantize_symmetric(in + at, per_batch, q + at, &scale[n]);
+            scale[n] *= p->hybrid_filter_scale;
+            zp[n] = 0;
+        }
+    }
+}
+
+/* The float value of a hybrid accumulator, in the order of operations of the TFLite kernel
+ * this path follows (see the top of the file). */
+static float conv_hybrid_scale(const conv_params *p, const tflc_quantization *wq, float acc,
+                               int32_t n, int32_t m, const float *scale) {
+    if (!p->hybrid_asymmetric) return acc * scale[n];
+    if (p->groups == 1) return acc * (tflc_conv_channel_scale(wq, m) * scale[n]);
+    return acc * tflc_conv_channel_scale(wq, m) * scale[n];
+}
+
+static tflc_status conv_eval_hybrid(tflc_node *node, const conv_params *p) {
+    const tflc_tensor *w = node->inputs[1], *bias_t = tflc_ops_optional_input(node, 2);
+    const float *bias = bias_t ? bias_t->data : NULL;
+    const tflc_quantization *wq = tflc_ops_quant(w);
+    const int8_t *q = tflc_conv_scratch_at(node, p->q_off);
+    const float *scale = tflc_conv_scratch_at(node, p->scale_off);
+    const int32_t *zp = tflc_conv_scratch_at(node, p->zp_off);
+    float *out = node->outputs[0]->data;
+    conv_hybrid_quantize_input(node, p);
+    size_t at = 0;
+    for (int32_t n = 0; n < p->g.batches; n++)
+        for (int32_t oy = 0; oy < p->g.y.out; oy++)
+            for (int32_t ox = 0; ox < p->g.x.out; ox++) {
+                tflc_conv_window win = tflc_conv_window_at(&p->g, oy, ox);
+                for (int32_t m = 0; m < p->g.out_c; m++, at++) {
+                    int64_t acc = conv_acc_q(p, &win, q, TFLC_INT8, w->data, n, m, -zp[n], 0);
+                    float v = conv_hybrid_scale(p, wq, (float)tflc_conv_wrap32(acc), n, m, scale);
+                    out[at] = tflc_ops_apply_act_f32(&p->act, bias ? v + bias[m] : v);
+                }
+            }
+    return TFLC_OK;
+}
+
+static tflc_status conv_eval(tflc_node *node) {
+    const conv_params *p = node->params;
+    const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
+    switch (p->mode) {
+    case CONV_F32:
+        conv_eval_f32(p, node->inputs[0]->data, node->inputs[1]->data, bias ? bias->data : NULL,
+                      node->outputs[0]->data);
+        return TFLC_OK;
+    case CONV_HYBRID: return conv_eval_hybrid(node, p);
+    default: return conv_eval_quantized(node, p);
+    }
+}
+
+const tflc_kernel tflc_kernel_conv_2d = {
+    .name = "CONV_2D",
+    .params_size = sizeof(conv_params),
+    .prepare = conv_prepare,
+    .eval = conv_eval,
+};

@@ -1,0 +1,333 @@
+/*
+ * depthwise_conv_2d.c -- DEPTHWISE_CONV_2D.
+ *
+ *   input  [N, H, W, C]
+ *   filter [1, KH, KW, M]      M = C * depth_multiplier
+ *   bias   [M]                 optional
+ *   output [N, OH, OW, M]
+ *
+ *   out[n,y,x,m] = act(bias[m] + sum over ky, kx of
+ *                      in[n, y*sh - pad_h + ky*dh, x*sw - pad_w + kx*dw, m / dm] * w[0,ky,kx,m])
+ *   window points outside the input contribute nothing.
+ *
+ * The depth multiplier is M / C; the option of that name is redundant (TFLite's float and
+ * int8 kernels ignore it too).
+ *
+ * Forms (input / filter / bias):
+ *   float32 / float32 / float32
+ *   int8 / int8 / int32        per-channel or per-tensor filter scales, filter zero point 0
+ *   uint8 / uint8 / int32      per-tensor, asymmetric filter
+ *   int16 / int8 / int64       16x8, zero points 0, TFLite's 64-bit requantization
+ *   float32 / int8 / float32   hybrid: each batch quantized asymmetrically on the fly, then
+ *     out = float(acc) * filter_scale[m] * input_scale[n] + bias, multiplied in the order
+ *     TFLite's builtin kernel (NEON or NEON_2_SSE build) uses: channels below M rounded down
+ *     to a multiple of 4 as (acc * filter_scale) * input_scale, the rest as
+ *     (acc * input_scale) * filter_scale.
+ */
+#include "ops/conv_common.h"
+
+typedef enum dw_mode { DW_F32, DW_Q8, DW_QU8, DW_Q16, DW_HYBRID } dw_mode;
+
+typedef struct dw_params {
+    dw_mode mode;
+    tflc_conv_geom g;
+    int32_t multiplier;                    /* M / C */
+    tflc_ops_act act;                      /* float and hybrid outputs */
+    int32_t act_min, act_max;              /* quantized outputs, in output units */
+    int32_t in_offset, filter_offset, out_offset;   /* -in_zp, -filter_zp, out_zp */
+    size_t mult_off, shift_off;            /* scratch: int32[M] multipliers and shifts */
+    size_t q_off, scale_off, zp_off;       /* scratch (hybrid): int8 input, float[N], int32[N] */
+} dw_params;
+
+/* ------------------------------------------------------------- prepare -- */
+
+static tflc_status dw_read_options(tflc_node *node, dw_params *p, int *act_kind) {
+    const uint8_t *o = tflc_ops_options(node, BO_DepthwiseConv2D);
+    int padding = tflc_conv_read_padding(o, DWCONV_OPT_PADDING);
+    p->g.y.stride = o ? fb_i32(o, DWCONV_OPT_STRIDE_H, 0) : 0;
+    p->g.x.stride = o ? fb_i32(o, DWCONV_OPT_STRIDE_W, 0) : 0;
+    p->g.y.dilation = o ? fb_i32(o, DWCONV_OPT_DILATION_H, 1) : 1;
+    p->g.x.dilation = o ? fb_i32(o, DWCONV_OPT_DILATION_W, 1) : 1;
+    *act_kind = o ? fb_i8(o, DWCONV_OPT_ACTIVATION, ACT_NONE) : ACT_NONE;
+    tflc_status s = tflc_conv_plan_axis(node, "height", padding, &p->g.y);
+    return s == TFLC_OK ? tflc_conv_plan_axis(node, "width", padding, &p->g.x) : s;
+}
+
+/* Shapes: rank 4, filter [1, KH, KW, M] with M a multiple of C, bias [M]. */
+static tflc_status dw_check_shapes(tflc_node *node, dw_params *p) {
+    const tflc_tensor *in = node->inputs[0], *w = node->inputs[1];
+    const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
+    tflc_status s = tflc_conv_expect_rank(node, in, "input", 4);
+    if (s == TFLC_OK) s = tflc_conv_expect_rank(node, w, "filter (input 1)", 4);
+    if (s != TFLC_OK) return s;
+    if (w->dims[0] != 1)
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "filter dimension 0 is %d, must "
+                              "be 1", (int)w->dims[0]);
+    p->g.batches = in->dims[0];
+    p->g.y.in = in->dims[1];
+    p->g.x.in = in->dims[2];
+    p->g.in_c = in->dims[3];
+    p->g.y.filter = w->dims[1];
+    p->g.x.filter = w->dims[2];
+    p->g.out_c = w->dims[3];
+    if (p->g.in_c <= 0 || p->g.out_c % p->g.in_c != 0)
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "filter has %d channels, not a "
+                              "multiple of the input's %d", (int)p->g.out_c, (int)p->g.in_c);
+    p->multiplier = p->g.out_c / p->g.in_c;
+    if (bias && tflc_tensor_count(bias) != (size_t)p->g.out_c)
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "bias (input 2) has %zu elements, "
+                              "expected %d (output channels)", tflc_tensor_count(bias),
+                              (int)p->g.out_c);
+    return TFLC_OK;
+}
+
+static tflc_status dw_pick_mode(tflc_node *node, dw_params *p) {
+    const tflc_tensor *in = node->inputs[0], *w = node->inputs[1];
+    const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
+    tflc_dtype wt = TFLC_INT8, bt = TFLC_INT32;
+    switch (in->dtype) {
+    case TFLC_FLOAT32:
+        p->mode = w->dtype == TFLC_INT8 ? DW_HYBRID : DW_F32;
+        wt = w->dtype == TFLC_INT8 ? TFLC_INT8 : TFLC_FLOAT32;
+        bt = TFLC_FLOAT32;
+        break;
+    case TFLC_INT8: p->mode = DW_Q8; break;
+    case TFLC_UINT8: p->mode = DW_QU8; wt = TFLC_UINT8; break;
+    case TFLC_INT16: p->mode = DW_Q16; bt = TFLC_INT64; break;
+    default:
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED, "%s inputs are not supported "
+                              "(float32, int8, uint8, int16 are)", tflc_dtype_name(in->dtype));
+    }
+    tflc_status s = tflc_ops_expect_dtype(node, w, "input", 1, wt);
+    if (s == TFLC_OK && bias) s = tflc_ops_expect_dtype(node, bias, "input", 2, bt);
+    if (s == TFLC_OK) s = tflc_ops_output_like_input(node);
+    return s;
+}
+
+/* Zero points: filter 0 except for uint8; input and output 0 for int16. */
+static tflc_status dw_check_zero_points(tflc_node *node, const dw_params *p,
+                                        const tflc_quantization *wq) {
+    for (int i = 0; p->mode != DW_QU8 && i < wq->count; i++)
+        if (tflc_ops_zero_point(wq, i) != 0)
+            return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "filter zero point %d is %lld, "
+                                  "must be 0", i, (long long)tflc_ops_zero_point(wq, i));
+    if (p->mode == DW_QU8 && wq->count != 1)
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED, "uint8 filters must be quantized per "
+                              "tensor, got %d scales", wq->count);
+    if (p->mode == DW_Q16 && (p->in_offset != 0 || p->out_offset != 0))
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "int16 input and output zero "
+                              "points must be 0");
+    return TFLC_OK;
+}
+
+static tflc_status dw_prepare_quantized(tflc_node *node, dw_params *p, int act_kind,
+                                        size_t *scratch) {
+    const tflc_tensor *in = node->inputs[0], *w = node->inputs[1], *out = node->outputs[0];
+    const tflc_quantization *iq, *wq, *oq;
+    tflc_status s = tflc_conv_quant(node, in, "input", &iq);
+    if (s == TFLC_OK) s = tflc_conv_quant(node, w, "filter", &wq);
+    if (s == TFLC_OK) s = tflc_conv_quant(node, out, "output", &oq);
+    if (s == TFLC_OK) s = tflc_conv_check_filter_scales(node, wq, p->g.out_c);
+    if (s != TFLC_OK) return s;
+    p->in_offset = -(int32_t)tflc_ops_zero_point(iq, 0);
+    p->filter_offset = -(int32_t)tflc_ops_zero_point(wq, 0);
+    p->out_offset = (int32_t)tflc_ops_zero_point(oq, 0);
+    s = dw_check_zero_points(node, p, wq);
+    if (s == TFLC_OK)
+        s = tflc_conv_act_range_q(node, act_kind, out->dtype, oq->scales[0], p->out_offset,
+                                  &p->act_min, &p->act_max);
+    if (s == TFLC_OK)
+        s = tflc_conv_channel_multipliers(node, iq->scales[0], wq, oq->scales[0], p->g.out_c,
+                                          p->mode == DW_Q16, NULL, NULL);
+    p->mult_off = tflc_conv_scratch_reserve(scratch, sizeof(int32_t) * (size_t)p->g.out_c);
+    p->shift_off = tflc_conv_scratch_reserve(scratch, sizeof(int32_t) * (size_t)p->g.out_c);
+    return s;
+}
+
+static tflc_status dw_prepare_hybrid(tflc_node *node, dw_params *p, int act_kind,
+                                     size_t *scratch) {
+    const tflc_quantization *wq;
+    tflc_status s = tflc_conv_quant(node, node->inputs[1], "filter", &wq);
+    if (s == TFLC_OK) s = tflc_conv_check_filter_scales(node, wq, p->g.out_c);
+    if (s == TFLC_OK) s = tflc_conv_act_f32(node, act_kind, &p->act);
+    p->q_off = tflc_conv_scratch_reserve(scratch, tflc_tensor_count(node->inputs[0]));
+    p->scale_off = tflc_conv_scratch_reserve(scratch, sizeof(float) * (size_t)p->g.batches);
+    p->zp_off = tflc_conv_scratch_reserve(scratch, sizeof(int32_t) * (size_t)p->g.batches);
+    return s;
+}
+
+static tflc_status dw_prepare(tflc_node *node) {
+    dw_params *p = node->params;
+    int act_kind = ACT_NONE;
+    size_t scratch = 0;
+    tflc_status s = tflc_ops_check_arity(node, 2, 3, 1);
+    if (s == TFLC_OK) s = dw_check_shapes(node, p);
+    if (s == TFLC_OK) s = dw_read_options(node, p, &act_kind);
+    if (s == TFLC_OK) s = dw_pick_mode(node, p);
+    if (s != TFLC_OK) return s;
+    if (p->mode == DW_F32) s = tflc_conv_act_f32(node, act_kind, &p->act);
+    else if (p->mode == DW_HYBRID) s = dw_prepare_hybrid(node, p, act_kind, &scratch);
+    else s = dw_prepare_quantized(node, p, act_kind, &scratch);
+    if (s != TFLC_OK) return s;
+    node->scratch_bytes = scratch;
+    const int32_t dims[4] = {p->g.batches, p->g.y.out, p->g.x.out, p->g.out_c};
+    return tflc_node_set_output_shape(node, 0, dims, 4);
+}
+
+/* ---------------------------------------------------------------- eval -- */
+
+/* Offset of input channel m / dm at tap (ky, kx) of the window. */
+static size_t dw_in_at(const dw_params *p, const tflc_conv_window *win, int32_t n, int32_t ky,
+                       int32_t kx, int32_t m) {
+    int64_t iy = win->y0 + (int64_t)ky * p->g.y.dilation;
+    int64_t ix = win->x0 + (int64_t)kx * p->g.x.dilation;
+    return tflc_conv_offset(&p->g, n, iy, ix, p->g.in_c) + (size_t)(m / p->multiplier);
+}
+
+static size_t dw_w_at(const dw_params *p, int32_t ky, int32_t kx, int32_t m) {
+    return ((size_t)ky * (size_t)p->g.x.filter + (size_t)kx) * (size_t)p->g.out_c + (size_t)m;
+}
+
+/* Float: taps summed in (ky, kx) order from 0, as TFLite's reference kernel does. */
+static float dw_acc_f32(const dw_params *p, const tflc_conv_window *win, const float *in,
+                        const float *w, int32_t n, int32_t m) {
+    float acc = 0.0f;
+    for (int32_t ky = win->ky0; ky < win->ky1; ky++)
+        for (int32_t kx = win->kx0; kx < win->kx1; kx++)
+            acc += in[dw_in_at(p, win, n, ky, kx, m)] * w[dw_w_at(p, ky, kx, m)];
+    return acc;
+}
+
+static int32_t dw_load(const void *data, tflc_dtype t, size_t i) {
+    switch (t) {
+    case TFLC_INT8: return ((const int8_t *)data)[i];
+    case TFLC_UINT8: return ((const uint8_t *)data)[i];
+    default: return ((const int16_t *)data)[i];
+    }
+}
+
+/* Integer: sum of (x + x_off) * (w + w_off); the filter is int8 unless uint8 (QU8). */
+static int64_t dw_acc_q(const dw_params *p, const tflc_conv_window *win, const void *in,
+                        tflc_dtype t, const void *w, tflc_dtype wt, int32_t n, int32_t m,
+                        int32_t x_off, int32_t w_off) {
+    int64_t acc = 0;
+    for (int32_t ky = win->ky0; ky < win->ky1; ky++)
+        for (int32_t kx = win->kx0; kx < win->kx1; kx++) {
+            int32_t x = dw_load(in, t, dw_in_at(p, win, n, ky, kx, m));
+            int32_t f = dw_load(w, wt, dw_w_at(p, ky, kx, m));
+            acc += (int64_t)(x + x_off) * (f + w_off);
+        }
+    return acc;
+}
+
+static void dw_eval_f32(const dw_params *p, const float *in, const float *w, const float *bias,
+                        float *out) {
+    size_t at = 0;
+    for (int32_t n = 0; n < p->g.batches; n++)
+        for (int32_t oy = 0; oy < p->g.y.out; oy++)
+            for (int32_t ox = 0; ox < p->g.x.out; ox++) {
+                tflc_conv_window win = tflc_conv_window_at(&p->g, oy, ox);
+                for (int32_t m = 0; m < p->g.out_c; m++, at++) {
+                    float acc = dw_acc_f32(p, &win, in, w, n, m);
+                    out[at] = tflc_ops_apply_act_f32(&p->act, acc + (bias ? bias[m] : 0.0f));
+                }
+            }
+}
+
+/* Requantizes an accumulator (bias included) and clamps it to the activation range. */
+static int32_t dw_requantize(const dw_params *p, int64_t acc, int32_t mult, int32_t shift) {
+    int64_t v = p->mode == DW_Q16 ? tflc_conv_mbqm64(acc, mult, shift)
+                                  : tflc_conv_mbqm32(tflc_conv_wrap32(acc), mult, shift);
+    v += p->out_offset;
+    return (int32_t)(v < p->act_min ? p->act_min : (v > p->act_max ? p->act_max : v));
+}
+
+static void dw_store(void *out, tflc_dtype t, size_t at, int32_t v) {
+    if (t == TFLC_INT8) ((int8_t *)out)[at] = (int8_t)v;
+    else if (t == TFLC_UINT8) ((uint8_t *)out)[at] = (uint8_t)v;
+    else ((int16_t *)out)[at] = (int16_t)v;
+}
+
+static int64_t dw_bias(const tflc_tensor *bias, int32_t m) {
+    if (!bias) return 0;
+    return bias->dtype == TFLC_INT64 ? ((const int64_t *)bias->data)[m]
+                                     : ((const int32_t *)bias->data)[m];
+}
+
+static tflc_status dw_eval_quantized(tflc_node *node, const dw_params *p) {
+    const tflc_tensor *in = node->inputs[0], *w = node->inputs[1], *out = node->outputs[0];
+    const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
+    int32_t *mult = tflc_conv_scratch_at(node, p->mult_off);
+    int32_t *shift = tflc_conv_scratch_at(node, p->shift_off);
+    tflc_status s = tflc_conv_channel_multipliers(node, tflc_ops_quant(in)->scales[0],
+                                                  tflc_ops_quant(w), tflc_ops_quant(out)->scales[0],
+                                                  p->g.out_c, false, mult, shift);
+    if (s != TFLC_OK) return s;
+    size_t at = 0;
+    for (int32_t n = 0; n < p->g.batches; n++)
+        for (int32_t oy = 0; oy < p->g.y.out; oy++)
+            for (int32_t ox = 0; ox < p->g.x.out; ox++) {
+                tflc_conv_window win = tflc_conv_window_at(&p->g, oy, ox);
+                for (int32_t m = 0; m < p->g.out_c; m++, at++) {
+                    int64_t acc = dw_acc_q(p, &win, in->data, in->dtype, w->data, w->dtype, n, m,
+                                           p->in_offset, p->filter_offset);
+                    acc = tflc_conv_sat_add64(acc, dw_bias(bias, m));
+                    dw_store(out->data, out->dtype, at, dw_requantize(p, acc, mult[m], shift[m]));
+                }
+            }
+    return TFLC_OK;
+}
+
+/* Hybrid output value: see the top of the file for the order of the multiplications. */
+static float dw_hybrid_scale(const dw_params *p, const tflc_quantization *wq, float acc,
+                             int32_t m, float input_scale) {
+    float fs = tflc_conv_channel_scale(wq, m);
+    if (m < (p->g.out_c & ~3)) return acc * fs * input_scale;
+    return acc * input_scale * fs;
+}
+
+static tflc_status dw_eval_hybrid(tflc_node *node, const dw_params *p) {
+    const tflc_tensor *w = node->inputs[1], *bias_t = tflc_ops_optional_input(node, 2);
+    const float *in = node->inputs[0]->data, *bias = bias_t ? bias_t->data : NULL;
+    const tflc_quantization *wq = tflc_ops_quant(w);
+    int8_t *q = tflc_conv_scratch_at(node, p->q_off);
+    float *scale = tflc_conv_scratch_at(node, p->scale_off);
+    int32_t *zp = tflc_conv_scratch_at(node, p->zp_off);
+    float *out = node->outputs[0]->data;
+    size_t per_batch = (size_t)p->g.y.in * (size_t)p->g.x.in * (size_t)p->g.in_c, at = 0;
+    for (int32_t n = 0; n < p->g.batches; n++)
+        tflc_conv_quantize_asymmetric(in + (size_t)n * per_batch, per_batch,
+                                      q + (size_t)n * per_batch, &scale[n], &zp[n]);
+    for (int32_t n = 0; n < p->g.batches; n++)
+        for (int32_t oy = 0; oy < p->g.y.out; oy++)
+            for (int32_t ox = 0; ox < p->g.x.out; ox++) {
+                tflc_conv_window win = tflc_conv_window_at(&p->g, oy, ox);
+                for (int32_t m = 0; m < p->g.out_c; m++, at++) {
+                    int64_t acc = dw_acc_q(p, &win, q, TFLC_INT8, w->data, TFLC_INT8, n, m,
+                                           -zp[n], 0);
+                    float v = dw_hybrid_scale(p, wq, (float)tflc_conv_wrap32(acc), m, scale[n]);
+                    out[at] = tflc_ops_apply_act_f32(&p->act, bias ? v + bias[m] : v);
+                }
+            }
+    return TFLC_OK;
+}
+
+static tflc_status dw_eval(tflc_node *node) {
+    const dw_params *p = node->params;
+    const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
+    switch (p->mode) {
+    case DW_F32:
+        dw_eval_f32(p, node->inputs[0]->data, node->inputs[1]->data, bias ? bias->data : NULL,
+                    node->outputs[0]->data);
+        return TFLC_OK;
+    case DW_HYBRID: return dw_eval_hybrid(node, p);
+    default: return dw_eval_quantized(node, p);
+    }
+}
+
+const tflc_kernel tflc_kernel_depthwise_conv_2d = {
+    .name = "DEPTHWISE_CONV_2D",
+    .params_size = sizeof(dw_params),
+    .prepare = dw_prepare,
+    .eval = dw_eval,
+};

@@ -1,0 +1,201 @@
+/*
+ * pooling.c -- AVERAGE_POOL_2D, MAX_POOL_2D (float32, int8, uint8, int16) and L2_POOL_2D
+ * (float32).
+ *
+ *   input  [N, H, W, C]  ->  output [N, OH, OW, C]
+ *   Window of output (y, x): rows y*sh - pad_h + [0, KH), columns x*sw - pad_w + [0, KW),
+ *   clipped to the input; padding never enters a result (an average divides by the number
+ *   of input elements in the window).
+ *
+ *   average  float: sum in row-major window order, divided by the count, then the fused
+ *                   activation; integer: exact sum, divided rounding half away from zero
+ *                   (uint8: half up, as TFLite), clamped to the activation range
+ *   max      the largest element (float starts from -FLT_MAX, as TFLite's reference)
+ *   l2       sqrt(sum of squares / count)
+ * Quantized pools keep the input's quantization: the output must have the same scale and
+ * zero point (TFLite assumes it and does not rescale).
+ */
+#include "ops/conv_common.h"
+
+typedef enum pool_kind { POOL_AVERAGE, POOL_MAX, POOL_L2 } pool_kind;
+
+typedef struct pool_params {
+    tflc_conv_geom g;              /* out_c == in_c; filter sizes from the options */
+    tflc_dtype dtype;
+    tflc_ops_act act;              /* float */
+    int32_t act_min, act_max;      /* quantized, in output units */
+} pool_params;
+
+/* ------------------------------------------------------------- prepare -- */
+
+static tflc_status pool_read_options(tflc_node *node, pool_params *p, int *act_kind) {
+    const uint8_t *o = tflc_ops_options(node, BO_Pool2D);
+    int padding = tflc_conv_read_padding(o, POOL_OPT_PADDING);
+    p->g.y.stride = o ? fb_i32(o, POOL_OPT_STRIDE_H, 0) : 0;
+    p->g.x.stride = o ? fb_i32(o, POOL_OPT_STRIDE_W, 0) : 0;
+    p->g.y.filter = o ? fb_i32(o, POOL_OPT_FILTER_H, 0) : 0;
+    p->g.x.filter = o ? fb_i32(o, POOL_OPT_FILTER_W, 0) : 0;
+    p->g.y.dilation = p->g.x.dilation = 1;
+    *act_kind = o ? fb_i8(o, POOL_OPT_ACTIVATION, ACT_NONE) : ACT_NONE;
+    tflc_status s = tflc_conv_plan_axis(node, "height", padding, &p->g.y);
+    return s == TFLC_OK ? tflc_conv_plan_axis(node, "width", padding, &p->g.x) : s;
+}
+
+/* Quantized pools: input and output share scale (within TFLite's 1e-6) and zero point. */
+static tflc_status pool_prepare_quantized(tflc_node *node, pool_params *p, int act_kind) {
+    const tflc_quantization *iq, *oq;
+    tflc_status s = tflc_conv_quant(node, node->inputs[0], "input", &iq);
+    if (s == TFLC_OK) s = tflc_conv_quant(node, node->outputs[0], "output", &oq);
+    if (s != TFLC_OK) return s;
+    int64_t izp = tflc_ops_zero_point(iq, 0), ozp = tflc_ops_zero_point(oq, 0);
+    if (fabsf(iq->scales[0] - oq->scales[0]) > 1e-6f || izp != ozp)
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED, "input (scale %g, zero point %lld) "
+                              "and output (scale %g, zero point %lld) quantization differ",
+                              (double)iq->scales[0], (long long)izp, (double)oq->scales[0],
+                              (long long)ozp);
+    return tflc_conv_act_range_q(node, act_kind, p->dtype, oq->scales[0], (int32_t)ozp,
+                                 &p->act_min, &p->act_max);
+}
+
+static tflc_status pool_prepare(tflc_node *node, pool_kind kind) {
+    pool_params *p = node->params;
+    int act_kind = ACT_NONE;
+    tflc_status s = tflc_ops_check_arity(node, 1, 1, 1);
+    if (s == TFLC_OK) s = tflc_conv_expect_rank(node, node->inputs[0], "input", 4);
+    if (s == TFLC_OK) s = tflc_ops_output_like_input(node);
+    if (s != TFLC_OK) return s;
+    const tflc_tensor *in = node->inputs[0];
+    p->dtype = in->dtype;
+    bool quantized = p->dtype == TFLC_INT8 || p->dtype == TFLC_UINT8 || p->dtype == TFLC_INT16;
+    if (p->dtype != TFLC_FLOAT32 && (kind == POOL_L2 || !quantized))
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED, "%s inputs are not supported (%s)",
+                              tflc_dtype_name(p->dtype), kind == POOL_L2
+                                  ? "only float32 is" : "float32, int8, uint8, int16 are");
+    p->g.batches = in->dims[0];
+    p->g.y.in = in->dims[1];
+    p->g.x.in = in->dims[2];
+    p->g.in_c = p->g.out_c = in->dims[3];
+    s = pool_read_options(node, p, &act_kind);
+    if (s == TFLC_OK)
+        s = quantized ? pool_prepare_quantized(node, p, act_kind)
+                      : tflc_conv_act_f32(node, act_kind, &p->act);
+    if (s != TFLC_OK) return s;
+    const int32_t dims[4] = {p->g.batches, p->g.y.out, p->g.x.out, p->g.out_c};
+    return tflc_node_set_output_shape(node, 0, dims, 4);
+}
+
+static tflc_status avg_prepare(tflc_node *node) { return pool_prepare(node, POOL_AVERAGE); }
+static tflc_status max_prepare(tflc_node *node) { return pool_prepare(node, POOL_MAX); }
+static tflc_status l2_prepare(tflc_node *node) { return pool_prepare(node, POOL_L2); }
+
+/* ---------------------------------------------------------------- eval -- */
+
+static int32_t pool_load(const void *data, tflc_dtype t, size_t i) {
+    switch (t) {
+    case TFLC_INT8: return ((const int8_t *)data)[i];
+    case TFLC_UINT8: return ((const uint8_t *)data)[i];
+    default: return ((const int16_t *)data)[i];
+    }
+}
+
+static void pool_store(void *data, tflc_dtype t, size_t i, int32_t v) {
+    if (t == TFLC_INT8) ((int8_t *)data)[i] = (int8_t)v;
+    else if (t == TFLC_UINT8) ((uint8_t *)data)[i] = (uint8_t)v;
+    else ((int16_t *)data)[i] = (int16_t)v;
+}
+
+/* Offset of input [n, y0 + ky, x0 + kx, c]. */
+static size_t pool_in_at(const pool_params *p, const tflc_conv_window *w, int32_t n, int32_t ky,
+                         int32_t kx, int32_t c) {
+    return tflc_conv_offset(&p->g, n, w->y0 + ky, w->x0 + kx, p->g.in_c) + (size_t)c;
+}
+
+/* One float output: the window's average, maximum or L2 norm before the activation.
+ * Returns false for a window with no input element (TFLite fails the same way). */
+static bool pool_f32(const pool_params *p, pool_kind kind, const tflc_conv_window *w,
+                     const float *in, int32_t n, int32_t c, float *out) {
+    float acc = kind == POOL_MAX ? -FLT_MAX : 0.0f;
+    int32_t count = 0;
+    for (int32_t ky = w->ky0; ky < w->ky1; ky++)
+        for (int32_t kx = w->kx0; kx < w->kx1; kx++, count++) {
+            float v = in[pool_in_at(p, w, n, ky, kx, c)];
+            if (kind == POOL_AVERAGE) acc += v;
+            else if (kind == POOL_L2) acc += v * v;
+            else if (acc < v) acc = v;
+        }
+    if (kind == POOL_MAX) *out = acc;
+    else if (kind == POOL_AVERAGE) *out = acc / (float)count;
+    else *out = sqrtf(acc / (float)count);
+    return count > 0 || kind == POOL_MAX;
+}
+
+/* One quantized output, before the activation clamp (same units as the input). */
+static bool pool_q(const pool_params *p, pool_kind kind, const tflc_conv_window *w,
+                   const void *in, int32_t n, int32_t c, int64_t *out) {
+    int32_t lo, hi;
+    tflc_ops_int_range(p->dtype, &lo, &hi);
+    int64_t acc = kind == POOL_MAX ? lo : 0, count = 0;
+    for (int32_t ky = w->ky0; ky < w->ky1; ky++)
+        for (int32_t kx = w->kx0; kx < w->kx1; kx++, count++) {
+            int32_t v = pool_load(in, p->dtype, pool_in_at(p, w, n, ky, kx, c));
+            if (kind == POOL_AVERAGE) acc += v;
+            else if (acc < v) acc = v;
+        }
+    if (kind == POOL_AVERAGE && count == 0) return false;
+    if (kind == POOL_AVERAGE)
+        acc = (acc > 0 || p->dtype == TFLC_UINT8) ? (acc + count / 2) / count
+                                                   : (acc - count / 2) / count;
+    *out = acc;
+    return true;
+}
+
+static tflc_status pool_eval(tflc_node *node, pool_kind kind) {
+    const pool_params *p = node->params;
+    const void *in = node->inputs[0]->data;
+    void *out = node->outputs[0]->data;
+    size_t at = 0;
+    for (int32_t n = 0; n < p->g.batches; n++)
+        for (int32_t oy = 0; oy < p->g.y.out; oy++)
+            for (int32_t ox = 0; ox < p->g.x.out; ox++) {
+                tflc_conv_window w = tflc_conv_window_at(&p->g, oy, ox);
+                for (int32_t c = 0; c < p->g.in_c; c++, at++) {
+                    float f = 0.0f;
+                    int64_t q = 0;
+                    bool ok = p->dtype == TFLC_FLOAT32 ? pool_f32(p, kind, &w, in, n, c, &f)
+                                                       : pool_q(p, kind, &w, in, n, c, &q);
+                    if (!ok)
+                        return tflc_node_fail(node, TFLC_ERROR_INVALID_ARGUMENT, "the window of "
+                                              "output (%d, %d) holds no input element", (int)oy,
+                                              (int)ox);
+                    if (p->dtype == TFLC_FLOAT32)
+                        ((float *)out)[at] = tflc_ops_apply_act_f32(&p->act, f);
+                    else
+                        pool_store(out, p->dtype, at, (int32_t)(q < p->act_min ? p->act_min
+                                                     : (q > p->act_max ? p->act_max : q)));
+                }
+            }
+    return TFLC_OK;
+}
+
+static tflc_status avg_eval(tflc_node *node) { return pool_eval(node, POOL_AVERAGE); }
+static tflc_status max_eval(tflc_node *node) { return pool_eval(node, POOL_MAX); }
+static tflc_status l2_eval(tflc_node *node) { return pool_eval(node, POOL_L2); }
+
+const tflc_kernel tflc_kernel_average_pool_2d = {
+    .name = "AVERAGE_POOL_2D",
+    .params_size = sizeof(pool_params),
+    .prepare = avg_prepare,
+    .eval = avg_eval,
+};
+const tflc_kernel tflc_kernel_max_pool_2d = {
+    .name = "MAX_POOL_2D",
+    .params_size = sizeof(pool_params),
+    .prepare = max_prepare,
+    .eval = max_eval,
+};
+const tflc_kernel tflc_kernel_l2_pool_2d = {
+    .name = "L2_POOL_2D",
+    .params_size = sizeof(pool_params),
+    .prepare = l2_prepare,
+    .eval = l2_eval,
+};
