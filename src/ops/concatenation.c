@@ -5,13 +5,15 @@
  *
  * Every input has the output's rank and dims except along the axis. Seen as
  * [outer, axis * inner] matrices, output row o is input 0's row o, then input 1's row o, ...:
- * eval copies those byte runs, so any fixed-size dtype works the same way. Quantized inputs
- * (int8, uint8, int16) must share the output's scale and zero point: tflc does not
- * requantize here yet. The fused activation applies to float32 only.
+ * eval copies those byte runs, so any fixed-size dtype works the same way. A quantized input
+ * (int8, uint8, int16) whose scale or zero point differs from the output's is requantized
+ * as LiteRT's ConcatenationWithScaling does: round(q * s - zp_in * s) + zp_out in float,
+ * s = in_scale * (1 / out_scale), clamped to the dtype. The fused activation applies to
+ * float32 only.
  */
 #include <string.h>
 
-#include "ops/ops.h"
+#include "ops/shape_common.h"
 
 typedef struct concat_params {
     int axis;               /* in [0, rank) */
@@ -39,17 +41,25 @@ static tflc_status concat_check_dtype(tflc_node *node) {
     return tflc_ops_output_like_input(node);
 }
 
-/* int8/uint8/int16 inputs must be copied unchanged, so their quantization must match the
- * output's. */
-static tflc_status concat_check_quant(tflc_node *node) {
+/* int8/uint8/int16 inputs that need requantizing must be per-tensor quantized, as the
+ * output. */
+static bool needs_requant(const tflc_tensor *in, const tflc_tensor *out) {
     int32_t lo, hi;
-    if (!tflc_ops_int_range(node->inputs[0]->dtype, &lo, &hi)) return TFLC_OK;
-    for (int i = 0; i < node->n_inputs; i++)
-        if (!tflc_ops_same_quant(node->inputs[i], node->outputs[0]))
+    return tflc_ops_int_range(in->dtype, &lo, &hi) && !tflc_ops_same_quant(in, out);
+}
+
+static tflc_status concat_check_quant(tflc_node *node) {
+    const tflc_tensor *out = node->outputs[0];
+    for (int i = 0; i < node->n_inputs; i++) {
+        if (!needs_requant(node->inputs[i], out)) continue;
+        const tflc_quantization *qi = tflc_ops_quant(node->inputs[i]), *qo = tflc_ops_quant(out);
+        if (!qi || !qo || qi->count != 1 || qo->count != 1 || !(qo->scales[0] > 0.0f) ||
+            !isfinite(qo->scales[0]) || !isfinite(qi->scales[0]))
             return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
-                                  "input %d has a scale or zero point different from the "
-                                  "output's; requantizing concatenation is not supported yet",
+                                  "input %d and the output differ in quantization and are not both "
+                                  "per-tensor quantized with finite, positive scales",
                                   i);
+    }
     return TFLC_OK;
 }
 
@@ -113,6 +123,22 @@ static tflc_status concat_prepare(tflc_node *node) {
 
 /* ---------------------------------------------------------------- eval -- */
 
+/* Requantizes n values of input t into out (LiteRT's float formula, clamped). */
+static void concat_requant(const tflc_tensor *t, const tflc_tensor *out_t, const void *src, void *dst,
+                           size_t n) {
+    float in_scale, out_scale;
+    int32_t in_zp, out_zp, lo, hi;
+    tflc_sh_scale_zp(t, &in_scale, &in_zp);
+    tflc_sh_scale_zp(out_t, &out_scale, &out_zp);
+    tflc_ops_int_range(t->dtype, &lo, &hi);
+    float scale = in_scale * (1.0f / out_scale), bias = -(float)in_zp * scale;
+    for (size_t k = 0; k < n; k++) {
+        float v = (float)tflc_sh_qload(t->dtype, src, k) * scale + bias;
+        int64_t q = (int64_t)tflc_sh_round_i32(v) + out_zp;
+        tflc_sh_qstore(t->dtype, dst, k, (int32_t)(q < lo ? lo : (q > hi ? hi : q)));
+    }
+}
+
 /* Input i fills bytes [offset_i, offset_i + run_i) of every output row (of out_row bytes). */
 static tflc_status concat_eval(tflc_node *node) {
     const concat_params *p = node->params;
@@ -126,8 +152,11 @@ static tflc_status concat_eval(tflc_node *node) {
         const tflc_tensor *t = node->inputs[i];
         const char *in = t->data;
         size_t run = tflc_tensor_count(t) / p->outer * p->elem_size;   /* axis * inner */
-        for (size_t o = 0; run > 0 && o < p->outer; o++)
-            memcpy(out + o * out_row + offset, in + o * run, run);
+        bool requant = needs_requant(t, out_t);
+        for (size_t o = 0; run > 0 && o < p->outer; o++) {
+            if (requant) concat_requant(t, out_t, in + o * run, out + o * out_row + offset, run / p->elem_size);
+            else memcpy(out + o * out_row + offset, in + o * run, run);
+        }
         offset += run;
     }
     if (out_t->dtype == TFLC_FLOAT32) tflc_ops_apply_act_f32_n(&p->act, out_t->data, total);

@@ -1,6 +1,46 @@
-/* table_shape.c -- the operators of the shape family (shape ops, reductions, gather and scatter). */
-#include "ops/ops.h"
+/* table_shape.c -- the operators of the shape family (shape ops, reductions, gather and scatter).
+ * Version ranges follow TFLite's BuiltinOpResolver; each kernel's prepare refuses, by name,
+ * the dtypes it does not run. */
+#include "ops/shape_common.h"
 
 const tflc_registry_entry tflc_registry_shape[] = {
+    {SH_OPC_MEAN, 1, 3, "1-3", &tflc_kernel_mean},
+    {SH_OPC_SUM, 1, 2, "1-2", &tflc_kernel_sum},
+    {SH_OPC_REDUCE_PROD, 1, 2, "1-2", &tflc_kernel_reduce_prod},
+    {SH_OPC_REDUCE_MAX, 1, 3, "1-3", &tflc_kernel_reduce_max},
+    {SH_OPC_REDUCE_MIN, 1, 3, "1-3", &tflc_kernel_reduce_min},
+    {SH_OPC_REDUCE_ANY, 1, 1, "1", &tflc_kernel_reduce_any},
+    {SH_OPC_REDUCE_ALL, 1, 1, "1", &tflc_kernel_reduce_all},
+    {SH_OPC_ARG_MAX, 1, 3, "1-3", &tflc_kernel_arg_max},
+    {SH_OPC_ARG_MIN, 1, 3, "1-3", &tflc_kernel_arg_min},
+    {SH_OPC_TRANSPOSE, 1, 6, "1-6", &tflc_kernel_transpose},
+    {SH_OPC_SLICE, 1, 6, "1-6", &tflc_kernel_slice},
+    {SH_OPC_STRIDED_SLICE, 1, 8, "1-8", &tflc_kernel_strided_slice},
+    {SH_OPC_GATHER, 1, 7, "1-7", &tflc_kernel_gather},
+    {SH_OPC_GATHER_ND, 1, 5, "1-5", &tflc_kernel_gather_nd},
+    {SH_OPC_SCATTER_ND, 1, 1, "1", &tflc_kernel_scatter_nd},
+    {SH_OPC_EMBEDDING_LOOKUP, 1, 4, "1-4", &tflc_kernel_embedding_lookup},
+    {SH_OPC_PACK, 1, 4, "1-4", &tflc_kernel_pack},
+    {SH_OPC_UNPACK, 1, 4, "1-4", &tflc_kernel_unpack},
+    {SH_OPC_SPLIT, 1, 4, "1-4", &tflc_kernel_split},
+    {SH_OPC_SPLIT_V, 1, 2, "1-2", &tflc_kernel_split_v},
+    {SH_OPC_TILE, 1, 3, "1-3", &tflc_kernel_tile},
+    {SH_OPC_BROADCAST_TO, 1, 3, "1-3", &tflc_kernel_broadcast_to},
+    {SH_OPC_PAD, 1, 4, "1-4", &tflc_kernel_pad},
+    {SH_OPC_PADV2, 1, 4, "1-4", &tflc_kernel_padv2},
+    {SH_OPC_MIRROR_PAD, 1, 3, "1-3", &tflc_kernel_mirror_pad},
+    {SH_OPC_SHAPE, 1, 1, "1", &tflc_kernel_shape},
+    {SH_OPC_RANK, 1, 1, "1", &tflc_kernel_rank},
+    {SH_OPC_FILL, 1, 4, "1-4", &tflc_kernel_fill},
+    {SH_OPC_RANGE, 1, 2, "1-2", &tflc_kernel_range},
+    {SH_OPC_ZEROS_LIKE, 1, 1, "1", &tflc_kernel_zeros_like},
+    {SH_OPC_REVERSE_V2, 1, 3, "1-3", &tflc_kernel_reverse_v2},
+    {SH_OPC_SPACE_TO_DEPTH, 1, 2, "1-2", &tflc_kernel_space_to_depth},
+    {SH_OPC_DEPTH_TO_SPACE, 1, 2, "1-2", &tflc_kernel_depth_to_space},
+    {SH_OPC_BATCH_TO_SPACE_ND, 1, 4, "1-4", &tflc_kernel_batch_to_space_nd},
+    {SH_OPC_SPACE_TO_BATCH_ND, 1, 4, "1-4", &tflc_kernel_space_to_batch_nd},
+    {SH_OPC_CUMSUM, 1, 1, "1", &tflc_kernel_cumsum},
+    {SH_OPC_TOPK_V2, 1, 3, "1-3", &tflc_kernel_topk_v2},
+    {SH_OPC_ONE_HOT, 1, 1, "1", &tflc_kernel_one_hot},
     TFLC_REGISTRY_END,
 };

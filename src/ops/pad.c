@@ -1,0 +1,148 @@
+/*
+ * pad.c -- PAD, PADV2 (constant padding) and MIRROR_PAD (REFLECT or SYMMETRIC). paddings is
+ * a constant [rank, 2] int32/int64 tensor of (before, after) pairs.
+ *
+ *   PAD         [2,3] paddings {{1,0},{0,2}}      -> [3,5]  (zeros; quantized: the output
+ *                                                           zero point)
+ *   PADV2       same, with a scalar constant_values input (read at eval)
+ *   MIRROR_PAD  [3] {{2,2}} REFLECT   1 2 3 -> 3 2 1 2 3 2 1
+ *                        SYMMETRIC  1 2 3 -> 2 1 1 2 3 3 2
+ */
+#include "ops/shape_common.h"
+
+typedef struct pad_params {
+    tflc_sh_view interior;              /* where the input lands in the output */
+    int32_t before[TFLC_MAX_RANK];
+    int mode;                           /* MIRROR_PAD: 0 REFLECT, 1 SYMMETRIC */
+    size_t elem;
+} pad_params;
+
+/* Reads paddings and sets the output shape; `mirror_limit` is 0 for constant padding, else
+ * the amount each pad must stay under past the dim (1 for REFLECT, 0 for SYMMETRIC). */
+static tflc_status pad_shape(tflc_node *node, pad_params *p, int mirror_limit) {
+    const tflc_tensor *in = node->inputs[0], *pads = node->inputs[1];
+    int64_t v[2 * TFLC_MAX_RANK];
+    size_t n = 0;
+    tflc_status s = tflc_sh_const_ints(node, pads, "paddings (input 1)", v, 2 * TFLC_MAX_RANK, &n);
+    if (s != TFLC_OK) return s;
+    if ((int)n != 2 * in->rank || pads->rank != 2)
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "paddings must have shape [%d,2]", in->rank);
+    int32_t dims[TFLC_MAX_RANK];
+    for (int d = 0; d < in->rank; d++) {
+        int64_t b = v[2 * d], a = v[2 * d + 1], limit = (int64_t)in->dims[d] - mirror_limit;
+        if (b < 0 || a < 0 || (int64_t)in->dims[d] + a + b > INT32_MAX ||
+            (mirror_limit >= 0 && (a | b) != 0 && (b > limit || a > limit)))
+            return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
+                                  "paddings {%lld,%lld} are invalid for dim %d of size %d", (long long)b,
+                                  (long long)a, d, (int)in->dims[d]);
+        p->before[d] = (int32_t)b;
+        dims[d] = (int32_t)(in->dims[d] + a + b);
+    }
+    p->elem = tflc_dtype_size(in->dtype);
+    s = tflc_node_set_output_shape(node, 0, dims, in->rank);
+    if (s != TFLC_OK) return s;
+    /* interior view: input dims, dense input, output strides offset by `before` */
+    tflc_sh_view *iv = &p->interior;
+    int64_t out_strides[TFLC_MAX_RANK];
+    tflc_sh_strides(dims, in->rank, out_strides);
+    iv->rank = in->rank;
+    iv->in_base = iv->out_base = 0;
+    for (int d = 0; d < in->rank; d++) {
+        iv->dims[d] = in->dims[d];
+        iv->out_strides[d] = out_strides[d];
+        iv->out_base += p->before[d] * out_strides[d];
+    }
+    tflc_sh_strides(iv->dims, iv->rank, iv->in_strides);
+    return TFLC_OK;
+}
+
+static tflc_status pad_prepare_common(tflc_node *node, int max_inputs) {
+    tflc_status s = tflc_ops_check_arity(node, max_inputs, max_inputs, 1);
+    if (s == TFLC_OK) s = tflc_sh_check_movable(node);
+    if (s == TFLC_OK && max_inputs == 3) {
+        const tflc_tensor *c = node->inputs[2];
+        s = tflc_ops_expect_dtype(node, c, "input", 2, node->inputs[0]->dtype);
+        if (s == TFLC_OK && tflc_tensor_count(c) != 1)
+            s = tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "constant_values must hold one element");
+    }
+    return s != TFLC_OK ? s : pad_shape(node, node->params, -1);
+}
+
+static tflc_status pad_prepare(tflc_node *node) { return pad_prepare_common(node, 2); }
+static tflc_status padv2_prepare(tflc_node *node) { return pad_prepare_common(node, 3); }
+
+/* The pad element: PADV2's constant, else 0 (the zero point for quantized tensors). */
+static void pad_value(const tflc_node *node, unsigned char *value, size_t elem) {
+    memset(value, 0, elem);
+    if (node->n_inputs == 3) {
+        memcpy(value, node->inputs[2]->data, elem);
+        return;
+    }
+    int32_t lo, hi;
+    const tflc_tensor *out = node->outputs[0];
+    const tflc_quantization *q = tflc_ops_quant(out);
+    if (q && tflc_ops_int_range(out->dtype, &lo, &hi))
+        tflc_sh_qstore(out->dtype, value, 0, (int32_t)tflc_ops_zero_point(q, 0));
+}
+
+static tflc_status pad_eval(tflc_node *node) {
+    const pad_params *p = node->params;
+    tflc_tensor *out = node->outputs[0];
+    unsigned char value[16];
+    pad_value(node, value, p->elem);
+    size_t n = tflc_tensor_count(out);
+    char *dst = out->data;
+    for (size_t i = 0; i < n; i++) memcpy(dst + i * p->elem, value, p->elem);
+    tflc_sh_view_copy(&p->interior, node->inputs[0]->data, out->data, p->elem);
+    return TFLC_OK;
+}
+
+/* --------------------------------------------------------- MIRROR_PAD -- */
+
+static tflc_status mirror_pad_prepare(tflc_node *node) {
+    pad_params *p = node->params;
+    tflc_status s = tflc_ops_check_arity(node, 2, 2, 1);
+    if (s == TFLC_OK) s = tflc_sh_check_movable(node);
+    if (s != TFLC_OK) return s;
+    const uint8_t *o = tflc_ops_options(node, BO_MirrorPad);
+    p->mode = o ? fb_i8(o, SH_MIRROR_PAD_MODE, 0) : 0;
+    if (p->mode != 0 && p->mode != 1)
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "unknown mirror pad mode %d", p->mode);
+    return pad_shape(node, p, p->mode == 0 ? 1 : 0);
+}
+
+/* Input coordinate of output coordinate o along a dim of size n. */
+static int32_t mirror_index(int32_t o, int32_t before, int32_t n, int mode) {
+    int32_t i = o - before;
+    if (i < 0) return mode == 0 ? -i : -i - 1;
+    if (i >= n) return mode == 0 ? 2 * n - 2 - i : 2 * n - 1 - i;
+    return i;
+}
+
+static tflc_status mirror_pad_eval(tflc_node *node) {
+    const pad_params *p = node->params;
+    const tflc_tensor *in = node->inputs[0];
+    tflc_tensor *out = node->outputs[0];
+    size_t n = tflc_tensor_count(out);
+    int rank = out->rank;
+    int32_t idx[TFLC_MAX_RANK] = {0};
+    const int64_t *in_strides = p->interior.in_strides;
+    for (size_t k = 0; k < n; k++) {
+        int64_t off = 0;
+        for (int d = 0; d < rank; d++)
+            off += mirror_index(idx[d], p->before[d], in->dims[d], p->mode) * in_strides[d];
+        memcpy((char *)out->data + k * p->elem, (const char *)in->data + off * (int64_t)p->elem, p->elem);
+        for (int d = rank - 1; d >= 0; d--) {
+            if (++idx[d] < out->dims[d]) break;
+            idx[d] = 0;
+        }
+    }
+    return TFLC_OK;
+}
+
+const tflc_kernel tflc_kernel_pad = {.name = "PAD", .params_size = sizeof(pad_params),
+                                     .prepare = pad_prepare, .eval = pad_eval};
+const tflc_kernel tflc_kernel_padv2 = {.name = "PADV2", .params_size = sizeof(pad_params),
+                                       .prepare = padv2_prepare, .eval = pad_eval};
+const tflc_kernel tflc_kernel_mirror_pad = {.name = "MIRROR_PAD", .params_size = sizeof(pad_params),
+                                            .prepare = mirror_pad_prepare, .eval = mirror_pad_eval};

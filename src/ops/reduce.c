@@ -1,0 +1,475 @@
+/*
+ * reduce.c -- SUM, MEAN, REDUCE_PROD, REDUCE_MAX, REDUCE_MIN, REDUCE_ANY, REDUCE_ALL over
+ * the axes listed in a constant int32/int64 input 1 (negative axes count from the end,
+ * duplicates are ignored); ReducerOptions.keep_dims keeps reduced dims as 1.
+ *
+ *   [2,3,4] SUM axes {1,-1}           -> [2]      (keep_dims: [2,1,1])
+ *   [2,3]   MEAN axes {}              -> [2,3]    (a copy)
+ *
+ * Every output element accumulates its inputs in row-major input order, as LiteRT's
+ * reference loop does, so float sums match it term by term. Integer sums wrap in the
+ * element type as LiteRT's do. Quantized reductions reproduce LiteRT's arithmetic exactly:
+ *   MEAN int8/int16/uint8   rank 4, keep_dims, axes {1,2}: LiteRT's fixed-point 4-D mean;
+ *                           otherwise sum - zp_in * n rescaled by (in/out scale) / n in fixed
+ *                           point (the 1/n folded into the multiplier, as LiteRT does)
+ *   SUM int8/uint8          float rescale of the sum, stored without clamping (LiteRT's
+ *                           optimized kernel wraps); int16 sums saturate
+ *   REDUCE_PROD int8/int16  each product rescaled by in_scale / out_scale^(1/n)
+ *   MAX, MIN                raw values (input and output share scale and zero point)
+ */
+#include "ops/shape_common.h"
+
+enum { R_SUM, R_MEAN, R_PROD, R_MAX, R_MIN, R_ANY, R_ALL };
+
+/* How a quantized MEAN or SUM is computed (LiteRT's reduce.cc picks the same way). */
+enum {
+    Q_NONE,          /* not quantized, or the raw values are reduced as they are */
+    Q_MEAN_4D,       /* int8/int16, rank 4, keep_dims, axes {1,2}: fixed point */
+    Q_MEAN_4D_U8,    /* uint8, same shape case: fixed point with a float-derived bias */
+    Q_MEAN_INT,      /* otherwise: fixed-point rescale of the sum with 1/n folded in */
+    Q_MEAN_COPY,     /* an empty axis list: LiteRT copies the raw values */
+    Q_SUM_RESCALE,   /* int8/uint8 SUM: float rescale, wraps */
+    Q_SUM_SAT,       /* int16 SUM: raw sum, saturated */
+    Q_PROD,          /* int8/int16 REDUCE_PROD: rescaled running product */
+};
+
+typedef struct reduce_params {
+    int kind;                          /* R_* */
+    int qmode;                         /* Q_* */
+    int rank;                          /* input rank */
+    int32_t in_dims[TFLC_MAX_RANK];
+    int64_t out_strides[TFLC_MAX_RANK]; /* output stride of each input dim; 0 when reduced */
+    size_t n_in, n_out, n_red;         /* element counts; n_red = inputs per output */
+    size_t n_axes;                     /* entries of the axis input */
+    int32_t multiplier, bias, in_zp, out_zp;
+    int shift;
+    float in_scale, out_scale;
+} reduce_params;
+
+/* ------------------------------------------------------------- prepare -- */
+
+/* Marks the reduced axes; out-of-range axes fail, duplicates are harmless. */
+static tflc_status reduce_axes(tflc_node *node, int rank, bool *reduced) {
+    int64_t axes[64];
+    size_t n = 0;
+    tflc_status s = tflc_sh_const_ints(node, node->inputs[1], "axis (input 1)", axes, 64, &n);
+    if (s != TFLC_OK) return s;
+    ((reduce_params *)node->params)->n_axes = n;
+    for (int d = 0; d < rank; d++) reduced[d] = false;
+    for (size_t i = 0; i < n && rank > 0; i++) {
+        int d;
+        if (!tflc_ops_normalize_axis(axes[i], rank, &d))
+            return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
+                                  "axis %lld is out of range for an input of rank %d",
+                                  (long long)axes[i], rank);
+        reduced[d] = true;
+    }
+    return TFLC_OK;
+}
+
+/* Output shape and the input-dim -> output-stride map. */
+static tflc_status reduce_shape(tflc_node *node, reduce_params *p, const bool *reduced) {
+    const tflc_tensor *in = node->inputs[0];
+    const uint8_t *opts = tflc_ops_options(node, BO_Reducer);
+    bool keep = opts && fb_u8(opts, SH_REDUCER_KEEP_DIMS, 0);
+    int32_t dims[TFLC_MAX_RANK], kept[TFLC_MAX_RANK];
+    int rank = 0, n_kept = 0;
+    p->rank = in->rank;
+    p->n_red = 1;
+    for (int d = 0; d < in->rank; d++) {
+        p->in_dims[d] = in->dims[d];
+        if (reduced[d]) p->n_red *= (size_t)in->dims[d];
+        else kept[n_kept++] = d;
+        if (!reduced[d] || keep) dims[rank++] = reduced[d] ? 1 : in->dims[d];
+    }
+    /* strides of the kept dims inside the dense output */
+    int64_t s = 1;
+    for (int d = in->rank - 1; d >= 0; d--) p->out_strides[d] = 0;
+    for (int k = n_kept - 1; k >= 0; k--) {
+        p->out_strides[kept[k]] = s;
+        s *= in->dims[kept[k]];
+    }
+    p->n_in = tflc_tensor_count(in);
+    p->n_out = tflc_shape_count(dims, rank);
+    return tflc_node_set_output_shape(node, 0, dims, rank);
+}
+
+static tflc_status reduce_check_dtype(tflc_node *node, int kind) {
+    tflc_dtype dt = node->inputs[0]->dtype;
+    bool ok;
+    switch (kind) {
+    case R_ANY: case R_ALL: ok = dt == TFLC_BOOL; break;
+    case R_PROD:
+        ok =
+            dt == TFLC_FLOAT32 || dt == TFLC_INT32 || dt == TFLC_INT64 || dt == TFLC_INT8 || dt == TFLC_INT16;
+        break;
+    default:
+        ok = dt == TFLC_FLOAT32 || dt == TFLC_INT32 || dt == TFLC_INT64 || dt == TFLC_INT8 ||
+             dt == TFLC_UINT8 || dt == TFLC_INT16;
+    }
+    if (!ok)
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED, "%s inputs are not supported",
+                              tflc_dtype_name(dt));
+    return tflc_ops_output_like_input(node);
+}
+
+static bool is_quant_dtype(tflc_dtype dt) {
+    return dt == TFLC_INT8 || dt == TFLC_UINT8 || dt == TFLC_INT16;
+}
+
+/* The 4-D special case of LiteRT's MEAN compares the raw axis values with 1 and 2. */
+static bool mean_is_4d_hw(const tflc_node *node, bool keep) {
+    const tflc_tensor *axis = node->inputs[1];
+    if (!keep || node->inputs[0]->rank != 4 || tflc_tensor_count(axis) != 2) return false;
+    int64_t a = tflc_sh_index_at(axis, 0), b = tflc_sh_index_at(axis, 1);
+    return (a == 1 && b == 2) || (a == 2 && b == 1);
+}
+
+/* uint8 4-D MEAN: multiplier of in_scale / (count * out_scale) and a bias, in float as
+ * LiteRT computes them. */
+static void mean_4d_u8_params(reduce_params *p) {
+    float count = (float)p->n_red;
+    float shifted_zp = (float)p->in_zp * p->in_scale / p->out_scale;
+    shifted_zp = shifted_zp > 0 ? shifted_zp + 0.5f : shifted_zp - 0.5f;
+    p->bias = p->out_zp - (int32_t)shifted_zp;
+    tflc_sh_quantize_multiplier((double)(p->in_scale / (count * p->out_scale)), &p->multiplier,
+                                &p->shift);
+}
+
+/* MEAN's general path folds 1/n into the multiplier: shift it left by floor(log2 n) (at
+ * most 32, and no further than a total right shift of 31), divide by n. */
+static void mean_int_params(reduce_params *p) {
+    int64_t n = (int64_t)p->n_red;
+    int s = 0;
+    while (s < 62 && ((int64_t)1 << (s + 1)) <= n) s++;
+    if (s > 32) s = 32;
+    if (s > 31 + p->shift) s = 31 + p->shift;
+    if (s < 0) s = 0;
+    p->multiplier = n > 0 ? (int32_t)((int64_t)p->multiplier * ((int64_t)1 << s) / n) : p->multiplier;
+    p->shift -= s;
+}
+
+/* REDUCE_PROD rescales each of the n products by in_scale / out_scale^(1/n). */
+static void prod_params(reduce_params *p) {
+    if (p->n_red == 0 || p->n_out == 0) return;
+    double scaling = (double)p->in_scale / pow((double)p->out_scale, 1.0 / (double)p->n_red);
+    tflc_sh_quantize_multiplier(scaling, &p->multiplier, &p->shift);
+}
+
+static void mean_quant_mode(tflc_node *node, reduce_params *p) {
+    const uint8_t *opts = tflc_ops_options(node, BO_Reducer);
+    bool keep = opts && fb_u8(opts, SH_REDUCER_KEEP_DIMS, 0);
+    tflc_sh_quantize_multiplier((double)p->in_scale / (double)p->out_scale, &p->multiplier, &p->shift);
+    if (mean_is_4d_hw(node, keep)) p->qmode = node->inputs[0]->dtype == TFLC_UINT8 ? Q_MEAN_4D_U8 : Q_MEAN_4D;
+    else p->qmode = p->n_axes == 0 ? Q_MEAN_COPY : Q_MEAN_INT;
+    if (p->qmode == Q_MEAN_4D_U8) mean_4d_u8_params(p);
+    if (p->qmode == Q_MEAN_INT) mean_int_params(p);
+}
+
+/* Chooses the quantized path and precomputes its parameters. */
+static tflc_status reduce_quant(tflc_node *node, reduce_params *p) {
+    const tflc_tensor *in = node->inputs[0], *out = node->outputs[0];
+    if (!is_quant_dtype(in->dtype)) return TFLC_OK;
+    tflc_sh_scale_zp(in, &p->in_scale, &p->in_zp);
+    tflc_sh_scale_zp(out, &p->out_scale, &p->out_zp);
+    bool same = p->in_scale == p->out_scale && p->in_zp == p->out_zp;
+    if (!(p->in_scale > 0.0f && p->out_scale > 0.0f && isfinite(p->in_scale) && isfinite(p->out_scale)))
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "scales %g and %g must be positive and finite",
+                              (double)p->in_scale, (double)p->out_scale);
+    if (in->dtype == TFLC_INT16 && (p->in_zp != 0 || p->out_zp != 0) && p->kind != R_MAX && p->kind != R_MIN)
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "int16 zero points must be 0");
+    if (p->kind == R_MEAN) {
+        mean_quant_mode(node, p);
+        return TFLC_OK;
+    }
+    if (p->kind == R_PROD) {
+        if (!tflc_ops_quant(in)) return TFLC_OK;   /* plain integers multiply as they are */
+        p->qmode = Q_PROD;
+        prod_params(p);
+        if (p->shift > 7)   /* LiteRT's 64-bit rescale takes shifts up to 7 */
+            return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
+                                  "scales %g and %g give a product rescale beyond 2^7",
+                                  (double)p->in_scale, (double)p->out_scale);
+        return TFLC_OK;
+    }
+    if (p->kind == R_SUM && in->dtype != TFLC_INT16) {
+        p->qmode = Q_SUM_RESCALE;
+        return TFLC_OK;
+    }
+    if (p->kind == R_SUM && same) {
+        p->qmode = Q_SUM_SAT;
+        return TFLC_OK;
+    }
+    if (!same)
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
+                              "input and output must share scale and zero point (%g/%d vs %g/%d)",
+                              (double)p->in_scale, (int)p->in_zp, (double)p->out_scale, (int)p->out_zp);
+    return TFLC_OK;
+}
+
+static tflc_status reduce_prepare_kind(tflc_node *node, int kind) {
+    reduce_params *p = node->params;
+    bool reduced[TFLC_MAX_RANK];
+    p->kind = kind;
+    tflc_status s = tflc_ops_check_arity(node, 2, 2, 1);
+    if (s == TFLC_OK) s = reduce_check_dtype(node, kind);
+    if (s == TFLC_OK) s = reduce_axes(node, node->inputs[0]->rank, reduced);
+    if (s == TFLC_OK) s = reduce_shape(node, p, reduced);
+    if (s == TFLC_OK) s = reduce_quant(node, p);
+    if (s != TFLC_OK) return s;
+    /* int64 / int32 / float accumulators, one per output element */
+    if (kind == R_MEAN || p->qmode != Q_NONE) node->scratch_bytes = p->n_out * (sizeof(int64_t) + 1);
+    return TFLC_OK;
+}
+
+/* ---------------------------------------------------------------- walk -- */
+
+/* Row-major walk over the input that tracks the output element each input feeds. */
+typedef struct walker {
+    int32_t idx[TFLC_MAX_RANK];
+    size_t o;
+} walker;
+
+static inline void walk_next(const reduce_params *p, walker *w) {
+    for (int d = p->rank - 1; d >= 0; d--) {
+        w->o += (size_t)p->out_strides[d];
+        if (++w->idx[d] < p->in_dims[d]) return;
+        w->o -= (size_t)(p->out_strides[d] * p->in_dims[d]);
+        w->idx[d] = 0;
+    }
+}
+
+/* Defines reduce_<name>(p, in, out): out[o] = OP(out[o], in[i]) after filling with INIT. */
+#define DEFINE_REDUCE(name, T, INIT, OP)                                                   \
+    static void reduce_##name(const reduce_params *p, const T *in, T *out) {              \
+        for (size_t o = 0; o < p->n_out; o++) out[o] = (INIT);                             \
+        walker w = {{0}, 0};                                                               \
+        for (size_t i = 0; i < p->n_in; i++) {                                             \
+            T acc = out[w.o], x = in[i];                                                   \
+            out[w.o] = (T)(OP);                                                            \
+            walk_next(p, &w);                                                              \
+        }                                                                                  \
+    }
+
+/* Wrapping integer arithmetic, as LiteRT's int32/int64 sums and products behave. */
+#define WRAP_ADD(T, U, a, b) ((T)((U)(a) + (U)(b)))
+#define WRAP_MUL(T, U, a, b) ((T)((U)(a) * (U)(b)))
+
+DEFINE_REDUCE(sum_f32, float, 0.0f, acc + x)
+DEFINE_REDUCE(sum_i32, int32_t, 0, WRAP_ADD(int32_t, uint32_t, acc, x))
+DEFINE_REDUCE(sum_i64, int64_t, 0, WRAP_ADD(int64_t, uint64_t, acc, x))
+DEFINE_REDUCE(sum_i8, int8_t, 0, (int8_t)(uint8_t)((unsigned)(acc + x) & 0xffu))
+DEFINE_REDUCE(sum_u8, uint8_t, 0, (uint8_t)((unsigned)(acc + x) & 0xffu))
+DEFINE_REDUCE(sum_i16, int16_t, 0, (int16_t)(uint16_t)((unsigned)(acc + x) & 0xffffu))
+DEFINE_REDUCE(prod_f32, float, 1.0f, acc * x)
+DEFINE_REDUCE(prod_i32, int32_t, 1, WRAP_MUL(int32_t, uint32_t, acc, x))
+DEFINE_REDUCE(prod_i64, int64_t, 1, WRAP_MUL(int64_t, uint64_t, acc, x))
+DEFINE_REDUCE(prod_i8, int8_t, 1, (int8_t)(uint8_t)((unsigned)(acc * x) & 0xffu))
+DEFINE_REDUCE(prod_u8, uint8_t, 1, (uint8_t)((unsigned)(acc * x) & 0xffu))
+DEFINE_REDUCE(prod_i16, int16_t, 1, (int16_t)(uint16_t)((unsigned)(acc * x) & 0xffffu))
+DEFINE_REDUCE(max_f32, float, -INFINITY, x > acc ? x : acc)
+DEFINE_REDUCE(max_i32, int32_t, INT32_MIN, x > acc ? x : acc)
+DEFINE_REDUCE(max_i64, int64_t, INT64_MIN, x > acc ? x : acc)
+DEFINE_REDUCE(max_i8, int8_t, INT8_MIN, x > acc ? x : acc)
+DEFINE_REDUCE(max_u8, uint8_t, 0, x > acc ? x : acc)
+DEFINE_REDUCE(max_i16, int16_t, INT16_MIN, x > acc ? x : acc)
+DEFINE_REDUCE(min_f32, float, INFINITY, x < acc ? x : acc)
+DEFINE_REDUCE(min_i32, int32_t, INT32_MAX, x < acc ? x : acc)
+DEFINE_REDUCE(min_i64, int64_t, INT64_MAX, x < acc ? x : acc)
+DEFINE_REDUCE(min_i8, int8_t, INT8_MAX, x < acc ? x : acc)
+DEFINE_REDUCE(min_u8, uint8_t, UINT8_MAX, x < acc ? x : acc)
+DEFINE_REDUCE(min_i16, int16_t, INT16_MAX, x < acc ? x : acc)
+DEFINE_REDUCE(any_b, bool, false, acc || x)
+DEFINE_REDUCE(all_b, bool, true, acc && x)
+
+/* int64 sums of any integer-valued input (scratch accumulators). */
+#define DEFINE_SUM64(name, T)                                                              \
+    static void sum64_##name(const reduce_params *p, const T *in, int64_t *acc) {          \
+        for (size_t o = 0; o < p->n_out; o++) acc[o] = 0;                                  \
+        walker w = {{0}, 0};                                                               \
+        for (size_t i = 0; i < p->n_in; i++) {                                             \
+            acc[w.o] = (int64_t)((uint64_t)acc[w.o] + (uint64_t)(int64_t)in[i]);            \
+            walk_next(p, &w);                                                              \
+        }                                                                                  \
+    }
+DEFINE_SUM64(i32, int32_t)
+DEFINE_SUM64(i64, int64_t)
+DEFINE_SUM64(i8, int8_t)
+DEFINE_SUM64(u8, uint8_t)
+DEFINE_SUM64(i16, int16_t)
+
+/* --------------------------------------------------------- MEAN / SUM -- */
+
+static void sum64_any(const reduce_params *p, tflc_dtype dt, const void *in, int64_t *acc) {
+    switch (dt) {
+    case TFLC_INT32: sum64_i32(p, in, acc); break;
+    case TFLC_INT64: sum64_i64(p, in, acc); break;
+    case TFLC_INT8: sum64_i8(p, in, acc); break;
+    case TFLC_UINT8: sum64_u8(p, in, acc); break;
+    default: sum64_i16(p, in, acc); break;
+    }
+}
+
+/* LiteRT's fixed-point int8/int16 mean over H and W: the sum of (q - zp) rescaled, then
+ * divided by the count rounding half away from zero. */
+static int64_t mean_4d_value(const reduce_params *p, int64_t sum) {
+    int64_t n = (int64_t)p->n_red;
+    int64_t acc = tflc_sh_mul_qm((int32_t)(sum - (int64_t)p->in_zp * n), p->multiplier, p->shift);
+    acc = acc > 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
+    return acc + p->out_zp;
+}
+
+static int32_t clamp64(int64_t v, int32_t lo, int32_t hi) {
+    return (int32_t)(v < lo ? lo : (v > hi ? hi : v));
+}
+
+static int32_t quant_mean_value(const reduce_params *p, int64_t sum, int32_t lo, int32_t hi) {
+    switch (p->qmode) {
+    case Q_MEAN_4D: return clamp64(mean_4d_value(p, sum), lo, hi);
+    case Q_MEAN_4D_U8:
+        return clamp64((int64_t)tflc_sh_mul_qm((int32_t)sum, p->multiplier, p->shift) + p->bias, lo, hi);
+    default: {
+        int32_t shifted = (int32_t)(uint32_t)(uint64_t)(sum - (int64_t)p->in_zp * (int64_t)p->n_red);
+        return clamp64((int64_t)tflc_sh_mul_qm(shifted, p->multiplier, p->shift) + p->out_zp, lo, hi);
+    }
+    }
+}
+
+static void mean_eval(const reduce_params *p, const tflc_tensor *in, tflc_tensor *out, int64_t *acc) {
+    tflc_dtype dt = in->dtype;
+    if (dt == TFLC_FLOAT32) {
+        float *o = out->data;
+        reduce_sum_f32(p, in->data, o);
+        for (size_t k = 0; k < p->n_out; k++) o[k] = p->n_in ? o[k] / (float)p->n_red : NAN;
+        return;
+    }
+    if (p->n_in == 0) {   /* LiteRT fills with quiet_NaN<T>(), which is 0 for integers */
+        memset(out->data, 0, out->bytes);
+        return;
+    }
+    if (p->qmode == Q_MEAN_COPY) {
+        memcpy(out->data, in->data, out->bytes);
+        return;
+    }
+    sum64_any(p, dt, in->data, acc);
+    int32_t lo, hi;
+    for (size_t k = 0; k < p->n_out; k++) {
+        if (dt == TFLC_INT32) ((int32_t *)out->data)[k] = (int32_t)(acc[k] / (int64_t)p->n_red);
+        else if (dt == TFLC_INT64) ((int64_t *)out->data)[k] = acc[k] / (int64_t)p->n_red;
+        else if (tflc_ops_int_range(dt, &lo, &hi))
+            tflc_sh_qstore(dt, out->data, k, quant_mean_value(p, acc[k], lo, hi));
+    }
+}
+
+/* 8-bit SUM into a different scale: round(sum * s - zp_in * s * n) + zp_out, in float as
+ * LiteRT does, stored without clamping (LiteRT's static_cast wraps). */
+static void sum_rescale_eval(const reduce_params *p, const tflc_tensor *in, tflc_tensor *out,
+                             int64_t *acc) {
+    if (p->n_in == 0) {
+        memset(out->data, 0, out->bytes);
+        return;
+    }
+    sum64_any(p, in->dtype, in->data, acc);
+    float scale = p->in_scale / p->out_scale;
+    float bias = -(float)p->in_zp * scale * (float)p->n_red;
+    for (size_t k = 0; k < p->n_out; k++) {
+        float v = (float)(int32_t)acc[k] * scale + bias;
+        int32_t q = (int32_t)((uint32_t)tflc_sh_round_i32(v) + (uint32_t)p->out_zp);
+        tflc_sh_qstore(in->dtype, out->data, k, q);
+    }
+}
+
+/* int16 SUM: the exact sum, saturated to int16. */
+static void sum_sat_eval(const reduce_params *p, const tflc_tensor *in, tflc_tensor *out, int64_t *acc) {
+    sum64_any(p, in->dtype, in->data, acc);
+    for (size_t k = 0; k < p->n_out; k++)
+        ((int16_t *)out->data)[k] =
+            (int16_t)(acc[k] > INT16_MAX ? INT16_MAX : (acc[k] < INT16_MIN ? INT16_MIN : acc[k]));
+}
+
+/* Quantized REDUCE_PROD: per output, v = q0 - zp, then v = M(v * (q - zp)) for each further
+ * input, and finally M(v) + zp_out, M rescaling in LiteRT's 64-bit fixed point. The
+ * scratch holds the running products and a seen flag per output. */
+static void prod_quant_eval(const reduce_params *p, const tflc_tensor *in, tflc_tensor *out, void *scratch) {
+    int64_t *acc = scratch;
+    uint8_t *seen = (uint8_t *)(acc + p->n_out);
+    int32_t lo, hi;
+    tflc_ops_int_range(in->dtype, &lo, &hi);
+    if (p->n_in == 0) return;   /* LiteRT leaves the output as it is */
+    memset(seen, 0, p->n_out);
+    walker w = {{0}, 0};
+    for (size_t i = 0; i < p->n_in; i++) {
+        int32_t x = tflc_sh_qload(in->dtype, in->data, i) - p->in_zp;
+        if (!seen[w.o]) acc[w.o] = x;
+        else acc[w.o] = tflc_sh_mul_qm64(acc[w.o] * x, p->multiplier, p->shift);
+        seen[w.o] = 1;
+        walk_next(p, &w);
+    }
+    for (size_t k = 0; k < p->n_out; k++)
+        tflc_sh_qstore(
+            in->dtype, out->data, k,
+            clamp64((int64_t)tflc_sh_mul_qm64(acc[k], p->multiplier, p->shift) + p->out_zp, lo, hi));
+}
+
+/* ---------------------------------------------------------------- eval -- */
+
+#define DISPATCH(prefix, dt, p, in, out)                                                    \
+    switch (dt) {                                                                          \
+    case TFLC_FLOAT32: reduce_##prefix##_f32(p, in, out); break;                           \
+    case TFLC_INT32: reduce_##prefix##_i32(p, in, out); break;                             \
+    case TFLC_INT64: reduce_##prefix##_i64(p, in, out); break;                             \
+    default: break;                                                                        \
+    }
+
+#define DISPATCH_Q(prefix, dt, p, in, out)                                                  \
+    switch (dt) {                                                                          \
+    case TFLC_INT8: reduce_##prefix##_i8(p, in, out); break;                               \
+    case TFLC_UINT8: reduce_##prefix##_u8(p, in, out); break;                              \
+    case TFLC_INT16: reduce_##prefix##_i16(p, in, out); break;                             \
+    default: DISPATCH(prefix, dt, p, in, out)                                              \
+    }
+
+static tflc_status reduce_eval(tflc_node *node) {
+    const reduce_params *p = node->params;
+    const tflc_tensor *in = node->inputs[0];
+    tflc_tensor *out = node->outputs[0];
+    tflc_dtype dt = in->dtype;
+    switch (p->kind) {
+    case R_MEAN: mean_eval(p, in, out, node->scratch); break;
+    case R_SUM:
+        if (p->qmode == Q_SUM_RESCALE) sum_rescale_eval(p, in, out, node->scratch);
+        else if (p->qmode == Q_SUM_SAT) sum_sat_eval(p, in, out, node->scratch);
+        else DISPATCH_Q(sum, dt, p, in->data, out->data)
+        break;
+    case R_PROD:
+        if (p->qmode == Q_PROD) prod_quant_eval(p, in, out, node->scratch);
+        else DISPATCH_Q(prod, dt, p, in->data, out->data)
+        break;
+    case R_MAX: DISPATCH_Q(max, dt, p, in->data, out->data) break;
+    case R_MIN: DISPATCH_Q(min, dt, p, in->data, out->data) break;
+    case R_ANY: reduce_any_b(p, in->data, out->data); break;
+    default: reduce_all_b(p, in->data, out->data); break;
+    }
+    return TFLC_OK;
+}
+
+/* ------------------------------------------------------------- kernels -- */
+
+static tflc_status mean_prepare(tflc_node *node) { return reduce_prepare_kind(node, R_MEAN); }
+static tflc_status sum_prepare(tflc_node *node) { return reduce_prepare_kind(node, R_SUM); }
+static tflc_status prod_prepare(tflc_node *node) { return reduce_prepare_kind(node, R_PROD); }
+static tflc_status max_prepare(tflc_node *node) { return reduce_prepare_kind(node, R_MAX); }
+static tflc_status min_prepare(tflc_node *node) { return reduce_prepare_kind(node, R_MIN); }
+static tflc_status any_prepare(tflc_node *node) { return reduce_prepare_kind(node, R_ANY); }
+static tflc_status all_prepare(tflc_node *node) { return reduce_prepare_kind(node, R_ALL); }
+
+#define REDUCE_KERNEL(var, NAME, prep)                                                      \
+    const tflc_kernel var = {.name = NAME, .params_size = sizeof(reduce_params),            \
+                             .prepare = prep, .eval = reduce_eval}
+REDUCE_KERNEL(tflc_kernel_mean, "MEAN", mean_prepare);
+REDUCE_KERNEL(tflc_kernel_sum, "SUM", sum_prepare);
+REDUCE_KERNEL(tflc_kernel_reduce_prod, "REDUCE_PROD", prod_prepare);
+REDUCE_KERNEL(tflc_kernel_reduce_max, "REDUCE_MAX", max_prepare);
+REDUCE_KERNEL(tflc_kernel_reduce_min, "REDUCE_MIN", min_prepare);
+REDUCE_KERNEL(tflc_kernel_reduce_any, "REDUCE_ANY", any_prepare);
+REDUCE_KERNEL(tflc_kernel_reduce_all, "REDUCE_ALL", all_prepare);
