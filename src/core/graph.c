@@ -209,6 +209,11 @@ typedef struct lifetimes {
     int *first, *last; /* per tensor; first == -1: written by nobody and not a graph input */
 } lifetimes;
 
+static bool is_state_tensor(const tflc_graph *g, int t) {
+    return g->desc->tensors[t].is_variable && g->tensors[t].alloc != TFLC_ALLOC_CONST &&
+           g->tensors[t].dtype != TFLC_STRING && g->tensors[t].dtype != TFLC_RESOURCE;
+}
+
 static tflc_status mark_lifetimes(tflc_graph *g, lifetimes *lt) {
     const tflc_subgraph_desc *sg = g->desc;
     int end = sg->n_ops;
@@ -220,6 +225,13 @@ static tflc_status mark_lifetimes(tflc_graph *g, lifetimes *lt) {
             lt->last[t] = end;
         }
     }
+    /* Variable tensors no operator writes (an LSTM's state) persist over the whole run and
+     * across invokes, like graph inputs; allocate resets them (bind_variables). */
+    for (int t = 0; t < sg->n_tensors; t++)
+        if (is_state_tensor(g, t)) {
+            lt->first[t] = 0;
+            lt->last[t] = end;
+        }
     for (int i = 0; i < sg->n_ops; i++) {
         const tflc_op_desc *op = &sg->ops[i];
         for (int k = 0; k < op->n_inputs; k++) {
@@ -230,6 +242,7 @@ static tflc_status mark_lifetimes(tflc_graph *g, lifetimes *lt) {
          * let two shapes claim one buffer. */
         for (int k = 0; k < op->n_outputs; k++) {
             int t = op->outputs[k];
+            if (is_state_tensor(g, t)) continue; /* an op updating its state in place */
             if (lt->first[t] >= 0 || g->tensors[t].alloc == TFLC_ALLOC_CONST)
                 return GRAPH_FAIL(g, TFLC_ERROR_INVALID_MODEL,
                                   "subgraph %d, operator %d (%s): output %d writes tensor %d ('%s'), which is "
@@ -395,6 +408,25 @@ static tflc_status plan_and_bind(tflc_graph *g, const lifetimes *lt) {
     return TFLC_OK;
 }
 
+/* As TFLite resets variable tensors: zero, or the zero point of a quantized one. */
+static void reset_state_tensors(tflc_graph *g) {
+    for (int t = 0; t < g->desc->n_tensors; t++) {
+        tflc_tensor *tensor = &g->tensors[t];
+        if (!is_state_tensor(g, t) || tensor->alloc != TFLC_ALLOC_ARENA) continue;
+        const tflc_quantization *q = &tensor->desc->quant;
+        int64_t zp = q->count > 0 ? q->zero_points[0] : 0;
+        size_t n = tflc_tensor_count(tensor);
+        if (tensor->dtype == TFLC_INT8)
+            memset(tensor->data, (int)(int8_t)zp, n);
+        else if (tensor->dtype == TFLC_UINT8)
+            memset(tensor->data, (int)(uint8_t)zp, n);
+        else if (tensor->dtype == TFLC_INT16)
+            for (size_t i = 0; i < n; i++) ((int16_t *)tensor->data)[i] = (int16_t)zp;
+        else
+            memset(tensor->data, 0, tensor->bytes);
+    }
+}
+
 tflc_status tflc_graph_prepare(tflc_graph *g) {
     if (g->prepared) return TFLC_OK;
     int n = g->desc->n_tensors;
@@ -407,6 +439,7 @@ tflc_status tflc_graph_prepare(tflc_graph *g) {
     }
     if (s == TFLC_OK) s = prepare_nodes(g, &lt);
     if (s == TFLC_OK) s = plan_and_bind(g, &lt);
+    if (s == TFLC_OK) reset_state_tensors(g);
     free(lt.first);
     free(lt.last);
     g->prepared = s == TFLC_OK;

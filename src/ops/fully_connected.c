@@ -1,52 +1,55 @@
 /*
- * fully_connected.c -- FULLY_CONNECTED, float32.
+ * fully_connected.c -- FULLY_CONNECTED: float32, quantized (int8, uint8, int16 activations
+ * with int8 weights) and hybrid (float32 activations, int8 weights).
  *
  *   input   [..., K]   read as [N, K], N = elements / K
  *   weights [M, K]     row m holds the K weights of output unit m
- *   bias    [M]        optional (input index -1)
+ *   bias    [M]        optional (input index -1 or absent)
  *   output  [N, M], or with keep_num_dims the input's shape with its last dim set to M
  *
- *   out[n][m] = act(sum_k in[n][k] * w[m][k] + bias[m])
- *
- * Quantized (int8/uint8/int16) and hybrid (float input, int8 weights) variants come later;
- * prepare rejects them by name.
+ * float32:   out[n][m] = act(sum_k in[n][k] * w[m][k] + bias[m])
+ * quantized (bit-exact with LiteRT's builtin kernels):
+ *   acc = sum_k (w[m][k] - w_zp) * (in[n][k] - in_zp) + bias[m]      int32 (int64 for int16)
+ *   M_m = in_scale * w_scale[m] / out_scale: one value (per-tensor weights) or one per output
+ *   unit (per-channel weights, worked out at eval from the model's scales, so the parameter
+ *   block has a fixed size).
+ *   int8 / uint8: out = clamp(acc * M_m + out_zp), M_m as a 32-bit fixed-point multiplier
+ *     applied with one rounding (ruy's, which LiteRT's GEMM uses; TFLite's double-rounding
+ *     MultiplyByQuantizedMultiplier differs on ties);
+ *   int16 (zero points 0): out = clamp(round(acc * M_m) + out_zp) in double, as LiteRT's
+ *     int16 kernels do.
+ * hybrid (TFLite's EvalHybridDense): every input row is quantized to int8 on its own
+ *   (symmetric, or asymmetric with asymmetric_quantize_inputs), then
+ *   out[n][m] = act(bias[m] + (float)(dot_int8 - zp_n * rowsum_m) * (scale_n * w_scale_m))
+ *   with w_scale folded into scale_n first when the weights are per-tensor.
  */
-#include "ops/ops.h"
+#include "ops/nn_common.h"
+
+typedef enum fc_mode { FC_FLOAT, FC_QUANT, FC_HYBRID } fc_mode;
 
 typedef struct fc_params {
-    int32_t batches;    /* N */
-    int32_t depth;      /* K */
-    int32_t units;      /* M */
-    tflc_ops_act act;
+    int32_t batches;           /* N */
+    int32_t depth;             /* K */
+    int32_t units;             /* M */
+    fc_mode mode;
+    tflc_ops_act act;          /* float and hybrid */
+    /* quantized */
+    tflc_dtype in_dtype;
+    int32_t in_zp, w_zp, out_zp;
+    int32_t multiplier;        /* per-tensor weights */
+    int shift;
+    int32_t channels;          /* > 1: per-channel weights, w_scales[units] */
+    float in_scale, out_scale;
+    const float *w_scales;     /* the model's (weights tensor's quantization) */
+    int32_t act_lo, act_hi;
+    bool bias64;               /* int16 activations with an int64 bias */
+    /* hybrid: scratch = scales [N] f32 | zps [N] i32 | row_sums [M] i32 | q [N*K] i8 */
+    bool asymmetric;
+    float w_scale;
+    size_t off_zps, off_sums, off_q;
 } fc_params;
 
-/* ------------------------------------------------------------- prepare -- */
-
-static tflc_status fc_check_dtypes(tflc_node *node) {
-    const tflc_tensor *in = node->inputs[0], *w = node->inputs[1];
-    const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
-    if (in->dtype != TFLC_FLOAT32)
-        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED, "%s inputs are not supported yet",
-                              tflc_dtype_name(in->dtype));
-    if (w->dtype == TFLC_INT8 || w->dtype == TFLC_UINT8)
-        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
-                              "hybrid float32 input with %s weights is not supported yet",
-                              tflc_dtype_name(w->dtype));
-    tflc_status s = tflc_ops_expect_dtype(node, w, "input", 1, TFLC_FLOAT32);
-    if (s == TFLC_OK && bias) s = tflc_ops_expect_dtype(node, bias, "input", 2, TFLC_FLOAT32);
-    if (s == TFLC_OK) s = tflc_ops_expect_dtype(node, node->outputs[0], "output", 0, TFLC_FLOAT32);
-    return s;
-}
-
-static tflc_status fc_read_options(tflc_node *node, fc_params *p, bool *keep_num_dims) {
-    const uint8_t *opts = tflc_ops_options(node, BO_FullyConnected);
-    int8_t format = opts ? fb_i8(opts, FC_OPT_WEIGHTS_FORMAT, 0) : 0;
-    if (format != 0)
-        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
-                              "weights_format %d (shuffled) is not supported", format);
-    *keep_num_dims = opts && fb_u8(opts, FC_OPT_KEEP_NUM_DIMS, 0) != 0;
-    return tflc_ops_act_f32(node, opts ? fb_i8(opts, FC_OPT_ACTIVATION, 0) : ACT_NONE, &p->act);
-}
+/* ----------------------------------------------------------- prepare: shapes -- */
 
 /* N = input elements / K. K == 0 is legal only for an empty input: N is then the product of
  * the leading dims (the input is [..., 0]) and the output is bias alone. */
@@ -94,14 +97,7 @@ static tflc_status fc_output_shape(tflc_node *node, const fc_params *p, bool kee
     return tflc_node_set_output_shape(node, 0, dims, in->rank);
 }
 
-static tflc_status fc_prepare(tflc_node *node) {
-    fc_params *p = node->params;
-    bool keep_num_dims = false;
-    tflc_status s = tflc_ops_check_arity(node, 2, 3, 1);
-    if (s == TFLC_OK) s = fc_check_dtypes(node);
-    if (s == TFLC_OK) s = fc_read_options(node, p, &keep_num_dims);
-    if (s != TFLC_OK) return s;
-
+static tflc_status fc_shapes(tflc_node *node, fc_params *p, bool keep_num_dims) {
     const tflc_tensor *w = node->inputs[1], *bias = tflc_ops_optional_input(node, 2);
     if (w->rank != 2) {
         char sw[TFLC_OPS_SHAPE_BUF];
@@ -115,22 +111,140 @@ static tflc_status fc_prepare(tflc_node *node) {
         return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
                               "bias (input 2) has %zu elements, expected %d (weights rows)",
                               tflc_tensor_count(bias), (int)p->units);
-    s = fc_batches(node, node->inputs[0], p->depth, &p->batches);
-    if (s != TFLC_OK) return s;
-    return fc_output_shape(node, p, keep_num_dims);
+    tflc_status s = fc_batches(node, node->inputs[0], p->depth, &p->batches);
+    return s != TFLC_OK ? s : fc_output_shape(node, p, keep_num_dims);
 }
 
-/* ---------------------------------------------------------------- eval -- */
+/* ---------------------------------------------------------- prepare: modes -- */
 
-static tflc_status fc_eval(tflc_node *node) {
-    const fc_params *p = node->params;
-    const float *in = node->inputs[0]->data;      /* [N, K] */
-    const float *w = node->inputs[1]->data;       /* [M, K] */
-    const tflc_tensor *bias_t = tflc_ops_optional_input(node, 2);
-    const float *bias = bias_t ? bias_t->data : NULL;  /* [M] */
-    float *out = node->outputs[0]->data;          /* [N, M] */
+static tflc_status fc_prepare_float(tflc_node *node, fc_params *p) {
+    const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
+    p->mode = FC_FLOAT;
+    tflc_status s = tflc_ops_expect_dtype(node, node->inputs[1], "input", 1, TFLC_FLOAT32);
+    if (s == TFLC_OK && bias) s = tflc_ops_expect_dtype(node, bias, "input", 2, TFLC_FLOAT32);
+    if (s == TFLC_OK) s = tflc_ops_expect_dtype(node, node->outputs[0], "output", 0, TFLC_FLOAT32);
+    return s;
+}
+
+/* Scratch for the hybrid path; offsets keep every array aligned for its type. */
+static void fc_hybrid_scratch(tflc_node *node, fc_params *p) {
+    size_t n = (size_t)p->batches, m = (size_t)p->units, k = (size_t)p->depth;
+    p->off_zps = n * sizeof(float);
+    p->off_sums = p->off_zps + n * sizeof(int32_t);
+    p->off_q = p->off_sums + m * sizeof(int32_t);
+    node->scratch_bytes = p->off_q + n * k;
+}
+
+static tflc_status fc_prepare_hybrid(tflc_node *node, fc_params *p, const uint8_t *opts) {
+    const tflc_tensor *w = node->inputs[1], *bias = tflc_ops_optional_input(node, 2);
+    int32_t w_zp = 0;
+    p->mode = FC_HYBRID;
+    if (w->dtype != TFLC_INT8)
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
+                              "hybrid float32 input with %s weights is not supported (int8 is)",
+                              tflc_dtype_name(w->dtype));
+    tflc_status s = tflc_ops_expect_dtype(node, node->outputs[0], "output", 0, TFLC_FLOAT32);
+    if (s == TFLC_OK && bias) s = tflc_ops_expect_dtype(node, bias, "input", 2, TFLC_FLOAT32);
+    if (s == TFLC_OK) s = nn_quant_params(node, w, "hybrid weights (input 1)", true, &p->w_scale, &w_zp);
+    if (s == TFLC_OK) s = nn_channel_quant(node, w, "weights (input 1)", 0, &p->channels);
+    if (s != TFLC_OK) return s;
+    if (w_zp != 0)
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
+                              "hybrid weights with zero point %d are not supported (0 is)",
+                              (int)w_zp);
+    p->w_scales = tflc_ops_quant(w)->scales;
+    p->asymmetric = opts && fb_u8(opts, FC_OPT_ASYMMETRIC_QUANTIZE_INPUTS, 0) != 0;
+    return TFLC_OK;
+}
+
+static tflc_status fc_check_bias_q(tflc_node *node, fc_params *p) {
+    const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
+    if (!bias) return TFLC_OK;
+    if (p->in_dtype == TFLC_INT16 && bias->dtype == TFLC_INT64) {
+        p->bias64 = true;
+        return TFLC_OK;
+    }
+    if (bias->dtype == TFLC_INT32) return TFLC_OK;
+    return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
+                          "bias (input 2) has dtype %s, expected int32%s",
+                          tflc_dtype_name(bias->dtype),
+                          p->in_dtype == TFLC_INT16 ? " or int64" : "");
+}
+
+static tflc_status fc_check_dtypes_q(tflc_node *node, const fc_params *p) {
+    const tflc_tensor *w = node->inputs[1];
+    tflc_status s = tflc_ops_expect_dtype(node, node->outputs[0], "output", 0, p->in_dtype);
+    if (s != TFLC_OK) return s;
+    tflc_dtype want_w = p->in_dtype == TFLC_UINT8 ? TFLC_UINT8 : TFLC_INT8;
+    if (w->dtype != want_w)
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
+                              "%s input with %s weights is not supported (%s weights are)",
+                              tflc_dtype_name(p->in_dtype), tflc_dtype_name(w->dtype),
+                              tflc_dtype_name(want_w));
+    return TFLC_OK;
+}
+
+static tflc_status fc_quant_scales(tflc_node *node, fc_params *p) {
+    const tflc_tensor *in = node->inputs[0], *w = node->inputs[1], *out = node->outputs[0];
+    float w_scale = 1.0f;
+    tflc_status s = nn_quant_params(node, in, "input 0", false, &p->in_scale, &p->in_zp);
+    if (s == TFLC_OK) s = nn_quant_params(node, w, "weights (input 1)", true, &w_scale, &p->w_zp);
+    if (s == TFLC_OK) s = nn_quant_params(node, out, "output 0", false, &p->out_scale, &p->out_zp);
+    if (s == TFLC_OK) s = nn_channel_quant(node, w, "weights (input 1)", 0, &p->channels);
+    if (s != TFLC_OK) return s;
+    if (p->in_dtype == TFLC_INT16 && (p->in_zp != 0 || p->out_zp != 0))
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
+                              "int16 input and output need zero point 0, got %d and %d",
+                              (int)p->in_zp, (int)p->out_zp);
+    if (p->channels > 1 && p->in_dtype == TFLC_UINT8)
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
+                              "per-channel weights are not supported with uint8 input");
+    p->w_scales = tflc_ops_quant(w)->scales;
+    nn_quantize_multiplier((double)p->in_scale * (double)w_scale / (double)p->out_scale,
+                           &p->multiplier, &p->shift);
+    return TFLC_OK;
+}
+
+static tflc_status fc_prepare_quant(tflc_node *node, fc_params *p, int act) {
+    p->mode = FC_QUANT;
+    p->in_dtype = node->inputs[0]->dtype;
+    tflc_status s = fc_check_dtypes_q(node, p);
+    if (s == TFLC_OK) s = fc_check_bias_q(node, p);
+    if (s == TFLC_OK) s = fc_quant_scales(node, p);
+    if (s != TFLC_OK) return s;
+    return nn_act_range_q(node, act, p->in_dtype, p->out_scale, p->out_zp, &p->act_lo, &p->act_hi);
+}
+
+static tflc_status fc_prepare(tflc_node *node) {
+    fc_params *p = node->params;
+    tflc_status s = tflc_ops_check_arity(node, 2, 3, 1);
+    if (s != TFLC_OK) return s;
+    const uint8_t *opts = tflc_ops_options(node, BO_FullyConnected);
+    int8_t format = opts ? fb_i8(opts, FC_OPT_WEIGHTS_FORMAT, 0) : 0;
+    int act = opts ? fb_i8(opts, FC_OPT_ACTIVATION, 0) : ACT_NONE;
+    bool keep_num_dims = opts && fb_u8(opts, FC_OPT_KEEP_NUM_DIMS, 0) != 0;
+    if (format != 0)
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
+                              "weights_format %d (shuffled) is not supported", format);
+    const tflc_tensor *in = node->inputs[0], *w = node->inputs[1];
+    if (in->dtype == TFLC_FLOAT32 && w->dtype == TFLC_FLOAT32) s = fc_prepare_float(node, p);
+    else if (in->dtype == TFLC_FLOAT32) s = fc_prepare_hybrid(node, p, opts);
+    else if (nn_is_qint(in->dtype)) s = fc_prepare_quant(node, p, act);
+    else
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
+                              "%s inputs are not supported (float32, int8, uint8, int16 are)",
+                              tflc_dtype_name(in->dtype));
+    if (s == TFLC_OK && p->mode != FC_QUANT) s = tflc_ops_act_f32(node, act, &p->act);
+    if (s == TFLC_OK) s = fc_shapes(node, p, keep_num_dims);
+    if (s == TFLC_OK && p->mode == FC_HYBRID) fc_hybrid_scratch(node, p);
+    return s;
+}
+
+/* ----------------------------------------------------------------- eval: float -- */
+
+static void fc_eval_float(const fc_params *p, const float *in, const float *w, const float *bias,
+                          float *out) {
     const size_t k_n = (size_t)p->depth, m_n = (size_t)p->units;
-
     for (size_t n = 0; n < (size_t)p->batches; n++) {
         const float *x = in + n * k_n;
         for (size_t m = 0; m < m_n; m++) {
@@ -140,6 +254,134 @@ static tflc_status fc_eval(tflc_node *node) {
             if (bias) acc += bias[m];   /* added last, as TFLite's reference does */
             out[n * m_n + m] = tflc_ops_apply_act_f32(&p->act, acc);
         }
+    }
+}
+
+/* ------------------------------------------------------------- eval: quantized -- */
+
+/* sum_k (w[k] - w_zp) * (x[k] - x_zp) for 8-bit activations and weights. */
+static int32_t fc_dot_i8(const int8_t *w, const int8_t *x, size_t k_n, int32_t w_zp, int32_t x_zp) {
+    int64_t acc = 0;
+    for (size_t k = 0; k < k_n; k++) acc += ((int32_t)w[k] - w_zp) * ((int32_t)x[k] - x_zp);
+    return nn_wrap32(acc);
+}
+
+static int32_t fc_dot_u8(const uint8_t *w, const uint8_t *x, size_t k_n, int32_t w_zp,
+                         int32_t x_zp) {
+    int64_t acc = 0;
+    for (size_t k = 0; k < k_n; k++) acc += ((int32_t)w[k] - w_zp) * ((int32_t)x[k] - x_zp);
+    return nn_wrap32(acc);
+}
+
+/* int16 activations (zero point 0) against int8 weights, in 64 bits as TFLite does. */
+static int64_t fc_dot_i16(const int8_t *w, const int16_t *x, size_t k_n, int32_t w_zp) {
+    int64_t acc = 0;
+    for (size_t k = 0; k < k_n; k++) acc += (int64_t)((int32_t)w[k] - w_zp) * x[k];
+    return acc;
+}
+
+/* The multiplier of output unit m: the per-tensor one, or in_scale * w_scale[m] / out_scale
+ * for per-channel weights (as TFLite's prepare computes it, in double). */
+static void fc_unit_multiplier(const fc_params *p, size_t m, int32_t *mult, int *shift) {
+    if (p->channels <= 1) {
+        *mult = p->multiplier;
+        *shift = p->shift;
+        return;
+    }
+    nn_quantize_multiplier((double)p->in_scale * (double)p->w_scales[m] / (double)p->out_scale,
+                           mult, shift);
+}
+
+/* in_scale * w_scale[m] / out_scale in double (int16 activations rescale with it). */
+static double fc_unit_scale(const fc_params *p, size_t m) {
+    const float ws = p->channels > 1 ? p->w_scales[m] : p->w_scales[0];
+    return (double)p->in_scale * (double)ws / (double)p->out_scale;
+}
+
+static int64_t fc_bias_q(const fc_params *p, const void *bias, size_t m) {
+    if (!bias) return 0;
+    return p->bias64 ? ((const int64_t *)bias)[m] : ((const int32_t *)bias)[m];
+}
+
+static int64_t fc_unit_q(const fc_params *p, const void *in, const void *w, size_t n, size_t m,
+                         int64_t bias, int32_t mult, int shift) {
+    const size_t k_n = (size_t)p->depth;
+    switch (p->in_dtype) {
+    case TFLC_INT8: {
+        int32_t acc = fc_dot_i8((const int8_t *)w + m * k_n, (const int8_t *)in + n * k_n, k_n,
+                                p->w_zp, p->in_zp);
+        acc = nn_wrap32((int64_t)acc + bias);
+        return (int64_t)nn_mul_by_qm_single(acc, mult, shift) + p->out_zp;
+    }
+    case TFLC_UINT8: {
+        int32_t acc = fc_dot_u8((const uint8_t *)w + m * k_n, (const uint8_t *)in + n * k_n, k_n,
+                                p->w_zp, p->in_zp);
+        acc = nn_wrap32((int64_t)acc + bias);
+        return (int64_t)nn_mul_by_qm_single(acc, mult, shift) + p->out_zp;
+    }
+    default: {
+        int64_t acc = fc_dot_i16((const int8_t *)w + m * k_n, (const int16_t *)in + n * k_n, k_n,
+                                 p->w_zp);
+        acc = (int64_t)((uint64_t)acc + (uint64_t)bias);          /* wraps, never UB */
+        return (int64_t)nn_scale_round_f64(acc, fc_unit_scale(p, m)) + p->out_zp;
+    }
+    }
+}
+
+static void fc_eval_quant(const fc_params *p, const void *in, const void *w, const void *bias,
+                          void *out) {
+    const size_t m_n = (size_t)p->units;
+    for (size_t m = 0; m < m_n; m++) {
+        int32_t mult;
+        int shift;
+        fc_unit_multiplier(p, m, &mult, &shift);
+        const int64_t b = fc_bias_q(p, bias, m);
+        for (size_t n = 0; n < (size_t)p->batches; n++) {
+            int64_t v = fc_unit_q(p, in, w, n, m, b, mult, shift);
+            nn_store_q(out, n * m_n + m, p->in_dtype, nn_clamp_i32(v, p->act_lo, p->act_hi));
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- eval: hybrid -- */
+
+static void fc_eval_hybrid(const fc_params *p, void *scratch, const float *in, const int8_t *w,
+                           const float *bias, float *out) {
+    const size_t n_n = (size_t)p->batches, m_n = (size_t)p->units, k_n = (size_t)p->depth;
+    float *scales = scratch;
+    int32_t *zps = (int32_t *)((char *)scratch + p->off_zps);
+    int32_t *sums = (int32_t *)((char *)scratch + p->off_sums);
+    int8_t *q = (int8_t *)((char *)scratch + p->off_q);
+
+    for (size_t n = 0; n < n_n; n++)
+        for (size_t m = 0; m < m_n; m++) out[n * m_n + m] = bias ? bias[m] : 0.0f;
+    if (k_n == 0 || n_n == 0 || m_n == 0) {
+        tflc_ops_apply_act_f32_n(&p->act, out, n_n * m_n);
+        return;
+    }
+    nn_quantize_rows(in, n_n, k_n, q, scales, zps, p->asymmetric);
+    if (p->channels <= 1)
+        for (size_t n = 0; n < n_n; n++) scales[n] *= p->w_scale;
+    if (p->asymmetric) nn_row_sums(w, m_n, k_n, sums);
+    const nn_hybrid_mm mm = {
+        .w = w, .rows = m_n, .depth = k_n, .x = q, .batches = n_n, .scales = scales,
+        .zps = p->asymmetric ? zps : NULL, .row_sums = p->asymmetric ? sums : NULL,
+        .channel = p->channels > 1 ? p->w_scales : NULL, .out = out, .out_stride = m_n,
+    };
+    nn_hybrid_matmul_acc(&mm);
+    tflc_ops_apply_act_f32_n(&p->act, out, n_n * m_n);
+}
+
+static tflc_status fc_eval(tflc_node *node) {
+    const fc_params *p = node->params;
+    const tflc_tensor *bias_t = tflc_ops_optional_input(node, 2);
+    const void *in = node->inputs[0]->data, *w = node->inputs[1]->data;
+    const void *bias = bias_t ? bias_t->data : NULL;
+    void *out = node->outputs[0]->data;
+    switch (p->mode) {
+    case FC_FLOAT: fc_eval_float(p, in, w, bias, out); break;
+    case FC_QUANT: fc_eval_quant(p, in, w, bias, out); break;
+    case FC_HYBRID: fc_eval_hybrid(p, node->scratch, in, w, bias, out); break;
     }
     return TFLC_OK;
 }

@@ -388,17 +388,17 @@ static void test_fc_errors(void) {
     const int32_t d23[] = {2, 3}, d24[] = {2, 4}, d3[] = {3}, d32[] = {3, 2};
     opcase c;
 
-    oc_init(&c, &tflc_kernel_fully_connected);           /* quantized: later */
+    oc_init(&c, &tflc_kernel_fully_connected);           /* int8 without quantization */
     oc_in(&c, TFLC_INT8, 2, d23, NULL);
     oc_const(&c, TFLC_INT8, 2, d23, NULL);
     oc_out(&c, TFLC_INT8);
-    CHECK_PREPARE_FAILS(&c, TFLC_ERROR_UNSUPPORTED, "int8 inputs are not supported yet");
+    CHECK_PREPARE_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "has no quantization parameters");
 
-    oc_init(&c, &tflc_kernel_fully_connected);           /* hybrid: later */
+    oc_init(&c, &tflc_kernel_fully_connected);           /* hybrid weights without scales */
     oc_in(&c, F32, 2, d23, NULL);
     oc_const(&c, TFLC_INT8, 2, d23, NULL);
     oc_out(&c, F32);
-    CHECK_PREPARE_FAILS(&c, TFLC_ERROR_UNSUPPORTED, "hybrid");
+    CHECK_PREPARE_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "has no quantization parameters");
 
     oc_init(&c, &tflc_kernel_fully_connected);           /* weights must be 2-D */
     oc_in(&c, F32, 2, d23, NULL);
@@ -878,7 +878,7 @@ static void test_softmax_errors(void) {
     oc_init(&c, &tflc_kernel_softmax);
     oc_in(&c, TFLC_UINT8, 1, d, NULL);
     oc_out(&c, TFLC_UINT8);
-    CHECK_PREPARE_FAILS(&c, TFLC_ERROR_UNSUPPORTED, "uint8 inputs are not supported yet");
+    CHECK_PREPARE_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "has no quantization parameters");
 }
 
 /* ============================================= RESHAPE / SQUEEZE / EXPAND_DIMS == */

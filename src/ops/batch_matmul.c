@@ -1,0 +1,335 @@
+/*
+ * batch_matmul.c -- BATCH_MATMUL: float32, int8 (int8 or int32 output), int16, int16 x int8,
+ * and hybrid (float32 lhs, int8 rhs), as TFLite's reference kernel (LiteRT's builtin).
+ *
+ *   lhs [..., R, K]  (adj_x: [..., K, R])     rhs [..., K, C]  (adj_y: [..., C, K])
+ *   out [..., R, C], the batch dims ("...") broadcast numpy-style; ranks 2 to 8.
+ *
+ * float32:  out[b][r][c] = sum_k lhs(b, r, k) * rhs(b, k, c), summed in k order.
+ * quantized (per-tensor; int16 with zero points 0):
+ *   acc = sum_k (lhs - lhs_zp) * (rhs - rhs_zp)       int32 (int64 when either side is int16)
+ *   out = clamp(MultiplyByQuantizedMultiplier(acc, lhs_scale * rhs_scale / out_scale) + out_zp)
+ *   int8 x int8 -> int32: the raw sum of products, without zero points (as TFLite).
+ * hybrid: each lhs row (K values) is quantized to int8 on its own (symmetric, or asymmetric
+ *   with asymmetric_quantize_inputs), then out = (float)(dot - zp_row * colsum_c) * scale_row *
+ *   rhs_scale(c); rhs_scale is per tensor or per output column (C).
+ */
+#include <string.h>
+
+#include "ops/nn_common.h"
+
+#define BMM_MAX_BATCH (TFLC_MAX_RANK - 2)
+
+typedef enum bmm_mode { BMM_FLOAT, BMM_Q8, BMM_Q8_I32, BMM_Q16, BMM_HYBRID } bmm_mode;
+
+typedef struct bmm_params {
+    bmm_mode mode;
+    bool adj_x, adj_y;
+    int32_t rows, depth, cols;              /* R, K, C */
+    int n_batch;                            /* output batch dims */
+    int32_t batch_dims[BMM_MAX_BATCH];
+    int64_t lhs_bstride[BMM_MAX_BATCH];     /* in matrices; 0 along broadcast dims */
+    int64_t rhs_bstride[BMM_MAX_BATCH];
+    size_t out_batches, lhs_mats, rhs_mats;
+    tflc_dtype lhs_dtype, rhs_dtype, out_dtype;
+    int32_t lhs_zp, rhs_zp, out_zp;
+    int32_t multiplier;
+    int shift;
+    int32_t out_lo, out_hi;
+    /* hybrid: scratch = scales [L*R] f32 | zps [L*R] i32 | sums [Rm*C] i32 | lhsT f32 | q i8 */
+    bool asymmetric;
+    float rhs_scale;
+    const float *rhs_channel;               /* [C] or NULL */
+    size_t off_zps, off_sums, off_lhs_t, off_q;
+} bmm_params;
+
+/* ---------------------------------------------------------------- shapes -- */
+
+static tflc_status bmm_batch_shape(tflc_node *node, bmm_params *p, int32_t *dims, int rank) {
+    const tflc_tensor *a = node->inputs[0], *b = node->inputs[1];
+    int64_t sa = 1, sb = 1;
+    p->n_batch = rank - 2;
+    for (int d = p->n_batch - 1; d >= 0; d--) {
+        int ia = d - (rank - a->rank), ib = d - (rank - b->rank);
+        int32_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
+        if (da != db && da != 1 && db != 1) {
+            char s1[TFLC_OPS_SHAPE_BUF], s2[TFLC_OPS_SHAPE_BUF];
+            return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
+                                  "batch dimensions of %s and %s cannot be broadcast together",
+                                  tflc_ops_shape_str(a->dims, a->rank, s1, sizeof s1),
+                                  tflc_ops_shape_str(b->dims, b->rank, s2, sizeof s2));
+        }
+        dims[d] = p->batch_dims[d] = da == 1 ? db : da;
+        p->lhs_bstride[d] = da == 1 ? 0 : sa;
+        p->rhs_bstride[d] = db == 1 ? 0 : sb;
+        sa *= da;
+        sb *= db;
+    }
+    p->lhs_mats = (size_t)sa;
+    p->rhs_mats = (size_t)sb;
+    p->out_batches = tflc_shape_count(dims, p->n_batch);
+    return TFLC_OK;
+}
+
+static tflc_status bmm_shapes(tflc_node *node, bmm_params *p) {
+    const tflc_tensor *a = node->inputs[0], *b = node->inputs[1];
+    char s1[TFLC_OPS_SHAPE_BUF], s2[TFLC_OPS_SHAPE_BUF];
+    if (a->rank < 2 || b->rank < 2)
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
+                              "inputs need rank 2 or more, got %s and %s",
+                              tflc_ops_shape_str(a->dims, a->rank, s1, sizeof s1),
+                              tflc_ops_shape_str(b->dims, b->rank, s2, sizeof s2));
+    const int32_t ar = a->dims[a->rank - 2], ac = a->dims[a->rank - 1];
+    const int32_t br = b->dims[b->rank - 2], bc = b->dims[b->rank - 1];
+    p->rows = p->adj_x ? ac : ar;
+    p->depth = p->adj_x ? ar : ac;
+    p->cols = p->adj_y ? br : bc;
+    if ((p->adj_y ? bc : br) != p->depth)
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
+                              "inner dimensions differ: lhs %s (adj_x %d) and rhs %s (adj_y %d)",
+                              tflc_ops_shape_str(a->dims, a->rank, s1, sizeof s1), p->adj_x,
+                              tflc_ops_shape_str(b->dims, b->rank, s2, sizeof s2), p->adj_y);
+    int rank = a->rank > b->rank ? a->rank : b->rank;
+    int32_t dims[TFLC_MAX_RANK];
+    tflc_status s = bmm_batch_shape(node, p, dims, rank);
+    if (s != TFLC_OK) return s;
+    dims[rank - 2] = p->rows;
+    dims[rank - 1] = p->cols;
+    return tflc_node_set_output_shape(node, 0, dims, rank);
+}
+
+/* ---------------------------------------------------------------- prepare -- */
+
+static tflc_status bmm_prepare_quant(tflc_node *node, bmm_params *p) {
+    float ls = 1.0f, rs = 1.0f, os = 1.0f;
+    tflc_status s = nn_quant_params(node, node->inputs[0], "input 0", false, &ls, &p->lhs_zp);
+    if (s == TFLC_OK) s = nn_quant_params(node, node->inputs[1], "input 1", false, &rs, &p->rhs_zp);
+    if (s != TFLC_OK) return s;
+    if (p->out_dtype == TFLC_INT32 && p->lhs_dtype == TFLC_INT8 && p->rhs_dtype == TFLC_INT8) {
+        p->mode = BMM_Q8_I32;                /* TFLite sums raw products: zero points unused */
+        p->lhs_zp = p->rhs_zp = 0;
+        return TFLC_OK;
+    }
+    if (p->out_dtype != p->lhs_dtype)
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "output 0 has dtype %s, expected %s",
+                              tflc_dtype_name(p->out_dtype), tflc_dtype_name(p->lhs_dtype));
+    s = nn_quant_params(node, node->outputs[0], "output 0", false, &os, &p->out_zp);
+    if (s != TFLC_OK) return s;
+    if (p->lhs_dtype == TFLC_INT16 && p->rhs_dtype == TFLC_INT16 &&
+        (p->lhs_zp != 0 || p->rhs_zp != 0 || p->out_zp != 0))
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
+                              "int16 inputs and output need zero point 0");
+    p->mode = p->lhs_dtype == TFLC_INT8 ? BMM_Q8 : BMM_Q16;
+    tflc_ops_int_range(p->out_dtype, &p->out_lo, &p->out_hi);
+    nn_quantize_multiplier((double)ls * (double)rs / (double)os, &p->multiplier, &p->shift);
+    return TFLC_OK;
+}
+
+static void bmm_hybrid_scratch(tflc_node *node, bmm_params *p) {
+    const size_t lrows = p->lhs_mats * (size_t)p->rows, k = (size_t)p->depth;
+    p->off_zps = lrows * sizeof(float);
+    p->off_sums = p->off_zps + lrows * sizeof(int32_t);
+    p->off_lhs_t = p->off_sums + p->rhs_mats * (size_t)p->cols * sizeof(int32_t);
+    p->off_q = p->off_lhs_t + (p->adj_x ? lrows * k * sizeof(float) : 0);
+    node->scratch_bytes = p->off_q + lrows * k;
+}
+
+static tflc_status bmm_prepare_hybrid(tflc_node *node, bmm_params *p, const uint8_t *opts) {
+    const tflc_tensor *b = node->inputs[1];
+    int32_t zp = 0, channels = 0;
+    tflc_status s = tflc_ops_expect_dtype(node, node->outputs[0], "output", 0, TFLC_FLOAT32);
+    if (s == TFLC_OK) s = nn_quant_params(node, b, "hybrid rhs (input 1)", true, &p->rhs_scale, &zp);
+    if (s == TFLC_OK)
+        s = nn_channel_quant(node, b, "rhs (input 1)", p->adj_y ? b->rank - 2 : b->rank - 1,
+                             &channels);
+    if (s != TFLC_OK) return s;
+    if (zp != 0)
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
+                              "hybrid rhs with zero point %d is not supported (0 is)", (int)zp);
+    p->rhs_channel = channels > 1 ? tflc_ops_quant(b)->scales : NULL;
+    p->asymmetric = opts && fb_u8(opts, BMM_OPT_ASYMMETRIC_QUANTIZE_INPUTS, 0) != 0;
+    p->mode = BMM_HYBRID;
+    bmm_hybrid_scratch(node, p);
+    return TFLC_OK;
+}
+
+static tflc_status bmm_prepare_mode(tflc_node *node, bmm_params *p, const uint8_t *opts) {
+    const tflc_dtype l = p->lhs_dtype, r = p->rhs_dtype;
+    if (l == TFLC_FLOAT32 && r == TFLC_FLOAT32) {
+        p->mode = BMM_FLOAT;
+        return tflc_ops_expect_dtype(node, node->outputs[0], "output", 0, TFLC_FLOAT32);
+    }
+    if (l == TFLC_FLOAT32 && r == TFLC_INT8) return bmm_prepare_hybrid(node, p, opts);
+    if ((l == TFLC_INT8 && r == TFLC_INT8) || (l == TFLC_INT16 && r == TFLC_INT16) ||
+        (l == TFLC_INT16 && r == TFLC_INT8))
+        return bmm_prepare_quant(node, p);
+    return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
+                          "%s x %s inputs are not supported (float32, int8, int16, int16 x int8 "
+                          "and float32 x int8 are)", tflc_dtype_name(l), tflc_dtype_name(r));
+}
+
+static tflc_status bmm_prepare(tflc_node *node) {
+    bmm_params *p = node->params;
+    tflc_status s = tflc_ops_check_arity(node, 2, 2, 1);
+    if (s != TFLC_OK) return s;
+    const uint8_t *opts = tflc_ops_options(node, BO_BatchMatMul);
+    p->adj_x = opts && fb_u8(opts, BMM_OPT_ADJ_X, 0) != 0;
+    p->adj_y = opts && fb_u8(opts, BMM_OPT_ADJ_Y, 0) != 0;
+    p->lhs_dtype = node->inputs[0]->dtype;
+    p->rhs_dtype = node->inputs[1]->dtype;
+    p->out_dtype = node->outputs[0]->dtype;
+    s = bmm_shapes(node, p);
+    return s != TFLC_OK ? s : bmm_prepare_mode(node, p, opts);
+}
+
+/* ------------------------------------------------------------------ eval -- */
+
+/* Matrix offsets (in matrices) of output batch `ob` in lhs and rhs. */
+static void bmm_batch_offsets(const bmm_params *p, size_t ob, size_t *lo, size_t *ro) {
+    size_t l = 0, r = 0;
+    for (int d = p->n_batch - 1; d >= 0; d--) {
+        size_t i = ob % (size_t)p->batch_dims[d];
+        ob /= (size_t)p->batch_dims[d];
+        l += i * (size_t)p->lhs_bstride[d];
+        r += i * (size_t)p->rhs_bstride[d];
+    }
+    *lo = l;
+    *ro = r;
+}
+
+/* Element strides of lhs(r, k) and rhs(k, c) within one matrix. */
+typedef struct bmm_strides { size_t lr, lk, rk, rc; } bmm_strides;
+
+static bmm_strides bmm_matrix_strides(const bmm_params *p) {
+    const size_t R = (size_t)p->rows, K = (size_t)p->depth, C = (size_t)p->cols;
+    bmm_strides st = {p->adj_x ? 1 : K, p->adj_x ? R : 1, p->adj_y ? 1 : C, p->adj_y ? K : 1};
+    return st;
+}
+
+static void bmm_eval_float(const bmm_params *p, const float *a, const float *b, float *out) {
+    const size_t R = (size_t)p->rows, K = (size_t)p->depth, C = (size_t)p->cols;
+    const bmm_strides st = bmm_matrix_strides(p);
+    for (size_t ob = 0; ob < p->out_batches; ob++) {
+        size_t lo, ro;
+        bmm_batch_offsets(p, ob, &lo, &ro);
+        const float *am = a + lo * R * K, *bm = b + ro * K * C;
+        float *om = out + ob * R * C;
+        for (size_t r = 0; r < R; r++)
+            for (size_t c = 0; c < C; c++) {
+                float acc = 0.0f;
+                for (size_t k = 0; k < K; k++) acc += am[r * st.lr + k * st.lk] * bm[k * st.rk + c * st.rc];
+                om[r * C + c] = acc;
+            }
+    }
+}
+
+static int64_t bmm_dot_q(const bmm_params *p, const void *a, size_t ai, const void *b, size_t bi,
+                         const bmm_strides *st) {
+    int64_t acc = 0;
+    for (size_t k = 0; k < (size_t)p->depth; k++) {
+        int32_t x = nn_load_q(a, ai + k * st->lk, p->lhs_dtype) - p->lhs_zp;
+        int32_t y = nn_load_q(b, bi + k * st->rk, p->rhs_dtype) - p->rhs_zp;
+        acc += (int64_t)x * y;
+    }
+    return acc;
+}
+
+static int32_t bmm_requant(const bmm_params *p, int64_t acc) {
+    int32_t v = p->mode == BMM_Q8 ? nn_mul_by_qm(nn_wrap32(acc), p->multiplier, p->shift)
+                                  : nn_mul_by_qm64(acc, p->multiplier, p->shift);
+    return nn_clamp_i32((int64_t)v + p->out_zp, p->out_lo, p->out_hi);
+}
+
+static void bmm_eval_quant(const bmm_params *p, const void *a, const void *b, void *out) {
+    const size_t R = (size_t)p->rows, K = (size_t)p->depth, C = (size_t)p->cols;
+    const bmm_strides st = bmm_matrix_strides(p);
+    for (size_t ob = 0; ob < p->out_batches; ob++) {
+        size_t lo, ro;
+        bmm_batch_offsets(p, ob, &lo, &ro);
+        for (size_t r = 0; r < R; r++)
+            for (size_t c = 0; c < C; c++) {
+                int64_t acc = bmm_dot_q(p, a, lo * R * K + r * st.lr, b, ro * K * C + c * st.rc, &st);
+                size_t oi = ob * R * C + r * C + c;
+                if (p->mode == BMM_Q8_I32) ((int32_t *)out)[oi] = nn_wrap32(acc);
+                else nn_store_q(out, oi, p->out_dtype, bmm_requant(p, acc));
+            }
+    }
+}
+
+/* ---------------------------------------------------------------- hybrid -- */
+
+/* Quantizes every lhs row (transposing adj_x matrices first) and sums every rhs column. */
+static void bmm_hybrid_inputs(const bmm_params *p, char *scratch, const float *a, const int8_t *b) {
+    const size_t R = (size_t)p->rows, K = (size_t)p->depth, C = (size_t)p->cols;
+    const size_t lrows = p->lhs_mats * R;
+    const bmm_strides st = bmm_matrix_strides(p);
+    if (p->adj_x) {
+        float *t = (float *)(scratch + p->off_lhs_t);
+        for (size_t m = 0; m < p->lhs_mats; m++)
+            for (size_t r = 0; r < R; r++)
+                for (size_t k = 0; k < K; k++) t[(m * R + r) * K + k] = a[m * R * K + k * R + r];
+        a = t;
+    }
+    nn_quantize_rows(a, lrows, K, (int8_t *)(scratch + p->off_q), (float *)scratch,
+                     (int32_t *)(scratch + p->off_zps), p->asymmetric);
+    int32_t *sums = (int32_t *)(scratch + p->off_sums);
+    for (size_t m = 0; m < p->rhs_mats; m++)
+        for (size_t c = 0; c < C; c++) {
+            int64_t s = 0;
+            for (size_t k = 0; k < K; k++) s += b[m * K * C + k * st.rk + c * st.rc];
+            sums[m * C + c] = nn_wrap32(s);
+        }
+}
+
+static float bmm_hybrid_unit(const bmm_params *p, const char *scratch, const int8_t *b,
+                             size_t lrow, size_t rm, size_t c, const bmm_strides *st) {
+    const size_t K = (size_t)p->depth, C = (size_t)p->cols;
+    const int8_t *q = (const int8_t *)(scratch + p->off_q) + lrow * K;
+    const int8_t *col = b + rm * K * C + c * st->rc;
+    int64_t acc = 0;
+    for (size_t k = 0; k < K; k++) acc += (int32_t)q[k] * col[k * st->rk];
+    if (p->asymmetric) acc -= (int64_t)((const int32_t *)(scratch + p->off_zps))[lrow] *
+                              ((const int32_t *)(scratch + p->off_sums))[rm * C + c];
+    const int32_t dot = nn_wrap32(acc);
+    float scale = ((const float *)scratch)[lrow];
+    scale *= p->rhs_channel ? p->rhs_channel[c] : p->rhs_scale;
+    return 0.0f + scale * (float)dot;
+}
+
+static void bmm_eval_hybrid(const bmm_params *p, char *scratch, const float *a, const int8_t *b,
+                            float *out) {
+    const size_t R = (size_t)p->rows, K = (size_t)p->depth, C = (size_t)p->cols;
+    const bmm_strides st = bmm_matrix_strides(p);
+    if (R * C == 0) return;
+    if (K == 0) {
+        memset(out, 0, p->out_batches * R * C * sizeof(float));
+        return;
+    }
+    bmm_hybrid_inputs(p, scratch, a, b);
+    for (size_t ob = 0; ob < p->out_batches; ob++) {
+        size_t lo, ro;
+        bmm_batch_offsets(p, ob, &lo, &ro);
+        for (size_t r = 0; r < R; r++)
+            for (size_t c = 0; c < C; c++)
+                out[ob * R * C + r * C + c] = bmm_hybrid_unit(p, scratch, b, lo * R + r, ro, c, &st);
+    }
+}
+
+static tflc_status bmm_eval(tflc_node *node) {
+    const bmm_params *p = node->params;
+    const void *a = node->inputs[0]->data, *b = node->inputs[1]->data;
+    void *out = node->outputs[0]->data;
+    switch (p->mode) {
+    case BMM_FLOAT: bmm_eval_float(p, a, b, out); break;
+    case BMM_HYBRID: bmm_eval_hybrid(p, node->scratch, a, b, out); break;
+    default: bmm_eval_quant(p, a, b, out); break;
+    }
+    return TFLC_OK;
+}
+
+const tflc_kernel tflc_kernel_batch_matmul = {
+    .name = "BATCH_MATMUL",
+    .params_size = sizeof(bmm_params),
+    .prepare = bmm_prepare,
+    .eval = bmm_eval,
+};

@@ -1,0 +1,357 @@
+/*
+ * nn_common.h -- what the nn family's kernels share (fully_connected.c, softmax.c,
+ * batch_matmul.c, l2_norm.c, local_response_norm.c, resize.c, lstm.c, rnn.c):
+ *
+ *   the kernel objects table_nn.c lists, and the builtin codes and option slots of schema.fbs
+ *     that format/schema.h does not name yet;
+ *   TFLite's fixed-point arithmetic (QuantizeMultiplier, MultiplyByQuantizedMultiplier in its
+ *     32- and 64-bit forms), written from TFLite's definitions so results match bit for bit;
+ *   checks of a quantized tensor's parameters;
+ *   the hybrid ("dynamic range") helpers: per-row quantization of float activations to int8
+ *     (symmetric or asymmetric, as tensor_utils' SymmetricQuantizeFloats and
+ *     AsymmetricQuantizeFloats) and the int8 matrix x batch-of-vectors product that
+ *     accumulates into float, in the order TFLite rounds.
+ *
+ * Private to src/ops. Functions that fail call tflc_node_fail.
+ */
+#ifndef TFLC_OPS_NN_COMMON_H
+#define TFLC_OPS_NN_COMMON_H
+
+#include "ops/ops.h"
+
+/* ------------------------------------------------------------- kernels -- */
+
+extern const tflc_kernel tflc_kernel_batch_matmul;            /* batch_matmul.c */
+extern const tflc_kernel tflc_kernel_l2_normalization;        /* l2_norm.c */
+extern const tflc_kernel tflc_kernel_local_response_norm;     /* local_response_norm.c */
+extern const tflc_kernel tflc_kernel_resize_bilinear;         /* resize.c */
+extern const tflc_kernel tflc_kernel_resize_nearest_neighbor;
+extern const tflc_kernel tflc_kernel_unidirectional_lstm;     /* lstm.c */
+extern const tflc_kernel tflc_kernel_bidirectional_lstm;
+extern const tflc_kernel tflc_kernel_unidirectional_rnn;      /* rnn.c */
+
+/* ------------------------------------------------------ schema additions -- */
+
+/* BuiltinOperator values of the nn family (schema.fbs). */
+enum {
+    NN_OPC_L2_NORMALIZATION = 11, NN_OPC_LOCAL_RESPONSE_NORMALIZATION = 13,
+    NN_OPC_RESIZE_BILINEAR = 23, NN_OPC_UNIDIRECTIONAL_SEQUENCE_RNN = 35,
+    NN_OPC_UNIDIRECTIONAL_SEQUENCE_LSTM = 44, NN_OPC_BIDIRECTIONAL_SEQUENCE_LSTM = 52,
+    NN_OPC_RESIZE_NEAREST_NEIGHBOR = 97, NN_OPC_BATCH_MATMUL = 126
+};
+
+/* Option table slots (field positions in schema.fbs). */
+enum { BMM_OPT_ADJ_X = 0, BMM_OPT_ADJ_Y = 1, BMM_OPT_ASYMMETRIC_QUANTIZE_INPUTS = 2 };
+enum { L2NORM_OPT_ACTIVATION = 0 };
+enum { LRN_OPT_RADIUS = 0, LRN_OPT_BIAS = 1, LRN_OPT_ALPHA = 2, LRN_OPT_BETA = 3 };
+enum { RESIZE_BILINEAR_OPT_ALIGN_CORNERS = 2, RESIZE_BILINEAR_OPT_HALF_PIXEL = 3 };
+enum { RESIZE_NN_OPT_ALIGN_CORNERS = 0, RESIZE_NN_OPT_HALF_PIXEL = 1 };
+enum { ULSTM_OPT_ACTIVATION = 0, ULSTM_OPT_CELL_CLIP = 1, ULSTM_OPT_PROJ_CLIP = 2,
+       ULSTM_OPT_TIME_MAJOR = 3, ULSTM_OPT_ASYMMETRIC_QUANTIZE_INPUTS = 4,
+       ULSTM_OPT_DIAGONAL_RECURRENT = 5 };
+enum { BLSTM_OPT_ACTIVATION = 0, BLSTM_OPT_CELL_CLIP = 1, BLSTM_OPT_PROJ_CLIP = 2,
+       BLSTM_OPT_MERGE_OUTPUTS = 3, BLSTM_OPT_TIME_MAJOR = 4,
+       BLSTM_OPT_ASYMMETRIC_QUANTIZE_INPUTS = 5 };
+enum { SEQRNN_OPT_TIME_MAJOR = 0, SEQRNN_OPT_ACTIVATION = 1,
+       SEQRNN_OPT_ASYMMETRIC_QUANTIZE_INPUTS = 2 };
+
+/* --------------------------------------------------------- fixed point -- */
+
+/* TFLite's QuantizeMultiplier: m ~= multiplier * 2^(shift - 31), multiplier in [2^30, 2^31);
+ * multipliers under 2^-31 flush to 0 and shifts over 30 saturate, as TFLite does. */
+static inline void nn_quantize_multiplier(double m, int32_t *multiplier, int *shift) {
+    if (m == 0.0 || !isfinite(m)) { *multiplier = 0; *shift = 0; return; }
+    int e = 0;
+    double q = frexp(m, &e);                          /* m = q * 2^e, |q| in [0.5, 1) */
+    int64_t fixed = (int64_t)round(q * 2147483648.0);
+    if (fixed == INT64_C(2147483648)) { fixed /= 2; e++; }
+    if (e < -31) { e = 0; fixed = 0; }
+    if (e > 30) { e = 30; fixed = INT64_C(2147483647); }
+    *multiplier = (int32_t)fixed;
+    *shift = e;
+}
+
+/* gemmlowp's SaturatingRoundingDoublingHighMul: round(a * b / 2^31), ties away from zero. */
+static inline int32_t nn_doubling_high_mul(int32_t a, int32_t b) {
+    if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+    int64_t ab = (int64_t)a * b;
+    int64_t nudge = ab >= 0 ? (INT64_C(1) << 30) : 1 - (INT64_C(1) << 30);
+    return (int32_t)((ab + nudge) / (INT64_C(1) << 31));    /* C division truncates */
+}
+
+/* gemmlowp's RoundingDivideByPOT: x / 2^e rounded to nearest, ties away from zero. */
+static inline int32_t nn_rounding_shift_right(int32_t x, int e) {
+    if (e <= 0) return x;
+    int32_t mask = (int32_t)((INT64_C(1) << e) - 1);
+    int32_t remainder = (int32_t)((uint32_t)x & (uint32_t)mask);
+    int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    int32_t floor_q = x >= 0 ? x >> e : ~(~x >> e);      /* floor without shifting negatives */
+    return floor_q + (remainder > threshold ? 1 : 0);
+}
+
+/* TFLite's MultiplyByQuantizedMultiplier(int32) (double rounding). Its left shift wraps in
+ * 32 bits, as TFLite's `x * (1 << left_shift)` does on every target it ships for. */
+static inline int32_t nn_mul_by_qm(int32_t x, int32_t multiplier, int shift) {
+    int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    int32_t xs = (int32_t)(uint32_t)((uint64_t)(int64_t)x << (left > 31 ? 31 : left));
+    return nn_rounding_shift_right(nn_doubling_high_mul(xs, multiplier), right);
+}
+
+/* TFLite's MultiplyByQuantizedMultiplier(int64): the multiplier is reduced to 16 bits and
+ * applied with one rounding (ties up). x must lie in (-2^47, 2^47) (TFLite's contract). */
+static inline int32_t nn_mul_by_qm64(int64_t x, int32_t multiplier, int shift) {
+    const int64_t limit = INT64_C(1) << 47;
+    if (x >= limit) x = limit - 1;                   /* outside TFLite's contract: saturate */
+    if (x < -limit) x = -limit;
+    int32_t reduced = multiplier < 0x7FFF0000 ? (multiplier + (1 << 15)) >> 16 : 0x7FFF;
+    int total_shift = 15 - shift;
+    if (total_shift < 1) total_shift = 1;            /* shift < 8 by contract; keep UB out */
+    if (total_shift > 62) total_shift = 62;
+    int64_t r = x * (int64_t)reduced + (INT64_C(1) << (total_shift - 1));
+    return (int32_t)(r >> total_shift);              /* arithmetic shift, as TFLite's */
+}
+
+/* ruy's MultiplyByQuantizedMultiplier, which LiteRT's builtin int8/uint8 FULLY_CONNECTED
+ * reaches through its GEMM: x * multiplier * 2^(shift - 31) with one rounding (ties up). */
+static inline int32_t nn_mul_by_qm_single(int32_t x, int32_t multiplier, int shift) {
+    int total_shift = 31 - shift;
+    if (total_shift < 1) total_shift = 1;            /* shift <= 30 (QuantizeMultiplier) */
+    if (total_shift > 62) total_shift = 62;
+    int64_t r = (int64_t)x * multiplier + (INT64_C(1) << (total_shift - 1));
+    return (int32_t)(r >> total_shift);
+}
+
+/* round(acc * scale) in double, TFLite's int16 FULLY_CONNECTED rescale; saturated to int32
+ * where C++'s conversion would be undefined. */
+static inline int32_t nn_scale_round_f64(int64_t acc, double scale) {
+    double v = round((double)acc * scale);
+    return v >= 2147483647.0 ? INT32_MAX : (v <= -2147483648.0 ? INT32_MIN : (int32_t)v);
+}
+
+static inline int32_t nn_clamp_i32(int64_t v, int32_t lo, int32_t hi) {
+    return v < lo ? lo : (v > hi ? hi : (int32_t)v);
+}
+
+/* ------------------------------------------------------- quantized data -- */
+
+static inline int32_t nn_load_q(const void *data, size_t i, tflc_dtype dtype) {
+    switch (dtype) {
+    case TFLC_INT8: return ((const int8_t *)data)[i];
+    case TFLC_UINT8: return ((const uint8_t *)data)[i];
+    default: return ((const int16_t *)data)[i];
+    }
+}
+
+static inline void nn_store_q(void *data, size_t i, tflc_dtype dtype, int32_t v) {
+    switch (dtype) {
+    case TFLC_INT8: ((int8_t *)data)[i] = (int8_t)v; break;
+    case TFLC_UINT8: ((uint8_t *)data)[i] = (uint8_t)v; break;
+    default: ((int16_t *)data)[i] = (int16_t)v; break;
+    }
+}
+
+static inline bool nn_is_qint(tflc_dtype dtype) {
+    return dtype == TFLC_INT8 || dtype == TFLC_UINT8 || dtype == TFLC_INT16;
+}
+
+/* Per-tensor quantization of t: checks that the tensor has parameters, that the scale is
+ * finite and > 0 and the zero point fits t's dtype; writes them. With `allow_channels` a
+ * per-channel tensor passes too (its first scale and zero point are written; every scale
+ * and zero point is checked). `role` names the tensor in messages ("input 0"). */
+static inline tflc_status nn_quant_params(tflc_node *node, const tflc_tensor *t,
+                                          const char *role, bool allow_channels, float *scale,
+                                          int32_t *zero_point) {
+    const tflc_quantization *q = tflc_ops_quant(t);
+    int32_t lo, hi;
+    if (!q)
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
+                              "%s (%s) has no quantization parameters", role,
+                              tflc_dtype_name(t->dtype));
+    if (q->count != 1 && !allow_channels)
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
+                              "%s has %d scales; only per-tensor quantization is supported", role,
+                              q->count);
+    if (!tflc_ops_int_range(t->dtype, &lo, &hi)) { lo = INT32_MIN; hi = INT32_MAX; }
+    for (int i = 0; i < q->count; i++) {
+        int64_t zp = tflc_ops_zero_point(q, i);
+        float s = q->scales[i];
+        if (zp < lo || zp > hi)
+            return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
+                                  "%s zero point %lld is outside the %s range", role,
+                                  (long long)zp, tflc_dtype_name(t->dtype));
+        if (!isfinite(s) || !(s > 0.0f))
+            return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "%s scale %g is not valid",
+                                  role, (double)s);
+    }
+    *scale = q->scales[0];
+    *zero_point = (int32_t)tflc_ops_zero_point(q, 0);
+    return TFLC_OK;
+}
+
+/* Per-channel weights: when t has more than one scale, checks that there is one per index of
+ * dimension `dim`, that quantized_dimension is `dim` and that every zero point is 0 (TFLite
+ * ignores per-channel weight zero points); *channels is that count (1 when per-tensor). */
+static inline tflc_status nn_channel_quant(tflc_node *node, const tflc_tensor *t,
+                                           const char *role, int dim, int32_t *channels) {
+    const tflc_quantization *q = tflc_ops_quant(t);
+    *channels = 1;
+    if (!q || q->count == 1) return TFLC_OK;
+    if (dim < 0 || dim >= t->rank || q->quantized_dimension != dim || q->count != t->dims[dim]) {
+        char st[TFLC_OPS_SHAPE_BUF];
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
+                              "%s has %d scales along dimension %d; expected one per index of "
+                              "dimension %d of its shape %s",
+                              role, q->count, q->quantized_dimension, dim,
+                              tflc_ops_shape_str(t->dims, t->rank, st, sizeof st));
+    }
+    for (int i = 0; i < q->count; i++)
+        if (tflc_ops_zero_point(q, i) != 0)
+            return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
+                                  "%s is per-channel with a non-zero zero point", role);
+    *channels = q->count;
+    return TFLC_OK;
+}
+
+/* TFLite's CalculateActivationRangeQuantized: the clamp range of a fused RELU family
+ * activation on quantized outputs, q(f) = zero_point + round(f / scale), within the dtype's
+ * range. TANH and SIGN_BIT are not fusable into quantized outputs. */
+static inline tflc_status nn_act_range_q(tflc_node *node, int act, tflc_dtype dtype, float scale,
+                                         int32_t zero_point, int32_t *lo, int32_t *hi) {
+    int32_t qmin, qmax;
+    tflc_ops_int_range(dtype, &qmin, &qmax);
+    *lo = qmin;
+    *hi = qmax;
+#define NN_Q(f) ((int64_t)zero_point + (int64_t)roundf((f) / scale))
+    switch (act) {
+    case ACT_NONE: return TFLC_OK;
+    case ACT_RELU: *lo = nn_clamp_i32(NN_Q(0.0f), qmin, qmax); return TFLC_OK;
+    case ACT_RELU6:
+        *lo = nn_clamp_i32(NN_Q(0.0f), qmin, qmax);
+        *hi = nn_clamp_i32(NN_Q(6.0f), qmin, qmax);
+        return TFLC_OK;
+    case ACT_RELU_N1_TO_1:
+        *lo = nn_clamp_i32(NN_Q(-1.0f), qmin, qmax);
+        *hi = nn_clamp_i32(NN_Q(1.0f), qmin, qmax);
+        return TFLC_OK;
+#undef NN_Q
+    case ACT_TANH: case ACT_SIGN_BIT:
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
+                              "fused activation %s is not supported on quantized outputs",
+                              act == ACT_TANH ? "TANH" : "SIGN_BIT");
+    default:
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "unknown fused activation %d", act);
+    }
+}
+
+/* ------------------------------------------------------------- hybrid -- */
+
+/* tensor_utils::SymmetricQuantizeFloats: q = round(x * (127 / r)), clamped to +-127, where
+ * r = max|x|; *scale = r / 127, or 1 (and q = 0) for an all-zero row. */
+static inline void nn_quantize_symmetric(const float *x, size_t n, int8_t *q, float *scale) {
+    float lo = n ? x[0] : 0.0f, hi = lo;
+    for (size_t i = 1; i < n; i++) {
+        if (x[i] < lo) lo = x[i];
+        if (x[i] > hi) hi = x[i];
+    }
+    float range = fabsf(lo) > fabsf(hi) ? fabsf(lo) : fabsf(hi);
+    if (range == 0.0f) {
+        for (size_t i = 0; i < n; i++) q[i] = 0;
+        *scale = 1.0f;
+        return;
+    }
+    *scale = range / 127.0f;
+    const float inv = 127.0f / range;
+    for (size_t i = 0; i < n; i++) {
+        float r = roundf(x[i] * inv);
+        q[i] = (int8_t)(r > 127.0f ? 127 : (r < -127.0f ? -127 : (int)r));
+    }
+}
+
+/* tensor_utils::AsymmetricQuantizeFloats: [min(0, min x), max(0, max x)] onto [-128, 127];
+ * the zero point is taken from whichever end loses less, then nudged into range; the scale
+ * and its inverse are computed in double and rounded to float as TFLite does. */
+static inline void nn_quantize_asymmetric(const float *x, size_t n, int8_t *q, float *scale,
+                                          int32_t *zp) {
+    float lo = 0.0f, hi = 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] < lo) lo = x[i];
+        if (x[i] > hi) hi = x[i];
+    }
+    const double rmin = lo, rmax = hi, qmin = -128.0, qmax = 127.0;
+    if (rmin == rmax) {
+        for (size_t i = 0; i < n; i++) q[i] = 0;
+        *scale = 1.0f;
+        *zp = 0;
+        return;
+    }
+    const double s = (rmax - rmin) / (qmax - qmin);
+    const double zp_min = qmin - rmin / s, zp_max = qmax - rmax / s;
+    const double err_min = fabs(qmin) + fabs(rmin / s), err_max = fabs(qmax) + fabs(rmax / s);
+    const double zpd = err_min < err_max ? zp_min : zp_max;
+    int32_t nudged = zpd <= qmin ? -128 : (zpd >= qmax ? 127 : (int32_t)round(zpd));
+    *scale = (float)s;
+    *zp = nudged;
+    const float inv = (float)(1.0 / (double)*scale);
+    for (size_t i = 0; i < n; i++) {
+        float r = roundf((float)nudged + x[i] * inv);
+        q[i] = (int8_t)(r > 127.0f ? 127 : (r < -128.0f ? -128 : (int)r));
+    }
+}
+
+/* Each of `rows` rows of `depth` floats quantized on its own (BatchQuantizeFloats).
+ * zps may be NULL when !asymmetric. */
+static inline void nn_quantize_rows(const float *x, size_t rows, size_t depth, int8_t *q,
+                                    float *scales, int32_t *zps, bool asymmetric) {
+    for (size_t r = 0; r < rows; r++) {
+        if (asymmetric) nn_quantize_asymmetric(x + r * depth, depth, q + r * depth, &scales[r], &zps[r]);
+        else nn_quantize_symmetric(x + r * depth, depth, q + r * depth, &scales[r]);
+    }
+}
+
+/* int32 sums wrap as TFLite's do on hostile depths; computed in 64 bits so C never overflows. */
+static inline int32_t nn_wrap32(int64_t v) { return (int32_t)(uint32_t)(uint64_t)v; }
+
+/* sums[r] = sum_k w[r][k] for an int8 [rows, depth] matrix. */
+static inline void nn_row_sums(const int8_t *w, size_t rows, size_t depth, int32_t *sums) {
+    for (size_t r = 0; r < rows; r++) {
+        int64_t s = 0;
+        for (size_t k = 0; k < depth; k++) s += w[r * depth + k];
+        sums[r] = nn_wrap32(s);
+    }
+}
+
+/* The hybrid product (tensor_utils::MatrixBatchVectorMultiplyAccumulate):
+ *   w [rows, depth] int8, x [batches, depth] int8 (quantized rows),
+ *   out[b][r] += (float)(dot(w[r], x[b]) - zp[b] * row_sums[r]) * (scales[b] * channel[r])
+ * zps / row_sums NULL: no offset; channel NULL: per-tensor (scales then already include the
+ * weights' scale). out rows are `out_stride` floats apart (>= rows). */
+typedef struct nn_hybrid_mm {
+    const int8_t *w;
+    size_t rows, depth;
+    const int8_t *x;
+    size_t batches;
+    const float *scales;
+    const int32_t *zps, *row_sums;
+    const float *channel;
+    float *out;
+    size_t out_stride;
+} nn_hybrid_mm;
+
+static inline void nn_hybrid_matmul_acc(const nn_hybrid_mm *m) {
+    for (size_t b = 0; b < m->batches; b++) {
+        const int8_t *xb = m->x + b * m->depth;
+        const int32_t zp = m->zps ? m->zps[b] : 0;
+        float *ob = m->out + b * m->out_stride;
+        for (size_t r = 0; r < m->rows; r++) {
+            const int8_t *wr = m->w + r * m->depth;
+            int64_t acc = 0;
+            for (size_t k = 0; k < m->depth; k++) acc += (int32_t)wr[k] * xb[k];
+            if (zp && m->row_sums) acc -= (int64_t)zp * m->row_sums[r];
+            const int32_t dot = nn_wrap32(acc);
+            float scale = m->channel ? m->channel[r] * m->scales[b] : m->scales[b];
+            ob[r] += (float)dot * scale;
+        }
+    }
+}
+
+#endif
