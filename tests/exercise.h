@@ -1,7 +1,7 @@
 /*
  * exercise.h -- drive untrusted model bytes through every public step: load, create an
  * interpreter, and for each signature create a runner, allocate, zero the inputs, invoke.
- * Used by the mutation tests and the libFuzzer target. Returns 1 if every step of some
+ * String inputs are set to "1" strings. Used by the mutation tests and the libFuzzer target. Returns 1 if every step of some
  * signature succeeded, 0 if some step returned an error status; it never fails otherwise
  * (the sanitizers turn a bad read or a leak into a crash).
  */
@@ -13,10 +13,22 @@
 
 #include "tflc.h"
 
+/* String inputs get "1" in every element (at most 4096 of them). */
+static int exercise_set_strings(tflc_runner *runner, int i) {
+    static tflc_string_ref ones[4096];
+    const tflc_tensor *t = tflc_runner_input_at(runner, i);
+    size_t n = tflc_tensor_element_count(t);
+    if (n > 4096) return 0;
+    for (size_t k = 0; k < n; k++) ones[k] = (tflc_string_ref){"1", 1};
+    return tflc_runner_set_input_strings(runner, tflc_runner_input_name(runner, i), ones, n, NULL, 0) == TFLC_OK;
+}
+
 static int exercise_signature(tflc_interpreter *interp, const char *key) {
     tflc_runner *runner = NULL;
     if (tflc_runner_create(interp, key, &runner) != TFLC_OK) return 0;
     int ok = tflc_runner_allocate(runner) == TFLC_OK;
+    for (int i = 0; ok && i < tflc_runner_input_count(runner); i++)
+        if (tflc_tensor_dtype(tflc_runner_input_at(runner, i)) == TFLC_STRING) ok = exercise_set_strings(runner, i);
     for (int i = 0; ok && i < tflc_runner_input_count(runner); i++) {
         tflc_tensor *t = tflc_runner_input_at(runner, i);
         void *data = tflc_tensor_data(t);

@@ -10,6 +10,9 @@ Everything is written next to this script (tests/models/):
   <model>.tflite
   <model>.<signature>.<case>.in.<input>.npy    float32 inputs
   <model>.<signature>.<case>.out.<output>.npy  float32 expected outputs
+      (the signatures guide's string models, guide_saved_model and
+      guide_concrete_functions: numpy bytes '|S<n>' for string tensors,
+      goldens from TensorFlow eager; see "the signatures guide's models")
   MANIFEST.json   what each model is, signatures, tensors, op lists, cases
   VERSIONS.json   tool versions and the op resolver used
 
@@ -791,6 +794,380 @@ def model_custom_atanh():
     }
 
 
+# --------------------------------------------------------------------------
+# the signatures guide's models (string tensors, Select TF ops)
+# --------------------------------------------------------------------------
+#
+# The TFLite signatures guide's one model, converted along its three paths:
+#   guide_saved_model          tf.saved_model.save + from_saved_model
+#   guide_concrete_functions   from_concrete_functions([encode, decode], model)
+#   guide_keras                from_keras_model (its Keras example model)
+# The first two use Select TF ops (FlexAsString, FlexStringToNumber), which
+# neither tf.lite.Interpreter nor LiteRT can run without the Flex delegate
+# (not in the pip packages), so their goldens come from TensorFlow eager:
+# model.encode(x) / model.decode(x) on the very module that was converted.
+# String arrays are numpy bytes ('|S<n>').
+
+GUIDE_ERROR_SIGNATURE = "decode_error"  # files <model>.decode_error.<case>.x.npy
+
+
+class GuideModel(tf.Module):
+    """The guide's example model, verbatim."""
+
+    @tf.function(input_signature=[tf.TensorSpec(shape=[None],
+                                                dtype=tf.float32)])
+    def encode(self, x):
+        result = tf.strings.as_string(x)
+        return {"encoded_result": result}
+
+    @tf.function(input_signature=[tf.TensorSpec(shape=[None],
+                                                dtype=tf.string)])
+    def decode(self, x):
+        result = tf.strings.to_number(x)
+        return {"decoded_result": result}
+
+
+def guide_select_ops(conv):
+    conv.target_spec.supported_ops = [
+        tf.lite.OpsSet.TFLITE_BUILTINS,  # enable TensorFlow Lite ops.
+        tf.lite.OpsSet.SELECT_TF_OPS,    # enable TensorFlow ops.
+    ]
+
+
+def canonical_flex_options(buf):
+    """The converter stores each Flex op's TensorFlow NodeDef, serialized
+    with its attr map in hash order, which changes from run to run.  Re-
+    serialize every NodeDef deterministically (attrs sorted by key) in place:
+    same length, same content, only the order of the attr entries differs,
+    so the model stays byte-for-byte the converter's apart from that order."""
+    from flatbuffers import flexbuffers
+    from tensorflow.core.framework import node_def_pb2
+    m = schema_fb.ModelT.InitFromPackedBuf(bytearray(buf), 0)
+    codes = [(oc.customCode or b"").decode() for oc in m.operatorCodes]
+    out = bytearray(buf)
+    for sg in m.subgraphs:
+        for op in sg.operators:
+            if not codes[op.opcodeIndex].startswith("Flex"):
+                continue
+            vec = flexbuffers.GetRoot(bytes(op.customOptions)).AsVector
+            raw = bytes(vec[1].AsStringBytes)
+            new = node_def_pb2.NodeDef.FromString(raw).SerializeToString(
+                deterministic=True)
+            assert len(new) == len(raw) and out.count(raw) == 1
+            at = out.find(raw)
+            out[at:at + len(raw)] = new
+    return bytes(out)
+
+
+def tf_lite_interpreter(buf):
+    """TensorFlow's own (deprecated) tf.lite.Interpreter, as the guide uses."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return tf.lite.Interpreter(model_content=bytes(buf))
+
+
+def try_run(make, key, feed):
+    """Runs one signature; returns what happened, for the MANIFEST."""
+    try:
+        outs = make().get_signature_runner(key)(**feed)
+        return {"ran": True,
+                "outputs": {k: [x.decode() if isinstance(x, bytes) else x
+                                for x in np.asarray(v).ravel().tolist()]
+                            for k, v in outs.items()}}
+    except Exception as e:  # noqa: BLE001 (recorded, not handled)
+        return {"ran": False, "error_type": type(e).__name__,
+                "error": str(e)}
+
+
+def to_bytes_array(values):
+    """A numpy bytes array ('|S<n>') from bytes / str / a tf string tensor."""
+    items = [v if isinstance(v, bytes) else str(v).encode()
+             for v in np.asarray(values, dtype=object).ravel()]
+    return np.array(items, dtype=bytes).reshape(np.shape(values))
+
+
+def npy_dtype(arr):
+    return arr.dtype.str  # '<f4', '|S8'
+
+
+def guide_signature_details(it, key):
+    r = it.get_signature_runner(key)
+
+    def detail(name, d):
+        j = dict(name=name, **detail_json(d))
+        if np.dtype(d["dtype"]).kind == "S":
+            j["dtype"] = "string"
+        return j
+    return {"inputs": [detail(k, d) for k, d in
+                       r.get_input_details().items()],
+            "outputs": [detail(k, d) for k, d in
+                        r.get_output_details().items()]}
+
+
+def guide_string_cases(name, module):
+    """Goldens from TensorFlow eager on `module` (the converted one)."""
+    cases, error_cases = [], []
+
+    def write(sig, case, x, out_name, y):
+        fin = f"{name}.{sig}.{case}.in.x.npy"
+        fout = f"{name}.{sig}.{case}.out.{out_name}.npy"
+        save_npy(os.path.join(OUT_DIR, fin), x)
+        save_npy(os.path.join(OUT_DIR, fout), y)
+        cases.append({
+            "name": case, "signature": sig,
+            "inputs": [{"name": "x", "file": fin, "shape": list(x.shape),
+                        "dtype": npy_dtype(x)}],
+            "outputs": [{"name": out_name, "file": fout,
+                         "shape": list(y.shape), "dtype": npy_dtype(y)}]})
+
+    def encode(case, x):
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        y = to_bytes_array(module.encode(x)["encoded_result"].numpy())
+        write("encode", case, x, "encoded_result", y)
+        return y
+
+    def decode(case, x):
+        x = to_bytes_array(x)
+        y = module.decode(x)["decoded_result"].numpy()
+        assert y.dtype == np.float32
+        write("decode", case, x, "decoded_result", y)
+        return y
+
+    # The guide's Python example: [1, 2, 3] and back.
+    enc = encode("guide", [1, 2, 3])
+    decode("guide", enc)
+    # The C++ snippet: ResizeInputTensor("x", {100}), then back.
+    enc = encode("x100", rng_normal(901, (100,), 100.0))
+    decode("x100", enc)
+    # Magnitudes from 1e-10 to 1e37: long "%f" strings, rounding to 6 places.
+    r = np.random.default_rng(902)
+    encode("rand", rng_normal(903, (32,)) *
+           10.0 ** r.integers(-10, 38, 32).astype(np.float32))
+    neg_nan = np.array([0x7FC00000 | 0x80000000], np.uint32).view(np.float32)
+    encode("edge", np.concatenate([np.array(
+        [-1.5, 0.0, -0.0, 1e-7, -1e-7, 1e10, 3.4e38, np.nan, np.inf, -np.inf,
+         3.4028235e38, 1.4e-45, 123456789, 16777217, 0.1, 0.5,
+         0.0078125, 0.0234375, -0.0078125, 5.0000004e-7],  # ties: half-even
+        np.float32), neg_nan]))
+    # Decimal strings printed by Python with 9 significant digits.
+    decode("rand", ["%.9g" % v for v in rng_normal(904, (32,), 1e4)])
+    decode("edge", [
+        "1", "  2.5", "2.5  ", "\t7\n", "-3e2", "+4", ".5", "5.", "00012",
+        "1E2", "1e0010", "-0", "-0.000000", "0.100000", "1e400", "-1e400",
+        "1e-50", "3.4028235e38", "3.5e38", "1.5e-39", "1e-45",
+        "7.006492321624085e-46",   # half the smallest subnormal: ties to 0
+        "7.006492321624086e-46",   # just above: the smallest subnormal
+        "1.00000005960464477539062500001",  # just above a tie: rounds up
+        "nan", "-nan", "NaN", "nan(123)", "inf", "-inf", "Infinity",
+        "-Infinity", "INF", "0x10", "-0x10", "0X1A", "0x1p3", "0x1.8"])
+    # A decode that TensorFlow rejects: recorded with its message, no golden.
+    # The file name's 4th field is not "in", so test_models.c skips it.
+    bad = to_bytes_array(["1", "abc"])
+    fin = f"{name}.{GUIDE_ERROR_SIGNATURE}.abc.x.npy"
+    save_npy(os.path.join(OUT_DIR, fin), bad)
+    try:
+        module.decode(bad)
+        raise SystemExit(f"{name}: TensorFlow accepted {bad!r}")
+    except tf.errors.InvalidArgumentError as e:
+        # The first lines name this script's path; keep the op's own line.
+        msg = [ln.strip() for ln in e.message.splitlines()
+               if "StringToNumberOp" in ln][0]
+        error_cases.append({
+            "name": "abc", "signature": "decode",
+            "inputs": [{"name": "x", "file": fin, "shape": list(bad.shape),
+                        "dtype": npy_dtype(bad)}],
+            "tf_error": {"type": type(e).__name__,
+                         "code": int(e.error_code),
+                         "code_name": "INVALID_ARGUMENT",
+                         "message": msg}})
+    return cases, error_cases
+
+
+def guide_string_model(name, buf, module, conversion):
+    buf = canonical_flex_options(buf)
+    with open(os.path.join(OUT_DIR, name + ".tflite"), "wb") as f:
+        f.write(buf)
+    _, subgraphs, sigdefs = model_structure(buf)
+    for sg in subgraphs:
+        print(f"  [{name}] subgraph {sg['index']} ({sg['name']!r}) ops: "
+              f"{sg['operators']}")
+    tf_it = tf_lite_interpreter(buf)
+    tf_list = tf_it.get_signature_list()
+    print(f"  [{name}] tf.lite.Interpreter get_signature_list(): {tf_list}")
+    lite_list = make_interpreter(buf).get_signature_list()
+    assert lite_list == tf_list, (lite_list, tf_list)
+    feed = {"encode": {"x": np.array([1, 2, 3], np.float32)},
+            "decode": {"x": np.array([b"1.000000", b"2.000000"])}}
+    runs = {
+        "tf.lite.Interpreter": {
+            k: try_run(lambda: tf_lite_interpreter(buf), k, v)
+            for k, v in feed.items()},
+        "ai_edge_litert BUILTIN_REF": {
+            k: try_run(lambda: make_interpreter(buf), k, v)
+            for k, v in feed.items()},
+    }
+    for who, r in runs.items():
+        for k, v in r.items():
+            print(f"  [{name}] {who} {k}: " +
+                  ("ran" if v["ran"] else "cannot run: " + v["error"]))
+    cases, error_cases = guide_string_cases(name, module)
+    return {
+        "file": name + ".tflite",
+        "size": len(buf),
+        "sha256": sha256(buf),
+        "description": "The TFLite signatures guide's model: tf.Module with "
+        "encode(x: float32[None]) -> {'encoded_result': "
+        "tf.strings.as_string(x)} and decode(x: string[None]) -> "
+        "{'decoded_result': tf.strings.to_number(x)} (float32).  Each "
+        "signature is one subgraph holding one Select TF op "
+        "(FlexAsString / FlexStringToNumber, custom options = flexbuffer "
+        "[op name, serialized NodeDef]).  Goldens from TensorFlow eager.",
+        "conversion": conversion,
+        "canonicalization": "Each Flex op's NodeDef re-serialized "
+        "deterministically (attrs sorted by key), in place and at the same "
+        "length: the converter writes the attr map in hash order, which "
+        "changes from run to run (so the raw output's sha256 does too).",
+        "golden_source": "TensorFlow eager: module.encode(x) / "
+        "module.decode(x) on the module that was converted",
+        "signature_list": tf_list,
+        "tf_lite_interpreter_signature_list": tf_list,
+        "tf_lite_interpreter_signature_list_printed": str(tf_list),
+        "reference_runs": runs,
+        "reference_runs_note": "Neither tf.lite.Interpreter (TensorFlow "
+        f"{tf.__version__} pip) nor ai_edge_litert's interpreter includes "
+        "the Flex delegate, so neither can run these models: both fail "
+        "at prepare, as recorded above.",
+        "signature_defs": sigdefs,
+        "signatures": {k: dict(subgraph_index={s["signature_key"]:
+                                               s["subgraph_index"]
+                                               for s in sigdefs}.get(k),
+                               **guide_signature_details(tf_it, k))
+                       for k in tf_list},
+        "operators": {str(sg["index"]): sg["operators"] for sg in subgraphs},
+        "subgraphs": subgraphs,
+        "tolerance": TOL_EXACT,
+        "tolerance_note": "encode: the strings must be equal byte for byte "
+        "(AsString with default attrs is C printf \"%f\" of the float "
+        "promoted to double: 6 decimals, glibc rounding, 'nan', '-nan', "
+        "'inf', '-inf').  decode: float32 bit for bit (TensorFlow parses "
+        "with strtof: correctly rounded; leading/trailing whitespace, hex, "
+        "'nan(...)' payloads and out-of-range values to inf/0 accepted); "
+        "NaN outputs compare by bits too.",
+        "cases": cases,
+        "error_cases": error_cases,
+    }
+
+
+def model_guide_saved_model():
+    set_seeds()
+    model = GuideModel()
+    tmp = tempfile.mkdtemp(prefix="tflc_gen_")
+    try:
+        path = os.path.join(tmp, "coding")
+        tf.saved_model.save(
+            model, path,
+            signatures={
+                'encode': model.encode.get_concrete_function(),
+                'decode': model.decode.get_concrete_function()
+            })
+        converter = tf.lite.TFLiteConverter.from_saved_model(path)
+        guide_select_ops(converter)
+        buf = converter.convert()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return guide_string_model(
+        "guide_saved_model", buf, model,
+        "As the guide: tf.saved_model.save(model, path, signatures="
+        "{'encode': model.encode.get_concrete_function(), 'decode': "
+        "model.decode.get_concrete_function()}); "
+        "TFLiteConverter.from_saved_model(path) with "
+        "target_spec.supported_ops = [TFLITE_BUILTINS, SELECT_TF_OPS].")
+
+
+def model_guide_concrete_functions():
+    set_seeds()
+    model = GuideModel()
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [model.encode.get_concrete_function(),
+         model.decode.get_concrete_function()], model)
+    guide_select_ops(converter)
+    buf = converter.convert()
+    return guide_string_model(
+        "guide_concrete_functions", buf, model,
+        "As the guide: TFLiteConverter.from_concrete_functions("
+        "[model.encode.get_concrete_function(), "
+        "model.decode.get_concrete_function()], model) with "
+        "target_spec.supported_ops = [TFLITE_BUILTINS, SELECT_TF_OPS].")
+
+
+def model_guide_keras():
+    """The guide's Keras path.  Same model and seeded weights as
+    keras_dense (the guide's Keras model), converted the guide's way.
+    Keras' name counters are reset first, so the layer and tensor names
+    are those of a fresh process running the guide."""
+    keras.backend.clear_session()
+    set_seeds()
+
+    def normal(seed):
+        return keras.initializers.RandomNormal(mean=0.0, stddev=0.8,
+                                               seed=seed)
+
+    def uniform(lo, hi, seed):
+        return keras.initializers.RandomUniform(lo, hi, seed=seed)
+
+    keras_model = tf.keras.Sequential([
+        # Keras 3 has no Dense(input_dim=4); Keras 2 named the implied
+        # InputLayer "<first layer>_input", so: Input(name="x_input").
+        tf.keras.Input(shape=(4,), name="x_input"),
+        tf.keras.layers.Dense(2, activation="relu", name="x",
+                              kernel_initializer=normal(11),
+                              bias_initializer=uniform(0.1, 0.5, 12)),
+        tf.keras.layers.Dense(1, activation="relu", name="output",
+                              kernel_initializer=uniform(-0.5, 1.0, 13),
+                              bias_initializer=uniform(0.0, 0.3, 14)),
+    ])
+    converter = tf.lite.TFLiteConverter.from_keras_model(keras_model)
+    buf = converter.convert()
+    same = os.path.exists(os.path.join(OUT_DIR, "keras_dense.tflite")) and \
+        open(os.path.join(OUT_DIR, "keras_dense.tflite"), "rb").read() == buf
+    rec = ModelRecord(
+        "guide_keras", buf,
+        "The signatures guide's Keras path: Sequential([Input(4, "
+        "name='x_input'), Dense(2, relu, name='x'), Dense(1, relu, "
+        "name='output')]) with keras_dense's seeded initializers, "
+        "converted with from_keras_model as the guide does (default "
+        "supported ops).  " + ("Byte-identical to keras_dense.tflite; kept "
+                               "under this name as the guide's third path."
+                               if same else "Differs from keras_dense.tflite."),
+        "tf.lite.TFLiteConverter.from_keras_model(keras_model).convert() "
+        "(Keras 3 exports through model.export: output 'output_0').",
+        TOL_REDUCTION)
+    rec.same_as_keras_dense = same
+    it = make_interpreter(buf)
+    key = list(it.get_signature_list())[0]
+    in_name = it.get_signature_list()[key]["inputs"][0]
+    run_signature_case(rec, key, "guide",
+                       {in_name: np.array([[1, 2, 3, 4]], np.float32)})
+    run_signature_case(rec, key, "rand_b3",
+                       {in_name: rng_normal(911, (3, 4))})
+    run_signature_case(rec, key, "x100",
+                       {in_name: rng_normal(912, (100, 4), 2.0)})
+    return rec
+
+
+def describe_guide_keras(rec):
+    entry = describe(rec)
+    tf_list = tf_lite_interpreter(rec.buf).get_signature_list()
+    print(f"  [{rec.name}] tf.lite.Interpreter get_signature_list(): "
+          f"{tf_list}")
+    entry["tf_lite_interpreter_signature_list"] = tf_list
+    entry["tf_lite_interpreter_signature_list_printed"] = str(tf_list)
+    entry["byte_identical_to"] = "keras_dense.tflite" \
+        if rec.same_as_keras_dense else None
+    return entry
+
+
 def versions():
     import importlib.metadata as md
 
@@ -822,10 +1199,19 @@ def write_json(path, obj):
         f.write("\n")
 
 
+# The models this script writes (the first dotted part of each file name).
+OWN_MODELS = {
+    "keras_dense", "multi_signatures", "dynamic_batch", "no_signatures",
+    "quant_float_io", "quant_reshape", "ops_mix", "shape_ops", "custom_atanh",
+    "guide_saved_model", "guide_concrete_functions", "guide_keras",
+}
+
+
 def main():
-    # Remove stale generated files so renamed cases don't linger.
+    # Remove stale generated files so renamed cases don't linger -- only this
+    # script's models: other generators (generate_stateful.py) write here too.
     for fn in os.listdir(OUT_DIR):
-        if fn.endswith((".npy", ".tflite")):
+        if fn.endswith((".npy", ".tflite")) and fn.split(".")[0] in OWN_MODELS:
             os.remove(os.path.join(OUT_DIR, fn))
 
     builders = [model_keras_dense, model_multi_signatures,
@@ -858,6 +1244,25 @@ def main():
 
     print("== model_custom_atanh")
     manifest["models"]["custom_atanh"] = model_custom_atanh()
+
+    # The signatures guide's three conversion paths (after the others, so
+    # their TensorFlow state -- function name counters -- is unchanged).
+    for b in (model_guide_saved_model, model_guide_concrete_functions):
+        print(f"== {b.__name__}")
+        entry = b()
+        manifest["models"][entry["file"][:-len(".tflite")]] = entry
+    print("== model_guide_keras")
+    rec = model_guide_keras()
+    with open(os.path.join(OUT_DIR, rec.file), "wb") as f:
+        f.write(rec.buf)
+    manifest["models"][rec.name] = describe_guide_keras(rec)
+    manifest["npy_strings"] = (
+        "The guide_saved_model / guide_concrete_functions cases hold string "
+        "arrays as numpy bytes ('|S<n>', fixed width, shorter strings "
+        "NUL-padded; the strings themselves hold no NUL) and goldens from "
+        "TensorFlow eager.  Their 'error_cases' name inputs "
+        f"<model>.{GUIDE_ERROR_SIGNATURE}.<case>.x.npy (not a normal case: "
+        "no golden output) that TensorFlow rejects, with its error.")
 
     write_json(os.path.join(OUT_DIR, "MANIFEST.json"), manifest)
     write_json(os.path.join(OUT_DIR, "VERSIONS.json"), versions())
