@@ -12,8 +12,10 @@ build:
 	@$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@$(CMAKE) --build $(BUILD) -j $(JOBS)
 
+# The C suite (ctest), then the Python package's suite in a venv (python/run_tests.sh).
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	bash python/run_tests.sh $(BUILD)/venv-py
 
 demo: build
 	@sh examples/demo.sh $(BUILD)
@@ -55,3 +57,25 @@ conformance: build
 	        || exit 1; \
 	fi
 	$(CONF_VENV)/bin/python conformance/run.py --tflc $(BUILD)/tflc --out $(BUILD)/conformance $(CONF_ARGS)
+
+# Performance side by side with LiteRT (bench/README.md). Builds, prepares a venv with
+# ai-edge-litert, numpy, matplotlib and tensorflow-cpu (bench/make_models.py builds the models
+# with the real converter, cached in $(BUILD)/bench/models), then runs bench/compare: tflc and
+# LiteRT interleaved on the same inputs, 1 and 2 threads. Prints the table and writes
+# bench/RESULTS.md and bench/results/*.png. BENCH_ARGS: e.g. --quick, --models mobilenet_v2,
+# --threads 1, --min-secs 5. BENCH_VENV=/path reuses a venv that has those packages.
+BENCH_VENV   ?= build/venv-bench
+BENCH_PYTHON ?= python3
+BENCH_ARGS   ?=
+
+.PHONY: bench
+bench: build
+	@if ! $(BENCH_VENV)/bin/python -c "import tensorflow, ai_edge_litert, numpy, matplotlib" >/dev/null 2>&1; then \
+	    echo "bench: setting up $(BENCH_VENV)"; \
+	    $(BENCH_PYTHON) -m venv $(BENCH_VENV) && \
+	    $(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip && \
+	    $(BENCH_VENV)/bin/python -m pip install --quiet tensorflow-cpu==2.21.0 ai-edge-litert==2.3.0 \
+	        numpy==2.4.6 keras==3.15.1 matplotlib==3.11.2 || exit 1; \
+	fi
+	$(BENCH_VENV)/bin/python bench/compare --tflc $(BUILD)/tflc --models-dir $(BUILD)/bench/models \
+	    --raw $(BUILD)/bench/results.json $(BENCH_ARGS)

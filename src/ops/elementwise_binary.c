@@ -1,234 +1,489 @@
 /*
- * elementwise_binary.c -- ADD, SUB, MUL, DIV on float32 and int32, with numpy broadcasting
- * over any rank up to TFLC_MAX_RANK and a fused activation.
+ * elementwise_binary.c -- two-input elementwise arithmetic with numpy broadcasting:
+ *
+ *   ADD, SUB, MUL    float32, int32, int64, int16 (plain), and quantized int8 / uint8 / int16
+ *   DIV              float32, int32
+ *   MAXIMUM, MINIMUM float32, int8, uint8, int16, int32, int64 (quantized values compare raw)
+ *   POW              float32, int32          FLOOR_DIV  float32, int8, int16, int32, int64
+ *   FLOOR_MOD        float32, int8, int16, int32, int64
+ *   SQUARED_DIFFERENCE float32, int32, quantized int8      ATAN2  float32
  *
  *   a [2,1,3]  b [4,1]  ->  out [2,4,3],  out[i][j][k] = act(a[i][0][k] OP b[j][0])
  *
- * Prepare turns the broadcast into a loop plan: output dims of size 1 are dropped, and
- * neighbouring dims are merged whenever both inputs walk them contiguously (or both
- * broadcast them), so same-shape operands become one flat row and [2,1,3]+[4,1] becomes
- * rows of 3 (a walks k, b repeats one value). Eval runs rows of the last plan dim, each
- * with its own stride per input (0 = repeat one value, 1 = walk).
- *
- * int32 follows TFLite: + - * wrap on overflow (computed in uint32, so no undefined
- * behaviour), / truncates toward zero, a zero divisor fails the run, and INT32_MIN / -1
- * gives INT32_MIN.
+ * Semantics are LiteRT's builtin kernels, bit for bit:
+ *   - float ADD/SUB/MUL/DIV clamp to the fused activation's range, and with no activation to
+ *     [-FLT_MAX, FLT_MAX] (so an overflow gives FLT_MAX, not inf; NaN passes). A fused TANH
+ *     clamps nothing more: TFLite's CalculateActivationRange ignores it (checked against
+ *     LiteRT with a patched model). SIGN_BIT is refused.
+ *   - integer + - * wrap (computed unsigned, so no undefined behaviour); / truncates; a zero
+ *     divisor in an integer DIV / FLOOR_DIV / FLOOR_MOD fails the run before writing.
+ *   - quantized ADD/SUB rescale both inputs to a common fixed-point scale (left shift 20 for
+ *     8-bit, 15 for int16) and back; MUL multiplies then rescales; SQUARED_DIFFERENCE int8
+ *     uses left shift 7. int16 ADD/SUB with pot_scale_int16 and power-of-two scales take
+ *     TFLite's shift-and-saturate path instead.
+ * Prepare builds a broadcast plan (math_common.h); eval walks it one row at a time.
  */
-#include "ops/ops.h"
+#include "ops/math_common.h"
 
-typedef enum binary_op { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV } binary_op;
+typedef enum bin_op {
+    BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_MAX, BIN_MIN, BIN_POW, BIN_FLOOR_DIV,
+    BIN_FLOOR_MOD, BIN_SQDIFF, BIN_ATAN2,
+} bin_op;
 
-typedef struct binary_params {
-    binary_op op;
-    tflc_dtype dtype;                   /* float32 or int32; same for inputs and output */
-    tflc_ops_act act;                   /* float32 */
-    int32_t act_min, act_max;           /* int32 */
-    int rank;                           /* loop plan rank, >= 1 */
-    int32_t dims[TFLC_MAX_RANK];        /* loop plan dims */
-    int64_t stride_a[TFLC_MAX_RANK];    /* element strides of each input along the plan */
-    int64_t stride_b[TFLC_MAX_RANK];
-} binary_params;
+typedef enum bin_mode {
+    MODE_FLOAT,          /* float32 */
+    MODE_INT,            /* plain integers (and raw compare of quantized values) */
+    MODE_QADD,           /* quantized ADD/SUB, general scales */
+    MODE_QADD16_POT,     /* int16 ADD/SUB, power-of-two scales */
+    MODE_QMUL,           /* quantized MUL */
+    MODE_QSQDIFF,        /* quantized SQUARED_DIFFERENCE */
+} bin_mode;
 
-/* ----------------------------------------------------------- loop plan -- */
+typedef struct bin_params {
+    bin_op op;
+    bin_mode mode;
+    tflc_dtype dtype;                 /* inputs and output */
+    float fmin, fmax;                 /* MODE_FLOAT clamp */
+    int64_t imin, imax;               /* MODE_INT clamp */
+    int32_t in1_offset, in2_offset, out_offset;          /* quantized modes */
+    int32_t in1_mult, in2_mult, out_mult;
+    int in1_shift, in2_shift, out_shift, left_shift;
+    int32_t qmin, qmax;
+    math_plan plan;
+} bin_params;
 
-/* Drops size-1 dims and merges dims d and d+1 where both inputs step through them as one
- * (stride[d] == stride[d+1] * dims[d+1]). An empty plan becomes one row of one element. */
-static void binary_plan(binary_params *p, const int32_t *dims, int rank, const int64_t *sa,
-                        const int64_t *sb) {
-    int r = 0;
-    for (int d = 0; d < rank; d++) {
-        if (dims[d] == 1) continue;
-        if (r > 0 && p->stride_a[r - 1] == sa[d] * dims[d] &&
-            p->stride_b[r - 1] == sb[d] * dims[d] &&
-            (int64_t)p->dims[r - 1] * dims[d] <= INT32_MAX) {
-            p->dims[r - 1] *= dims[d];
-            p->stride_a[r - 1] = sa[d];
-            p->stride_b[r - 1] = sb[d];
-            continue;
-        }
-        p->dims[r] = dims[d];
-        p->stride_a[r] = sa[d];
-        p->stride_b[r] = sb[d];
-        r++;
+/* --------------------------------------------------------------- dtypes -- */
+
+/* Which input dtypes each op takes. */
+static bool bin_dtype_ok(bin_op op, tflc_dtype d, const char **supported) {
+    switch (op) {
+    case BIN_ADD: case BIN_SUB: case BIN_MUL:
+        *supported = "float32, int32, int64, int16, and quantized int8 and uint8";
+        return d == TFLC_FLOAT32 || d == TFLC_INT32 || d == TFLC_INT64 || d == TFLC_INT16 ||
+               d == TFLC_INT8 || d == TFLC_UINT8;
+    case BIN_DIV: *supported = "float32 and int32"; return d == TFLC_FLOAT32 || d == TFLC_INT32;
+    case BIN_MAX: case BIN_MIN:
+        *supported = "float32, int8, uint8, int16, int32 and int64";
+        return d == TFLC_FLOAT32 || d == TFLC_INT8 || d == TFLC_UINT8 || d == TFLC_INT16 ||
+               d == TFLC_INT32 || d == TFLC_INT64;
+    case BIN_POW: *supported = "float32 and int32"; return d == TFLC_FLOAT32 || d == TFLC_INT32;
+    case BIN_FLOOR_DIV: case BIN_FLOOR_MOD:
+        *supported = "float32, int8, int16, int32 and int64";
+        return d == TFLC_FLOAT32 || d == TFLC_INT8 || d == TFLC_INT16 || d == TFLC_INT32 ||
+               d == TFLC_INT64;
+    case BIN_SQDIFF:
+        *supported = "float32, int32 and quantized int8";
+        return d == TFLC_FLOAT32 || d == TFLC_INT32 || d == TFLC_INT8;
+    case BIN_ATAN2: *supported = "float32"; return d == TFLC_FLOAT32;
     }
-    if (r == 0) {
-        p->dims[0] = 1;
-        p->stride_a[0] = p->stride_b[0] = 0;
-        r = 1;
-    }
-    p->rank = r;
+    return false;
 }
 
-/* ------------------------------------------------------------- prepare -- */
-
-static tflc_status binary_check_dtypes(tflc_node *node) {
-    const tflc_tensor *a = node->inputs[0], *b = node->inputs[1];
-    if (a->dtype != TFLC_FLOAT32 && a->dtype != TFLC_INT32)
-        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
-                              "%s inputs are not supported yet (float32 and int32 are)",
-                              tflc_dtype_name(a->dtype));
-    tflc_status s = tflc_ops_expect_dtype(node, b, "input", 1, a->dtype);
+static tflc_status bin_check_dtypes(tflc_node *node, bin_op op) {
+    const tflc_tensor *a = node->inputs[0];
+    const char *supported = "";
+    if (!bin_dtype_ok(op, a->dtype, &supported))
+        return math_unsupported_dtype(node, a->dtype, supported);
+    tflc_status s = tflc_ops_expect_dtype(node, node->inputs[1], "input", 1, a->dtype);
     if (s == TFLC_OK) s = tflc_ops_output_like_input(node);
     return s;
 }
 
-/* ADD and SUB keep the activation in slot 0 of AddOptions/SubOptions, MUL and DIV in slot 0
- * of MulOptions/DivOptions. */
-static tflc_status binary_read_activation(tflc_node *node, binary_params *p, uint8_t opts_type) {
-    const uint8_t *opts = tflc_ops_options(node, opts_type);
-    int kind = opts ? fb_i8(opts, ADD_OPT_ACTIVATION, 0) : ACT_NONE;
-    if (p->dtype == TFLC_INT32) return tflc_ops_act_i32(node, kind, &p->act_min, &p->act_max);
-    return tflc_ops_act_f32(node, kind, &p->act);
+/* ---------------------------------------------------------- activation -- */
+
+static int bin_activation(const tflc_node *node, bin_op op) {
+    static const uint8_t types[] = {[BIN_ADD] = BO_Add, [BIN_SUB] = BO_Sub, [BIN_MUL] = BO_Mul,
+                                    [BIN_DIV] = BO_Div};
+    if (op > BIN_DIV) return ACT_NONE;
+    const uint8_t *opts = tflc_ops_options(node, types[op]);
+    return opts ? fb_i8(opts, ADD_OPT_ACTIVATION, 0) : ACT_NONE;
 }
 
-static tflc_status binary_prepare(tflc_node *node, binary_op op, uint8_t opts_type) {
-    binary_params *p = node->params;
-    tflc_status s = tflc_ops_check_arity(node, 2, 2, 1);
-    if (s == TFLC_OK) s = binary_check_dtypes(node);
-    if (s != TFLC_OK) return s;
-    p->op = op;
-    p->dtype = node->inputs[0]->dtype;
-    s = binary_read_activation(node, p, opts_type);
-    if (s != TFLC_OK) return s;
-
-    int32_t dims[TFLC_MAX_RANK];
-    int rank = 0;
-    s = tflc_ops_broadcast_shape(node, node->inputs[0], node->inputs[1], dims, &rank);
-    if (s == TFLC_OK) s = tflc_node_set_output_shape(node, 0, dims, rank);
-    if (s != TFLC_OK) return s;
-
-    int64_t sa[TFLC_MAX_RANK], sb[TFLC_MAX_RANK];
-    tflc_ops_broadcast_strides(node->inputs[0], dims, rank, sa);
-    tflc_ops_broadcast_strides(node->inputs[1], dims, rank, sb);
-    binary_plan(p, dims, rank, sa, sb);
+/* TFLite's CalculateActivationRange<T> for plain types: NONE (and TANH) is the
+ * type's whole range, which for float means [-FLT_MAX, FLT_MAX]. */
+static tflc_status bin_act_plain(tflc_node *node, bin_params *p, int act) {
+    double lo = 0, hi = 0;
+    switch (act) {
+    case ACT_RELU: lo = 0; hi = INFINITY; break;
+    case ACT_RELU6: lo = 0; hi = 6; break;
+    case ACT_RELU_N1_TO_1: lo = -1; hi = 1; break;
+    case ACT_NONE: case ACT_TANH: lo = -INFINITY; hi = INFINITY; break;
+    case ACT_SIGN_BIT:      /* never emitted by the converter; refused rather than guessed */
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
+                              "fused activation SIGN_BIT is not supported");
+    default:
+        return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL, "unknown fused activation %d", act);
+    }
+    p->fmin = isinf(lo) ? -FLT_MAX : (float)lo;
+    p->fmax = isinf(hi) ? FLT_MAX : (float)hi;
+    int32_t r_lo = INT32_MIN, r_hi = INT32_MAX;
+    int64_t tmin = p->dtype == TFLC_INT64 ? INT64_MIN : INT32_MIN;
+    int64_t tmax = p->dtype == TFLC_INT64 ? INT64_MAX : INT32_MAX;
+    if (tflc_ops_int_range(p->dtype, &r_lo, &r_hi)) { tmin = r_lo; tmax = r_hi; }
+    p->imin = isinf(lo) ? tmin : (int64_t)lo;
+    p->imax = isinf(hi) ? tmax : (int64_t)hi;
     return TFLC_OK;
 }
 
-static tflc_status add_prepare(tflc_node *node) { return binary_prepare(node, BIN_ADD, BO_Add); }
-static tflc_status sub_prepare(tflc_node *node) { return binary_prepare(node, BIN_SUB, BO_Sub); }
-static tflc_status mul_prepare(tflc_node *node) { return binary_prepare(node, BIN_MUL, BO_Mul); }
-static tflc_status div_prepare(tflc_node *node) { return binary_prepare(node, BIN_DIV, BO_Div); }
+/* ------------------------------------------------------ quantized setup -- */
 
-/* ---------------------------------------------------------------- rows -- */
+/* TFLite's QuantizeMultiplierSmallerThanOneExp: m must lie in (0, 1). */
+static tflc_status bin_mult_below_one(tflc_node *node, double m, const char *what,
+                                      int32_t *mult, int *shift) {
+    if (!(m > 0.0 && m < 1.0))
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
+                              "%s rescale factor %g is outside (0, 1), which TFLite's "
+                              "fixed-point scheme requires", what, m);
+    math_quantize_multiplier(m, mult, shift);
+    return TFLC_OK;
+}
 
-/* One row of n output elements; a and b advance by sa and sb elements per output. */
-typedef void (*binary_row_fn)(const binary_params *p, const void *a, int64_t sa, const void *b,
-                              int64_t sb, void *out, int32_t n);
+/* ADD/SUB (left shift 20 for 8-bit, 15 for int16) and SQUARED_DIFFERENCE (7, squared): both
+ * inputs move to the larger scale, halved, then the result to the output scale. */
+static tflc_status bin_setup_rescale(tflc_node *node, bin_params *p, const math_qparams *q) {
+    double twice_max = 2.0 * (double)(q[0].scale > q[1].scale ? q[0].scale : q[1].scale);
+    double out_m = p->mode == MODE_QSQDIFF
+                       ? twice_max * twice_max / ((double)(1 << (2 * p->left_shift)) * q[2].scale)
+                       : twice_max / ((double)(1 << p->left_shift) * (double)q[2].scale);
+    p->in1_offset = -q[0].zero_point;
+    p->in2_offset = -q[1].zero_point;
+    p->out_offset = q[2].zero_point;
+    tflc_status s = bin_mult_below_one(node, (double)q[0].scale / twice_max, "input 0",
+                                       &p->in1_mult, &p->in1_shift);
+    if (s == TFLC_OK)
+        s = bin_mult_below_one(node, (double)q[1].scale / twice_max, "input 1", &p->in2_mult,
+                               &p->in2_shift);
+    if (s == TFLC_OK) s = bin_mult_below_one(node, out_m, "output", &p->out_mult, &p->out_shift);
+    return s;
+}
 
-static void row_f32(const binary_params *p, const void *va, int64_t sa, const void *vb,
-                    int64_t sb, void *vout, int32_t n) {
-    const float *a = va, *b = vb;
-    float *out = vout;
-    switch (p->op) {
-    case BIN_ADD: for (int32_t i = 0; i < n; i++) out[i] = a[i * sa] + b[i * sb]; break;
-    case BIN_SUB: for (int32_t i = 0; i < n; i++) out[i] = a[i * sa] - b[i * sb]; break;
-    case BIN_MUL: for (int32_t i = 0; i < n; i++) out[i] = a[i * sa] * b[i * sb]; break;
-    case BIN_DIV: for (int32_t i = 0; i < n; i++) out[i] = a[i * sa] / b[i * sb]; break;
+/* int16 ADD/SUB with pot_scale_int16 set and every scale a power of two: one input is
+ * shifted right onto the other's (== the output's) scale. */
+static tflc_status bin_setup_pot16(tflc_node *node, bin_params *p, const int *log2s) {
+    p->in1_shift = log2s[0] - log2s[2];
+    p->in2_shift = log2s[1] - log2s[2];
+    if ((p->in1_shift != 0 && p->in2_shift != 0) || p->in1_shift > 0 || p->in2_shift > 0)
+        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
+                              "int16 power-of-two scales need one input on the output's scale "
+                              "and the other finer (input shifts %d and %d)",
+                              p->in1_shift, p->in2_shift);
+    return TFLC_OK;
+}
+
+/* Picks MODE_QADD or MODE_QADD16_POT for int16 ADD/SUB, as TFLite's Prepare does. */
+static tflc_status bin_setup_addsub16(tflc_node *node, bin_params *p, const math_qparams *q) {
+    static const char *const roles[] = {"input", "input", "output"};
+    int log2s[3];
+    bool pot = true;
+    for (int k = 0; k < 3; k++) {
+        tflc_status s = math_expect_zero_point0(node, &q[k], roles[k], k == 2 ? 0 : k);
+        if (s != TFLC_OK) return s;
+        pot = math_checked_log2(q[k].scale, &log2s[k]) && pot;
     }
-    tflc_ops_apply_act_f32_n(&p->act, out, (size_t)n);
+    uint8_t type = p->op == BIN_ADD ? BO_Add : BO_Sub;
+    const uint8_t *opts = tflc_ops_options(node, type);
+    bool pot_flag = opts ? fb_u8(opts, ADD_OPT_POT_SCALE_INT16, 1) != 0 : true;
+    if (pot_flag && pot) {
+        p->mode = MODE_QADD16_POT;
+        return bin_setup_pot16(node, p, log2s);
+    }
+    p->left_shift = 15;
+    return bin_setup_rescale(node, p, q);
 }
 
-/* Wrapping arithmetic through uint32; the conversion back is modular on every compiler
- * tflc supports (two's complement). */
-static int32_t i32_wrap(uint32_t v) { return (int32_t)v; }
-
-static int32_t i32_div(int32_t a, int32_t b) {
-    if (b == -1) return a == INT32_MIN ? INT32_MIN : -a;   /* -INT32_MIN overflows */
-    return a / b;                                          /* b != 0: checked before */
+static tflc_status bin_setup_quantized(tflc_node *node, bin_params *p) {
+    math_qparams q[3];
+    tflc_status s = math_qparams_of(node, node->inputs[0], "input", 0, &q[0]);
+    if (s == TFLC_OK) s = math_qparams_of(node, node->inputs[1], "input", 1, &q[1]);
+    if (s == TFLC_OK) s = math_qparams_of(node, node->outputs[0], "output", 0, &q[2]);
+    if (s == TFLC_OK)
+        s = math_act_range_q(node, bin_activation(node, p->op), p->dtype, &q[2], &p->qmin,
+                             &p->qmax);
+    if (s != TFLC_OK) return s;
+    if (p->op == BIN_MUL) {
+        p->mode = MODE_QMUL;
+        if (p->dtype == TFLC_INT16 && (q[0].zero_point || q[1].zero_point || q[2].zero_point))
+            return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
+                                  "int16 MUL needs zero points of 0");
+        p->in1_offset = -q[0].zero_point;
+        p->in2_offset = -q[1].zero_point;
+        p->out_offset = q[2].zero_point;
+        math_quantize_multiplier((double)q[0].scale * (double)q[1].scale / (double)q[2].scale,
+                                 &p->out_mult, &p->out_shift);
+        return TFLC_OK;
+    }
+    if (p->op == BIN_SQDIFF) {
+        p->mode = MODE_QSQDIFF;
+        p->left_shift = 7;
+        p->qmin = INT8_MIN;                      /* SQUARED_DIFFERENCE has no activation */
+        p->qmax = INT8_MAX;
+        return bin_setup_rescale(node, p, q);
+    }
+    p->mode = MODE_QADD;
+    if (p->dtype == TFLC_INT16) return bin_setup_addsub16(node, p, q);
+    p->left_shift = 20;
+    return bin_setup_rescale(node, p, q);
 }
 
-static int32_t i32_op(binary_op op, int32_t a, int32_t b) {
+/* Quantized arithmetic for int8/uint8 always, and for int16 ADD/SUB/MUL when the tensors
+ * carry quantization (plain int16 is integer arithmetic, as in TFLite). */
+static bool bin_is_quantized(const bin_params *p, const tflc_tensor *out) {
+    if (p->op != BIN_ADD && p->op != BIN_SUB && p->op != BIN_MUL && p->op != BIN_SQDIFF)
+        return false;
+    if (math_is_q8(p->dtype)) return true;
+    return p->dtype == TFLC_INT16 && p->op != BIN_SQDIFF && tflc_ops_quant(out) != NULL;
+}
+
+/* ------------------------------------------------------------- prepare -- */
+
+static tflc_status bin_prepare(tflc_node *node, bin_op op) {
+    bin_params *p = node->params;
+    tflc_status s = tflc_ops_check_arity(node, 2, 2, 1);
+    if (s == TFLC_OK) s = bin_check_dtypes(node, op);
+    if (s != TFLC_OK) return s;
+    p->op = op;
+    p->dtype = node->inputs[0]->dtype;
+    p->mode = p->dtype == TFLC_FLOAT32 ? MODE_FLOAT : MODE_INT;
+    if (bin_is_quantized(p, node->outputs[0])) s = bin_setup_quantized(node, p);
+    else s = bin_act_plain(node, p, bin_activation(node, op));
+    if (s != TFLC_OK) return s;
+    return math_plan_prepare(node, node->inputs, 2, &p->plan);
+}
+
+static tflc_status add_prepare(tflc_node *node) { return bin_prepare(node, BIN_ADD); }
+static tflc_status sub_prepare(tflc_node *node) { return bin_prepare(node, BIN_SUB); }
+static tflc_status mul_prepare(tflc_node *node) { return bin_prepare(node, BIN_MUL); }
+static tflc_status div_prepare(tflc_node *node) { return bin_prepare(node, BIN_DIV); }
+static tflc_status max_prepare(tflc_node *node) { return bin_prepare(node, BIN_MAX); }
+static tflc_status min_prepare(tflc_node *node) { return bin_prepare(node, BIN_MIN); }
+static tflc_status pow_prepare(tflc_node *node) { return bin_prepare(node, BIN_POW); }
+static tflc_status floor_div_prepare(tflc_node *node) { return bin_prepare(node, BIN_FLOOR_DIV); }
+static tflc_status floor_mod_prepare(tflc_node *node) { return bin_prepare(node, BIN_FLOOR_MOD); }
+static tflc_status sqdiff_prepare(tflc_node *node) { return bin_prepare(node, BIN_SQDIFF); }
+static tflc_status atan2_prepare(tflc_node *node) { return bin_prepare(node, BIN_ATAN2); }
+
+/* ------------------------------------------------------------ float rows -- */
+
+static float f32_floor_mod(float a, float b) {
+    float m = fmodf(a, b);
+    return (m != 0.0f && ((b < 0.0f) != (m < 0.0f))) ? m + b : m;
+}
+
+static float f32_op(bin_op op, float a, float b) {
     switch (op) {
-    case BIN_ADD: return i32_wrap((uint32_t)a + (uint32_t)b);
-    case BIN_SUB: return i32_wrap((uint32_t)a - (uint32_t)b);
-    case BIN_MUL: return i32_wrap((uint32_t)a * (uint32_t)b);
-    case BIN_DIV: return i32_div(a, b);
+    case BIN_ADD: return a + b;
+    case BIN_SUB: return a - b;
+    case BIN_MUL: return a * b;
+    case BIN_DIV: return a / b;
+    case BIN_MAX: return a > b ? a : b;           /* TFLite's MaximumOp: NaN in b wins */
+    case BIN_MIN: return a < b ? a : b;
+    case BIN_POW: return powf(a, b);
+    case BIN_FLOOR_DIV: return (float)floor((double)a / (double)b);
+    case BIN_FLOOR_MOD: return f32_floor_mod(a, b);
+    case BIN_SQDIFF: { float d = a - b; return d * d; }
+    case BIN_ATAN2: return atan2f(a, b);
+    }
+    return 0.0f;
+}
+
+static void row_f32(const math_row *row) {
+    const bin_params *p = row->ctx;
+    const float *a = MATH_ROW_IN(row, 0, float), *b = MATH_ROW_IN(row, 1, float);
+    const int64_t sa = row->step[0], sb = row->step[1];
+    float *out = MATH_ROW_OUT(row, float);
+    const bool clamp = p->op <= BIN_DIV;          /* only the arithmetic four clamp */
+    for (int32_t i = 0; i < row->n; i++) {
+        float v = f32_op(p->op, a[i * sa], b[i * sb]);
+        out[i] = clamp ? tflc_ops_clamp_f32(v, p->fmin, p->fmax) : v;
+    }
+}
+
+/* ---------------------------------------------------------- integer rows -- */
+
+static int64_t int_load(const void *data, int64_t i, tflc_dtype d) {
+    switch (d) {
+    case TFLC_INT8: return ((const int8_t *)data)[i];
+    case TFLC_UINT8: return ((const uint8_t *)data)[i];
+    case TFLC_INT16: return ((const int16_t *)data)[i];
+    case TFLC_INT32: return ((const int32_t *)data)[i];
+    default: return ((const int64_t *)data)[i];
+    }
+}
+
+/* Stores v truncated to the dtype's width (two's complement wrap, defined via unsigned). */
+static void int_store(void *data, size_t i, tflc_dtype d, int64_t v) {
+    switch (d) {
+    case TFLC_INT8: ((int8_t *)data)[i] = (int8_t)(uint8_t)(uint64_t)v; break;
+    case TFLC_UINT8: ((uint8_t *)data)[i] = (uint8_t)(uint64_t)v; break;
+    case TFLC_INT16: ((int16_t *)data)[i] = (int16_t)(uint16_t)(uint64_t)v; break;
+    case TFLC_INT32: ((int32_t *)data)[i] = (int32_t)(uint32_t)(uint64_t)v; break;
+    default: ((int64_t *)data)[i] = (int64_t)(uint64_t)v; break;
+    }
+}
+
+/* v wrapped to the dtype's width, as a value. */
+static int64_t int_wrap(tflc_dtype d, uint64_t v) {
+    switch (d) {
+    case TFLC_INT8: return (int8_t)(uint8_t)v;
+    case TFLC_UINT8: return (uint8_t)v;
+    case TFLC_INT16: return (int16_t)(uint16_t)v;
+    case TFLC_INT32: return (int32_t)(uint32_t)v;
+    default: return (int64_t)v;
+    }
+}
+
+/* double -> integer the way x86 converts (INT_MIN pattern when out of range), then wrapped
+ * to the dtype: LiteRT's static_cast<T>(double) on its reference platform. */
+static int64_t int_from_double(tflc_dtype d, double v) {
+    if (d == TFLC_INT64) return (v > -9223372036854775808.0 && v < 9223372036854775808.0)
+                                    ? (int64_t)v : INT64_MIN;
+    int32_t i = (v > -2147483649.0 && v < 2147483648.0) ? (int32_t)v : INT32_MIN;
+    return int_wrap(d, (uint64_t)(int64_t)i);
+}
+
+static int64_t int_floor_mod(int64_t a, int64_t b) {
+    if (b == -1) return 0;                       /* also avoids INT64_MIN % -1 */
+    int64_t m = a % b;
+    return (m != 0 && ((b < 0) != (m < 0))) ? m + b : m;
+}
+
+static int64_t int_op(tflc_dtype d, bin_op op, int64_t a, int64_t b) {
+    uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
+    switch (op) {
+    case BIN_ADD: return int_wrap(d, ua + ub);
+    case BIN_SUB: return int_wrap(d, ua - ub);
+    case BIN_MUL: return int_wrap(d, ua * ub);
+    case BIN_DIV: return (b == -1) ? int_wrap(d, 0u - ua) : a / b;   /* b != 0: checked */
+    case BIN_MAX: return a > b ? a : b;
+    case BIN_MIN: return a < b ? a : b;
+    case BIN_POW: return int_from_double(d, pow((double)a, (double)b));
+    case BIN_FLOOR_DIV: return int_from_double(d, floor((double)a / (double)b));
+    case BIN_FLOOR_MOD: return int_wrap(d, (uint64_t)int_floor_mod(a, b));
+    case BIN_SQDIFF: { int64_t diff = int_wrap(d, ua - ub);
+                       return int_wrap(d, (uint64_t)diff * (uint64_t)diff); }
+    case BIN_ATAN2: return 0;
     }
     return 0;
 }
 
-static void row_i32(const binary_params *p, const void *va, int64_t sa, const void *vb,
-                    int64_t sb, void *vout, int32_t n) {
-    const int32_t *a = va, *b = vb;
-    int32_t *out = vout;
-    for (int32_t i = 0; i < n; i++) {
-        int32_t v = i32_op(p->op, a[i * sa], b[i * sb]);
-        out[i] = v < p->act_min ? p->act_min : (v > p->act_max ? p->act_max : v);
+static void row_int(const math_row *row) {
+    const bin_params *p = row->ctx;
+    for (int32_t i = 0; i < row->n; i++) {
+        int64_t a = int_load(row->in[0], row->off[0] + i * row->step[0], p->dtype);
+        int64_t b = int_load(row->in[1], row->off[1] + i * row->step[1], p->dtype);
+        int64_t v = int_op(p->dtype, p->op, a, b);
+        if (p->op <= BIN_DIV) v = v < p->imin ? p->imin : (v > p->imax ? p->imax : v);
+        int_store(row->out, row->out_off + (size_t)i, p->dtype, v);
+    }
+}
+
+/* -------------------------------------------------------- quantized rows -- */
+
+/* An input moved onto the common scale: (x - zero point) * 2^left_shift * m. */
+static int32_t q_rescale(int32_t x, int32_t offset, int left_shift, int32_t mult, int shift) {
+    return math_mbqm((x + offset) * (1 << left_shift), mult, shift);
+}
+
+static int32_t q_addsub(const bin_params *p, int32_t a, int32_t b) {
+    int32_t sa = q_rescale(a, p->in1_offset, p->left_shift, p->in1_mult, p->in1_shift);
+    int32_t sb = q_rescale(b, p->in2_offset, p->left_shift, p->in2_mult, p->in2_shift);
+    int32_t raw = p->op == BIN_ADD ? sa + sb : sa - sb;
+    return math_mbqm(raw, p->out_mult, p->out_shift) + p->out_offset;
+}
+
+/* TFLite's int16 POT path: F0 fixed point, the finer input rounded onto the output scale,
+ * then a saturating add or subtract (operand order kept for SUB). */
+static int32_t q_addsub16_pot(const bin_params *p, int32_t a, int32_t b) {
+    if (p->in1_shift != 0) a = math_rdpot16((int16_t)a, -p->in1_shift);
+    else b = math_rdpot16((int16_t)b, -p->in2_shift);
+    int32_t v = p->op == BIN_ADD ? a + b : a - b;
+    return math_clamp_i32(v, INT16_MIN, INT16_MAX);
+}
+
+static int32_t q_mul(const bin_params *p, int32_t a, int32_t b) {
+    int32_t prod = (a + p->in1_offset) * (b + p->in2_offset);
+    return p->out_offset + math_mbqm(prod, p->out_mult, p->out_shift);
+}
+
+static int32_t q_sqdiff(const bin_params *p, int32_t a, int32_t b) {
+    int32_t sa = q_rescale(a, p->in1_offset, p->left_shift, p->in1_mult, p->in1_shift);
+    int32_t sb = q_rescale(b, p->in2_offset, p->left_shift, p->in2_mult, p->in2_shift);
+    int32_t diff = sa - sb;
+    return math_mbqm(diff * diff, p->out_mult, p->out_shift) + p->out_offset;
+}
+
+static int32_t q_op(const bin_params *p, int32_t a, int32_t b) {
+    switch (p->mode) {
+    case MODE_QADD: return q_addsub(p, a, b);
+    case MODE_QADD16_POT: return q_addsub16_pot(p, a, b);
+    case MODE_QMUL: return q_mul(p, a, b);
+    default: return q_sqdiff(p, a, b);
+    }
+}
+
+static void row_quant(const math_row *row) {
+    const bin_params *p = row->ctx;
+    for (int32_t i = 0; i < row->n; i++) {
+        int32_t a = math_load_q(row->in[0], (size_t)(row->off[0] + i * row->step[0]), p->dtype);
+        int32_t b = math_load_q(row->in[1], (size_t)(row->off[1] + i * row->step[1]), p->dtype);
+        int32_t v = math_clamp_i32(q_op(p, a, b), p->qmin, p->qmax);
+        math_store_q(row->out, row->out_off + (size_t)i, p->dtype, v);
     }
 }
 
 /* ---------------------------------------------------------------- eval -- */
 
-/* Walks the loop plan: an odometer over dims[0 .. rank-1) with one row per position. */
-static void binary_walk(const binary_params *p, const char *a, const char *b, char *out,
-                        size_t esize, binary_row_fn row) {
-    const int outer_rank = p->rank - 1;
-    const int32_t n = p->dims[outer_rank];
-    const int64_t sa = p->stride_a[outer_rank], sb = p->stride_b[outer_rank];
-    int32_t idx[TFLC_MAX_RANK] = {0};
-    int64_t oa = 0, ob = 0;
-    size_t rows = tflc_shape_count(p->dims, outer_rank);
+static const char *const bin_names[] = {
+    [BIN_DIV] = "integer division", [BIN_FLOOR_DIV] = "integer floor division",
+    [BIN_FLOOR_MOD] = "integer floor modulo", [BIN_POW] = "integer power",
+};
 
-    for (size_t r = 0; r < rows; r++) {
-        row(p, a + (size_t)oa * esize, sa, b + (size_t)ob * esize, sb, out + r * (size_t)n * esize,
-            n);
-        for (int d = outer_rank - 1; d >= 0; d--) {
-            oa += p->stride_a[d];
-            ob += p->stride_b[d];
-            if (++idx[d] < p->dims[d]) break;
-            oa -= p->stride_a[d] * p->dims[d];
-            ob -= p->stride_b[d] * p->dims[d];
-            idx[d] = 0;
-        }
-    }
-}
-
-/* TFLite fails an int32 DIV whose divisor holds a zero, before writing anything. */
-static tflc_status check_divisor(tflc_node *node) {
+/* TFLite fails integer division by zero (and int32 POW with a negative exponent) for the
+ * whole tensor before writing anything. */
+static tflc_status bin_check_divisor(tflc_node *node, const bin_params *p) {
     const tflc_tensor *b = node->inputs[1];
-    const int32_t *v = b->data;
     size_t n = tflc_tensor_count(b);
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == 0)
+    for (size_t i = 0; i < n; i++) {
+        int64_t v = int_load(b->data, (int64_t)i, p->dtype);
+        if (p->op == BIN_POW && v < 0)
             return tflc_node_fail(node, TFLC_ERROR_RUNTIME,
-                                  "integer division by zero (element %zu of input 1)", i);
+                                  "integer power with a negative exponent (element %zu of "
+                                  "input 1)", i);
+        if (p->op != BIN_POW && v == 0)
+            return tflc_node_fail(node, TFLC_ERROR_RUNTIME,
+                                  "%s by zero (element %zu of input 1)", bin_names[p->op], i);
+    }
     return TFLC_OK;
 }
 
-static tflc_status binary_eval(tflc_node *node) {
-    const binary_params *p = node->params;
-    tflc_tensor *out = node->outputs[0];
-    if (tflc_tensor_count(out) == 0) return TFLC_OK;
-    if (p->dtype == TFLC_INT32 && p->op == BIN_DIV) {
-        tflc_status s = check_divisor(node);
+static tflc_status bin_eval(tflc_node *node) {
+    const bin_params *p = node->params;
+    if (tflc_tensor_count(node->outputs[0]) == 0) return TFLC_OK;
+    bool checked = p->op == BIN_DIV || p->op == BIN_FLOOR_DIV || p->op == BIN_FLOOR_MOD ||
+                   p->op == BIN_POW;
+    if (p->mode == MODE_INT && checked) {
+        tflc_status s = bin_check_divisor(node, p);
         if (s != TFLC_OK) return s;
     }
-    binary_row_fn row = p->dtype == TFLC_INT32 ? row_i32 : row_f32;
-    binary_walk(p, node->inputs[0]->data, node->inputs[1]->data, out->data, 4, row);
+    math_row_fn fn = p->mode == MODE_FLOAT ? row_f32 : (p->mode == MODE_INT ? row_int : row_quant);
+    const void *in[2] = {node->inputs[0]->data, node->inputs[1]->data};
+    math_plan_walk(&p->plan, p, in, node->outputs[0]->data, fn);
     return TFLC_OK;
 }
 
-const tflc_kernel tflc_kernel_add = {
-    .name = "ADD",
-    .params_size = sizeof(binary_params),
-    .prepare = add_prepare,
-    .eval = binary_eval,
-};
-const tflc_kernel tflc_kernel_sub = {
-    .name = "SUB",
-    .params_size = sizeof(binary_params),
-    .prepare = sub_prepare,
-    .eval = binary_eval,
-};
-const tflc_kernel tflc_kernel_mul = {
-    .name = "MUL",
-    .params_size = sizeof(binary_params),
-    .prepare = mul_prepare,
-    .eval = binary_eval,
-};
-const tflc_kernel tflc_kernel_div = {
-    .name = "DIV",
-    .params_size = sizeof(binary_params),
-    .prepare = div_prepare,
-    .eval = binary_eval,
-};
+#define BIN_KERNEL(var, NAME, prep)                                                         \
+    const tflc_kernel var = {                                                               \
+        .name = NAME, .params_size = sizeof(bin_params), .prepare = prep, .eval = bin_eval, \
+    }
+
+BIN_KERNEL(tflc_kernel_add, "ADD", add_prepare);
+BIN_KERNEL(tflc_kernel_sub, "SUB", sub_prepare);
+BIN_KERNEL(tflc_kernel_mul, "MUL", mul_prepare);
+BIN_KERNEL(tflc_kernel_div, "DIV", div_prepare);
+BIN_KERNEL(tflc_kernel_maximum, "MAXIMUM", max_prepare);
+BIN_KERNEL(tflc_kernel_minimum, "MINIMUM", min_prepare);
+BIN_KERNEL(tflc_kernel_pow, "POW", pow_prepare);
+BIN_KERNEL(tflc_kernel_floor_div, "FLOOR_DIV", floor_div_prepare);
+BIN_KERNEL(tflc_kernel_floor_mod, "FLOOR_MOD", floor_mod_prepare);
+BIN_KERNEL(tflc_kernel_squared_difference, "SQUARED_DIFFERENCE", sqdiff_prepare);
+BIN_KERNEL(tflc_kernel_atan2, "ATAN2", atan2_prepare);

@@ -19,7 +19,7 @@
  */
 #include <string.h>
 
-#include "ops/ops.h"
+#include "ops/math_common.h"
 
 /* ------------------------------------------------------------- shared -- */
 
@@ -93,48 +93,6 @@ static bool is_quantized_int(tflc_dtype dtype) {
     return dtype == TFLC_INT8 || dtype == TFLC_UINT8 || dtype == TFLC_INT16;
 }
 
-/* ---------------------------------------------------- fixed-point scale -- */
-
-/* TFLite's QuantizeMultiplier: m = multiplier * 2^(shift - 31), multiplier in [2^30, 2^31). */
-static void quantize_multiplier(double m, int32_t *multiplier, int *shift) {
-    if (m == 0.0) { *multiplier = 0; *shift = 0; return; }
-    int e = 0;
-    double q = frexp(m, &e);                         /* m = q * 2^e, q in [0.5, 1) */
-    int64_t fixed = (int64_t)round(q * 2147483648.0);
-    if (fixed == INT64_C(2147483648)) { fixed /= 2; e++; }
-    if (e < -31) { e = 0; fixed = 0; }               /* flush tiny multipliers to zero */
-    *multiplier = (int32_t)fixed;
-    *shift = e;
-}
-
-/* gemmlowp's SaturatingRoundingDoublingHighMul: round(a * b / 2^31); ties go up for
- * positive products and toward zero for negative ones. */
-static int32_t doubling_high_mul(int32_t a, int32_t b) {
-    if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
-    int64_t ab = (int64_t)a * b;
-    int64_t nudge = ab >= 0 ? (INT64_C(1) << 30) : 1 - (INT64_C(1) << 30);
-    return (int32_t)((ab + nudge) / (INT64_C(1) << 31));   /* C division truncates */
-}
-
-/* gemmlowp's RoundingDivideByPOT: x / 2^e rounded to nearest, ties away from zero. */
-static int32_t rounding_shift_right(int32_t x, int e) {
-    int32_t floor_q = x >= 0 ? x >> e : ~(~x >> e);  /* floor without shifting negatives */
-    int32_t mask = (int32_t)((INT64_C(1) << e) - 1);
-    int32_t remainder = (int32_t)((uint32_t)x & (uint32_t)mask);
-    int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-    return floor_q + (remainder > threshold ? 1 : 0);
-}
-
-/* TFLite's MultiplyByQuantizedMultiplier (double rounding). The left shift is done in
- * 64 bits and saturated, where TFLite would overflow. */
-static int32_t multiply_by_quantized(int32_t x, int32_t multiplier, int shift) {
-    int left = shift > 0 ? (shift > 32 ? 32 : shift) : 0, right = shift > 0 ? 0 : -shift;
-    int64_t xs = (int64_t)x * (INT64_C(1) << left);
-    if (xs > INT32_MAX) xs = INT32_MAX;
-    if (xs < INT32_MIN) xs = INT32_MIN;
-    return rounding_shift_right(doubling_high_mul((int32_t)xs, multiplier), right);
-}
-
 /* ------------------------------------------------------------- QUANTIZE -- */
 
 typedef enum quant_mode { Q_PER_TENSOR, Q_PER_CHANNEL, Q_REQUANTIZE } quant_mode;
@@ -175,7 +133,8 @@ static tflc_status quantize_requant(tflc_node *node, quant_params *p,
     p->mode = Q_REQUANTIZE;
     p->in_zero_point = (int32_t)tflc_ops_zero_point(iq, 0);
     p->zero_point = (int32_t)tflc_ops_zero_point(oq, 0);
-    quantize_multiplier((double)iq->scales[0] / (double)oq->scales[0], &p->multiplier, &p->shift);
+    math_quantize_multiplier((double)iq->scales[0] / (double)oq->scales[0], &p->multiplier,
+                             &p->shift);
     return TFLC_OK;
 }
 
@@ -225,7 +184,7 @@ static void quantize_per_channel(const quant_params *p, const float *in, void *o
 static void requantize(const quant_params *p, const void *in, void *out, size_t n) {
     for (size_t i = 0; i < n; i++) {
         int32_t x = load_q(in, i, p->in_dtype) - p->in_zero_point;
-        int64_t v = (int64_t)multiply_by_quantized(x, p->multiplier, p->shift) + p->zero_point;
+        int64_t v = (int64_t)math_mbqm(x, p->multiplier, p->shift) + p->zero_point;
         store_q(out, i, p->out_dtype, (int32_t)(v < p->qmin ? p->qmin : (v > p->qmax ? p->qmax : v)));
     }
 }

@@ -9,14 +9,17 @@
  */
 #include <string.h>
 
+#include "core/runner.h"
+#include "core/strings.h"
 #include "ops/ops.h"
 
 /* ---------------------------------------------------------------- shared -- */
 
-/* Input 0 and output 0 share a dtype that has a fixed element size. */
+/* Input 0 and output 0 share a dtype: one with a fixed element size, or string (a string
+ * buffer depends on the element count, which is kept, not on the shape). */
 static tflc_status check_copyable(tflc_node *node) {
     const tflc_tensor *in = node->inputs[0];
-    if (tflc_dtype_size(in->dtype) == 0)
+    if (tflc_dtype_size(in->dtype) == 0 && in->dtype != TFLC_STRING)
         return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED, "%s tensors are not supported",
                               tflc_dtype_name(in->dtype));
     return tflc_ops_output_like_input(node);
@@ -25,6 +28,12 @@ static tflc_status check_copyable(tflc_node *node) {
 static tflc_status copy_eval(tflc_node *node) {
     const tflc_tensor *in = node->inputs[0];
     tflc_tensor *out = node->outputs[0];
+    if (in->dtype == TFLC_STRING) {
+        uint64_t cap = node->graph->runner->model->max_tensor_bytes;
+        if (tflc_tensor_reserve(out, in->bytes, cap) != TFLC_OK)
+            return tflc_node_fail(node, TFLC_ERROR_OUT_OF_MEMORY, "out of memory copying strings");
+        out->bytes = in->bytes;
+    }
     size_t n = in->bytes < out->bytes ? in->bytes : out->bytes;   /* equal after prepare */
     if (n > 0 && out->data != in->data) memmove(out->data, in->data, n);
     return TFLC_OK;
@@ -35,9 +44,6 @@ static tflc_status copy_eval(tflc_node *node) {
 /* Fills dims from the constant 1-D int32 shape input. */
 static tflc_status shape_from_tensor(tflc_node *node, const tflc_tensor *shape, int32_t *dims,
                                      int *rank) {
-    if (!tflc_ops_is_const(shape))
-        return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
-                              "RESHAPE with a shape computed at run time is not supported yet");
     int32_t n = shape->dims[0];
     if (n < 0 || n > TFLC_MAX_RANK)
         return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
@@ -115,13 +121,29 @@ static tflc_status reshape_prepare(tflc_node *node) {
     const tflc_tensor *shape = tflc_ops_optional_input(node, 1);
     int32_t dims[TFLC_MAX_RANK];
     int rank = 0;
-    if (shape && shape->rank == 1 && shape->dtype == TFLC_INT32)
+    bool from_tensor = shape && shape->rank == 1 && shape->dtype == TFLC_INT32;
+    /* A shape computed from input values: the output's shape is known at invoke. */
+    if (from_tensor && !tflc_ops_is_const(shape)) return tflc_node_set_output_dynamic(node, 0);
+    if (from_tensor)
         s = shape_from_tensor(node, shape, dims, &rank);
     else
         s = shape_from_options(node, dims, &rank);
     if (s == TFLC_OK) s = resolve_shape(node, tflc_tensor_count(node->inputs[0]), dims, rank);
     if (s != TFLC_OK) return s;
     return tflc_node_set_output_shape(node, 0, dims, rank);
+}
+
+/* A dynamic output takes its shape from the shape input's values now, then the copy. */
+static tflc_status reshape_eval(tflc_node *node) {
+    if (node->outputs[0]->dynamic) {
+        int32_t dims[TFLC_MAX_RANK];
+        int rank = 0;
+        tflc_status s = shape_from_tensor(node, node->inputs[1], dims, &rank);
+        if (s == TFLC_OK) s = resolve_shape(node, tflc_tensor_count(node->inputs[0]), dims, rank);
+        if (s == TFLC_OK) s = tflc_node_set_output_shape(node, 0, dims, rank);
+        if (s != TFLC_OK) return s;
+    }
+    return copy_eval(node);
 }
 
 /* ---------------------------------------------------------------- SQUEEZE -- */
@@ -214,7 +236,7 @@ const tflc_kernel tflc_kernel_reshape = {
     .name = "RESHAPE",
     .params_size = 0,
     .prepare = reshape_prepare,
-    .eval = copy_eval,
+    .eval = reshape_eval,
 };
 const tflc_kernel tflc_kernel_squeeze = {
     .name = "SQUEEZE",

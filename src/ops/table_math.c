@@ -1,6 +1,48 @@
-/* table_math.c -- the operators of the math family (elementwise math, comparisons, logic, cast). */
-#include "ops/ops.h"
+/* table_math.c -- the operators of the math family (elementwise math, comparisons, logic, cast).
+ * ADD, SUB, MUL, DIV, RELU, RELU_N1_TO_1, RELU6, LOGISTIC and TANH are in registry.c's core
+ * table. Version ranges follow TFLite's op versioning; a version mostly encodes dtypes, and
+ * each kernel's prepare refuses by name the dtypes it does not run. */
+#include "ops/math_common.h"
 
 const tflc_registry_entry tflc_registry_math[] = {
+    {MATH_OPC_ABS, 1, 5, "1-5", &tflc_kernel_abs},
+    {MATH_OPC_ATAN2, 1, 1, "1", &tflc_kernel_atan2},
+    {MATH_OPC_CAST, 1, 7, "1-7", &tflc_kernel_cast},
+    {MATH_OPC_CEIL, 1, 1, "1", &tflc_kernel_ceil},
+    {MATH_OPC_COS, 1, 1, "1", &tflc_kernel_cos},
+    {MATH_OPC_ELU, 1, 1, "1", &tflc_kernel_elu},
+    {MATH_OPC_EQUAL, 1, 4, "1-4", &tflc_kernel_equal},
+    {MATH_OPC_EXP, 1, 2, "1-2", &tflc_kernel_exp},
+    {MATH_OPC_FLOOR, 1, 1, "1", &tflc_kernel_floor},
+    {MATH_OPC_FLOOR_DIV, 1, 3, "1-3", &tflc_kernel_floor_div},
+    {MATH_OPC_FLOOR_MOD, 1, 2, "1-2", &tflc_kernel_floor_mod},
+    {MATH_OPC_GELU, 1, 2, "1-2", &tflc_kernel_gelu},
+    {MATH_OPC_GREATER, 1, 2, "1-2", &tflc_kernel_greater},
+    {MATH_OPC_GREATER_EQUAL, 1, 2, "1-2", &tflc_kernel_greater_equal},
+    {MATH_OPC_HARD_SWISH, 1, 1, "1", &tflc_kernel_hard_swish},
+    {MATH_OPC_LEAKY_RELU, 1, 2, "1-2", &tflc_kernel_leaky_relu},
+    {MATH_OPC_LESS, 1, 2, "1-2", &tflc_kernel_less},
+    {MATH_OPC_LESS_EQUAL, 1, 2, "1-2", &tflc_kernel_less_equal},
+    {MATH_OPC_LOG, 1, 2, "1-2", &tflc_kernel_log},
+    {MATH_OPC_LOG_SOFTMAX, 1, 2, "1-2", &tflc_kernel_log_softmax},
+    {MATH_OPC_LOGICAL_AND, 1, 1, "1", &tflc_kernel_logical_and},
+    {MATH_OPC_LOGICAL_NOT, 1, 1, "1", &tflc_kernel_logical_not},
+    {MATH_OPC_LOGICAL_OR, 1, 1, "1", &tflc_kernel_logical_or},
+    {MATH_OPC_MAXIMUM, 1, 4, "1-4", &tflc_kernel_maximum},
+    {MATH_OPC_MINIMUM, 1, 4, "1-4", &tflc_kernel_minimum},
+    {MATH_OPC_NEG, 1, 2, "1-2", &tflc_kernel_neg},
+    {MATH_OPC_NOT_EQUAL, 1, 3, "1-3", &tflc_kernel_not_equal},
+    {MATH_OPC_POW, 1, 1, "1", &tflc_kernel_pow},
+    {MATH_OPC_PRELU, 1, 1, "1", &tflc_kernel_prelu},
+    {MATH_OPC_RELU_0_TO_1, 1, 1, "1", &tflc_kernel_relu_0_to_1},
+    {MATH_OPC_ROUND, 1, 1, "1", &tflc_kernel_round},
+    {MATH_OPC_RSQRT, 1, 3, "1-3", &tflc_kernel_rsqrt},
+    {MATH_OPC_SELECT, 1, 4, "1-4", &tflc_kernel_select},
+    {MATH_OPC_SELECT_V2, 1, 2, "1-2", &tflc_kernel_select_v2},
+    {MATH_OPC_SIGN, 1, 2, "1-2", &tflc_kernel_sign},
+    {MATH_OPC_SIN, 1, 1, "1", &tflc_kernel_sin},
+    {MATH_OPC_SQRT, 1, 1, "1", &tflc_kernel_sqrt},
+    {MATH_OPC_SQUARE, 1, 1, "1", &tflc_kernel_square},
+    {MATH_OPC_SQUARED_DIFFERENCE, 1, 2, "1-2", &tflc_kernel_squared_difference},
     TFLC_REGISTRY_END,
 };
