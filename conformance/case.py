@@ -17,9 +17,11 @@ class Tolerance:
 
     kind:
       "exact"  bit-exact (integer, bool and quantized outputs; correctly rounded float ops)
-      "ulp"    float outputs within `ulp` units in the last place
+      "ulp"    float outputs within `ulp` units in the last place (if abs > 0, an element
+               within `abs` also passes: for outputs near zero, where ULPs are tiny)
       "rel"    |got - want| <= abs + rel * max|want| over the output (accumulating ops)
     why: the reason for anything looser than exact; printed in the report.
+    Integer, bool and quantized outputs are compared bit-exact whatever the kind.
     """
     kind: str = "exact"
     ulp: int = 0
