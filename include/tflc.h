@@ -218,6 +218,13 @@ TFLC_API tflc_status tflc_op_fail(tflc_op_context *ctx, tflc_status status, cons
 #endif
     ;
 
+/* The builtin operators this build runs: name ("CONV_2D") and accepted versions ("1-8").
+ * NULL past the end. Static storage. Select-TF ops are listed by tflc_flex_operators. */
+TFLC_API int tflc_builtin_operator_count(void);
+TFLC_API const char *tflc_builtin_operator_name(int index, const char **versions_out);
+/* The Select TensorFlow ops run natively, comma separated ("AsString, StringToNumber"). */
+TFLC_API const char *tflc_flex_operators(void);
+
 /* ------------------------------------------------------------ interpreter -- */
 
 typedef struct tflc_interpreter tflc_interpreter;

@@ -50,3 +50,26 @@ const tflc_kernel *tflc_find_builtin_kernel(int32_t code, int32_t version,
     }
     return NULL;
 }
+
+/* ------------------------------------------------------------ listing -- */
+
+/* Registered builtins in table order (families in the order above). */
+static const tflc_registry_entry *entry_at(int index) {
+    int seen = 0;
+    for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
+        for (const tflc_registry_entry *e = families[f]; e->kernel; e++)
+            if (seen++ == index) return e;
+    return NULL;
+}
+
+int tflc_builtin_operator_count(void) {
+    int n = 0;
+    while (entry_at(n)) n++;
+    return n;
+}
+
+const char *tflc_builtin_operator_name(int index, const char **versions_out) {
+    const tflc_registry_entry *e = index >= 0 ? entry_at(index) : NULL;
+    if (versions_out) *versions_out = e ? e->versions : NULL;
+    return e ? tflc_builtin_op_name(e->code) : NULL;
+}

@@ -513,6 +513,39 @@ def model_multi_signatures():
     return rec
 
 
+class ExternalBuffers(tf.Module):
+    def __init__(self):
+        super().__init__()
+        r = np.random.default_rng(351)
+        self.w = tf.constant(r.normal(size=(4, 3)).astype(np.float32))
+        self.b = tf.constant(r.normal(size=(3,)).astype(np.float32))
+
+    @tf.function(input_signature=[tf.TensorSpec([2, 4], tf.float32, name="x")])
+    def f(self, x):
+        return {"y": tf.matmul(x, self.w) + self.b}
+
+
+def model_external_buffers():
+    """Constant buffers stored after the flatbuffer (Buffer.offset/size), as the converter
+    writes models over 2 GB; _experimental_use_buffer_offset forces it for a small one."""
+    set_seeds()
+    mod = ExternalBuffers()
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([mod.f.get_concrete_function()], mod)
+    conv._experimental_use_buffer_offset = True
+    buf = conv.convert()
+    m = schema_fb.ModelT.InitFromObj(schema_fb.Model.GetRootAsModel(buf, 0))
+    external = [(int(b.offset), int(b.size)) for b in m.buffers if b.offset > 1]
+    assert external, "the converter stored no buffer outside the flatbuffer"
+    rec = ModelRecord(
+        "external_buffers", buf,
+        "y = x @ w + b with w and b stored outside the flatbuffer: buffers (offset, size) = "
+        f"{external}.",
+        "TFLiteConverter.from_concrete_functions with _experimental_use_buffer_offset = True",
+        TOL_REDUCTION)
+    run_signature_case(rec, "serving_default", "rand", {"x": rng_normal(352, (2, 4))})
+    return rec
+
+
 class DynBatch(tf.Module):
     def __init__(self):
         super().__init__()
@@ -1203,7 +1236,7 @@ def write_json(path, obj):
 OWN_MODELS = {
     "keras_dense", "multi_signatures", "dynamic_batch", "no_signatures",
     "quant_float_io", "quant_reshape", "ops_mix", "shape_ops", "custom_atanh",
-    "guide_saved_model", "guide_concrete_functions", "guide_keras",
+    "guide_saved_model", "guide_concrete_functions", "guide_keras", "external_buffers",
 }
 
 
@@ -1256,6 +1289,13 @@ def main():
     with open(os.path.join(OUT_DIR, rec.file), "wb") as f:
         f.write(rec.buf)
     manifest["models"][rec.name] = describe_guide_keras(rec)
+    # Models added later go last, so the earlier ones keep their function-name counters.
+    for b in (model_external_buffers,):
+        print(f"== {b.__name__}")
+        rec = b()
+        with open(os.path.join(OUT_DIR, rec.file), "wb") as f:
+            f.write(rec.buf)
+        manifest["models"][rec.name] = describe(rec)
     manifest["npy_strings"] = (
         "The guide_saved_model / guide_concrete_functions cases hold string "
         "arrays as numpy bytes ('|S<n>', fixed width, shorter strings "

@@ -51,6 +51,22 @@ static void test_version_and_strings(void) {
     CHECK(strcmp(tflc_dtype_name((tflc_dtype)77), "unknown") == 0);
 }
 
+/* The operator listing: every registered builtin, each once, with its versions. */
+static void test_operator_listing(void) {
+    int n = tflc_builtin_operator_count(), conv = 0;
+    CHECK(n >= 100);
+    for (int i = 0; i < n; i++) {
+        const char *versions = NULL, *name = tflc_builtin_operator_name(i, &versions);
+        CHECK(name != NULL && versions != NULL);
+        if (name && strcmp(name, "CONV_2D") == 0) conv++;
+    }
+    CHECK(conv == 1);
+    const char *versions = "x";
+    CHECK(tflc_builtin_operator_name(n, &versions) == NULL && versions == NULL);
+    CHECK(tflc_builtin_operator_name(-1, NULL) == NULL);
+    CHECK_STR_CONTAINS(tflc_flex_operators(), "AsString");
+}
+
 static void test_free_null_is_noop(void) {
     tflc_model_free(NULL);
     tflc_interpreter_free(NULL);
@@ -522,6 +538,7 @@ static void test_concurrent_signatures(void) {
 static void run_tests(void) {
     TEST(test_version_and_strings);
     TEST(test_free_null_is_noop);
+    TEST(test_operator_listing);
     TEST(test_load_errors);
     TEST(test_load_respects_tensor_cap);
     TEST(test_load_buffer_misaligned);

@@ -133,3 +133,5 @@ tflc_status tflc_flex_attr_string(tflc_node *node, const tflc_nodedef *nd, const
     tflc_attr_get g = tflc_nodedef_attr_string(nd, name, data, len);
     return g == TFLC_ATTR_MISMATCH ? attr_mismatch(node, nd, name, "a string") : TFLC_OK;
 }
+
+const char *tflc_flex_operators(void) { return tflc_flex_supported_ops(); }
