@@ -6,244 +6,34 @@
  * conformance suite's job (conformance/families/math.py); these tests pin the semantics
  * that random inputs rarely reach (NaN, infinities, overflow, ties, zero divisors), the
  * fixed-point helpers, the error paths and hostile shapes. Every tensor lives in its own
- * malloc'd buffer of exactly its size, so ASan sees any read or write past one.
+ * malloc'd buffer of exactly its size, so ASan sees any read or write past one (the fixture
+ * is tests/op_harness.h).
  */
 #include <float.h>
-#include <stdalign.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/internal.h"
-#include "core/runner.h"
 #include "ops/math_common.h"
 #include "test.h"
-
-static tflc_subgraph_desc fake_subgraph = {.name = "test"};
-static struct tflc_model fake_model = {.subgraphs = &fake_subgraph, .n_subgraphs = 1,
-                                       .max_tensor_bytes = TFLC_DEFAULT_MAX_TENSOR_BYTES};
-static struct tflc_runner fake_runner = {.model = &fake_model};
-static tflc_graph fake_graph = {.desc = &fake_subgraph, .runner = &fake_runner};
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define F32 TFLC_FLOAT32
-#define I32 TFLC_INT32
-#define I64 TFLC_INT64
-#define I16 TFLC_INT16
-#define I8 TFLC_INT8
-#define U8 TFLC_UINT8
-#define BOOL TFLC_BOOL
-
-/* ------------------------------------------------------------- fixture -- */
-
-#define MAX_T 8
-
-/* One operator with its tensors; options are a real flatbuffer table with up to 4 slots of
- * 4 bytes each (enough for every math op's options). */
-typedef struct mc {
-    const tflc_kernel *kernel;
-    tflc_op_desc op;
-    tflc_tensor_desc desc[MAX_T];
-    tflc_tensor tensor[MAX_T];
-    int n_tensors;
-    tflc_tensor *ins[MAX_T];
-    tflc_tensor *outs[2];
-    tflc_node node;
-    void *owned[4 * MAX_T];
-    int n_owned;
-    alignas(64) unsigned char params[4096];
-    alignas(8) uint8_t opts[64];
-    int n_slots;
-} mc;
-
-static int32_t code_of(const tflc_kernel *kernel) {
-    for (int32_t code = 0; code <= OPC_MAX_KNOWN; code++)
-        if (tflc_find_builtin_kernel(code, 1, NULL) == kernel) return code;
-    return -1;
-}
-
-static void mc_init(mc *c, const tflc_kernel *kernel) {
-    memset(c, 0, sizeof *c);
-    c->kernel = kernel;
-    c->op.builtin_code = code_of(kernel);
-    c->op.version = 1;
-    c->node.desc = &c->op;
-    c->node.kernel = kernel;
-    c->node.graph = &fake_graph;
-    c->node.inputs = c->ins;
-    c->node.outputs = c->outs;
-}
-
-static void *mc_own(mc *c, size_t bytes) {
-    void *p = malloc(bytes ? bytes : 1);
-    c->owned[c->n_owned++] = p;
-    return p;
-}
-
-static void mc_free(mc *c) {
-    for (int i = 0; i < c->n_owned; i++) free(c->owned[i]);
-    c->n_owned = 0;
-}
-
-static tflc_tensor *mc_tensor(mc *c, tflc_dtype dtype, int rank, const int32_t *dims,
-                              const void *data) {
-    int i = c->n_tensors++;
-    tflc_tensor_desc *d = &c->desc[i];
-    tflc_tensor *t = &c->tensor[i];
-    d->name = "";
-    d->dtype = dtype;
-    d->rank = rank;
-    t->desc = d;
-    t->dtype = dtype;
-    t->rank = rank;
-    for (int k = 0; k < rank; k++) t->dims[k] = d->shape[k] = dims[k];
-    t->bytes = tflc_shape_count(dims, rank) * tflc_dtype_size(dtype);
-    t->alloc = TFLC_ALLOC_ARENA;
-    if (data) {
-        t->data = mc_own(c, t->bytes);
-        memcpy(t->data, data, t->bytes);
-    }
-    return t;
-}
-
-static tflc_tensor *mc_in(mc *c, tflc_dtype dtype, int rank, const int32_t *dims,
-                          const void *data) {
-    tflc_tensor *t = mc_tensor(c, dtype, rank, dims, data);
-    c->ins[c->node.n_inputs++] = t;
-    return t;
-}
-
-static tflc_tensor *mc_out(mc *c, tflc_dtype dtype) {
-    tflc_tensor *t = mc_tensor(c, dtype, 0, NULL, NULL);
-    t->alloc = TFLC_ALLOC_NONE;
-    c->outs[c->node.n_outputs++] = t;
-    return t;
-}
-
-/* Per-tensor quantization; the arrays must outlive the case (static storage in tests). */
-static void mc_quant(mc *c, tflc_tensor *t, const float *scale, const int64_t *zero_point) {
-    tflc_tensor_desc *d = &c->desc[t - c->tensor];
-    d->quant.count = 1;
-    d->quant.scales = scale;
-    d->quant.zero_points = zero_point;
-}
-
-/* An options table of type `type` whose slot i holds the 4 bytes at values[i]. */
-static void mc_options(mc *c, uint8_t type, const uint32_t *values, int n) {
-    uint8_t *b = c->opts;
-    memset(b, 0, sizeof c->opts);
-    size_t vt = 4 + 2 * (size_t)n, t = (vt + 3) & ~(size_t)3, tb = 4 + 4 * (size_t)n;
-    uint16_t h[2] = {(uint16_t)vt, (uint16_t)tb};
-    memcpy(b, h, 4);
-    uint32_t soff = (uint32_t)t;
-    memcpy(b + t, &soff, 4);
-    for (int i = 0; i < n; i++) {
-        uint16_t fo = (uint16_t)(4 + 4 * i);
-        memcpy(b + 4 + 2 * i, &fo, 2);
-        memcpy(b + t + fo, &values[i], 4);
-    }
-    c->op.options_type = type;
-    c->op.options = b + t;
-}
-
-static void mc_act(mc *c, uint8_t type, int act) {
-    uint32_t v = (uint32_t)act;
-    mc_options(c, type, &v, 1);
-}
-
-static tflc_status mc_prepare(mc *c) {
-    memset(c->params, 0, sizeof c->params);
-    CHECK(c->kernel->params_size <= sizeof c->params);
-    c->node.params = c->kernel->params_size ? c->params : NULL;
-    return c->kernel->prepare(&c->node);
-}
-
-static tflc_status mc_eval(mc *c) {
-    for (int i = 0; i < c->node.n_outputs; i++) {
-        tflc_tensor *t = c->outs[i];
-        t->data = mc_own(c, t->bytes);
-        memset(t->data, 0xAB, t->bytes ? t->bytes : 1);
-        t->alloc = TFLC_ALLOC_ARENA;
-    }
-    return c->kernel->eval(&c->node);
-}
-
-static tflc_status mc_run(mc *c) {
-    tflc_status s = mc_prepare(c);
-    return s != TFLC_OK ? s : mc_eval(c);
-}
-
-#define CHECK_PREPARE_FAILS(c, status, needle)                                              \
-    do {                                                                                    \
-        tflc_status check_s_ = mc_prepare(c);                                               \
-        CHECK_MSG(check_s_ == (status), "status %d, expected %d (%s)", (int)check_s_,       \
-                  (int)(status), tflc_last_error());                                        \
-        CHECK_STR_CONTAINS(tflc_last_error(), needle);                                      \
-    } while (0)
-
-/* ------------------------------------------------------------- compare -- */
-
-static bool shape_is(const tflc_tensor *t, int rank, const int32_t *dims) {
-    bool ok = t->rank == rank;
-    for (int i = 0; ok && i < rank; i++) ok = t->dims[i] == dims[i];
-    return ok;
-}
-
-/* Bitwise float equality, except that any NaN equals any NaN. */
-static bool f32_same(float a, float b) {
-    if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
-    return memcmp(&a, &b, sizeof a) == 0;
-}
-
-static bool f32_eq(const tflc_tensor *t, const float *want, size_t n) {
-    const float *got = t->data;
-    if (tflc_tensor_count(t) != n) return false;
-    for (size_t i = 0; i < n; i++)
-        if (!f32_same(got[i], want[i])) {
-            fprintf(stderr, "  [%zu] = %.9g, expected %.9g\n", i, (double)got[i], (double)want[i]);
-            return false;
-        }
-    return true;
-}
-
-#define DEFINE_EQ(name, type)                                                               \
-    static bool name(const tflc_tensor *t, const type *want, size_t n) {                    \
-        const type *got = t->data;                                                          \
-        if (tflc_tensor_count(t) != n) {                                                    \
-            fprintf(stderr, "  %zu elements, expected %zu\n", tflc_tensor_count(t), n);     \
-            return false;                                                                   \
-        }                                                                                   \
-        for (size_t i = 0; i < n; i++)                                                      \
-            if (got[i] != want[i]) {                                                        \
-                fprintf(stderr, "  [%zu] = %lld, expected %lld\n", i, (long long)got[i],    \
-                        (long long)want[i]);                                                \
-                return false;                                                               \
-            }                                                                               \
-        return true;                                                                        \
-    }
-DEFINE_EQ(i64_eq, int64_t)
-DEFINE_EQ(i32_eq, int32_t)
-DEFINE_EQ(i16_eq, int16_t)
-DEFINE_EQ(i8_eq, int8_t)
-DEFINE_EQ(u8_eq, uint8_t)
-DEFINE_EQ(b_eq, bool)
+#include "op_harness.h"
 
 /* A two-input case: a (rank ra) OP b (rank rb), output dtype out_dtype. */
-static tflc_tensor *bin(mc *c, const tflc_kernel *k, tflc_dtype dt, int ra, const int32_t *da,
+static tflc_tensor *bin(opcase *c, const tflc_kernel *k, tflc_dtype dt, int ra, const int32_t *da,
                         const void *a, int rb, const int32_t *db, const void *b,
                         tflc_dtype out_dtype) {
-    mc_init(c, k);
-    mc_in(c, dt, ra, da, a);
-    mc_in(c, dt, rb, db, b);
-    return mc_out(c, out_dtype);
+    oc_init(c, k);
+    oc_in(c, dt, ra, da, a);
+    oc_in(c, dt, rb, db, b);
+    return oc_out(c, out_dtype);
 }
 
-static tflc_tensor *un(mc *c, const tflc_kernel *k, tflc_dtype dt, int rank, const int32_t *d,
+static tflc_tensor *un(opcase *c, const tflc_kernel *k, tflc_dtype dt, int rank, const int32_t *d,
                        const void *x) {
-    mc_init(c, k);
-    mc_in(c, dt, rank, d, x);
-    return mc_out(c, dt);
+    oc_init(c, k);
+    oc_in(c, dt, rank, d, x);
+    return oc_out(c, dt);
 }
 
 /* ====================================================== fixed point == */
@@ -301,21 +91,21 @@ static void test_lut16_lookup(void) {
 /* LiteRT clamps float ADD/SUB/MUL/DIV to [-FLT_MAX, FLT_MAX] even with no activation; NaN
  * passes through the clamp. */
 static void test_float_overflow_clamps(void) {
-    mc c;
+    opcase c;
     const int32_t d[] = {5};
     const float a[] = {3e38f, -3e38f, 1.0f, NAN, INFINITY}, b[] = {3e38f, -3e38f, 2.0f, 1, 1};
     const float want_add[] = {FLT_MAX, -FLT_MAX, 3.0f, NAN, FLT_MAX};
     tflc_tensor *out = bin(&c, &tflc_kernel_add, F32, 1, d, a, 1, d, b, F32);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(f32_eq(out, want_add, N(want_add)));
-    mc_free(&c);
+    oc_free(&c);
 
     const float num[] = {1, -1, 0, 6, 1}, den[] = {0, 0, 0, 4, 3};
     const float want_div[] = {FLT_MAX, -FLT_MAX, NAN, 1.5f, 1.0f / 3.0f};
     out = bin(&c, &tflc_kernel_div, F32, 1, d, num, 1, d, den, F32);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(f32_eq(out, want_div, N(want_div)));
-    mc_free(&c);
+    oc_free(&c);
 }
 
 /* Fused activations on float: RELU, RELU6, RELU_N1_TO_1 clamp; TANH is ignored by LiteRT. */
@@ -330,59 +120,59 @@ static void test_float_fused_activations(void) {
     const int32_t d[] = {4};
     const float a[] = {-3, 0.25f, 2, 8}, b[] = {1, 0.25f, 1, -1};
     for (size_t k = 0; k < N(cases); k++) {
-        mc c;
+        opcase c;
         tflc_tensor *out = bin(&c, &tflc_kernel_add, F32, 1, d, a, 1, d, b, F32);
-        mc_act(&c, BO_Add, cases[k].act);
-        CHECK_OK(mc_run(&c));
+        oc_options_act(&c, BO_Add, cases[k].act);
+        CHECK_OK(oc_run(&c));
         CHECK_MSG(f32_eq(out, cases[k].want, 4), "activation %d", cases[k].act);
-        mc_free(&c);
+        oc_free(&c);
     }
 }
 
 /* Integer + - * wrap in their own width; the activation clamps after the wrap. */
 static void test_integer_wrap(void) {
-    mc c;
+    opcase c;
     const int32_t d[] = {3};
     const int64_t a64[] = {INT64_MAX, INT64_MIN, 5}, b64[] = {1, 1, -7};
     tflc_tensor *out = bin(&c, &tflc_kernel_sub, I64, 1, d, a64, 1, d, b64, I64);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(i64_eq(out, (const int64_t[]){INT64_MAX - 1, INT64_MAX, 12}, 3));
-    mc_free(&c);
+    oc_free(&c);
     out = bin(&c, &tflc_kernel_add, I64, 1, d, a64, 1, d, b64, I64);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(i64_eq(out, (const int64_t[]){INT64_MIN, INT64_MIN + 1, -2}, 3));
-    mc_free(&c);
+    oc_free(&c);
     out = bin(&c, &tflc_kernel_mul, I64, 1, d, a64, 1, d, b64, I64);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(i64_eq(out, (const int64_t[]){INT64_MAX, INT64_MIN, -35}, 3));
-    mc_free(&c);
+    oc_free(&c);
 
     const int16_t a16[] = {32767, -32768, 100}, b16[] = {1, -1, -200};   /* plain int16 */
     out = bin(&c, &tflc_kernel_add, I16, 1, d, a16, 1, d, b16, I16);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(i16_eq(out, (const int16_t[]){-32768, 32767, -100}, 3));
-    mc_free(&c);
+    oc_free(&c);
     out = bin(&c, &tflc_kernel_add, I16, 1, d, a16, 1, d, b16, I16);
-    mc_act(&c, BO_Add, ACT_RELU6);
-    CHECK_OK(mc_run(&c));
+    oc_options_act(&c, BO_Add, ACT_RELU6);
+    CHECK_OK(oc_run(&c));
     CHECK(i16_eq(out, (const int16_t[]){0, 6, 0}, 3));
-    mc_free(&c);
+    oc_free(&c);
 }
 
 static void test_int32_div_and_errors(void) {
-    mc c;
+    opcase c;
     const int32_t d[] = {4};
     const int32_t a[] = {7, -7, INT32_MIN, 9}, b[] = {2, 2, -1, -10};
     tflc_tensor *out = bin(&c, &tflc_kernel_div, I32, 1, d, a, 1, d, b, I32);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(i32_eq(out, (const int32_t[]){3, -3, INT32_MIN, 0}, 4));
-    mc_free(&c);
+    oc_free(&c);
     const int32_t z[] = {1, 0, 1, 1};
     bin(&c, &tflc_kernel_div, I32, 1, d, a, 1, d, z, I32);
-    CHECK_OK(mc_prepare(&c));
-    CHECK(mc_eval(&c) == TFLC_ERROR_RUNTIME);
+    CHECK_OK(oc_prepare(&c));
+    CHECK(oc_eval(&c) == TFLC_ERROR_RUNTIME);
     CHECK_STR_CONTAINS(tflc_last_error(), "division by zero (element 1 of input 1)");
-    mc_free(&c);
+    oc_free(&c);
 }
 
 /* Quantized int8 ADD: with every scale 0.1 and zero point 0, q_out = q_a + q_b, clamped;
@@ -395,13 +185,13 @@ static void test_add_int8_simple(void) {
     static const int acts[] = {ACT_NONE, ACT_RELU};
     const int8_t want[2][5] = {{15, -25, 127, -1, -128}, {15, 0, 127, 0, 0}};
     for (int k = 0; k < 2; k++) {
-        mc c;
+        opcase c;
         tflc_tensor *out = bin(&c, &tflc_kernel_add, I8, 1, d, a, 1, d, b, I8);
-        for (int t = 0; t < 3; t++) mc_quant(&c, &c.tensor[t], s01, z0);
-        mc_act(&c, BO_Add, acts[k]);
-        CHECK_OK(mc_run(&c));
+        for (int t = 0; t < 3; t++) oc_quant_per_tensor(&c, &c.tensor[t], s01, z0);
+        oc_options_act(&c, BO_Add, acts[k]);
+        CHECK_OK(oc_run(&c));
         CHECK_MSG(i8_eq(out, want[k], 5), "activation %d", acts[k]);
-        mc_free(&c);
+        oc_free(&c);
     }
 }
 
@@ -418,15 +208,15 @@ static void test_add_int8_rescale_broadcast(void) {
             double real = 0.5 * (a[i] - 10) + 0.25 * (b[j] + 5);
             want[i * 3 + j] = (int8_t)math_clamp_i32((int32_t)lround(real) + 3, -128, 127);
         }
-    mc c;
+    opcase c;
     tflc_tensor *out = bin(&c, &tflc_kernel_add, I8, 2, da, a, 1, db, b, I8);
-    mc_quant(&c, &c.tensor[0], sa, za);
-    mc_quant(&c, &c.tensor[1], sb, zb);
-    mc_quant(&c, out, so, zo);
-    CHECK_OK(mc_run(&c));
+    oc_quant_per_tensor(&c, &c.tensor[0], sa, za);
+    oc_quant_per_tensor(&c, &c.tensor[1], sb, zb);
+    oc_quant_per_tensor(&c, out, so, zo);
+    CHECK_OK(oc_run(&c));
     CHECK(shape_is(out, 2, want_dims));
     CHECK(i8_eq(out, want, 6));
-    mc_free(&c);
+    oc_free(&c);
 }
 
 /* uint8 SUB and MUL (legacy quantization), against rounded real arithmetic. */
@@ -436,26 +226,26 @@ static void test_uint8_sub_mul(void) {
     const int32_t d[] = {4};
     const uint8_t a[] = {130, 140, 120, 255}, b[] = {128, 129, 130, 0};
     const uint8_t want_sub[] = {104, 122, 80, 255};   /* 2 (a - b) + 100, clamped */
-    mc c;
+    opcase c;
     tflc_tensor *out = bin(&c, &tflc_kernel_sub, U8, 1, d, a, 1, d, b, U8);
-    mc_quant(&c, &c.tensor[0], s, z);
-    mc_quant(&c, &c.tensor[1], s, z);
-    mc_quant(&c, out, so, zo);
-    CHECK_OK(mc_run(&c));
+    oc_quant_per_tensor(&c, &c.tensor[0], s, z);
+    oc_quant_per_tensor(&c, &c.tensor[1], s, z);
+    oc_quant_per_tensor(&c, out, so, zo);
+    CHECK_OK(oc_run(&c));
     CHECK(u8_eq(out, want_sub, 4));
-    mc_free(&c);
+    oc_free(&c);
     out = bin(&c, &tflc_kernel_mul, U8, 1, d, a, 1, d, b, U8);
-    mc_quant(&c, &c.tensor[0], s, z);
-    mc_quant(&c, &c.tensor[1], s, z);
-    mc_quant(&c, out, so, zo);
-    CHECK_OK(mc_run(&c));
+    oc_quant_per_tensor(&c, &c.tensor[0], s, z);
+    oc_quant_per_tensor(&c, &c.tensor[1], s, z);
+    oc_quant_per_tensor(&c, out, so, zo);
+    CHECK_OK(oc_run(&c));
     uint8_t want2[4];
     for (int i = 0; i < 4; i++) {
         double real = 0.5 * (a[i] - 128) * 0.5 * (b[i] - 128);
         want2[i] = (uint8_t)math_clamp_i32((int32_t)lround(real / 0.25) + 100, 0, 255);
     }
     CHECK(u8_eq(out, want2, 4));
-    mc_free(&c);
+    oc_free(&c);
 }
 
 /* int16 ADD: the general path (pot_scale_int16 false) and TFLite's power-of-two path, where
@@ -468,41 +258,41 @@ static void test_add_sub_int16(void) {
     const int16_t want_add[] = {2001, -2001, 32767, -32768};   /* b / 4 rounded away */
     const int16_t want_sub[] = {-1, 1, 31000, -31000};
     const uint32_t pot_true[] = {ACT_NONE, 1}, pot_false[] = {ACT_NONE, 0};
-    mc c;
+    opcase c;
     tflc_tensor *out = bin(&c, &tflc_kernel_add, I16, 1, d, a, 1, d, b, I16);
-    mc_quant(&c, &c.tensor[0], s10, z0);
-    mc_quant(&c, &c.tensor[1], s12, z0);
-    mc_quant(&c, out, s10, z0);
-    mc_options(&c, BO_Add, pot_true, 2);
-    CHECK_OK(mc_run(&c));
+    oc_quant_per_tensor(&c, &c.tensor[0], s10, z0);
+    oc_quant_per_tensor(&c, &c.tensor[1], s12, z0);
+    oc_quant_per_tensor(&c, out, s10, z0);
+    oc_options_words(&c, BO_Add, pot_true, 2);
+    CHECK_OK(oc_run(&c));
     CHECK(i16_eq(out, want_add, 4));
-    mc_free(&c);
+    oc_free(&c);
     out = bin(&c, &tflc_kernel_sub, I16, 1, d, a, 1, d, b, I16);
-    mc_quant(&c, &c.tensor[0], s10, z0);
-    mc_quant(&c, &c.tensor[1], s12, z0);
-    mc_quant(&c, out, s10, z0);
-    mc_options(&c, BO_Sub, pot_true, 2);
-    CHECK_OK(mc_run(&c));
+    oc_quant_per_tensor(&c, &c.tensor[0], s10, z0);
+    oc_quant_per_tensor(&c, &c.tensor[1], s12, z0);
+    oc_quant_per_tensor(&c, out, s10, z0);
+    oc_options_words(&c, BO_Sub, pot_true, 2);
+    CHECK_OK(oc_run(&c));
     CHECK(i16_eq(out, want_sub, 4));
-    mc_free(&c);
+    oc_free(&c);
     /* general path: same values within one step of the real sum */
     out = bin(&c, &tflc_kernel_add, I16, 1, d, a, 1, d, b, I16);
-    mc_quant(&c, &c.tensor[0], s10, z0);
-    mc_quant(&c, &c.tensor[1], s12, z0);
-    mc_quant(&c, out, s10, z0);
-    mc_options(&c, BO_Add, pot_false, 2);
-    CHECK_OK(mc_run(&c));
+    oc_quant_per_tensor(&c, &c.tensor[0], s10, z0);
+    oc_quant_per_tensor(&c, &c.tensor[1], s12, z0);
+    oc_quant_per_tensor(&c, out, s10, z0);
+    oc_options_words(&c, BO_Add, pot_false, 2);
+    CHECK_OK(oc_run(&c));
     const int16_t *o = out->data;
     for (int i = 0; i < 4; i++) CHECK_MSG(abs(o[i] - want_add[i]) <= 1, "[%d] %d", i, o[i]);
-    mc_free(&c);
+    oc_free(&c);
     /* int16 needs symmetric quantization */
     static const int64_t z5[] = {5};
     bin(&c, &tflc_kernel_add, I16, 1, d, a, 1, d, b, I16);
-    mc_quant(&c, &c.tensor[0], s10, z5);
-    mc_quant(&c, &c.tensor[1], s12, z0);
-    mc_quant(&c, &c.tensor[2], s10, z0);
+    oc_quant_per_tensor(&c, &c.tensor[0], s10, z5);
+    oc_quant_per_tensor(&c, &c.tensor[1], s12, z0);
+    oc_quant_per_tensor(&c, &c.tensor[2], s10, z0);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "must be symmetric");
-    mc_free(&c);
+    oc_free(&c);
 }
 
 static void test_mul_int16(void) {
@@ -511,92 +301,92 @@ static void test_mul_int16(void) {
     const int32_t d[] = {3};
     const int16_t a[] = {2048, -1024, 32767}, b[] = {1536, 1024, 32767};   /* 2*1.5, -1*1, ~32*32 */
     const int16_t want[] = {1536, -512, 32767};
-    mc c;
+    opcase c;
     tflc_tensor *out = bin(&c, &tflc_kernel_mul, I16, 1, d, a, 1, d, b, I16);
-    mc_quant(&c, &c.tensor[0], s, z0);
-    mc_quant(&c, &c.tensor[1], s, z0);
-    mc_quant(&c, out, so, z0);
-    CHECK_OK(mc_run(&c));
+    oc_quant_per_tensor(&c, &c.tensor[0], s, z0);
+    oc_quant_per_tensor(&c, &c.tensor[1], s, z0);
+    oc_quant_per_tensor(&c, out, so, z0);
+    CHECK_OK(oc_run(&c));
     CHECK(i16_eq(out, want, 3));
-    mc_free(&c);
+    oc_free(&c);
 }
 
 static void test_binary_math(void) {
-    mc c;
+    opcase c;
     const int32_t d[] = {6};
     const float a[] = {NAN, 1, -7.5f, 7.5f, -0.0f, 2}, b[] = {1, NAN, 2, -2, 0.0f, 3};
     tflc_tensor *out = bin(&c, &tflc_kernel_maximum, F32, 1, d, a, 1, d, b, F32);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(f32_eq(out, (const float[]){1, NAN, 2, 7.5f, 0.0f, 3}, 6));   /* a > b ? a : b */
-    mc_free(&c);
+    oc_free(&c);
     out = bin(&c, &tflc_kernel_minimum, F32, 1, d, a, 1, d, b, F32);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(f32_eq(out, (const float[]){1, NAN, -7.5f, -2, 0.0f, 2}, 6));
-    mc_free(&c);
+    oc_free(&c);
     out = bin(&c, &tflc_kernel_floor_div, F32, 1, d, a, 1, d, b, F32);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(f32_eq(out, (const float[]){NAN, NAN, -4, -4, NAN, 0}, 6));
-    mc_free(&c);
+    oc_free(&c);
     out = bin(&c, &tflc_kernel_floor_mod, F32, 1, d, a, 1, d, b, F32);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(f32_eq(out, (const float[]){NAN, NAN, 0.5f, -0.5f, NAN, 2}, 6));
-    mc_free(&c);
+    oc_free(&c);
     out = bin(&c, &tflc_kernel_squared_difference, F32, 1, d, a, 1, d, b, F32);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(f32_eq(out, (const float[]){NAN, NAN, 90.25f, 90.25f, 0, 1}, 6));
-    mc_free(&c);
+    oc_free(&c);
     const float y[] = {1, -1}, x[] = {-1, -1};
     const int32_t d2[] = {2};
     out = bin(&c, &tflc_kernel_atan2, F32, 1, d2, y, 1, d2, x, F32);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(f32_eq(out, (const float[]){atan2f(1, -1), atan2f(-1, -1)}, 2));
-    mc_free(&c);
+    oc_free(&c);
     const float base[] = {2, 9}, ex[] = {10, 0.5f};
     out = bin(&c, &tflc_kernel_pow, F32, 1, d2, base, 1, d2, ex, F32);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(f32_eq(out, (const float[]){1024, 3}, 2));
-    mc_free(&c);
+    oc_free(&c);
 }
 
 static void test_integer_binary_math(void) {
-    mc c;
+    opcase c;
     const int32_t d[] = {6};
     const int32_t a[] = {-7, 7, -7, 7, INT32_MIN, 0}, b[] = {2, -2, -2, 3, -1, 5};
     tflc_tensor *out = bin(&c, &tflc_kernel_floor_div, I32, 1, d, a, 1, d, b, I32);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(i32_eq(out, (const int32_t[]){-4, -4, 3, 2, INT32_MIN, 0}, 6));
-    mc_free(&c);
+    oc_free(&c);
     out = bin(&c, &tflc_kernel_floor_mod, I32, 1, d, a, 1, d, b, I32);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(i32_eq(out, (const int32_t[]){1, -1, -1, 1, 0, 0}, 6));
-    mc_free(&c);
+    oc_free(&c);
     out = bin(&c, &tflc_kernel_squared_difference, I32, 1, d, a, 1, d, b, I32);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(i32_eq(out, (const int32_t[]){81, 81, 25, 16, 1, 25}, 6));   /* (1 - 2^31)^2 wraps to 1 */
-    mc_free(&c);
+    oc_free(&c);
     const int8_t a8[] = {-128, 127, 5}, b8[] = {127, -128, 5};
     const int32_t d3[] = {3};
     out = bin(&c, &tflc_kernel_maximum, I8, 1, d3, a8, 1, d3, b8, I8);   /* raw compare */
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(i8_eq(out, (const int8_t[]){127, 127, 5}, 3));
-    mc_free(&c);
+    oc_free(&c);
     const int32_t pa[] = {2, -3, 5}, pb[] = {10, 3, 0};
     out = bin(&c, &tflc_kernel_pow, I32, 1, d3, pa, 1, d3, pb, I32);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(i32_eq(out, (const int32_t[]){1024, -27, 1}, 3));
-    mc_free(&c);
+    oc_free(&c);
     const int32_t neg[] = {1, -1, 1};
     bin(&c, &tflc_kernel_pow, I32, 1, d3, pa, 1, d3, neg, I32);
-    CHECK_OK(mc_prepare(&c));
-    CHECK(mc_eval(&c) == TFLC_ERROR_RUNTIME);
+    CHECK_OK(oc_prepare(&c));
+    CHECK(oc_eval(&c) == TFLC_ERROR_RUNTIME);
     CHECK_STR_CONTAINS(tflc_last_error(), "negative exponent");
-    mc_free(&c);
+    oc_free(&c);
     const int32_t zero[] = {3, 0, 1};
     bin(&c, &tflc_kernel_floor_mod, I32, 1, d3, pa, 1, d3, zero, I32);
-    CHECK_OK(mc_prepare(&c));
-    CHECK(mc_eval(&c) == TFLC_ERROR_RUNTIME);
+    CHECK_OK(oc_prepare(&c));
+    CHECK(oc_eval(&c) == TFLC_ERROR_RUNTIME);
     CHECK_STR_CONTAINS(tflc_last_error(), "floor modulo by zero");
-    mc_free(&c);
+    oc_free(&c);
 }
 
 /* int8 SQUARED_DIFFERENCE: equal scales 0.25, zero points 0, output scale 1: (a-b)^2/16. */
@@ -606,33 +396,17 @@ static void test_squared_difference_int8(void) {
     const int32_t d[] = {3};
     const int8_t a[] = {8, -8, 100}, b[] = {0, 8, -100};
     const int8_t want[] = {4, 16, 127};
-    mc c;
+    opcase c;
     tflc_tensor *out = bin(&c, &tflc_kernel_squared_difference, I8, 1, d, a, 1, d, b, I8);
-    mc_quant(&c, &c.tensor[0], s, z0);
-    mc_quant(&c, &c.tensor[1], s, z0);
-    mc_quant(&c, out, so, z0);
-    CHECK_OK(mc_run(&c));
+    oc_quant_per_tensor(&c, &c.tensor[0], s, z0);
+    oc_quant_per_tensor(&c, &c.tensor[1], s, z0);
+    oc_quant_per_tensor(&c, out, so, z0);
+    CHECK_OK(oc_run(&c));
     CHECK(i8_eq(out, want, 3));
-    mc_free(&c);
+    oc_free(&c);
 }
 
 /* ===================================================== broadcasting == */
-
-static size_t bcast_index(const tflc_tensor *t, const int32_t *idx, int out_rank) {
-    size_t flat = 0;
-    for (int d = 0; d < t->rank; d++) {
-        int32_t i = idx[out_rank - t->rank + d];
-        flat = flat * (size_t)t->dims[d] + (t->dims[d] == 1 ? 0 : (size_t)i);
-    }
-    return flat;
-}
-
-static void unflatten(size_t k, const tflc_tensor *out, int32_t *idx) {
-    for (int d = out->rank - 1; d >= 0; d--) {
-        idx[d] = (int32_t)(k % (size_t)out->dims[d]);
-        k /= (size_t)out->dims[d];
-    }
-}
 
 /* Random shapes up to rank 6 with ragged sizes (1, 2, 3, 5, 7): each dim of each input is
  * the output's or 1 (or missing); int32 SUB checked element by element, so every merge the
@@ -664,20 +438,20 @@ static void test_broadcast_random_ragged(void) {
         int32_t *b = malloc(sizeof(int32_t) * tflc_shape_count(db, rb));
         for (size_t i = 0; i < tflc_shape_count(da, ra); i++) a[i] = (int32_t)i;
         for (size_t i = 0; i < tflc_shape_count(db, rb); i++) b[i] = 10000 * (int32_t)i;
-        mc c;
+        opcase c;
         tflc_tensor *out = bin(&c, &tflc_kernel_sub, I32, ra, da, a, rb, db, b, I32);
-        CHECK_OK(mc_run(&c));
+        CHECK_OK(oc_run(&c));
         const int32_t *o = out->data;
         for (size_t k = 0; k < tflc_tensor_count(out); k++) {
             unflatten(k, out, idx);
-            int32_t want = a[bcast_index(c.ins[0], idx, out->rank)] -
-                           b[bcast_index(c.ins[1], idx, out->rank)];
+            int32_t want = a[broadcast_index(c.ins[0], idx, out->rank)] -
+                           b[broadcast_index(c.ins[1], idx, out->rank)];
             if (o[k] != want) {
                 CHECK_MSG(o[k] == want, "round %d element %zu: %d != %d", round, k, o[k], want);
                 break;
             }
         }
-        mc_free(&c);
+        oc_free(&c);
         free(a);
         free(b);
     }
@@ -692,50 +466,50 @@ static void test_select_v2_broadcast(void) {
     for (int i = 0; i < 2; i++)
         for (int j = 0; j < 4; j++)
             for (int k = 0; k < 3; k++) want[(i * 4 + j) * 3 + k] = cond[j] ? x[i * 3 + k] : y[k];
-    mc c;
-    mc_init(&c, &tflc_kernel_select_v2);
-    mc_in(&c, BOOL, 2, dc, cond);
-    mc_in(&c, F32, 3, dx, x);
-    mc_in(&c, F32, 1, dy, y);
-    tflc_tensor *out = mc_out(&c, F32);
-    CHECK_OK(mc_run(&c));
+    opcase c;
+    oc_init(&c, &tflc_kernel_select_v2);
+    oc_in(&c, BOOL, 2, dc, cond);
+    oc_in(&c, F32, 3, dx, x);
+    oc_in(&c, F32, 1, dy, y);
+    tflc_tensor *out = oc_out(&c, F32);
+    CHECK_OK(oc_run(&c));
     CHECK(shape_is(out, 3, want_dims));
     CHECK(f32_eq(out, want, 24));
-    mc_free(&c);
+    oc_free(&c);
 }
 
 static void test_broadcast_errors_and_empty(void) {
-    mc c;
+    opcase c;
     const int32_t d23[] = {2, 3}, d4[] = {4}, d03[] = {0, 3}, d13[] = {1, 3}, d2[] = {2};
     bin(&c, &tflc_kernel_add, F32, 2, d23, NULL, 1, d4, NULL, F32);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "[2,3] and [4] cannot be broadcast");
     bin(&c, &tflc_kernel_less, I32, 2, d23, NULL, 1, d2, NULL, BOOL);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "cannot be broadcast");
-    mc_init(&c, &tflc_kernel_select_v2);
-    mc_in(&c, BOOL, 1, d2, NULL);
-    mc_in(&c, F32, 2, d23, NULL);
-    mc_in(&c, F32, 1, d4, NULL);
-    mc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_select_v2);
+    oc_in(&c, BOOL, 1, d2, NULL);
+    oc_in(&c, F32, 2, d23, NULL);
+    oc_in(&c, F32, 1, d4, NULL);
+    oc_out(&c, F32);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "[2] and [2,3] and [4] cannot be broadcast");
 
     const float b[] = {1, 2, 3};                    /* [0,3] + [1,3] -> [0,3], nothing read */
     tflc_tensor *out = bin(&c, &tflc_kernel_add, F32, 2, d03, NULL, 2, d13, b, F32);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(shape_is(out, 2, d03));
-    mc_free(&c);
+    oc_free(&c);
     out = bin(&c, &tflc_kernel_equal, F32, 2, d13, b, 2, d03, NULL, BOOL);   /* 1 vs 0 -> 0 */
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(shape_is(out, 2, d03));
-    mc_free(&c);
+    oc_free(&c);
     const int32_t d8a[] = {2, 1, 2, 1, 2, 1, 2, 1}, d8b[] = {1, 2, 1, 2, 1, 2, 1, 2};
     int32_t a8[16], b8[16];
     for (int i = 0; i < 16; i++) { a8[i] = i; b8[i] = 100 * i; }
     out = bin(&c, &tflc_kernel_add, I32, 8, d8a, a8, 8, d8b, b8, I32);   /* rank 8 */
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(tflc_tensor_count(out) == 256);
     const int32_t *o = out->data;
     CHECK(o[0] == 0 && o[255] == 15 + 1500);
-    mc_free(&c);
+    oc_free(&c);
 }
 
 /* =========================================================== unary == */
@@ -753,60 +527,60 @@ static void test_unary_float(void) {
         {&tflc_kernel_square, {0.25f, 2.25f, 6.25f, 0.25f, 0.4f * 0.4f, 6.25f, NAN, 0}},
     };
     for (size_t k = 0; k < N(cases); k++) {
-        mc c;
+        opcase c;
         tflc_tensor *out = un(&c, cases[k].k, F32, 1, d, x);
-        CHECK_OK(mc_run(&c));
+        CHECK_OK(oc_run(&c));
         CHECK_MSG(f32_eq(out, cases[k].want, 8), "%s", cases[k].k->name);
-        mc_free(&c);
+        oc_free(&c);
     }
     /* round(-0.4) is +0 in TFLite (floor-based), not -0: check the bits */
-    mc c;
+    opcase c;
     tflc_tensor *out = un(&c, &tflc_kernel_round, F32, 1, d, x);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(!signbit(((const float *)out->data)[4]) && !signbit(((const float *)out->data)[3]));
-    mc_free(&c);
+    oc_free(&c);
     const float y[] = {4, 0.25f, 0, -1};
     const int32_t d4[] = {4};
     out = un(&c, &tflc_kernel_rsqrt, F32, 1, d4, y);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(f32_eq(out, (const float[]){0.5f, 2, INFINITY, NAN}, 4));
-    mc_free(&c);
+    oc_free(&c);
     out = un(&c, &tflc_kernel_exp, F32, 1, d4, y);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(f32_eq(out, (const float[]){expf(4), expf(0.25f), 1, expf(-1)}, 4));
-    mc_free(&c);
+    oc_free(&c);
     out = un(&c, &tflc_kernel_log, F32, 1, d4, y);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(f32_eq(out, (const float[]){logf(4), logf(0.25f), -INFINITY, NAN}, 4));
-    mc_free(&c);
+    oc_free(&c);
 }
 
 static void test_unary_int(void) {
-    mc c;
+    opcase c;
     const int32_t d[] = {4};
     const int32_t a[] = {INT32_MIN, -5, 0, 7};
     tflc_tensor *out = un(&c, &tflc_kernel_abs, I32, 1, d, a);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(i32_eq(out, (const int32_t[]){INT32_MIN, 5, 0, 7}, 4));
-    mc_free(&c);
+    oc_free(&c);
     out = un(&c, &tflc_kernel_neg, I32, 1, d, a);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(i32_eq(out, (const int32_t[]){INT32_MIN, 5, 0, -7}, 4));
-    mc_free(&c);
+    oc_free(&c);
     out = un(&c, &tflc_kernel_sign, I32, 1, d, a);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(i32_eq(out, (const int32_t[]){-1, -1, 0, 1}, 4));
-    mc_free(&c);
+    oc_free(&c);
     const int64_t a64[] = {INT64_MIN, -5, 0, 7};
     out = un(&c, &tflc_kernel_neg, I64, 1, d, a64);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(i64_eq(out, (const int64_t[]){INT64_MIN, 5, 0, -7}, 4));
-    mc_free(&c);
+    oc_free(&c);
     const int16_t a16[] = {INT16_MIN, -5, 0, 7};            /* plain int16 ABS */
     out = un(&c, &tflc_kernel_abs, I16, 1, d, a16);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(i16_eq(out, (const int16_t[]){INT16_MIN, 5, 0, 7}, 4));
-    mc_free(&c);
+    oc_free(&c);
 }
 
 /* Quantized ABS rescales |q - zp_in| by in/out; int8 RSQRT refuses inputs below the zero
@@ -816,37 +590,37 @@ static void test_unary_quantized(void) {
     static const int64_t zm10[] = {-10}, z0[] = {0}, zm128[] = {-128};
     const int32_t d[] = {4};
     const int8_t x[] = {-10, 10, -128, 127};
-    mc c;
+    opcase c;
     tflc_tensor *out = un(&c, &tflc_kernel_abs, I8, 1, d, x);
-    mc_quant(&c, &c.tensor[0], s1, zm10);
-    mc_quant(&c, out, s2, z0);
-    CHECK_OK(mc_run(&c));
+    oc_quant_per_tensor(&c, &c.tensor[0], s1, zm10);
+    oc_quant_per_tensor(&c, out, s2, z0);
+    CHECK_OK(oc_run(&c));
     CHECK(i8_eq(out, (const int8_t[]){0, 10, 59, 69}, 4));   /* 118/2 = 59, 137/2 = 68.5 -> 69 */
-    mc_free(&c);
+    oc_free(&c);
     const int8_t r[] = {-127, -124, -112, -128};            /* 1, 4, 16, 0 with zp -128 */
     out = un(&c, &tflc_kernel_rsqrt, I8, 1, d, r);
-    mc_quant(&c, &c.tensor[0], s_one, zm128);
-    mc_quant(&c, out, s_out, zm128);
-    CHECK_OK(mc_run(&c));
+    oc_quant_per_tensor(&c, &c.tensor[0], s_one, zm128);
+    oc_quant_per_tensor(&c, out, s_out, zm128);
+    CHECK_OK(oc_run(&c));
     CHECK(i8_eq(out, (const int8_t[]){-108, -118, -123, 127}, 4));   /* 1/.05=20, 10, 5; 0 -> max */
-    mc_free(&c);
+    oc_free(&c);
     const int8_t bad[] = {0, -1, 5, 6};
     un(&c, &tflc_kernel_rsqrt, I8, 1, d, bad);
-    mc_quant(&c, &c.tensor[0], s1, z0);
-    mc_quant(&c, &c.outs[0][0], s1, z0);
-    CHECK_OK(mc_prepare(&c));
-    CHECK(mc_eval(&c) == TFLC_ERROR_RUNTIME);
+    oc_quant_per_tensor(&c, &c.tensor[0], s1, z0);
+    oc_quant_per_tensor(&c, &c.outs[0][0], s1, z0);
+    CHECK_OK(oc_prepare(&c));
+    CHECK(oc_eval(&c) == TFLC_ERROR_RUNTIME);
     CHECK_STR_CONTAINS(tflc_last_error(), "only defined for positive values (element 1)");
-    mc_free(&c);
+    oc_free(&c);
     const int8_t lx[] = {0, -5, 10, 127};
     out = un(&c, &tflc_kernel_log, I8, 1, d, lx);
-    mc_quant(&c, &c.tensor[0], s1, z0);
-    mc_quant(&c, out, s2, z0);
-    CHECK_OK(mc_run(&c));
+    oc_quant_per_tensor(&c, &c.tensor[0], s1, z0);
+    oc_quant_per_tensor(&c, out, s2, z0);
+    CHECK_OK(oc_run(&c));
     const int8_t *o = out->data;
     CHECK(o[0] == -128 && o[1] == -128 && o[2] == 0);        /* log(1) = 0 */
     CHECK(o[3] == (int8_t)lroundf(logf(12.7f) / 0.2f));
-    mc_free(&c);
+    oc_free(&c);
 }
 
 /* int16 EXP through TFLite's interpolated table: within a step of the exact value. */
@@ -855,34 +629,34 @@ static void test_exp_int16_table(void) {
     static const int64_t z0[] = {0};
     const int32_t d[] = {7};
     const int16_t x[] = {-32768, -8192, -4096, 0, 2048, 4096, 8000};
-    mc c;
+    opcase c;
     tflc_tensor *out = un(&c, &tflc_kernel_exp, I16, 1, d, x);
-    mc_quant(&c, &c.tensor[0], si, z0);
-    mc_quant(&c, out, so, z0);
-    CHECK_OK(mc_run(&c));
+    oc_quant_per_tensor(&c, &c.tensor[0], si, z0);
+    oc_quant_per_tensor(&c, out, so, z0);
+    CHECK_OK(oc_run(&c));
     const int16_t *o = out->data;
     for (int i = 0; i < 7; i++) {
         double want = fmin(exp(x[i] / 4096.0) * 2048.0, 32767.0);
         CHECK_MSG(fabs(o[i] - want) <= 3.0, "exp(%d/4096): %d, want %.2f", x[i], o[i], want);
     }
-    mc_free(&c);
+    oc_free(&c);
 }
 
 static void test_unary_errors(void) {
-    mc c;
+    opcase c;
     const int32_t d[] = {3};
     un(&c, &tflc_kernel_sin, I32, 1, d, NULL);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_UNSUPPORTED, "int32 inputs are not supported (float32 are)");
     un(&c, &tflc_kernel_exp, I8, 1, d, NULL);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "has no quantization parameters");
-    mc_init(&c, &tflc_kernel_neg);
-    mc_in(&c, F32, 1, d, NULL);
-    mc_out(&c, I32);
+    oc_init(&c, &tflc_kernel_neg);
+    oc_in(&c, F32, 1, d, NULL);
+    oc_out(&c, I32);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "output 0 has dtype int32");
-    mc_init(&c, &tflc_kernel_abs);
-    mc_in(&c, F32, 1, d, NULL);
-    mc_in(&c, F32, 1, d, NULL);
-    mc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_abs);
+    oc_in(&c, F32, 1, d, NULL);
+    oc_in(&c, F32, 1, d, NULL);
+    oc_out(&c, F32);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "expected 1 input, got 2");
 }
 
@@ -899,36 +673,36 @@ static void test_activations_float(void) {
         {&tflc_kernel_hard_swish, {-0.0f, -1.0f / 3.0f, 0, 0.5f * (1.0f / 6.0f) * 3.5f, 3, NAN}},
     };
     for (size_t k = 0; k < N(cases); k++) {
-        mc c;
+        opcase c;
         tflc_tensor *out = un(&c, cases[k].k, F32, 1, d, x);
-        CHECK_OK(mc_run(&c));
+        CHECK_OK(oc_run(&c));
         CHECK_MSG(f32_eq(out, cases[k].want, 6), "%s", cases[k].k->name);
-        mc_free(&c);
+        oc_free(&c);
     }
-    mc c;
+    opcase c;
     tflc_tensor *out = un(&c, &tflc_kernel_leaky_relu, F32, 1, d, x);
     uint32_t alpha_bits = 0;
     float alpha = 0.2f;
     memcpy(&alpha_bits, &alpha, 4);
-    mc_options(&c, BO_LeakyRelu, &alpha_bits, 1);
-    CHECK_OK(mc_run(&c));
+    oc_options_words(&c, BO_LeakyRelu, &alpha_bits, 1);
+    CHECK_OK(oc_run(&c));
     CHECK(f32_eq(out, (const float[]){-8 * 0.2f, -0.2f, 0, 0.5f, 3, NAN}, 6));
-    mc_free(&c);
+    oc_free(&c);
     out = un(&c, &tflc_kernel_elu, F32, 1, d, x);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(f32_eq(out, (const float[]){expm1f(-8), expm1f(-1), 0, 0.5f, 3, NAN}, 6));
-    mc_free(&c);
+    oc_free(&c);
     out = un(&c, &tflc_kernel_logistic, F32, 1, d, x);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     const float *o = out->data;
     CHECK(fabsf(o[0] - 3.3535013e-4f) < 1e-9f && o[2] == 0.5f && isnan(o[5]));
-    mc_free(&c);
+    oc_free(&c);
     const float big[] = {100, -200};
     const int32_t d2[] = {2};
     out = un(&c, &tflc_kernel_logistic, F32, 1, d2, big);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(f32_eq(out, (const float[]){1, 0}, 2));
-    mc_free(&c);
+    oc_free(&c);
 }
 
 /* GELU reads `approximate` from its options: the two forms differ slightly at x = 1. */
@@ -936,16 +710,16 @@ static void test_gelu_options(void) {
     const int32_t d[] = {1};
     const float x[] = {1};
     const uint32_t approx[] = {1};
-    mc c;
+    opcase c;
     tflc_tensor *out = un(&c, &tflc_kernel_gelu, F32, 1, d, x);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     float exact = ((const float *)out->data)[0];
-    mc_free(&c);
+    oc_free(&c);
     out = un(&c, &tflc_kernel_gelu, F32, 1, d, x);
-    mc_options(&c, BO_Gelu, approx, 1);
-    CHECK_OK(mc_run(&c));
+    oc_options_words(&c, BO_Gelu, approx, 1);
+    CHECK_OK(oc_run(&c));
     float tanh_form = ((const float *)out->data)[0];
-    mc_free(&c);
+    oc_free(&c);
     CHECK(fabsf(exact - 0.8413447f) < 2e-7f);
     CHECK(fabsf(tanh_form - 0.8411920f) < 2e-7f);
 }
@@ -964,18 +738,18 @@ static void test_relu_quantized(void) {
         {&tflc_kernel_relu_0_to_1, {-100, -100, -99, -80, -80}},
     };
     for (size_t k = 0; k < N(cases); k++) {
-        mc c;
+        opcase c;
         tflc_tensor *out = un(&c, cases[k].k, I8, 1, d, x);
-        mc_quant(&c, &c.tensor[0], s, z);
-        mc_quant(&c, out, s, z);
-        CHECK_OK(mc_run(&c));
+        oc_quant_per_tensor(&c, &c.tensor[0], s, z);
+        oc_quant_per_tensor(&c, out, s, z);
+        CHECK_OK(oc_run(&c));
         CHECK_MSG(i8_eq(out, cases[k].want, 5), "%s", cases[k].k->name);
-        mc_free(&c);
+        oc_free(&c);
     }
-    mc c;
+    opcase c;
     un(&c, &tflc_kernel_relu, I16, 1, d, NULL);               /* int16 needs zero point 0 */
-    mc_quant(&c, &c.tensor[0], s, z);
-    mc_quant(&c, &c.tensor[1], s, z);
+    oc_quant_per_tensor(&c, &c.tensor[0], s, z);
+    oc_quant_per_tensor(&c, &c.tensor[1], s, z);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "must be symmetric");
     un(&c, &tflc_kernel_relu_n1_to_1, I16, 1, d, NULL);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_UNSUPPORTED, "int16 inputs are not supported");
@@ -990,20 +764,20 @@ static void test_activation_tables_int8(void) {
     const int32_t d[] = {256};
     int8_t x[256];
     for (int i = 0; i < 256; i++) x[i] = (int8_t)(i - 128);
-    mc c;
+    opcase c;
     tflc_tensor *out = un(&c, &tflc_kernel_logistic, I8, 1, d, x);
-    mc_quant(&c, &c.tensor[0], si, z0);
-    mc_quant(&c, out, s256, zm128);
-    CHECK_OK(mc_run(&c));
+    oc_quant_per_tensor(&c, &c.tensor[0], si, z0);
+    oc_quant_per_tensor(&c, out, s256, zm128);
+    CHECK_OK(oc_run(&c));
     const int8_t *o = out->data;
     for (int i = 0; i < 256; i++) {
         double want = 256.0 / (1.0 + exp(-0.05 * x[i])) - 128.0;
         CHECK_MSG(fabs(o[i] - fmin(want, 127.0)) <= 1.0, "logistic(%d) = %d", x[i], o[i]);
     }
-    mc_free(&c);
+    oc_free(&c);
     un(&c, &tflc_kernel_logistic, I8, 1, d, NULL);
-    mc_quant(&c, &c.tensor[0], si, z0);
-    mc_quant(&c, &c.tensor[1], s128, zm128);
+    oc_quant_per_tensor(&c, &c.tensor[0], si, z0);
+    oc_quant_per_tensor(&c, &c.tensor[1], s128, zm128);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "output scale 1/256");
 
     static const struct { const tflc_kernel *k; double (*f)(double); } fns[] = {
@@ -1012,9 +786,9 @@ static void test_activation_tables_int8(void) {
     };
     for (size_t k = 0; k < N(fns); k++) {
         out = un(&c, fns[k].k, I8, 1, d, x);
-        mc_quant(&c, &c.tensor[0], si, z0);
-        mc_quant(&c, out, so, z0);
-        CHECK_OK(mc_run(&c));
+        oc_quant_per_tensor(&c, &c.tensor[0], si, z0);
+        oc_quant_per_tensor(&c, out, so, z0);
+        CHECK_OK(oc_run(&c));
         o = out->data;
         for (int i = 0; i < 256; i++) {
             double v = 0.05 * x[i], want;
@@ -1029,7 +803,7 @@ static void test_activation_tables_int8(void) {
                 break;
             }
         }
-        mc_free(&c);
+        oc_free(&c);
     }
 }
 
@@ -1040,26 +814,26 @@ static void test_sigmoid_int16(void) {
     static const int64_t z0[] = {0};
     const int32_t d[] = {5};
     const int16_t x[] = {0, 3000, -3000, 32767, -32768};
-    mc c;
+    opcase c;
     tflc_tensor *out = un(&c, &tflc_kernel_logistic, I16, 1, d, x);
-    mc_quant(&c, &c.tensor[0], si, z0);
-    mc_quant(&c, out, s15, z0);
-    CHECK_OK(mc_run(&c));
+    oc_quant_per_tensor(&c, &c.tensor[0], si, z0);
+    oc_quant_per_tensor(&c, out, s15, z0);
+    CHECK_OK(oc_run(&c));
     const int16_t *o = out->data;
     CHECK(o[0] == 16384);
     CHECK(abs(o[1] - (int)lround(32768 / (1 + exp(-1.0)))) <= 4);
     CHECK(abs(o[1] + o[2] - 32768) <= 1);
     CHECK(o[3] >= 32766 && o[4] <= 1);
-    mc_free(&c);
+    oc_free(&c);
     out = un(&c, &tflc_kernel_tanh, I16, 1, d, x);
-    mc_quant(&c, &c.tensor[0], si, z0);
-    mc_quant(&c, out, s15, z0);
-    CHECK_OK(mc_run(&c));
+    oc_quant_per_tensor(&c, &c.tensor[0], si, z0);
+    oc_quant_per_tensor(&c, out, s15, z0);
+    CHECK_OK(oc_run(&c));
     o = out->data;
     CHECK(o[0] == 0);
     CHECK(abs(o[1] - (int)lround(32768 * tanh(1.0))) <= 4 && abs(o[1] + o[2]) <= 1);
     CHECK(o[3] >= 32766 && o[4] <= -32767);
-    mc_free(&c);
+    oc_free(&c);
     /* Power-of-two input scales take gemmlowp's fixed-point path (LiteRT's builtin kernel):
      * Q3.12 in, Q0.15 out, accurate to about 10 steps (bit-exactness against LiteRT is
      * checked by the conformance cases *pot_scale*). */
@@ -1071,9 +845,9 @@ static void test_sigmoid_int16(void) {
     };
     for (size_t k = 0; k < N(pots); k++) {
         out = un(&c, pots[k].k, I16, 1, d, xp);
-        mc_quant(&c, &c.tensor[0], pots[k].scale, z0);
-        mc_quant(&c, out, s15, z0);
-        CHECK_OK(mc_run(&c));
+        oc_quant_per_tensor(&c, &c.tensor[0], pots[k].scale, z0);
+        oc_quant_per_tensor(&c, out, s15, z0);
+        CHECK_OK(oc_run(&c));
         o = out->data;
         for (int i = 0; i < 5; i++) {
             double v = xp[i] * (double)pots[k].scale[0];
@@ -1082,12 +856,12 @@ static void test_sigmoid_int16(void) {
             CHECK_MSG(fabs(o[i] - want) <= 10.0, "%s(%d): %d, want %.1f", pots[k].k->name, xp[i],
                       o[i], want);
         }
-        mc_free(&c);
+        oc_free(&c);
     }
     static const float s7[] = {1.0f / 128};
     un(&c, &tflc_kernel_tanh, I16, 1, d, NULL);
-    mc_quant(&c, &c.tensor[0], si, z0);
-    mc_quant(&c, &c.tensor[1], s7, z0);
+    oc_quant_per_tensor(&c, &c.tensor[0], si, z0);
+    oc_quant_per_tensor(&c, &c.tensor[1], s7, z0);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "output scale 2^-15");
 }
 
@@ -1102,81 +876,81 @@ static void test_leaky_relu_quantized(void) {
         {-0.5f, {50, 2, 0, 50}},
     };
     for (size_t k = 0; k < N(cases); k++) {
-        mc c;
+        opcase c;
         tflc_tensor *out = un(&c, &tflc_kernel_leaky_relu, I8, 1, d, x);
         uint32_t bits;
         memcpy(&bits, &cases[k].alpha, 4);
-        mc_options(&c, BO_LeakyRelu, &bits, 1);
-        mc_quant(&c, &c.tensor[0], s, z);
-        mc_quant(&c, out, s, z);
-        CHECK_OK(mc_run(&c));
+        oc_options_words(&c, BO_LeakyRelu, &bits, 1);
+        oc_quant_per_tensor(&c, &c.tensor[0], s, z);
+        oc_quant_per_tensor(&c, out, s, z);
+        CHECK_OK(oc_run(&c));
         CHECK_MSG(i8_eq(out, cases[k].want, 4), "alpha %g", (double)cases[k].alpha);
-        mc_free(&c);
+        oc_free(&c);
     }
 }
 
 static void test_prelu(void) {
     const int32_t dx[] = {2, 3}, da[] = {3}, dbad[] = {2, 2, 3};
     const float x[] = {-1, 2, -3, 4, -5, 6}, alpha[] = {0.5f, 0.25f, -1};
-    mc c;
-    mc_init(&c, &tflc_kernel_prelu);
-    mc_in(&c, F32, 2, dx, x);
-    mc_in(&c, F32, 1, da, alpha);
-    tflc_tensor *out = mc_out(&c, F32);
-    CHECK_OK(mc_run(&c));
+    opcase c;
+    oc_init(&c, &tflc_kernel_prelu);
+    oc_in(&c, F32, 2, dx, x);
+    oc_in(&c, F32, 1, da, alpha);
+    tflc_tensor *out = oc_out(&c, F32);
+    CHECK_OK(oc_run(&c));
     CHECK(f32_eq(out, (const float[]){-0.5f, 2, 3, 4, -1.25f, 6}, 6));
-    mc_free(&c);
+    oc_free(&c);
 
     static const float s[] = {0.1f}, sa[] = {1.0f / 64};
     static const int64_t z[] = {0};
     const int8_t xq[] = {-10, 20, -30, 40, -50, 60}, aq[] = {32, 16, -64};
-    mc_init(&c, &tflc_kernel_prelu);
-    mc_in(&c, I8, 2, dx, xq);
-    mc_in(&c, I8, 1, da, aq);
-    out = mc_out(&c, I8);
-    mc_quant(&c, &c.tensor[0], s, z);
-    mc_quant(&c, &c.tensor[1], sa, z);
-    mc_quant(&c, out, s, z);
-    CHECK_OK(mc_run(&c));
+    oc_init(&c, &tflc_kernel_prelu);
+    oc_in(&c, I8, 2, dx, xq);
+    oc_in(&c, I8, 1, da, aq);
+    out = oc_out(&c, I8);
+    oc_quant_per_tensor(&c, &c.tensor[0], s, z);
+    oc_quant_per_tensor(&c, &c.tensor[1], sa, z);
+    oc_quant_per_tensor(&c, out, s, z);
+    CHECK_OK(oc_run(&c));
     CHECK(i8_eq(out, (const int8_t[]){-5, 20, 30, 40, -13, 60}, 6));   /* -12.5 away from 0 */
-    mc_free(&c);
+    oc_free(&c);
 
-    mc_init(&c, &tflc_kernel_prelu);                        /* alpha may not widen x */
-    mc_in(&c, F32, 2, dx, NULL);
-    mc_in(&c, F32, 3, dbad, NULL);
-    mc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_prelu);                        /* alpha may not widen x */
+    oc_in(&c, F32, 2, dx, NULL);
+    oc_in(&c, F32, 3, dbad, NULL);
+    oc_out(&c, F32);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "alpha must broadcast to the input");
 }
 
 static void test_log_softmax(void) {
     const int32_t d[] = {2, 3};
     const float x[] = {1, 2, 3, 1000, 1000, 1000};
-    mc c;
+    opcase c;
     tflc_tensor *out = un(&c, &tflc_kernel_log_softmax, F32, 2, d, x);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     const float *o = out->data;
     const double ls = log(exp(-2.0) + exp(-1.0) + 1.0);
     CHECK(fabs(o[0] - (-2 - ls)) < 1e-6 && fabs(o[2] - (-ls)) < 1e-6);
     CHECK(fabs(o[3] + log(3.0)) < 1e-6 && fabs(o[5] + log(3.0)) < 1e-6);   /* stable */
-    mc_free(&c);
+    oc_free(&c);
 
     static const float si[] = {0.1f}, so[] = {16.0f / 256}, sbad[] = {0.1f};
     static const int64_t z0[] = {0}, z127[] = {127};
     const int8_t q[] = {0, 10, 20, 5, 5, 5};
     out = un(&c, &tflc_kernel_log_softmax, I8, 2, d, q);
-    mc_quant(&c, &c.tensor[0], si, z0);
-    mc_quant(&c, out, so, z127);
-    CHECK_OK(mc_run(&c));
+    oc_quant_per_tensor(&c, &c.tensor[0], si, z0);
+    oc_quant_per_tensor(&c, out, so, z127);
+    CHECK_OK(oc_run(&c));
     const int8_t *oq = out->data;
     for (int i = 0; i < 3; i++) {
         double want = (0.1 * q[i] - 2.0 - ls) / (16.0 / 256) + 127;
         CHECK_MSG(fabs(oq[i] - want) <= 1.0, "[%d] %d want %.2f", i, oq[i], want);
     }
     CHECK(oq[3] == oq[4] && abs(oq[3] - (int)lround(-log(3.0) * 16 + 127)) <= 1);
-    mc_free(&c);
+    oc_free(&c);
     un(&c, &tflc_kernel_log_softmax, I8, 2, d, NULL);
-    mc_quant(&c, &c.tensor[0], si, z0);
-    mc_quant(&c, &c.tensor[1], sbad, z127);
+    oc_quant_per_tensor(&c, &c.tensor[0], si, z0);
+    oc_quant_per_tensor(&c, &c.tensor[1], sbad, z127);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "output scale 16/256");
 }
 
@@ -1191,11 +965,11 @@ static void test_comparisons_float(void) {
         {&tflc_kernel_greater, {0, 0, 0, 0}}, {&tflc_kernel_greater_equal, {1, 0, 0, 1}},
     };
     for (size_t k = 0; k < N(cases); k++) {
-        mc c;
+        opcase c;
         tflc_tensor *out = bin(&c, cases[k].k, F32, 1, d, a, 1, d, b, BOOL);
-        CHECK_OK(mc_run(&c));
+        CHECK_OK(oc_run(&c));
         CHECK_MSG(b_eq(out, cases[k].want, 4), "%s", cases[k].k->name);
-        mc_free(&c);
+        oc_free(&c);
     }
 }
 
@@ -1205,32 +979,32 @@ static void test_comparisons_quantized(void) {
     static const int64_t za[] = {0}, zb[] = {-10};
     const int32_t d[] = {4};
     const int8_t a[] = {2, 3, -8, 127}, b[] = {-6, -6, -26, 127};   /* b real: .25, .25, -1, 8.56 */
-    mc c;
+    opcase c;
     tflc_tensor *out = bin(&c, &tflc_kernel_equal, I8, 1, d, a, 1, d, b, BOOL);
-    mc_quant(&c, &c.tensor[0], sa, za);
-    mc_quant(&c, &c.tensor[1], sb, zb);
-    CHECK_OK(mc_run(&c));
+    oc_quant_per_tensor(&c, &c.tensor[0], sa, za);
+    oc_quant_per_tensor(&c, &c.tensor[1], sb, zb);
+    CHECK_OK(oc_run(&c));
     CHECK(b_eq(out, (const bool[]){1, 0, 1, 0}, 4));
-    mc_free(&c);
+    oc_free(&c);
     out = bin(&c, &tflc_kernel_greater, I8, 1, d, a, 1, d, b, BOOL);
-    mc_quant(&c, &c.tensor[0], sa, za);
-    mc_quant(&c, &c.tensor[1], sb, zb);
-    CHECK_OK(mc_run(&c));
+    oc_quant_per_tensor(&c, &c.tensor[0], sa, za);
+    oc_quant_per_tensor(&c, &c.tensor[1], sb, zb);
+    CHECK_OK(oc_run(&c));
     CHECK(b_eq(out, (const bool[]){0, 1, 0, 1}, 4));
-    mc_free(&c);
+    oc_free(&c);
     static const float s2[] = {2.0f};                       /* LiteRT needs scales below 1 */
     bin(&c, &tflc_kernel_less, I8, 1, d, NULL, 1, d, NULL, BOOL);
-    mc_quant(&c, &c.tensor[0], s2, za);
-    mc_quant(&c, &c.tensor[1], sb, zb);
+    oc_quant_per_tensor(&c, &c.tensor[0], s2, za);
+    oc_quant_per_tensor(&c, &c.tensor[1], sb, zb);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_UNSUPPORTED, "not below 1");
 }
 
-static tflc_tensor *string_input(mc *c, int n, const char *const *s, const int32_t *dims,
+static tflc_tensor *string_input(opcase *c, int n, const char *const *s, const int32_t *dims,
                                  int rank) {
     size_t bytes = 4 * (size_t)(n + 2);
     for (int i = 0; i < n; i++) bytes += strlen(s[i]);
-    tflc_tensor *t = mc_in(c, TFLC_STRING, rank, dims, NULL);
-    uint8_t *b = mc_own(c, bytes);
+    tflc_tensor *t = oc_in(c, TFLC_STRING, rank, dims, NULL);
+    uint8_t *b = oc_own(c, bytes);
     int32_t v = n, off = 4 * (n + 2);
     memcpy(b, &v, 4);
     for (int i = 0; i < n; i++) {
@@ -1245,32 +1019,32 @@ static tflc_tensor *string_input(mc *c, int n, const char *const *s, const int32
 }
 
 static void test_comparisons_bool_string_int(void) {
-    mc c;
+    opcase c;
     const int32_t d[] = {3}, d1[] = {1};
     const bool ba[] = {true, false, true}, bb[] = {true, true, false};
     tflc_tensor *out = bin(&c, &tflc_kernel_not_equal, BOOL, 1, d, ba, 1, d, bb, BOOL);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(b_eq(out, (const bool[]){0, 1, 1}, 3));
-    mc_free(&c);
+    oc_free(&c);
     static const char *const sa[] = {"abc", "", "ab"}, *const sb[] = {"ab"};
-    mc_init(&c, &tflc_kernel_equal);
+    oc_init(&c, &tflc_kernel_equal);
     string_input(&c, 3, sa, d, 1);
     string_input(&c, 1, sb, d1, 1);                          /* broadcast [3] vs [1] */
-    out = mc_out(&c, BOOL);
-    CHECK_OK(mc_run(&c));
+    out = oc_out(&c, BOOL);
+    CHECK_OK(oc_run(&c));
     CHECK(b_eq(out, (const bool[]){0, 0, 1}, 3));
-    mc_free(&c);
-    mc_init(&c, &tflc_kernel_less);
+    oc_free(&c);
+    oc_init(&c, &tflc_kernel_less);
     string_input(&c, 3, sa, d, 1);
     string_input(&c, 1, sb, d1, 1);
-    mc_out(&c, BOOL);
+    oc_out(&c, BOOL);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_UNSUPPORTED, "string inputs are not supported by LESS");
-    mc_free(&c);
+    oc_free(&c);
     const int64_t la[] = {INT64_MIN, 0, INT64_MAX}, lb[] = {INT64_MAX};
     out = bin(&c, &tflc_kernel_less, I64, 1, d, la, 1, d1, lb, BOOL);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(b_eq(out, (const bool[]){1, 1, 0}, 3));
-    mc_free(&c);
+    oc_free(&c);
     bin(&c, &tflc_kernel_equal, I32, 1, d, NULL, 1, d, NULL, I32);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "output 0 has dtype int32, expected bool");
     bin(&c, &tflc_kernel_greater, I32, 1, d, NULL, 1, d, NULL, BOOL);
@@ -1281,23 +1055,23 @@ static void test_comparisons_bool_string_int(void) {
 /* ================================================ logic, select, cast == */
 
 static void test_logical(void) {
-    mc c;
+    opcase c;
     const int32_t da[] = {2, 1}, db[] = {3}, want_dims[] = {2, 3}, d4[] = {4};
     const bool a[] = {true, false}, b[] = {true, false, true};
     tflc_tensor *out = bin(&c, &tflc_kernel_logical_and, BOOL, 2, da, a, 1, db, b, BOOL);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(shape_is(out, 2, want_dims));
     CHECK(b_eq(out, (const bool[]){1, 0, 1, 0, 0, 0}, 6));
-    mc_free(&c);
+    oc_free(&c);
     out = bin(&c, &tflc_kernel_logical_or, BOOL, 2, da, a, 1, db, b, BOOL);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(b_eq(out, (const bool[]){1, 1, 1, 1, 0, 1}, 6));
-    mc_free(&c);
+    oc_free(&c);
     const uint8_t raw[] = {0, 1, 2, 255};                   /* any nonzero byte is true */
     out = un(&c, &tflc_kernel_logical_not, BOOL, 1, d4, raw);
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(b_eq(out, (const bool[]){1, 0, 0, 0}, 4));
-    mc_free(&c);
+    oc_free(&c);
     bin(&c, &tflc_kernel_logical_or, I32, 1, d4, NULL, 1, d4, NULL, BOOL);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_UNSUPPORTED, "int32 inputs are not supported (bool are)");
 }
@@ -1307,89 +1081,89 @@ static void test_select_v1(void) {
     const int32_t dx[] = {3, 2}, dc[] = {3};
     const bool rows[] = {true, false, true}, scalar[] = {false};
     const int16_t x[] = {1, 2, 3, 4, 5, 6}, y[] = {-1, -2, -3, -4, -5, -6};
-    mc c;
-    mc_init(&c, &tflc_kernel_select);
-    mc_in(&c, BOOL, 1, dc, rows);
-    mc_in(&c, I16, 2, dx, x);
-    mc_in(&c, I16, 2, dx, y);
-    tflc_tensor *out = mc_out(&c, I16);
-    CHECK_OK(mc_run(&c));
+    opcase c;
+    oc_init(&c, &tflc_kernel_select);
+    oc_in(&c, BOOL, 1, dc, rows);
+    oc_in(&c, I16, 2, dx, x);
+    oc_in(&c, I16, 2, dx, y);
+    tflc_tensor *out = oc_out(&c, I16);
+    CHECK_OK(oc_run(&c));
     CHECK(i16_eq(out, (const int16_t[]){1, 2, -3, -4, 5, 6}, 6));
-    mc_free(&c);
-    mc_init(&c, &tflc_kernel_select);
-    mc_in(&c, BOOL, 0, NULL, scalar);
-    mc_in(&c, I16, 2, dx, x);
-    mc_in(&c, I16, 2, dx, y);
-    out = mc_out(&c, I16);
-    CHECK_OK(mc_run(&c));
+    oc_free(&c);
+    oc_init(&c, &tflc_kernel_select);
+    oc_in(&c, BOOL, 0, NULL, scalar);
+    oc_in(&c, I16, 2, dx, x);
+    oc_in(&c, I16, 2, dx, y);
+    out = oc_out(&c, I16);
+    CHECK_OK(oc_run(&c));
     CHECK(i16_eq(out, y, 6));
-    mc_free(&c);
+    oc_free(&c);
     const int32_t d2[] = {2};
-    mc_init(&c, &tflc_kernel_select);                       /* condition [2] against [3,2] */
-    mc_in(&c, BOOL, 1, d2, NULL);
-    mc_in(&c, I16, 2, dx, NULL);
-    mc_in(&c, I16, 2, dx, NULL);
-    mc_out(&c, I16);
+    oc_init(&c, &tflc_kernel_select);                       /* condition [2] against [3,2] */
+    oc_in(&c, BOOL, 1, d2, NULL);
+    oc_in(&c, I16, 2, dx, NULL);
+    oc_in(&c, I16, 2, dx, NULL);
+    oc_out(&c, I16);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "vector of length x.shape[0]");
-    mc_init(&c, &tflc_kernel_select_v2);
-    mc_in(&c, F32, 1, d2, NULL);
-    mc_in(&c, I16, 1, d2, NULL);
-    mc_in(&c, I16, 1, d2, NULL);
-    mc_out(&c, I16);
+    oc_init(&c, &tflc_kernel_select_v2);
+    oc_in(&c, F32, 1, d2, NULL);
+    oc_in(&c, I16, 1, d2, NULL);
+    oc_in(&c, I16, 1, d2, NULL);
+    oc_out(&c, I16);
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "condition (input 0) has dtype float32");
 }
 
 static void test_cast(void) {
-    mc c;
+    opcase c;
     const int32_t d[] = {8};
     const float f[] = {NAN, INFINITY, -INFINITY, 3e9f, -3e9f, -1.9f, 2.9f, -0.0f};
     tflc_tensor *out = un(&c, &tflc_kernel_cast, F32, 1, d, f);
     c.outs[0]->dtype = c.desc[1].dtype = I32;
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(i32_eq(out, (const int32_t[]){INT32_MAX, INT32_MAX, INT32_MIN, INT32_MAX, INT32_MIN,
                                          -1, 2, 0}, 8));
-    mc_free(&c);
+    oc_free(&c);
     out = un(&c, &tflc_kernel_cast, F32, 1, d, f);
     c.outs[0]->dtype = c.desc[1].dtype = U8;
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(u8_eq(out, (const uint8_t[]){255, 255, 0, 255, 0, 0, 2, 0}, 8));
-    mc_free(&c);
+    oc_free(&c);
     out = un(&c, &tflc_kernel_cast, F32, 1, d, f);
     c.outs[0]->dtype = c.desc[1].dtype = BOOL;
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(b_eq(out, (const bool[]){1, 1, 1, 1, 1, 1, 1, 0}, 8));
-    mc_free(&c);
+    oc_free(&c);
     out = un(&c, &tflc_kernel_cast, F32, 1, d, f);
     c.outs[0]->dtype = c.desc[1].dtype = I64;
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(i64_eq(out, (const int64_t[]){INT64_MAX, INT64_MAX, INT64_MIN, 3000000000LL,
                                          -3000000000LL, -1, 2, 0}, 8));
-    mc_free(&c);
+    oc_free(&c);
     const int64_t big[] = {INT64_MAX, -1, 70000, 16777217};   /* wrap; round to nearest */
     const int32_t d4[] = {4};
     out = un(&c, &tflc_kernel_cast, I64, 1, d4, big);
     c.outs[0]->dtype = c.desc[1].dtype = I16;
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(i16_eq(out, (const int16_t[]){-1, -1, 4464, 1}, 4));
-    mc_free(&c);
+    oc_free(&c);
     out = un(&c, &tflc_kernel_cast, I64, 1, d4, big);
     c.outs[0]->dtype = c.desc[1].dtype = F32;
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(f32_eq(out, (const float[]){9.223372e18f, -1, 70000, 16777216}, 4));
-    mc_free(&c);
+    oc_free(&c);
     const float h[] = {1.0f / 3.0f, 65504, 65520, 1e-8f};   /* to float16 and back */
     out = un(&c, &tflc_kernel_cast, F32, 1, d4, h);
     c.outs[0]->dtype = c.desc[1].dtype = TFLC_FLOAT16;
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     const uint16_t *hb = out->data;
     CHECK(hb[0] == 0x3555 && hb[1] == 0x7bff && hb[2] == 0x7c00 && hb[3] == 0x0000);
-    mc_free(&c);
+    oc_free(&c);
     const uint16_t halves[] = {0x3555, 0xfc00, 0x0001, 0x8000};
     out = un(&c, &tflc_kernel_cast, TFLC_FLOAT16, 1, d4, halves);
     c.outs[0]->dtype = c.desc[1].dtype = F32;
-    CHECK_OK(mc_run(&c));
+    CHECK_OK(oc_run(&c));
     CHECK(f32_eq(out, (const float[]){0.333251953125f, -INFINITY, 5.9604645e-8f, -0.0f}, 4));
-    mc_free(&c);
+    oc_free(&c);
     un(&c, &tflc_kernel_cast, TFLC_STRING, 1, d4, NULL);
     c.outs[0]->dtype = c.desc[1].dtype = F32;
     CHECK_PREPARE_FAILS(&c, TFLC_ERROR_UNSUPPORTED, "casting string to float32");

@@ -8,225 +8,17 @@
  * job (conformance/families/nn.py); these pin the arithmetic and the error paths.
  *
  * Every buffer is malloc'ed at its exact size, so ASan catches any read or write past a
- * tensor or the scratch area.
+ * tensor or the scratch area (the fixture is tests/op_harness.h).
  */
-#include <stdalign.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/internal.h"
-#include "core/runner.h"
 #include "ops/nn_common.h"
 #include "test.h"
+#include "op_harness.h"
 
-static tflc_subgraph_desc fake_subgraph = {.name = "test"};
-static struct tflc_model fake_model = {.subgraphs = &fake_subgraph, .n_subgraphs = 1,
-                                       .max_tensor_bytes = TFLC_DEFAULT_MAX_TENSOR_BYTES};
-static struct tflc_runner fake_runner = {.model = &fake_model};
-static tflc_graph fake_graph = {.desc = &fake_subgraph, .runner = &fake_runner};
-
-/* ------------------------------------------------------------- fixture -- */
-
-#define MAX_T 52
-#define MAX_FIELDS 8
-
-typedef struct field { int slot, kind; int32_t i; float f; } field;   /* kind 0: u8, 1: i32, 2: f32 */
-
-typedef struct nc {
-    const tflc_kernel *kernel;
-    tflc_op_desc op;
-    tflc_tensor_desc desc[MAX_T];
-    tflc_tensor tensor[MAX_T];
-    int n;
-    tflc_tensor *ins[MAX_T];
-    tflc_tensor *outs[2];
-    tflc_node node;
-    void *owned[2 * MAX_T + 4];
-    int n_owned;
-    field fields[MAX_FIELDS];
-    int n_fields;
-    alignas(64) unsigned char params[4096];
-    alignas(8) uint8_t opts[256];
-} nc;
-
-static void nc_init(nc *c, const tflc_kernel *k, int32_t code) {
-    memset(c, 0, sizeof *c);
-    c->kernel = k;
-    c->op.builtin_code = code;
-    c->op.version = 1;
-    c->node.desc = &c->op;
-    c->node.kernel = k;
-    c->node.graph = &fake_graph;
-    c->node.inputs = c->ins;
-    c->node.outputs = c->outs;
-}
-
-static void *nc_own(nc *c, size_t bytes) {
-    void *p = malloc(bytes ? bytes : 1);
-    c->owned[c->n_owned++] = p;
-    return p;
-}
-
-static tflc_tensor *nc_tensor(nc *c, tflc_dtype dt, int rank, const int32_t *dims, const void *data,
-                              tflc_alloc_kind alloc) {
-    int i = c->n++;
-    tflc_tensor_desc *d = &c->desc[i];
-    tflc_tensor *t = &c->tensor[i];
-    d->name = "";
-    d->dtype = dt;
-    d->rank = rank;
-    for (int k = 0; k < rank; k++) d->shape[k] = dims[k];
-    t->desc = d;
-    t->dtype = dt;
-    t->rank = rank;
-    for (int k = 0; k < rank; k++) t->dims[k] = dims[k];
-    t->bytes = tflc_shape_count(dims, rank) * tflc_dtype_size(dt);
-    t->alloc = alloc;
-    if (data) {
-        t->data = nc_own(c, t->bytes);
-        memcpy(t->data, data, t->bytes);
-    }
-    return t;
-}
-
-static tflc_tensor *nc_in(nc *c, tflc_dtype dt, int rank, const int32_t *dims, const void *data) {
-    tflc_tensor *t = nc_tensor(c, dt, rank, dims, data, TFLC_ALLOC_ARENA);
-    c->ins[c->node.n_inputs++] = t;
-    return t;
-}
-static tflc_tensor *nc_const(nc *c, tflc_dtype dt, int rank, const int32_t *dims, const void *data) {
-    tflc_tensor *t = nc_tensor(c, dt, rank, dims, data, TFLC_ALLOC_CONST);
-    c->ins[c->node.n_inputs++] = t;
-    return t;
-}
-static void nc_none(nc *c) { c->ins[c->node.n_inputs++] = NULL; }
-static tflc_tensor *nc_out(nc *c, tflc_dtype dt) {
-    tflc_tensor *t = nc_tensor(c, dt, 0, NULL, NULL, TFLC_ALLOC_NONE);
-    c->outs[c->node.n_outputs++] = t;
-    return t;
-}
-static void nc_q(nc *c, tflc_tensor *t, int count, const float *scales, const int64_t *zps, int dim) {
-    tflc_tensor_desc *d = &c->desc[t - c->tensor];
-    d->quant.count = count;
-    d->quant.scales = scales;
-    d->quant.zero_points = zps;
-    d->quant.quantized_dimension = dim;
-}
-static void nc_opts(nc *c, uint8_t type) { c->op.options_type = type; }
-static void opt_u8(nc *c, int slot, int v) { c->fields[c->n_fields++] = (field){slot, 0, v, 0}; }
-static void opt_i32(nc *c, int slot, int32_t v) { c->fields[c->n_fields++] = (field){slot, 1, v, 0}; }
-static void opt_f32(nc *c, int slot, float v) { c->fields[c->n_fields++] = (field){slot, 2, 0, v}; }
-
-static void put16(uint8_t *p, size_t v) { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); }
-static void put32(uint8_t *p, size_t v) { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); }
-
-/* A real flatbuffer table: vtable at 0, table (4 bytes per field) after it. */
-static void nc_build_opts(nc *c) {
-    if (!c->op.options_type) return;
-    uint8_t *b = c->opts;
-    int slots = 0;
-    memset(b, 0, sizeof c->opts);
-    for (int i = 0; i < c->n_fields; i++)
-        if (c->fields[i].slot + 1 > slots) slots = c->fields[i].slot + 1;
-    size_t vt = 4 + 2 * (size_t)slots, t = (vt + 3) & ~(size_t)3;
-    put16(b, vt);
-    put16(b + 2, 4 + 4 * (size_t)c->n_fields);
-    put32(b + t, t);
-    for (int i = 0; i < c->n_fields; i++) {
-        const field *f = &c->fields[i];
-        size_t fo = 4 + 4 * (size_t)i;
-        put16(b + 4 + 2 * f->slot, fo);
-        if (f->kind == 0) b[t + fo] = (uint8_t)f->i;
-        else if (f->kind == 1) memcpy(b + t + fo, &f->i, 4);
-        else memcpy(b + t + fo, &f->f, 4);
-    }
-    c->op.options = b + t;
-}
-
-static tflc_status nc_prepare(nc *c) {
-    nc_build_opts(c);
-    memset(c->params, 0, sizeof c->params);
-    CHECK(c->kernel->params_size <= sizeof c->params);
-    c->node.params = c->params;
-    c->node.scratch_bytes = 0;
-    return c->kernel->prepare(&c->node);
-}
-
-static tflc_status nc_eval(nc *c) {
-    for (int i = 0; i < c->node.n_outputs; i++) {
-        tflc_tensor *t = c->outs[i];
-        t->data = nc_own(c, t->bytes);
-        memset(t->data, 0xAB, t->bytes ? t->bytes : 1);
-    }
-    c->node.scratch = c->node.scratch_bytes ? nc_own(c, c->node.scratch_bytes) : NULL;
-    if (c->node.scratch) memset(c->node.scratch, 0xCD, c->node.scratch_bytes);
-    return c->kernel->eval(&c->node);
-}
-
-static tflc_status nc_run(nc *c) {
-    tflc_status s = nc_prepare(c);
-    return s != TFLC_OK ? s : nc_eval(c);
-}
-
-static void nc_free(nc *c) {
-    for (int i = 0; i < c->n_owned; i++) free(c->owned[i]);
-    c->n_owned = 0;
-}
-
-#define CHECK_FAILS(c, status, needle)                                                      \
-    do {                                                                                    \
-        tflc_status fs_ = nc_prepare(c);                                                    \
-        CHECK_MSG(fs_ == (status), "status %d, expected %d (%s)", (int)fs_, (int)(status),  \
-                  tflc_last_error());                                                       \
-        CHECK_STR_CONTAINS(tflc_last_error(), needle);                                      \
-        nc_free(c);                                                                         \
-    } while (0)
-
-static bool f32_near(const tflc_tensor *t, const float *want, size_t n, float tol) {
-    const float *got = t->data;
-    if (tflc_tensor_count(t) != n) {
-        fprintf(stderr, "  %zu elements, expected %zu\n", tflc_tensor_count(t), n);
-        return false;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (!(fabsf(got[i] - want[i]) <= tol)) {
-            fprintf(stderr, "  [%zu] = %.9g, expected %.9g\n", i, (double)got[i], (double)want[i]);
-            return false;
-        }
-    return true;
-}
-
-#define DEFINE_EQ(name, type)                                                               \
-    static bool name(const tflc_tensor *t, const type *want, size_t n) {                    \
-        const type *got = t->data;                                                          \
-        if (tflc_tensor_count(t) != n) {                                                    \
-            fprintf(stderr, "  %zu elements, expected %zu\n", tflc_tensor_count(t), n);     \
-            return false;                                                                   \
-        }                                                                                   \
-        for (size_t i = 0; i < n; i++)                                                      \
-            if (got[i] != want[i]) {                                                        \
-                fprintf(stderr, "  [%zu] = %lld, expected %lld\n", i, (long long)got[i],    \
-                        (long long)want[i]);                                                \
-                return false;                                                               \
-            }                                                                               \
-        return true;                                                                        \
-    }
-DEFINE_EQ(i8_eq, int8_t)
-DEFINE_EQ(u8_eq, uint8_t)
-DEFINE_EQ(i16_eq, int16_t)
-DEFINE_EQ(i32_eq, int32_t)
-
-static bool shape_is(const tflc_tensor *t, int rank, const int32_t *dims) {
-    bool ok = t->rank == rank;
-    for (int i = 0; ok && i < rank; i++) ok = t->dims[i] == dims[i];
-    return ok;
-}
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define F32 TFLC_FLOAT32
-#define I8 TFLC_INT8
 #define OPC_FC 9
 #define OPC_SOFTMAX 25
 
@@ -284,28 +76,28 @@ static void test_hybrid_quantizers(void) {
  * in - zp = {2, -1, 3}; acc row 0 = 2*2 + -1*4 + 3*6 = 18, + bias 10 = 28 -> 28 * 0.125 = 3.5
  * -> ruy rounds ties up: 4, + -3 = 1; row 1: -2 + 0 + 3 = 1, + bias -2 = -1 -> -0.125 -> 0 -> -3 */
 static void test_fc_int8(void) {
-    nc c;
+    opcase c;
     const int32_t d13[] = {1, 3}, d23[] = {2, 3}, d2[] = {2};
     const int8_t in[] = {3, 0, 4}, w[] = {2, 4, 6, -1, 0, 1};
     const int32_t bias[] = {10, -2};
     const float si = 0.5f, sw = 0.25f, so = 1.0f;
     const int64_t zi = 1, zw = 0, zo = -3;
     const int8_t want[] = {1, -3};
-    nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);
-    nc_q(&c, nc_in(&c, I8, 2, d13, in), 1, &si, &zi, 0);
-    nc_q(&c, nc_const(&c, I8, 2, d23, w), 1, &sw, &zw, 0);
-    nc_const(&c, TFLC_INT32, 1, d2, bias);
-    tflc_tensor *out = nc_out(&c, I8);
-    nc_q(&c, out, 1, &so, &zo, 0);
-    CHECK_OK(nc_run(&c));
+    oc_init(&c, &tflc_kernel_fully_connected);
+    oc_quant(&c, oc_in(&c, I8, 2, d13, in), 1, &si, &zi, 0);
+    oc_quant(&c, oc_const(&c, I8, 2, d23, w), 1, &sw, &zw, 0);
+    oc_const(&c, TFLC_INT32, 1, d2, bias);
+    tflc_tensor *out = oc_out(&c, I8);
+    oc_quant(&c, out, 1, &so, &zo, 0);
+    CHECK_OK(oc_run(&c));
     CHECK(i8_eq(out, want, N(want)));
-    nc_free(&c);
+    oc_free(&c);
 }
 
 /* Per-channel weights (scales 1 and 0.5 on rows), RELU clamps at q(0) = zp = 0, no bias:
  * acc {10, -10, 7} per row... see values below. K = 1 exercises the shortest rows. */
 static void test_fc_int8_per_channel_relu(void) {
-    nc c;
+    opcase c;
     const int32_t d31[] = {3, 1}, d21[] = {2, 1};
     const int8_t in[] = {10, -10, 7}, w[] = {3, 5};
     const float si = 1.0f, sw[] = {1.0f, 0.5f}, so = 2.0f;
@@ -313,41 +105,41 @@ static void test_fc_int8_per_channel_relu(void) {
     /* unit 0: x*3*1/2 = 15, -15 -> 0, 10.5 -> 11 (ties up); unit 1: x*5*0.5/2: 12.5 -> 13,
      * -12.5 -> 0, 8.75 -> 9 */
     const int8_t want[] = {15, 13, 0, 0, 11, 9};
-    nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);
-    nc_opts(&c, BO_FullyConnected);
-    opt_u8(&c, FC_OPT_ACTIVATION, ACT_RELU);
-    nc_q(&c, nc_in(&c, I8, 2, d31, in), 1, &si, &zi, 0);
-    nc_q(&c, nc_const(&c, I8, 2, d21, w), 2, sw, zw, 0);
-    tflc_tensor *out = nc_out(&c, I8);
-    nc_q(&c, out, 1, &so, &zo, 0);
-    CHECK_OK(nc_run(&c));
+    oc_init(&c, &tflc_kernel_fully_connected);
+    oc_options(&c, BO_FullyConnected);
+    opt_i8(&c, FC_OPT_ACTIVATION, ACT_RELU);
+    oc_quant(&c, oc_in(&c, I8, 2, d31, in), 1, &si, &zi, 0);
+    oc_quant(&c, oc_const(&c, I8, 2, d21, w), 2, sw, zw, 0);
+    tflc_tensor *out = oc_out(&c, I8);
+    oc_quant(&c, out, 1, &so, &zo, 0);
+    CHECK_OK(oc_run(&c));
     CHECK(i8_eq(out, want, N(want)));
-    nc_free(&c);
+    oc_free(&c);
 }
 
 /* uint8 (zero points 128, 128, 100): (200-128)*(130-128) = 144 * 0.01 = 1.44 -> 1 + 100. */
 static void test_fc_uint8(void) {
-    nc c;
+    opcase c;
     const int32_t d11[] = {1, 1};
     const uint8_t in[] = {200}, w[] = {130};
     const float si = 0.1f, sw = 0.1f, so = 1.0f;
     const int64_t zi = 128, zw = 128, zo = 100;
     const uint8_t want[] = {101};
-    nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);
-    nc_q(&c, nc_in(&c, TFLC_UINT8, 2, d11, in), 1, &si, &zi, 0);
-    nc_q(&c, nc_const(&c, TFLC_UINT8, 2, d11, w), 1, &sw, &zw, 0);
-    tflc_tensor *out = nc_out(&c, TFLC_UINT8);
-    nc_q(&c, out, 1, &so, &zo, 0);
-    CHECK_OK(nc_run(&c));
+    oc_init(&c, &tflc_kernel_fully_connected);
+    oc_quant(&c, oc_in(&c, TFLC_UINT8, 2, d11, in), 1, &si, &zi, 0);
+    oc_quant(&c, oc_const(&c, TFLC_UINT8, 2, d11, w), 1, &sw, &zw, 0);
+    tflc_tensor *out = oc_out(&c, TFLC_UINT8);
+    oc_quant(&c, out, 1, &so, &zo, 0);
+    CHECK_OK(oc_run(&c));
     CHECK(u8_eq(out, want, 1));
-    nc_free(&c);
+    oc_free(&c);
 }
 
 /* int16 activations, int64 bias, keep_num_dims on a [2,1,2] input:
  * {1000, -2000} . {3, 1} = 1000 + bias 24 -> 1024 * 0.5 = 512; {7, 8}: 21 + 8 + 24 = 53 ->
  * 26.5 -> round half away: 27. */
 static void test_fc_int16_keep_dims(void) {
-    nc c;
+    opcase c;
     const int32_t d212[] = {2, 1, 2}, d12[] = {1, 2}, d1[] = {1}, want_dims[] = {2, 1, 1};
     const int16_t in[] = {1000, -2000, 7, 8};
     const int8_t w[] = {3, 1};
@@ -355,38 +147,38 @@ static void test_fc_int16_keep_dims(void) {
     const float si = 1.0f, sw = 1.0f, so = 2.0f;
     const int64_t z = 0;
     const int16_t want[] = {512, 27};
-    nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);
-    nc_opts(&c, BO_FullyConnected);
-    opt_u8(&c, FC_OPT_KEEP_NUM_DIMS, 1);
-    nc_q(&c, nc_in(&c, TFLC_INT16, 3, d212, in), 1, &si, &z, 0);
-    nc_q(&c, nc_const(&c, I8, 2, d12, w), 1, &sw, &z, 0);
-    nc_const(&c, TFLC_INT64, 1, d1, bias);
-    tflc_tensor *out = nc_out(&c, TFLC_INT16);
-    nc_q(&c, out, 1, &so, &z, 0);
-    CHECK_OK(nc_run(&c));
+    oc_init(&c, &tflc_kernel_fully_connected);
+    oc_options(&c, BO_FullyConnected);
+    opt_i8(&c, FC_OPT_KEEP_NUM_DIMS, 1);
+    oc_quant(&c, oc_in(&c, TFLC_INT16, 3, d212, in), 1, &si, &z, 0);
+    oc_quant(&c, oc_const(&c, I8, 2, d12, w), 1, &sw, &z, 0);
+    oc_const(&c, TFLC_INT64, 1, d1, bias);
+    tflc_tensor *out = oc_out(&c, TFLC_INT16);
+    oc_quant(&c, out, 1, &so, &z, 0);
+    CHECK_OK(oc_run(&c));
     CHECK(shape_is(out, 3, want_dims));
     CHECK(i16_eq(out, want, N(want)));
-    nc_free(&c);
+    oc_free(&c);
 }
 
 /* Hybrid, symmetric: x = {1.27, -0.64, 0.32} -> q {127, -64, 32}, scale 1.27/127;
  * W {1,2,3 ; -1,0,1} (scale 0.5): dots 95 and -95. out = bias + dot * (sf * 0.5). */
 static void test_fc_hybrid(void) {
     for (int asym = 0; asym <= 1; asym++) {
-        nc c;
+        opcase c;
         const int32_t d13[] = {1, 3}, d23[] = {2, 3}, d2[] = {2};
         const float in[] = {1.27f, -0.64f, 0.32f}, bias[] = {0.25f, -1.0f};
         const int8_t w[] = {1, 2, 3, -1, 0, 1};
         const float sw = 0.5f;
         const int64_t zw = 0;
-        nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);
-        nc_opts(&c, BO_FullyConnected);
-        opt_u8(&c, FC_OPT_ASYMMETRIC_QUANTIZE_INPUTS, asym);
-        nc_in(&c, F32, 2, d13, in);
-        nc_q(&c, nc_const(&c, I8, 2, d23, w), 1, &sw, &zw, 0);
-        nc_const(&c, F32, 1, d2, bias);
-        tflc_tensor *out = nc_out(&c, F32);
-        CHECK_OK(nc_run(&c));
+        oc_init(&c, &tflc_kernel_fully_connected);
+        oc_options(&c, BO_FullyConnected);
+        opt_i8(&c, FC_OPT_ASYMMETRIC_QUANTIZE_INPUTS, asym);
+        oc_in(&c, F32, 2, d13, in);
+        oc_quant(&c, oc_const(&c, I8, 2, d23, w), 1, &sw, &zw, 0);
+        oc_const(&c, F32, 1, d2, bias);
+        tflc_tensor *out = oc_out(&c, F32);
+        CHECK_OK(oc_run(&c));
         if (!asym) {
             const float sf = 1.27f / 127.0f * 0.5f;
             const float want[] = {0.25f + 95.0f * sf, -1.0f + -95.0f * sf};
@@ -396,13 +188,13 @@ static void test_fc_hybrid(void) {
             const float want[] = {0.725f, -1.475f};
             CHECK(f32_near(out, want, 2, 0.02f));
         }
-        nc_free(&c);
+        oc_free(&c);
     }
 }
 
 /* Hybrid with per-channel weights, a zero input row (skipped: bias only) and TANH. */
 static void test_fc_hybrid_per_channel(void) {
-    nc c;
+    opcase c;
     const int32_t d22[] = {2, 2}, d32[] = {3, 2};
     const float in[] = {0, 0, 2.54f, 1.27f};
     const int8_t w[] = {1, 0, 0, 1, 1, 1};
@@ -411,15 +203,15 @@ static void test_fc_hybrid_per_channel(void) {
     /* row 1: q {127, 64 (63.5 -> 64)}, sf = 2.54/127 = 0.02: unit 0 127*0.02*1 = 2.54,
      * unit 1 64*0.02*0.5 = 0.64, unit 2 191*0.02*0.25 = 0.955 */
     const float want[] = {0, 0, 0, tanhf(2.54f), tanhf(0.64f), tanhf(0.955f)};
-    nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);
-    nc_opts(&c, BO_FullyConnected);
-    opt_u8(&c, FC_OPT_ACTIVATION, ACT_TANH);
-    nc_in(&c, F32, 2, d22, in);
-    nc_q(&c, nc_const(&c, I8, 2, d32, w), 3, sw, zw, 0);
-    tflc_tensor *out = nc_out(&c, F32);
-    CHECK_OK(nc_run(&c));
+    oc_init(&c, &tflc_kernel_fully_connected);
+    oc_options(&c, BO_FullyConnected);
+    opt_i8(&c, FC_OPT_ACTIVATION, ACT_TANH);
+    oc_in(&c, F32, 2, d22, in);
+    oc_quant(&c, oc_const(&c, I8, 2, d32, w), 3, sw, zw, 0);
+    tflc_tensor *out = oc_out(&c, F32);
+    CHECK_OK(oc_run(&c));
     CHECK(f32_near(out, want, N(want), 1e-5f));
-    nc_free(&c);
+    oc_free(&c);
 }
 
 /* Ragged sizes: K in {1, 5, 17, 33}, M in {1, 3}, N in {1, 4}; int8 results against a direct
@@ -449,87 +241,87 @@ static void test_fc_int8_ragged(void) {
                         v += 7;
                         want[n * M + m] = (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
                     }
-                nc c;
+                opcase c;
                 const int32_t din[] = {Nn, K}, dw[] = {M, K}, db[] = {M};
-                nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);
-                nc_q(&c, nc_in(&c, I8, 2, din, in), 1, &si, &zi, 0);
-                nc_q(&c, nc_const(&c, I8, 2, dw, w), 1, &sw, &zw, 0);
-                nc_const(&c, TFLC_INT32, 1, db, bias);
-                tflc_tensor *out = nc_out(&c, I8);
-                nc_q(&c, out, 1, &so, &zo, 0);
-                CHECK_OK(nc_run(&c));
+                oc_init(&c, &tflc_kernel_fully_connected);
+                oc_quant(&c, oc_in(&c, I8, 2, din, in), 1, &si, &zi, 0);
+                oc_quant(&c, oc_const(&c, I8, 2, dw, w), 1, &sw, &zw, 0);
+                oc_const(&c, TFLC_INT32, 1, db, bias);
+                tflc_tensor *out = oc_out(&c, I8);
+                oc_quant(&c, out, 1, &so, &zo, 0);
+                CHECK_OK(oc_run(&c));
                 CHECK_MSG(i8_eq(out, want, (size_t)(Nn * M)), "K=%d M=%d N=%d", K, M, Nn);
-                nc_free(&c);
+                oc_free(&c);
             }
 }
 
 static void test_fc_quant_errors(void) {
-    nc c;
+    opcase c;
     const int32_t d23[] = {2, 3}, d3[] = {3}, d2[] = {2};
     const float s1 = 1.0f, s3[] = {1, 1, 1}, bad = -1.0f;
     const int64_t z0 = 0, z3[] = {0, 0, 0}, z200 = 200, z5 = 5;
 
-    nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);            /* no quantization */
-    nc_in(&c, I8, 2, d23, NULL);
-    nc_const(&c, I8, 2, d23, NULL);
-    nc_out(&c, I8);
+    oc_init(&c, &tflc_kernel_fully_connected);            /* no quantization */
+    oc_in(&c, I8, 2, d23, NULL);
+    oc_const(&c, I8, 2, d23, NULL);
+    oc_out(&c, I8);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "no quantization parameters");
 
-    nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);            /* 3 scales for 2 rows */
-    nc_q(&c, nc_in(&c, I8, 2, d23, NULL), 1, &s1, &z0, 0);
-    nc_q(&c, nc_const(&c, I8, 2, d23, NULL), 3, s3, z3, 0);
-    nc_q(&c, nc_out(&c, I8), 1, &s1, &z0, 0);
+    oc_init(&c, &tflc_kernel_fully_connected);            /* 3 scales for 2 rows */
+    oc_quant(&c, oc_in(&c, I8, 2, d23, NULL), 1, &s1, &z0, 0);
+    oc_quant(&c, oc_const(&c, I8, 2, d23, NULL), 3, s3, z3, 0);
+    oc_quant(&c, oc_out(&c, I8), 1, &s1, &z0, 0);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "3 scales");
 
-    nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);            /* zero point out of range */
-    nc_q(&c, nc_in(&c, I8, 2, d23, NULL), 1, &s1, &z200, 0);
-    nc_q(&c, nc_const(&c, I8, 2, d23, NULL), 1, &s1, &z0, 0);
-    nc_q(&c, nc_out(&c, I8), 1, &s1, &z0, 0);
+    oc_init(&c, &tflc_kernel_fully_connected);            /* zero point out of range */
+    oc_quant(&c, oc_in(&c, I8, 2, d23, NULL), 1, &s1, &z200, 0);
+    oc_quant(&c, oc_const(&c, I8, 2, d23, NULL), 1, &s1, &z0, 0);
+    oc_quant(&c, oc_out(&c, I8), 1, &s1, &z0, 0);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "zero point 200");
 
-    nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);            /* negative scale */
-    nc_q(&c, nc_in(&c, I8, 2, d23, NULL), 1, &bad, &z0, 0);
-    nc_q(&c, nc_const(&c, I8, 2, d23, NULL), 1, &s1, &z0, 0);
-    nc_q(&c, nc_out(&c, I8), 1, &s1, &z0, 0);
+    oc_init(&c, &tflc_kernel_fully_connected);            /* negative scale */
+    oc_quant(&c, oc_in(&c, I8, 2, d23, NULL), 1, &bad, &z0, 0);
+    oc_quant(&c, oc_const(&c, I8, 2, d23, NULL), 1, &s1, &z0, 0);
+    oc_quant(&c, oc_out(&c, I8), 1, &s1, &z0, 0);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "scale -1");
 
-    nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);            /* int16 with a zero point */
-    nc_q(&c, nc_in(&c, TFLC_INT16, 2, d23, NULL), 1, &s1, &z5, 0);
-    nc_q(&c, nc_const(&c, I8, 2, d23, NULL), 1, &s1, &z0, 0);
-    nc_q(&c, nc_out(&c, TFLC_INT16), 1, &s1, &z0, 0);
+    oc_init(&c, &tflc_kernel_fully_connected);            /* int16 with a zero point */
+    oc_quant(&c, oc_in(&c, TFLC_INT16, 2, d23, NULL), 1, &s1, &z5, 0);
+    oc_quant(&c, oc_const(&c, I8, 2, d23, NULL), 1, &s1, &z0, 0);
+    oc_quant(&c, oc_out(&c, TFLC_INT16), 1, &s1, &z0, 0);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "zero point 0");
 
-    nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);            /* float bias on int8 */
-    nc_q(&c, nc_in(&c, I8, 2, d23, NULL), 1, &s1, &z0, 0);
-    nc_q(&c, nc_const(&c, I8, 2, d23, NULL), 1, &s1, &z0, 0);
-    nc_const(&c, F32, 1, d2, NULL);
-    nc_q(&c, nc_out(&c, I8), 1, &s1, &z0, 0);
+    oc_init(&c, &tflc_kernel_fully_connected);            /* float bias on int8 */
+    oc_quant(&c, oc_in(&c, I8, 2, d23, NULL), 1, &s1, &z0, 0);
+    oc_quant(&c, oc_const(&c, I8, 2, d23, NULL), 1, &s1, &z0, 0);
+    oc_const(&c, F32, 1, d2, NULL);
+    oc_quant(&c, oc_out(&c, I8), 1, &s1, &z0, 0);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "bias (input 2) has dtype float32");
 
-    nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);            /* int8 out of uint8 in */
-    nc_q(&c, nc_in(&c, TFLC_UINT8, 2, d23, NULL), 1, &s1, &z0, 0);
-    nc_q(&c, nc_const(&c, TFLC_UINT8, 2, d23, NULL), 1, &s1, &z0, 0);
-    nc_q(&c, nc_out(&c, I8), 1, &s1, &z0, 0);
+    oc_init(&c, &tflc_kernel_fully_connected);            /* int8 out of uint8 in */
+    oc_quant(&c, oc_in(&c, TFLC_UINT8, 2, d23, NULL), 1, &s1, &z0, 0);
+    oc_quant(&c, oc_const(&c, TFLC_UINT8, 2, d23, NULL), 1, &s1, &z0, 0);
+    oc_quant(&c, oc_out(&c, I8), 1, &s1, &z0, 0);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "output 0 has dtype int8");
 
-    nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);            /* TANH on int8 */
-    nc_opts(&c, BO_FullyConnected);
-    opt_u8(&c, FC_OPT_ACTIVATION, ACT_TANH);
-    nc_q(&c, nc_in(&c, I8, 2, d23, NULL), 1, &s1, &z0, 0);
-    nc_q(&c, nc_const(&c, I8, 2, d23, NULL), 1, &s1, &z0, 0);
-    nc_q(&c, nc_out(&c, I8), 1, &s1, &z0, 0);
+    oc_init(&c, &tflc_kernel_fully_connected);            /* TANH on int8 */
+    oc_options(&c, BO_FullyConnected);
+    opt_i8(&c, FC_OPT_ACTIVATION, ACT_TANH);
+    oc_quant(&c, oc_in(&c, I8, 2, d23, NULL), 1, &s1, &z0, 0);
+    oc_quant(&c, oc_const(&c, I8, 2, d23, NULL), 1, &s1, &z0, 0);
+    oc_quant(&c, oc_out(&c, I8), 1, &s1, &z0, 0);
     CHECK_FAILS(&c, TFLC_ERROR_UNSUPPORTED, "TANH");
 
-    nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);            /* hybrid uint8 weights */
-    nc_in(&c, F32, 2, d23, NULL);
-    nc_q(&c, nc_const(&c, TFLC_UINT8, 2, d23, NULL), 1, &s1, &z0, 0);
-    nc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_fully_connected);            /* hybrid uint8 weights */
+    oc_in(&c, F32, 2, d23, NULL);
+    oc_quant(&c, oc_const(&c, TFLC_UINT8, 2, d23, NULL), 1, &s1, &z0, 0);
+    oc_out(&c, F32);
     CHECK_FAILS(&c, TFLC_ERROR_UNSUPPORTED, "hybrid float32 input with uint8 weights");
 
-    nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);            /* string input */
-    nc_in(&c, TFLC_STRING, 1, d3, NULL);
-    nc_const(&c, F32, 2, d23, NULL);
-    nc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_fully_connected);            /* string input */
+    oc_in(&c, TFLC_STRING, 1, d3, NULL);
+    oc_const(&c, F32, 2, d23, NULL);
+    oc_out(&c, F32);
     CHECK_FAILS(&c, TFLC_ERROR_UNSUPPORTED, "string inputs are not supported");
 }
 
@@ -544,21 +336,21 @@ static void test_fc_huge_depth_wraps(void) {
     const int32_t d1k[] = {1, K};
     const float s1 = 1.0f;
     const int64_t z127 = 127, z0 = 0;
-    nc c;
-    nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);
-    nc_q(&c, nc_in(&c, I8, 2, d1k, in), 1, &s1, &z127, 0);
-    nc_q(&c, nc_const(&c, I8, 2, d1k, w), 1, &s1, &z0, 0);
-    tflc_tensor *out = nc_out(&c, I8);
-    nc_q(&c, out, 1, &s1, &z0, 0);
-    CHECK_OK(nc_run(&c));
-    nc_free(&c);
+    opcase c;
+    oc_init(&c, &tflc_kernel_fully_connected);
+    oc_quant(&c, oc_in(&c, I8, 2, d1k, in), 1, &s1, &z127, 0);
+    oc_quant(&c, oc_const(&c, I8, 2, d1k, w), 1, &s1, &z0, 0);
+    tflc_tensor *out = oc_out(&c, I8);
+    oc_quant(&c, out, 1, &s1, &z0, 0);
+    CHECK_OK(oc_run(&c));
+    oc_free(&c);
 
-    nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);          /* hybrid: 127 * -128 * K */
-    nc_in(&c, F32, 2, d1k, fin);
-    nc_q(&c, nc_const(&c, I8, 2, d1k, w), 1, &s1, &z0, 0);
-    nc_out(&c, F32);
-    CHECK_OK(nc_run(&c));
-    nc_free(&c);
+    oc_init(&c, &tflc_kernel_fully_connected);          /* hybrid: 127 * -128 * K */
+    oc_in(&c, F32, 2, d1k, fin);
+    oc_quant(&c, oc_const(&c, I8, 2, d1k, w), 1, &s1, &z0, 0);
+    oc_out(&c, F32);
+    CHECK_OK(oc_run(&c));
+    oc_free(&c);
     free(in);
     free(w);
     free(fin);
@@ -566,20 +358,20 @@ static void test_fc_huge_depth_wraps(void) {
 
 /* Empty input rows: [0, 3] gives [0, 2]; nothing is read or written. */
 static void test_fc_empty_batch(void) {
-    nc c;
+    opcase c;
     const int32_t d03[] = {0, 3}, d23[] = {2, 3}, want[] = {0, 2};
     const float s1 = 1.0f;
     const int64_t z0 = 0;
-    nc_init(&c, &tflc_kernel_fully_connected, OPC_FC);
-    nc_q(&c, nc_in(&c, I8, 2, d03, NULL), 1, &s1, &z0, 0);
+    oc_init(&c, &tflc_kernel_fully_connected);
+    oc_quant(&c, oc_in(&c, I8, 2, d03, NULL), 1, &s1, &z0, 0);
     const int8_t w[6] = {0};
-    nc_q(&c, nc_const(&c, I8, 2, d23, w), 1, &s1, &z0, 0);
-    tflc_tensor *out = nc_out(&c, I8);
-    nc_q(&c, out, 1, &s1, &z0, 0);
-    c.ins[0]->data = nc_own(&c, 0);
-    CHECK_OK(nc_run(&c));
+    oc_quant(&c, oc_const(&c, I8, 2, d23, w), 1, &s1, &z0, 0);
+    tflc_tensor *out = oc_out(&c, I8);
+    oc_quant(&c, out, 1, &s1, &z0, 0);
+    c.ins[0]->data = oc_own(&c, 0);
+    CHECK_OK(oc_run(&c));
     CHECK(shape_is(out, 2, want));
-    nc_free(&c);
+    oc_free(&c);
 }
 
 /* ============================================================ SOFTMAX == */
@@ -587,62 +379,62 @@ static void test_fc_empty_batch(void) {
 /* int8: uniform rows give 1/D = 64/256 for D = 4 -> 64 - 128 = -64; a single element gives
  * probability 1 -> 256 - 128, clamped to 127. */
 static void test_softmax_int8(void) {
-    nc c;
+    opcase c;
     const int32_t d24[] = {2, 4}, d11[] = {1, 1};
     const int8_t in[] = {5, 5, 5, 5, -128, -128, -128, -128};
     const float si = 0.1f, so = 1.0f / 256;
     const int64_t zi = 0, zo = -128;
     const int8_t want[] = {-64, -64, -64, -64, -64, -64, -64, -64};
-    nc_init(&c, &tflc_kernel_softmax, OPC_SOFTMAX);
-    nc_opts(&c, BO_Softmax);
+    oc_init(&c, &tflc_kernel_softmax);
+    oc_options(&c, BO_Softmax);
     opt_f32(&c, SOFTMAX_OPT_BETA, 1.0f);
-    nc_q(&c, nc_in(&c, I8, 2, d24, in), 1, &si, &zi, 0);
-    tflc_tensor *out = nc_out(&c, I8);
-    nc_q(&c, out, 1, &so, &zo, 0);
-    CHECK_OK(nc_run(&c));
+    oc_quant(&c, oc_in(&c, I8, 2, d24, in), 1, &si, &zi, 0);
+    tflc_tensor *out = oc_out(&c, I8);
+    oc_quant(&c, out, 1, &so, &zo, 0);
+    CHECK_OK(oc_run(&c));
     CHECK(i8_eq(out, want, N(want)));
-    nc_free(&c);
+    oc_free(&c);
 
     const int8_t one[] = {-7}, want1[] = {127};
-    nc_init(&c, &tflc_kernel_softmax, OPC_SOFTMAX);
-    nc_opts(&c, BO_Softmax);
+    oc_init(&c, &tflc_kernel_softmax);
+    oc_options(&c, BO_Softmax);
     opt_f32(&c, SOFTMAX_OPT_BETA, 1.0f);
-    nc_q(&c, nc_in(&c, I8, 2, d11, one), 1, &si, &zi, 0);
-    out = nc_out(&c, I8);
-    nc_q(&c, out, 1, &so, &zo, 0);
-    CHECK_OK(nc_run(&c));
+    oc_quant(&c, oc_in(&c, I8, 2, d11, one), 1, &si, &zi, 0);
+    out = oc_out(&c, I8);
+    oc_quant(&c, out, 1, &so, &zo, 0);
+    CHECK_OK(oc_run(&c));
     CHECK(i8_eq(out, want1, 1));
-    nc_free(&c);
+    oc_free(&c);
 }
 
 /* uint8 -> int16 output and uint8 -> uint8: two equal logits at the ends of the range. */
 static void test_softmax_uint8(void) {
-    nc c;
+    opcase c;
     const int32_t d2[] = {2};
     const uint8_t in[] = {255, 255};
     const float si = 0.05f, so8 = 1.0f / 256, so16 = 1.0f / 32768;
     const int64_t z0 = 0;
     const uint8_t want8[] = {128, 128};
     const int16_t want16[] = {16384, 16384};
-    nc_init(&c, &tflc_kernel_softmax, OPC_SOFTMAX);
-    nc_opts(&c, BO_Softmax);
+    oc_init(&c, &tflc_kernel_softmax);
+    oc_options(&c, BO_Softmax);
     opt_f32(&c, SOFTMAX_OPT_BETA, 1.0f);
-    nc_q(&c, nc_in(&c, TFLC_UINT8, 1, d2, in), 1, &si, &z0, 0);
-    tflc_tensor *out = nc_out(&c, TFLC_UINT8);
-    nc_q(&c, out, 1, &so8, &z0, 0);
-    CHECK_OK(nc_run(&c));
+    oc_quant(&c, oc_in(&c, TFLC_UINT8, 1, d2, in), 1, &si, &z0, 0);
+    tflc_tensor *out = oc_out(&c, TFLC_UINT8);
+    oc_quant(&c, out, 1, &so8, &z0, 0);
+    CHECK_OK(oc_run(&c));
     CHECK(u8_eq(out, want8, 2));
-    nc_free(&c);
+    oc_free(&c);
 
-    nc_init(&c, &tflc_kernel_softmax, OPC_SOFTMAX);
-    nc_opts(&c, BO_Softmax);
+    oc_init(&c, &tflc_kernel_softmax);
+    oc_options(&c, BO_Softmax);
     opt_f32(&c, SOFTMAX_OPT_BETA, 1.0f);
-    nc_q(&c, nc_in(&c, TFLC_UINT8, 1, d2, in), 1, &si, &z0, 0);
-    out = nc_out(&c, TFLC_INT16);
-    nc_q(&c, out, 1, &so16, &z0, 0);
-    CHECK_OK(nc_run(&c));
+    oc_quant(&c, oc_in(&c, TFLC_UINT8, 1, d2, in), 1, &si, &z0, 0);
+    out = oc_out(&c, TFLC_INT16);
+    oc_quant(&c, out, 1, &so16, &z0, 0);
+    CHECK_OK(oc_run(&c));
     CHECK(i16_eq(out, want16, 2));
-    nc_free(&c);
+    oc_free(&c);
 }
 
 /* int16: a lone element is ~1.0 (32767 within the tables' interpolation error); a row of
@@ -650,20 +442,20 @@ static void test_softmax_uint8(void) {
 static void test_softmax_int16(void) {
     static const int depths[] = {1, 2, 3, 7, 64};
     for (size_t k = 0; k < N(depths); k++) {
-        nc c;
+        opcase c;
         const int D = depths[k];
         const int32_t dims[] = {2, D};
         int16_t in[128];
         for (int i = 0; i < 2 * D; i++) in[i] = (int16_t)(i < D ? 1000 : (i * 977) % 20000 - 10000);
         const float si = 1.0f / 4096, so = 1.0f / 32768;
         const int64_t z0 = 0;
-        nc_init(&c, &tflc_kernel_softmax, OPC_SOFTMAX);
-        nc_opts(&c, BO_Softmax);
+        oc_init(&c, &tflc_kernel_softmax);
+        oc_options(&c, BO_Softmax);
         opt_f32(&c, SOFTMAX_OPT_BETA, 1.0f);
-        nc_q(&c, nc_in(&c, TFLC_INT16, 2, dims, in), 1, &si, &z0, 0);
-        tflc_tensor *out = nc_out(&c, TFLC_INT16);
-        nc_q(&c, out, 1, &so, &z0, 0);
-        CHECK_OK(nc_run(&c));
+        oc_quant(&c, oc_in(&c, TFLC_INT16, 2, dims, in), 1, &si, &z0, 0);
+        tflc_tensor *out = oc_out(&c, TFLC_INT16);
+        oc_quant(&c, out, 1, &so, &z0, 0);
+        CHECK_OK(oc_run(&c));
         const int16_t *o = out->data;
         for (int r = 0; r < 2; r++) {
             int sum = 0;
@@ -671,30 +463,30 @@ static void test_softmax_int16(void) {
             CHECK_MSG(abs(sum - 32768) <= 4 + D, "D=%d row %d sums to %d", D, r, sum);
         }
         CHECK_MSG(abs(o[0] - 32768 / D) <= 2, "D=%d first %d", D, o[0]);
-        nc_free(&c);
+        oc_free(&c);
     }
 }
 
 static void test_softmax_quant_errors(void) {
-    nc c;
+    opcase c;
     const int32_t d3[] = {3};
     const float s1 = 1.0f, so = 1.0f / 256;
     const int64_t z0 = 0, zm = -128, z1 = 1;
-    nc_init(&c, &tflc_kernel_softmax, OPC_SOFTMAX);      /* int8 output must be 1/256, -128 */
-    nc_q(&c, nc_in(&c, I8, 1, d3, NULL), 1, &s1, &z0, 0);
-    nc_q(&c, nc_out(&c, I8), 1, &so, &z0, 0);
+    oc_init(&c, &tflc_kernel_softmax);      /* int8 output must be 1/256, -128 */
+    oc_quant(&c, oc_in(&c, I8, 1, d3, NULL), 1, &s1, &z0, 0);
+    oc_quant(&c, oc_out(&c, I8), 1, &so, &z0, 0);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "scale 1/256 and zero point -128");
-    nc_init(&c, &tflc_kernel_softmax, OPC_SOFTMAX);      /* int16 zero point */
-    nc_q(&c, nc_in(&c, TFLC_INT16, 1, d3, NULL), 1, &s1, &z1, 0);
-    nc_q(&c, nc_out(&c, TFLC_INT16), 1, &s1, &z0, 0);
+    oc_init(&c, &tflc_kernel_softmax);      /* int16 zero point */
+    oc_quant(&c, oc_in(&c, TFLC_INT16, 1, d3, NULL), 1, &s1, &z1, 0);
+    oc_quant(&c, oc_out(&c, TFLC_INT16), 1, &s1, &z0, 0);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "zero point 0");
-    nc_init(&c, &tflc_kernel_softmax, OPC_SOFTMAX);      /* int8 in, uint8 out */
-    nc_q(&c, nc_in(&c, I8, 1, d3, NULL), 1, &s1, &z0, 0);
-    nc_q(&c, nc_out(&c, TFLC_UINT8), 1, &so, &zm, 0);
+    oc_init(&c, &tflc_kernel_softmax);      /* int8 in, uint8 out */
+    oc_quant(&c, oc_in(&c, I8, 1, d3, NULL), 1, &s1, &z0, 0);
+    oc_quant(&c, oc_out(&c, TFLC_UINT8), 1, &so, &zm, 0);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "expected int8 or int16");
-    nc_init(&c, &tflc_kernel_softmax, OPC_SOFTMAX);      /* int32 */
-    nc_in(&c, TFLC_INT32, 1, d3, NULL);
-    nc_out(&c, TFLC_INT32);
+    oc_init(&c, &tflc_kernel_softmax);      /* int32 */
+    oc_in(&c, TFLC_INT32, 1, d3, NULL);
+    oc_out(&c, TFLC_INT32);
     CHECK_FAILS(&c, TFLC_ERROR_UNSUPPORTED, "int32 inputs are not supported");
 }
 
@@ -716,75 +508,75 @@ static void test_bmm_float_adjoints(void) {
     for (int i = 0; i < 10; i++) b[i] = (float)((i * 5) % 7) * 0.5f - 1.0f;
     for (int ax = 0; ax <= 1; ax++)
         for (int ay = 0; ay <= 1; ay++) {
-            nc c;
+            opcase c;
             const int32_t da[] = {ax ? K : R, ax ? R : K}, db[] = {ay ? C : K, ay ? K : C};
             const int32_t want_dims[] = {R, C};
             float want[6];
             for (int r = 0; r < R; r++)
                 for (int cc = 0; cc < C; cc++) want[r * C + cc] = bmm_ref(a, b, R, K, C, r, cc, ax, ay);
-            nc_init(&c, &tflc_kernel_batch_matmul, NN_OPC_BATCH_MATMUL);
-            nc_opts(&c, BO_BatchMatMul);
-            opt_u8(&c, BMM_OPT_ADJ_X, ax);
-            opt_u8(&c, BMM_OPT_ADJ_Y, ay);
-            nc_in(&c, F32, 2, da, a);
-            nc_in(&c, F32, 2, db, b);
-            tflc_tensor *out = nc_out(&c, F32);
-            CHECK_OK(nc_run(&c));
+            oc_init(&c, &tflc_kernel_batch_matmul);
+            oc_options(&c, BO_BatchMatMul);
+            opt_i8(&c, BMM_OPT_ADJ_X, ax);
+            opt_i8(&c, BMM_OPT_ADJ_Y, ay);
+            oc_in(&c, F32, 2, da, a);
+            oc_in(&c, F32, 2, db, b);
+            tflc_tensor *out = oc_out(&c, F32);
+            CHECK_OK(oc_run(&c));
             CHECK(shape_is(out, 2, want_dims));
             CHECK_MSG(f32_near(out, want, 6, 0.0f), "adj_x %d adj_y %d", ax, ay);
-            nc_free(&c);
+            oc_free(&c);
         }
 }
 
 /* [2,1,1,2] x [3,2,1]: batch dims [2,1] and [3] broadcast to [2,3]. Each output is
  * lhs[i] . rhs[j]. */
 static void test_bmm_broadcast(void) {
-    nc c;
+    opcase c;
     const int32_t da[] = {2, 1, 1, 2}, db[] = {3, 2, 1}, want_dims[] = {2, 3, 1, 1};
     const float a[] = {1, 2, 3, 4}, b[] = {1, 0, 0, 1, 1, 1};
     const float want[] = {1, 2, 3, 3, 4, 7};
-    nc_init(&c, &tflc_kernel_batch_matmul, NN_OPC_BATCH_MATMUL);
-    nc_in(&c, F32, 4, da, a);
-    nc_in(&c, F32, 3, db, b);
-    tflc_tensor *out = nc_out(&c, F32);
-    CHECK_OK(nc_run(&c));
+    oc_init(&c, &tflc_kernel_batch_matmul);
+    oc_in(&c, F32, 4, da, a);
+    oc_in(&c, F32, 3, db, b);
+    tflc_tensor *out = oc_out(&c, F32);
+    CHECK_OK(oc_run(&c));
     CHECK(shape_is(out, 4, want_dims));
     CHECK(f32_near(out, want, N(want), 0));
-    nc_free(&c);
+    oc_free(&c);
 }
 
 /* int8: (3 - 1) * (4 - 2) + (5 - 1) * (-2 - 2) = 4 - 16 = -12, * 0.5 = -6, + 10 = 4;
  * and int8 -> int32: the raw sum 3*4 + 5*-2 = 2. */
 static void test_bmm_int8(void) {
-    nc c;
+    opcase c;
     const int32_t da[] = {1, 2}, db[] = {2, 1};
     const int8_t a[] = {3, 5}, b[] = {4, -2};
     const float s1 = 1.0f, s05 = 0.5f;
     const int64_t z1 = 1, z2 = 2, z10 = 10;
     const int8_t want[] = {4};
-    nc_init(&c, &tflc_kernel_batch_matmul, NN_OPC_BATCH_MATMUL);
-    nc_q(&c, nc_in(&c, I8, 2, da, a), 1, &s05, &z1, 0);
-    nc_q(&c, nc_in(&c, I8, 2, db, b), 1, &s1, &z2, 0);
-    tflc_tensor *out = nc_out(&c, I8);
-    nc_q(&c, out, 1, &s1, &z10, 0);
-    CHECK_OK(nc_run(&c));
+    oc_init(&c, &tflc_kernel_batch_matmul);
+    oc_quant(&c, oc_in(&c, I8, 2, da, a), 1, &s05, &z1, 0);
+    oc_quant(&c, oc_in(&c, I8, 2, db, b), 1, &s1, &z2, 0);
+    tflc_tensor *out = oc_out(&c, I8);
+    oc_quant(&c, out, 1, &s1, &z10, 0);
+    CHECK_OK(oc_run(&c));
     CHECK(i8_eq(out, want, 1));
-    nc_free(&c);
+    oc_free(&c);
 
     const int32_t want32[] = {2};
-    nc_init(&c, &tflc_kernel_batch_matmul, NN_OPC_BATCH_MATMUL);
-    nc_q(&c, nc_in(&c, I8, 2, da, a), 1, &s05, &z1, 0);
-    nc_q(&c, nc_in(&c, I8, 2, db, b), 1, &s1, &z2, 0);
-    out = nc_out(&c, TFLC_INT32);
-    CHECK_OK(nc_run(&c));
+    oc_init(&c, &tflc_kernel_batch_matmul);
+    oc_quant(&c, oc_in(&c, I8, 2, da, a), 1, &s05, &z1, 0);
+    oc_quant(&c, oc_in(&c, I8, 2, db, b), 1, &s1, &z2, 0);
+    out = oc_out(&c, TFLC_INT32);
+    CHECK_OK(oc_run(&c));
     CHECK(i32_eq(out, want32, 1));
-    nc_free(&c);
+    oc_free(&c);
 }
 
 /* Hybrid with adj_x: lhs [K=3, R=1] holds {1.27, -0.64, 0.32} -> q {127, -64, 32}; rhs [3, 2]
  * int8 scale 0.5: columns {1,-1,0} and {0,1,1} give dots 191 and -32. */
 static void test_bmm_hybrid(void) {
-    nc c;
+    opcase c;
     const int32_t da[] = {3, 1}, db[] = {3, 2};
     const float a[] = {1.27f, -0.64f, 0.32f};
     const int8_t b[] = {1, 0, -1, 1, 0, 1};
@@ -792,54 +584,54 @@ static void test_bmm_hybrid(void) {
     const int64_t z0 = 0;
     const float sf = 1.27f / 127.0f * 0.5f;
     const float want[] = {sf * 191.0f, sf * -32.0f};
-    nc_init(&c, &tflc_kernel_batch_matmul, NN_OPC_BATCH_MATMUL);
-    nc_opts(&c, BO_BatchMatMul);
-    opt_u8(&c, BMM_OPT_ADJ_X, 1);
-    nc_in(&c, F32, 2, da, a);
-    nc_q(&c, nc_const(&c, I8, 2, db, b), 1, &sb, &z0, 0);
-    tflc_tensor *out = nc_out(&c, F32);
-    CHECK_OK(nc_run(&c));
+    oc_init(&c, &tflc_kernel_batch_matmul);
+    oc_options(&c, BO_BatchMatMul);
+    opt_i8(&c, BMM_OPT_ADJ_X, 1);
+    oc_in(&c, F32, 2, da, a);
+    oc_quant(&c, oc_const(&c, I8, 2, db, b), 1, &sb, &z0, 0);
+    tflc_tensor *out = oc_out(&c, F32);
+    CHECK_OK(oc_run(&c));
     CHECK(f32_near(out, want, 2, 0.0f));
-    nc_free(&c);
+    oc_free(&c);
 }
 
 static void test_bmm_errors(void) {
-    nc c;
+    opcase c;
     const int32_t d23[] = {2, 3}, d24[] = {2, 4}, d3[] = {3}, d223[] = {2, 2, 3}, d332[] = {3, 3, 2};
-    nc_init(&c, &tflc_kernel_batch_matmul, NN_OPC_BATCH_MATMUL);   /* 3 vs 2 inner */
-    nc_in(&c, F32, 2, d23, NULL);
-    nc_in(&c, F32, 2, d24, NULL);
-    nc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_batch_matmul);   /* 3 vs 2 inner */
+    oc_in(&c, F32, 2, d23, NULL);
+    oc_in(&c, F32, 2, d24, NULL);
+    oc_out(&c, F32);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "inner dimensions differ");
-    nc_init(&c, &tflc_kernel_batch_matmul, NN_OPC_BATCH_MATMUL);   /* rank 1 */
-    nc_in(&c, F32, 1, d3, NULL);
-    nc_in(&c, F32, 2, d23, NULL);
-    nc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_batch_matmul);   /* rank 1 */
+    oc_in(&c, F32, 1, d3, NULL);
+    oc_in(&c, F32, 2, d23, NULL);
+    oc_out(&c, F32);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "rank 2 or more");
-    nc_init(&c, &tflc_kernel_batch_matmul, NN_OPC_BATCH_MATMUL);   /* batch 2 vs 3 */
-    nc_in(&c, F32, 3, d223, NULL);
-    nc_in(&c, F32, 3, d332, NULL);
-    nc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_batch_matmul);   /* batch 2 vs 3 */
+    oc_in(&c, F32, 3, d223, NULL);
+    oc_in(&c, F32, 3, d332, NULL);
+    oc_out(&c, F32);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "cannot be broadcast");
-    nc_init(&c, &tflc_kernel_batch_matmul, NN_OPC_BATCH_MATMUL);   /* int8 x float */
-    nc_in(&c, I8, 2, d23, NULL);
-    nc_in(&c, F32, 2, d332 + 1, NULL);
-    nc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_batch_matmul);   /* int8 x float */
+    oc_in(&c, I8, 2, d23, NULL);
+    oc_in(&c, F32, 2, d332 + 1, NULL);
+    oc_out(&c, F32);
     CHECK_FAILS(&c, TFLC_ERROR_UNSUPPORTED, "int8 x float32");
 }
 
 /* ================================================ L2_NORMALIZATION / LRN == */
 
 static void test_l2_norm(void) {
-    nc c;
+    opcase c;
     const int32_t d22[] = {2, 2};
     const float in[] = {3, 4, 0, 0}, want[] = {0.6f, 0.8f, 0, 0};   /* zero row: / 1e-6 */
-    nc_init(&c, &tflc_kernel_l2_normalization, NN_OPC_L2_NORMALIZATION);
-    nc_in(&c, F32, 2, d22, in);
-    tflc_tensor *out = nc_out(&c, F32);
-    CHECK_OK(nc_run(&c));
+    oc_init(&c, &tflc_kernel_l2_normalization);
+    oc_in(&c, F32, 2, d22, in);
+    tflc_tensor *out = oc_out(&c, F32);
+    CHECK_OK(oc_run(&c));
     CHECK(f32_near(out, want, 4, 1e-7f));
-    nc_free(&c);
+    oc_free(&c);
 
     /* int8: {3, 4} -> {0.6, 0.8} * 128 = {76.8, 102.4}; the fixed-point 1/sqrt lands within
      * one step. A zero row stays 0; {-128} alone -> -1.0 = -128. */
@@ -847,66 +639,66 @@ static void test_l2_norm(void) {
     const int8_t qin[] = {3, 4, 0, 0, -128, 0};
     const float si = 0.1f, so = 1.0f / 128;
     const int64_t z0 = 0;
-    nc_init(&c, &tflc_kernel_l2_normalization, NN_OPC_L2_NORMALIZATION);
-    nc_q(&c, nc_in(&c, I8, 2, d32, qin), 1, &si, &z0, 0);
-    out = nc_out(&c, I8);
-    nc_q(&c, out, 1, &so, &z0, 0);
-    CHECK_OK(nc_run(&c));
+    oc_init(&c, &tflc_kernel_l2_normalization);
+    oc_quant(&c, oc_in(&c, I8, 2, d32, qin), 1, &si, &z0, 0);
+    out = oc_out(&c, I8);
+    oc_quant(&c, out, 1, &so, &z0, 0);
+    CHECK_OK(oc_run(&c));
     const int8_t *o = out->data;
     CHECK(abs(o[0] - 77) <= 1 && abs(o[1] - 102) <= 1);
     CHECK(o[2] == 0 && o[3] == 0 && o[4] == -128 && o[5] == 0);
-    nc_free(&c);
+    oc_free(&c);
 }
 
 static void test_l2_norm_errors(void) {
-    nc c;
+    opcase c;
     const int32_t d2[] = {2};
     const float s = 0.5f;
     const int64_t z0 = 0;
-    nc_init(&c, &tflc_kernel_l2_normalization, NN_OPC_L2_NORMALIZATION);
-    nc_q(&c, nc_in(&c, I8, 1, d2, NULL), 1, &s, &z0, 0);
-    nc_q(&c, nc_out(&c, I8), 1, &s, &z0, 0);
+    oc_init(&c, &tflc_kernel_l2_normalization);
+    oc_quant(&c, oc_in(&c, I8, 1, d2, NULL), 1, &s, &z0, 0);
+    oc_quant(&c, oc_out(&c, I8), 1, &s, &z0, 0);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "scale 1/128");
-    nc_init(&c, &tflc_kernel_l2_normalization, NN_OPC_L2_NORMALIZATION);
-    nc_opts(&c, BO_L2Norm);
-    opt_u8(&c, L2NORM_OPT_ACTIVATION, ACT_RELU);
-    nc_in(&c, F32, 1, d2, NULL);
-    nc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_l2_normalization);
+    oc_options(&c, BO_L2Norm);
+    opt_i8(&c, L2NORM_OPT_ACTIVATION, ACT_RELU);
+    oc_in(&c, F32, 1, d2, NULL);
+    oc_out(&c, F32);
     CHECK_FAILS(&c, TFLC_ERROR_UNSUPPORTED, "fused activation");
     const float one = 1;
-    nc_init(&c, &tflc_kernel_l2_normalization, NN_OPC_L2_NORMALIZATION);
-    nc_in(&c, F32, 0, NULL, &one);
-    nc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_l2_normalization);
+    oc_in(&c, F32, 0, NULL, &one);
+    oc_out(&c, F32);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "scalar");
 }
 
 /* radius 1, bias 1, alpha 1, beta 1 over depth 3 {1, 2, 3}:
  * sums {1+4, 1+4+9, 4+9} = {5, 14, 13} -> x / (1 + sum) = {1/6, 2/15, 3/14}. */
 static void test_lrn(void) {
-    nc c;
+    opcase c;
     const int32_t d[] = {1, 1, 1, 3};
     const float in[] = {1, 2, 3}, want[] = {1 / 6.0f, 2 / 15.0f, 3 / 14.0f};
-    nc_init(&c, &tflc_kernel_local_response_norm, NN_OPC_LOCAL_RESPONSE_NORMALIZATION);
-    nc_opts(&c, BO_LocalResponseNormalization);
+    oc_init(&c, &tflc_kernel_local_response_norm);
+    oc_options(&c, BO_LocalResponseNormalization);
     opt_i32(&c, LRN_OPT_RADIUS, 1);
     opt_f32(&c, LRN_OPT_BIAS, 1.0f);
     opt_f32(&c, LRN_OPT_ALPHA, 1.0f);
     opt_f32(&c, LRN_OPT_BETA, 1.0f);
-    nc_in(&c, F32, 4, d, in);
-    tflc_tensor *out = nc_out(&c, F32);
-    CHECK_OK(nc_run(&c));
+    oc_in(&c, F32, 4, d, in);
+    tflc_tensor *out = oc_out(&c, F32);
+    CHECK_OK(oc_run(&c));
     CHECK(f32_near(out, want, 3, 1e-7f));
-    nc_free(&c);
+    oc_free(&c);
 
-    nc_init(&c, &tflc_kernel_local_response_norm, NN_OPC_LOCAL_RESPONSE_NORMALIZATION);
-    nc_opts(&c, BO_LocalResponseNormalization);
+    oc_init(&c, &tflc_kernel_local_response_norm);
+    oc_options(&c, BO_LocalResponseNormalization);
     opt_i32(&c, LRN_OPT_RADIUS, -1);
-    nc_in(&c, F32, 4, d, NULL);
-    nc_out(&c, F32);
+    oc_in(&c, F32, 4, d, NULL);
+    oc_out(&c, F32);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "radius -1");
-    nc_init(&c, &tflc_kernel_local_response_norm, NN_OPC_LOCAL_RESPONSE_NORMALIZATION);
-    nc_in(&c, F32, 2, d + 2, NULL);
-    nc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_local_response_norm);
+    oc_in(&c, F32, 2, d + 2, NULL);
+    oc_out(&c, F32);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "rank 4");
 }
 
@@ -914,97 +706,97 @@ static void test_lrn(void) {
 
 /* 2x2 -> 3x3 with align_corners: corners kept, midpoints averaged. */
 static void test_resize_bilinear_align(void) {
-    nc c;
+    opcase c;
     const int32_t d[] = {1, 2, 2, 1}, ds[] = {2}, want_dims[] = {1, 3, 3, 1};
     const float in[] = {0, 2, 4, 6};
     const int32_t size[] = {3, 3};
     const float want[] = {0, 1, 2, 2, 3, 4, 4, 5, 6};
-    nc_init(&c, &tflc_kernel_resize_bilinear, NN_OPC_RESIZE_BILINEAR);
-    nc_opts(&c, BO_ResizeBilinear);
-    opt_u8(&c, RESIZE_BILINEAR_OPT_ALIGN_CORNERS, 1);
-    nc_in(&c, F32, 4, d, in);
-    nc_const(&c, TFLC_INT32, 1, ds, size);
-    tflc_tensor *out = nc_out(&c, F32);
-    CHECK_OK(nc_run(&c));
+    oc_init(&c, &tflc_kernel_resize_bilinear);
+    oc_options(&c, BO_ResizeBilinear);
+    opt_i8(&c, RESIZE_BILINEAR_OPT_ALIGN_CORNERS, 1);
+    oc_in(&c, F32, 4, d, in);
+    oc_const(&c, TFLC_INT32, 1, ds, size);
+    tflc_tensor *out = oc_out(&c, F32);
+    CHECK_OK(oc_run(&c));
     CHECK(shape_is(out, 4, want_dims));
     CHECK(f32_near(out, want, 9, 0));
-    nc_free(&c);
+    oc_free(&c);
 }
 
 /* int8 with half_pixel_centers, 1x2 -> 1x4 (width only): source x = (x + 0.5) / 2 - 0.5 =
  * {-0.25, 0.25, 0.75, 1.25} -> {a, 0.75a + 0.25b, 0.25a + 0.75b, b}. a = -100, b = 100. */
 static void test_resize_bilinear_int8(void) {
-    nc c;
+    opcase c;
     const int32_t d[] = {1, 1, 2, 1}, ds[] = {2};
     const int8_t in[] = {-100, 100};
     const int32_t size[] = {1, 4};
     const int8_t want[] = {-100, -50, 50, 100};
     const float s = 1.0f;
     const int64_t z = 0;
-    nc_init(&c, &tflc_kernel_resize_bilinear, NN_OPC_RESIZE_BILINEAR);
-    nc_opts(&c, BO_ResizeBilinear);
-    opt_u8(&c, RESIZE_BILINEAR_OPT_HALF_PIXEL, 1);
-    nc_q(&c, nc_in(&c, I8, 4, d, in), 1, &s, &z, 0);
-    nc_const(&c, TFLC_INT32, 1, ds, size);
-    tflc_tensor *out = nc_out(&c, I8);
-    CHECK_OK(nc_run(&c));
+    oc_init(&c, &tflc_kernel_resize_bilinear);
+    oc_options(&c, BO_ResizeBilinear);
+    opt_i8(&c, RESIZE_BILINEAR_OPT_HALF_PIXEL, 1);
+    oc_quant(&c, oc_in(&c, I8, 4, d, in), 1, &s, &z, 0);
+    oc_const(&c, TFLC_INT32, 1, ds, size);
+    tflc_tensor *out = oc_out(&c, I8);
+    CHECK_OK(oc_run(&c));
     CHECK(i8_eq(out, want, 4));
-    nc_free(&c);
+    oc_free(&c);
 }
 
 /* Nearest, 3 -> 5 along width (scale 0.6): floor(x * 0.6) = {0, 0, 1, 1, 2}; with
  * half_pixel_centers floor((x + 0.5) * 0.6) = {0, 0, 1, 2, 2}. Two channels of int16. */
 static void test_resize_nearest(void) {
     for (int half = 0; half <= 1; half++) {
-        nc c;
+        opcase c;
         const int32_t d[] = {1, 1, 3, 2}, ds[] = {2};
         const int16_t in[] = {1, -1, 2, -2, 3, -3};
         const int32_t size[] = {1, 5};
         const int16_t want0[] = {1, -1, 1, -1, 2, -2, 2, -2, 3, -3};
         const int16_t want1[] = {1, -1, 1, -1, 2, -2, 3, -3, 3, -3};
-        nc_init(&c, &tflc_kernel_resize_nearest_neighbor, NN_OPC_RESIZE_NEAREST_NEIGHBOR);
-        nc_opts(&c, BO_ResizeNearestNeighbor);
-        opt_u8(&c, RESIZE_NN_OPT_HALF_PIXEL, half);
-        nc_in(&c, TFLC_INT16, 4, d, in);
-        nc_const(&c, TFLC_INT32, 1, ds, size);
-        tflc_tensor *out = nc_out(&c, TFLC_INT16);
-        CHECK_OK(nc_run(&c));
+        oc_init(&c, &tflc_kernel_resize_nearest_neighbor);
+        oc_options(&c, BO_ResizeNearestNeighbor);
+        opt_i8(&c, RESIZE_NN_OPT_HALF_PIXEL, half);
+        oc_in(&c, TFLC_INT16, 4, d, in);
+        oc_const(&c, TFLC_INT32, 1, ds, size);
+        tflc_tensor *out = oc_out(&c, TFLC_INT16);
+        CHECK_OK(oc_run(&c));
         CHECK_MSG(i16_eq(out, half ? want1 : want0, 10), "half_pixel %d", half);
-        nc_free(&c);
+        oc_free(&c);
     }
 }
 
 static void test_resize_errors(void) {
-    nc c;
+    opcase c;
     const int32_t d[] = {1, 2, 2, 1}, ds[] = {2}, ds3[] = {3};
     const int32_t size[] = {3, 3}, zero[] = {0, 3}, size3[] = {1, 2, 3};
-    nc_init(&c, &tflc_kernel_resize_bilinear, NN_OPC_RESIZE_BILINEAR);   /* both flags */
-    nc_opts(&c, BO_ResizeBilinear);
-    opt_u8(&c, RESIZE_BILINEAR_OPT_ALIGN_CORNERS, 1);
-    opt_u8(&c, RESIZE_BILINEAR_OPT_HALF_PIXEL, 1);
-    nc_in(&c, F32, 4, d, NULL);
-    nc_const(&c, TFLC_INT32, 1, ds, size);
-    nc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_resize_bilinear);   /* both flags */
+    oc_options(&c, BO_ResizeBilinear);
+    opt_i8(&c, RESIZE_BILINEAR_OPT_ALIGN_CORNERS, 1);
+    opt_i8(&c, RESIZE_BILINEAR_OPT_HALF_PIXEL, 1);
+    oc_in(&c, F32, 4, d, NULL);
+    oc_const(&c, TFLC_INT32, 1, ds, size);
+    oc_out(&c, F32);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "cannot both be set");
-    nc_init(&c, &tflc_kernel_resize_bilinear, NN_OPC_RESIZE_BILINEAR);   /* size not constant */
-    nc_in(&c, F32, 4, d, NULL);
-    nc_in(&c, TFLC_INT32, 1, ds, size);
-    nc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_resize_bilinear);   /* size not constant */
+    oc_in(&c, F32, 4, d, NULL);
+    oc_in(&c, TFLC_INT32, 1, ds, size);
+    oc_out(&c, F32);
     CHECK_FAILS(&c, TFLC_ERROR_UNSUPPORTED, "must be a constant");
-    nc_init(&c, &tflc_kernel_resize_nearest_neighbor, NN_OPC_RESIZE_NEAREST_NEIGHBOR);
-    nc_in(&c, F32, 4, d, NULL);
-    nc_const(&c, TFLC_INT32, 1, ds, zero);
-    nc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_resize_nearest_neighbor);
+    oc_in(&c, F32, 4, d, NULL);
+    oc_const(&c, TFLC_INT32, 1, ds, zero);
+    oc_out(&c, F32);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "not positive");
-    nc_init(&c, &tflc_kernel_resize_nearest_neighbor, NN_OPC_RESIZE_NEAREST_NEIGHBOR);
-    nc_in(&c, F32, 4, d, NULL);
-    nc_const(&c, TFLC_INT32, 1, ds3, size3);
-    nc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_resize_nearest_neighbor);
+    oc_in(&c, F32, 4, d, NULL);
+    oc_const(&c, TFLC_INT32, 1, ds3, size3);
+    oc_out(&c, F32);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "shape [2]");
-    nc_init(&c, &tflc_kernel_resize_nearest_neighbor, NN_OPC_RESIZE_NEAREST_NEIGHBOR);
-    nc_in(&c, F32, 3, d + 1, NULL);
-    nc_const(&c, TFLC_INT32, 1, ds, size);
-    nc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_resize_nearest_neighbor);
+    oc_in(&c, F32, 3, d + 1, NULL);
+    oc_const(&c, TFLC_INT32, 1, ds, size);
+    oc_out(&c, F32);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "rank 4");
 }
 
@@ -1029,52 +821,52 @@ static void lstm_golden(const float *x, int T, float *h_out, bool cifg) {
 
 /* x holds B sequences of T steps in the layout time_major asks for; states are [B, 1] zeros,
  * marked variable when `variable_state`. */
-static void lstm_build(nc *c, const float *x, int T, int B, bool cifg, bool time_major,
+static void lstm_build(opcase *c, const float *x, int T, int B, bool cifg, bool time_major,
                        bool variable_state) {
     static const float w[4] = {0.5f, 0.4f, 0.3f, 0.2f}, r = 0.1f, zero = 0.0f;
     static const float zeros[8] = {0};
     const int32_t din[] = {time_major ? T : B, time_major ? B : T, 1}, d11[] = {1, 1}, d1[] = {1};
     const int32_t dstate[] = {B, 1};
-    nc_init(c, &tflc_kernel_unidirectional_lstm, NN_OPC_UNIDIRECTIONAL_SEQUENCE_LSTM);
-    nc_opts(c, BO_UnidirectionalSequenceLSTM);
-    opt_u8(c, ULSTM_OPT_ACTIVATION, ACT_TANH);
-    opt_u8(c, ULSTM_OPT_TIME_MAJOR, time_major);
-    nc_in(c, F32, 3, din, x);
+    oc_init(c, &tflc_kernel_unidirectional_lstm);
+    oc_options(c, BO_UnidirectionalSequenceLSTM);
+    opt_i8(c, ULSTM_OPT_ACTIVATION, ACT_TANH);
+    opt_i8(c, ULSTM_OPT_TIME_MAJOR, time_major);
+    oc_in(c, F32, 3, din, x);
     for (int g = 0; g < 4; g++) {                                  /* 1-4 input weights */
-        if (cifg && g == 0) nc_none(c);
-        else nc_const(c, F32, 2, d11, &w[g]);
+        if (cifg && g == 0) oc_no_input(c);
+        else oc_const(c, F32, 2, d11, &w[g]);
     }
     for (int g = 0; g < 4; g++) {                                  /* 5-8 recurrent */
-        if (cifg && g == 0) nc_none(c);
-        else nc_const(c, F32, 2, d11, &r);
+        if (cifg && g == 0) oc_no_input(c);
+        else oc_const(c, F32, 2, d11, &r);
     }
-    for (int k = 0; k < 3; k++) nc_none(c);                        /* 9-11 peephole */
+    for (int k = 0; k < 3; k++) oc_no_input(c);                    /* 9-11 peephole */
     for (int g = 0; g < 4; g++) {                                  /* 12-15 biases */
-        if (cifg && g == 0) nc_none(c);
-        else nc_const(c, F32, 1, d1, &zero);
+        if (cifg && g == 0) oc_no_input(c);
+        else oc_const(c, F32, 1, d1, &zero);
     }
-    nc_none(c);                                                    /* 16-17 projection */
-    nc_none(c);
+    oc_no_input(c);                                                /* 16-17 projection */
+    oc_no_input(c);
     for (int s = 0; s < 2; s++) {                                  /* 18 h, 19 c */
-        tflc_tensor *t = nc_in(c, F32, 2, dstate, zeros);
+        tflc_tensor *t = oc_in(c, F32, 2, dstate, zeros);
         c->desc[t - c->tensor].is_variable = variable_state;
     }
-    nc_out(c, F32);
+    oc_out(c, F32);
 }
 
 static void test_lstm_float(void) {
     const float x[] = {1.0f, -0.5f, 2.0f};
     for (int cifg = 0; cifg <= 1; cifg++)
         for (int tm = 0; tm <= 1; tm++) {
-            nc c;
+            opcase c;
             float want[3];
             lstm_golden(x, 3, want, cifg);
             lstm_build(&c, x, 3, 1, cifg, tm, false);
-            CHECK_OK(nc_run(&c));
+            CHECK_OK(oc_run(&c));
             CHECK_MSG(f32_near(c.outs[0], want, 3, 1e-6f), "cifg %d time_major %d", cifg, tm);
             /* the state inputs are not variables: left untouched */
             CHECK(((const float *)c.ins[18]->data)[0] == 0.0f);
-            nc_free(&c);
+            oc_free(&c);
         }
 }
 
@@ -1088,9 +880,9 @@ static void test_lstm_batches_and_state(void) {
     for (int t = 0; t < 3; t++)
         for (int b = 0; b < 2; b++) x_tm[t * 2 + b] = xs[b][t];
     for (int tm = 0; tm <= 1; tm++) {
-        nc c;
+        opcase c;
         lstm_build(&c, tm ? x_tm : &xs[0][0], 3, 2, false, tm, true);
-        CHECK_OK(nc_run(&c));
+        CHECK_OK(oc_run(&c));
         const float *o = c.outs[0]->data;
         for (int t = 0; t < 3; t++)
             for (int b = 0; b < 2; b++) {
@@ -1098,7 +890,7 @@ static void test_lstm_batches_and_state(void) {
                 CHECK_MSG(fabsf(got - want[b][t]) <= 1e-6f, "time_major %d t %d b %d", tm, t, b);
             }
         CHECK(fabsf(((const float *)c.ins[18]->data)[1] - want[1][2]) <= 1e-6f);
-        nc_free(&c);
+        oc_free(&c);
     }
 }
 
@@ -1106,7 +898,7 @@ static void test_lstm_batches_and_state(void) {
 static void test_lstm_hybrid(void) {
     const float x[] = {1.0f, -0.5f, 2.0f};
     for (int asym = 0; asym <= 1; asym++) {
-        nc c;
+        opcase c;
         float want[3];
         lstm_golden(x, 3, want, false);
         lstm_build(&c, x, 3, 1, false, false, false);
@@ -1120,21 +912,21 @@ static void test_lstm_hybrid(void) {
             t->dtype = I8;
             c.desc[t - c.tensor].dtype = I8;
             t->bytes = 1;
-            t->data = nc_own(&c, 1);
+            t->data = oc_own(&c, 1);
             memcpy(t->data, &w127, 1);
-            nc_q(&c, t, 1, &scales[k], &z0, 0);
+            oc_quant(&c, t, 1, &scales[k], &z0, 0);
         }
         c.n_fields = 0;
-        opt_u8(&c, ULSTM_OPT_ACTIVATION, ACT_TANH);
-        opt_u8(&c, ULSTM_OPT_ASYMMETRIC_QUANTIZE_INPUTS, asym);
-        CHECK_OK(nc_run(&c));
+        opt_i8(&c, ULSTM_OPT_ACTIVATION, ACT_TANH);
+        opt_i8(&c, ULSTM_OPT_ASYMMETRIC_QUANTIZE_INPUTS, asym);
+        CHECK_OK(oc_run(&c));
         CHECK_MSG(f32_near(c.outs[0], want, 3, 0.02f), "asymmetric %d", asym);
-        nc_free(&c);
+        oc_free(&c);
     }
 }
 
 static void test_lstm_errors(void) {
-    nc c;
+    opcase c;
     const float x[] = {1.0f};
     lstm_build(&c, x, 1, 1, false, false, false);                            /* input gate half-given */
     c.ins[5] = NULL;
@@ -1159,37 +951,37 @@ static void test_lstm_errors(void) {
 /* Bidirectional with merged outputs: the forward half equals the unidirectional run, the
  * backward half is the same cell run over the reversed sequence. */
 static void test_bidirectional_lstm(void) {
-    nc c;
+    opcase c;
     const float x[] = {1.0f, -0.5f, 2.0f}, rev[] = {2.0f, -0.5f, 1.0f};
     static const float w[4] = {0.5f, 0.4f, 0.3f, 0.2f}, r = 0.1f, zero = 0.0f, state = 0.0f;
     float fw[3], bw_rev[3];
     lstm_golden(x, 3, fw, false);
     lstm_golden(rev, 3, bw_rev, false);
     const int32_t din[] = {3, 1, 1}, d11[] = {1, 1}, d1[] = {1}, want_dims[] = {3, 1, 2};
-    nc_init(&c, &tflc_kernel_bidirectional_lstm, NN_OPC_BIDIRECTIONAL_SEQUENCE_LSTM);
-    nc_opts(&c, BO_BidirectionalSequenceLSTM);
-    opt_u8(&c, BLSTM_OPT_ACTIVATION, ACT_TANH);
-    opt_u8(&c, BLSTM_OPT_MERGE_OUTPUTS, 1);
-    nc_in(&c, F32, 3, din, x);
+    oc_init(&c, &tflc_kernel_bidirectional_lstm);
+    oc_options(&c, BO_BidirectionalSequenceLSTM);
+    opt_i8(&c, BLSTM_OPT_ACTIVATION, ACT_TANH);
+    opt_i8(&c, BLSTM_OPT_MERGE_OUTPUTS, 1);
+    oc_in(&c, F32, 3, din, x);
     for (int dir = 0; dir < 2; dir++) {
-        for (int g = 0; g < 4; g++) nc_const(&c, F32, 2, d11, &w[g]);
-        for (int g = 0; g < 4; g++) nc_const(&c, F32, 2, d11, &r);
-        for (int k = 0; k < 3; k++) nc_none(&c);
-        for (int g = 0; g < 4; g++) nc_const(&c, F32, 1, d1, &zero);
-        nc_none(&c);
-        nc_none(&c);
+        for (int g = 0; g < 4; g++) oc_const(&c, F32, 2, d11, &w[g]);
+        for (int g = 0; g < 4; g++) oc_const(&c, F32, 2, d11, &r);
+        for (int k = 0; k < 3; k++) oc_no_input(&c);
+        for (int g = 0; g < 4; g++) oc_const(&c, F32, 1, d1, &zero);
+        oc_no_input(&c);
+        oc_no_input(&c);
     }
-    for (int k = 0; k < 4; k++) nc_in(&c, F32, 2, d11, &state);   /* 35-38 states */
-    nc_none(&c);                                                   /* 39 aux input */
-    tflc_tensor *out = nc_out(&c, F32);
-    CHECK_OK(nc_run(&c));
+    for (int k = 0; k < 4; k++) oc_in(&c, F32, 2, d11, &state);   /* 35-38 states */
+    oc_no_input(&c);                                               /* 39 aux input */
+    tflc_tensor *out = oc_out(&c, F32);
+    CHECK_OK(oc_run(&c));
     CHECK(shape_is(out, 3, want_dims));
     const float *o = out->data;
     for (int t = 0; t < 3; t++) {
         CHECK_MSG(fabsf(o[t * 2] - fw[t]) <= 1e-6f, "fw t %d", t);
         CHECK_MSG(fabsf(o[t * 2 + 1] - bw_rev[2 - t]) <= 1e-6f, "bw t %d", t);
     }
-    nc_free(&c);
+    oc_free(&c);
 }
 
 /* ================================================================= RNN == */
@@ -1197,7 +989,7 @@ static void test_bidirectional_lstm(void) {
 /* h = tanh(0.5 x + 0.25 h + 0.1), two units with the same weights (I = 1). */
 static void test_rnn(void) {
     for (int hybrid = 0; hybrid <= 1; hybrid++) {
-        nc c;
+        opcase c;
         const int32_t din[] = {1, 3, 1}, dw[] = {2, 1}, dr[] = {2, 2}, db[] = {2}, dh[] = {1, 2};
         const float x[] = {1.0f, -2.0f, 0.5f}, w[] = {0.5f, 0.5f}, r[] = {0.25f, 0, 0, 0.25f};
         const float b[] = {0.1f, 0.1f}, h0[] = {0, 0};
@@ -1209,53 +1001,53 @@ static void test_rnn(void) {
             h = tanhf(0.1f + 0.5f * x[t] + 0.25f * h);
             want[2 * t] = want[2 * t + 1] = h;
         }
-        nc_init(&c, &tflc_kernel_unidirectional_rnn, NN_OPC_UNIDIRECTIONAL_SEQUENCE_RNN);
-        nc_opts(&c, BO_SequenceRNN);
-        opt_u8(&c, SEQRNN_OPT_ACTIVATION, ACT_TANH);
-        nc_in(&c, F32, 3, din, x);
+        oc_init(&c, &tflc_kernel_unidirectional_rnn);
+        oc_options(&c, BO_SequenceRNN);
+        opt_i8(&c, SEQRNN_OPT_ACTIVATION, ACT_TANH);
+        oc_in(&c, F32, 3, din, x);
         if (hybrid) {
-            nc_q(&c, nc_const(&c, I8, 2, dw, wq), 1, &sw, &z0, 0);
-            nc_q(&c, nc_const(&c, I8, 2, dr, rq), 1, &sr, &z0, 0);
+            oc_quant(&c, oc_const(&c, I8, 2, dw, wq), 1, &sw, &z0, 0);
+            oc_quant(&c, oc_const(&c, I8, 2, dr, rq), 1, &sr, &z0, 0);
         } else {
-            nc_const(&c, F32, 2, dw, w);
-            nc_const(&c, F32, 2, dr, r);
+            oc_const(&c, F32, 2, dw, w);
+            oc_const(&c, F32, 2, dr, r);
         }
-        nc_const(&c, F32, 1, db, b);
-        nc_in(&c, F32, 2, dh, h0);
-        tflc_tensor *out = nc_out(&c, F32);
-        CHECK_OK(nc_run(&c));
+        oc_const(&c, F32, 1, db, b);
+        oc_in(&c, F32, 2, dh, h0);
+        tflc_tensor *out = oc_out(&c, F32);
+        CHECK_OK(oc_run(&c));
         CHECK_MSG(f32_near(out, want, 6, hybrid ? 0.01f : 1e-6f), "hybrid %d", hybrid);
-        nc_free(&c);
+        oc_free(&c);
     }
 }
 
 static void test_rnn_errors(void) {
-    nc c;
+    opcase c;
     const int32_t din[] = {1, 3, 2}, dw[] = {2, 2}, dw3[] = {2, 3}, db[] = {2}, dh[] = {1, 2};
-    nc_init(&c, &tflc_kernel_unidirectional_rnn, NN_OPC_UNIDIRECTIONAL_SEQUENCE_RNN);
-    nc_in(&c, F32, 3, din, NULL);
-    nc_const(&c, F32, 2, dw3, NULL);                               /* [2, 3] vs 2 inputs */
-    nc_const(&c, F32, 2, dw, NULL);
-    nc_const(&c, F32, 1, db, NULL);
-    nc_in(&c, F32, 2, dh, NULL);
-    nc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_unidirectional_rnn);
+    oc_in(&c, F32, 3, din, NULL);
+    oc_const(&c, F32, 2, dw3, NULL);                               /* [2, 3] vs 2 inputs */
+    oc_const(&c, F32, 2, dw, NULL);
+    oc_const(&c, F32, 1, db, NULL);
+    oc_in(&c, F32, 2, dh, NULL);
+    oc_out(&c, F32);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "must have shape [units, 2]");
-    nc_init(&c, &tflc_kernel_unidirectional_rnn, NN_OPC_UNIDIRECTIONAL_SEQUENCE_RNN);
-    nc_in(&c, F32, 3, din, NULL);
-    nc_const(&c, F32, 2, dw, NULL);
-    nc_const(&c, F32, 2, dw, NULL);
-    nc_const(&c, F32, 1, db, NULL);
-    nc_in(&c, F32, 1, db, NULL);                                   /* state [2], needs 1*2: ok */
-    nc_out(&c, F32);
-    CHECK_OK(nc_prepare(&c));
-    nc_free(&c);
-    nc_init(&c, &tflc_kernel_unidirectional_rnn, NN_OPC_UNIDIRECTIONAL_SEQUENCE_RNN);
-    nc_in(&c, F32, 3, din, NULL);
-    nc_const(&c, F32, 2, dw, NULL);
-    nc_const(&c, F32, 2, dw, NULL);
-    nc_const(&c, F32, 1, dh + 1, NULL);
-    nc_in(&c, F32, 2, dw, NULL);                                   /* state [2, 2] for batch 1 */
-    nc_out(&c, F32);
+    oc_init(&c, &tflc_kernel_unidirectional_rnn);
+    oc_in(&c, F32, 3, din, NULL);
+    oc_const(&c, F32, 2, dw, NULL);
+    oc_const(&c, F32, 2, dw, NULL);
+    oc_const(&c, F32, 1, db, NULL);
+    oc_in(&c, F32, 1, db, NULL);                                   /* state [2], needs 1*2: ok */
+    oc_out(&c, F32);
+    CHECK_OK(oc_prepare(&c));
+    oc_free(&c);
+    oc_init(&c, &tflc_kernel_unidirectional_rnn);
+    oc_in(&c, F32, 3, din, NULL);
+    oc_const(&c, F32, 2, dw, NULL);
+    oc_const(&c, F32, 2, dw, NULL);
+    oc_const(&c, F32, 1, dh + 1, NULL);
+    oc_in(&c, F32, 2, dw, NULL);                                   /* state [2, 2] for batch 1 */
+    oc_out(&c, F32);
     CHECK_FAILS(&c, TFLC_ERROR_INVALID_MODEL, "hidden state");
 }
 

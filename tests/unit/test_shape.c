@@ -8,234 +8,15 @@
  *
  * Each node hangs off a bare graph/runner/model (fake_*) so that tflc_node_fail and
  * tflc_node_set_output_shape have the context they read. Option tables are real flatbuffer
- * tables (opt_*), read through the same accessors as at run time.
+ * tables (opt_*), read through the same accessors as at run time. The fixture is
+ * tests/op_harness.h.
  */
-#include <stdalign.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "core/internal.h"
-#include "core/runner.h"
 #include "ops/shape_common.h"
 #include "test.h"
-
-static tflc_subgraph_desc fake_subgraph = {.name = "test"};
-static struct tflc_model fake_model = {.subgraphs = &fake_subgraph, .n_subgraphs = 1,
-                                       .max_tensor_bytes = TFLC_DEFAULT_MAX_TENSOR_BYTES};
-static struct tflc_runner fake_runner = {.model = &fake_model};
-static tflc_graph fake_graph = {.desc = &fake_subgraph, .runner = &fake_runner};
-
-/* ------------------------------------------------------------- fixture -- */
-
-#define MAX_T 12
-#define MAX_FIELDS 8
-
-enum { F_I8, F_I32, F_VEC };
-
-typedef struct opt_field {
-    int slot, kind;
-    int32_t i;
-    const int32_t *vec;
-    int n;
-} opt_field;
-
-typedef struct opcase {
-    const tflc_kernel *kernel;
-    tflc_op_desc op;
-    tflc_tensor_desc desc[MAX_T];
-    tflc_tensor tensor[MAX_T];
-    int n_tensors;
-    tflc_tensor *ins[MAX_T], *outs[MAX_T];
-    tflc_node node;
-    void *owned[4 * MAX_T];
-    int n_owned;
-    bool has_opts;
-    opt_field fields[MAX_FIELDS];
-    int n_fields;
-    alignas(64) unsigned char params[2048];
-    alignas(8) uint8_t opts[512];
-} opcase;
-
-static void oc_init(opcase *c, const tflc_kernel *kernel) {
-    memset(c, 0, sizeof *c);
-    c->kernel = kernel;
-    c->op.version = 1;
-    c->node.desc = &c->op;
-    c->node.kernel = kernel;
-    c->node.graph = &fake_graph;
-    c->node.inputs = c->ins;
-    c->node.outputs = c->outs;
-}
-
-static void *oc_own(opcase *c, size_t bytes) {
-    void *p = malloc(bytes ? bytes : 1);
-    c->owned[c->n_owned++] = p;
-    return p;
-}
-
-static tflc_tensor *oc_tensor(opcase *c, tflc_dtype dtype, int rank, const int32_t *dims, const void *data,
-                              tflc_alloc_kind alloc) {
-    int i = c->n_tensors++;
-    tflc_tensor_desc *d = &c->desc[i];
-    tflc_tensor *t = &c->tensor[i];
-    d->name = "";
-    d->dtype = dtype;
-    d->rank = rank;
-    for (int k = 0; k < rank; k++) d->shape[k] = dims[k];
-    t->desc = d;
-    t->dtype = dtype;
-    t->rank = rank;
-    for (int k = 0; k < rank; k++) t->dims[k] = dims[k];
-    t->bytes = tflc_shape_count(dims, rank) * tflc_dtype_size(dtype);
-    t->alloc = alloc;
-    if (data) {
-        t->data = oc_own(c, t->bytes);
-        memcpy(t->data, data, t->bytes);
-    }
-    return t;
-}
-
-/* A runtime input (data readable only at eval) and a constant one (readable at prepare). */
-static tflc_tensor *oc_in(opcase *c, tflc_dtype dt, int rank, const int32_t *dims, const void *data) {
-    return c->ins[c->node.n_inputs++] = oc_tensor(c, dt, rank, dims, data, TFLC_ALLOC_ARENA);
-}
-static tflc_tensor *oc_const(opcase *c, tflc_dtype dt, int rank, const int32_t *dims, const void *data) {
-    return c->ins[c->node.n_inputs++] = oc_tensor(c, dt, rank, dims, data, TFLC_ALLOC_CONST);
-}
-static tflc_tensor *oc_const_i32(opcase *c, int n, const int32_t *v) {
-    int32_t d = n;
-    return oc_const(c, TFLC_INT32, 1, &d, v);
-}
-static tflc_tensor *oc_scalar_i32(opcase *c, int32_t v) { return oc_const(c, TFLC_INT32, 0, NULL, &v); }
-static tflc_tensor *oc_out(opcase *c, tflc_dtype dt) {
-    return c->outs[c->node.n_outputs++] = oc_tensor(c, dt, 0, NULL, NULL, TFLC_ALLOC_NONE);
-}
-
-static void oc_quant(opcase *c, tflc_tensor *t, const float *scale, const int64_t *zp) {
-    tflc_tensor_desc *d = &c->desc[t - c->tensor];
-    d->quant.count = 1;
-    d->quant.scales = scale;
-    d->quant.zero_points = zp;
-}
-
-static void oc_options(opcase *c, uint8_t type) {
-    c->has_opts = true;
-    c->op.options_type = type;
-}
-static void opt_i8(opcase *c, int slot, int v) {
-    c->fields[c->n_fields++] = (opt_field){slot, F_I8, v, NULL, 0};
-}
-static void opt_i32(opcase *c, int slot, int32_t v) {
-    c->fields[c->n_fields++] = (opt_field){slot, F_I32, v, NULL, 0};
-}
-
-static void put_u16(uint8_t *p, size_t v) { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); }
-static void put_u32(uint8_t *p, size_t v) { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); }
-
-/* vtable at 0, the table at T (each field 4 bytes). */
-static void oc_build_options(opcase *c) {
-    uint8_t *b = c->opts;
-    int slots = 0;
-    if (!c->has_opts) return;
-    memset(b, 0, sizeof c->opts);
-    for (int i = 0; i < c->n_fields; i++)
-        if (c->fields[i].slot + 1 > slots) slots = c->fields[i].slot + 1;
-    size_t vt_bytes = 4 + 2 * (size_t)slots, t = (vt_bytes + 3) & ~(size_t)3;
-    put_u16(b, vt_bytes);
-    put_u16(b + 2, 4 + 4 * (size_t)c->n_fields);
-    put_u32(b + t, t);
-    for (int i = 0; i < c->n_fields; i++) {
-        const opt_field *f = &c->fields[i];
-        size_t fo = 4 + 4 * (size_t)i;
-        put_u16(b + 4 + 2 * f->slot, fo);
-        if (f->kind == F_I8) b[t + fo] = (uint8_t)f->i;
-        else memcpy(b + t + fo, &f->i, 4);
-    }
-    c->op.options = b + t;
-}
-
-static tflc_status oc_prepare(opcase *c) {
-    oc_build_options(c);
-    memset(c->params, 0, sizeof c->params);
-    CHECK(c->kernel->params_size <= sizeof c->params);
-    c->node.params = c->kernel->params_size ? c->params : NULL;
-    c->node.scratch_bytes = 0;
-    return c->kernel->prepare(&c->node);
-}
-
-/* Outputs get exactly their size (0xAB-filled), so any overrun is a sanitizer error. */
-static tflc_status oc_eval(opcase *c) {
-    for (int i = 0; i < c->node.n_outputs; i++) {
-        tflc_tensor *t = c->outs[i];
-        t->data = oc_own(c, t->bytes);
-        memset(t->data, 0xAB, t->bytes ? t->bytes : 1);
-        t->alloc = TFLC_ALLOC_ARENA;
-    }
-    c->node.scratch = c->node.scratch_bytes ? oc_own(c, c->node.scratch_bytes) : NULL;
-    return c->kernel->eval(&c->node);
-}
-
-static tflc_status oc_run(opcase *c) {
-    tflc_status s = oc_prepare(c);
-    return s != TFLC_OK ? s : oc_eval(c);
-}
-
-static void oc_free(opcase *c) {
-    for (int i = 0; i < c->n_owned; i++) free(c->owned[i]);
-    c->n_owned = 0;
-}
-
-#define CHECK_FAILS(expr, status, needle)                                                    \
-    do {                                                                                     \
-        tflc_status check_s_ = (expr);                                                       \
-        CHECK_MSG(check_s_ == (status), "status %d, expected %d (%s)", (int)check_s_,        \
-                  (int)(status), tflc_last_error());                                         \
-        CHECK_STR_CONTAINS(tflc_last_error(), needle);                                       \
-    } while (0)
-
-/* ------------------------------------------------------------ compare -- */
-
-static bool shape_is(const tflc_tensor *t, int rank, const int32_t *dims) {
-    bool ok = t->rank == rank;
-    for (int i = 0; ok && i < rank; i++) ok = t->dims[i] == dims[i];
-    if (!ok) {
-        fprintf(stderr, "  shape is [");
-        for (int i = 0; i < t->rank; i++) fprintf(stderr, i ? ",%d" : "%d", (int)t->dims[i]);
-        fprintf(stderr, "], expected rank %d\n", rank);
-    }
-    return ok;
-}
-
-#define DEFINE_EQ(name, type, fmt, cast)                                                     \
-    static bool name(const tflc_tensor *t, const type *want, size_t n) {                     \
-        const type *got = t->data;                                                           \
-        if (tflc_tensor_count(t) != n) {                                                     \
-            fprintf(stderr, "  %zu elements, expected %zu\n", tflc_tensor_count(t), n);      \
-            return false;                                                                    \
-        }                                                                                    \
-        for (size_t i = 0; i < n; i++)                                                       \
-            if (!(got[i] == want[i])) {                                                      \
-                fprintf(stderr, "  [%zu] = " fmt ", expected " fmt "\n", i, (cast)got[i],    \
-                        (cast)want[i]);                                                      \
-                return false;                                                                \
-            }                                                                                \
-        return true;                                                                         \
-    }
-DEFINE_EQ(f32_eq, float, "%.9g", double)
-DEFINE_EQ(i32_eq, int32_t, "%lld", long long)
-DEFINE_EQ(i64_eq, int64_t, "%lld", long long)
-DEFINE_EQ(i16_eq, int16_t, "%lld", long long)
-DEFINE_EQ(i8_eq, int8_t, "%lld", long long)
-DEFINE_EQ(u8_eq, uint8_t, "%lld", long long)
-DEFINE_EQ(b_eq, bool, "%d", int)
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define F32 TFLC_FLOAT32
-#define I32 TFLC_INT32
-#define I64 TFLC_INT64
-#define I8 TFLC_INT8
+#include "op_harness.h"
 
 /* ======================================================= reductions == */
 
@@ -256,11 +37,11 @@ static void test_sum_float(void) {
     const float in[] = {1, 2, 3, 4, 5, 6}, s1[] = {6, 15}, s0[] = {5, 7, 9};
     reduce_case(&c, &tflc_kernel_sum, F32, 2, d, in, 1, ax1, true);
     CHECK_OK(oc_run(&c));
-    CHECK(shape_is(c.outs[0], 2, w1) && f32_eq(c.outs[0], s1, 2));
+    CHECK(shape_is(c.outs[0], 2, w1) && f32_equal(c.outs[0], s1, 2));
     oc_free(&c);
     reduce_case(&c, &tflc_kernel_sum, F32, 2, d, in, 3, ax0, false);
     CHECK_OK(oc_run(&c));
-    CHECK(shape_is(c.outs[0], 1, w0) && f32_eq(c.outs[0], s0, 3));
+    CHECK(shape_is(c.outs[0], 1, w0) && f32_equal(c.outs[0], s0, 3));
     oc_free(&c);
 }
 
@@ -283,11 +64,11 @@ static void test_reduce_ragged(void) {
         }
     reduce_case(&c, &tflc_kernel_reduce_max, F32, 3, d, in, 1, ax, false);
     CHECK_OK(oc_run(&c));
-    CHECK(f32_eq(c.outs[0], want_max, 21));
+    CHECK(f32_equal(c.outs[0], want_max, 21));
     oc_free(&c);
     reduce_case(&c, &tflc_kernel_mean, F32, 3, d, in, 1, ax, false);
     CHECK_OK(oc_run(&c));
-    CHECK(f32_eq(c.outs[0], want_mean, 21));
+    CHECK(f32_equal(c.outs[0], want_mean, 21));
     oc_free(&c);
 }
 
@@ -331,8 +112,8 @@ static void test_mean_int8(void) {
     const int32_t d[] = {1, 3}, ax[] = {1};
     const int8_t in[] = {10, 20, 33}, want[] = {37};
     reduce_case(&c, &tflc_kernel_mean, I8, 2, d, in, 1, ax, false);
-    oc_quant(&c, c.ins[0], si, zi);
-    oc_quant(&c, c.outs[0], so, zo);
+    oc_quant_per_tensor(&c, c.ins[0], si, zi);
+    oc_quant_per_tensor(&c, c.outs[0], so, zo);
     CHECK_OK(oc_run(&c));
     CHECK(i8_eq(c.outs[0], want, 1));
     oc_free(&c);
@@ -347,8 +128,8 @@ static void test_sum_int8_wraps(void) {
     const int32_t d[] = {2}, ax[] = {0};
     const int8_t in[] = {100, 27}, want[] = {-2};
     reduce_case(&c, &tflc_kernel_sum, I8, 1, d, in, 1, ax, false);
-    oc_quant(&c, c.ins[0], si, z0);
-    oc_quant(&c, c.outs[0], so, z0);
+    oc_quant_per_tensor(&c, c.ins[0], si, z0);
+    oc_quant_per_tensor(&c, c.outs[0], so, z0);
     CHECK_OK(oc_run(&c));
     CHECK(i8_eq(c.outs[0], want, 1));
     oc_free(&c);
@@ -358,10 +139,10 @@ static void test_reduce_errors(void) {
     opcase c;
     const int32_t d[] = {2, 3}, bad[] = {2}, neg[] = {-3}, ax[] = {0};
     reduce_case(&c, &tflc_kernel_sum, F32, 2, d, NULL, 1, bad, false);
-    CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "axis 2 is out of range");
+    CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "axis 2 is out of range");
     oc_free(&c);
     reduce_case(&c, &tflc_kernel_sum, F32, 2, d, NULL, 1, neg, false);
-    CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "axis -3 is out of range");
+    CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "axis -3 is out of range");
     oc_free(&c);
     /* an axis computed at run time */
     oc_init(&c, &tflc_kernel_mean);
@@ -369,10 +150,10 @@ static void test_reduce_errors(void) {
     int32_t one = 1;
     oc_in(&c, I32, 1, &one, ax);
     oc_out(&c, F32);
-    CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_UNSUPPORTED, "computed at run time is not supported yet");
+    CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_UNSUPPORTED, "computed at run time is not supported yet");
     oc_free(&c);
     reduce_case(&c, &tflc_kernel_reduce_any, F32, 2, d, NULL, 1, ax, false);
-    CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_UNSUPPORTED, "float32 inputs are not supported");
+    CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_UNSUPPORTED, "float32 inputs are not supported");
     oc_free(&c);
 }
 
@@ -403,7 +184,7 @@ static void test_arg_max_min(void) {
     oc_in(&c, F32, 2, d, in);
     oc_scalar_i32(&c, 2);
     oc_out(&c, I32);
-    CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "axis 2 is out of range");
+    CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "axis 2 is out of range");
     oc_free(&c);
 }
 
@@ -429,7 +210,7 @@ static void test_transpose(void) {
     oc_in(&c, TFLC_INT16, 3, d, in);
     oc_const_i32(&c, 3, dup);
     oc_out(&c, TFLC_INT16);
-    CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "not a permutation");
+    CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "not a permutation");
     oc_free(&c);
 }
 
@@ -443,14 +224,14 @@ static void test_slice(void) {
     oc_const_i32(&c, 2, s);
     oc_out(&c, F32);
     CHECK_OK(oc_run(&c));
-    CHECK(shape_is(c.outs[0], 2, wd) && f32_eq(c.outs[0], want, 4));
+    CHECK(shape_is(c.outs[0], 2, wd) && f32_equal(c.outs[0], want, 4));
     oc_free(&c);
     oc_init(&c, &tflc_kernel_slice);
     oc_in(&c, F32, 2, d, in);
     oc_const_i32(&c, 2, bad);
     oc_const_i32(&c, 2, bs);
     oc_out(&c, F32);
-    CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "do not fit");
+    CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "do not fit");
     oc_free(&c);
 }
 
@@ -481,7 +262,7 @@ static void test_strided_slice(void) {
         const float want[] = {11, 9, 7, 5};
         ss_case(&c, 2, d, in, 2, b, e, s, 2, 2, 0, 0, 0);
         CHECK_OK(oc_run(&c));
-        CHECK(shape_is(c.outs[0], 2, wd) && f32_eq(c.outs[0], want, 4));
+        CHECK(shape_is(c.outs[0], 2, wd) && f32_equal(c.outs[0], want, 4));
         oc_free(&c);
     }
     {   /* x[-1, 1:] (shrink bit 0) -> {9,10,11} */
@@ -489,7 +270,7 @@ static void test_strided_slice(void) {
         const float want[] = {9, 10, 11};
         ss_case(&c, 2, d, in, 2, b, e, s, 0, 0, 0, 0, 1);
         CHECK_OK(oc_run(&c));
-        CHECK(shape_is(c.outs[0], 1, wd) && f32_eq(c.outs[0], want, 3));
+        CHECK(shape_is(c.outs[0], 1, wd) && f32_equal(c.outs[0], want, 3));
         oc_free(&c);
     }
     {   /* x[..., newaxis, 2] -> [3,1]: {2,6,10} */
@@ -497,7 +278,7 @@ static void test_strided_slice(void) {
         const float want[] = {2, 6, 10};
         ss_case(&c, 2, d, in, 3, b, e, s, 0, 0, 1, 2, 4);
         CHECK_OK(oc_run(&c));
-        CHECK(shape_is(c.outs[0], 2, wd) && f32_eq(c.outs[0], want, 3));
+        CHECK(shape_is(c.outs[0], 2, wd) && f32_equal(c.outs[0], want, 3));
         oc_free(&c);
     }
     {   /* hostile begins/ends clamp: x[-100:100, 5:-100] -> [3,0] */
@@ -513,26 +294,26 @@ static void test_strided_slice(void) {
         ss_case(&c, 2, d, in, 2, b, e, s, 0, 0, 0, 0, 0);
         opt_i8(&c, SH_SS_OFFSET, 1);
         CHECK_OK(oc_run(&c));
-        CHECK(shape_is(c.outs[0], 2, wd) && f32_eq(c.outs[0], want, 6));
+        CHECK(shape_is(c.outs[0], 2, wd) && f32_equal(c.outs[0], want, 6));
         oc_free(&c);
     }
     {   /* errors: stride 0, shrink index out of range, too many indices */
         const int32_t b[] = {0, 7}, e[] = {1, 8}, s0[] = {1, 0}, s1[] = {1, 1}, b3[] = {0, 0, 0},
                       s3[] = {1, 1, 1};
         ss_case(&c, 2, d, in, 2, b, e, s0, 0, 0, 0, 0, 0);
-        CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "stride 1 is 0");
+        CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "stride 1 is 0");
         oc_free(&c);
         ss_case(&c, 2, d, in, 2, b, e, s1, 0, 0, 0, 0, 2);
-        CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "shrink index 7 is out of range");
+        CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "shrink index 7 is out of range");
         oc_free(&c);
         ss_case(&c, 2, d, in, 3, b3, b3, s3, 0, 0, 0, 0, 0);
-        CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "3 indexed dims");
+        CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "3 indexed dims");
         oc_free(&c);
         /* 20 new axes: more output dims than tflc allows, refused without overrunning */
         int32_t z[20] = {0}, o[20];
         for (int i = 0; i < 20; i++) o[i] = 1;
         ss_case(&c, 2, d, in, 20, z, z, o, 0, 0, 0, 0xFFFFF, 0);
-        CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_UNSUPPORTED, "too many dims");
+        CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_UNSUPPORTED, "too many dims");
         oc_free(&c);
     }
 }
@@ -637,7 +418,7 @@ static void test_reverse_tile_broadcast(void) {
     oc_in(&c, I32, 2, d31, col);
     oc_const_i32(&c, 2, bad);
     oc_out(&c, I32);
-    CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "cannot broadcast dim 0 of size 3 to 2");
+    CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "cannot broadcast dim 0 of size 3 to 2");
     oc_free(&c);
 }
 
@@ -653,7 +434,7 @@ static void test_gather(void) {
     oc_in(&c, I64, 1, di, idx);
     oc_out(&c, F32);
     CHECK_OK(oc_run(&c));
-    CHECK(shape_is(c.outs[0], 2, wd) && f32_eq(c.outs[0], want, 8));
+    CHECK(shape_is(c.outs[0], 2, wd) && f32_equal(c.outs[0], want, 8));
     oc_free(&c);
     /* batch_dims 1, axis 1: params [2,3], indices [2,2] -> [2,2] */
     const int32_t d23[] = {2, 3}, d22[] = {2, 2};
@@ -684,7 +465,7 @@ static void test_gather_hostile(void) {
         oc_in(&c, I32, 1, di, idx_cases[k]);
         oc_out(&c, F32);
         CHECK_OK(oc_prepare(&c));
-        CHECK_FAILS(oc_eval(&c), TFLC_ERROR_RUNTIME, msgs[k]);
+        CHECK_FAILS_WITH(oc_eval(&c), TFLC_ERROR_RUNTIME, msgs[k]);
         oc_free(&c);
     }
     /* GATHER_ND: index pair (1, 5) on [3,2] */
@@ -694,7 +475,7 @@ static void test_gather_hostile(void) {
     oc_in(&c, I32, 2, d12, pair);
     oc_out(&c, F32);
     CHECK_OK(oc_prepare(&c));
-    CHECK_FAILS(oc_eval(&c), TFLC_ERROR_RUNTIME, "index tuple 0, entry 1 is 5, outside [0, 2)");
+    CHECK_FAILS_WITH(oc_eval(&c), TFLC_ERROR_RUNTIME, "index tuple 0, entry 1 is 5, outside [0, 2)");
     oc_free(&c);
     /* SCATTER_ND: a negative row */
     const int32_t d21[] = {2, 1}, d22[] = {2, 2}, rows[] = {0, -1}, shape[] = {3, 2};
@@ -705,7 +486,7 @@ static void test_gather_hostile(void) {
     oc_const_i32(&c, 2, shape);
     oc_out(&c, F32);
     CHECK_OK(oc_prepare(&c));
-    CHECK_FAILS(oc_eval(&c), TFLC_ERROR_RUNTIME, "entry 0 is -1");
+    CHECK_FAILS_WITH(oc_eval(&c), TFLC_ERROR_RUNTIME, "entry 0 is -1");
     oc_free(&c);
     /* EMBEDDING_LOOKUP: id 4 of 4 rows */
     const int32_t ids[] = {1, 4}, dt[] = {4, 2};
@@ -715,7 +496,7 @@ static void test_gather_hostile(void) {
     oc_in(&c, F32, 2, dt, table);
     oc_out(&c, F32);
     CHECK_OK(oc_prepare(&c));
-    CHECK_FAILS(oc_eval(&c), TFLC_ERROR_RUNTIME, "id 1 is 4, outside [0, 4)");
+    CHECK_FAILS_WITH(oc_eval(&c), TFLC_ERROR_RUNTIME, "id 1 is 4, outside [0, 4)");
     oc_free(&c);
 }
 
@@ -730,7 +511,7 @@ static void test_gather_nd_scatter_nd(void) {
     oc_const_i32(&c, 2, shape);
     oc_out(&c, F32);
     CHECK_OK(oc_run(&c));
-    CHECK(shape_is(c.outs[0], 2, shape) && f32_eq(c.outs[0], want, 6));
+    CHECK(shape_is(c.outs[0], 2, shape) && f32_equal(c.outs[0], want, 6));
     oc_free(&c);
     const int32_t d22[] = {2, 2}, pairs[] = {2, 1, 0, 0}, d2[] = {2};
     const float p[] = {0, 1, 10, 11, 20, 21}, wp[] = {21, 0};
@@ -739,7 +520,7 @@ static void test_gather_nd_scatter_nd(void) {
     oc_in(&c, I32, 2, d22, pairs);
     oc_out(&c, F32);
     CHECK_OK(oc_run(&c));
-    CHECK(shape_is(c.outs[0], 1, d2) && f32_eq(c.outs[0], wp, 2));
+    CHECK(shape_is(c.outs[0], 1, d2) && f32_equal(c.outs[0], wp, 2));
     oc_free(&c);
 }
 
@@ -756,7 +537,7 @@ static void test_embedding_lookup_hybrid(void) {
     oc_out(&c, F32);
     c.desc[t - c.tensor].quant = (tflc_quantization){.count = 2, .scales = scales};
     CHECK_OK(oc_run(&c));
-    CHECK(shape_is(c.outs[0], 2, wd) && f32_eq(c.outs[0], want, 6));
+    CHECK(shape_is(c.outs[0], 2, wd) && f32_equal(c.outs[0], want, 6));
     oc_free(&c);
 }
 
@@ -800,7 +581,7 @@ static void test_split(void) {
     for (int i = 0; i < 3; i++) oc_out(&c, F32);
     CHECK_OK(oc_run(&c));
     CHECK(shape_is(c.outs[0], 2, w0) && shape_is(c.outs[1], 2, w1));
-    CHECK(f32_eq(c.outs[0], o0, 2) && f32_eq(c.outs[1], o1, 4) && f32_eq(c.outs[2], o2, 4));
+    CHECK(f32_equal(c.outs[0], o0, 2) && f32_equal(c.outs[1], o1, 4) && f32_equal(c.outs[2], o2, 4));
     oc_free(&c);
     /* SPLIT of 5 into 2 equal parts is refused */
     oc_init(&c, &tflc_kernel_split);
@@ -810,7 +591,8 @@ static void test_split(void) {
     oc_in(&c, F32, 2, d, in);
     oc_out(&c, F32);
     oc_out(&c, F32);
-    CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "cannot split dim 1 of size 5 into 2 equal parts");
+    CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL,
+                     "cannot split dim 1 of size 5 into 2 equal parts");
     oc_free(&c);
     /* SPLIT_V sizes that do not add up */
     const int32_t badsz[] = {1, 1, 1};
@@ -819,7 +601,7 @@ static void test_split(void) {
     oc_const_i32(&c, 3, badsz);
     oc_scalar_i32(&c, 1);
     for (int i = 0; i < 3; i++) oc_out(&c, F32);
-    CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "add up to 3, the axis has 5");
+    CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "add up to 3, the axis has 5");
     oc_free(&c);
 }
 
@@ -831,9 +613,9 @@ static void test_concat_requant(void) {
     const int32_t d[] = {2}, wd[] = {4};
     const int8_t a[] = {10, -128}, b[] = {7, 127}, want[] = {10, -128, 2, 62};   /* 7*0.5-1.5, 127*0.5-1.5 */
     oc_init(&c, &tflc_kernel_concatenation);
-    oc_quant(&c, oc_in(&c, I8, 1, d, a), s1, z0);
-    oc_quant(&c, oc_in(&c, I8, 1, d, b), s2, z3);
-    oc_quant(&c, oc_out(&c, I8), s1, z0);
+    oc_quant_per_tensor(&c, oc_in(&c, I8, 1, d, a), s1, z0);
+    oc_quant_per_tensor(&c, oc_in(&c, I8, 1, d, b), s2, z3);
+    oc_quant_per_tensor(&c, oc_out(&c, I8), s1, z0);
     CHECK_OK(oc_run(&c));
     CHECK(shape_is(c.outs[0], 1, wd) && i8_eq(c.outs[0], want, 4));
     oc_free(&c);
@@ -848,10 +630,10 @@ static void test_pad(void) {
     const int32_t d[] = {2}, pads[] = {1, 2}, wd[] = {5};
     const int8_t in[] = {1, 2}, want[] = {-5, 1, 2, -5, -5};
     oc_init(&c, &tflc_kernel_pad);
-    oc_quant(&c, oc_in(&c, I8, 1, d, in), sc, zp);
+    oc_quant_per_tensor(&c, oc_in(&c, I8, 1, d, in), sc, zp);
     int32_t pshape[] = {1, 2};
     oc_const(&c, I32, 2, pshape, pads);
-    oc_quant(&c, oc_out(&c, I8), sc, zp);
+    oc_quant_per_tensor(&c, oc_out(&c, I8), sc, zp);
     CHECK_OK(oc_run(&c));
     CHECK(shape_is(c.outs[0], 1, wd) && i8_eq(c.outs[0], want, 5));
     oc_free(&c);
@@ -880,7 +662,7 @@ static void test_mirror_pad(void) {
         oc_const(&c, I32, 2, ps, pads);
         oc_out(&c, F32);
         CHECK_OK(oc_run(&c));
-        CHECK(f32_eq(c.outs[0], mode ? symmetric : reflect, 7));
+        CHECK(f32_equal(c.outs[0], mode ? symmetric : reflect, 7));
         oc_free(&c);
     }
     /* REFLECT cannot pad 3 on a dim of 3 */
@@ -888,7 +670,7 @@ static void test_mirror_pad(void) {
     oc_in(&c, F32, 1, d, in);
     oc_const(&c, I32, 2, ps, big);
     oc_out(&c, F32);
-    CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "paddings {3,0} are invalid");
+    CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "paddings {3,0} are invalid");
     oc_free(&c);
 }
 
@@ -915,7 +697,7 @@ static void test_space_depth_roundtrip(void) {
     oc_in(&back, F32, 4, mid, c.outs[0]->data);
     oc_out(&back, F32);
     CHECK_OK(oc_run(&back));
-    CHECK(shape_is(back.outs[0], 4, d) && f32_eq(back.outs[0], in, 72));
+    CHECK(shape_is(back.outs[0], 4, d) && f32_equal(back.outs[0], in, 72));
     oc_free(&back);
     oc_free(&c);
 }
@@ -932,14 +714,14 @@ static void test_space_batch(void) {
     oc_const(&c, I32, 2, pd, pads);
     oc_out(&c, F32);
     CHECK_OK(oc_run(&c));
-    CHECK(shape_is(c.outs[0], 3, wd) && f32_eq(c.outs[0], want, 4));
+    CHECK(shape_is(c.outs[0], 3, wd) && f32_equal(c.outs[0], want, 4));
     oc_init(&back, &tflc_kernel_batch_to_space_nd);
     oc_in(&back, F32, 3, wd, want);
     oc_const(&back, I32, 1, one, blk);
     oc_const(&back, I32, 2, pd, pads);
     oc_out(&back, F32);
     CHECK_OK(oc_run(&back));
-    CHECK(shape_is(back.outs[0], 3, d) && f32_eq(back.outs[0], in, 3));
+    CHECK(shape_is(back.outs[0], 3, d) && f32_equal(back.outs[0], in, 3));
     oc_free(&back);
     oc_free(&c);
 }
@@ -978,8 +760,8 @@ static void test_shape_rank_fill(void) {
     oc_in(&c, I32, 1, &two, dims);
     oc_in(&c, TFLC_BOOL, 0, NULL, &t);
     oc_out(&c, TFLC_BOOL);
-    CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_UNSUPPORTED,
-                "dims (input 0) computed at run time is not supported yet");
+    CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_UNSUPPORTED,
+                     "dims (input 0) computed at run time is not supported yet");
     oc_free(&c);
 }
 
@@ -993,7 +775,7 @@ static void test_range(void) {
     oc_const(&c, F32, 0, NULL, &de);
     oc_out(&c, F32);
     CHECK_OK(oc_run(&c));
-    CHECK(f32_eq(c.outs[0], want, 4));
+    CHECK(f32_equal(c.outs[0], want, 4));
     oc_free(&c);
     const int32_t a = 10, b = 3, s = -3, wi[] = {10, 7, 4};
     oc_init(&c, &tflc_kernel_range);
@@ -1009,14 +791,14 @@ static void test_range(void) {
     oc_in(&c, I32, 0, NULL, &b);
     oc_const(&c, I32, 0, NULL, &s);
     oc_out(&c, I32);
-    CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_UNSUPPORTED, "RANGE with input 1 computed at run time");
+    CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_UNSUPPORTED, "RANGE with input 1 computed at run time");
     oc_free(&c);
     oc_init(&c, &tflc_kernel_range);
     oc_const(&c, I32, 0, NULL, &b);
     oc_const(&c, I32, 0, NULL, &a);
     oc_const(&c, I32, 0, NULL, &s);
     oc_out(&c, I32);
-    CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "delta -3 cannot reach 10 from 3");
+    CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "delta -3 cannot reach 10 from 3");
     oc_free(&c);
 }
 
@@ -1058,7 +840,7 @@ static void test_topk(void) {
     oc_scalar_i32(&c, 6);
     oc_out(&c, TFLC_INT16);
     oc_out(&c, I32);
-    CHECK_FAILS(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "k 6 must be in [0, 5]");
+    CHECK_FAILS_WITH(oc_prepare(&c), TFLC_ERROR_INVALID_MODEL, "k 6 must be in [0, 5]");
     oc_free(&c);
 }
 
@@ -1095,7 +877,7 @@ static void test_empty_tensors(void) {
     oc_free(&c);
     reduce_case(&c, &tflc_kernel_sum, F32, 2, d, NULL, 1, ax, false);
     CHECK_OK(oc_run(&c));
-    CHECK(shape_is(c.outs[0], 1, w3) && f32_eq(c.outs[0], zeros, 3));
+    CHECK(shape_is(c.outs[0], 1, w3) && f32_equal(c.outs[0], zeros, 3));
     oc_free(&c);
 }
 
