@@ -28,8 +28,8 @@ asan:
 # The threaded tests (concurrent runners, shared variables, init once) under ThreadSanitizer.
 tsan:
 	@$(CMAKE) -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTFLC_TSAN=ON >/dev/null
-	@$(CMAKE) --build build-tsan -j $(JOBS) --target test_stateful test_api
-	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --output-on-failure -R 'test_stateful|test_api'
+	@$(CMAKE) --build build-tsan -j $(JOBS) --target test_stateful test_api test_threadpool test_gemm
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --output-on-failure -R 'test_stateful|test_api|test_threadpool|test_gemm'
 
 fuzz:
 	@$(CMAKE) -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DTFLC_FUZZ=ON >/dev/null
@@ -79,3 +79,19 @@ bench: build
 	fi
 	$(BENCH_VENV)/bin/python bench/compare --tflc $(BUILD)/tflc --models-dir $(BUILD)/bench/models \
 	    --raw $(BUILD)/bench/results.json $(BENCH_ARGS)
+
+# GFLOP/s of the packed f32 GEMM (src/kernels/gemm.h) against OpenBLAS's cblas_sgemm, one
+# thread, 1024^3 and CNN layer shapes (bench/gemm.c; GEMM_BENCH_ARGS=-a runs every ISA variant).
+# OpenBLAS is a yardstick linked into the bench binary only, never into the library:
+# `apt-get install libopenblas-dev` first. OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on some
+# machines to dodge bugs of old OpenBLAS builds) would force an older, slower OpenBLAS
+# kernel, so this one command unsets both; the bench prints the core OpenBLAS then picked and
+# checks its results against tflc's.
+GEMM_BENCH_ARGS ?=
+
+.PHONY: bench-gemm
+bench-gemm: build
+	$(CC) -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc bench/gemm.c \
+	    $(BUILD)/libtflc.a -lopenblas -lm -lpthread -o $(BUILD)/bench_gemm
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 \
+	    $(BUILD)/bench_gemm $(GEMM_BENCH_ARGS)

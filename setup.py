@@ -10,7 +10,10 @@ import os
 import re
 import sys
 
+import platform
+
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -32,6 +35,35 @@ def library_sources():
 
 
 compile_args = ["-std=c11", "-Wall", "-Wextra"]
+
+# Per-file instruction-set flags for src/kernels/, as cmake/kernels.cmake sets them: only
+# these files get -mavx2/-mavx512*, so the rest runs on any x86-64 and the ISA kernels run
+# only after the run-time CPU check (src/kernels/cpu.c).
+AVX512 = ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq"]
+X86_FILE_FLAGS = {
+    "f32_gemm_avx2.c": ["-mavx2", "-mfma"],
+    "f32_gemm_avx512.c": AVX512 + ["-mfma"],
+    "qs8_gemm_avx512vnni.c": AVX512 + ["-mavx512vnni"],
+}
+SCALAR_FILE_FLAGS = {"f32_gemm_scalar.c": ["-ffp-contract=off"]}
+
+
+class PerFileFlags(build_ext):
+    """build_ext whose compiler adds a file's own flags (setuptools has no per-source flags)."""
+
+    def build_extensions(self):
+        original = self.compiler._compile
+        x86 = platform.machine().lower() in ("x86_64", "amd64")
+
+        def compile_one(obj, src, ext, cc_args, extra_postargs, pp_opts):
+            name = os.path.basename(src)
+            extra = list(SCALAR_FILE_FLAGS.get(name, []))
+            if x86:
+                extra += X86_FILE_FLAGS.get(name, [])
+            return original(obj, src, ext, cc_args, list(extra_postargs) + extra, pp_opts)
+
+        self.compiler._compile = compile_one
+        super().build_extensions()
 link_args = []
 if sys.platform.startswith("linux"):
     # The library's functions keep default visibility (TFLC_API); bind the module's own
@@ -55,6 +87,7 @@ os.makedirs(BUILD_BASE, exist_ok=True)
 setup(
     version=read_version(),
     ext_modules=[extension],
+    cmdclass={"build_ext": PerFileFlags},
     options={
         "build": {"build_base": BUILD_BASE},
         "build_ext": {"parallel": os.cpu_count() or 1},

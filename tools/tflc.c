@@ -3,6 +3,8 @@
  *
  *     tflc info MODEL [--json]      signatures, tensors, quantization, operator histogram
  *     tflc run MODEL [options]      run one signature on .npy files or number lists
+ *     tflc bench MODEL [options]    time one signature (load, allocate, invoke) like
+ *                                   LiteRT's benchmark_model
  *
  * Every error is one line "tflc: <message>" on stderr and exit status 1; an unknown
  * command prints the usage on stderr and exits with 2.
@@ -16,8 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "npy.h"
@@ -45,6 +49,26 @@ static const char usage_text[] =
     "                              default 0; floats uniform in [-1, 1], small integers)\n"
     "      --output-dir DIR        also write DIR/NAME.npy for every output (characters\n"
     "                              of NAME other than A-Z a-z 0-9 _ . - become _)\n"
+    "\n"
+    "  bench MODEL [--signature KEY] [--threads N] [--warmup N] [--runs N]\n"
+    "              [--min-secs S] [--max-secs S] [--warmup-min-secs S]\n"
+    "              [--input-shape NAME=d0,d1,...]... [--fill zeros|random] [--seed N]\n"
+    "              [--json] [--samples]\n"
+    "      Time one signature: load (map, verify, interpreter, runner), allocate, first\n"
+    "      inference, warmup runs, then steady-state runs until at least --runs runs\n"
+    "      and --min-secs seconds have passed (or --max-secs), each invoke timed alone.\n"
+    "      Prints mean, median, p90, min, max, arena bytes and peak RSS (VmHWM, or\n"
+    "      ru_maxrss where /proc is missing); --json prints one JSON object instead\n"
+    "      (--samples adds every steady-state time, in ms).\n"
+    "      Defaults as LiteRT's benchmark_model: 1 thread, --warmup 1,\n"
+    "      --warmup-min-secs 0.5, --runs 50, --min-secs 1, --max-secs 150.\n"
+    "      Inputs are filled once (--fill random, the default, seeded by --seed, or\n"
+    "      zeros; string inputs get short decimal numbers); dynamic dimensions are 1\n"
+    "      unless --input-shape sets the input's whole shape. A progress line goes to\n"
+    "      stderr when stderr is a terminal.\n"
+    "      benchmark_model's names work too: --graph=MODEL, --num_threads=N,\n"
+    "      --num_runs=N, --warmup_runs=N, --signature_to_run_for=KEY, --min_secs=S,\n"
+    "      --max_secs=S, --warmup_min_secs=S (each as --flag=value or --flag value).\n"
     "\n"
     "  help                  print this text\n"
     "  --version             print the version\n"
@@ -1478,6 +1502,547 @@ done:
     return rc;
 }
 
+/* ----------------------------------------------------------------- bench -- */
+
+/* tflc bench: times one signature the way LiteRT's benchmark_model does. Load (map, verify,
+ * interpreter, runner), allocate, first inference, warmup, then steady-state runs until at
+ * least --runs runs AND --min-secs seconds have passed (or --max-secs has), each invoke timed
+ * on its own. Inputs are filled once (zeros or seeded random), outside every timed region. */
+
+typedef struct bench_shape {
+    const char *arg;            /* NAME=d0,d1,... as given */
+    char *name;                 /* owned copy of NAME */
+    int32_t dims[TFLC_MAX_RANK];
+    int rank;
+} bench_shape;
+
+typedef struct bench_options {
+    const char *path, *key;
+    long threads, warmup, runs;
+    double warmup_min_secs, min_secs, max_secs;
+    int json, samples, fill; /* fill: 1 zeros, 2 random */
+    uint64_t seed;
+    bench_shape *shapes;
+    int nshapes;
+} bench_options;
+
+/* The timings of one phase: every run's duration in seconds. */
+typedef struct bench_series {
+    double *t;
+    size_t n, cap;
+    double sum, elapsed;
+} bench_series;
+
+/* Kept samples are bounded (a 1 us model over --max-secs 150 would need 1.2 GB); past the
+ * bound the mean still counts every run, the quantiles the first BENCH_MAX_SAMPLES. */
+#define BENCH_MAX_SAMPLES ((size_t)1 << 20)
+
+static double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Resident set size now, from /proc/self/statm; -1 where that file does not exist. */
+static long long bench_rss_now(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f) return -1;
+    long long size = 0, resident = -1;
+    if (fscanf(f, "%lld %lld", &size, &resident) != 2) resident = -1;
+    fclose(f);
+    long page = sysconf(_SC_PAGESIZE);
+    return resident < 0 || page <= 0 ? -1 : resident * page;
+}
+
+/* Peak resident set size of this program: VmHWM of /proc/self/status where it exists, else
+ * getrusage's ru_maxrss. Linux keeps ru_maxrss across execve, so a tflc started by a large
+ * process (a Python benchmark driver) would report its parent's peak; VmHWM starts afresh. */
+static long long bench_peak_rss(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f) {
+        char line[256];
+        long long kb = -1;
+        while (fgets(line, sizeof line, f))
+            if (strncmp(line, "VmHWM:", 6) == 0 && sscanf(line + 6, "%lld", &kb) == 1) break;
+        fclose(f);
+        if (kb >= 0) return kb * 1024;
+    }
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) return -1;
+    return (long long)ru.ru_maxrss * 1024; /* kilobytes on Linux */
+}
+
+static int bench_parse_count(const char *flag, const char *v, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (end == v || *end || errno || x < lo || x > hi)
+        return fail("%s '%s': expected an integer from %ld to %ld", flag, v, lo, hi);
+    *out = x;
+    return 0;
+}
+
+static int bench_parse_secs(const char *flag, const char *v, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (end == v || *end || errno || !isfinite(x) || x < 0 || x > 1e6)
+        return fail("%s '%s': expected a number of seconds from 0 to 1e6", flag, v);
+    *out = x;
+    return 0;
+}
+
+/* "NAME=1,224,224,3" (an empty list after '=' is a scalar). */
+static int bench_parse_shape(const char *v, bench_shape *s)
+{
+    const char *eq = strrchr(v, '=');
+    if (!eq || eq == v) return fail("--input-shape '%s': expected NAME=d0,d1,... (e.g. x=1,224,224,3)", v);
+    s->arg = v;
+    s->name = strndup(v, (size_t)(eq - v));
+    if (!s->name) return fail("out of memory");
+    s->rank = 0;
+    const char *p = eq + 1;
+    while (*p) {
+        if (s->rank == TFLC_MAX_RANK)
+            return fail("--input-shape '%s': more than %d dimensions", v, TFLC_MAX_RANK);
+        char *end;
+        errno = 0;
+        long d = strtol(p, &end, 10);
+        if (end == p || errno || d < 0 || d > INT32_MAX || (*end != ',' && *end != '\0'))
+            return fail("--input-shape '%s': dimensions must be non-negative integers", v);
+        s->dims[s->rank++] = (int32_t)d;
+        p = *end == ',' ? end + 1 : end;
+        if (*end == ',' && *p == '\0') return fail("--input-shape '%s': trailing comma", v);
+    }
+    return 0;
+}
+
+static int parse_bench_args(int argc, char **argv, bench_options *o)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *v = NULL;
+        const char *a = argv[i];
+        int r = 0;
+#define BENCH_TAKE(name) ((r = take_option(argc, argv, &i, (name), &v)) != 0)
+        if (strcmp(a, "--json") == 0) {
+            o->json = 1;
+        } else if (strcmp(a, "--samples") == 0) {
+            o->samples = 1;
+        } else if (BENCH_TAKE("--graph")) {
+            if (r < 0) return 1;
+            if (o->path) return fail("bench: the model is given twice ('%s' and '%s')", o->path, v);
+            o->path = v;
+        } else if (BENCH_TAKE("--signature") || BENCH_TAKE("--signature_to_run_for")) {
+            if (r < 0) return 1;
+            o->key = v;
+        } else if (BENCH_TAKE("--threads") || BENCH_TAKE("--num_threads")) {
+            if (r < 0) return 1;
+            /* LiteRT's default, -1, means "let the runtime choose": one thread here. */
+            if (bench_parse_count(a[2] == 'n' ? "--num_threads" : "--threads", v, -1, 256, &o->threads)) return 1;
+            if (o->threads < 1) o->threads = 1;
+        } else if (BENCH_TAKE("--warmup") || BENCH_TAKE("--warmup_runs")) {
+            if (r < 0) return 1;
+            if (bench_parse_count("--warmup", v, 0, 100000000, &o->warmup)) return 1;
+        } else if (BENCH_TAKE("--runs") || BENCH_TAKE("--num_runs")) {
+            if (r < 0) return 1;
+            if (bench_parse_count("--runs", v, 1, 1000000000, &o->runs)) return 1;
+        } else if (BENCH_TAKE("--min-secs") || BENCH_TAKE("--min_secs")) {
+            if (r < 0 || bench_parse_secs("--min-secs", v, &o->min_secs)) return 1;
+        } else if (BENCH_TAKE("--max-secs") || BENCH_TAKE("--max_secs")) {
+            if (r < 0 || bench_parse_secs("--max-secs", v, &o->max_secs)) return 1;
+        } else if (BENCH_TAKE("--warmup-min-secs") || BENCH_TAKE("--warmup_min_secs")) {
+            if (r < 0 || bench_parse_secs("--warmup-min-secs", v, &o->warmup_min_secs)) return 1;
+        } else if (BENCH_TAKE("--input-shape")) {
+            if (r < 0) return 1;
+            bench_shape *s = &o->shapes[o->nshapes++];
+            if (bench_parse_shape(v, s)) return 1;
+            for (int k = 0; k < o->nshapes - 1; k++)
+                if (strcmp(o->shapes[k].name, s->name) == 0) return fail("--input-shape: '%s' given twice", s->name);
+        } else if (BENCH_TAKE("--fill")) {
+            if (r < 0) return 1;
+            if (strcmp(v, "zeros") == 0)
+                o->fill = 1;
+            else if (strcmp(v, "random") == 0)
+                o->fill = 2;
+            else
+                return fail("--fill '%s': expected zeros or random", v);
+        } else if (BENCH_TAKE("--seed")) {
+            if (r < 0) return 1;
+            char *end;
+            errno = 0;
+            unsigned long long s = strtoull(v, &end, 0);
+            if (end == v || *end || errno || v[0] == '-')
+                return fail("--seed '%s': expected a non-negative integer", v);
+            o->seed = s;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return fail("bench: unknown option '%s' (see 'tflc help')", a);
+        } else if (o->path) {
+            return fail("bench: unexpected argument '%s' (see 'tflc help')", a);
+        } else {
+            o->path = a;
+        }
+#undef BENCH_TAKE
+    }
+    if (!o->path) return fail("bench: missing MODEL (see 'tflc help')");
+    return 0;
+}
+
+/* Loads the model and creates an interpreter with o->threads threads and the runner. */
+static int bench_load(const bench_options *o, tflc_model **model, tflc_interpreter **interp, tflc_runner **runner)
+{
+    if (tflc_model_load_file(o->path, NULL, model) != TFLC_OK) {
+        const char *msg = tflc_last_error();
+        if (strstr(msg, o->path)) return fail("cannot load model: %s", msg);
+        return fail("cannot load model '%s': %s", o->path, msg);
+    }
+    tflc_interpreter_options opts;
+    tflc_interpreter_options_init(&opts);
+    opts.num_threads = (int)o->threads;
+    if (tflc_interpreter_create(*model, &opts, interp) != TFLC_OK)
+        return fail("cannot create an interpreter for '%s': %s", o->path, tflc_last_error());
+    return create_runner(*model, *interp, o->key, runner);
+}
+
+/* Input plans: each input's shape (the model's, dynamic dimensions 1, or --input-shape)
+ * filled with zeros or seeded random values. */
+static int bench_plan_inputs(tflc_runner *runner, const bench_options *o, input_plan *plans)
+{
+    int n = tflc_runner_input_count(runner);
+    for (int k = 0; k < o->nshapes; k++) {
+        int found = 0;
+        for (int i = 0; i < n; i++) found |= strcmp(tflc_runner_input_name(runner, i), o->shapes[k].name) == 0;
+        if (!found) {
+            strbuf sb = {0};
+            list_runner_inputs(runner, &sb);
+            int rc = fail("--input-shape: unknown input '%s' (signature '%s' takes: %s)", o->shapes[k].name,
+                          tflc_runner_signature_key(runner), sb_str(&sb));
+            sb_free(&sb);
+            return rc;
+        }
+    }
+    uint64_t rng = o->seed;
+    for (int i = 0; i < n; i++) {
+        input_plan *p = &plans[i];
+        const tflc_tensor *t = tflc_runner_input_at(runner, i);
+        p->name = tflc_runner_input_name(runner, i);
+        p->dtype = tflc_tensor_dtype(t);
+        int srank = 0;
+        const int32_t *sig = tflc_tensor_shape_signature(t, &srank);
+        p->rank = tflc_tensor_rank(t);
+        if (p->rank < 0 || p->rank > TFLC_MAX_RANK) return fail("input '%s': bad rank", p->name);
+        if (p->rank > 0) memcpy(p->dims, tflc_tensor_dims(t), sizeof(int32_t) * (size_t)p->rank);
+        for (int k = 0; sig && srank == p->rank && k < srank; k++)
+            if (sig[k] < 0) p->dims[k] = 1; /* dynamic dimension */
+        for (int k = 0; k < o->nshapes; k++)
+            if (strcmp(o->shapes[k].name, p->name) == 0) {
+                p->rank = o->shapes[k].rank;
+                memcpy(p->dims, o->shapes[k].dims, sizeof p->dims);
+            }
+        if (plan_fill(p->name, o->fill == 2, &rng, p)) return 1;
+    }
+    return 0;
+}
+
+/* Resizes, sets string inputs and allocates (timed together as "allocate"). */
+static int bench_allocate(tflc_runner *runner, input_plan *plans, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (plans[i].dtype == TFLC_STRING) continue;
+        if (tflc_runner_resize_input(runner, plans[i].name, plans[i].dims, plans[i].rank) != TFLC_OK) {
+            strbuf sb = {0};
+            sb_dims(&sb, plans[i].dims, plans[i].rank);
+            int rc = fail("input '%s': cannot resize to %s: %s", plans[i].name, sb_str(&sb), runner_message(runner));
+            sb_free(&sb);
+            return rc;
+        }
+    }
+    if (set_string_inputs(runner, plans, n)) return 1;
+    if (tflc_runner_allocate(runner) != TFLC_OK) return fail("allocate failed: %s", runner_message(runner));
+    return 0;
+}
+
+static int bench_copy_inputs(tflc_runner *runner, input_plan *plans, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (plans[i].dtype == TFLC_STRING) continue;
+        tflc_tensor *t = tflc_runner_input_at(runner, i);
+        if (tflc_tensor_copy_from(t, plans[i].data, plans[i].bytes) != TFLC_OK)
+            return fail("input '%s': %s", plans[i].name, runner_message(runner));
+    }
+    return 0;
+}
+
+/* A one-line progress report on stderr, only when stderr is a terminal, at most 5 per s. */
+typedef struct bench_progress {
+    int on;
+    double last;
+} bench_progress;
+
+static void bench_progress_show(bench_progress *pg, const char *phase, const bench_series *s, double t)
+{
+    if (!pg->on || t - pg->last < 0.2) return;
+    pg->last = t;
+    fprintf(stderr, "\r\033[Kbench: %s: %zu runs in %.1f s, mean %.3f ms", phase, s->n, s->elapsed,
+            s->n ? s->sum / (double)s->n * 1e3 : 0.0);
+    fflush(stderr);
+}
+
+static void bench_progress_clear(bench_progress *pg)
+{
+    if (pg->on) fputs("\r\033[K", stderr);
+}
+
+/* Runs until min_runs runs AND min_secs seconds, or max_secs; every invoke timed alone.
+ * keep: store each time in s->t (steady state) or only count and sum them (warmup). */
+static int bench_loop(tflc_runner *runner, long min_runs, double min_secs, double max_secs, const char *phase,
+                      int keep, bench_series *s, bench_progress *pg)
+{
+    double start = bench_now(), t = start;
+    while (((long)s->n < min_runs || t - start < min_secs) && t - start <= max_secs) {
+        if (keep && s->n == s->cap && s->cap < BENCH_MAX_SAMPLES) {
+            size_t cap = s->cap ? s->cap * 2 : 256;
+            double *grown = realloc(s->t, cap * sizeof *grown);
+            if (!grown) return fail("out of memory");
+            s->t = grown;
+            s->cap = cap;
+        }
+        double t0 = bench_now();
+        if (tflc_runner_invoke(runner) != TFLC_OK) {
+            bench_progress_clear(pg);
+            return fail("invoke failed: %s", runner_message(runner));
+        }
+        t = bench_now();
+        if (s->n < s->cap) s->t[s->n] = t - t0;
+        s->n++;
+        s->sum += t - t0;
+        s->elapsed = t - start;
+        bench_progress_show(pg, phase, s, t);
+    }
+    return 0;
+}
+
+typedef struct bench_stats {
+    double mean, median, p90, min, max, std;
+} bench_stats;
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static bench_stats bench_summarize(bench_series *s)
+{
+    bench_stats st = {0, 0, 0, 0, 0, 0};
+    size_t kept = s->n < s->cap ? s->n : s->cap;
+    if (s->n == 0 || kept == 0) return st;
+    st.mean = s->sum / (double)s->n;
+    double *sorted = malloc(kept * sizeof *sorted);
+    if (!sorted) return st;
+    memcpy(sorted, s->t, kept * sizeof *sorted);
+    qsort(sorted, kept, sizeof *sorted, cmp_double);
+    st.median = kept % 2 ? sorted[kept / 2] : (sorted[kept / 2 - 1] + sorted[kept / 2]) / 2;
+    size_t rank90 = (size_t)ceil(0.9 * (double)kept); /* nearest rank */
+    st.p90 = sorted[rank90 ? rank90 - 1 : 0];
+    st.min = sorted[0];
+    st.max = sorted[kept - 1];
+    double var = 0;
+    for (size_t i = 0; i < kept; i++) var += (s->t[i] - st.mean) * (s->t[i] - st.mean);
+    st.std = kept > 1 ? sqrt(var / (double)(kept - 1)) : 0;
+    free(sorted);
+    return st;
+}
+
+typedef struct bench_result {
+    double load, allocate, first;
+    bench_series warm, steady;
+    bench_stats stats;
+    size_t arena;
+    long long peak_rss, rss_delta;
+} bench_result;
+
+/* "12.345 ms", "3.210 us": the unit that suits the value. */
+static const char *bench_duration(char *buf, size_t size, double seconds)
+{
+    if (seconds >= 1.0)
+        snprintf(buf, size, "%.3f s", seconds);
+    else if (seconds >= 1e-3)
+        snprintf(buf, size, "%.3f ms", seconds * 1e3);
+    else if (seconds >= 1e-6)
+        snprintf(buf, size, "%.3f us", seconds * 1e6);
+    else
+        snprintf(buf, size, "%.0f ns", seconds * 1e9);
+    return buf;
+}
+
+static void bench_print_text(const bench_options *o, tflc_runner *runner, const input_plan *plans,
+                             const bench_result *r)
+{
+    const bench_stats *st = &r->stats;
+    char a[32], b[32], c[32], d[32], e[32], f[32];
+    printf("model:            %s\n", o->path);
+    printf("signature:        %s\n", tflc_runner_signature_key(runner));
+    printf("threads:          %ld\n", o->threads);
+    int n = tflc_runner_input_count(runner);
+    for (int i = 0; i < n; i++) {
+        printf("input:            %s %s", plans[i].name, tflc_dtype_name(plans[i].dtype));
+        print_dims(stdout, plans[i].dims, plans[i].rank);
+        printf(" (%s", o->fill == 2 ? "random" : "zeros");
+        if (o->fill == 2) printf(", seed %" PRIu64, o->seed);
+        printf(")\n");
+    }
+    printf("load:             %s (map, verify, interpreter, runner)\n", bench_duration(a, sizeof a, r->load));
+    printf("allocate:         %s (resize, prepare, plan arena)\n", bench_duration(a, sizeof a, r->allocate));
+    printf("first inference:  %s\n", bench_duration(a, sizeof a, r->first));
+    printf("warmup:           %zu runs, mean %s\n", r->warm.n,
+           bench_duration(a, sizeof a, r->warm.n ? r->warm.sum / (double)r->warm.n : 0.0));
+    printf("steady state:     %zu runs in %.2f s\n", r->steady.n, r->steady.elapsed);
+    printf("  mean %s, median %s, p90 %s, min %s, max %s, std %s\n", bench_duration(a, sizeof a, st->mean),
+           bench_duration(b, sizeof b, st->median), bench_duration(c, sizeof c, st->p90),
+           bench_duration(d, sizeof d, st->min), bench_duration(e, sizeof e, st->max),
+           bench_duration(f, sizeof f, st->std));
+    printf("arena:            %zu bytes\n", r->arena);
+    if (r->peak_rss >= 0)
+        printf("peak RSS:         %.1f MiB (VmHWM or ru_maxrss, after warmup)\n", (double)r->peak_rss / 1048576.0);
+    if (r->rss_delta >= 0)
+        printf("RSS growth:       %.1f MiB (before load -> after first inference)\n", (double)r->rss_delta / 1048576.0);
+}
+
+static void json_ms(const char *key, double seconds, int comma)
+{
+    printf("\"%s\":", key);
+    json_float(stdout, seconds * 1e3);
+    if (comma) putchar(',');
+}
+
+static void bench_print_json(const bench_options *o, tflc_runner *runner, const input_plan *plans,
+                             const bench_result *r)
+{
+    const bench_stats *st = &r->stats;
+    fputs("{\"model\":", stdout);
+    json_string(stdout, o->path);
+    fputs(",\"signature\":", stdout);
+    json_string(stdout, tflc_runner_signature_key(runner));
+    printf(",\"threads\":%ld,\"fill\":\"%s\",\"seed\":%" PRIu64 ",\"inputs\":[", o->threads,
+           o->fill == 2 ? "random" : "zeros", o->seed);
+    int n = tflc_runner_input_count(runner);
+    for (int i = 0; i < n; i++) {
+        fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
+        json_string(stdout, plans[i].name);
+        printf(",\"dtype\":\"%s\",\"shape\":", tflc_dtype_name(plans[i].dtype));
+        json_dims(stdout, plans[i].dims, plans[i].rank);
+        putchar('}');
+    }
+    fputs("],", stdout);
+    json_ms("load_ms", r->load, 1);
+    json_ms("allocate_ms", r->allocate, 1);
+    json_ms("first_ms", r->first, 1);
+    printf("\"warmup_runs\":%zu,", r->warm.n);
+    json_ms("warmup_mean_ms", r->warm.n ? r->warm.sum / (double)r->warm.n : 0, 1);
+    printf("\"runs\":%zu,\"steady_secs\":", r->steady.n);
+    json_float(stdout, r->steady.elapsed);
+    putchar(',');
+    json_ms("mean_ms", st->mean, 1);
+    json_ms("median_ms", st->median, 1);
+    json_ms("p90_ms", st->p90, 1);
+    json_ms("min_ms", st->min, 1);
+    json_ms("max_ms", st->max, 1);
+    json_ms("std_ms", st->std, 1);
+    printf("\"arena_bytes\":%zu,\"peak_rss_bytes\":%lld,\"rss_delta_bytes\":%lld", r->arena, r->peak_rss,
+           r->rss_delta);
+    if (o->samples) {
+        fputs(",\"samples_ms\":[", stdout);
+        size_t kept = r->steady.n < r->steady.cap ? r->steady.n : r->steady.cap;
+        for (size_t i = 0; i < kept; i++) printf("%s%.6g", i ? "," : "", r->steady.t[i] * 1e3);
+        putchar(']');
+    }
+    fputs("}\n", stdout);
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+    bench_options o;
+    memset(&o, 0, sizeof o);
+    o.threads = 1;
+    o.warmup = 1;              /* benchmark_model's defaults */
+    o.warmup_min_secs = 0.5;
+    o.runs = 50;
+    o.min_secs = 1.0;
+    o.max_secs = 150.0;
+    o.fill = 2;
+    o.shapes = calloc((size_t)argc + 1, sizeof *o.shapes);
+    if (!o.shapes) return fail("out of memory");
+    tflc_model *model = NULL;
+    tflc_interpreter *interp = NULL;
+    tflc_runner *runner = NULL;
+    input_plan *plans = NULL;
+    bench_result r;
+    memset(&r, 0, sizeof r);
+    int n = 0;
+    bench_progress pg = {isatty(STDERR_FILENO), 0};
+    int rc = parse_bench_args(argc, argv, &o);
+    if (rc) goto done;
+
+    long long rss0 = bench_rss_now();
+    double t0 = bench_now();
+    if ((rc = bench_load(&o, &model, &interp, &runner)) != 0) goto done;
+    r.load = bench_now() - t0;
+
+    n = tflc_runner_input_count(runner);
+    plans = calloc((size_t)n + 1, sizeof *plans);
+    if (!plans) {
+        rc = fail("out of memory");
+        goto done;
+    }
+    if ((rc = bench_plan_inputs(runner, &o, plans)) != 0) goto done;
+    t0 = bench_now();
+    if ((rc = bench_allocate(runner, plans, n)) != 0) goto done;
+    r.allocate = bench_now() - t0;
+    r.arena = tflc_runner_arena_bytes(runner);
+    if ((rc = bench_copy_inputs(runner, plans, n)) != 0) goto done;
+
+    t0 = bench_now();
+    if (tflc_runner_invoke(runner) != TFLC_OK) {
+        rc = fail("invoke failed: %s", runner_message(runner));
+        goto done;
+    }
+    r.first = bench_now() - t0;
+    long long rss1 = bench_rss_now();
+    r.rss_delta = rss0 >= 0 && rss1 >= 0 ? rss1 - rss0 : -1;
+
+    if ((rc = bench_loop(runner, o.warmup, o.warmup ? o.warmup_min_secs : 0, o.max_secs, "warmup", 0, &r.warm,
+                         &pg)) != 0)
+        goto done;
+    /* Before the steady state grows its sample buffer: the peak of the runtime's own use. */
+    r.peak_rss = bench_peak_rss();
+    if ((rc = bench_loop(runner, o.runs, o.min_secs, o.max_secs, "steady state", 1, &r.steady, &pg)) != 0) goto done;
+    bench_progress_clear(&pg);
+    r.stats = bench_summarize(&r.steady);
+    if (o.json)
+        bench_print_json(&o, runner, plans, &r);
+    else
+        bench_print_text(&o, runner, plans, &r);
+done:
+    for (int i = 0; plans && i < n; i++) {
+        free(plans[i].data);
+        free(plans[i].strings);
+    }
+    free(plans);
+    free(r.warm.t);
+    free(r.steady.t);
+    for (int k = 0; k < o.nshapes; k++) free(o.shapes[k].name);
+    free(o.shapes);
+    tflc_runner_free(runner);
+    tflc_interpreter_free(interp);
+    tflc_model_free(model);
+    return rc;
+}
+
 /* ------------------------------------------------------------------- main -- */
 
 int main(int argc, char **argv)
@@ -1497,6 +2062,8 @@ int main(int argc, char **argv)
         rc = cmd_info(argc - 2, argv + 2);
     } else if (strcmp(argv[1], "run") == 0) {
         rc = cmd_run(argc - 2, argv + 2);
+    } else if (strcmp(argv[1], "bench") == 0) {
+        rc = cmd_bench(argc - 2, argv + 2);
     } else {
         fprintf(stderr, "tflc: unknown command '%s'\n\n%s", argv[1], usage_text);
         return 2;

@@ -95,6 +95,7 @@ struct tflc_model {
     void **blocks;                    /* every decoded array and generated name, freed together */
     int n_blocks;
     int cap_blocks;
+    struct tflc_weight_cache *weight_cache; /* packed weights (core/weight_cache.h) */
 };
 
 /* ---------------------------------------------------------- runtime state -- */
@@ -223,6 +224,16 @@ tflc_status tflc_vfail(char *buf, tflc_status status, const char *fmt, va_list a
  * sets *versions_out to a description of the supported versions ("1-4") when the code is
  * known but the version is not. */
 const tflc_kernel *tflc_find_builtin_kernel(int32_t code, int32_t version, const char **versions_out);
+
+/* ------------------------------------------------------------- threads -- */
+/* threadpool hook (core/threadpool.c). Splits a kernel's work over its runner's threads:
+ * runs fn(ctx, task, thread) for task 0..n_tasks-1, on the calling thread (thread 0) and the
+ * runner's workers (1..tflc_node_num_threads(node)-1), and returns when all are done. Split
+ * by output tiles so tasks never write the same bytes. Serial when the interpreter has
+ * num_threads <= 1. Never allocates; a call from inside a task runs serially. */
+void tflc_node_parallel_for(tflc_node *node, int n_tasks, void (*fn)(void *ctx, int task, int thread), void *ctx);
+/* Threads tflc_node_parallel_for may use (>= 1): size per-thread scratch with it. */
+int tflc_node_num_threads(const tflc_node *node);
 
 /* Contents readable at prepare time: model constants and tensors folded at allocate. */
 static inline bool tflc_tensor_is_constant(const tflc_tensor *t) {

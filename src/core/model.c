@@ -13,6 +13,7 @@
 
 #include "core/internal.h"
 #include "core/model.h"
+#include "core/weight_cache.h"
 #include "format/flatbuf.h"
 #include "format/schema.h"
 #include "format/verify.h"
@@ -55,6 +56,7 @@ void tflc_model_free(tflc_model *model) {
     free(model->blocks);
     if (model->mapping) munmap(model->mapping, model->mapping_size);
     free(model->owned_copy);
+    tflc_weight_cache_free(model->weight_cache);
     free(model);
 }
 

@@ -65,6 +65,10 @@ tflc_status tflc_runner_create(tflc_interpreter *interp, const char *key, tflc_r
     r->graphs = calloc((size_t)r->model->n_subgraphs, sizeof *r->graphs);
     tflc_status s = r->graphs ? find_signature(r, key) : RUNNER_FAIL(r, TFLC_ERROR_OUT_OF_MEMORY, "out of memory");
     if (s == TFLC_OK) s = tflc_runner_graph(r, r->sig->subgraph, &r->graph);
+    /* threadpool hook: workers start on the first parallel kernel call */
+    if (s == TFLC_OK && interp->num_threads > 1)
+        s = tflc_threadpool_create(interp->num_threads < TFLC_MAX_THREADS ? interp->num_threads : TFLC_MAX_THREADS,
+                                   &r->pool);
     if (s != TFLC_OK) {
         tflc_runner_free(r);
         return s;
@@ -77,6 +81,7 @@ void tflc_runner_free(tflc_runner *runner) {
     if (!runner) return;
     for (int i = 0; runner->graphs && i < runner->model->n_subgraphs; i++) tflc_graph_release(&runner->graphs[i]);
     free(runner->graphs);
+    tflc_threadpool_free(runner->pool); /* threadpool hook */
     free(runner);
 }
 

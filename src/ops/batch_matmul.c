@@ -18,6 +18,10 @@
 
 #include "ops/nn_common.h"
 
+#include "core/runner.h"
+#include "core/weight_cache.h"
+#include "kernels/gemm.h"
+
 #define BMM_MAX_BATCH (TFLC_MAX_RANK - 2)
 
 typedef enum bmm_mode { BMM_FLOAT, BMM_Q8, BMM_Q8_I32, BMM_Q16, BMM_HYBRID } bmm_mode;
@@ -41,6 +45,11 @@ typedef struct bmm_params {
     float rhs_scale;
     const float *rhs_channel;               /* [C] or NULL */
     size_t off_zps, off_sums, off_lhs_t, off_q;
+    /* float: every rhs matrix packed for the GEMM (kernels/gemm.h), packed_bytes apart;
+     * cached on the model for a constant rhs, else packed into scratch at each eval. An
+     * adj_x lhs is transposed into scratch (off_lhs_t, one matrix) first. */
+    const unsigned char *packed;
+    size_t packed_bytes;
 } bmm_params;
 
 /* ---------------------------------------------------------------- shapes -- */
@@ -153,10 +162,51 @@ static tflc_status bmm_prepare_hybrid(tflc_node *node, bmm_params *p, const uint
     return TFLC_OK;
 }
 
+/* Packs rhs matrix `b` ([K, C], or [C, K] with adj_y) as the GEMM's B. */
+static void bmm_pack_rhs(const bmm_params *p, const tflc_gemm_f32_config *cfg, const float *b,
+                         void *dst) {
+    const size_t K = (size_t)p->depth, C = (size_t)p->cols;
+    tflc_gemm_f32_pack_b(cfg, C, K, b, p->adj_y ? K : C, p->adj_y, dst);
+}
+
+typedef struct bmm_pack_args {
+    const bmm_params *p;
+    const tflc_gemm_f32_config *cfg;
+    const float *b;
+} bmm_pack_args;
+
+static void bmm_pack_all(void *dst, const void *arg) {
+    const bmm_pack_args *a = arg;
+    const size_t KC = (size_t)a->p->depth * (size_t)a->p->cols;
+    for (size_t m = 0; m < a->p->rhs_mats; m++)
+        bmm_pack_rhs(a->p, a->cfg, a->b + m * KC, (unsigned char *)dst + m * a->p->packed_bytes);
+}
+
+static void bmm_prepare_gemm(tflc_node *node, bmm_params *p) {
+    const tflc_tensor *b = node->inputs[1];
+    const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_get();
+    const size_t K = (size_t)p->depth, C = (size_t)p->cols, R = (size_t)p->rows;
+    const tflc_model *model = node->graph && node->graph->runner ? node->graph->runner->model
+                                                                 : NULL;
+    p->packed_bytes = (tflc_gemm_f32_packed_size(cfg, C, K) + 63) / 64 * 64;
+    p->packed = NULL;
+    if (tflc_tensor_is_constant(b) && tflc_weight_cache_owns(model, b->data)) {
+        bmm_pack_args args = {p, cfg, b->data};
+        p->packed = tflc_weight_cache_get(model, b->data,
+                                          TFLC_WCACHE_F32_GEMM_B | (uint32_t)cfg->isa << 8 |
+                                              (uint32_t)p->adj_y << 16,
+                                          p->rhs_mats * p->packed_bytes, bmm_pack_all, &args);
+    }
+    size_t bytes = p->packed ? 0 : p->rhs_mats * p->packed_bytes;
+    p->off_lhs_t = bytes;
+    node->scratch_bytes = bytes + (p->adj_x ? R * K * sizeof(float) : 0);
+}
+
 static tflc_status bmm_prepare_mode(tflc_node *node, bmm_params *p, const uint8_t *opts) {
     const tflc_dtype l = p->lhs_dtype, r = p->rhs_dtype;
     if (l == TFLC_FLOAT32 && r == TFLC_FLOAT32) {
         p->mode = BMM_FLOAT;
+        bmm_prepare_gemm(node, p);
         return tflc_ops_expect_dtype(node, node->outputs[0], "output", 0, TFLC_FLOAT32);
     }
     if (l == TFLC_FLOAT32 && r == TFLC_INT8) return bmm_prepare_hybrid(node, p, opts);
@@ -206,20 +256,45 @@ static bmm_strides bmm_matrix_strides(const bmm_params *p) {
     return st;
 }
 
-static void bmm_eval_float(const bmm_params *p, const float *a, const float *b, float *out) {
+typedef struct bmm_gemm_job {
+    tflc_gemm_f32_args g;
+    tflc_gemm_f32_plan plan;
+} bmm_gemm_job;
+
+static void bmm_gemm_task(void *ctx, int task, int thread) {
+    const bmm_gemm_job *j = ctx;
+    (void)thread;
+    tflc_gemm_f32_task(&j->g, &j->plan, task);
+}
+
+/* Each output matrix is one GEMM: A = the lhs matrix (transposed first under adj_x), B = the
+ * packed rhs matrix. Every element is the reference's k-ordered sum; only FMA rounding
+ * differs (none with TFLC_ISA=scalar). */
+static void bmm_eval_float(tflc_node *node, const bmm_params *p, const float *a, const float *b,
+                           float *out) {
     const size_t R = (size_t)p->rows, K = (size_t)p->depth, C = (size_t)p->cols;
-    const bmm_strides st = bmm_matrix_strides(p);
+    unsigned char *scratch = node->scratch;
+    const unsigned char *packed = p->packed;
+    if (!packed && p->rhs_mats > 0) {
+        const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_get();
+        for (size_t m = 0; m < p->rhs_mats; m++)
+            bmm_pack_rhs(p, cfg, b + m * K * C, scratch + m * p->packed_bytes);
+        packed = scratch;
+    }
+    float *lhs_t = p->adj_x ? (float *)(void *)(scratch + p->off_lhs_t) : NULL;
     for (size_t ob = 0; ob < p->out_batches; ob++) {
         size_t lo, ro;
         bmm_batch_offsets(p, ob, &lo, &ro);
-        const float *am = a + lo * R * K, *bm = b + ro * K * C;
-        float *om = out + ob * R * C;
-        for (size_t r = 0; r < R; r++)
-            for (size_t c = 0; c < C; c++) {
-                float acc = 0.0f;
-                for (size_t k = 0; k < K; k++) acc += am[r * st.lr + k * st.lk] * bm[k * st.rk + c * st.rc];
-                om[r * C + c] = acc;
-            }
+        const float *am = a + lo * R * K;
+        if (lhs_t) {   /* [K, R] -> [R, K] */
+            for (size_t k = 0; k < K; k++)
+                for (size_t r = 0; r < R; r++) lhs_t[r * K + k] = am[k * R + r];
+            am = lhs_t;
+        }
+        bmm_gemm_job j = {{R, C, K, am, K, packed + ro * p->packed_bytes, NULL, out + ob * R * C,
+                           C, -INFINITY, INFINITY}, {0, 0, 0, 0}};
+        int tasks = tflc_gemm_f32_plan_split(&j.g, tflc_node_num_threads(node), &j.plan);
+        tflc_node_parallel_for(node, tasks, bmm_gemm_task, &j);
     }
 }
 
@@ -320,7 +395,7 @@ static tflc_status bmm_eval(tflc_node *node) {
     const void *a = node->inputs[0]->data, *b = node->inputs[1]->data;
     void *out = node->outputs[0]->data;
     switch (p->mode) {
-    case BMM_FLOAT: bmm_eval_float(p, a, b, out); break;
+    case BMM_FLOAT: bmm_eval_float(node, p, a, b, out); break;
     case BMM_HYBRID: bmm_eval_hybrid(p, node->scratch, a, b, out); break;
     default: bmm_eval_quant(p, a, b, out); break;
     }

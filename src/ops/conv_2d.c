@@ -17,7 +17,20 @@
  *   int16 / int8 / int64|int32 16x8: the int64 path requantizes with TFLite's 64-bit rounding
  *   float32 / int8 / float32   hybrid: each batch of the input is quantized to int8 on the fly
  * Quantized results are TFLite's bit for bit: integer accumulation, then per channel
- * MultiplyByQuantizedMultiplier. The hybrid path reproduces TFLite's builtin kernels:
+ * MultiplyByQuantizedMultiplier.
+ *
+ * The float path with groups == 1 runs on the packed GEMM (kernels/gemm.h), rows = output
+ * pixels, K = (ky, kx, c), N = output channels, the filter [M, KH*KW*Cf] being B transposed:
+ *   1x1, stride 1:   A is the input itself, [N*H*W, C]            (one GEMM)
+ *   1x1, strided:    A is one output row's input pixels, lda = stride * C   (a GEMM per row)
+ *   otherwise:       im2col of a chunk of output pixels into scratch, zeros for padding
+ * The filter is packed once per model (core/weight_cache.h) when it is a model constant,
+ * else into scratch at each eval. Each output element is the same k-ordered sum as the
+ * reference loop (padding taps add 0); with TFLC_ISA=scalar the results are the
+ * reference's bit for bit, with the SIMD kernels they differ by FMA rounding only.
+ * Tasks (row chunks, output rows or GEMM tiles) go to the runner's threads.
+ *
+ * The hybrid path reproduces TFLite's builtin kernels:
  *   filter scales that differ (or groups > 1): asymmetric input quantization per batch,
  *     out = float(acc) * (filter_scale[m] * input_scale[n]) + bias   (groups == 1, optimized)
  *     out = float(acc) * filter_scale[m] * input_scale[n] + bias     (groups > 1, reference)
@@ -25,7 +38,19 @@
  */
 #include "ops/conv_common.h"
 
+#include "core/runner.h"
+#include "core/weight_cache.h"
+#include "kernels/gemm.h"
+
 typedef enum conv_mode { CONV_F32, CONV_Q8, CONV_QU8, CONV_Q16, CONV_HYBRID } conv_mode;
+
+/* How the float path uses the GEMM (see the top of the file). */
+typedef enum conv_gemm_form {
+    CONV_GEMM_NONE = 0,        /* reference loops (groups > 1, empty shapes) */
+    CONV_GEMM_POINTWISE,       /* 1x1, stride 1 */
+    CONV_GEMM_POINTWISE_ROWS,  /* 1x1, strided: one GEMM per output row */
+    CONV_GEMM_IM2COL,
+} conv_gemm_form;
 
 typedef struct conv_params {
     conv_mode mode;
@@ -39,6 +64,13 @@ typedef struct conv_params {
     float hybrid_filter_scale;             /* hybrid, symmetric path */
     size_t mult_off, shift_off;            /* scratch: int32[M] multipliers and shifts */
     size_t q_off, scale_off, zp_off;       /* scratch (hybrid): int8 input, float[N], int32[N] */
+    /* float path on the GEMM */
+    conv_gemm_form gemm;
+    const void *packed;                    /* the cached packed filter, or NULL: pack into
+                                              scratch at packed_off at each eval */
+    size_t packed_off;
+    size_t col_off, col_floats, col_rows;  /* scratch: per thread, col_rows im2col rows */
+    int threads;                           /* tflc_node_num_threads at prepare */
 } conv_params;
 
 /* ------------------------------------------------------------- prepare -- */
@@ -171,6 +203,61 @@ static tflc_status conv_prepare_hybrid(tflc_node *node, conv_params *p, int act_
     return TFLC_OK;
 }
 
+/* The model that owns the node's constants (NULL for a node built by hand). */
+static const tflc_model *conv_model(const tflc_node *node) {
+    return node->graph && node->graph->runner ? node->graph->runner->model : NULL;
+}
+
+typedef struct conv_pack_args {
+    const tflc_gemm_f32_config *cfg;
+    size_t n, k;
+    const float *filter;
+} conv_pack_args;
+
+static void conv_pack_filter(void *dst, const void *arg) {
+    const conv_pack_args *a = arg;
+    tflc_gemm_f32_pack_b(a->cfg, a->n, a->k, a->filter, a->k, true, dst);
+}
+
+/* Float, groups == 1: the GEMM form, the cached packed filter, scratch for im2col. */
+static void conv_prepare_gemm(tflc_node *node, conv_params *p, size_t *scratch) {
+    const tflc_tensor *w = node->inputs[1];
+    const size_t k = (size_t)p->g.y.filter * (size_t)p->g.x.filter * (size_t)p->filter_c;
+    const size_t n = (size_t)p->g.out_c;
+    const size_t rows = (size_t)p->g.batches * (size_t)p->g.y.out * (size_t)p->g.x.out;
+    p->gemm = CONV_GEMM_NONE;
+    p->packed = NULL;
+    if (p->groups != 1 || rows == 0 || n == 0 || k == 0) return;
+    const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_get();
+    const size_t packed_bytes = tflc_gemm_f32_packed_size(cfg, n, k);
+    const tflc_model *model = conv_model(node);
+    if (tflc_tensor_is_constant(w) && tflc_weight_cache_owns(model, w->data)) {
+        conv_pack_args args = {cfg, n, k, w->data};
+        p->packed = tflc_weight_cache_get(model, w->data,
+                                          TFLC_WCACHE_F32_GEMM_B | (uint32_t)cfg->isa << 8,
+                                          packed_bytes, conv_pack_filter, &args);
+    }
+    if (!p->packed) p->packed_off = tflc_conv_scratch_reserve(scratch, packed_bytes);
+    p->threads = tflc_node_num_threads(node);
+    if (p->g.y.filter == 1 && p->g.x.filter == 1) {   /* 1x1 windows never pad */
+        p->gemm = p->g.y.stride == 1 && p->g.x.stride == 1 ? CONV_GEMM_POINTWISE
+                                                           : CONV_GEMM_POINTWISE_ROWS;
+        return;
+    }
+    /* im2col chunks of ~256 KiB, at least 64 rows, and enough chunks for every thread. */
+    size_t chunk = 65536 / k;
+    if (chunk < 64) chunk = 64;
+    if (chunk > 1024) chunk = 1024;
+    size_t per_thread = (rows + (size_t)p->threads - 1) / (size_t)p->threads;
+    if (chunk > per_thread) chunk = per_thread;
+    chunk = (chunk + cfg->mr - 1) / cfg->mr * cfg->mr;
+    p->gemm = CONV_GEMM_IM2COL;
+    p->col_rows = chunk;
+    p->col_floats = chunk * k;
+    p->col_off = tflc_conv_scratch_reserve(scratch, (size_t)p->threads * p->col_floats *
+                                                        sizeof(float));
+}
+
 static tflc_status conv_prepare(tflc_node *node) {
     conv_params *p = node->params;
     int act_kind = ACT_NONE, bias_type = 0;
@@ -180,8 +267,10 @@ static tflc_status conv_prepare(tflc_node *node) {
     if (s == TFLC_OK) s = conv_read_options(node, p, &act_kind, &bias_type);
     if (s == TFLC_OK) s = conv_pick_mode(node, p, bias_type);
     if (s != TFLC_OK) return s;
-    if (p->mode == CONV_F32) s = tflc_conv_act_f32(node, act_kind, &p->act);
-    else if (p->mode == CONV_HYBRID) s = conv_prepare_hybrid(node, p, act_kind, &scratch);
+    if (p->mode == CONV_F32) {
+        s = tflc_conv_act_f32(node, act_kind, &p->act);
+        if (s == TFLC_OK) conv_prepare_gemm(node, p, &scratch);
+    } else if (p->mode == CONV_HYBRID) s = conv_prepare_hybrid(node, p, act_kind, &scratch);
     else s = conv_prepare_quantized(node, p, act_kind, &scratch);
     if (s != TFLC_OK) return s;
     node->scratch_bytes = scratch;
@@ -232,6 +321,119 @@ static void conv_eval_f32(const conv_params *p, const float *in, const float *w,
                     out[at] = tflc_ops_apply_act_f32(&p->act, acc + (bias ? bias[m] : 0.0f));
                 }
             }
+}
+
+/* ------------------------------------------------------ float on the GEMM -- */
+
+/* One eval's GEMM work, shared read-only by its tasks. */
+typedef struct conv_gemm_job {
+    const conv_params *p;
+    const float *in, *bias;
+    float *out;
+    const void *packed;
+    float *col;                            /* thread t's im2col rows: col + t * col_floats */
+    size_t k, n, rows;
+    tflc_gemm_f32_args pointwise;          /* CONV_GEMM_POINTWISE */
+    tflc_gemm_f32_plan plan;
+} conv_gemm_job;
+
+/* Rows [r0, r0 + count) of the im2col matrix: row = output pixel (n, oy, ox), column
+ * (ky, kx, c); taps outside the input are 0. */
+static void conv_im2col(const conv_params *p, const float *in, size_t r0, size_t count,
+                        float *col) {
+    const tflc_conv_geom *g = &p->g;
+    const size_t c = (size_t)g->in_c, kw = (size_t)g->x.filter;
+    const size_t ow = (size_t)g->x.out, oh = (size_t)g->y.out;
+    for (size_t r = 0; r < count; r++) {
+        const size_t pix = r0 + r, ox = pix % ow, oy = (pix / ow) % oh, b = pix / (ow * oh);
+        float *dst = col + r * (size_t)g->y.filter * kw * c;
+        for (int32_t ky = 0; ky < g->y.filter; ky++) {
+            int64_t iy = (int64_t)oy * g->y.stride - g->y.pad + (int64_t)ky * g->y.dilation;
+            if (iy < 0 || iy >= g->y.in) {
+                memset(dst, 0, kw * c * sizeof(float));
+                dst += kw * c;
+                continue;
+            }
+            for (int32_t kx = 0; kx < g->x.filter; kx++, dst += c) {
+                int64_t ix = (int64_t)ox * g->x.stride - g->x.pad + (int64_t)kx * g->x.dilation;
+                if (ix < 0 || ix >= g->x.in) memset(dst, 0, c * sizeof(float));
+                else memcpy(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix, g->in_c),
+                            c * sizeof(float));
+            }
+        }
+    }
+}
+
+static void conv_task_pointwise(void *ctx, int task, int thread) {
+    const conv_gemm_job *j = ctx;
+    (void)thread;
+    tflc_gemm_f32_task(&j->pointwise, &j->plan, task);
+}
+
+/* Task = output row (n, oy): its OW input pixels are stride * C floats apart. */
+static void conv_task_rows(void *ctx, int task, int thread) {
+    const conv_gemm_job *j = ctx;
+    const tflc_conv_geom *g = &j->p->g;
+    (void)thread;
+    const int32_t b = task / g->y.out, oy = task % g->y.out;
+    const float *a = j->in + tflc_conv_offset(g, b, (int64_t)oy * g->y.stride, 0, g->in_c);
+    float *c = j->out + (size_t)task * (size_t)g->x.out * j->n;
+    tflc_gemm_f32((size_t)g->x.out, j->n, j->k, a, (size_t)g->x.stride * (size_t)g->in_c,
+                  j->packed, j->bias, c, j->n, j->p->act.min, j->p->act.max);
+}
+
+/* Task = a chunk of col_rows output pixels, through this thread's im2col buffer. */
+static void conv_task_im2col(void *ctx, int task, int thread) {
+    const conv_gemm_job *j = ctx;
+    const size_t r0 = (size_t)task * j->p->col_rows;
+    const size_t count = j->rows - r0 < j->p->col_rows ? j->rows - r0 : j->p->col_rows;
+    float *col = j->col + (size_t)thread * j->p->col_floats;
+    conv_im2col(j->p, j->in, r0, count, col);
+    tflc_gemm_f32(count, j->n, j->k, col, j->k, j->packed, j->bias, j->out + r0 * j->n, j->n,
+                  j->p->act.min, j->p->act.max);
+}
+
+static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {
+    const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
+    conv_gemm_job j = {
+        .p = p,
+        .in = node->inputs[0]->data,
+        .bias = bias ? bias->data : NULL,
+        .out = node->outputs[0]->data,
+        .packed = p->packed,
+        .col = tflc_conv_scratch_at(node, p->col_off),
+        .k = (size_t)p->g.y.filter * (size_t)p->g.x.filter * (size_t)p->filter_c,
+        .n = (size_t)p->g.out_c,
+        .rows = (size_t)p->g.batches * (size_t)p->g.y.out * (size_t)p->g.x.out,
+    };
+    if (!j.packed) {
+        void *dst = tflc_conv_scratch_at(node, p->packed_off);
+        tflc_gemm_f32_pack_b(tflc_gemm_f32_config_get(), j.n, j.k, node->inputs[1]->data, j.k,
+                             true, dst);
+        j.packed = dst;
+    }
+    const int threads = tflc_node_num_threads(node);
+    switch (p->gemm) {
+    case CONV_GEMM_POINTWISE: {
+        j.pointwise = (tflc_gemm_f32_args){j.rows, j.n, j.k, j.in, j.k, j.packed, j.bias,
+                                           j.out, j.n, p->act.min, p->act.max};
+        int tasks = tflc_gemm_f32_plan_split(&j.pointwise, threads, &j.plan);
+        tflc_node_parallel_for(node, tasks, conv_task_pointwise, &j);
+        break;
+    }
+    case CONV_GEMM_POINTWISE_ROWS:
+        tflc_node_parallel_for(node, p->g.batches * p->g.y.out, conv_task_rows, &j);
+        break;
+    default: {
+        const int tasks = (int)((j.rows + p->col_rows - 1) / p->col_rows);
+        if (threads <= p->threads) {
+            tflc_node_parallel_for(node, tasks, conv_task_im2col, &j);
+        } else {   /* more threads than prepare sized im2col buffers for: stay serial */
+            for (int t = 0; t < tasks; t++) conv_task_im2col(&j, t, 0);
+        }
+        break;
+    }
+    }
 }
 
 /* sum (x + x_off) * (w + w_off) over n contiguous values of the input and filter dtypes. */
@@ -370,8 +572,9 @@ static tflc_status conv_eval(tflc_node *node) {
     const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
     switch (p->mode) {
     case CONV_F32:
-        conv_eval_f32(p, node->inputs[0]->data, node->inputs[1]->data, bias ? bias->data : NULL,
-                      node->outputs[0]->data);
+        if (p->gemm != CONV_GEMM_NONE) conv_eval_f32_gemm(node, p);
+        else conv_eval_f32(p, node->inputs[0]->data, node->inputs[1]->data,
+                           bias ? bias->data : NULL, node->outputs[0]->data);
         return TFLC_OK;
     case CONV_HYBRID: return conv_eval_hybrid(node, p);
     default: return conv_eval_quantized(node, p);

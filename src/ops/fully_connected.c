@@ -25,6 +25,10 @@
  */
 #include "ops/nn_common.h"
 
+#include "core/runner.h"
+#include "core/weight_cache.h"
+#include "kernels/gemm.h"
+
 typedef enum fc_mode { FC_FLOAT, FC_QUANT, FC_HYBRID } fc_mode;
 
 typedef struct fc_params {
@@ -47,6 +51,9 @@ typedef struct fc_params {
     bool asymmetric;
     float w_scale;
     size_t off_zps, off_sums, off_q;
+    /* float: the weights packed for the GEMM (kernels/gemm.h), cached on the model; NULL:
+     * packed into scratch at each eval (weights that are not model constants) */
+    const void *packed;
 } fc_params;
 
 /* ----------------------------------------------------------- prepare: shapes -- */
@@ -215,6 +222,35 @@ static tflc_status fc_prepare_quant(tflc_node *node, fc_params *p, int act) {
     return nn_act_range_q(node, act, p->in_dtype, p->out_scale, p->out_zp, &p->act_lo, &p->act_hi);
 }
 
+/* Float: the packed weights, from the model's cache when they are its constants. */
+typedef struct fc_pack_args {
+    const tflc_gemm_f32_config *cfg;
+    size_t n, k;
+    const float *w;
+} fc_pack_args;
+
+static void fc_pack_weights(void *dst, const void *arg) {
+    const fc_pack_args *a = arg;
+    tflc_gemm_f32_pack_b(a->cfg, a->n, a->k, a->w, a->k, true, dst);
+}
+
+static void fc_prepare_gemm(tflc_node *node, fc_params *p) {
+    const tflc_tensor *w = node->inputs[1];
+    const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_get();
+    const size_t m = (size_t)p->units, k = (size_t)p->depth;
+    const size_t bytes = tflc_gemm_f32_packed_size(cfg, m, k);
+    const tflc_model *model = node->graph && node->graph->runner ? node->graph->runner->model
+                                                                 : NULL;
+    p->packed = NULL;
+    if (tflc_tensor_is_constant(w) && tflc_weight_cache_owns(model, w->data)) {
+        fc_pack_args args = {cfg, m, k, w->data};
+        p->packed = tflc_weight_cache_get(model, w->data,
+                                          TFLC_WCACHE_F32_GEMM_B | (uint32_t)cfg->isa << 8,
+                                          bytes, fc_pack_weights, &args);
+    }
+    node->scratch_bytes = p->packed ? 0 : bytes;
+}
+
 static tflc_status fc_prepare(tflc_node *node) {
     fc_params *p = node->params;
     tflc_status s = tflc_ops_check_arity(node, 2, 3, 1);
@@ -237,24 +273,38 @@ static tflc_status fc_prepare(tflc_node *node) {
     if (s == TFLC_OK && p->mode != FC_QUANT) s = tflc_ops_act_f32(node, act, &p->act);
     if (s == TFLC_OK) s = fc_shapes(node, p, keep_num_dims);
     if (s == TFLC_OK && p->mode == FC_HYBRID) fc_hybrid_scratch(node, p);
+    if (s == TFLC_OK && p->mode == FC_FLOAT) fc_prepare_gemm(node, p);
     return s;
 }
 
 /* ----------------------------------------------------------------- eval: float -- */
 
-static void fc_eval_float(const fc_params *p, const float *in, const float *w, const float *bias,
-                          float *out) {
-    const size_t k_n = (size_t)p->depth, m_n = (size_t)p->units;
-    for (size_t n = 0; n < (size_t)p->batches; n++) {
-        const float *x = in + n * k_n;
-        for (size_t m = 0; m < m_n; m++) {
-            const float *row = w + m * k_n;
-            float acc = 0.0f;
-            for (size_t k = 0; k < k_n; k++) acc += x[k] * row[k];
-            if (bias) acc += bias[m];   /* added last, as TFLite's reference does */
-            out[n * m_n + m] = tflc_ops_apply_act_f32(&p->act, acc);
-        }
+typedef struct fc_gemm_job {
+    tflc_gemm_f32_args g;
+    tflc_gemm_f32_plan plan;
+} fc_gemm_job;
+
+static void fc_gemm_task(void *ctx, int task, int thread) {
+    const fc_gemm_job *j = ctx;
+    (void)thread;
+    tflc_gemm_f32_task(&j->g, &j->plan, task);
+}
+
+/* out = act(in * w^T + bias) on the packed GEMM: rows = batches, columns = units. Each output
+ * is the reference's k-ordered sum then + bias; only FMA rounding differs (none with
+ * TFLC_ISA=scalar). */
+static void fc_eval_float_gemm(tflc_node *node, const fc_params *p, const float *in,
+                               const float *w, const float *bias, float *out) {
+    const size_t n = (size_t)p->batches, m = (size_t)p->units, k = (size_t)p->depth;
+    const void *packed = p->packed;
+    if (!packed) {
+        tflc_gemm_f32_pack_b(tflc_gemm_f32_config_get(), m, k, w, k, true, node->scratch);
+        packed = node->scratch;
     }
+    fc_gemm_job j = {{n, m, k, in, k, packed, bias, out, m, p->act.min, p->act.max}, {0, 0, 0, 0}};
+    int tasks = tflc_gemm_f32_plan_split(&j.g, tflc_node_num_threads(node), &j.plan);
+    tflc_node_parallel_for(node, tasks, fc_gemm_task, &j);
+    if (p->act.kind == ACT_TANH) tflc_ops_apply_act_f32_n(&p->act, out, n * m);
 }
 
 /* ------------------------------------------------------------- eval: quantized -- */
@@ -379,7 +429,7 @@ static tflc_status fc_eval(tflc_node *node) {
     const void *bias = bias_t ? bias_t->data : NULL;
     void *out = node->outputs[0]->data;
     switch (p->mode) {
-    case FC_FLOAT: fc_eval_float(p, in, w, bias, out); break;
+    case FC_FLOAT: fc_eval_float_gemm(node, p, in, w, bias, out); break;
     case FC_QUANT: fc_eval_quant(p, in, w, bias, out); break;
     case FC_HYBRID: fc_eval_hybrid(p, node->scratch, in, w, bias, out); break;
     }

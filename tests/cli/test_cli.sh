@@ -436,6 +436,70 @@ expect_failure err_bad_seed "--seed" run multi_signatures.tflite --signature add
 : >"$TMP/plainfile"
 expect_failure err_output_dir_is_file "plainfile" run multi_signatures.tflite --signature add --input x=1,2,3 --output-dir "$TMP/plainfile"
 
+# ---------------------------------------------------------------- bench --
+# Short runs only: --runs 3 with no minimum time, so the section takes milliseconds.
+Q="--warmup 1 --warmup-min-secs 0 --runs 3 --min-secs 0"
+expect_success bench_text bench keras_dense.tflite $Q
+out_has bench_text_median "median"
+out_has bench_text_arena "arena:"
+out_has bench_text_rss "peak RSS:"
+out_has bench_text_input "x_input float32[1, 4]"
+expect_success bench_litert_flags bench --graph=keras_dense.tflite --num_threads=2 --num_runs=3 --warmup_runs=1 --min_secs=0 --warmup_min_secs=0
+out_has bench_litert_flags_threads "threads:          2"
+expect_success bench_litert_flags_space bench --graph keras_dense.tflite --num_threads 2 --num_runs 3 --warmup_runs 0 --min_secs 0
+out_has bench_litert_flags_space_runs "3 runs"
+expect_success bench_signature_litert bench multi_signatures.tflite --signature_to_run_for=sub $Q
+out_has bench_signature_litert_key "signature:        sub"
+expect_success bench_signature bench multi_signatures.tflite --signature add $Q --fill zeros
+out_has bench_signature_key "signature:        add"
+expect_success bench_dynamic_is_1 bench dynamic_batch.tflite $Q
+out_has bench_dynamic_is_1_shape "x float32[1, 4]"
+expect_success bench_input_shape bench dynamic_batch.tflite $Q --input-shape x=5,4
+out_has bench_input_shape_shape "x float32[5, 4]"
+expect_success bench_input_shape_eq bench dynamic_batch.tflite $Q --input-shape=x=2,4 --threads=2
+out_has bench_input_shape_eq_shape "x float32[2, 4]"
+expect_success bench_strings bench guide_saved_model.tflite --signature decode $Q
+expect_success bench_json bench keras_dense.tflite $Q --json --samples --threads 2
+if [ "$HAVE_PY" = 1 ]; then
+    if "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+for k in ("load_ms", "allocate_ms", "first_ms", "warmup_mean_ms", "mean_ms", "median_ms", "p90_ms",
+          "min_ms", "max_ms", "std_ms"):
+    assert isinstance(d[k], (int, float)) and d[k] >= 0, k
+assert d["min_ms"] <= d["median_ms"] <= d["p90_ms"] <= d["max_ms"], d
+assert d["runs"] == 3 and len(d["samples_ms"]) == 3, d
+assert d["threads"] == 2 and d["signature"] == "serving_default", d
+assert d["inputs"] == [{"name": "x_input", "dtype": "float32", "shape": [1, 4]}], d["inputs"]
+assert d["arena_bytes"] > 0 and d["peak_rss_bytes"] > 0, d
+' <"$OUT" >"$TMP/py.out" 2>&1; then ok; else bad bench_json_fields "$(cat "$TMP/py.out")"; fi
+else
+    skip bench_json_fields "no python3"
+fi
+if [ "$(wc -l <"$OUT" | tr -d ' ')" = 1 ]; then ok; else bad bench_json_one_line "$(head -c 300 "$OUT")"; fi
+expect_failure err_bench_unknown_signature "unknown signature 'mul'" bench multi_signatures.tflite --signature mul
+expect_failure err_bench_unknown_signature_litert "unknown signature 'mul'" bench multi_signatures.tflite --signature_to_run_for=mul
+expect_failure err_bench_ambiguous_signature "--signature" bench multi_signatures.tflite $Q
+expect_failure err_bench_unknown_option "--bogus" bench keras_dense.tflite --bogus
+expect_failure err_bench_unknown_option_eq "--num_threadz=2" bench keras_dense.tflite --num_threadz=2
+expect_failure err_bench_no_model "missing MODEL" bench --runs 3
+expect_failure err_bench_model_twice "given twice" bench keras_dense.tflite --graph=keras_dense.tflite
+expect_failure err_bench_bad_threads "--threads 'x'" bench keras_dense.tflite --threads x
+expect_failure err_bench_bad_num_threads "--num_threads '1.5'" bench keras_dense.tflite --num_threads=1.5
+expect_failure err_bench_too_many_threads "--threads '100000'" bench keras_dense.tflite --threads 100000
+expect_failure err_bench_bad_runs "--runs '0'" bench keras_dense.tflite --runs 0
+expect_failure err_bench_bad_num_runs "--runs '-5'" bench keras_dense.tflite --num_runs=-5
+expect_failure err_bench_bad_warmup "--warmup 'many'" bench keras_dense.tflite --warmup_runs many
+expect_failure err_bench_bad_secs "--min-secs '-1'" bench keras_dense.tflite --min-secs -1
+expect_failure err_bench_nan_secs "--min-secs 'nan'" bench keras_dense.tflite --min_secs=nan
+expect_failure err_bench_missing_value "--runs" bench keras_dense.tflite --runs
+expect_failure err_bench_shape_unknown_input "unknown input 'y'" bench keras_dense.tflite --input-shape y=1,4
+expect_failure err_bench_shape_bad_dims "dimensions must be" bench keras_dense.tflite --input-shape x_input=1,a
+expect_failure err_bench_shape_no_eq "NAME=" bench keras_dense.tflite --input-shape x_input
+expect_failure err_bench_shape_refused "allocate failed" bench keras_dense.tflite $Q --input-shape x_input=1,5
+expect_failure err_bench_bad_fill "--fill" bench keras_dense.tflite --fill ones
+expect_failure err_bench_nonexistent_model "nonexistent.tflite" bench "$TMP/nonexistent.tflite"
+
 [ "$skipped" -eq 0 ] || printf '%d skipped\n' "$skipped"
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

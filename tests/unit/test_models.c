@@ -31,6 +31,8 @@ typedef struct tolerance {
 
 static const tolerance tolerances[] = {
     {"keras_dense", NULL, 1e-5, 1e-5},
+    {"guide_keras", NULL, 1e-5, 1e-5},      /* the same network as keras_dense */
+    {"external_buffers", NULL, 1e-5, 1e-5},
     {"dynamic_batch", NULL, 1e-5, 1e-5},
     {"ops_mix", "sigmoid", 1e-6, 1e-5},
     {"ops_mix", "tanh", 1e-6, 1e-5},

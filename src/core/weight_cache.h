@@ -1,0 +1,50 @@
+/*
+ * weight_cache.h -- blocks derived from a model's constant tensors (packed GEMM weights and
+ * the like), computed once per model and shared by every interpreter and runner.
+ *
+ *     static void fill(void *dst, const void *arg) { ... pack the weights into dst ... }
+ *     const void *packed = tflc_weight_cache_get(model, w->data, TFLC_WCACHE_F32_GEMM_B,
+ *                                                bytes, fill, &args);
+ *
+ * An entry is identified by (key, kind, bytes): key is the constant tensor's data pointer,
+ * which is stable for the model's lifetime; kind says what was derived from it (several
+ * kinds may hang off one tensor). The first caller for an entry allocates a 64-byte-aligned
+ * block of `bytes`, runs fill(block, arg) under the model's cache mutex, and publishes it;
+ * concurrent and later callers get the same block (a lock-free lookup first, then the
+ * mutex and a second lookup: double-checked). Blocks are freed by tflc_model_free.
+ *
+ * Only data owned by the model may be used as a key (tflc_weight_cache_owns): a runner's
+ * folded tensors or a test's heap buffers can be freed and their address reused.
+ */
+#ifndef TFLC_CORE_WEIGHT_CACHE_H
+#define TFLC_CORE_WEIGHT_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/internal.h"
+
+/* Kinds of derived block (append-only). ISA-dependent layouts add the ISA: kind | isa << 8. */
+enum {
+    TFLC_WCACHE_F32_GEMM_B = 1,      /* tflc_gemm_f32_pack_b of a [N, K] weight */
+};
+
+/* The cached block for (key, kind, bytes), computed by fill(dst, arg) on first use; NULL if
+ * out of memory (nothing is cached then; a later call tries again). fill must not call back
+ * into the cache. The block is read-only for every caller. */
+const void *tflc_weight_cache_get(const tflc_model *model, const void *key, uint32_t kind,
+                                  size_t bytes, void (*fill)(void *dst, const void *arg),
+                                  const void *arg);
+
+/* True when p points into the model's own bytes (its mapped or borrowed flatbuffer), so it
+ * can key a cache entry. */
+bool tflc_weight_cache_owns(const tflc_model *model, const void *p);
+
+/* Frees every block and the cache itself (tflc_model_free). NULL is a no-op. */
+void tflc_weight_cache_free(struct tflc_weight_cache *cache);
+
+/* Blocks and bytes held (tests, diagnostics). */
+size_t tflc_weight_cache_count(const tflc_model *model, size_t *bytes_out);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * cpu.c -- CPU feature detection (cpuid + xgetbv), once per process, with the TFLC_ISA cap.
+ */
+#include "kernels/cpu.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define TFLC_CPU_X86 1
+#include <cpuid.h>
+#endif
+
+static tflc_cpu_info cpu_info;
+static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
+
+#if defined(TFLC_CPU_X86)
+/* XCR0: which register states the OS saves (bit 1 SSE, 2 AVX, 5-7 opmask/zmm). */
+static uint64_t read_xcr0(void) {
+    uint32_t eax, edx;
+    __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+    return ((uint64_t)edx << 32) | eax;
+}
+
+static void detect_x86(tflc_cpu_info *c) {
+    unsigned a, b, cx, d;
+    if (!__get_cpuid(1, &a, &b, &cx, &d)) return;
+    bool osxsave = (cx >> 27) & 1u, avx = (cx >> 28) & 1u, fma = (cx >> 12) & 1u;
+    if (!osxsave || !avx) return;
+    uint64_t xcr0 = read_xcr0();
+    bool ymm_state = (xcr0 & 0x6u) == 0x6u;
+    bool zmm_state = (xcr0 & 0xE6u) == 0xE6u;
+    unsigned max_leaf = __get_cpuid_max(0, NULL);
+    if (max_leaf < 7 || !ymm_state) return;
+    __cpuid_count(7, 0, a, b, cx, d);
+    c->fma = fma;
+    c->avx2 = (b >> 5) & 1u;
+    if (zmm_state) {
+        c->avx512f = (b >> 16) & 1u;
+        c->avx512dq = (b >> 17) & 1u;
+        c->avx512bw = (b >> 30) & 1u;
+        c->avx512vl = (b >> 31) & 1u;
+        c->avx512vnni = c->avx512f && ((cx >> 11) & 1u);
+    }
+}
+#endif
+
+static tflc_isa parse_isa_cap(const char *s) {
+    if (!s) return TFLC_ISA_COUNT;
+    if (strcmp(s, "scalar") == 0) return TFLC_ISA_SCALAR;
+    if (strcmp(s, "avx2") == 0) return TFLC_ISA_AVX2;
+    if (strcmp(s, "avx512") == 0) return TFLC_ISA_AVX512;
+    return TFLC_ISA_COUNT;
+}
+
+static void cpu_detect(void) {
+    tflc_cpu_info c;
+    memset(&c, 0, sizeof c);
+#if defined(TFLC_CPU_X86)
+    detect_x86(&c);
+#endif
+    c.hardware = TFLC_ISA_SCALAR;
+    if (c.avx2 && c.fma) c.hardware = TFLC_ISA_AVX2;
+    if (c.hardware == TFLC_ISA_AVX2 && c.avx512f && c.avx512bw && c.avx512vl && c.avx512dq)
+        c.hardware = TFLC_ISA_AVX512;
+    tflc_isa cap = parse_isa_cap(getenv("TFLC_ISA"));
+    c.isa = cap < c.hardware ? cap : c.hardware;
+    cpu_info = c;
+}
+
+const tflc_cpu_info *tflc_cpu_info_get(void) {
+    pthread_once(&cpu_once, cpu_detect);
+    return &cpu_info;
+}
+
+tflc_isa tflc_cpu_isa(void) { return tflc_cpu_info_get()->isa; }
+
+bool tflc_cpu_has_isa(tflc_isa isa) {
+    return isa >= TFLC_ISA_SCALAR && isa < TFLC_ISA_COUNT && isa <= tflc_cpu_info_get()->hardware;
+}
+
+const char *tflc_isa_name(tflc_isa isa) {
+    switch (isa) {
+    case TFLC_ISA_SCALAR: return "scalar";
+    case TFLC_ISA_AVX2: return "avx2";
+    case TFLC_ISA_AVX512: return "avx512";
+    default: return "?";
+    }
+}

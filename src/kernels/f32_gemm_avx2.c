@@ -1,0 +1,126 @@
+/*
+ * f32_gemm_avx2.c -- f32 GEMM microkernels for AVX2 + FMA3: 6 x 16 register tile
+ * (12 ymm accumulators, 2 ymm of B, 1 broadcast of A). Built with -mavx2 -mfma
+ * (cmake/kernels.cmake); without them the file only reports that it has no config.
+ */
+#include "kernels/gemm.h"
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#include <string.h>
+
+#define AVX2_MR 6
+#define AVX2_NR 16
+#ifndef AVX2_KC
+#define AVX2_KC 256
+#endif
+#ifndef AVX2_MC
+#define AVX2_MC 60
+#endif
+#ifndef AVX2_NC
+#define AVX2_NC 1024
+#endif
+/* Packed-A row stride: KC plus one cache line, so the rows fall in different L1 sets. */
+#define AVX2_AS (AVX2_KC + 16)
+
+/* Lanes [0, valid) set: a maskload reads only those (no fault past the row's end). */
+static inline __m256i lanes_below(size_t valid) {
+    const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)valid), index);
+}
+
+/* Columns [0, nc) of one row from 16 lanes (a copy: AMD's masked stores are slow). */
+static inline void store_row_partial(float *c, size_t nc, __m256 lo, __m256 hi) {
+    float tmp[AVX2_NR];
+    _mm256_storeu_ps(tmp, lo);
+    _mm256_storeu_ps(tmp + 8, hi);
+    memcpy(c, tmp, nc * sizeof(float));
+}
+
+/* r is a compile-time constant in every caller; with the row loops fully unrolled the
+ * accumulator arrays live in registers. */
+#define UNROLL _Pragma("GCC unroll 16")
+
+static inline __attribute__((always_inline)) void avx2_tile(
+    const size_t r, size_t kc, const float *restrict a, const float *restrict b,
+    float *restrict c, size_t ldc, size_t nc, const float *bias, float min, float max,
+    unsigned flags) {
+    __m256 lo[AVX2_MR], hi[AVX2_MR];
+    if (flags & TFLC_GEMM_ACCUMULATE) {
+        const __m256i mlo = lanes_below(nc), mhi = lanes_below(nc > 8 ? nc - 8 : 0);
+        UNROLL
+        for (size_t i = 0; i < r; i++) {
+            lo[i] = _mm256_maskload_ps(c + i * ldc, mlo);
+            hi[i] = _mm256_maskload_ps(c + i * ldc + 8, mhi);
+        }
+    } else {
+        UNROLL
+        for (size_t i = 0; i < r; i++) lo[i] = hi[i] = _mm256_setzero_ps();
+    }
+    for (; kc != 0; kc--) {
+        const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        b += AVX2_NR;
+        UNROLL
+        for (size_t i = 0; i < r; i++) {
+            const __m256 ai = _mm256_broadcast_ss(a + i * AVX2_AS);
+            lo[i] = _mm256_fmadd_ps(ai, b0, lo[i]);
+            hi[i] = _mm256_fmadd_ps(ai, b1, hi[i]);
+        }
+        a++;
+    }
+    if (flags & TFLC_GEMM_FINAL) {
+        const __m256 vb0 = _mm256_loadu_ps(bias), vb1 = _mm256_loadu_ps(bias + 8);
+        const __m256 vmin = _mm256_set1_ps(min), vmax = _mm256_set1_ps(max);
+        UNROLL
+        for (size_t i = 0; i < r; i++) {
+            /* max/min return their second operand when either is NaN: a NaN sum stays NaN. */
+            lo[i] = _mm256_min_ps(vmax, _mm256_max_ps(vmin, _mm256_add_ps(lo[i], vb0)));
+            hi[i] = _mm256_min_ps(vmax, _mm256_max_ps(vmin, _mm256_add_ps(hi[i], vb1)));
+        }
+    }
+    UNROLL
+    for (size_t i = 0; i < r; i++) {
+        if (nc == AVX2_NR) {
+            _mm256_storeu_ps(c + i * ldc, lo[i]);
+            _mm256_storeu_ps(c + i * ldc + 8, hi[i]);
+        } else {
+            store_row_partial(c + i * ldc, nc, lo[i], hi[i]);
+        }
+    }
+}
+
+#define AVX2_UKERNEL(R)                                                                      \
+    static void f32_gemm_ukernel_##R##x16_avx2(size_t kc, const float *a, const float *b,   \
+                                               float *c, size_t ldc, size_t nc,              \
+                                               const float *bias, float min, float max,      \
+                                               unsigned flags) {                             \
+        avx2_tile(R, kc, a, b, c, ldc, nc, bias, min, max, flags);                          \
+    }
+AVX2_UKERNEL(1)
+AVX2_UKERNEL(2)
+AVX2_UKERNEL(3)
+AVX2_UKERNEL(4)
+AVX2_UKERNEL(5)
+AVX2_UKERNEL(6)
+
+static const tflc_gemm_f32_config avx2_config = {
+    .name = "f32_gemm_6x16_avx2",
+    .isa = TFLC_ISA_AVX2,
+    .mr = AVX2_MR,
+    .nr = AVX2_NR,
+    .kc = AVX2_KC,
+    .mc = AVX2_MC,
+    .nc = AVX2_NC,
+    .a_stride = AVX2_AS,
+    .ukernel = {NULL, f32_gemm_ukernel_1x16_avx2, f32_gemm_ukernel_2x16_avx2,
+                f32_gemm_ukernel_3x16_avx2, f32_gemm_ukernel_4x16_avx2,
+                f32_gemm_ukernel_5x16_avx2, f32_gemm_ukernel_6x16_avx2},
+};
+
+const tflc_gemm_f32_config *tflc_f32_gemm_config_avx2(void) { return &avx2_config; }
+
+#else
+
+const tflc_gemm_f32_config *tflc_f32_gemm_config_avx2(void) { return NULL; }
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * f32_gemm_avx512.c -- f32 GEMM microkernels for AVX-512F: 14 x 32 register tile
+ * (28 zmm accumulators, 2 zmm of B, 1 broadcast of A: 31 of the 32 registers). Ragged
+ * columns use opmask loads and stores. Built with -mavx512f (cmake/kernels.cmake); without
+ * it the file only reports that it has no config.
+ */
+#include "kernels/gemm.h"
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+
+#define AVX512_MR 14
+#define AVX512_NR 32
+#ifndef AVX512_KC
+#define AVX512_KC 256
+#endif
+#ifndef AVX512_MC
+#define AVX512_MC 56
+#endif
+#ifndef AVX512_NC
+#define AVX512_NC 1024
+#endif
+/* Packed-A row stride: KC plus one cache line, so the 14 rows fall in different L1 sets. */
+#define AVX512_AS (AVX512_KC + 16)
+
+/* r is a compile-time constant in every caller; with the row loops fully unrolled the
+ * accumulator arrays live in registers. */
+#define UNROLL _Pragma("GCC unroll 16")
+
+static inline __attribute__((always_inline)) void avx512_tile(
+    const size_t r, size_t kc, const float *restrict a, const float *restrict b,
+    float *restrict c, size_t ldc, size_t nc, const float *bias, float min, float max,
+    unsigned flags) {
+    __m512 lo[AVX512_MR], hi[AVX512_MR];
+    const __mmask16 mlo = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
+    const __mmask16 mhi =
+        (__mmask16)(nc >= 32 ? 0xFFFFu : nc <= 16 ? 0u : (1u << (nc - 16)) - 1u);
+    if (flags & TFLC_GEMM_ACCUMULATE) {
+        UNROLL
+        for (size_t i = 0; i < r; i++) {
+            lo[i] = _mm512_maskz_loadu_ps(mlo, c + i * ldc);
+            hi[i] = _mm512_maskz_loadu_ps(mhi, c + i * ldc + 16);
+        }
+    } else {
+        UNROLL
+        for (size_t i = 0; i < r; i++) lo[i] = hi[i] = _mm512_setzero_ps();
+    }
+    for (; kc != 0; kc--) {
+        const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+        b += AVX512_NR;
+        UNROLL
+        for (size_t i = 0; i < r; i++) {
+            const __m512 ai = _mm512_set1_ps(a[i * AVX512_AS]);
+            lo[i] = _mm512_fmadd_ps(ai, b0, lo[i]);
+            hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
+        }
+        a++;
+    }
+    if (flags & TFLC_GEMM_FINAL) {
+        const __m512 vb0 = _mm512_loadu_ps(bias), vb1 = _mm512_loadu_ps(bias + 16);
+        const __m512 vmin = _mm512_set1_ps(min), vmax = _mm512_set1_ps(max);
+        UNROLL
+        for (size_t i = 0; i < r; i++) {
+            /* max/min return their second operand when either is NaN: a NaN sum stays NaN. */
+            lo[i] = _mm512_min_ps(vmax, _mm512_max_ps(vmin, _mm512_add_ps(lo[i], vb0)));
+            hi[i] = _mm512_min_ps(vmax, _mm512_max_ps(vmin, _mm512_add_ps(hi[i], vb1)));
+        }
+    }
+    if (nc == AVX512_NR) {
+        UNROLL
+        for (size_t i = 0; i < r; i++) {
+            _mm512_storeu_ps(c + i * ldc, lo[i]);
+            _mm512_storeu_ps(c + i * ldc + 16, hi[i]);
+        }
+    } else {
+        UNROLL
+        for (size_t i = 0; i < r; i++) {
+            _mm512_mask_storeu_ps(c + i * ldc, mlo, lo[i]);
+            _mm512_mask_storeu_ps(c + i * ldc + 16, mhi, hi[i]);
+        }
+    }
+}
+
+#define AVX512_UKERNEL(R)                                                                    \
+    static void f32_gemm_ukernel_##R##x32_avx512(size_t kc, const float *a, const float *b, \
+                                                 float *c, size_t ldc, size_t nc,            \
+                                                 const float *bias, float min, float max,    \
+                                                 unsigned flags) {                           \
+        avx512_tile(R, kc, a, b, c, ldc, nc, bias, min, max, flags);                        \
+    }
+AVX512_UKERNEL(1)
+AVX512_UKERNEL(2)
+AVX512_UKERNEL(3)
+AVX512_UKERNEL(4)
+AVX512_UKERNEL(5)
+AVX512_UKERNEL(6)
+AVX512_UKERNEL(7)
+AVX512_UKERNEL(8)
+AVX512_UKERNEL(9)
+AVX512_UKERNEL(10)
+AVX512_UKERNEL(11)
+AVX512_UKERNEL(12)
+AVX512_UKERNEL(13)
+AVX512_UKERNEL(14)
+
+static const tflc_gemm_f32_config avx512_config = {
+    .name = "f32_gemm_14x32_avx512",
+    .isa = TFLC_ISA_AVX512,
+    .mr = AVX512_MR,
+    .nr = AVX512_NR,
+    .kc = AVX512_KC,
+    .mc = AVX512_MC,
+    .nc = AVX512_NC,
+    .a_stride = AVX512_AS,
+    .ukernel = {NULL, f32_gemm_ukernel_1x32_avx512, f32_gemm_ukernel_2x32_avx512,
+                f32_gemm_ukernel_3x32_avx512, f32_gemm_ukernel_4x32_avx512,
+                f32_gemm_ukernel_5x32_avx512, f32_gemm_ukernel_6x32_avx512,
+                f32_gemm_ukernel_7x32_avx512, f32_gemm_ukernel_8x32_avx512,
+                f32_gemm_ukernel_9x32_avx512, f32_gemm_ukernel_10x32_avx512,
+                f32_gemm_ukernel_11x32_avx512, f32_gemm_ukernel_12x32_avx512,
+                f32_gemm_ukernel_13x32_avx512, f32_gemm_ukernel_14x32_avx512},
+};
+
+const tflc_gemm_f32_config *tflc_f32_gemm_config_avx512(void) { return &avx512_config; }
+
+#else
+
+const tflc_gemm_f32_config *tflc_f32_gemm_config_avx512(void) { return NULL; }
+
+#endif

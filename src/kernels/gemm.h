@@ -1,0 +1,156 @@
+/*
+ * gemm.h -- packed single-precision GEMM with fused bias and clamp:
+ *
+ *     C = clamp(A * B + bias, min, max)
+ *
+ *   A     [M, K]  row-major, row stride lda (in floats); read in place
+ *   B     [K, N]  the weights, packed once (tflc_gemm_f32_pack_b) from [K, N] or from the
+ *                 transposed [N, K] that FULLY_CONNECTED and CONV_2D store
+ *   bias  [N]     or NULL (zeros)
+ *   C     [M, N]  row-major, row stride ldc; written, never read before the first K slice
+ *
+ * Example:
+ *
+ *     const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_get();
+ *     void *pb = aligned_alloc(64, tflc_gemm_f32_packed_size(cfg, N, K));
+ *     tflc_gemm_f32_pack_b(cfg, N, K, W, K, true, pb);            // W is [N, K]
+ *     tflc_gemm_f32(M, N, K, A, K, pb, bias, C, N, 0.0f, 6.0f);   // fused RELU6
+ *
+ * Design (GotoBLAS / BLIS, with XNNPACK's config tables):
+ *   - The microkernel computes an MR x NR register tile: for k in [0, kc) every row's
+ *     accumulators get a[k][i] * b[k][0..NR) (one broadcast, NR/lanes vector FMAs).
+ *     Each output element therefore sums its products in k order, one accumulator, exactly
+ *     like the reference loop; the only differences are FMA (one rounding per step instead
+ *     of two) and, across K slices, nothing (C holds the exact float partial sum).
+ *   - Packed B (prepare time, cached on the model by the callers): a 64-byte header, then
+ *     ceil(N / NR) panels; panel p holds B[k][p*NR + j] at float offset p*K*NR + k*NR + j,
+ *     columns past N zero. The K slice [k0, k0 + kc) of a panel is contiguous.
+ *   - Packed A (run time, on the stack, <= TFLC_GEMM_APACK_FLOATS): an MC x KC block of A
+ *     copied row by row at a fixed row stride (the config's a_stride, a constant of its
+ *     kernels): a microkernel then reaches its MR rows as constant displacements from one
+ *     pointer, and packing is a plain row copy. The last tile of a block may have r < MR
+ *     rows and runs the r-row kernel: no wasted rows.
+ *   - Loops: NC columns (a KC x NC block of B stays in L2) > KC slice > MC rows (pack A) >
+ *     NR panel > MR tile.
+ *   - The config (one per ISA: scalar, AVX2+FMA, AVX-512) holds MR, NR, KC, MC, NC and one
+ *     microkernel per row count 1..MR; it is chosen once from the CPU (kernels/cpu.h).
+ *     A packed B records the config it was packed for, so tflc_gemm_f32 never mixes them.
+ *
+ * Threads: tflc_gemm_f32_plan splits the output into tasks of whole MR x NR tiles (along M
+ * first, then N); tflc_gemm_f32_task runs one. Tasks write disjoint parts of C and share
+ * packed B read-only, so any thread pool can run them (see conv_2d.c).
+ */
+#ifndef TFLC_KERNELS_GEMM_H
+#define TFLC_KERNELS_GEMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels/cpu.h"
+
+#define TFLC_GEMM_MAX_MR 16
+#define TFLC_GEMM_MAX_NR 64
+/* Floats of the packed-A block each call keeps on its stack (64 KiB): mc * kc <= this. */
+#define TFLC_GEMM_APACK_FLOATS 16384
+/* Bytes before the first panel of a packed B. */
+#define TFLC_GEMM_PACKED_HEADER 64
+
+/* ------------------------------------------------------------ microkernels -- */
+
+/* Microkernel flags. */
+#define TFLC_GEMM_ACCUMULATE 1u   /* start from C (a later K slice); else from zero */
+#define TFLC_GEMM_FINAL 2u        /* last K slice: add bias[0..NR), clamp to [min, max] */
+
+/* One tile of r rows (r fixed per function, r <= MR) and nc <= NR valid columns:
+ *   acc[i][j] = (ACCUMULATE ? c[i*ldc + j] : 0) + sum over k < kc of a[i*AS + k] * b[k*NR + j]
+ *   FINAL:     acc = clamp(acc + bias[j], min, max)   (NaN passes through the clamp)
+ *   c[i*ldc + j] = acc[i][j]   for i < r, j < nc; nothing else is written.
+ * a: packed A tile, row i at a + i*AS with AS = the config's a_stride, a compile-time constant
+ * of the kernel (so every row is a fixed displacement from one pointer); b: a K slice of one
+ * packed panel (kc * NR floats); bias: NR readable floats (read only with FINAL). kc <= the
+ * config's kc; kc may be 0. */
+typedef void (*tflc_f32_gemm_ukernel_fn)(size_t kc, const float *a, const float *b, float *c,
+                                         size_t ldc, size_t nc, const float *bias, float min,
+                                         float max, unsigned flags);
+
+typedef struct tflc_gemm_f32_config {
+    const char *name;          /* e.g. "f32_gemm_14x32_avx512" */
+    tflc_isa isa;
+    uint32_t mr, nr;           /* register tile; nr <= TFLC_GEMM_MAX_NR, mr <= _MAX_MR */
+    uint32_t kc, mc, nc;       /* cache blocks: K slice, rows per packed-A block (a multiple
+                                  of mr), columns per B block (a multiple of nr) */
+    uint32_t a_stride;         /* floats between packed-A rows: >= kc, mc * a_stride <=
+                                  TFLC_GEMM_APACK_FLOATS */
+    tflc_f32_gemm_ukernel_fn ukernel[TFLC_GEMM_MAX_MR + 1];   /* [r]: r rows, r in 1..mr */
+} tflc_gemm_f32_config;
+
+/* Each ISA's config, from its own translation unit (compiled with that ISA's flags); NULL
+ * when the file was built without them. They do not check the CPU: use config_for. */
+const tflc_gemm_f32_config *tflc_f32_gemm_config_scalar(void);
+const tflc_gemm_f32_config *tflc_f32_gemm_config_avx2(void);
+const tflc_gemm_f32_config *tflc_f32_gemm_config_avx512(void);
+
+/* The config for `isa`, or NULL when this build or this CPU lacks it (the TFLC_ISA cap is
+ * ignored: tests force every variant the machine has through this). */
+const tflc_gemm_f32_config *tflc_gemm_f32_config_for(tflc_isa isa);
+
+/* The best config for this CPU under the TFLC_ISA cap, chosen once; never NULL. */
+const tflc_gemm_f32_config *tflc_gemm_f32_config_get(void);
+
+/* ----------------------------------------------------------------- packing -- */
+
+/* Bytes of a packed B for N columns and K rows (header included). */
+size_t tflc_gemm_f32_packed_size(const tflc_gemm_f32_config *cfg, size_t n, size_t k);
+
+/* Packs B into dst (tflc_gemm_f32_packed_size bytes, 64-byte aligned for the fastest loads).
+ *   transposed == false: b is [K, N], element (k, n) at b[k*ldb + n]
+ *   transposed == true:  b is [N, K], element (k, n) at b[n*ldb + k]   (FC / conv weights)
+ * Keeps no pointer to b. */
+void tflc_gemm_f32_pack_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, const float *b,
+                          size_t ldb, bool transposed, void *dst);
+
+/* The config a packed B was made for (to size tiles of a split). */
+const tflc_gemm_f32_config *tflc_gemm_f32_packed_config(const void *packed_b);
+
+/* ------------------------------------------------------------------- GEMM -- */
+
+/* C = clamp(A * B + bias, min, max) for the whole M x N output. packed_b must have been
+ * packed for exactly this N and K. min <= max; pass -INFINITY / INFINITY for no clamp.
+ * Never allocates; uses ~64 KiB of stack. */
+void tflc_gemm_f32(size_t m, size_t n, size_t k, const float *a, size_t lda,
+                   const void *packed_b, const float *bias, float *c, size_t ldc, float min,
+                   float max);
+
+/* The same problem as a value, for splitting it over tasks. */
+typedef struct tflc_gemm_f32_args {
+    size_t m, n, k;
+    const float *a;
+    size_t lda;
+    const void *packed_b;
+    const float *bias;         /* [n] or NULL */
+    float *c;
+    size_t ldc;
+    float min, max;
+} tflc_gemm_f32_args;
+
+/* Rows [m_begin, m_end) and columns [n_begin, n_end) of C. n_begin must be a multiple of the
+ * packed config's nr, n_end a multiple of it or >= n. Any row range is fine. */
+void tflc_gemm_f32_range(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_end,
+                         size_t n_begin, size_t n_end);
+
+/* A split of the output into m_tasks x n_tasks rectangles of whole tiles. */
+typedef struct tflc_gemm_f32_plan {
+    size_t m_step, n_step;     /* rows / columns per task (multiples of mr / nr) */
+    int m_tasks, n_tasks;
+} tflc_gemm_f32_plan;
+
+/* Plans about 4 tasks per thread (dynamic hand-out evens out noisy cores), never smaller
+ * than one MR x NR tile; n_threads <= 1 gives one task. Returns the task count. */
+int tflc_gemm_f32_plan_split(const tflc_gemm_f32_args *g, int n_threads,
+                             tflc_gemm_f32_plan *plan);
+
+/* Runs task `task` (0 .. m_tasks * n_tasks - 1) of a plan. */
+void tflc_gemm_f32_task(const tflc_gemm_f32_args *g, const tflc_gemm_f32_plan *plan, int task);
+
+#endif

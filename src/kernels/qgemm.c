@@ -1,0 +1,160 @@
+/*
+ * qgemm.c -- the portable part of the packed int8 GEMM (qgemm.h): config choice, packing of
+ * B (with column sums) and A (with the config's byte offset), and the blocked loops.
+ */
+#include "kernels/qgemm.h"
+
+#include <pthread.h>
+#include <string.h>
+
+typedef struct qpacked_header {
+    uint32_t magic;
+    uint32_t isa;
+    uint32_t nr;
+    uint32_t reserved;
+    uint64_t n, k;
+} qpacked_header;
+
+#define QPACKED_MAGIC 0x31385351u   /* "QS81" */
+
+_Static_assert(sizeof(qpacked_header) <= TFLC_QGEMM_PACKED_HEADER, "header fits");
+
+/* ------------------------------------------------------------------ config -- */
+
+const tflc_qgemm_s8_config *tflc_qgemm_s8_config_for(tflc_isa isa) {
+    if (!tflc_cpu_has_isa(isa)) return NULL;
+    switch (isa) {
+    case TFLC_ISA_SCALAR: return tflc_qs8_gemm_config_scalar();
+    case TFLC_ISA_AVX512:
+        return tflc_cpu_info_get()->avx512vnni ? tflc_qs8_gemm_config_avx512vnni() : NULL;
+    default: return NULL;
+    }
+}
+
+static const tflc_qgemm_s8_config *best_config;
+static pthread_once_t best_once = PTHREAD_ONCE_INIT;
+
+static void choose_config(void) {
+    for (int isa = (int)tflc_cpu_isa(); isa >= 0 && !best_config; isa--)
+        best_config = tflc_qgemm_s8_config_for((tflc_isa)isa);
+    if (!best_config) best_config = tflc_qs8_gemm_config_scalar();
+}
+
+const tflc_qgemm_s8_config *tflc_qgemm_s8_config_get(void) {
+    pthread_once(&best_once, choose_config);
+    return best_config;
+}
+
+const tflc_qgemm_s8_config *tflc_qgemm_s8_packed_config(const void *packed_b) {
+    const qpacked_header *h = packed_b;
+    const tflc_qgemm_s8_config *cfg = tflc_qgemm_s8_config_for((tflc_isa)h->isa);
+    return cfg && cfg->nr == h->nr ? cfg : tflc_qs8_gemm_config_scalar();
+}
+
+/* ----------------------------------------------------------------- packing -- */
+
+static size_t div_up(size_t a, size_t b) { return (a + b - 1) / b; }
+static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
+static size_t round4(size_t k) { return (k + 3) & ~(size_t)3; }
+
+static size_t panel_bytes(size_t nr, size_t k) { return nr * sizeof(int32_t) + round4(k) * nr; }
+
+size_t tflc_qgemm_s8_packed_size(const tflc_qgemm_s8_config *cfg, size_t n, size_t k) {
+    return TFLC_QGEMM_PACKED_HEADER + div_up(n, cfg->nr) * panel_bytes(cfg->nr, k);
+}
+
+void tflc_qgemm_s8_pack_b(const tflc_qgemm_s8_config *cfg, size_t n, size_t k, const int8_t *b,
+                          size_t ldb, bool transposed, void *dst) {
+    const qpacked_header h = {QPACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 0, n, k};
+    memset(dst, 0, TFLC_QGEMM_PACKED_HEADER);
+    memcpy(dst, &h, sizeof h);
+    const size_t nr = cfg->nr, pb = panel_bytes(nr, k);
+    unsigned char *out = (unsigned char *)dst + TFLC_QGEMM_PACKED_HEADER;
+    for (size_t n0 = 0; n0 < n; n0 += nr) {
+        unsigned char *panel = out + (n0 / nr) * pb;
+        int32_t sums[TFLC_QGEMM_MAX_NR] = {0};
+        int8_t *groups = (int8_t *)(panel + nr * sizeof(int32_t));
+        memset(groups, 0, round4(k) * nr);
+        const size_t cols = min_sz(nr, n - n0);
+        for (size_t j = 0; j < cols; j++)
+            for (size_t kk = 0; kk < k; kk++) {
+                int8_t v = transposed ? b[(n0 + j) * ldb + kk] : b[kk * ldb + n0 + j];
+                groups[(kk / 4) * nr * 4 + j * 4 + kk % 4] = v;
+                sums[j] += v;
+            }
+        memcpy(panel, sums, nr * sizeof(int32_t));
+    }
+}
+
+/* Rows [0, mc) x bytes [0, kc) of a, plus the config's offset, at row stride a_stride;
+ * each row zero-padded to a multiple of 4 bytes. */
+static void pack_a(size_t mc, size_t kc, const int8_t *a, size_t lda, size_t a_stride,
+                   uint8_t offset, uint8_t *dst) {
+    const size_t k4 = round4(kc);
+    for (size_t i = 0; i < mc; i++) {
+        const int8_t *src = a + i * lda;
+        uint8_t *row = dst + i * a_stride;
+        for (size_t kk = 0; kk < kc; kk++) row[kk] = (uint8_t)((uint8_t)src[kk] + offset);
+        for (size_t kk = kc; kk < k4; kk++) row[kk] = 0;
+    }
+}
+
+/* ------------------------------------------------------------------- GEMM -- */
+
+void tflc_qgemm_s8_range(size_t m, size_t n, size_t k, const int8_t *a, size_t lda,
+                         int32_t a_zero_point, const void *packed_b, const int32_t *bias,
+                         int32_t *c, size_t ldc, size_t m_begin, size_t m_end, size_t n_begin,
+                         size_t n_end) {
+    const tflc_qgemm_s8_config *cfg = tflc_qgemm_s8_packed_config(packed_b);
+    const size_t mr = cfg->mr, nr = cfg->nr, pb = panel_bytes(nr, k);
+    if (m_end > m) m_end = m;
+    if (n_end > n) n_end = n;
+    if (m_begin >= m_end || n_begin >= n_end) return;
+    const unsigned char *panels = (const unsigned char *)packed_b + TFLC_QGEMM_PACKED_HEADER;
+    const uint32_t corr = cfg->a_offset + (uint32_t)a_zero_point;   /* modulo 2^32 */
+    _Alignas(64) uint8_t apack[TFLC_QGEMM_APACK_BYTES];
+    int32_t init[TFLC_QGEMM_MAX_NR];
+    if (k == 0) {   /* C = bias */
+        for (size_t i = m_begin; i < m_end; i++)
+            for (size_t j = n_begin; j < n_end; j++) c[i * ldc + j] = bias ? bias[j] : 0;
+        return;
+    }
+    for (size_t nb = n_begin; nb < n_end; nb += cfg->nc) {
+        const size_t nb_end = min_sz(n_end, nb + cfg->nc);
+        for (size_t kb = 0; kb < k; kb += cfg->kc) {
+            const size_t kc = min_sz(cfg->kc, k - kb), kc4 = round4(kc);
+            for (size_t mb = m_begin; mb < m_end; mb += cfg->mc) {
+                const size_t mc = min_sz(cfg->mc, m_end - mb);
+                pack_a(mc, kc, a + mb * lda + kb, lda, cfg->a_stride, (uint8_t)cfg->a_offset,
+                       apack);
+                for (size_t n0 = nb; n0 < nb_end; n0 += nr) {
+                    const size_t nc = min_sz(nr, nb_end - n0);
+                    const unsigned char *panel = panels + (n0 / nr) * pb;
+                    const int8_t *b = (const int8_t *)(panel + nr * sizeof(int32_t)) + kb * nr;
+                    const int32_t *start = NULL;
+                    if (kb == 0) {
+                        int32_t sums[TFLC_QGEMM_MAX_NR];
+                        memcpy(sums, panel, nr * sizeof(int32_t));
+                        for (size_t j = 0; j < nr; j++) {
+                            uint32_t v = j < nc && bias ? (uint32_t)bias[n0 + j] : 0u;
+                            init[j] = (int32_t)(v - corr * (uint32_t)sums[j]);
+                        }
+                        start = init;
+                    }
+                    int32_t *cc = c + mb * ldc + n0;
+                    for (size_t i = 0; i < mc; i += mr) {
+                        const size_t r = min_sz(mr, mc - i);
+                        cfg->ukernel[r](kc4, apack + i * cfg->a_stride, b, cc + i * ldc, ldc, nc,
+                                        start);
+                    }
+                }
+            }
+        }
+    }
+}
+
+void tflc_qgemm_s8(size_t m, size_t n, size_t k, const int8_t *a, size_t lda,
+                   int32_t a_zero_point, const void *packed_b, const int32_t *bias, int32_t *c,
+                   size_t ldc) {
+    tflc_qgemm_s8_range(m, n, k, a, lda, a_zero_point, packed_b, bias, c, ldc, 0, m, 0, n);
+}

@@ -1,0 +1,125 @@
+/*
+ * qs8_gemm_avx512vnni.c -- int8 GEMM microkernels for AVX-512 VNNI: 14 x 32 int32 tile
+ * (28 zmm accumulators). Per group of 4 k: two 64-byte loads of B (32 columns x 4 signed
+ * bytes), and per row one broadcast of 4 unsigned A bytes into VPDPBUSD, which adds the 4
+ * products to each int32 lane (no saturation: wraps like the scalar kernels). Built with
+ * -mavx512f -mavx512bw -mavx512vnni (cmake/kernels.cmake); without them the file only reports
+ * that it has no config.
+ */
+#include "kernels/qgemm.h"
+
+#if defined(__AVX512F__) && defined(__AVX512VNNI__)
+#include <immintrin.h>
+#include <string.h>
+
+#define QS8_VNNI_MR 14
+#define QS8_VNNI_NR 32
+#define QS8_VNNI_KC 1024
+#define QS8_VNNI_MC 28
+#define QS8_VNNI_NC 1024
+#define QS8_VNNI_AS (QS8_VNNI_KC + 64)   /* packed-A row stride, bytes */
+
+#define UNROLL _Pragma("GCC unroll 16")
+
+static inline __m512i broadcast_u32(const uint8_t *p) {
+    int32_t v;
+    memcpy(&v, p, sizeof v);
+    return _mm512_set1_epi32(v);
+}
+
+/* r is a compile-time constant in every caller; with the row loops fully unrolled the
+ * accumulator arrays live in registers. */
+static inline __attribute__((always_inline)) void vnni_tile(
+    const size_t r, size_t kc, const uint8_t *restrict a, const int8_t *restrict b,
+    int32_t *restrict c, size_t ldc, size_t nc, const int32_t *init) {
+    __m512i lo[QS8_VNNI_MR], hi[QS8_VNNI_MR];
+    const __mmask16 mlo = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
+    const __mmask16 mhi =
+        (__mmask16)(nc >= 32 ? 0xFFFFu : nc <= 16 ? 0u : (1u << (nc - 16)) - 1u);
+    if (init) {
+        const __m512i i0 = _mm512_loadu_si512(init), i1 = _mm512_loadu_si512(init + 16);
+        UNROLL
+        for (size_t i = 0; i < r; i++) {
+            lo[i] = i0;
+            hi[i] = i1;
+        }
+    } else {
+        UNROLL
+        for (size_t i = 0; i < r; i++) {
+            lo[i] = _mm512_maskz_loadu_epi32(mlo, c + i * ldc);
+            hi[i] = _mm512_maskz_loadu_epi32(mhi, c + i * ldc + 16);
+        }
+    }
+    for (size_t k = 0; k < kc; k += 4) {
+        const __m512i b0 = _mm512_loadu_si512(b), b1 = _mm512_loadu_si512(b + 64);
+        b += 4 * QS8_VNNI_NR;
+        UNROLL
+        for (size_t i = 0; i < r; i++) {
+            const __m512i ai = broadcast_u32(a + i * QS8_VNNI_AS + k);
+            lo[i] = _mm512_dpbusd_epi32(lo[i], ai, b0);
+            hi[i] = _mm512_dpbusd_epi32(hi[i], ai, b1);
+        }
+    }
+    if (nc == QS8_VNNI_NR) {
+        UNROLL
+        for (size_t i = 0; i < r; i++) {
+            _mm512_storeu_si512(c + i * ldc, lo[i]);
+            _mm512_storeu_si512(c + i * ldc + 16, hi[i]);
+        }
+    } else {
+        UNROLL
+        for (size_t i = 0; i < r; i++) {
+            _mm512_mask_storeu_epi32(c + i * ldc, mlo, lo[i]);
+            _mm512_mask_storeu_epi32(c + i * ldc + 16, mhi, hi[i]);
+        }
+    }
+}
+
+#define QS8_VNNI_UKERNEL(R)                                                                  \
+    static void qs8_gemm_ukernel_##R##x32_avx512vnni(size_t kc, const uint8_t *a,           \
+                                                     const int8_t *b, int32_t *c, size_t ldc, \
+                                                     size_t nc, const int32_t *init) {       \
+        vnni_tile(R, kc, a, b, c, ldc, nc, init);                                           \
+    }
+QS8_VNNI_UKERNEL(1)
+QS8_VNNI_UKERNEL(2)
+QS8_VNNI_UKERNEL(3)
+QS8_VNNI_UKERNEL(4)
+QS8_VNNI_UKERNEL(5)
+QS8_VNNI_UKERNEL(6)
+QS8_VNNI_UKERNEL(7)
+QS8_VNNI_UKERNEL(8)
+QS8_VNNI_UKERNEL(9)
+QS8_VNNI_UKERNEL(10)
+QS8_VNNI_UKERNEL(11)
+QS8_VNNI_UKERNEL(12)
+QS8_VNNI_UKERNEL(13)
+QS8_VNNI_UKERNEL(14)
+
+static const tflc_qgemm_s8_config vnni_config = {
+    .name = "qs8_gemm_14x32_avx512vnni",
+    .isa = TFLC_ISA_AVX512,
+    .needs_vnni = true,
+    .a_offset = 128,
+    .mr = QS8_VNNI_MR,
+    .nr = QS8_VNNI_NR,
+    .kc = QS8_VNNI_KC,
+    .mc = QS8_VNNI_MC,
+    .nc = QS8_VNNI_NC,
+    .a_stride = QS8_VNNI_AS,
+    .ukernel = {NULL, qs8_gemm_ukernel_1x32_avx512vnni, qs8_gemm_ukernel_2x32_avx512vnni,
+                qs8_gemm_ukernel_3x32_avx512vnni, qs8_gemm_ukernel_4x32_avx512vnni,
+                qs8_gemm_ukernel_5x32_avx512vnni, qs8_gemm_ukernel_6x32_avx512vnni,
+                qs8_gemm_ukernel_7x32_avx512vnni, qs8_gemm_ukernel_8x32_avx512vnni,
+                qs8_gemm_ukernel_9x32_avx512vnni, qs8_gemm_ukernel_10x32_avx512vnni,
+                qs8_gemm_ukernel_11x32_avx512vnni, qs8_gemm_ukernel_12x32_avx512vnni,
+                qs8_gemm_ukernel_13x32_avx512vnni, qs8_gemm_ukernel_14x32_avx512vnni},
+};
+
+const tflc_qgemm_s8_config *tflc_qs8_gemm_config_avx512vnni(void) { return &vnni_config; }
+
+#else
+
+const tflc_qgemm_s8_config *tflc_qs8_gemm_config_avx512vnni(void) { return NULL; }
+
+#endif

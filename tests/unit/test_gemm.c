@@ -1,0 +1,493 @@
+/*
+ * test_gemm.c -- the packed f32 GEMM (src/kernels/gemm.h): every ISA variant this CPU has,
+ * forced through its config, against the portable scalar kernels (the specification), and
+ * the scalar kernels against a double-precision reference. Plus the task split, CPU
+ * detection with the TFLC_ISA cap, and the per-model weight cache (core/weight_cache.h).
+ *
+ * Error bound. Every variant computes each output as the same recursive sum in k order
+ * (acc = acc + a[k]*b[k], k = 0..K-1), then + bias, then a clamp; they differ only in FMA
+ * (one rounding per step instead of two) and nothing else. A recursive float sum of K
+ * products has |computed - exact| <= gamma(K) * sum|a*b| with gamma(K) = K*u / (1 - K*u),
+ * u = FLT_EPSILON / 2 (Higham, Accuracy and Stability, 3.1); the bias adds one rounding, and
+ * the clamp never increases a difference. Two variants, each within that of the exact value,
+ * differ by at most 2 * gamma(K + 1) * (sum|a*b| + |bias|) ~= (K + 1) * FLT_EPSILON * (...).
+ * The tests allow (K + 2) * FLT_EPSILON * (sum|a*b| + |bias|) + FLT_MIN. Exact equality is
+ * not expected: FMA rounds a*b + acc once where the scalar kernel rounds twice.
+ *
+ * Buffers carry sentinels: A and the unpacked B have NaN in their row padding (a kernel
+ * reading past K or N would turn results into NaN), and C has a padding column block and a
+ * guard row that must keep their 0xAB pattern.
+ */
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdalign.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/internal.h"
+#include "core/weight_cache.h"
+#include "kernels/cpu.h"
+#include "kernels/gemm.h"
+#include "test.h"
+
+/* ------------------------------------------------------------- helpers -- */
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+
+static uint32_t rng_next(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state >> 16);
+}
+
+/* Uniform in [-1, 1). */
+static float rng_float(void) { return (float)(rng_next() & 0xFFFFFF) / 8388608.0f - 1.0f; }
+
+static size_t rng_range(size_t lo, size_t hi) { return lo + rng_next() % (hi - lo + 1); }
+
+static void *xmalloc(size_t bytes) {
+    void *p = malloc(bytes ? bytes : 1);
+    if (!p) abort();
+    return p;
+}
+
+static void *xaligned(size_t bytes) {
+    void *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (!p) abort();
+    return p;
+}
+
+static const tflc_gemm_f32_config *variants[TFLC_ISA_COUNT];
+static int n_variants;
+
+static void find_variants(void) {
+    n_variants = 0;
+    for (int isa = 0; isa < TFLC_ISA_COUNT; isa++) {
+        const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_for((tflc_isa)isa);
+        if (cfg) variants[n_variants++] = cfg;
+    }
+}
+
+/* One problem: A [M, K] (lda = K + 3), B as [K, N] and as [N, K] (row padding NaN), bias. */
+typedef struct problem {
+    size_t m, n, k, lda;
+    float *a, *b_kn, *b_nk, *bias;
+    float min, max;
+} problem;
+
+static problem make_problem(size_t m, size_t n, size_t k, bool with_bias, float min, float max) {
+    problem p = {m, n, k, k + 3, NULL, NULL, NULL, NULL, min, max};
+    p.a = xmalloc((m * p.lda + 1) * sizeof(float));
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < p.lda; j++) p.a[i * p.lda + j] = j < k ? rng_float() : NAN;
+    p.b_kn = xmalloc((k * (n + 2) + 1) * sizeof(float));
+    p.b_nk = xmalloc((n * (k + 2) + 1) * sizeof(float));
+    for (size_t kk = 0; kk < k; kk++)
+        for (size_t j = 0; j < n + 2; j++) p.b_kn[kk * (n + 2) + j] = j < n ? rng_float() : NAN;
+    for (size_t j = 0; j < n; j++)
+        for (size_t kk = 0; kk < k + 2; kk++)
+            p.b_nk[j * (k + 2) + kk] = kk < k ? p.b_kn[kk * (n + 2) + j] : NAN;
+    if (with_bias) {
+        p.bias = xmalloc(n * sizeof(float));
+        for (size_t j = 0; j < n; j++) p.bias[j] = rng_float();
+    }
+    return p;
+}
+
+static void free_problem(problem *p) {
+    free(p->a);
+    free(p->b_kn);
+    free(p->b_nk);
+    free(p->bias);
+}
+
+/* C with ldc = N + 5 and one guard row, filled with 0xAB bytes. */
+typedef struct outbuf {
+    size_t ldc, rows;
+    float *c;
+} outbuf;
+
+static outbuf make_out(const problem *p) {
+    outbuf o = {p->n + 5, p->m + 1, NULL};
+    o.c = xmalloc(o.rows * o.ldc * sizeof(float));
+    memset(o.c, 0xAB, o.rows * o.ldc * sizeof(float));
+    return o;
+}
+
+static bool sentinels_intact(const problem *p, const outbuf *o) {
+    uint32_t pattern = 0xABABABABu;
+    for (size_t i = 0; i < o->rows; i++)
+        for (size_t j = 0; j < o->ldc; j++) {
+            if (i < p->m && j < p->n) continue;
+            uint32_t bits;
+            memcpy(&bits, &o->c[i * o->ldc + j], 4);
+            if (bits != pattern) return false;
+        }
+    return true;
+}
+
+/* Runs the problem with one config; B packed from [N, K] or [K, N]. */
+static outbuf run_variant(const tflc_gemm_f32_config *cfg, const problem *p, bool transposed) {
+    void *packed = xaligned(tflc_gemm_f32_packed_size(cfg, p->n, p->k));
+    if (transposed) tflc_gemm_f32_pack_b(cfg, p->n, p->k, p->b_nk, p->k + 2, true, packed);
+    else tflc_gemm_f32_pack_b(cfg, p->n, p->k, p->b_kn, p->n + 2, false, packed);
+    outbuf o = make_out(p);
+    tflc_gemm_f32(p->m, p->n, p->k, p->a, p->lda, packed, p->bias, o.c, o.ldc, p->min, p->max);
+    free(packed);
+    return o;
+}
+
+static float clampf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
+
+/* The bound of the header comment for element (i, j). */
+static double bound_at(const problem *p, size_t i, size_t j) {
+    double mag = p->bias ? fabs((double)p->bias[j]) : 0.0;
+    for (size_t kk = 0; kk < p->k; kk++)
+        mag += fabs((double)p->a[i * p->lda + kk] * (double)p->b_kn[kk * (p->n + 2) + j]);
+    return (double)(p->k + 2) * FLT_EPSILON * mag + FLT_MIN;
+}
+
+static double exact_at(const problem *p, size_t i, size_t j) {
+    double s = 0.0;
+    for (size_t kk = 0; kk < p->k; kk++)
+        s += (double)p->a[i * p->lda + kk] * (double)p->b_kn[kk * (p->n + 2) + j];
+    s += p->bias ? (double)p->bias[j] : 0.0;
+    return s;
+}
+
+static int checked_problems, checked_elements;
+
+/* Every variant (and both packings) against the scalar one; the scalar one against the
+ * exact value. Returns false on the first mismatch (with a message). */
+static bool check_problem(const problem *p) {
+    const tflc_gemm_f32_config *ref_cfg = tflc_f32_gemm_config_scalar();
+    outbuf ref = run_variant(ref_cfg, p, true);
+    bool ok = sentinels_intact(p, &ref);
+    CHECK_MSG(ok, "scalar wrote outside C (M=%zu N=%zu K=%zu)", p->m, p->n, p->k);
+    for (size_t i = 0; ok && i < p->m; i++)
+        for (size_t j = 0; ok && j < p->n; j++) {
+            double want = clampf((float)exact_at(p, i, j), p->min, p->max);
+            double got = ref.c[i * ref.ldc + j];
+            if (!(fabs(got - want) <= bound_at(p, i, j))) {
+                CHECK_MSG(false, "scalar vs exact at (%zu,%zu) M=%zu N=%zu K=%zu: %.9g vs %.9g",
+                          i, j, p->m, p->n, p->k, got, want);
+                ok = false;
+            }
+        }
+    for (int v = 0; ok && v < n_variants; v++)
+        for (int t = 0; ok && t < 2; t++) {
+            outbuf o = run_variant(variants[v], p, t == 0);
+            if (!sentinels_intact(p, &o)) {
+                CHECK_MSG(false, "%s wrote outside C (M=%zu N=%zu K=%zu)", variants[v]->name,
+                          p->m, p->n, p->k);
+                ok = false;
+            }
+            for (size_t i = 0; ok && i < p->m; i++)
+                for (size_t j = 0; ok && j < p->n; j++) {
+                    double got = o.c[i * o.ldc + j], want = ref.c[i * ref.ldc + j];
+                    if (!(fabs(got - want) <= bound_at(p, i, j))) {
+                        CHECK_MSG(false, "%s (%s B) at (%zu,%zu) M=%zu N=%zu K=%zu: %.9g, "
+                                  "scalar %.9g", variants[v]->name, t ? "[K,N]" : "[N,K]", i, j,
+                                  p->m, p->n, p->k, got, want);
+                        ok = false;
+                    }
+                }
+            checked_elements += (int)(p->m * p->n);
+            free(o.c);
+        }
+    checked_problems++;
+    free(ref.c);
+    return ok;
+}
+
+static bool check_shape(size_t m, size_t n, size_t k, int variant_of_options) {
+    static const float mins[] = {-INFINITY, 0.0f, 0.0f, -0.25f};
+    static const float maxs[] = {INFINITY, INFINITY, 6.0f, 0.25f};
+    int c = variant_of_options % 4;
+    problem p = make_problem(m, n, k, (variant_of_options / 4) % 2 == 0, mins[c], maxs[c]);
+    bool ok = check_problem(&p);
+    free_problem(&p);
+    return ok;
+}
+
+/* ---------------------------------------------------------------- tests -- */
+
+static void test_cpu_detection_and_cap(void) {
+    /* Runs first: the cap is read once, at the first detection. */
+    CHECK(setenv("TFLC_ISA", "avx2", 1) == 0);
+    const tflc_cpu_info *cpu = tflc_cpu_info_get();
+    CHECK(cpu->isa == (cpu->hardware < TFLC_ISA_AVX2 ? cpu->hardware : TFLC_ISA_AVX2));
+    CHECK(tflc_cpu_isa() == cpu->isa);
+    CHECK(tflc_cpu_has_isa(TFLC_ISA_SCALAR));
+    CHECK(tflc_cpu_has_isa(cpu->hardware));
+    CHECK(!tflc_cpu_has_isa(TFLC_ISA_COUNT));
+    CHECK(tflc_gemm_f32_config_get()->isa <= TFLC_ISA_AVX2);
+    CHECK(tflc_gemm_f32_config_get() == tflc_gemm_f32_config_for(tflc_gemm_f32_config_get()->isa));
+    if (cpu->hardware >= TFLC_ISA_AVX2) CHECK(cpu->avx2 && cpu->fma);
+    if (cpu->hardware >= TFLC_ISA_AVX512) CHECK(cpu->avx512f && cpu->avx512bw);
+    CHECK(strcmp(tflc_isa_name(TFLC_ISA_AVX512), "avx512") == 0);
+    find_variants();
+    CHECK(n_variants >= 1 && variants[0]->isa == TFLC_ISA_SCALAR);
+    fprintf(stderr, "hardware ISA %s; variants:", tflc_isa_name(cpu->hardware));
+    for (int v = 0; v < n_variants; v++) fprintf(stderr, " %s", variants[v]->name);
+    fprintf(stderr, "\n");
+}
+
+static void test_config_tables(void) {
+    for (int v = 0; v < n_variants; v++) {
+        const tflc_gemm_f32_config *cfg = variants[v];
+        CHECK(cfg->mr >= 1 && cfg->mr <= TFLC_GEMM_MAX_MR);
+        CHECK(cfg->nr >= 1 && cfg->nr <= TFLC_GEMM_MAX_NR);
+        CHECK(cfg->mc % cfg->mr == 0 && cfg->nc % cfg->nr == 0);
+        CHECK((size_t)cfg->mc * cfg->kc <= TFLC_GEMM_APACK_FLOATS);
+        for (uint32_t r = 1; r <= cfg->mr; r++) CHECK(cfg->ukernel[r] != NULL);
+    }
+}
+
+static void test_pack_layouts_agree(void) {
+    for (int v = 0; v < n_variants; v++) {
+        const tflc_gemm_f32_config *cfg = variants[v];
+        problem p = make_problem(3, cfg->nr * 2 + 3, 37, false, -INFINITY, INFINITY);
+        size_t bytes = tflc_gemm_f32_packed_size(cfg, p.n, p.k);
+        unsigned char *x = xaligned(bytes), *y = xaligned(bytes);
+        tflc_gemm_f32_pack_b(cfg, p.n, p.k, p.b_nk, p.k + 2, true, x);
+        tflc_gemm_f32_pack_b(cfg, p.n, p.k, p.b_kn, p.n + 2, false, y);
+        CHECK(memcmp(x, y, bytes) == 0);
+        CHECK(tflc_gemm_f32_packed_config(x) == cfg);
+        /* element (k=5, n=nr+1) of panel 1, and a zero column past N in the last panel */
+        const float *f = (const float *)(x + TFLC_GEMM_PACKED_HEADER);
+        CHECK(f[1 * p.k * cfg->nr + 5 * cfg->nr + 1] == p.b_kn[5 * (p.n + 2) + cfg->nr + 1]);
+        CHECK(f[2 * p.k * cfg->nr + 7 * cfg->nr + 3] == 0.0f);
+        free(x);
+        free(y);
+        free_problem(&p);
+    }
+}
+
+static void test_each_m(void) {
+    for (size_t m = 1; m <= 70; m++)
+        if (!check_shape(m, 37, 19, (int)m)) break;
+}
+
+static void test_each_n(void) {
+    for (size_t n = 1; n <= 70; n++)
+        if (!check_shape(13, n, 23, (int)n)) break;
+}
+
+static void test_each_k(void) {
+    for (size_t k = 1; k <= 70; k++)
+        if (!check_shape(15, 33, k, (int)k)) break;
+}
+
+static void test_random_ragged(void) {
+    for (int t = 0; t < 400; t++)
+        if (!check_shape(rng_range(1, 70), rng_range(1, 70), rng_range(1, 70), t)) break;
+}
+
+/* Across the cache blocks: K > KC (accumulate through C), M > MC, N > NC. */
+static void test_big_shapes(void) {
+    static const size_t shapes[][3] = {
+        {200, 300, 600}, {130, 1100, 70}, {61, 70, 1030}, {1, 1000, 1024},
+        {3, 5, 2049},    {787, 45, 300},  {29, 1, 513},   {70, 545, 257},
+    };
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        if (!check_shape(shapes[s][0], shapes[s][1], shapes[s][2], (int)s)) break;
+}
+
+/* K = 0: C = clamp(bias). */
+static void test_k_zero(void) {
+    for (int v = 0; v < n_variants; v++) {
+        problem p = make_problem(5, 9, 0, true, -0.5f, 0.5f);
+        outbuf o = run_variant(variants[v], &p, true);
+        for (size_t i = 0; i < p.m; i++)
+            for (size_t j = 0; j < p.n; j++)
+                CHECK(o.c[i * o.ldc + j] == clampf(p.bias[j], -0.5f, 0.5f));
+        CHECK(sentinels_intact(&p, &o));
+        free(o.c);
+        free_problem(&p);
+    }
+}
+
+/* A NaN in A makes its row NaN (the clamp lets NaN through, as the reference does); an
+ * infinity clamps like any other value. */
+static void test_nan_and_inf(void) {
+    for (int v = 0; v < n_variants; v++) {
+        problem p = make_problem(9, 40, 30, true, 0.0f, 6.0f);
+        p.a[2 * p.lda + 7] = NAN;
+        for (size_t kk = 0; kk < p.k; kk++) p.a[5 * p.lda + kk] = fabsf(p.a[5 * p.lda + kk]);
+        for (size_t kk = 0; kk < p.k; kk++) p.b_nk[3 * (p.k + 2) + kk] = INFINITY;
+        for (size_t kk = 0; kk < p.k; kk++) p.b_kn[kk * (p.n + 2) + 3] = INFINITY;
+        outbuf o = run_variant(variants[v], &p, v % 2 == 0);
+        for (size_t j = 0; j < p.n; j++) CHECK(isnan(o.c[2 * o.ldc + j]));
+        CHECK(o.c[5 * o.ldc + 3] == 6.0f);  /* +inf clamped to 6 */
+        free(o.c);
+        free_problem(&p);
+    }
+}
+
+/* Splitting over tasks gives the same bits as one call, for any thread count. */
+static void test_split_is_bit_identical(void) {
+    static const size_t shapes[][3] = {{1, 300, 64}, {100, 70, 90}, {333, 129, 300}, {7, 3, 5}};
+    for (int v = 0; v < n_variants; v++)
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+            problem p = make_problem(shapes[s][0], shapes[s][1], shapes[s][2], true, -1.0f, 1.0f);
+            const tflc_gemm_f32_config *cfg = variants[v];
+            void *packed = xaligned(tflc_gemm_f32_packed_size(cfg, p.n, p.k));
+            tflc_gemm_f32_pack_b(cfg, p.n, p.k, p.b_nk, p.k + 2, true, packed);
+            outbuf whole = make_out(&p);
+            tflc_gemm_f32(p.m, p.n, p.k, p.a, p.lda, packed, p.bias, whole.c, whole.ldc,
+                          p.min, p.max);
+            for (int threads = 1; threads <= 5; threads++) {
+                outbuf part = make_out(&p);
+                tflc_gemm_f32_args g = {p.m, p.n, p.k, p.a, p.lda, packed, p.bias, part.c,
+                                        part.ldc, p.min, p.max};
+                tflc_gemm_f32_plan plan;
+                int tasks = tflc_gemm_f32_plan_split(&g, threads, &plan);
+                CHECK(tasks >= 1 && tasks == plan.m_tasks * plan.n_tasks);
+                if (threads == 1) CHECK(tasks == 1);
+                CHECK(plan.m_step % cfg->mr == 0 && plan.n_step % cfg->nr == 0);
+                for (int t = tasks - 1; t >= 0; t--) tflc_gemm_f32_task(&g, &plan, t);
+                CHECK(memcmp(part.c, whole.c, part.rows * part.ldc * sizeof(float)) == 0);
+                free(part.c);
+            }
+            free(whole.c);
+            free(packed);
+            free_problem(&p);
+        }
+}
+
+/* ---------------------------------------------------------- weight cache -- */
+
+static int fill_calls;
+
+static void fill_pattern(void *dst, const void *arg) {
+    __atomic_add_fetch(&fill_calls, 1, __ATOMIC_SEQ_CST);
+    memset(dst, *(const unsigned char *)arg, 100);
+}
+
+static alignas(64) uint8_t fake_file[256];
+
+static void test_weight_cache_basics(void) {
+    struct tflc_model model;
+    memset(&model, 0, sizeof model);
+    model.buf = fake_file;
+    model.size = sizeof fake_file;
+    const unsigned char seven = 7, nine = 9;
+    fill_calls = 0;
+    CHECK(tflc_weight_cache_owns(&model, fake_file + 10));
+    CHECK(!tflc_weight_cache_owns(&model, fake_file + sizeof fake_file));
+    CHECK(!tflc_weight_cache_owns(&model, &seven));
+    const tflc_model *m = &model;
+    const unsigned char *a = tflc_weight_cache_get(m, fake_file + 16, 1, 100, fill_pattern, &seven);
+    const unsigned char *b = tflc_weight_cache_get(m, fake_file + 16, 1, 100, fill_pattern, &nine);
+    const unsigned char *c = tflc_weight_cache_get(m, fake_file + 16, 2, 100, fill_pattern, &nine);
+    const unsigned char *d = tflc_weight_cache_get(m, fake_file + 32, 1, 100, fill_pattern, &nine);
+    CHECK(a && a == b && c && c != a && d && d != a && d != c);
+    CHECK(fill_calls == 3);
+    CHECK(a[0] == 7 && a[99] == 7 && c[50] == 9);
+    CHECK(((uintptr_t)a % 64) == 0 && ((uintptr_t)c % 64) == 0);
+    size_t bytes = 0;
+    CHECK(tflc_weight_cache_count(&model, &bytes) == 3 && bytes == 300);
+    tflc_weight_cache_free(model.weight_cache);
+    CHECK(tflc_weight_cache_get(NULL, fake_file, 1, 10, fill_pattern, &seven) == NULL);
+    CHECK(tflc_weight_cache_count(NULL, NULL) == 0);
+    tflc_weight_cache_free(NULL);
+}
+
+typedef struct race_arg {
+    struct tflc_model *model;
+    const void *got[8];
+} race_arg;
+
+static pthread_barrier_t race_barrier;
+
+static void *race_worker(void *p) {
+    race_arg *r = p;
+    static const unsigned char five = 5;
+    pthread_barrier_wait(&race_barrier);
+    for (int i = 0; i < 8; i++)
+        r->got[i] = tflc_weight_cache_get(r->model, fake_file + 8 * i, 1, 100, fill_pattern, &five);
+    return NULL;
+}
+
+/* Threads racing on a fresh model: one cache, one fill per key, everyone the same block. */
+static void test_weight_cache_threads(void) {
+    for (int round = 0; round < 20; round++) {
+        struct tflc_model model;
+        memset(&model, 0, sizeof model);
+        model.buf = fake_file;
+        model.size = sizeof fake_file;
+        fill_calls = 0;
+        enum { T = 4 };
+        pthread_t th[T];
+        race_arg args[T];
+        pthread_barrier_init(&race_barrier, NULL, T);
+        for (int t = 0; t < T; t++) {
+            args[t].model = &model;
+            CHECK(pthread_create(&th[t], NULL, race_worker, &args[t]) == 0);
+        }
+        for (int t = 0; t < T; t++) pthread_join(th[t], NULL);
+        pthread_barrier_destroy(&race_barrier);
+        CHECK(fill_calls == 8);
+        for (int t = 1; t < T; t++)
+            for (int i = 0; i < 8; i++) CHECK(args[t].got[i] == args[0].got[i] && args[0].got[i]);
+        tflc_weight_cache_free(model.weight_cache);
+    }
+}
+
+/* Packed GEMM weights through the cache, as CONV_2D uses them. */
+typedef struct pack_job {
+    const tflc_gemm_f32_config *cfg;
+    const problem *p;
+} pack_job;
+
+static void fill_packed(void *dst, const void *arg) {
+    const pack_job *j = arg;
+    tflc_gemm_f32_pack_b(j->cfg, j->p->n, j->p->k, j->p->b_nk, j->p->k + 2, true, dst);
+}
+
+static void test_weight_cache_packed_gemm(void) {
+    problem p = make_problem(17, 45, 33, true, -INFINITY, INFINITY);
+    struct tflc_model model;
+    memset(&model, 0, sizeof model);
+    model.buf = (const uint8_t *)p.b_nk;
+    model.size = p.n * (p.k + 2) * sizeof(float);
+    const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_get();
+    pack_job job = {cfg, &p};
+    size_t bytes = tflc_gemm_f32_packed_size(cfg, p.n, p.k);
+    const void *packed = tflc_weight_cache_get(&model, p.b_nk, TFLC_WCACHE_F32_GEMM_B, bytes,
+                                               fill_packed, &job);
+    CHECK(packed != NULL);
+    outbuf direct = run_variant(cfg, &p, true), cached = make_out(&p);
+    tflc_gemm_f32(p.m, p.n, p.k, p.a, p.lda, packed, p.bias, cached.c, cached.ldc, p.min, p.max);
+    CHECK(memcmp(direct.c, cached.c, direct.rows * direct.ldc * sizeof(float)) == 0);
+    free(direct.c);
+    free(cached.c);
+    tflc_weight_cache_free(model.weight_cache);
+    free_problem(&p);
+}
+
+static void run_tests(void) {
+    TEST(test_cpu_detection_and_cap);
+    TEST(test_config_tables);
+    TEST(test_pack_layouts_agree);
+    TEST(test_each_m);
+    TEST(test_each_n);
+    TEST(test_each_k);
+    TEST(test_random_ragged);
+    TEST(test_big_shapes);
+    TEST(test_k_zero);
+    TEST(test_nan_and_inf);
+    TEST(test_split_is_bit_identical);
+    TEST(test_weight_cache_basics);
+    TEST(test_weight_cache_threads);
+    TEST(test_weight_cache_packed_gemm);
+    fprintf(stderr, "%d problems, %d output elements compared across %d variants\n",
+            checked_problems, checked_elements, n_variants);
+}
+
+TEST_MAIN()

@@ -1,0 +1,402 @@
+/*
+ * test_threadpool.c -- the persistent worker pool (core/threadpool.c) and its runner hook:
+ * every task runs exactly once, results are visible to the caller, small and large jobs,
+ * fewer and more tasks than threads, nested calls, create/free churn, the serial path, and
+ * two pools used at once. Meant to be run under ThreadSanitizer too (make tsan).
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "test.h"
+#include "tflc.h"
+#include "core/interpreter.h"
+#include "core/runner.h"
+#include "core/threadpool.h"
+
+#define MAX_TASKS 4096
+
+/* What each task saw: written by the task (one slot per task), read after the job. */
+typedef struct job {
+    atomic_int runs[MAX_TASKS];       /* how many times each task ran */
+    int value[MAX_TASKS];             /* plain writes: must be visible after parallel_for */
+    int thread_of[MAX_TASKS];
+    int n_threads;                    /* pool size: thread indices must stay below it */
+    atomic_int bad_thread;
+} job;
+
+static void job_reset(job *j, int n_threads) {
+    for (int i = 0; i < MAX_TASKS; i++) {
+        atomic_store(&j->runs[i], 0);
+        j->value[i] = -1;
+        j->thread_of[i] = -1;
+    }
+    j->n_threads = n_threads;
+    atomic_store(&j->bad_thread, 0);
+}
+
+static void record_task(void *ctx, int task, int thread) {
+    job *j = ctx;
+    atomic_fetch_add(&j->runs[task], 1);
+    j->value[task] = task * 3 + 1;
+    j->thread_of[task] = thread;
+    if (thread < 0 || thread >= j->n_threads) atomic_fetch_add(&j->bad_thread, 1);
+}
+
+/* Every task 0..n-1 ran once and wrote its value; nothing past n ran. */
+static int job_complete(job *j, int n) {
+    for (int i = 0; i < n; i++)
+        if (atomic_load(&j->runs[i]) != 1 || j->value[i] != i * 3 + 1) return 0;
+    for (int i = n; i < MAX_TASKS; i++)
+        if (atomic_load(&j->runs[i]) != 0) return 0;
+    return atomic_load(&j->bad_thread) == 0;
+}
+
+static job shared_job;
+
+/* ------------------------------------------------------------ serial path -- */
+
+static int serial_order[16];
+static int serial_count;
+
+static void in_order(void *ctx, int task, int thread) {
+    (void)ctx;
+    if (serial_count < 16) serial_order[serial_count] = task * 10 + thread;
+    serial_count++;
+}
+
+static void test_serial_null_pool(void) {
+    serial_count = 0;
+    tflc_parallel_for(NULL, 5, in_order, NULL);
+    CHECK(serial_count == 5);
+    for (int i = 0; i < 5; i++) CHECK(serial_order[i] == i * 10); /* in order, thread 0 */
+    CHECK(tflc_threadpool_size(NULL) == 1);
+    tflc_threadpool_free(NULL); /* no-op */
+}
+
+static void test_serial_one_thread(void) {
+    tflc_threadpool *pool = NULL;
+    CHECK_OK(tflc_threadpool_create(1, &pool));
+    CHECK(pool != NULL);
+    CHECK(tflc_threadpool_size(pool) == 1);
+    serial_count = 0;
+    tflc_parallel_for(pool, 7, in_order, NULL);
+    CHECK(serial_count == 7);
+    for (int i = 0; i < 7; i++) CHECK(serial_order[i] == i * 10);
+    tflc_threadpool_free(pool);
+}
+
+static void test_zero_and_one_task(void) {
+    tflc_threadpool *pool = NULL;
+    CHECK_OK(tflc_threadpool_create(4, &pool));
+    serial_count = 0;
+    tflc_parallel_for(pool, 0, in_order, NULL);
+    tflc_parallel_for(pool, -3, in_order, NULL);
+    CHECK(serial_count == 0);
+    tflc_parallel_for(pool, 1, in_order, NULL); /* one task: on the caller */
+    CHECK(serial_count == 1 && serial_order[0] == 0);
+    tflc_parallel_for(pool, 3, NULL, NULL);     /* no function: nothing */
+    tflc_threadpool_free(pool);
+}
+
+static void test_bad_arguments(void) {
+    tflc_threadpool *pool = (tflc_threadpool *)&pool;
+    CHECK(tflc_threadpool_create(0, &pool) == TFLC_ERROR_INVALID_ARGUMENT);
+    CHECK(pool == NULL);
+    CHECK(tflc_threadpool_create(-2, &pool) == TFLC_ERROR_INVALID_ARGUMENT);
+    CHECK(tflc_threadpool_create(TFLC_MAX_THREADS + 1, &pool) == TFLC_ERROR_INVALID_ARGUMENT);
+    CHECK_STR_CONTAINS(tflc_last_error(), "num_threads");
+    CHECK(tflc_threadpool_create(2, NULL) == TFLC_ERROR_INVALID_ARGUMENT);
+}
+
+/* ------------------------------------------------------------ correctness -- */
+
+static void run_and_check(tflc_threadpool *pool, int n_threads, int n_tasks) {
+    job_reset(&shared_job, n_threads);
+    tflc_parallel_for(pool, n_tasks, record_task, &shared_job);
+    CHECK_MSG(job_complete(&shared_job, n_tasks), "threads %d, tasks %d", n_threads, n_tasks);
+}
+
+static void test_every_task_once(void) {
+    static const int threads[] = {2, 3, 4, 8};
+    static const int tasks[] = {2, 3, 7, 64, 1000, MAX_TASKS};
+    for (size_t a = 0; a < sizeof threads / sizeof *threads; a++) {
+        tflc_threadpool *pool = NULL;
+        CHECK_OK(tflc_threadpool_create(threads[a], &pool));
+        CHECK(tflc_threadpool_size(pool) == threads[a]);
+        for (size_t b = 0; b < sizeof tasks / sizeof *tasks; b++) run_and_check(pool, threads[a], tasks[b]);
+        tflc_threadpool_free(pool);
+    }
+}
+
+static void test_fewer_tasks_than_threads(void) {
+    tflc_threadpool *pool = NULL;
+    CHECK_OK(tflc_threadpool_create(8, &pool));
+    for (int n = 2; n < 8; n++) run_and_check(pool, 8, n);
+    run_and_check(pool, 8, 2); /* again after larger jobs */
+    tflc_threadpool_free(pool);
+}
+
+static void test_more_tasks_than_threads(void) {
+    tflc_threadpool *pool = NULL;
+    CHECK_OK(tflc_threadpool_create(2, &pool));
+    for (int n = 3; n <= 67; n += 8) run_and_check(pool, 2, n);
+    run_and_check(pool, 2, MAX_TASKS);
+    tflc_threadpool_free(pool);
+}
+
+/* A longer task makes the other threads take the rest: more than one thread does work. */
+static void slow_task(void *ctx, int task, int thread) {
+    job *j = ctx;
+    struct timespec ts = {0, 200000}; /* 0.2 ms */
+    nanosleep(&ts, NULL);
+    record_task(j, task, thread);
+}
+
+static void test_work_is_shared(void) {
+    tflc_threadpool *pool = NULL;
+    CHECK_OK(tflc_threadpool_create(3, &pool));
+    job_reset(&shared_job, 3);
+    tflc_parallel_for(pool, 60, slow_task, &shared_job);
+    CHECK(job_complete(&shared_job, 60));
+    int used[3] = {0, 0, 0};
+    for (int i = 0; i < 60; i++)
+        if (shared_job.thread_of[i] >= 0 && shared_job.thread_of[i] < 3) used[shared_job.thread_of[i]] = 1;
+    CHECK(used[0]);                   /* the caller works too */
+    CHECK(used[1] || used[2]);        /* and at least one worker did */
+    tflc_threadpool_free(pool);
+}
+
+/* Many tiny jobs back to back: the hand-off between jobs (spin, sleep, wake) is where a
+ * lost wake-up or a reused job field would show. */
+typedef struct sums {
+    long long slot[8];
+} sums;
+
+static void add_task(void *ctx, int task, int thread) {
+    (void)thread;
+    sums *s = ctx;
+    s->slot[task] += task + 1;
+}
+
+static void test_many_small_jobs(void) {
+    tflc_threadpool *pool = NULL;
+    CHECK_OK(tflc_threadpool_create(3, &pool));
+    sums s = {{0}};
+    const int jobs = 20000;
+    for (int k = 0; k < jobs; k++) tflc_parallel_for(pool, 1 + k % 8, add_task, &s);
+    for (int t = 0; t < 8; t++) {
+        long long expect = 0;
+        for (int k = 0; k < jobs; k++)
+            if (t < 1 + k % 8) expect += t + 1;
+        CHECK_MSG(s.slot[t] == expect, "slot %d: %lld, expected %lld", t, s.slot[t], expect);
+    }
+    tflc_threadpool_free(pool);
+}
+
+/* Jobs spaced out long enough that the workers fall asleep between them. */
+static void test_jobs_after_sleep(void) {
+    tflc_threadpool *pool = NULL;
+    CHECK_OK(tflc_threadpool_create(4, &pool));
+    for (int k = 0; k < 5; k++) {
+        run_and_check(pool, 4, 100);
+        struct timespec ts = {0, 20 * 1000000}; /* 20 ms: well past the spin */
+        nanosleep(&ts, NULL);
+    }
+    tflc_threadpool_free(pool);
+}
+
+/* ----------------------------------------------------------------- nesting -- */
+
+typedef struct nested {
+    tflc_threadpool *pool;
+    atomic_int inner_runs;
+} nested;
+
+static void inner_task(void *ctx, int task, int thread) {
+    (void)task;
+    nested *n = ctx;
+    if (thread == 0) atomic_fetch_add(&n->inner_runs, 1); /* serial: always on "thread 0" */
+}
+
+static void outer_task(void *ctx, int task, int thread) {
+    (void)task;
+    (void)thread;
+    nested *n = ctx;
+    tflc_parallel_for(n->pool, 4, inner_task, n);
+}
+
+static void test_nested_call_runs_serially(void) {
+    nested n;
+    n.pool = NULL;
+    atomic_init(&n.inner_runs, 0);
+    CHECK_OK(tflc_threadpool_create(3, &n.pool));
+    tflc_parallel_for(n.pool, 10, outer_task, &n);
+    CHECK(atomic_load(&n.inner_runs) == 40);
+    tflc_threadpool_free(n.pool);
+}
+
+/* -------------------------------------------------------------- lifecycle -- */
+
+static void test_create_free_churn(void) {
+    for (int k = 0; k < 200; k++) {
+        tflc_threadpool *pool = NULL;
+        CHECK_OK(tflc_threadpool_create(1 + k % 4, &pool));
+        if (k % 3 != 0) run_and_check(pool, 1 + k % 4, 1 + k % 9); /* some pools never start workers */
+        if (k % 5 == 0) run_and_check(pool, 1 + k % 4, 33);
+        tflc_threadpool_free(pool);
+    }
+}
+
+/* Two pools driven at once from two threads: pools share nothing. */
+typedef struct driver {
+    tflc_threadpool *pool;
+    job *j;
+    int ok;
+} driver;
+
+static void *drive(void *arg) {
+    driver *d = arg;
+    d->ok = 1;
+    for (int k = 0; k < 300; k++) {
+        job_reset(d->j, 2);
+        tflc_parallel_for(d->pool, 50 + k % 13, record_task, d->j);
+        if (!job_complete(d->j, 50 + k % 13)) d->ok = 0;
+    }
+    return NULL;
+}
+
+static job job_a, job_b;
+
+static void test_independent_pools_concurrently(void) {
+    driver a = {NULL, &job_a, 0}, b = {NULL, &job_b, 0};
+    CHECK_OK(tflc_threadpool_create(2, &a.pool));
+    CHECK_OK(tflc_threadpool_create(2, &b.pool));
+    pthread_t ta, tb;
+    CHECK(pthread_create(&ta, NULL, drive, &a) == 0);
+    CHECK(pthread_create(&tb, NULL, drive, &b) == 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    CHECK(a.ok && b.ok);
+    tflc_threadpool_free(a.pool);
+    tflc_threadpool_free(b.pool);
+}
+
+/* ------------------------------------------------------------ runner hook -- */
+
+static void count_node_task(void *ctx, int task, int thread) {
+    (void)thread;
+    atomic_int *hits = ctx;
+    atomic_fetch_add(&hits[task], 1);
+}
+
+static void check_runner_threads(int num_threads, int want_pool_size) {
+    tflc_model *model = NULL;
+    tflc_interpreter *interp = NULL;
+    tflc_runner *runner = NULL;
+    tflc_interpreter_options opts;
+    tflc_interpreter_options_init(&opts);
+    opts.num_threads = num_threads;
+    CHECK_OK(tflc_model_load_file(TFLC_TEST_MODELS_DIR "/keras_dense.tflite", NULL, &model));
+    if (model) CHECK_OK(tflc_interpreter_create(model, &opts, &interp));
+    if (interp) CHECK_OK(tflc_runner_create(interp, NULL, &runner));
+    if (!runner) goto done;
+    CHECK(tflc_threadpool_size(runner->pool) == want_pool_size);
+    CHECK((runner->pool != NULL) == (want_pool_size > 1));
+    tflc_node *node = &runner->graph->nodes[0];
+    CHECK(tflc_node_num_threads(node) == want_pool_size);
+    atomic_int hits[16];
+    for (int i = 0; i < 16; i++) atomic_init(&hits[i], 0);
+    tflc_node_parallel_for(node, 16, count_node_task, hits);
+    for (int i = 0; i < 16; i++) CHECK(atomic_load(&hits[i]) == 1);
+    /* the signature still runs */
+    CHECK_OK(tflc_runner_allocate(runner));
+    tflc_tensor *x = tflc_runner_input_at(runner, 0);
+    memset(tflc_tensor_data(x), 0, tflc_tensor_byte_size(x));
+    CHECK_OK(tflc_runner_invoke(runner));
+done:
+    tflc_runner_free(runner);
+    tflc_interpreter_free(interp);
+    tflc_model_free(model);
+}
+
+static void test_runner_gets_pool(void) {
+    check_runner_threads(0, 1);
+    check_runner_threads(1, 1);
+    check_runner_threads(2, 2);
+    check_runner_threads(3, 3);
+    check_runner_threads(TFLC_MAX_THREADS + 10, TFLC_MAX_THREADS); /* clamped, workers lazy */
+}
+
+static void test_node_outside_runner_is_serial(void) {
+    serial_count = 0;
+    tflc_node_parallel_for(NULL, 3, in_order, NULL);
+    CHECK(serial_count == 3 && serial_order[2] == 20);
+    CHECK(tflc_node_num_threads(NULL) == 1);
+    tflc_node bare;
+    memset(&bare, 0, sizeof bare);
+    CHECK(tflc_node_num_threads(&bare) == 1);
+}
+
+/* ------------------------------------------------------- dispatch cost -- */
+
+typedef struct spin_work {
+    int iterations;
+    volatile double sink[2];
+} spin_work;
+
+/* About as much arithmetic as a small kernel tile. */
+static void spin_task(void *ctx, int task, int thread) {
+    (void)thread;
+    spin_work *w = ctx;
+    double x = 1.0;
+    for (int i = 0; i < w->iterations; i++) x = x * 1.0000001 + 1e-9;
+    w->sink[task] = x;
+}
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Informational only (shared machines are noisy; nothing is asserted): jobs of two tasks of
+ * a few microseconds each, serial versus on a 2-thread pool. */
+static void test_dispatch_cost(void) {
+    tflc_threadpool *pool = NULL;
+    CHECK_OK(tflc_threadpool_create(2, &pool));
+    static spin_work w = {.iterations = 5000};
+    const int jobs = 4000;
+    tflc_parallel_for(pool, 2, spin_task, &w); /* start the worker */
+    double t0 = now_seconds();
+    for (int k = 0; k < jobs; k++) tflc_parallel_for(NULL, 2, spin_task, &w);
+    double serial = now_seconds() - t0;
+    t0 = now_seconds();
+    for (int k = 0; k < jobs; k++) tflc_parallel_for(pool, 2, spin_task, &w);
+    double pooled = now_seconds() - t0;
+    printf("threadpool: 2-task job of %.1f us serial, %.1f us on 2 threads (%.2fx)\n", serial / jobs * 1e6,
+           pooled / jobs * 1e6, pooled > 0 ? serial / pooled : 0.0);
+    tflc_threadpool_free(pool);
+}
+
+static void run_tests(void) {
+    TEST(test_serial_null_pool);
+    TEST(test_serial_one_thread);
+    TEST(test_zero_and_one_task);
+    TEST(test_bad_arguments);
+    TEST(test_every_task_once);
+    TEST(test_fewer_tasks_than_threads);
+    TEST(test_more_tasks_than_threads);
+    TEST(test_work_is_shared);
+    TEST(test_many_small_jobs);
+    TEST(test_jobs_after_sleep);
+    TEST(test_nested_call_runs_serially);
+    TEST(test_create_free_churn);
+    TEST(test_independent_pools_concurrently);
+    TEST(test_runner_gets_pool);
+    TEST(test_node_outside_runner_is_serial);
+    TEST(test_dispatch_cost);
+}
+
+TEST_MAIN()
