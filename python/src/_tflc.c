@@ -281,6 +281,24 @@ static int Interp_init(InterpObject *self, PyObject *args, PyObject *kwds) {
     return 0;
 }
 
+/* Restores every variable to its value right after initialization. */
+static PyObject *Interp_reset_variables(InterpObject *self, PyObject *unused) {
+    (void)unused;
+    if (!self->interp) {
+        PyErr_SetString(PyExc_RuntimeError, "Interpreter is not initialized");
+        return NULL;
+    }
+    tflc_status status = tflc_interpreter_reset_variables(self->interp);
+    if (status != TFLC_OK) return raise_last(status);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef Interp_methods[] = {
+    {"reset_variables", (PyCFunction)Interp_reset_variables, METH_NOARGS,
+     "reset_variables(): every variable back to its value after initialization"},
+    {NULL, NULL, 0, NULL},
+};
+
 static PyTypeObject InterpType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "tflc._tflc.Interpreter",
@@ -290,6 +308,7 @@ static PyTypeObject InterpType = {
     .tp_doc = "Interpreter(model, num_threads=1): a tflc_interpreter over a Model",
     .tp_init = (initproc)Interp_init,
     .tp_new = PyType_GenericNew,
+    .tp_methods = Interp_methods,
 };
 
 /* ------------------------------------------------------------- runner -- */

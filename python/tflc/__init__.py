@@ -464,8 +464,9 @@ class Interpreter:
         return self._model.subgraph_count()
 
     def reset_all_variables(self):
-        """tflc models have no variable tensors yet: nothing to reset."""
-        return None
+        """Restores every resource variable to its value right after the model's
+        initialization (shared by all runners of this interpreter)."""
+        self._interp.reset_variables()
 
     @property
     def experimental_compress_quantization_zero_points(self):

@@ -178,12 +178,37 @@ static tflc_status init_nodes(tflc_graph *g) {
     return TFLC_OK;
 }
 
+static bool written_or_fed(const tflc_subgraph_desc *sg, int t) {
+    for (int k = 0; k < sg->n_inputs; k++)
+        if (sg->inputs[k] == t) return true;
+    for (int o = 0; o < sg->n_ops; o++)
+        for (int k = 0; k < sg->ops[o].n_outputs; k++)
+            if (sg->ops[o].outputs[k] == t) return true;
+    return false;
+}
+
+/* A tensor with no elements that no operator writes and that is not a graph input is an
+ * empty constant: the converter gives such constants (TILE's multiples of a rank-0 input,
+ * say) an empty buffer, and TFLite reads their 0 bytes. */
+static void mark_empty_constants(tflc_graph *g) {
+    static const uint8_t empty[8];
+    for (int i = 0; i < g->desc->n_tensors; i++) {
+        tflc_tensor *t = &g->tensors[i];
+        if (t->alloc != TFLC_ALLOC_NONE || t->dtype == TFLC_STRING || tflc_tensor_count(t) != 0) continue;
+        if (g->desc->tensors[i].is_variable || written_or_fed(g->desc, i)) continue;
+        t->alloc = TFLC_ALLOC_CONST;
+        t->data = (void *)empty;
+        t->bytes = 0;
+    }
+}
+
 tflc_status tflc_graph_init(tflc_graph *g, tflc_runner *runner, int subgraph) {
     memset(g, 0, sizeof *g);
     g->runner = runner;
     g->index = subgraph;
     g->desc = &runner->model->subgraphs[subgraph];
     tflc_status s = init_tensors(g);
+    if (s == TFLC_OK) mark_empty_constants(g);
     return s == TFLC_OK ? init_nodes(g) : s;
 }
 

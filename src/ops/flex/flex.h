@@ -28,6 +28,10 @@
 /* Every supported TensorFlow op: X(TensorFlow op name, kernel suffix). Keep sorted. */
 #define TFLC_FLEX_OPS(X)                \
     X(AsString, as_string)              \
+    X(EnsureShape, ensure_shape)        \
+    X(ReluGrad, relu_grad)              \
+    X(Restore, restore)                 \
+    X(Save, save)                       \
     X(StringToNumber, string_to_number)
 
 #define TFLC_FLEX_DECLARE_KERNEL(tf_name, suffix) extern const tflc_kernel tflc_flex_kernel_##suffix;
