@@ -102,12 +102,13 @@ static inline int64_t tflc_sh_index_at(const tflc_tensor *t, size_t i) {
 /* Reads the contents of a small int32/int64 tensor that prepare needs (axes, sizes,
  * multiples): it must be constant (or folded) and hold `*n` <= max elements. A tensor
  * computed at run time makes the output shape value-dependent, which tflc does not do yet. */
-static inline tflc_status tflc_sh_const_ints(tflc_node *node, const tflc_tensor *t,
-                                             const char *what, int64_t *out, size_t max,
-                                             size_t *n) {
+/* The values of an int32/int64 index tensor; with runtime_ok false it must be constant
+ * (readable at prepare), with true (at eval) any tensor with data will do. */
+static inline tflc_status tflc_sh_read_ints(tflc_node *node, const tflc_tensor *t, const char *what,
+                                            int64_t *out, size_t max, size_t *n, bool runtime_ok) {
     tflc_status s = tflc_sh_check_index_dtype(node, t, what);
     if (s != TFLC_OK) return s;
-    if (!tflc_ops_is_const(t))
+    if (!runtime_ok && !tflc_ops_is_const(t))
         return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
                               "%s computed at run time is not supported yet", what);
     size_t count = tflc_tensor_count(t);
@@ -119,6 +120,12 @@ static inline tflc_status tflc_sh_const_ints(tflc_node *node, const tflc_tensor 
     for (size_t i = 0; i < count; i++) out[i] = tflc_sh_index_at(t, i);
     *n = count;
     return TFLC_OK;
+}
+
+static inline tflc_status tflc_sh_const_ints(tflc_node *node, const tflc_tensor *t,
+                                             const char *what, int64_t *out, size_t max,
+                                             size_t *n) {
+    return tflc_sh_read_ints(node, t, what, out, max, n, false);
 }
 
 /* One constant scalar (or one-element tensor) of int32/int64, e.g. an axis. */

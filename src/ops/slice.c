@@ -36,15 +36,14 @@ static tflc_status slice_box(tflc_node *node, const int64_t *begin, const int64_
     return TFLC_OK;
 }
 
-static tflc_status slice_prepare(tflc_node *node) {
-    tflc_status s = tflc_ops_check_arity(node, 3, 3, 1);
-    if (s == TFLC_OK) s = tflc_sh_check_movable(node);
+/* The box from begin/size (constant at prepare, any at eval), then the output's shape. */
+static tflc_status slice_compute(tflc_node *node, bool runtime_ok) {
     int64_t begin[TFLC_MAX_RANK], size[TFLC_MAX_RANK];
     size_t nb = 0, ns = 0;
+    tflc_status s = tflc_sh_read_ints(node, node->inputs[1], "begin (input 1)", begin, TFLC_MAX_RANK, &nb,
+                                      runtime_ok);
     if (s == TFLC_OK)
-        s = tflc_sh_const_ints(node, node->inputs[1], "begin (input 1)", begin, TFLC_MAX_RANK, &nb);
-    if (s == TFLC_OK)
-        s = tflc_sh_const_ints(node, node->inputs[2], "size (input 2)", size, TFLC_MAX_RANK, &ns);
+        s = tflc_sh_read_ints(node, node->inputs[2], "size (input 2)", size, TFLC_MAX_RANK, &ns, runtime_ok);
     if (s != TFLC_OK) return s;
     int rank = node->inputs[0]->rank;
     if ((int)nb != rank || (int)ns != rank)
@@ -56,10 +55,37 @@ static tflc_status slice_prepare(tflc_node *node) {
     return s != TFLC_OK ? s : tflc_node_set_output_shape(node, 0, v->dims, v->rank);
 }
 
-static tflc_status view_eval(tflc_node *node) {
+/* Index inputs known only at invoke: check their dtypes now, compute the box at eval. */
+static tflc_status defer_box(tflc_node *node, int first_index, int n_index) {
+    for (int i = first_index; i < first_index + n_index; i++) {
+        tflc_status s = tflc_sh_check_index_dtype(node, node->inputs[i], "an index input");
+        if (s != TFLC_OK) return s;
+    }
+    return tflc_node_set_output_dynamic(node, 0);
+}
+
+static bool all_const(const tflc_node *node, int first, int n) {
+    for (int i = first; i < first + n; i++)
+        if (!tflc_ops_is_const(node->inputs[i])) return false;
+    return true;
+}
+
+static tflc_status slice_prepare(tflc_node *node) {
+    tflc_status s = tflc_ops_check_arity(node, 3, 3, 1);
+    if (s == TFLC_OK) s = tflc_sh_check_movable(node);
+    if (s != TFLC_OK) return s;
+    return all_const(node, 1, 2) ? slice_compute(node, false) : defer_box(node, 1, 2);
+}
+
+static tflc_status view_copy(tflc_node *node) {
     const tflc_tensor *in = node->inputs[0];
     tflc_sh_view_copy(node->params, in->data, node->outputs[0]->data, tflc_dtype_size(in->dtype));
     return TFLC_OK;
+}
+
+static tflc_status slice_eval(tflc_node *node) {
+    tflc_status s = node->outputs[0]->dynamic ? slice_compute(node, true) : TFLC_OK;
+    return s == TFLC_OK ? view_copy(node) : s;
 }
 
 /* ------------------------------------------------------ STRIDED_SLICE -- */
@@ -73,13 +99,15 @@ typedef struct ss_spec {
     bool offset;
 } ss_spec;
 
-static tflc_status ss_read(tflc_node *node, ss_spec *sp) {
+static tflc_status ss_read(tflc_node *node, ss_spec *sp, bool runtime_ok) {
     size_t nb = 0, ne = 0, ns = 0;
-    tflc_status s = tflc_sh_const_ints(node, node->inputs[1], "begin (input 1)", sp->begin, SS_MAX_SPEC, &nb);
+    tflc_status s = tflc_sh_read_ints(node, node->inputs[1], "begin (input 1)", sp->begin, SS_MAX_SPEC, &nb,
+                                      runtime_ok);
     if (s == TFLC_OK)
-        s = tflc_sh_const_ints(node, node->inputs[2], "end (input 2)", sp->end, SS_MAX_SPEC, &ne);
+        s = tflc_sh_read_ints(node, node->inputs[2], "end (input 2)", sp->end, SS_MAX_SPEC, &ne, runtime_ok);
     if (s == TFLC_OK)
-        s = tflc_sh_const_ints(node, node->inputs[3], "strides (input 3)", sp->stride, SS_MAX_SPEC, &ns);
+        s = tflc_sh_read_ints(node, node->inputs[3], "strides (input 3)", sp->stride, SS_MAX_SPEC, &ns,
+                              runtime_ok);
     if (s != TFLC_OK) return s;
     if (nb != ne || nb != ns)
         return tflc_node_fail(node, TFLC_ERROR_INVALID_MODEL,
@@ -189,18 +217,28 @@ static tflc_status ss_build(tflc_node *node, const ss_spec *sp, tflc_sh_view *v,
     return TFLC_OK;
 }
 
-static tflc_status strided_slice_prepare(tflc_node *node) {
-    tflc_status s = tflc_ops_check_arity(node, 4, 4, 1);
-    if (s == TFLC_OK) s = tflc_sh_check_movable(node);
+static tflc_status ss_compute(tflc_node *node, bool runtime_ok) {
     ss_spec sp;
-    if (s == TFLC_OK) s = ss_read(node, &sp);
+    tflc_status s = ss_read(node, &sp, runtime_ok);
     int32_t dims[TFLC_SH_VIEW_MAX];
     int rank = 0;
     if (s == TFLC_OK) s = ss_build(node, &sp, node->params, dims, &rank);
     return s != TFLC_OK ? s : tflc_node_set_output_shape(node, 0, dims, rank);
 }
 
+static tflc_status strided_slice_prepare(tflc_node *node) {
+    tflc_status s = tflc_ops_check_arity(node, 4, 4, 1);
+    if (s == TFLC_OK) s = tflc_sh_check_movable(node);
+    if (s != TFLC_OK) return s;
+    return all_const(node, 1, 3) ? ss_compute(node, false) : defer_box(node, 1, 3);
+}
+
+static tflc_status strided_slice_eval(tflc_node *node) {
+    tflc_status s = node->outputs[0]->dynamic ? ss_compute(node, true) : TFLC_OK;
+    return s == TFLC_OK ? view_copy(node) : s;
+}
+
 const tflc_kernel tflc_kernel_slice = {.name = "SLICE", .params_size = sizeof(tflc_sh_view),
-                                       .prepare = slice_prepare, .eval = view_eval};
+                                       .prepare = slice_prepare, .eval = slice_eval};
 const tflc_kernel tflc_kernel_strided_slice = {.name = "STRIDED_SLICE", .params_size = sizeof(tflc_sh_view),
-                                               .prepare = strided_slice_prepare, .eval = view_eval};
+                                               .prepare = strided_slice_prepare, .eval = strided_slice_eval};

@@ -12,6 +12,8 @@ Files (beside this script):
   state_vector.tflite        signatures "bump"() -> w (w += 1), "read"() -> w; w: float32[256]
   state_table.tflite         signatures "lookup"(keys: string[None]) -> values (int64),
                              "size"() -> n; a StaticHashTable filled by the init subgraph
+  state_keras_{gru,lstm,simple_rnn}.tflite  Keras recurrent layers (WHILE loops), goldens
+                             from the Keras model itself
   state_while.f.<case>.in|out.*.npy, state_if.f.<case>.in|out.*.npy  (test_models format)
 
 The call sequence for state_counter (kept in sync with tests/unit/test_stateful.c):
@@ -162,6 +164,24 @@ def make_if():
         save_npy(f"state_if.f.{case}.out.y.npy", m.f(tf.constant(p), tf.constant(x))["y"].numpy())
 
 
+def make_keras_rnns():
+    """Keras 3 recurrent layers with unroll=False: the converter emits WHILE loops whose body
+    slices step t (SLICE / GATHER with a run-time index). Fixed batch 2: the converter cannot
+    lower the TensorList ops of a dynamic batch without Select-TF ops."""
+    import keras
+    for name, make_layer in [("gru", lambda: keras.layers.GRU(8)),
+                             ("lstm", lambda: keras.layers.LSTM(8, return_sequences=True)),
+                             ("simple_rnn", lambda: keras.layers.SimpleRNN(6))]:
+        keras.utils.set_random_seed(3)
+        model = keras.Sequential([keras.Input((5, 3), batch_size=2, name="x"), make_layer()])
+        buf = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+        write(f"state_keras_{name}.tflite", buf)
+        x = np.random.default_rng(1).normal(size=(2, 5, 3)).astype(np.float32)
+        save_npy(f"state_keras_{name}.serving_default.rand.in.x.npy", x)
+        save_npy(f"state_keras_{name}.serving_default.rand.out.output_0.npy",
+                 np.asarray(model(x)).astype(np.float32))
+
+
 def main():
     tf.random.set_seed(0)
     make_counter()
@@ -169,6 +189,7 @@ def main():
     make_table()
     make_while()
     make_if()
+    make_keras_rnns()
     with open(os.path.join(OUT_DIR, "STATEFUL_VERSIONS.json"), "w") as f:
         json.dump({"tensorflow": tf.__version__, "numpy": np.__version__,
                    "counter_sequence": COUNTER_SEQUENCE}, f, indent=1)

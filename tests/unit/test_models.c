@@ -33,6 +33,11 @@ static const tolerance tolerances[] = {
     {"keras_dense", NULL, 1e-5, 1e-5},
     {"guide_keras", NULL, 1e-5, 1e-5},      /* the same network as keras_dense */
     {"external_buffers", NULL, 1e-5, 1e-5},
+    /* Keras recurrent layers: matmuls summed in another order plus libm's sigmoid/tanh
+     * against TensorFlow's, compounding over 5 steps (measured: 6e-8 against LiteRT) */
+    {"state_keras_gru", NULL, 1e-5, 1e-5},
+    {"state_keras_lstm", NULL, 1e-5, 1e-5},
+    {"state_keras_simple_rnn", NULL, 1e-5, 1e-5},
     {"dynamic_batch", NULL, 1e-5, 1e-5},
     {"ops_mix", "sigmoid", 1e-6, 1e-5},
     {"ops_mix", "tanh", 1e-6, 1e-5},
