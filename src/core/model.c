@@ -141,6 +141,10 @@ static tflc_status decode_tensor(tflc_model *m, tflc_tensor_desc *t, const uint8
     }
     size_t size;
     const uint8_t *data = buffer_bytes(m, fb_u32(fb, TENSOR_BUFFER, 0), &size);
+    /* A buffer shared with a larger tensor (the verifier allowed it): this one reads only
+     * the bytes its shape needs. */
+    size_t elem = tflc_dtype_size(t->dtype), need = elem * tflc_shape_count(t->shape, t->rank);
+    if (data && elem && t->dtype != TFLC_INT4 && size > need) size = need;
     return data ? place_constant(m, t, data, size) : TFLC_OK;
 }
 

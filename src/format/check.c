@@ -219,6 +219,32 @@ static tflc_status check_shape(const cctx *c, tensor_ref *r) {
     return TFLC_OK;
 }
 
+/* True when some fixed-size tensor of the model (any subgraph) needs exactly `bytes` from
+ * buffer b: the converter lets tensors share one buffer (an int64 bias and a smaller
+ * tensor of another signature, say), and the smaller reads only its first bytes. Negative
+ * dims make no match; the tensor's own checks reject them. */
+static bool buffer_sized_for_another(const cctx *c, uint32_t b, uint64_t bytes) {
+    for (uint32_t s = 0; s < c->n_subgraphs; s++) {
+        uint32_t n;
+        const uint8_t *tensors = fb_vector(fb_vec_table(c->subgraphs, s), SUBGRAPH_TENSORS, &n);
+        for (uint32_t i = 0; i < n; i++) {
+            const uint8_t *t = fb_vec_table(tensors, i);
+            int32_t type = fb_i8(t, TENSOR_TYPE, 0);
+            if (fb_u32(t, TENSOR_BUFFER, 0) != b || type < 0 || type >= TFLC_DTYPE_COUNT || !dtype_bytes[type])
+                continue;
+            uint32_t rank;
+            const uint8_t *dims = fb_vector(t, TENSOR_SHAPE, &rank);
+            bool negative = false;
+            for (uint32_t k = 0; k < rank; k++) negative |= fb_vec_i32(dims, k) < 0;
+            uint64_t count;
+            if (!negative && element_count(dims, rank, &count) && count <= UINT64_MAX / dtype_bytes[type] &&
+                count * dtype_bytes[type] == bytes)
+                return true;
+        }
+    }
+    return false;
+}
+
 static tflc_status check_tensor_buffer(const cctx *c, const tensor_ref *r) {
     uint32_t b = fb_u32(r->t, TENSOR_BUFFER, 0);
     if (b >= c->n_buffers && !(b == 0 && c->n_buffers == 0))
@@ -239,6 +265,7 @@ static tflc_status check_tensor_buffer(const cctx *c, const tensor_ref *r) {
     uint64_t need = r->count * dtype_bytes[r->type];   /* bounded by check_shape */
     bool ok = bytes == need;
     if (r->type == TFLC_INT4) ok = ok || bytes == (r->count + 1) / 2;   /* packed */
+    if (!ok && bytes > need && r->type != TFLC_INT4) ok = buffer_sized_for_another(c, b, bytes);
     if (!ok)
         return cfail(c, TFLC_ERROR_INVALID_MODEL, TENSOR_FMT "buffer %" PRIu32 " holds %" PRIu64
                      " bytes but the shape and type need %" PRIu64, r->sg, r->index, b, bytes,

@@ -584,6 +584,19 @@ static void test_constant_size_mismatch(void) {
     CHECK_STR_CONTAINS(msg, "not a valid layout of 32 strings");
 }
 
+/* The converter lets tensors share a buffer: a smaller tensor may read the first bytes of a
+ * buffer that another tensor fills exactly; a buffer that fits no tensor is still refused. */
+static void test_shared_buffer(void) {
+    static const int32_t d12[2] = {1, 2};
+    build_tiny(&F, &M);
+    set_i32(&F, M.tensor[0], TENSOR_BUFFER, 1);
+    set_ints(&F, M.tensor[0], TENSOR_SHAPE, d12, 2);          /* 8 of w's 16 bytes */
+    CHECK_STATUS(verify_fbb(&F), TFLC_OK);
+    set_ints(&F, M.tensor[1], TENSOR_SHAPE, d12, 2);          /* now nothing needs 16 */
+    CHECK_STATUS(verify_fbb(&F), TFLC_ERROR_INVALID_MODEL);
+    CHECK_STR_CONTAINS(msg, "holds 16 bytes but the shape and type need 8");
+}
+
 static void test_external_buffers(void) {
     /* Buffer 1's data moved after the flatbuffer, addressed by offset and size. */
     static const float w[4] = {5, 6, 7, 8};
@@ -906,6 +919,7 @@ static void test_fixtures(void) {
 
 static void run_tests(void) {
     TEST(test_valid_tiny_model);
+    TEST(test_shared_buffer);
     TEST(test_wrong_identifier);
     TEST(test_too_small);
     TEST(test_root_offset_out_of_bounds);
