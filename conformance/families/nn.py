@@ -102,7 +102,24 @@ def fc_cases():
                 continue
             out.append(case(f"fully_connected/{name}", ["FULLY_CONNECTED"], fc_fn(**kw),
                             [spec(*shape)], form, ACCUMULATE, note=note))
+    out.append(case("fully_connected/b2_embedding_codes", ["FULLY_CONNECTED"],
+                    fc_fn(k=64, m=32), [spec(2, 64)], "dynamic", ACCUMULATE,
+                    inputs=embedding_code_inputs,
+                    note="hybrid on dequantized int8 codes (a GATHER from an int8 embedding, "
+                         "as in text_lstm_unrolled), 2 rows of different ranges: many values "
+                         "sit near half a quantization step, so the asymmetric input scale "
+                         "must be TFLite's to the last bit (range width taken in float)"))
     return out
+
+
+def embedding_code_inputs(rng, details):
+    """Rows of int8 codes times a step (x1 and x3): values a dequantized embedding holds.
+    Seed 184 gives rows whose asymmetric quantization changes when the range width is taken
+    in double instead of float (the text_lstm_unrolled failure)."""
+    r = np.random.default_rng(184)
+    step = np.float32(0.0003937008)
+    x = r.integers(-127, 128, size=(2, 64)) * step * np.array([[1], [3]], dtype=np.float32)
+    return [x.astype(np.float32).reshape(details[0]["shape"])]
 
 
 # ------------------------------------------------------------------------- BATCH_MATMUL --

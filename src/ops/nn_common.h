@@ -245,8 +245,17 @@ static inline tflc_status nn_act_range_q(tflc_node *node, int act, tflc_dtype dt
 
 /* ------------------------------------------------------------- hybrid -- */
 
+/* x rounded half away from zero as TFLite's NEON quantizers do (NEON_2_SSE on x86): the first
+ * n & ~7 values (vector lanes) add +-0.5 in float and truncate, the tail uses roundf. The two
+ * differ when x + 0.5 rounds up in float (x = 0.49999997 gives 1, roundf gives 0). */
+static inline int32_t nn_round_lane(float x, size_t i, size_t vec) {
+    float r = i < vec ? x + (x < 0.0f ? -0.5f : 0.5f) : roundf(x);
+    if (!(r > -2147483904.0f && r < 2147483648.0f)) return INT32_MIN;
+    return (int32_t)r;
+}
+
 /* tensor_utils::SymmetricQuantizeFloats: q = round(x * (127 / r)), clamped to +-127, where
- * r = max|x|; *scale = r / 127, or 1 (and q = 0) for an all-zero row. */
+ * r = max|x|; *scale = r / 127, or 1 (and q = 0) for an all-zero row. Rounding: nn_round_lane. */
 static inline void nn_quantize_symmetric(const float *x, size_t n, int8_t *q, float *scale) {
     float lo = n ? x[0] : 0.0f, hi = lo;
     for (size_t i = 1; i < n; i++) {
@@ -261,15 +270,20 @@ static inline void nn_quantize_symmetric(const float *x, size_t n, int8_t *q, fl
     }
     *scale = range / 127.0f;
     const float inv = 127.0f / range;
+    const size_t vec = n & ~(size_t)7;
     for (size_t i = 0; i < n; i++) {
-        float r = roundf(x[i] * inv);
-        q[i] = (int8_t)(r > 127.0f ? 127 : (r < -127.0f ? -127 : (int)r));
+        int32_t r = nn_round_lane(x[i] * inv, i, vec);
+        q[i] = (int8_t)(r > 127 ? 127 : (r < -127 ? -127 : r));
     }
 }
 
 /* tensor_utils::AsymmetricQuantizeFloats: [min(0, min x), max(0, max x)] onto [-128, 127];
- * the zero point is taken from whichever end loses less, then nudged into range; the scale
- * and its inverse are computed in double and rounded to float as TFLite does. */
+ * the zero point is taken from whichever end loses less, then nudged into range. The range
+ * width rmax - rmin is taken in float (as TFLite's float min/max subtract), then the scale
+ * and its inverse in double, rounded to float; each value is rounded (nn_round_lane) before
+ * the zero point is added, then clamped. A width taken in double gives a scale 1 ulp off on
+ * some rows, which moves values that sit near a half step by one step (text_lstm_unrolled's
+ * hybrid FULLY_CONNECTED: 2e-3 relative). */
 static inline void nn_quantize_asymmetric(const float *x, size_t n, int8_t *q, float *scale,
                                           int32_t *zp) {
     float lo = 0.0f, hi = 0.0f;
@@ -284,7 +298,7 @@ static inline void nn_quantize_asymmetric(const float *x, size_t n, int8_t *q, f
         *zp = 0;
         return;
     }
-    const double s = (rmax - rmin) / (qmax - qmin);
+    const double s = (double)(hi - lo) / (qmax - qmin);
     const double zp_min = qmin - rmin / s, zp_max = qmax - rmax / s;
     const double err_min = fabs(qmin) + fabs(rmin / s), err_max = fabs(qmax) + fabs(rmax / s);
     const double zpd = err_min < err_max ? zp_min : zp_max;
@@ -292,9 +306,10 @@ static inline void nn_quantize_asymmetric(const float *x, size_t n, int8_t *q, f
     *scale = (float)s;
     *zp = nudged;
     const float inv = (float)(1.0 / (double)*scale);
+    const size_t vec = n & ~(size_t)7;
     for (size_t i = 0; i < n; i++) {
-        float r = roundf((float)nudged + x[i] * inv);
-        q[i] = (int8_t)(r > 127.0f ? 127 : (r < -128.0f ? -128 : (int)r));
+        int64_t r = (int64_t)nn_round_lane(inv * x[i], i, vec) + nudged;
+        q[i] = (int8_t)(r > 127 ? 127 : (r < -128 ? -128 : r));
     }
 }
 
