@@ -43,9 +43,21 @@ AVX512 = ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq"]
 X86_FILE_FLAGS = {
     "f32_gemm_avx2.c": ["-mavx2", "-mfma"],
     "f32_gemm_avx512.c": AVX512 + ["-mfma"],
+    "f32_dwconv_avx2.c": ["-mavx2", "-mfma"],
+    "f32_dwconv_avx512.c": AVX512 + ["-mfma"],
+    "f32_vunary_avx2.c": ["-mavx2", "-ffp-contract=off"],
+    "f32_vunary_avx512.c": AVX512 + ["-ffp-contract=off"],
+    "f32_vbinary_avx2.c": ["-mavx2", "-ffp-contract=off"],
+    "f32_vbinary_avx512.c": AVX512 + ["-ffp-contract=off"],
     "qs8_gemm_avx512vnni.c": AVX512 + ["-mavx512vnni"],
+    "qs8_ops_avx2.c": ["-mavx2", "-mfma"],
+    "qs8_ops_avx512.c": AVX512,
 }
-SCALAR_FILE_FLAGS = {"f32_gemm_scalar.c": ["-ffp-contract=off"]}
+SCALAR_FILE_FLAGS = {
+    name: ["-ffp-contract=off"]
+    for name in ("f32_gemm_scalar.c", "f32_dwconv_scalar.c", "f32_vunary_scalar.c",
+                 "f32_vbinary_scalar.c")
+}
 
 
 class PerFileFlags(build_ext):

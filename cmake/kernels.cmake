@@ -13,9 +13,29 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$" AND
   set_source_files_properties(
       ${TFLC_KERNELS_DIR}/f32_gemm_avx512.c
       PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq;-mfma")
+  # Depthwise convolution: FMA per tap (f32_dwconv.h). LOGISTIC / TANH: no FMA, so the bits
+  # stay LiteRT's (f32_vunary.h). ADD / SUB / MUL / DIV: one operation per element.
+  set_source_files_properties(
+      ${TFLC_KERNELS_DIR}/f32_dwconv_avx2.c
+      PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
+  set_source_files_properties(
+      ${TFLC_KERNELS_DIR}/f32_dwconv_avx512.c
+      PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq;-mfma")
+  set_source_files_properties(
+      ${TFLC_KERNELS_DIR}/f32_vunary_avx2.c ${TFLC_KERNELS_DIR}/f32_vbinary_avx2.c
+      PROPERTIES COMPILE_OPTIONS "-mavx2;-ffp-contract=off")
+  set_source_files_properties(
+      ${TFLC_KERNELS_DIR}/f32_vunary_avx512.c ${TFLC_KERNELS_DIR}/f32_vbinary_avx512.c
+      PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq;-ffp-contract=off")
   set_source_files_properties(
       ${TFLC_KERNELS_DIR}/qs8_gemm_avx512vnni.c
       PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq;-mavx512vnni")
+  set_source_files_properties(
+      ${TFLC_KERNELS_DIR}/qs8_ops_avx2.c
+      PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
+  set_source_files_properties(
+      ${TFLC_KERNELS_DIR}/qs8_ops_avx512.c
+      PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq")
 endif()
 
 # The portable reference kernels: no FMA contraction whatever the build's -std (GCC
@@ -27,8 +47,13 @@ if(CMAKE_C_COMPILER_ID MATCHES "GNU")
   set_source_files_properties(
       ${TFLC_KERNELS_DIR}/f32_gemm_scalar.c
       PROPERTIES COMPILE_OPTIONS "-ffp-contract=off;-fno-tree-loop-vectorize")
+  set_source_files_properties(
+      ${TFLC_KERNELS_DIR}/f32_dwconv_scalar.c ${TFLC_KERNELS_DIR}/f32_vunary_scalar.c
+      ${TFLC_KERNELS_DIR}/f32_vbinary_scalar.c
+      PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
 elseif(CMAKE_C_COMPILER_ID MATCHES "Clang")
   set_source_files_properties(
-      ${TFLC_KERNELS_DIR}/f32_gemm_scalar.c
+      ${TFLC_KERNELS_DIR}/f32_gemm_scalar.c ${TFLC_KERNELS_DIR}/f32_dwconv_scalar.c
+      ${TFLC_KERNELS_DIR}/f32_vunary_scalar.c ${TFLC_KERNELS_DIR}/f32_vbinary_scalar.c
       PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
 endif()

@@ -2,7 +2,7 @@
  * elementwise_binary.c -- two-input elementwise arithmetic with numpy broadcasting:
  *
  *   ADD, SUB, MUL    float32, int32, int64, int16 (plain), and quantized int8 / uint8 / int16
- *   DIV              float32, int32
+ *   DIV              float32, int32, quantized int8 / uint8 (LiteRT's reciprocal arithmetic)
  *   MAXIMUM, MINIMUM float32, int8, uint8, int16, int32, int64 (quantized values compare raw)
  *   POW              float32, int32          FLOOR_DIV  float32, int8, int16, int32, int64
  *   FLOOR_MOD        float32, int8, int16, int32, int64
@@ -21,9 +21,15 @@
  *     8-bit, 15 for int16) and back; MUL multiplies then rescales; SQUARED_DIFFERENCE int8
  *     uses left shift 7. int16 ADD/SUB with pot_scale_int16 and power-of-two scales take
  *     TFLite's shift-and-saturate path instead.
- * Prepare builds a broadcast plan (math_common.h); eval walks it one row at a time.
+ * Prepare builds a broadcast plan (math_common.h); eval walks it one row at a time. Float
+ * ADD/SUB/MUL/DIV rows whose operands are both contiguous, or one contiguous and one a
+ * single value (same shapes, scalars, a [C] vector against [.., C]), run the vectorized
+ * loops of kernels/f32_vbinary.h: the same single operation and clamp per element, so the
+ * same bits.
  */
 #include "ops/math_common.h"
+
+#include "kernels/f32_vbinary.h"
 
 typedef enum bin_op {
     BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_MAX, BIN_MIN, BIN_POW, BIN_FLOOR_DIV,
@@ -37,6 +43,7 @@ typedef enum bin_mode {
     MODE_QADD16_POT,     /* int16 ADD/SUB, power-of-two scales */
     MODE_QMUL,           /* quantized MUL */
     MODE_QSQDIFF,        /* quantized SQUARED_DIFFERENCE */
+    MODE_QDIV,           /* quantized int8/uint8 DIV */
 } bin_mode;
 
 typedef struct bin_params {
@@ -50,6 +57,7 @@ typedef struct bin_params {
     int in1_shift, in2_shift, out_shift, left_shift;
     int32_t qmin, qmax;
     math_plan plan;
+    tflc_f32_vbinary_fn vfn[TFLC_VBINARY_FORM_COUNT];   /* float ADD..DIV: the vector loops */
 } bin_params;
 
 /* --------------------------------------------------------------- dtypes -- */
@@ -61,7 +69,9 @@ static bool bin_dtype_ok(bin_op op, tflc_dtype d, const char **supported) {
         *supported = "float32, int32, int64, int16, and quantized int8 and uint8";
         return d == TFLC_FLOAT32 || d == TFLC_INT32 || d == TFLC_INT64 || d == TFLC_INT16 ||
                d == TFLC_INT8 || d == TFLC_UINT8;
-    case BIN_DIV: *supported = "float32 and int32"; return d == TFLC_FLOAT32 || d == TFLC_INT32;
+    case BIN_DIV:
+        *supported = "float32, int32, and quantized int8 and uint8";
+        return d == TFLC_FLOAT32 || d == TFLC_INT32 || d == TFLC_INT8 || d == TFLC_UINT8;
     case BIN_MAX: case BIN_MIN:
         *supported = "float32, int8, uint8, int16, int32 and int64";
         return d == TFLC_FLOAT32 || d == TFLC_INT8 || d == TFLC_UINT8 || d == TFLC_INT16 ||
@@ -208,8 +218,20 @@ static tflc_status bin_setup_quantized(tflc_node *node, bin_params *p) {
         p->in1_offset = -q[0].zero_point;
         p->in2_offset = -q[1].zero_point;
         p->out_offset = q[2].zero_point;
-        math_quantize_multiplier((double)q[0].scale * (double)q[1].scale / (double)q[2].scale,
-                                 &p->out_mult, &p->out_shift);
+        /* LiteRT's Prepare multiplies the float scales in float, then widens: in double
+         * the multiplier can differ in its low bits, which moves results lying within
+         * ~1e-4 of a half by one step (seen on int16 MUL in the model zoo). */
+        float real = q[0].scale * q[1].scale / q[2].scale;
+        math_quantize_multiplier((double)real, &p->out_mult, &p->out_shift);
+        return TFLC_OK;
+    }
+    if (p->op == BIN_DIV) {   /* LiteRT: multiplier in1 / (in2 * out), in float */
+        p->mode = MODE_QDIV;
+        p->in1_offset = -q[0].zero_point;
+        p->in2_offset = -q[1].zero_point;
+        p->out_offset = q[2].zero_point;
+        float real = q[0].scale / (q[1].scale * q[2].scale);
+        math_quantize_multiplier((double)real, &p->out_mult, &p->out_shift);
         return TFLC_OK;
     }
     if (p->op == BIN_SQDIFF) {
@@ -228,6 +250,7 @@ static tflc_status bin_setup_quantized(tflc_node *node, bin_params *p) {
 /* Quantized arithmetic for int8/uint8 always, and for int16 ADD/SUB/MUL when the tensors
  * carry quantization (plain int16 is integer arithmetic, as in TFLite). */
 static bool bin_is_quantized(const bin_params *p, const tflc_tensor *out) {
+    if (p->op == BIN_DIV) return math_is_q8(p->dtype);
     if (p->op != BIN_ADD && p->op != BIN_SUB && p->op != BIN_MUL && p->op != BIN_SQDIFF)
         return false;
     if (math_is_q8(p->dtype)) return true;
@@ -247,6 +270,14 @@ static tflc_status bin_prepare(tflc_node *node, bin_op op) {
     if (bin_is_quantized(p, node->outputs[0])) s = bin_setup_quantized(node, p);
     else s = bin_act_plain(node, p, bin_activation(node, op));
     if (s != TFLC_OK) return s;
+    if (p->mode == MODE_FLOAT && op <= BIN_DIV) {
+        static const tflc_vbinary_op vops[] = {[BIN_ADD] = TFLC_VBINARY_ADD,
+                                               [BIN_SUB] = TFLC_VBINARY_SUB,
+                                               [BIN_MUL] = TFLC_VBINARY_MUL,
+                                               [BIN_DIV] = TFLC_VBINARY_DIV};
+        const tflc_f32_vbinary_config *cfg = tflc_f32_vbinary_config_get();
+        for (int f = 0; f < TFLC_VBINARY_FORM_COUNT; f++) p->vfn[f] = cfg->fn[vops[op]][f];
+    }
     return math_plan_prepare(node, node->inputs, 2, &p->plan);
 }
 
@@ -292,6 +323,12 @@ static void row_f32(const math_row *row) {
     const int64_t sa = row->step[0], sb = row->step[1];
     float *out = MATH_ROW_OUT(row, float);
     const bool clamp = p->op <= BIN_DIV;          /* only the arithmetic four clamp */
+    if (clamp && (sa != 0 || sb != 0)) {          /* steps are 0 or 1 */
+        const tflc_vbinary_form form = sa == 0 ? TFLC_VBINARY_SV
+                                     : sb == 0 ? TFLC_VBINARY_VS : TFLC_VBINARY_VV;
+        p->vfn[form]((size_t)row->n, a, b, out, p->fmin, p->fmax);
+        return;
+    }
     for (int32_t i = 0; i < row->n; i++) {
         float v = f32_op(p->op, a[i * sa], b[i * sb]);
         out[i] = clamp ? tflc_ops_clamp_f32(v, p->fmin, p->fmax) : v;
@@ -412,11 +449,57 @@ static int32_t q_sqdiff(const bin_params *p, int32_t a, int32_t b) {
     return math_mbqm(diff * diff, p->out_mult, p->out_shift) + p->out_offset;
 }
 
+/* gemmlowp's one_over_one_plus_x_for_x_in_0_1 on Q0.31: Newton-Raphson in Q2.29. */
+static int32_t q_one_over_one_plus_x(int32_t a) {
+    int64_t sum = (int64_t)a + INT32_MAX;                   /* RoundingHalfSum(a, 1.0) */
+    int32_t half_den = (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
+    int32_t x = 1515870810 + math_srdhm(half_den, -1010580540);   /* 48/17 - 32/17 d */
+    for (int i = 0; i < 3; i++) {
+        int32_t one_minus = (1 << 29) - math_srdhm(half_den, x);
+        x += math_sat_shl(math_srdhm(x, one_minus), 2);
+    }
+    return math_sat_shl(x, 1);
+}
+
+/* LiteRT's GetReciprocal(x, 31, &shift) for x > 0: 1/x as a Q0.31 multiplier and the
+ * number of bits x reaches above 1.0. x86 masks the shift count, so x = 0 shifts by 0. */
+static int32_t q_reciprocal(int32_t x, int *bits_over_unit) {
+    int clz = x == 0 ? 32 : __builtin_clz((uint32_t)x);
+    *bits_over_unit = 31 - clz;
+    uint32_t shifted = ((uint32_t)x << (clz & 31)) - (UINT32_C(1) << 31);
+    return q_one_over_one_plus_x((int32_t)shifted);
+}
+
+/* LiteRT's DivElementwise: the divisor made positive, its reciprocal, the dividend
+ * normalised by its leading sign bits, then one rescale by in1 / (in2 * out). */
+static int32_t q_div(const bin_params *p, int32_t a, int32_t b) {
+    int32_t x1 = a + p->in1_offset, x2 = b + p->in2_offset;
+    if (x2 < 0) {
+        x1 = -x1;
+        x2 = -x2;
+    }
+    int recip_shift;
+    int32_t inv = q_reciprocal(x2, &recip_shift);
+    int headroom = x1 == 0 ? 31 : __builtin_clrsb(x1);
+    int32_t quotient = math_srdhm((int32_t)((int64_t)x1 * (INT64_C(1) << headroom)), inv);
+    int total_shift = p->out_shift - recip_shift - headroom;
+    int32_t scaled = math_srdhm(quotient, p->out_mult);
+    if (-total_shift < 32) return p->out_offset + math_rdpot(scaled, -total_shift);
+    /* A right shift of 32 or more (tiny multipliers): gemmlowp's RoundingDivideByPOT then
+     * has an all-ones mask and x86 shifts by the count mod 32; LiteRT's results (saturated
+     * outputs) come from exactly that, so it is reproduced here. */
+    int e = (-total_shift) & 31;
+    int32_t floor_q = scaled >= 0 ? scaled >> e : ~(~scaled >> e);
+    int32_t threshold = -1 + (scaled < 0 ? 1 : 0);
+    return p->out_offset + floor_q + (scaled > threshold ? 1 : 0);
+}
+
 static int32_t q_op(const bin_params *p, int32_t a, int32_t b) {
     switch (p->mode) {
     case MODE_QADD: return q_addsub(p, a, b);
     case MODE_QADD16_POT: return q_addsub16_pot(p, a, b);
     case MODE_QMUL: return q_mul(p, a, b);
+    case MODE_QDIV: return q_div(p, a, b);
     default: return q_sqdiff(p, a, b);
     }
 }
@@ -443,8 +526,9 @@ static const char *const bin_names[] = {
 static tflc_status bin_check_divisor(tflc_node *node, const bin_params *p) {
     const tflc_tensor *b = node->inputs[1];
     size_t n = tflc_tensor_count(b);
+    int64_t zero = p->mode == MODE_QDIV ? -(int64_t)p->in2_offset : 0;   /* LiteRT checks too */
     for (size_t i = 0; i < n; i++) {
-        int64_t v = int_load(b->data, (int64_t)i, p->dtype);
+        int64_t v = int_load(b->data, (int64_t)i, p->dtype) - zero;
         if (p->op == BIN_POW && v < 0)
             return tflc_node_fail(node, TFLC_ERROR_RUNTIME,
                                   "integer power with a negative exponent (element %zu of "
@@ -461,7 +545,7 @@ static tflc_status bin_eval(tflc_node *node) {
     if (tflc_tensor_count(node->outputs[0]) == 0) return TFLC_OK;
     bool checked = p->op == BIN_DIV || p->op == BIN_FLOOR_DIV || p->op == BIN_FLOOR_MOD ||
                    p->op == BIN_POW;
-    if (p->mode == MODE_INT && checked) {
+    if ((p->mode == MODE_INT || p->mode == MODE_QDIV) && checked) {
         tflc_status s = bin_check_divisor(node, p);
         if (s != TFLC_OK) return s;
     }

@@ -9,9 +9,12 @@
  * Every output element accumulates its inputs in row-major input order, as LiteRT's
  * reference loop does, so float sums match it term by term. Integer sums wrap in the
  * element type as LiteRT's do. Quantized reductions reproduce LiteRT's arithmetic exactly:
- *   MEAN int8/int16/uint8   rank 4, keep_dims, axes {1,2}: LiteRT's fixed-point 4-D mean;
- *                           otherwise sum - zp_in * n rescaled by (in/out scale) / n in fixed
- *                           point (the 1/n folded into the multiplier, as LiteRT does)
+ *   MEAN uint8              rank 4, keep_dims, axes {1,2}: LiteRT's fixed-point 4-D mean;
+ *   MEAN int8/int16 (and    sum - zp_in * n rescaled by (in/out scale) / n in fixed point (the
+ *   other uint8 cases)      1/n folded into the multiplier, as LiteRT does). LiteRT 2.x runs
+ *                           this general kernel for int8/int16 global average pools too (no
+ *                           4-D special case): it rounds twice (the doubling high multiply,
+ *                           then the rounding shift), so a mean a little below a half can round up
  *   SUM int8/uint8          float rescale of the sum, stored without clamping (LiteRT's
  *                           optimized kernel wraps); int16 sums saturate
  *   REDUCE_PROD int8/int16  each product rescaled by in_scale / out_scale^(1/n)
@@ -24,7 +27,6 @@ enum { R_SUM, R_MEAN, R_PROD, R_MAX, R_MIN, R_ANY, R_ALL };
 /* How a quantized MEAN or SUM is computed (LiteRT's reduce.cc picks the same way). */
 enum {
     Q_NONE,          /* not quantized, or the raw values are reduced as they are */
-    Q_MEAN_4D,       /* int8/int16, rank 4, keep_dims, axes {1,2}: fixed point */
     Q_MEAN_4D_U8,    /* uint8, same shape case: fixed point with a float-derived bias */
     Q_MEAN_INT,      /* otherwise: fixed-point rescale of the sum with 1/n folded in */
     Q_MEAN_COPY,     /* an empty axis list: LiteRT copies the raw values */
@@ -160,7 +162,7 @@ static void mean_quant_mode(tflc_node *node, reduce_params *p) {
     const uint8_t *opts = tflc_ops_options(node, BO_Reducer);
     bool keep = opts && fb_u8(opts, SH_REDUCER_KEEP_DIMS, 0);
     tflc_sh_quantize_multiplier((double)p->in_scale / (double)p->out_scale, &p->multiplier, &p->shift);
-    if (mean_is_4d_hw(node, keep)) p->qmode = node->inputs[0]->dtype == TFLC_UINT8 ? Q_MEAN_4D_U8 : Q_MEAN_4D;
+    if (node->inputs[0]->dtype == TFLC_UINT8 && mean_is_4d_hw(node, keep)) p->qmode = Q_MEAN_4D_U8;
     else p->qmode = p->n_axes == 0 ? Q_MEAN_COPY : Q_MEAN_INT;
     if (p->qmode == Q_MEAN_4D_U8) mean_4d_u8_params(p);
     if (p->qmode == Q_MEAN_INT) mean_int_params(p);
@@ -310,22 +312,12 @@ static void sum64_any(const reduce_params *p, tflc_dtype dt, const void *in, int
     }
 }
 
-/* LiteRT's fixed-point int8/int16 mean over H and W: the sum of (q - zp) rescaled, then
- * divided by the count rounding half away from zero. */
-static int64_t mean_4d_value(const reduce_params *p, int64_t sum) {
-    int64_t n = (int64_t)p->n_red;
-    int64_t acc = tflc_sh_mul_qm((int32_t)(sum - (int64_t)p->in_zp * n), p->multiplier, p->shift);
-    acc = acc > 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
-    return acc + p->out_zp;
-}
-
 static int32_t clamp64(int64_t v, int32_t lo, int32_t hi) {
     return (int32_t)(v < lo ? lo : (v > hi ? hi : v));
 }
 
 static int32_t quant_mean_value(const reduce_params *p, int64_t sum, int32_t lo, int32_t hi) {
     switch (p->qmode) {
-    case Q_MEAN_4D: return clamp64(mean_4d_value(p, sum), lo, hi);
     case Q_MEAN_4D_U8:
         return clamp64((int64_t)tflc_sh_mul_qm((int32_t)sum, p->multiplier, p->shift) + p->bias, lo, hi);
     default: {

@@ -311,6 +311,82 @@ static void test_mul_int16(void) {
     oc_free(&c);
 }
 
+/* int16 MUL takes its multiplier from the scales multiplied in float, as LiteRT's Prepare
+ * does (in double the multiplier differs in its low bits). Products whose exact value lies
+ * within 2e-4 of a half, with LiteRT's (BUILTIN_REF) results from densenet121 int16x8 op 5
+ * and wavenet_tcn int16x8 op 11 of the model zoo: 15622 * 31994 -> 15860 (exact 15860.50013),
+ * 26078 * 31528 -> 26090 (26090.50029), 5362 * 14341 -> 5677 (5677.49996). */
+static void test_mul_int16_float_multiplier(void) {
+    static const float sa[] = {0.00015489452925976366f}, sb[] = {5.167903145775199e-05f},
+                       so[] = {0.0002522543945815414f};
+    static const float sg[] = {3.0517578125e-05f}, sgo[] = {1.2613895705726463e-05f};
+    static const int64_t z0[] = {0};
+    const int32_t d[] = {2}, d1[] = {1};
+    const int16_t a[] = {15622, 26078}, b[] = {31994, 31528}, want[] = {15860, 26090};
+    opcase c;
+    tflc_tensor *out = bin(&c, &tflc_kernel_mul, I16, 1, d, a, 1, d, b, I16);
+    oc_quant_per_tensor(&c, &c.tensor[0], sa, z0);
+    oc_quant_per_tensor(&c, &c.tensor[1], sb, z0);
+    oc_quant_per_tensor(&c, out, so, z0);
+    CHECK_OK(oc_run(&c));
+    CHECK(i16_eq(out, want, 2));
+    oc_free(&c);
+    const int16_t ga[] = {5362}, gb[] = {14341}, gw[] = {5677};
+    out = bin(&c, &tflc_kernel_mul, I16, 1, d1, ga, 1, d1, gb, I16);
+    oc_quant_per_tensor(&c, &c.tensor[0], sg, z0);
+    oc_quant_per_tensor(&c, &c.tensor[1], sg, z0);
+    oc_quant_per_tensor(&c, out, sgo, z0);
+    CHECK_OK(oc_run(&c));
+    CHECK(i16_eq(out, gw, 1));
+    oc_free(&c);
+}
+
+/* int8 DIV, LiteRT's reciprocal arithmetic. Expected values from LiteRT (builtin and
+ * BUILTIN_REF agree) on converted x / y models: in scales 0.022682691 (zp 0) and
+ * 0.011755156 (zp -128), out 0.039608505 (zp 7); then a model whose output scale (21.68)
+ * makes the final shift 32 or more, where LiteRT saturates by the sign of the quotient. A
+ * divisor equal to its zero point fails the run, as LiteRT's does. */
+static void test_div_int8(void) {
+    static const float s1[] = {0.022682690992951393f}, s2[] = {0.011755156330764294f},
+                       so[] = {0.03960850462317467f};
+    static const int64_t z1[] = {0}, z2[] = {-128}, zo[] = {7};
+    const int32_t d[] = {8};
+    const int8_t a[] = {-128, -100, -7, 0, 1, 50, 99, 127}, b[] = {127, -60, 3, 90, -127, 7, 40, -90};
+    const int8_t want[] = {-17, -65, 4, 8, 56, 25, 36, 127};
+    opcase c;
+    tflc_tensor *out = bin(&c, &tflc_kernel_div, I8, 1, d, a, 1, d, b, I8);
+    oc_quant_per_tensor(&c, &c.tensor[0], s1, z1);
+    oc_quant_per_tensor(&c, &c.tensor[1], s2, z2);
+    oc_quant_per_tensor(&c, out, so, zo);
+    CHECK_OK(oc_run(&c));
+    CHECK(i8_eq(out, want, 8));
+    oc_free(&c);
+
+    static const float t1[] = {0.02352229319512844f}, t2[] = {0.023521916940808296f},
+                       to[] = {21.683788299560547f};
+    static const int64_t y1[] = {-1}, y2[] = {0}, yo[] = {-37};
+    const int32_t d5[] = {5};
+    const int8_t ta[] = {-128, -112, -96, -48, 0}, tb[] = {43, -128, -99, 20, 39};
+    const int8_t tw[] = {-128, 127, 127, -128, 127};
+    out = bin(&c, &tflc_kernel_div, I8, 1, d5, ta, 1, d5, tb, I8);
+    oc_quant_per_tensor(&c, &c.tensor[0], t1, y1);
+    oc_quant_per_tensor(&c, &c.tensor[1], t2, y2);
+    oc_quant_per_tensor(&c, out, to, yo);
+    CHECK_OK(oc_run(&c));
+    CHECK(i8_eq(out, tw, 5));
+    oc_free(&c);
+
+    const int8_t zb[] = {127, -60, 3, 90, -128, 7, 40, -90};   /* element 4 is the zero point */
+    bin(&c, &tflc_kernel_div, I8, 1, d, a, 1, d, zb, I8);
+    oc_quant_per_tensor(&c, &c.tensor[0], s1, z1);
+    oc_quant_per_tensor(&c, &c.tensor[1], s2, z2);
+    oc_quant_per_tensor(&c, &c.tensor[2], so, zo);
+    CHECK_OK(oc_prepare(&c));
+    CHECK(oc_eval(&c) == TFLC_ERROR_RUNTIME);
+    CHECK_STR_CONTAINS(tflc_last_error(), "division by zero (element 4 of input 1)");
+    oc_free(&c);
+}
+
 static void test_binary_math(void) {
     opcase c;
     const int32_t d[] = {6};
@@ -1208,6 +1284,8 @@ static void run_tests(void) {
     TEST(test_uint8_sub_mul);
     TEST(test_add_sub_int16);
     TEST(test_mul_int16);
+    TEST(test_mul_int16_float_multiplier);
+    TEST(test_div_int8);
     TEST(test_binary_math);
     TEST(test_integer_binary_math);
     TEST(test_squared_difference_int8);

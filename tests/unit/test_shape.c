@@ -119,6 +119,28 @@ static void test_mean_int8(void) {
     oc_free(&c);
 }
 
+/* int8 MEAN over H and W of [1,5,7,6] with keep_dims (a global average pool) takes LiteRT's
+ * general path: the 1/35 folded into the multiplier, then the doubling high multiply and
+ * the rounding shift round twice, so sums whose exact mean is x.38 (75, -75) round away.
+ * Expected values from LiteRT (builtin and BUILTIN_REF agree) on a converted
+ * reduce_mean(axis=[1,2], keepdims=True) model: in scale 0.023522239 zp 0, out scale
+ * 0.0053720726 zp 22, one non-zero value per channel. */
+static void test_mean_int8_4d(void) {
+    opcase c;
+    static const float si[] = {0.023522239178419113f}, so[] = {0.005372072570025921f};
+    static const int64_t zi[] = {0}, zo[] = {22};
+    const int32_t d[] = {1, 5, 7, 6}, ax[] = {1, 2}, wd[] = {1, 1, 1, 6};
+    int8_t in[210] = {0};
+    const int8_t first[] = {75, 74, 3, 2, -3, -75}, want[] = {32, 31, 23, 22, 21, 12};
+    memcpy(in, first, sizeof first);
+    reduce_case(&c, &tflc_kernel_mean, I8, 4, d, in, 2, ax, true);
+    oc_quant_per_tensor(&c, c.ins[0], si, zi);
+    oc_quant_per_tensor(&c, c.outs[0], so, zo);
+    CHECK_OK(oc_run(&c));
+    CHECK(shape_is(c.outs[0], 4, wd) && i8_eq(c.outs[0], want, 6));
+    oc_free(&c);
+}
+
 /* int8 SUM rescales in float and wraps as LiteRT's static_cast does: in scale 1 zp 0, out
  * scale 0.5 zp 0: {100, 27} -> 254 -> wraps to -2. */
 static void test_sum_int8_wraps(void) {
@@ -887,6 +909,7 @@ static void run_tests(void) {
     TEST(test_reduce_int);
     TEST(test_reduce_bool);
     TEST(test_mean_int8);
+    TEST(test_mean_int8_4d);
     TEST(test_sum_int8_wraps);
     TEST(test_reduce_errors);
     TEST(test_arg_max_min);

@@ -1,0 +1,93 @@
+/*
+ * f32_vunary_avx2.c -- LOGISTIC and TANH on 8 floats per ymm (f32_vunary.h), the scalar
+ * config's operations lane by lane: separate multiplies and adds (no FMA, so the bits are
+ * LiteRT's), a round-down for floor, the exponent built in the integer lanes. The ragged
+ * end goes through a zero-padded copy. Built with -mavx2 (cmake/kernels.cmake, with
+ * -ffp-contract=off); without it the file only reports that it has no config.
+ */
+#include "kernels/f32_vunary.h"
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#include <string.h>
+
+#define MUL _mm256_mul_ps
+#define ADD _mm256_add_ps
+#define SET1 _mm256_set1_ps
+
+/* The min / max operand order keeps NaN: they return the second operand when either is
+ * NaN. */
+static inline __m256 sigmoid8(__m256 x) {
+    const __m256 zero = _mm256_cmp_ps(x, SET1(-104.0f), _CMP_LT_OQ);
+    __m256 v = _mm256_min_ps(SET1(16.6355324f), x);
+    v = MUL(v, SET1(0.5f));
+    const __m256 m = _mm256_floor_ps(ADD(MUL(v, SET1(1.44269504088896341f)), SET1(0.5f)));
+    __m256 r = ADD(MUL(m, SET1(-0.693359375f)), v);
+    r = ADD(MUL(m, SET1(2.12194440e-4f)), r);
+    const __m256 r2 = MUL(r, r);
+    const __m256 p_even = ADD(MUL(r2, SET1(4.1898667812347412109375e-2f)),
+                              SET1(0.49999141693115234375f));
+    const __m256 p_odd = ADD(MUL(r2, SET1(8.33471305668354034423828125e-3f)),
+                             SET1(0.16666877269744873046875f));
+    const __m256 p_low = ADD(r, SET1(1.0f));
+    __m256 p = ADD(MUL(r, p_odd), p_even);
+    p = ADD(MUL(r2, p), p_low);
+    /* 2^m: lanes below -104 (zeroed below) and NaN lanes (p is NaN) may build any exponent
+     * here; the others have m in [-75, 12]. */
+    const __m256i bits = _mm256_slli_epi32(
+        _mm256_add_epi32(_mm256_cvtps_epi32(m), _mm256_set1_epi32(127)), 23);
+    __m256 e = MUL(p, _mm256_castsi256_ps(bits));
+    e = MUL(e, e);
+    const __m256 y = _mm256_div_ps(e, ADD(SET1(1.0f), e));
+    return _mm256_andnot_ps(zero, y);
+}
+
+static inline __m256 tanh8(__m256 x) {
+    const __m256 c = SET1(7.90738964080810547f);
+    __m256 v = _mm256_max_ps(SET1(-7.90738964080810547f), x);
+    v = _mm256_min_ps(c, v);
+    const __m256 x2 = MUL(v, v), x3 = MUL(x2, v);
+    __m256 p = ADD(MUL(x2, SET1(1.394553628e-08f)), SET1(2.102733560e-05f));
+    p = ADD(MUL(x2, p), SET1(3.520756727e-03f));
+    p = ADD(MUL(x2, p), SET1(1.340216100e-01f));
+    __m256 q = ADD(MUL(x2, SET1(8.015776984e-07f)), SET1(3.326951409e-04f));
+    q = ADD(MUL(x2, q), SET1(2.597254514e-02f));
+    q = ADD(MUL(x2, q), SET1(4.673548340e-01f));
+    q = ADD(MUL(x2, q), SET1(1.0f));
+    p = ADD(MUL(x3, p), v);
+    return _mm256_div_ps(p, q);
+}
+
+#define VUNARY(name, f8)                                                                     \
+    static void name(size_t n, const float *x, float *y) {                                   \
+        size_t i = 0;                                                                        \
+        for (; i + 16 <= n; i += 16) {                                                       \
+            const __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + 8);        \
+            _mm256_storeu_ps(y + i, f8(a));                                                  \
+            _mm256_storeu_ps(y + i + 8, f8(b));                                              \
+        }                                                                                    \
+        for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, f8(_mm256_loadu_ps(x + i)));     \
+        if (i < n) {                                                                         \
+            float tmp[8] = {0};                                                              \
+            memcpy(tmp, x + i, (n - i) * sizeof(float));                                     \
+            _mm256_storeu_ps(tmp, f8(_mm256_loadu_ps(tmp)));                                 \
+            memcpy(y + i, tmp, (n - i) * sizeof(float));                                     \
+        }                                                                                    \
+    }
+VUNARY(f32_vsigmoid_avx2, sigmoid8)
+VUNARY(f32_vtanh_avx2, tanh8)
+
+static const tflc_f32_vunary_config avx2_config = {
+    .name = "f32_vunary_avx2",
+    .isa = TFLC_ISA_AVX2,
+    .sigmoid = f32_vsigmoid_avx2,
+    .tanh = f32_vtanh_avx2,
+};
+
+const tflc_f32_vunary_config *tflc_f32_vunary_config_avx2(void) { return &avx2_config; }
+
+#else
+
+const tflc_f32_vunary_config *tflc_f32_vunary_config_avx2(void) { return NULL; }
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * f32_vunary_avx512.c -- LOGISTIC and TANH on 16 floats per zmm (f32_vunary.h), the scalar
+ * config's operations lane by lane: separate multiplies and adds (no FMA, so the bits are
+ * LiteRT's), a round-down for floor, the exponent built in the integer lanes. The ragged
+ * end runs masked. Built with -mavx512f (cmake/kernels.cmake, with -ffp-contract=off);
+ * without it the file only reports that it has no config.
+ */
+#include "kernels/f32_vunary.h"
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+
+#define MUL _mm512_mul_ps
+#define ADD _mm512_add_ps
+#define SET1 _mm512_set1_ps
+
+/* The min / max operand order keeps NaN: they return the second operand when either is
+ * NaN. */
+static inline __m512 sigmoid16(__m512 x) {
+    const __mmask16 zero = _mm512_cmp_ps_mask(x, SET1(-104.0f), _CMP_LT_OQ);
+    __m512 v = _mm512_min_ps(SET1(16.6355324f), x);
+    v = MUL(v, SET1(0.5f));
+    const __m512 m = _mm512_roundscale_ps(ADD(MUL(v, SET1(1.44269504088896341f)), SET1(0.5f)),
+                                          _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m512 r = ADD(MUL(m, SET1(-0.693359375f)), v);
+    r = ADD(MUL(m, SET1(2.12194440e-4f)), r);
+    const __m512 r2 = MUL(r, r);
+    const __m512 p_even = ADD(MUL(r2, SET1(4.1898667812347412109375e-2f)),
+                              SET1(0.49999141693115234375f));
+    const __m512 p_odd = ADD(MUL(r2, SET1(8.33471305668354034423828125e-3f)),
+                             SET1(0.16666877269744873046875f));
+    const __m512 p_low = ADD(r, SET1(1.0f));
+    __m512 p = ADD(MUL(r, p_odd), p_even);
+    p = ADD(MUL(r2, p), p_low);
+    /* 2^m: lanes below -104 (masked out below) and NaN lanes (p is NaN) may build any
+     * exponent here; the others have m in [-75, 12]. */
+    const __m512i bits = _mm512_slli_epi32(
+        _mm512_add_epi32(_mm512_cvtps_epi32(m), _mm512_set1_epi32(127)), 23);
+    __m512 e = MUL(p, _mm512_castsi512_ps(bits));
+    e = MUL(e, e);
+    const __m512 y = _mm512_div_ps(e, ADD(SET1(1.0f), e));
+    return _mm512_mask_mov_ps(y, zero, _mm512_setzero_ps());
+}
+
+static inline __m512 tanh16(__m512 x) {
+    const __m512 c = SET1(7.90738964080810547f);
+    __m512 v = _mm512_max_ps(SET1(-7.90738964080810547f), x);
+    v = _mm512_min_ps(c, v);
+    const __m512 x2 = MUL(v, v), x3 = MUL(x2, v);
+    __m512 p = ADD(MUL(x2, SET1(1.394553628e-08f)), SET1(2.102733560e-05f));
+    p = ADD(MUL(x2, p), SET1(3.520756727e-03f));
+    p = ADD(MUL(x2, p), SET1(1.340216100e-01f));
+    __m512 q = ADD(MUL(x2, SET1(8.015776984e-07f)), SET1(3.326951409e-04f));
+    q = ADD(MUL(x2, q), SET1(2.597254514e-02f));
+    q = ADD(MUL(x2, q), SET1(4.673548340e-01f));
+    q = ADD(MUL(x2, q), SET1(1.0f));
+    p = ADD(MUL(x3, p), v);
+    return _mm512_div_ps(p, q);
+}
+
+#define VUNARY(name, f16)                                                                    \
+    static void name(size_t n, const float *x, float *y) {                                   \
+        size_t i = 0;                                                                        \
+        for (; i + 32 <= n; i += 32) {                                                       \
+            const __m512 a = _mm512_loadu_ps(x + i), b = _mm512_loadu_ps(x + i + 16);       \
+            _mm512_storeu_ps(y + i, f16(a));                                                 \
+            _mm512_storeu_ps(y + i + 16, f16(b));                                            \
+        }                                                                                    \
+        for (; i < n; i += 16) {                                                             \
+            const __mmask16 m =                                                              \
+                (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u);                   \
+            _mm512_mask_storeu_ps(y + i, m, f16(_mm512_maskz_loadu_ps(m, x + i)));          \
+        }                                                                                    \
+    }
+VUNARY(f32_vsigmoid_avx512, sigmoid16)
+VUNARY(f32_vtanh_avx512, tanh16)
+
+static const tflc_f32_vunary_config avx512_config = {
+    .name = "f32_vunary_avx512",
+    .isa = TFLC_ISA_AVX512,
+    .sigmoid = f32_vsigmoid_avx512,
+    .tanh = f32_vtanh_avx512,
+};
+
+const tflc_f32_vunary_config *tflc_f32_vunary_config_avx512(void) { return &avx512_config; }
+
+#else
+
+const tflc_f32_vunary_config *tflc_f32_vunary_config_avx512(void) { return NULL; }
+
+#endif

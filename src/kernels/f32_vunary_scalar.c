@@ -1,0 +1,101 @@
+/*
+ * f32_vunary_scalar.c -- the portable LOGISTIC and TANH (f32_vunary.h): Eigen's packet
+ * algorithms written one float at a time, the specification the SIMD configs are tested
+ * against; and the choice of config. Built without FMA contraction (-std=c11, and
+ * -ffp-contract=off in cmake/kernels.cmake): every a*b + c below is two roundings, as in
+ * Eigen's non-FMA pmadd.
+ */
+#include "kernels/f32_vunary.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+/* 2^m for an integer m in [-126, 127]: the exponent field alone. */
+static inline float exp2_int(int32_t m) {
+    const uint32_t bits = (uint32_t)(m + 127) << 23;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+/* Eigen's scalar_logistic_op<float>::packetOp. */
+static inline float sigmoid_one(float x) {
+    if (x != x) return x;                          /* NaN flows through Eigen's arithmetic */
+    if (x < -104.0f) return 0.0f;                  /* Eigen's zero_mask (and -inf) */
+    float v = 16.6355324f < x ? 16.6355324f : x;   /* pmin(x, cst_exp_hi) */
+    v = v * 0.5f;                                  /* exp(x) = exp(x/2)^2 */
+    const float m = floorf(v * 1.44269504088896341f + 0.5f);   /* in [-75, 12] */
+    float r = m * -0.693359375f + v;
+    r = m * 2.12194440e-4f + r;
+    const float r2 = r * r;
+    const float p_even = r2 * 4.1898667812347412109375e-2f + 0.49999141693115234375f;
+    const float p_odd = r2 * 8.33471305668354034423828125e-3f + 0.16666877269744873046875f;
+    const float p_low = r + 1.0f;
+    float p = r * p_odd + p_even;
+    p = r2 * p + p_low;
+    float e = p * exp2_int((int32_t)m);
+    e = e * e;
+    return e / (1.0f + e);
+}
+
+/* Eigen's ptanh_float (non-FMA clamp). */
+static inline float tanh_one(float x) {
+    const float clamp = 7.90738964080810547f;
+    float v = x < -clamp ? -clamp : x;             /* pmax(x, -c): NaN stays */
+    v = clamp < v ? clamp : v;                     /* pmin(v, c) */
+    const float x2 = v * v, x3 = x2 * v;
+    float p = x2 * 1.394553628e-08f + 2.102733560e-05f;
+    p = x2 * p + 3.520756727e-03f;
+    p = x2 * p + 1.340216100e-01f;
+    float q = x2 * 8.015776984e-07f + 3.326951409e-04f;
+    q = x2 * q + 2.597254514e-02f;
+    q = x2 * q + 4.673548340e-01f;
+    q = x2 * q + 1.0f;
+    p = x3 * p + v;
+    return p / q;
+}
+
+static void f32_vsigmoid_scalar(size_t n, const float *x, float *y) {
+    for (size_t i = 0; i < n; i++) y[i] = sigmoid_one(x[i]);
+}
+
+static void f32_vtanh_scalar(size_t n, const float *x, float *y) {
+    for (size_t i = 0; i < n; i++) y[i] = tanh_one(x[i]);
+}
+
+static const tflc_f32_vunary_config scalar_config = {
+    .name = "f32_vunary_scalar",
+    .isa = TFLC_ISA_SCALAR,
+    .sigmoid = f32_vsigmoid_scalar,
+    .tanh = f32_vtanh_scalar,
+};
+
+const tflc_f32_vunary_config *tflc_f32_vunary_config_scalar(void) { return &scalar_config; }
+
+/* ------------------------------------------------------------------ config -- */
+
+const tflc_f32_vunary_config *tflc_f32_vunary_config_for(tflc_isa isa) {
+    if (!tflc_cpu_has_isa(isa)) return NULL;
+    switch (isa) {
+    case TFLC_ISA_SCALAR: return tflc_f32_vunary_config_scalar();
+    case TFLC_ISA_AVX2: return tflc_f32_vunary_config_avx2();
+    case TFLC_ISA_AVX512: return tflc_f32_vunary_config_avx512();
+    default: return NULL;
+    }
+}
+
+static const tflc_f32_vunary_config *best_config;
+static pthread_once_t best_once = PTHREAD_ONCE_INIT;
+
+static void choose_config(void) {
+    for (int isa = (int)tflc_cpu_isa(); isa >= 0 && !best_config; isa--)
+        best_config = tflc_f32_vunary_config_for((tflc_isa)isa);
+    if (!best_config) best_config = &scalar_config;
+}
+
+const tflc_f32_vunary_config *tflc_f32_vunary_config_get(void) {
+    pthread_once(&best_once, choose_config);
+    return best_config;
+}
