@@ -51,6 +51,11 @@ const tflc_qgemm_s8_config *tflc_qgemm_s8_packed_config(const void *packed_b) {
     return cfg && cfg->nr == h->nr ? cfg : tflc_qs8_gemm_config_scalar();
 }
 
+bool tflc_qgemm_s8_packed_is(const void *packed_b, size_t n, size_t k) {
+    const qpacked_header *h = packed_b;
+    return h->magic == QPACKED_MAGIC && h->n == n && h->k == k;
+}
+
 /* ----------------------------------------------------------------- packing -- */
 
 static size_t div_up(size_t a, size_t b) { return (a + b - 1) / b; }
@@ -72,16 +77,29 @@ void tflc_qgemm_s8_pack_b(const tflc_qgemm_s8_config *cfg, size_t n, size_t k, c
     unsigned char *out = (unsigned char *)dst + TFLC_QGEMM_PACKED_HEADER;
     for (size_t n0 = 0; n0 < n; n0 += nr) {
         unsigned char *panel = out + (n0 / nr) * pb;
-        int32_t sums[TFLC_QGEMM_MAX_NR] = {0};
+        uint32_t sums[TFLC_QGEMM_MAX_NR] = {0};   /* modulo 2^32, as the accumulators */
         int8_t *groups = (int8_t *)(panel + nr * sizeof(int32_t));
         memset(groups, 0, round4(k) * nr);
         const size_t cols = min_sz(nr, n - n0);
-        for (size_t j = 0; j < cols; j++)
-            for (size_t kk = 0; kk < k; kk++) {
-                int8_t v = transposed ? b[(n0 + j) * ldb + kk] : b[kk * ldb + n0 + j];
-                groups[(kk / 4) * nr * 4 + j * 4 + kk % 4] = v;
-                sums[j] += v;
+        if (transposed) {   /* column j's K bytes are contiguous: 4 at a time into its groups */
+            for (size_t j = 0; j < cols; j++) {
+                const int8_t *src = b + (n0 + j) * ldb;
+                size_t kk = 0;
+                for (; kk + 4 <= k; kk += 4)
+                    memcpy(groups + (kk / 4) * nr * 4 + j * 4, src + kk, 4);
+                for (; kk < k; kk++) groups[(kk / 4) * nr * 4 + j * 4 + kk % 4] = src[kk];
+                for (kk = 0; kk < k; kk++) sums[j] += (uint32_t)(int32_t)src[kk];
             }
+        } else {            /* row kk's columns are contiguous */
+            for (size_t kk = 0; kk < k; kk++) {
+                const int8_t *src = b + kk * ldb + n0;
+                int8_t *g = groups + (kk / 4) * nr * 4 + kk % 4;
+                for (size_t j = 0; j < cols; j++) {
+                    g[j * 4] = src[j];
+                    sums[j] += (uint32_t)(int32_t)src[j];
+                }
+            }
+        }
         memcpy(panel, sums, nr * sizeof(int32_t));
     }
 }
@@ -101,6 +119,22 @@ static void pack_a(size_t mc, size_t kc, const int8_t *a, size_t lda, size_t a_s
 
 /* ------------------------------------------------------------------- GEMM -- */
 
+/* Columns of one B block whose starting values are computed once per block (not per row
+ * block): every config's nc is at most this; a larger one computes them per panel. */
+#define QGEMM_INIT_COLS 1024
+
+/* init[j] = bias[n0 + j] - corr * colsum[j] for the nr columns of the panel at n0 (columns
+ * past n: 0 - corr * 0). */
+static void panel_init(const unsigned char *panel, size_t nr, size_t nc, const int32_t *bias,
+                       size_t n0, uint32_t corr, int32_t *init) {
+    int32_t sums[TFLC_QGEMM_MAX_NR];
+    memcpy(sums, panel, nr * sizeof(int32_t));
+    for (size_t j = 0; j < nr; j++) {
+        uint32_t v = j < nc && bias ? (uint32_t)bias[n0 + j] : 0u;
+        init[j] = (int32_t)(v - corr * (uint32_t)sums[j]);
+    }
+}
+
 void tflc_qgemm_s8_range(size_t m, size_t n, size_t k, const int8_t *a, size_t lda,
                          int32_t a_zero_point, const void *packed_b, const int32_t *bias,
                          int32_t *c, size_t ldc, size_t m_begin, size_t m_end, size_t n_begin,
@@ -113,7 +147,8 @@ void tflc_qgemm_s8_range(size_t m, size_t n, size_t k, const int8_t *a, size_t l
     const unsigned char *panels = (const unsigned char *)packed_b + TFLC_QGEMM_PACKED_HEADER;
     const uint32_t corr = cfg->a_offset + (uint32_t)a_zero_point;   /* modulo 2^32 */
     _Alignas(64) uint8_t apack[TFLC_QGEMM_APACK_BYTES];
-    int32_t init[TFLC_QGEMM_MAX_NR];
+    int32_t init[QGEMM_INIT_COLS + TFLC_QGEMM_MAX_NR];
+    const bool hoist = cfg->nc <= QGEMM_INIT_COLS;
     if (k == 0) {   /* C = bias */
         for (size_t i = m_begin; i < m_end; i++)
             for (size_t j = n_begin; j < n_end; j++) c[i * ldc + j] = bias ? bias[j] : 0;
@@ -121,6 +156,10 @@ void tflc_qgemm_s8_range(size_t m, size_t n, size_t k, const int8_t *a, size_t l
     }
     for (size_t nb = n_begin; nb < n_end; nb += cfg->nc) {
         const size_t nb_end = min_sz(n_end, nb + cfg->nc);
+        if (hoist)   /* the block's starting values, for the first K slice */
+            for (size_t n0 = nb; n0 < nb_end; n0 += nr)
+                panel_init(panels + (n0 / nr) * pb, nr, min_sz(nr, nb_end - n0), bias, n0, corr,
+                           init + (n0 - nb));
         for (size_t kb = 0; kb < k; kb += cfg->kc) {
             const size_t kc = min_sz(cfg->kc, k - kb), kc4 = round4(kc);
             for (size_t mb = m_begin; mb < m_end; mb += cfg->mc) {
@@ -132,13 +171,10 @@ void tflc_qgemm_s8_range(size_t m, size_t n, size_t k, const int8_t *a, size_t l
                     const unsigned char *panel = panels + (n0 / nr) * pb;
                     const int8_t *b = (const int8_t *)(panel + nr * sizeof(int32_t)) + kb * nr;
                     const int32_t *start = NULL;
-                    if (kb == 0) {
-                        int32_t sums[TFLC_QGEMM_MAX_NR];
-                        memcpy(sums, panel, nr * sizeof(int32_t));
-                        for (size_t j = 0; j < nr; j++) {
-                            uint32_t v = j < nc && bias ? (uint32_t)bias[n0 + j] : 0u;
-                            init[j] = (int32_t)(v - corr * (uint32_t)sums[j]);
-                        }
+                    if (kb == 0 && hoist) {
+                        start = init + (n0 - nb);
+                    } else if (kb == 0) {
+                        panel_init(panel, nr, nc, bias, n0, corr, init);
                         start = init;
                     }
                     int32_t *cc = c + mb * ldc + n0;

@@ -79,8 +79,12 @@ void tflc_qgemm_s8_pack_b(const tflc_qgemm_s8_config *cfg, size_t n, size_t k, c
 
 const tflc_qgemm_s8_config *tflc_qgemm_s8_packed_config(const void *packed_b);
 
+/* True when packed_b was packed for n columns and k rows (a cached block looked up by its
+ * size might have been packed for another shape of the same byte count). */
+bool tflc_qgemm_s8_packed_is(const void *packed_b, size_t n, size_t k);
+
 /* The whole M x N output; rows [m_begin, m_end) x columns [n_begin, n_end) for a split
- * (n_begin a multiple of the config's nr, n_end a multiple or >= n). ~32 KiB of stack. */
+ * (n_begin a multiple of the config's nr, n_end a multiple or >= n). ~37 KiB of stack. */
 void tflc_qgemm_s8(size_t m, size_t n, size_t k, const int8_t *a, size_t lda,
                    int32_t a_zero_point, const void *packed_b, const int32_t *bias, int32_t *c,
                    size_t ldc);

@@ -10,6 +10,11 @@
  *   acc = sum_k (lhs - lhs_zp) * (rhs - rhs_zp)       int32 (int64 when either side is int16)
  *   out = clamp(MultiplyByQuantizedMultiplier(acc, lhs_scale * rhs_scale / out_scale) + out_zp)
  *   int8 x int8 -> int32: the raw sum of products, without zero points (as TFLite).
+ *   int8 x int8 runs on the packed int8 GEMM (kernels/qgemm.h), one GEMM per output matrix
+ *   (an adj_x lhs transposed into scratch first; a constant rhs packed once per model; an
+ *   rhs zero point costs one more pass): int8 outputs requantized by kernels/qs8_ops.h
+ *   exactly as above, int32 outputs written by the GEMM directly. Bit for bit the loops'
+ *   results (tflc_qs8_force_level(TFLC_QS8_REFERENCE) keeps the loops, for tests).
  * hybrid: each lhs row (K values) is quantized to int8 on its own (symmetric, or asymmetric
  *   with asymmetric_quantize_inputs), then out = (float)(dot - zp_row * colsum_c) * scale_row *
  *   rhs_scale(c); rhs_scale is per tensor or per output column (C).
@@ -21,6 +26,7 @@
 #include "core/runner.h"
 #include "core/weight_cache.h"
 #include "kernels/gemm.h"
+#include "kernels/qs8_ops.h"
 
 #define BMM_MAX_BATCH (TFLC_MAX_RANK - 2)
 
@@ -50,6 +56,13 @@ typedef struct bmm_params {
      * adj_x lhs is transposed into scratch (off_lhs_t, one matrix) first. */
     const unsigned char *packed;
     size_t packed_bytes;
+    /* int8 on the int8 GEMM (BMM_Q8, BMM_Q8_I32): packed / packed_bytes / off_lhs_t as the
+     * float path; scratch = packed rhs (when not cached) | lhs^T | multipliers [C] i32 |
+     * shifts [C] i32 | per thread q8_rows x C int32 accumulators (BMM_Q8) */
+    const tflc_qs8_config *q8;             /* NULL: the reference loops */
+    const tflc_qgemm_s8_config *q8_gemm;
+    size_t q8_mult_off, q8_shift_off, q8_acc_off, q8_rows;
+    int q8_threads;
 } bmm_params;
 
 /* ---------------------------------------------------------------- shapes -- */
@@ -202,6 +215,60 @@ static void bmm_prepare_gemm(tflc_node *node, bmm_params *p) {
     node->scratch_bytes = bytes + (p->adj_x ? R * K * sizeof(float) : 0);
 }
 
+typedef struct bmm_q8_pack_args {
+    const bmm_params *p;
+    const tflc_qgemm_s8_config *cfg;
+    const int8_t *b;
+} bmm_q8_pack_args;
+
+/* Every rhs matrix ([K, C], or [C, K] with adj_y) packed as the int8 GEMM's B. */
+static void bmm_q8_pack_all(void *dst, const void *arg) {
+    const bmm_q8_pack_args *a = arg;
+    const size_t K = (size_t)a->p->depth, C = (size_t)a->p->cols;
+    for (size_t m = 0; m < a->p->rhs_mats; m++)
+        tflc_qgemm_s8_pack_b(a->cfg, C, K, a->b + m * K * C, a->p->adj_y ? K : C, a->p->adj_y,
+                             (unsigned char *)dst + m * a->p->packed_bytes);
+}
+
+static size_t bmm_align64(size_t bytes) { return (bytes + 63) / 64 * 64; }
+
+/* int8 x int8: the int8 GEMM's packed rhs and scratch. Leaves p->q8 NULL (reference loops)
+ * otherwise. */
+static void bmm_prepare_q8(tflc_node *node, bmm_params *p) {
+    const tflc_tensor *b = node->inputs[1];
+    const size_t R = (size_t)p->rows, K = (size_t)p->depth, C = (size_t)p->cols;
+    p->q8 = NULL;
+    p->packed = NULL;
+    if (p->lhs_dtype != TFLC_INT8 || p->rhs_dtype != TFLC_INT8) return;
+    if (R == 0 || K == 0 || C == 0 || p->out_batches == 0) return;
+    const tflc_qs8_config *q8 = tflc_qs8_config_get();
+    if (!q8) return;
+    const tflc_qgemm_s8_config *gcfg = tflc_qs8_config_gemm(q8);
+    const tflc_model *model = node->graph && node->graph->runner ? node->graph->runner->model
+                                                                 : NULL;
+    p->packed_bytes = bmm_align64(tflc_qgemm_s8_packed_size(gcfg, C, K));
+    if (tflc_tensor_is_constant(b) && tflc_weight_cache_owns(model, b->data)) {
+        bmm_q8_pack_args args = {p, gcfg, b->data};
+        p->packed = tflc_weight_cache_get(model, b->data,
+                                          TFLC_WCACHE_QS8_GEMM_B | (uint32_t)gcfg->isa << 8 |
+                                              (uint32_t)p->adj_y << 16,
+                                          p->rhs_mats * p->packed_bytes, bmm_q8_pack_all, &args);
+        if (p->packed && !tflc_qgemm_s8_packed_is(p->packed, C, K)) p->packed = NULL;
+    }
+    p->q8_threads = tflc_node_num_threads(node);
+    p->q8_rows = tflc_qs8_chunk_rows(gcfg, R, C * sizeof(int32_t), p->q8_threads);
+    p->off_lhs_t = p->packed ? 0 : p->rhs_mats * p->packed_bytes;
+    p->q8_mult_off = p->off_lhs_t + bmm_align64(p->adj_x ? R * K : 0);
+    p->q8_shift_off = p->q8_mult_off + bmm_align64(C * sizeof(int32_t));
+    p->q8_acc_off = p->q8_shift_off + bmm_align64(C * sizeof(int32_t));
+    node->scratch_bytes = p->q8_acc_off + (p->mode == BMM_Q8 ? (size_t)p->q8_threads *
+                                                                   p->q8_rows * C *
+                                                                   sizeof(int32_t)
+                                                             : 0);
+    p->q8 = q8;
+    p->q8_gemm = gcfg;
+}
+
 static tflc_status bmm_prepare_mode(tflc_node *node, bmm_params *p, const uint8_t *opts) {
     const tflc_dtype l = p->lhs_dtype, r = p->rhs_dtype;
     if (l == TFLC_FLOAT32 && r == TFLC_FLOAT32) {
@@ -211,8 +278,11 @@ static tflc_status bmm_prepare_mode(tflc_node *node, bmm_params *p, const uint8_
     }
     if (l == TFLC_FLOAT32 && r == TFLC_INT8) return bmm_prepare_hybrid(node, p, opts);
     if ((l == TFLC_INT8 && r == TFLC_INT8) || (l == TFLC_INT16 && r == TFLC_INT16) ||
-        (l == TFLC_INT16 && r == TFLC_INT8))
-        return bmm_prepare_quant(node, p);
+        (l == TFLC_INT16 && r == TFLC_INT8)) {
+        tflc_status s = bmm_prepare_quant(node, p);
+        if (s == TFLC_OK) bmm_prepare_q8(node, p);
+        return s;
+    }
     return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED,
                           "%s x %s inputs are not supported (float32, int8, int16, int16 x int8 "
                           "and float32 x int8 are)", tflc_dtype_name(l), tflc_dtype_name(r));
@@ -331,6 +401,83 @@ static void bmm_eval_quant(const bmm_params *p, const void *a, const void *b, vo
     }
 }
 
+/* ------------------------------------------------------ int8 on the GEMM -- */
+
+/* One output matrix's GEMM, shared read-only by its tasks. */
+typedef struct bmm_q8_job {
+    const int8_t *a;                       /* the lhs matrix, [R, K] */
+    const void *packed;                    /* the rhs matrix, packed */
+    void *out;                             /* [R, C] int8 or int32 */
+    int32_t *acc;                          /* thread t's: acc + t * chunk * C */
+    size_t R, K, C;
+    bool raw;                              /* BMM_Q8_I32: the GEMM writes out directly */
+    tflc_qs8_split split;
+    tflc_qs8_gemm_rq g;
+} bmm_q8_job;
+
+static void bmm_q8_task(void *ctx, int task, int thread) {
+    const bmm_q8_job *j = ctx;
+    const size_t chunk = j->split.chunk;
+    const size_t r0 = (size_t)(task / j->split.col_tasks) * chunk;
+    const size_t c0 = (size_t)(task % j->split.col_tasks) * j->split.col_step;
+    const size_t r1 = j->R - r0 < chunk ? j->R : r0 + chunk;
+    if (j->raw) {
+        tflc_qgemm_s8_range(j->R, j->C, j->K, j->a, j->K, 0, j->packed, NULL, j->out, j->C, r0,
+                            r1, c0, c0 + j->split.col_step);
+        return;
+    }
+    tflc_qs8_gemm_requant(&j->g, r1 - r0, j->a + r0 * j->K, j->K, (int8_t *)j->out + r0 * j->C,
+                          j->C, c0, c0 + j->split.col_step,
+                          j->acc + (size_t)thread * chunk * j->C);
+}
+
+/* bmm_eval_quant's int8 x int8 cases on the int8 GEMM. */
+static void bmm_eval_q8(tflc_node *node, const bmm_params *p, const int8_t *a, const int8_t *b,
+                        void *out) {
+    const size_t R = (size_t)p->rows, K = (size_t)p->depth, C = (size_t)p->cols;
+    unsigned char *scratch = node->scratch;
+    const unsigned char *packed = p->packed;
+    if (!packed) {
+        bmm_q8_pack_args args = {p, p->q8_gemm, b};
+        bmm_q8_pack_all(scratch, &args);
+        packed = scratch;
+    }
+    int32_t *mult = (int32_t *)(void *)(scratch + p->q8_mult_off);
+    int32_t *shift = (int32_t *)(void *)(scratch + p->q8_shift_off);
+    for (size_t c = 0; p->mode == BMM_Q8 && c < C; c++) {
+        mult[c] = p->multiplier;
+        shift[c] = p->shift;
+    }
+    const tflc_qs8_requant rq = {mult, shift, p->out_zp, p->out_lo, p->out_hi,
+                                 TFLC_QS8_ROUND_DOUBLE_WRAP};
+    const int threads = tflc_node_num_threads(node);
+    const bool parallel = threads <= p->q8_threads;   /* else serial: scratch is per thread */
+    int8_t *lhs_t = p->adj_x ? (int8_t *)(scratch + p->off_lhs_t) : NULL;
+    bmm_q8_job j = {
+        .acc = (int32_t *)(void *)(scratch + p->q8_acc_off),
+        .R = R, .K = K, .C = C,
+        .raw = p->mode == BMM_Q8_I32,
+        .split = tflc_qs8_split_plan(p->q8_gemm, R, C, p->q8_rows, parallel ? threads : 1),
+        .g = {C, K, NULL, NULL, p->lhs_zp, &rq, p->q8, p->rhs_zp},
+    };
+    const int tasks = j.split.row_tasks * j.split.col_tasks;
+    const size_t out_size = j.raw ? sizeof(int32_t) : 1;
+    for (size_t ob = 0; ob < p->out_batches; ob++) {
+        size_t lo, ro;
+        bmm_batch_offsets(p, ob, &lo, &ro);
+        j.a = a + lo * R * K;
+        if (lhs_t) {   /* [K, R] -> [R, K] */
+            for (size_t k = 0; k < K; k++)
+                for (size_t r = 0; r < R; r++) lhs_t[r * K + k] = j.a[k * R + r];
+            j.a = lhs_t;
+        }
+        j.packed = j.g.packed_b = packed + ro * p->packed_bytes;
+        j.out = (unsigned char *)out + ob * R * C * out_size;
+        if (parallel) tflc_node_parallel_for(node, tasks, bmm_q8_task, &j);
+        else for (int t = 0; t < tasks; t++) bmm_q8_task(&j, t, 0);
+    }
+}
+
 /* ---------------------------------------------------------------- hybrid -- */
 
 /* Quantizes every lhs row (transposing adj_x matrices first) and sums every rhs column. */
@@ -397,7 +544,10 @@ static tflc_status bmm_eval(tflc_node *node) {
     switch (p->mode) {
     case BMM_FLOAT: bmm_eval_float(node, p, a, b, out); break;
     case BMM_HYBRID: bmm_eval_hybrid(p, node->scratch, a, b, out); break;
-    default: bmm_eval_quant(p, a, b, out); break;
+    default:
+        if (p->q8) bmm_eval_q8(node, p, a, b, out);
+        else bmm_eval_quant(p, a, b, out);
+        break;
     }
     return TFLC_OK;
 }

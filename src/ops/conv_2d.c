@@ -30,6 +30,17 @@
  * reference's bit for bit, with the SIMD kernels they differ by FMA rounding only.
  * Tasks (row chunks, output rows or GEMM tiles) go to the runner's threads.
  *
+ * The int8 path with groups == 1 runs on the packed int8 GEMM (kernels/qgemm.h) in the same
+ * shape, K = (ky, kx, c) in the filter's order: 1x1 stride 1 reads the input in place, every
+ * other form gathers chunks of output pixels into scratch (im2col; padding taps hold the
+ * input zero point, so they add (zp - zp) * w = 0). The filter is packed once per model with
+ * its column sums (the weight cache). Each chunk of pixels becomes int32 accumulators
+ * (bias + sum (x - zp) * w, modulo 2^32 like the reference's wrapped int64 sum) in the
+ * thread's scratch, then is requantized exactly as the reference (TFLite's double-rounding
+ * MultiplyByQuantizedMultiplier per channel, zero point, clamp) by the kernels of
+ * kernels/qs8_ops.h: the results are the reference loops' bit for bit, at every ISA level.
+ * tflc_qs8_force_level(TFLC_QS8_REFERENCE) (tests) keeps the reference loops.
+ *
  * The hybrid path reproduces TFLite's builtin kernels:
  *   filter scales that differ (or groups > 1): asymmetric input quantization per batch,
  *     out = float(acc) * (filter_scale[m] * input_scale[n]) + bias   (groups == 1, optimized)
@@ -41,6 +52,7 @@
 #include "core/runner.h"
 #include "core/weight_cache.h"
 #include "kernels/gemm.h"
+#include "kernels/qs8_ops.h"
 
 typedef enum conv_mode { CONV_F32, CONV_Q8, CONV_QU8, CONV_Q16, CONV_HYBRID } conv_mode;
 
@@ -71,6 +83,10 @@ typedef struct conv_params {
     size_t packed_off;
     size_t col_off, col_floats, col_rows;  /* scratch: per thread, col_rows im2col rows */
     int threads;                           /* tflc_node_num_threads at prepare */
+    /* int8 on the int8 GEMM (gemm, packed, packed_off, col_off, col_rows, threads as above) */
+    const tflc_qs8_config *q8;             /* NULL: the reference loops */
+    const tflc_qgemm_s8_config *q8_gemm;   /* the config the filter is packed for */
+    size_t q8_acc_off;                     /* scratch: per thread, col_rows x M int32 */
 } conv_params;
 
 /* ------------------------------------------------------------- prepare -- */
@@ -258,6 +274,55 @@ static void conv_prepare_gemm(tflc_node *node, conv_params *p, size_t *scratch) 
                                                         sizeof(float));
 }
 
+typedef struct conv_q8_pack_args {
+    const tflc_qgemm_s8_config *cfg;
+    size_t n, k;
+    const int8_t *filter;
+} conv_q8_pack_args;
+
+static void conv_q8_pack_filter(void *dst, const void *arg) {
+    const conv_q8_pack_args *a = arg;
+    tflc_qgemm_s8_pack_b(a->cfg, a->n, a->k, a->filter, a->k, true, dst);
+}
+
+/* int8, groups == 1: the GEMM form, the cached packed filter, scratch for each thread's
+ * accumulators (and im2col rows). Leaves p->q8 NULL (reference loops) otherwise. */
+static void conv_prepare_q8_gemm(tflc_node *node, conv_params *p, size_t *scratch) {
+    const tflc_tensor *w = node->inputs[1];
+    const size_t k = (size_t)p->g.y.filter * (size_t)p->g.x.filter * (size_t)p->filter_c;
+    const size_t n = (size_t)p->g.out_c;
+    const size_t rows = (size_t)p->g.batches * (size_t)p->g.y.out * (size_t)p->g.x.out;
+    p->q8 = NULL;
+    p->gemm = CONV_GEMM_NONE;
+    p->packed = NULL;
+    if (p->groups != 1 || rows == 0 || n == 0 || k == 0) return;
+    const tflc_qs8_config *q8 = tflc_qs8_config_get();
+    if (!q8) return;
+    const tflc_qgemm_s8_config *gcfg = tflc_qs8_config_gemm(q8);
+    const size_t packed_bytes = tflc_qgemm_s8_packed_size(gcfg, n, k);
+    const tflc_model *model = conv_model(node);
+    if (tflc_tensor_is_constant(w) && tflc_weight_cache_owns(model, w->data)) {
+        conv_q8_pack_args args = {gcfg, n, k, w->data};
+        p->packed = tflc_weight_cache_get(model, w->data,
+                                          TFLC_WCACHE_QS8_GEMM_B | (uint32_t)gcfg->isa << 8,
+                                          packed_bytes, conv_q8_pack_filter, &args);
+        if (p->packed && !tflc_qgemm_s8_packed_is(p->packed, n, k)) p->packed = NULL;
+    }
+    if (!p->packed) p->packed_off = tflc_conv_scratch_reserve(scratch, packed_bytes);
+    p->threads = tflc_node_num_threads(node);
+    const bool pointwise = p->g.y.filter == 1 && p->g.x.filter == 1 && p->g.y.stride == 1 &&
+                           p->g.x.stride == 1;   /* 1x1 windows never pad */
+    p->gemm = pointwise ? CONV_GEMM_POINTWISE : CONV_GEMM_IM2COL;
+    p->col_rows = tflc_qs8_chunk_rows(gcfg, rows, n * sizeof(int32_t) + (pointwise ? 0 : k),
+                                      p->threads);
+    p->q8_acc_off = tflc_conv_scratch_reserve(scratch, (size_t)p->threads * p->col_rows * n *
+                                                           sizeof(int32_t));
+    if (!pointwise)
+        p->col_off = tflc_conv_scratch_reserve(scratch, (size_t)p->threads * p->col_rows * k);
+    p->q8 = q8;
+    p->q8_gemm = gcfg;
+}
+
 static tflc_status conv_prepare(tflc_node *node) {
     conv_params *p = node->params;
     int act_kind = ACT_NONE, bias_type = 0;
@@ -273,6 +338,7 @@ static tflc_status conv_prepare(tflc_node *node) {
     } else if (p->mode == CONV_HYBRID) s = conv_prepare_hybrid(node, p, act_kind, &scratch);
     else s = conv_prepare_quantized(node, p, act_kind, &scratch);
     if (s != TFLC_OK) return s;
+    if (p->mode == CONV_Q8) conv_prepare_q8_gemm(node, p, &scratch);
     node->scratch_bytes = scratch;
     const int32_t dims[4] = {p->g.batches, p->g.y.out, p->g.x.out, p->g.out_c};
     return tflc_node_set_output_shape(node, 0, dims, 4);
@@ -436,6 +502,111 @@ static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {
     }
 }
 
+/* ------------------------------------------------------- int8 on the GEMM -- */
+
+/* One eval's int8 GEMM work, shared read-only by its tasks: task = (row chunk of col_rows
+ * output pixels, block of output channels), as tflc_qs8_split_plan splits them. */
+typedef struct conv_q8_job {
+    const conv_params *p;
+    const int8_t *in;
+    int8_t *out;
+    int8_t *col;                           /* thread t's im2col rows: col + t * col_rows * k */
+    int32_t *acc;                          /* thread t's accumulators: acc + t * col_rows * n */
+    size_t k, n, rows;
+    tflc_qs8_split split;
+    tflc_qs8_gemm_rq g;
+} conv_q8_job;
+
+/* n bytes: short runs (an image of 3 or 4 channels) inline, not through a libc call. */
+static inline void conv_copy_q8(int8_t *dst, const int8_t *src, size_t n) {
+    if (n > 32) {
+        memcpy(dst, src, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) dst[i] = src[i];
+}
+
+/* Rows [r0, r0 + count) of the int8 im2col matrix; taps outside the input hold the input
+ * zero point. A filter row whose taps are all inside and adjacent (dilation 1) is one copy. */
+static void conv_im2col_q8(const conv_params *p, const int8_t *in, size_t r0, size_t count,
+                           int8_t *col) {
+    const tflc_conv_geom *g = &p->g;
+    const size_t c = (size_t)g->in_c, kw = (size_t)g->x.filter;
+    const size_t ow = (size_t)g->x.out, oh = (size_t)g->y.out;
+    const int zp = -p->in_offset;
+    for (size_t r = 0; r < count; r++) {
+        const size_t pix = r0 + r, ox = pix % ow, oy = (pix / ow) % oh, b = pix / (ow * oh);
+        const int64_t ix0 = (int64_t)ox * g->x.stride - g->x.pad;
+        const bool row_inside = g->x.dilation == 1 && ix0 >= 0 && ix0 + (int64_t)kw <= g->x.in;
+        int8_t *dst = col + r * (size_t)g->y.filter * kw * c;
+        for (int32_t ky = 0; ky < g->y.filter; ky++) {
+            int64_t iy = (int64_t)oy * g->y.stride - g->y.pad + (int64_t)ky * g->y.dilation;
+            if (iy < 0 || iy >= g->y.in) {
+                memset(dst, zp, kw * c);
+                dst += kw * c;
+                continue;
+            }
+            if (row_inside) {
+                conv_copy_q8(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix0, g->in_c), kw * c);
+                dst += kw * c;
+                continue;
+            }
+            for (int32_t kx = 0; kx < g->x.filter; kx++, dst += c) {
+                int64_t ix = ix0 + (int64_t)kx * g->x.dilation;
+                if (ix < 0 || ix >= g->x.in) memset(dst, zp, c);
+                else conv_copy_q8(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix, g->in_c), c);
+            }
+        }
+    }
+}
+
+static void conv_task_q8(void *ctx, int task, int thread) {
+    const conv_q8_job *j = ctx;
+    const size_t chunk = j->split.chunk;
+    const size_t r0 = (size_t)(task / j->split.col_tasks) * chunk;
+    const size_t n0 = (size_t)(task % j->split.col_tasks) * j->split.col_step;
+    const size_t count = j->rows - r0 < chunk ? j->rows - r0 : chunk;
+    const int8_t *a = j->in + r0 * j->k;
+    if (j->p->gemm == CONV_GEMM_IM2COL) {
+        int8_t *col = j->col + (size_t)thread * chunk * j->k;
+        conv_im2col_q8(j->p, j->in, r0, count, col);
+        a = col;
+    }
+    tflc_qs8_gemm_requant(&j->g, count, a, j->k, j->out + r0 * j->n, j->n, n0,
+                          n0 + j->split.col_step, j->acc + (size_t)thread * chunk * j->n);
+}
+
+static void conv_eval_q8_gemm(tflc_node *node, const conv_params *p, const int32_t *mult,
+                              const int32_t *shift) {
+    const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
+    const tflc_qs8_requant rq = {mult, shift, p->out_offset, p->act_min, p->act_max,
+                                 TFLC_QS8_ROUND_DOUBLE};
+    conv_q8_job j = {
+        .p = p,
+        .in = node->inputs[0]->data,
+        .out = node->outputs[0]->data,
+        .col = tflc_conv_scratch_at(node, p->col_off),
+        .acc = tflc_conv_scratch_at(node, p->q8_acc_off),
+        .k = (size_t)p->g.y.filter * (size_t)p->g.x.filter * (size_t)p->filter_c,
+        .n = (size_t)p->g.out_c,
+        .rows = (size_t)p->g.batches * (size_t)p->g.y.out * (size_t)p->g.x.out,
+    };
+    const void *packed = p->packed;
+    if (!packed) {
+        void *dst = tflc_conv_scratch_at(node, p->packed_off);
+        tflc_qgemm_s8_pack_b(p->q8_gemm, j.n, j.k, node->inputs[1]->data, j.k, true, dst);
+        packed = dst;
+    }
+    j.g = (tflc_qs8_gemm_rq){j.n, j.k, packed, bias ? bias->data : NULL, -p->in_offset, &rq,
+                             p->q8, 0};
+    const int threads = tflc_node_num_threads(node);
+    const bool parallel = threads <= p->threads;   /* else stay serial: scratch is per thread */
+    j.split = tflc_qs8_split_plan(p->q8_gemm, j.rows, j.n, p->col_rows, parallel ? threads : 1);
+    const int tasks = j.split.row_tasks * j.split.col_tasks;
+    if (parallel) tflc_node_parallel_for(node, tasks, conv_task_q8, &j);
+    else for (int t = 0; t < tasks; t++) conv_task_q8(&j, t, 0);
+}
+
 /* sum (x + x_off) * (w + w_off) over n contiguous values of the input and filter dtypes. */
 static int64_t conv_dot(const void *x, const void *w, tflc_dtype xt, size_t xi, size_t wi,
                         int32_t n, int32_t x_off, int32_t w_off) {
@@ -499,6 +670,10 @@ static tflc_status conv_eval_quantized(tflc_node *node, const conv_params *p) {
     tflc_status s = tflc_conv_channel_multipliers(node, iq->scales[0], wq, oq->scales[0],
                                                   p->g.out_c, false, mult, shift);
     if (s != TFLC_OK) return s;
+    if (p->mode == CONV_Q8 && p->q8) {
+        conv_eval_q8_gemm(node, p, mult, shift);
+        return TFLC_OK;
+    }
     size_t at = 0;
     for (int32_t n = 0; n < p->g.batches; n++)
         for (int32_t oy = 0; oy < p->g.y.out; oy++)

@@ -23,8 +23,21 @@
  *     TFLite's builtin kernel (NEON or NEON_2_SSE build) uses: channels below M rounded down
  *     to a multiple of 4 as (acc * filter_scale) * input_scale, the rest as
  *     (acc * input_scale) * filter_scale.
+ *
+ * The float path with depth multiplier 1 runs on the channel-vectorized kernels
+ * (kernels/f32_dwconv.h): the filter packed once per model into channel tiles
+ * (core/weight_cache.h; into scratch at each eval when it is not a model constant), output
+ * rows split over the runner's threads. Each output is the reference loop's sum (the same
+ * taps in the same order, then the bias); with TFLC_ISA=scalar the results are
+ * dw_eval_f32's bit for bit, with the SIMD kernels they differ by FMA rounding only. Other
+ * depth multipliers stay on dw_eval_f32.
  */
 #include "ops/conv_common.h"
+#include "ops/depthwise_int8_fast.h"
+
+#include "core/runner.h"
+#include "core/weight_cache.h"
+#include "kernels/f32_dwconv.h"
 
 typedef enum dw_mode { DW_F32, DW_Q8, DW_QU8, DW_Q16, DW_HYBRID } dw_mode;
 
@@ -37,6 +50,11 @@ typedef struct dw_params {
     int32_t in_offset, filter_offset, out_offset;   /* -in_zp, -filter_zp, out_zp */
     size_t mult_off, shift_off;            /* scratch: int32[M] multipliers and shifts */
     size_t q_off, scale_off, zp_off;       /* scratch (hybrid): int8 input, float[N], int32[N] */
+    /* float, depth multiplier 1: kernels/f32_dwconv.h */
+    bool f32_fast;
+    const void *f32_packed;                /* the cached packed filter, or NULL: pack into
+                                              scratch at f32_packed_off at each eval */
+    size_t f32_packed_off;
 } dw_params;
 
 /* ------------------------------------------------------------- prepare -- */
@@ -156,6 +174,45 @@ static tflc_status dw_prepare_hybrid(tflc_node *node, dw_params *p, int act_kind
     return s;
 }
 
+/* The model that owns the node's constants (NULL for a node built by hand). */
+static const tflc_model *dw_model(const tflc_node *node) {
+    return node->graph && node->graph->runner ? node->graph->runner->model : NULL;
+}
+
+typedef struct dw_pack_args {
+    const tflc_dwconv_f32_config *cfg;
+    int32_t kh, kw;
+    size_t channels;
+    const float *filter;
+} dw_pack_args;
+
+static void dw_pack_filter(void *dst, const void *arg) {
+    const dw_pack_args *a = arg;
+    tflc_dwconv_f32_pack(a->cfg, a->kh, a->kw, a->channels, a->filter, dst);
+}
+
+/* Float: the activation; with depth multiplier 1, the fast kernels and their packed filter. */
+static tflc_status dw_prepare_f32(tflc_node *node, dw_params *p, int act_kind, size_t *scratch) {
+    tflc_status s = tflc_conv_act_f32(node, act_kind, &p->act);
+    p->f32_fast = false;
+    p->f32_packed = NULL;
+    if (s != TFLC_OK || p->multiplier != 1) return s;
+    const tflc_tensor *w = node->inputs[1];
+    const tflc_dwconv_f32_config *cfg = tflc_dwconv_f32_config_get();
+    const size_t channels = (size_t)p->g.out_c;
+    const size_t bytes = tflc_dwconv_f32_packed_size(cfg, p->g.y.filter, p->g.x.filter, channels);
+    const tflc_model *model = dw_model(node);
+    if (tflc_tensor_is_constant(w) && tflc_weight_cache_owns(model, w->data)) {
+        const dw_pack_args args = {cfg, p->g.y.filter, p->g.x.filter, channels, w->data};
+        p->f32_packed = tflc_weight_cache_get(model, w->data,
+                                              TFLC_WCACHE_F32_DWCONV | (uint32_t)cfg->isa << 8,
+                                              bytes, dw_pack_filter, &args);
+    }
+    if (!p->f32_packed) p->f32_packed_off = tflc_conv_scratch_reserve(scratch, bytes);
+    p->f32_fast = true;
+    return TFLC_OK;
+}
+
 static tflc_status dw_prepare(tflc_node *node) {
     dw_params *p = node->params;
     int act_kind = ACT_NONE;
@@ -165,7 +222,7 @@ static tflc_status dw_prepare(tflc_node *node) {
     if (s == TFLC_OK) s = dw_read_options(node, p, &act_kind);
     if (s == TFLC_OK) s = dw_pick_mode(node, p);
     if (s != TFLC_OK) return s;
-    if (p->mode == DW_F32) s = tflc_conv_act_f32(node, act_kind, &p->act);
+    if (p->mode == DW_F32) s = dw_prepare_f32(node, p, act_kind, &scratch);
     else if (p->mode == DW_HYBRID) s = dw_prepare_hybrid(node, p, act_kind, &scratch);
     else s = dw_prepare_quantized(node, p, act_kind, &scratch);
     if (s != TFLC_OK) return s;
@@ -234,6 +291,57 @@ static void dw_eval_f32(const dw_params *p, const float *in, const float *w, con
             }
 }
 
+/* One eval of the fast float path, shared read-only by its tasks (ranges of output rows). */
+typedef struct dw_f32_job {
+    tflc_dwconv_f32_args args;
+    size_t rows_per_task;
+} dw_f32_job;
+
+static void dw_task_f32(void *ctx, int task, int thread) {
+    const dw_f32_job *j = ctx;
+    (void)thread;
+    const size_t begin = (size_t)task * j->rows_per_task;
+    tflc_dwconv_f32_rows(&j->args, begin, begin + j->rows_per_task);
+}
+
+static void dw_eval_f32_fast(tflc_node *node, const dw_params *p) {
+    const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
+    const tflc_conv_geom *g = &p->g;
+    const void *packed = p->f32_packed;
+    if (!packed) {
+        void *dst = tflc_conv_scratch_at(node, p->f32_packed_off);
+        tflc_dwconv_f32_pack(tflc_dwconv_f32_config_get(), g->y.filter, g->x.filter,
+                             (size_t)g->out_c, node->inputs[1]->data, dst);
+        packed = dst;
+    }
+    dw_f32_job j = {
+        .args = {
+            .shape = {.batches = (size_t)g->batches, .in_h = (size_t)g->y.in,
+                      .in_w = (size_t)g->x.in, .channels = (size_t)g->out_c,
+                      .out_h = (size_t)g->y.out, .out_w = (size_t)g->x.out,
+                      .kh = g->y.filter, .kw = g->x.filter,
+                      .stride_h = g->y.stride, .stride_w = g->x.stride,
+                      .dilation_h = g->y.dilation, .dilation_w = g->x.dilation,
+                      .pad_top = g->y.pad, .pad_left = g->x.pad},
+            .in = node->inputs[0]->data,
+            .packed = packed,
+            .bias = bias ? bias->data : NULL,
+            .out = node->outputs[0]->data,
+            .min = p->act.min,
+            .max = p->act.max,
+        },
+    };
+    const size_t rows = (size_t)g->batches * (size_t)g->y.out;
+    if (rows == 0) return;
+    /* About 4 row ranges per thread: dynamic hand-out evens out noisy cores. */
+    const int threads = tflc_node_num_threads(node);
+    size_t tasks = threads > 1 ? 4 * (size_t)threads : 1;
+    if (tasks > rows) tasks = rows;
+    j.rows_per_task = (rows + tasks - 1) / tasks;
+    tflc_node_parallel_for(node, (int)((rows + j.rows_per_task - 1) / j.rows_per_task),
+                           dw_task_f32, &j);
+}
+
 /* Requantizes an accumulator (bias included) and clamps it to the activation range. */
 static int32_t dw_requantize(const dw_params *p, int64_t acc, int32_t mult, int32_t shift) {
     int64_t v = p->mode == DW_Q16 ? tflc_conv_mbqm64(acc, mult, shift)
@@ -263,6 +371,9 @@ static tflc_status dw_eval_quantized(tflc_node *node, const dw_params *p) {
                                                   tflc_ops_quant(w), tflc_ops_quant(out)->scales[0],
                                                   p->g.out_c, false, mult, shift);
     if (s != TFLC_OK) return s;
+    if (p->mode == DW_Q8 && tflc_dw_int8_fast(node, &p->g, p->multiplier, -p->in_offset,
+                                              p->out_offset, p->act_min, p->act_max, mult, shift))
+        return TFLC_OK;   /* the channel-vectorized int8 path (depthwise_int8_fast.c) */
     size_t at = 0;
     for (int32_t n = 0; n < p->g.batches; n++)
         for (int32_t oy = 0; oy < p->g.y.out; oy++)
@@ -317,8 +428,9 @@ static tflc_status dw_eval(tflc_node *node) {
     const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
     switch (p->mode) {
     case DW_F32:
-        dw_eval_f32(p, node->inputs[0]->data, node->inputs[1]->data, bias ? bias->data : NULL,
-                    node->outputs[0]->data);
+        if (p->f32_fast) dw_eval_f32_fast(node, p);
+        else dw_eval_f32(p, node->inputs[0]->data, node->inputs[1]->data,
+                         bias ? bias->data : NULL, node->outputs[0]->data);
         return TFLC_OK;
     case DW_HYBRID: return dw_eval_hybrid(node, p);
     default: return dw_eval_quantized(node, p);

@@ -18,6 +18,11 @@
  *     MultiplyByQuantizedMultiplier differs on ties);
  *   int16 (zero points 0): out = clamp(round(acc * M_m) + out_zp) in double, as LiteRT's
  *     int16 kernels do.
+ *   int8 runs on the packed int8 GEMM (kernels/qgemm.h; weights packed once per model with
+ *   their column sums; a weight zero point costs one more pass) in chunks of rows, each
+ *   chunk's int32 accumulators requantized by kernels/qs8_ops.h with the same single
+ *   rounding: the loops' results bit for bit (tflc_qs8_force_level(TFLC_QS8_REFERENCE)
+ *   keeps the loops, for tests).
  * hybrid (TFLite's EvalHybridDense): every input row is quantized to int8 on its own
  *   (symmetric, or asymmetric with asymmetric_quantize_inputs), then
  *   out[n][m] = act(bias[m] + (float)(dot_int8 - zp_n * rowsum_m) * (scale_n * w_scale_m))
@@ -28,6 +33,7 @@
 #include "core/runner.h"
 #include "core/weight_cache.h"
 #include "kernels/gemm.h"
+#include "kernels/qs8_ops.h"
 
 typedef enum fc_mode { FC_FLOAT, FC_QUANT, FC_HYBRID } fc_mode;
 
@@ -52,8 +58,15 @@ typedef struct fc_params {
     float w_scale;
     size_t off_zps, off_sums, off_q;
     /* float: the weights packed for the GEMM (kernels/gemm.h), cached on the model; NULL:
-     * packed into scratch at each eval (weights that are not model constants) */
+     * packed into scratch at each eval (weights that are not model constants). int8 on the
+     * int8 GEMM likewise (kernels/qgemm.h) */
     const void *packed;
+    /* int8 on the int8 GEMM: scratch = multipliers [M] i32 | shifts [M] i32 | packed weights
+     * (when not cached) | per thread q8_rows x M int32 accumulators */
+    const tflc_qs8_config *q8;             /* NULL: the reference loops */
+    const tflc_qgemm_s8_config *q8_gemm;   /* the config the weights are packed for */
+    size_t q8_shift_off, q8_packed_off, q8_acc_off, q8_rows;
+    int q8_threads;                        /* tflc_node_num_threads at prepare */
 } fc_params;
 
 /* ----------------------------------------------------------- prepare: shapes -- */
@@ -251,6 +264,51 @@ static void fc_prepare_gemm(tflc_node *node, fc_params *p) {
     node->scratch_bytes = p->packed ? 0 : bytes;
 }
 
+typedef struct fc_q8_pack_args {
+    const tflc_qgemm_s8_config *cfg;
+    size_t n, k;
+    const int8_t *w;
+} fc_q8_pack_args;
+
+static void fc_q8_pack_weights(void *dst, const void *arg) {
+    const fc_q8_pack_args *a = arg;
+    tflc_qgemm_s8_pack_b(a->cfg, a->n, a->k, a->w, a->k, true, dst);
+}
+
+static size_t fc_align64(size_t bytes) { return (bytes + 63) / 64 * 64; }
+
+/* int8 activations: the int8 GEMM form and its scratch. Leaves p->q8 NULL (reference loops)
+ * otherwise. */
+static void fc_prepare_q8(tflc_node *node, fc_params *p) {
+    const tflc_tensor *w = node->inputs[1];
+    const size_t n = (size_t)p->batches, m = (size_t)p->units, k = (size_t)p->depth;
+    p->q8 = NULL;
+    p->packed = NULL;
+    if (p->in_dtype != TFLC_INT8 || n == 0 || m == 0 || k == 0) return;
+    const tflc_qs8_config *q8 = tflc_qs8_config_get();
+    if (!q8) return;
+    const tflc_qgemm_s8_config *gcfg = tflc_qs8_config_gemm(q8);
+    const size_t packed_bytes = tflc_qgemm_s8_packed_size(gcfg, m, k);
+    const tflc_model *model = node->graph && node->graph->runner ? node->graph->runner->model
+                                                                 : NULL;
+    if (tflc_tensor_is_constant(w) && tflc_weight_cache_owns(model, w->data)) {
+        fc_q8_pack_args args = {gcfg, m, k, w->data};
+        p->packed = tflc_weight_cache_get(model, w->data,
+                                          TFLC_WCACHE_QS8_GEMM_B | (uint32_t)gcfg->isa << 8,
+                                          packed_bytes, fc_q8_pack_weights, &args);
+        if (p->packed && !tflc_qgemm_s8_packed_is(p->packed, m, k)) p->packed = NULL;
+    }
+    p->q8_threads = tflc_node_num_threads(node);
+    p->q8_rows = tflc_qs8_chunk_rows(gcfg, n, m * sizeof(int32_t), p->q8_threads);
+    p->q8_shift_off = fc_align64(m * sizeof(int32_t));
+    p->q8_packed_off = p->q8_shift_off + fc_align64(m * sizeof(int32_t));
+    p->q8_acc_off = p->q8_packed_off + (p->packed ? 0 : fc_align64(packed_bytes));
+    node->scratch_bytes = p->q8_acc_off + (size_t)p->q8_threads * p->q8_rows * m *
+                                              sizeof(int32_t);
+    p->q8 = q8;
+    p->q8_gemm = gcfg;
+}
+
 static tflc_status fc_prepare(tflc_node *node) {
     fc_params *p = node->params;
     tflc_status s = tflc_ops_check_arity(node, 2, 3, 1);
@@ -274,6 +332,7 @@ static tflc_status fc_prepare(tflc_node *node) {
     if (s == TFLC_OK) s = fc_shapes(node, p, keep_num_dims);
     if (s == TFLC_OK && p->mode == FC_HYBRID) fc_hybrid_scratch(node, p);
     if (s == TFLC_OK && p->mode == FC_FLOAT) fc_prepare_gemm(node, p);
+    if (s == TFLC_OK && p->mode == FC_QUANT) fc_prepare_q8(node, p);
     return s;
 }
 
@@ -393,6 +452,60 @@ static void fc_eval_quant(const fc_params *p, const void *in, const void *w, con
     }
 }
 
+/* ------------------------------------------------------ eval: int8 on the GEMM -- */
+
+typedef struct fc_q8_job {
+    const int8_t *in;
+    int8_t *out;
+    int32_t *acc;                          /* thread t's: acc + t * chunk * M */
+    size_t k, m, n;
+    tflc_qs8_split split;
+    tflc_qs8_gemm_rq g;
+} fc_q8_job;
+
+static void fc_q8_task(void *ctx, int task, int thread) {
+    const fc_q8_job *j = ctx;
+    const size_t chunk = j->split.chunk;
+    const size_t r0 = (size_t)(task / j->split.col_tasks) * chunk;
+    const size_t c0 = (size_t)(task % j->split.col_tasks) * j->split.col_step;
+    const size_t count = j->n - r0 < chunk ? j->n - r0 : chunk;
+    tflc_qs8_gemm_requant(&j->g, count, j->in + r0 * j->k, j->k, j->out + r0 * j->m, j->m, c0,
+                          c0 + j->split.col_step, j->acc + (size_t)thread * chunk * j->m);
+}
+
+/* The int8 loops of fc_eval_quant on the int8 GEMM: the same accumulators (modulo 2^32) and
+ * the same single-rounding requantization per unit. */
+static void fc_eval_q8(tflc_node *node, const fc_params *p, const int8_t *in, const int8_t *w,
+                       const int32_t *bias, int8_t *out) {
+    const size_t n = (size_t)p->batches, m = (size_t)p->units, k = (size_t)p->depth;
+    unsigned char *scratch = node->scratch;
+    int32_t *mult = (int32_t *)(void *)scratch;
+    int32_t *shift = (int32_t *)(void *)(scratch + p->q8_shift_off);
+    for (size_t u = 0; u < m; u++) {
+        int sh;
+        fc_unit_multiplier(p, u, &mult[u], &sh);
+        shift[u] = sh;
+    }
+    const void *packed = p->packed;
+    if (!packed) {
+        tflc_qgemm_s8_pack_b(p->q8_gemm, m, k, w, k, true, scratch + p->q8_packed_off);
+        packed = scratch + p->q8_packed_off;
+    }
+    const tflc_qs8_requant rq = {mult, shift, p->out_zp, p->act_lo, p->act_hi,
+                                 TFLC_QS8_ROUND_SINGLE};
+    fc_q8_job j = {
+        .in = in, .out = out, .acc = (int32_t *)(void *)(scratch + p->q8_acc_off),
+        .k = k, .m = m, .n = n,
+        .g = {m, k, packed, bias, p->in_zp, &rq, p->q8, p->w_zp},
+    };
+    const int threads = tflc_node_num_threads(node);
+    const bool parallel = threads <= p->q8_threads;   /* else serial: scratch is per thread */
+    j.split = tflc_qs8_split_plan(p->q8_gemm, n, m, p->q8_rows, parallel ? threads : 1);
+    const int tasks = j.split.row_tasks * j.split.col_tasks;
+    if (parallel) tflc_node_parallel_for(node, tasks, fc_q8_task, &j);
+    else for (int t = 0; t < tasks; t++) fc_q8_task(&j, t, 0);
+}
+
 /* ---------------------------------------------------------------- eval: hybrid -- */
 
 static void fc_eval_hybrid(const fc_params *p, void *scratch, const float *in, const int8_t *w,
@@ -430,7 +543,10 @@ static tflc_status fc_eval(tflc_node *node) {
     void *out = node->outputs[0]->data;
     switch (p->mode) {
     case FC_FLOAT: fc_eval_float_gemm(node, p, in, w, bias, out); break;
-    case FC_QUANT: fc_eval_quant(p, in, w, bias, out); break;
+    case FC_QUANT:
+        if (p->q8) fc_eval_q8(node, p, in, w, bias, out);
+        else fc_eval_quant(p, in, w, bias, out);
+        break;
     case FC_HYBRID: fc_eval_hybrid(p, node->scratch, in, w, bias, out); break;
     }
     return TFLC_OK;

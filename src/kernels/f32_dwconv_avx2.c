@@ -1,0 +1,140 @@
+/*
+ * f32_dwconv_avx2.c -- float depthwise microkernels for AVX2 + FMA3: 8-channel tiles, one
+ * ymm accumulator per pixel and tile, FMA per tap, maskload / maskstore for the last
+ * (ragged) tile. The 3x3 window kernels keep a tile's 9 weight vectors in registers while
+ * they walk the row (the 5x5 ones read part of theirs from the stack: 16 ymm registers).
+ * Built with -mavx2 -mfma (cmake/kernels.cmake); without them the file only reports that it
+ * has no config.
+ */
+#include "kernels/f32_dwconv.h"
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+
+#define TILE 8
+#define UNROLL _Pragma("GCC unroll 25")
+
+/* Lanes [0, lanes) set: a maskload reads only those (no fault past the pixel's end). */
+static inline __m256i lanes_mask(size_t lanes) {
+    const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(lanes >= TILE ? TILE : lanes)), index);
+}
+
+/* clamp(acc + bias): max/min return their second operand when either is NaN, so
+ * a NaN sum stays NaN, as in the reference's comparisons. */
+static inline __m256 finish(__m256 acc, __m256 bias, __m256 vmin, __m256 vmax) {
+    return _mm256_min_ps(vmax, _mm256_max_ps(vmin, _mm256_add_ps(acc, bias)));
+}
+
+/* Output channels [c, c + 8) of pixel ox (masked by m) over its taps inside the input. */
+static inline __attribute__((always_inline)) void pixel_tile(const tflc_dwconv_f32_row *r,
+                                                             size_t ox, int32_t kx0,
+                                                             int32_t kx1, size_t c,
+                                                             __m256i m) {
+    const tflc_dwconv_f32_args *a = r->a;
+    const tflc_dwconv_f32_shape *s = &a->shape;
+    const size_t C = s->channels, taps = (size_t)s->kh * (size_t)s->kw;
+    const int64_t x0 = (int64_t)ox * s->stride_w - s->pad_left;
+    const float *wt = r->weights + (c / TILE) * taps * TILE;
+    __m256 acc = _mm256_setzero_ps();
+    for (int32_t ky = r->ky0; ky < r->ky1; ky++) {
+        const int64_t iy = r->y0 + (int64_t)ky * s->dilation_h;
+        const float *in_row = r->in_batch + (size_t)iy * s->in_w * C + c;
+        const float *w = wt + (size_t)ky * (size_t)s->kw * TILE;
+        for (int32_t kx = kx0; kx < kx1; kx++) {
+            const float *x = in_row + (size_t)(x0 + (int64_t)kx * s->dilation_w) * C;
+            acc = _mm256_fmadd_ps(_mm256_maskload_ps(x, m),
+                                  _mm256_loadu_ps(w + (size_t)kx * TILE), acc);
+        }
+    }
+    const __m256 bias = a->bias ? _mm256_maskload_ps(a->bias + c, m) : _mm256_setzero_ps();
+    _mm256_maskstore_ps(r->out + ox * C + c, m,
+                        finish(acc, bias, _mm256_set1_ps(a->min), _mm256_set1_ps(a->max)));
+}
+
+static void f32_dwconv_generic_avx2(const tflc_dwconv_f32_row *r, size_t ox_begin,
+                                    size_t ox_end) {
+    const tflc_dwconv_f32_shape *s = &r->a->shape;
+    const size_t C = s->channels;
+    for (size_t ox = ox_begin; ox < ox_end; ox++) {
+        int32_t kx0, kx1;
+        tflc_dwconv_taps((int64_t)ox * s->stride_w - s->pad_left, s->in_w, s->kw,
+                         s->dilation_w, &kx0, &kx1);
+        for (size_t c = 0; c < C; c += TILE) pixel_tile(r, ox, kx0, kx1, c, lanes_mask(C - c));
+    }
+}
+
+/* Interior pixels [ox_begin, ox_end) of a K x K window, stride S, dilation 1, for channels
+ * [c, c + 8) (masked by m; `masked` false lets full tiles use plain loads and stores). */
+static inline __attribute__((always_inline)) void window_tile(
+    const tflc_dwconv_f32_row *r, size_t ox_begin, size_t ox_end, size_t c, __m256i m,
+    const int masked, const int K, const int S) {
+    const tflc_dwconv_f32_args *a = r->a;
+    const tflc_dwconv_f32_shape *s = &a->shape;
+    const size_t C = s->channels;
+    const float *wt = r->weights + (c / TILE) * (size_t)(K * K) * TILE;
+    __m256 w[25];
+    UNROLL
+    for (int t = 0; t < K * K; t++) w[t] = _mm256_loadu_ps(wt + (size_t)t * TILE);
+    const __m256 bias = a->bias ? _mm256_maskload_ps(a->bias + c, m) : _mm256_setzero_ps();
+    const __m256 vmin = _mm256_set1_ps(a->min), vmax = _mm256_set1_ps(a->max);
+    const float *rows[5] = {NULL, NULL, NULL, NULL, NULL};
+    for (int ky = r->ky0; ky < r->ky1; ky++)
+        rows[ky] = r->in_batch + (size_t)(r->y0 + ky) * s->in_w * C + c;
+    size_t xoff = (ox_begin * (size_t)S - (size_t)s->pad_left) * C;
+    float *o = r->out + ox_begin * C + c;
+    for (size_t ox = ox_begin; ox < ox_end; ox++, xoff += (size_t)S * C, o += C) {
+        __m256 acc = _mm256_setzero_ps();
+        UNROLL
+        for (int ky = 0; ky < K; ky++) {
+            if (!rows[ky]) continue;
+            const float *x = rows[ky] + xoff;
+            UNROLL
+            for (int kx = 0; kx < K; kx++) {
+                const __m256 v = masked ? _mm256_maskload_ps(x + (size_t)kx * C, m)
+                                        : _mm256_loadu_ps(x + (size_t)kx * C);
+                acc = _mm256_fmadd_ps(v, w[ky * K + kx], acc);
+            }
+        }
+        const __m256 y = finish(acc, bias, vmin, vmax);
+        if (masked) _mm256_maskstore_ps(o, m, y);
+        else _mm256_storeu_ps(o, y);
+    }
+}
+
+static inline __attribute__((always_inline)) void window_avx2(const tflc_dwconv_f32_row *r,
+                                                              size_t ox_begin, size_t ox_end,
+                                                              const int K, const int S) {
+    const size_t C = r->a->shape.channels;
+    const __m256i all = lanes_mask(TILE);
+    size_t c = 0;
+    for (; c + TILE <= C; c += TILE) window_tile(r, ox_begin, ox_end, c, all, 0, K, S);
+    if (c < C) window_tile(r, ox_begin, ox_end, c, lanes_mask(C - c), 1, K, S);
+}
+
+#define WINDOW_KERNEL(K, S)                                                                  \
+    static void f32_dwconv_##K##x##K##s##S##_avx2(const tflc_dwconv_f32_row *r,              \
+                                                  size_t ox_begin, size_t ox_end) {          \
+        window_avx2(r, ox_begin, ox_end, K, S);                                              \
+    }
+WINDOW_KERNEL(3, 1)
+WINDOW_KERNEL(3, 2)
+WINDOW_KERNEL(5, 1)
+WINDOW_KERNEL(5, 2)
+
+static const tflc_dwconv_f32_config avx2_config = {
+    .name = "f32_dwconv_8ch_avx2",
+    .isa = TFLC_ISA_AVX2,
+    .tile = TILE,
+    .generic = f32_dwconv_generic_avx2,
+    .window = {{f32_dwconv_3x3s1_avx2, f32_dwconv_3x3s2_avx2},
+               {f32_dwconv_5x5s1_avx2, f32_dwconv_5x5s2_avx2}},
+};
+
+const tflc_dwconv_f32_config *tflc_f32_dwconv_config_avx2(void) { return &avx2_config; }
+
+#else
+
+const tflc_dwconv_f32_config *tflc_f32_dwconv_config_avx2(void) { return NULL; }
+
+#endif

@@ -1,0 +1,191 @@
+/*
+ * qs8_ops.h -- the kernels behind the int8 operators' fast paths: CONV_2D, FULLY_CONNECTED and
+ * BATCH_MATMUL on the packed int8 GEMM (qgemm.h), DEPTHWISE_CONV_2D channel-vectorized.
+ *
+ *   requantization   int32 accumulators -> int8 outputs: per-channel fixed-point multiplier
+ *                    and shift, output zero point, activation clamp, with the rounding of the
+ *                    LiteRT kernel the operator reproduces (TFLite's double rounding, or
+ *                    ruy's single rounding for FULLY_CONNECTED);
+ *   gemm + requant   a chunk of rows of requant(A * B + bias), through an int32 buffer;
+ *   depthwise        one output row of an int8 depthwise convolution with depth multiplier 1:
+ *                    int32 accumulators per channel, requantized in registers.
+ *
+ *     const tflc_qs8_config *cfg = tflc_qs8_config_get();      // NULL: use the reference loops
+ *     const tflc_qgemm_s8_config *gcfg = tflc_qs8_config_gemm(cfg);
+ *     tflc_qgemm_s8_pack_b(gcfg, N, K, W, K, true, packed);    // W is [N, K]
+ *     tflc_qs8_requant rq = {mult, shift, out_zp, act_lo, act_hi, TFLC_QS8_ROUND_DOUBLE};
+ *     tflc_qs8_gemm_rq g = {N, K, packed, bias, in_zp, &rq, cfg, 0};
+ *     tflc_qs8_gemm_requant(&g, rows, A, K, out, N, 0, N, acc);   // acc: rows * N int32
+ *
+ * Threads: the operators split a GEMM into (row chunk, column block) tasks with
+ * tflc_qs8_chunk_rows and tflc_qs8_split_plan, each task with its own int32 buffer (and
+ * im2col rows) in the node's scratch, and a depthwise convolution into output rows; every
+ * kernel here is reentrant and keeps its working data on the stack.
+ *
+ * One variant per ISA level (scalar, AVX2, AVX-512), each in its own translation unit built
+ * with that level's flags (cmake/kernels.cmake), in a table of function pointers as the GEMMs
+ * have. The scalar variant is the specification; every variant gives the same bits for every
+ * input (integer arithmetic throughout; accumulators wrap modulo 2^32 as TFLite's do).
+ *
+ * Which variant the operators use: tflc_qs8_config_get(), the best level of this CPU under
+ * the TFLC_ISA cap (kernels/cpu.h), unless a test forced a level (tflc_qs8_force_level), or
+ * forced TFLC_QS8_REFERENCE, which makes the operators run their portable reference loops
+ * (the specification the fast paths are tested against).
+ */
+#ifndef TFLC_KERNELS_QS8_OPS_H
+#define TFLC_KERNELS_QS8_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels/cpu.h"
+#include "kernels/qgemm.h"
+
+/* Weight-cache kinds of the int8 paths (core/weight_cache.h lists the kinds; these sit
+ * apart from its enum until they are merged there). ISA-dependent: kind | isa << 8. */
+#define TFLC_WCACHE_QS8_GEMM_B 0x51u   /* tflc_qgemm_s8_pack_b of an [N, K] weight */
+
+/* ------------------------------------------------------------ requantization -- */
+
+/* How an int32 accumulator x becomes an output, per channel (multiplier m, exponent s):
+ *   DOUBLE       TFLite's MultiplyByQuantizedMultiplier (conv_common.h's tflc_conv_mbqm32):
+ *                left = clamp(s, 0, 32), right = clamp(-s, 0, 31);
+ *                x' = saturate_int32(x * 2^left); h = SaturatingRoundingDoublingHighMul(x', m)
+ *                (round(x' * m / 2^31), ties up); r = RoundingDivideByPOT(h, right) (ties away
+ *                from zero)
+ *   DOUBLE_WRAP  the same with a left shift that wraps in 32 bits, capped at 31 (nn_common.h's
+ *                nn_mul_by_qm, BATCH_MATMUL)
+ *   SINGLE       ruy's (nn_mul_by_qm_single, FULLY_CONNECTED): t = clamp(31 - s, 1, 62),
+ *                r = low 32 bits of (x * m + 2^(t-1)) >> t
+ * then out = clamp(r + out_zero_point, lo, hi) computed without overflow. */
+typedef enum tflc_qs8_rounding {
+    TFLC_QS8_ROUND_DOUBLE = 0,
+    TFLC_QS8_ROUND_DOUBLE_WRAP,
+    TFLC_QS8_ROUND_SINGLE,
+} tflc_qs8_rounding;
+
+typedef struct tflc_qs8_requant {
+    const int32_t *multiplier;     /* [channels], each in [0, 2^31) (QuantizeMultiplier's) */
+    const int32_t *shift;          /* [channels], QuantizeMultiplier's exponent */
+    int32_t out_zero_point;        /* in [-128, 127] */
+    int32_t lo, hi;                /* activation clamp, -128 <= lo <= hi <= 127 */
+    tflc_qs8_rounding rounding;
+} tflc_qs8_requant;
+
+/* out[i*ldo + j] = requant(acc[i*ldacc + j]) with the parameters of channel c0 + j, for
+ * i < rows, j < n. */
+typedef void (*tflc_qs8_requant_fn)(size_t rows, size_t n, const int32_t *acc, size_t ldacc,
+                                    const tflc_qs8_requant *rq, size_t c0, int8_t *out,
+                                    size_t ldo);
+
+/* ---------------------------------------------------------------- depthwise -- */
+
+/* One output row (n, oy) of an int8 depthwise convolution with depth multiplier 1:
+ *   out[ox][c] = requant(bias[c] + sum over taps inside the input of
+ *                        (in[iy0 + ky*dil_y][ox*stride_x - pad_x + kx*dil_x][c] - in_zp) *
+ *                        w[ky][kx][c])
+ * for ky in [ky0, ky1) (the caller's rows inside the input) and every kx whose column is
+ * inside the input; int32 accumulation modulo 2^32. */
+typedef struct tflc_qs8_dw_row {
+    const int8_t *in;              /* the batch's input image: [in_h][in_w][channels] */
+    const int8_t *w;               /* the filter: [kh][kw][channels] */
+    const int32_t *bias;           /* [channels] or NULL */
+    int8_t *out;                   /* the output row: [out_w][channels] */
+    size_t channels;
+    int32_t in_w;
+    int32_t ky0, ky1;              /* filter rows inside the input */
+    int64_t iy0;                   /* input row of filter row 0 (may be negative) */
+    int32_t dil_y;
+    int32_t kw, out_w, stride_x, pad_x, dil_x;
+    int32_t in_zero_point;         /* in [-128, 127] */
+    const tflc_qs8_requant *rq;
+} tflc_qs8_dw_row;
+
+typedef void (*tflc_qs8_dw_row_fn)(const tflc_qs8_dw_row *r);
+
+/* Filter taps k in [*k0, *k1) of an axis with 0 <= origin + k * dilation < in (conv_common.h's
+ * tflc_conv_taps, for the kernels). */
+static inline void tflc_qs8_taps(int64_t origin, int32_t in, int32_t filter, int32_t dilation,
+                                 int32_t *k0, int32_t *k1) {
+    int64_t d = dilation, lo = 0, hi = filter;
+    if (origin < 0) lo = (-origin + d - 1) / d;
+    int64_t end = (int64_t)in - origin;
+    int64_t last = end <= 0 ? 0 : (end + d - 1) / d;
+    if (last < hi) hi = last;
+    if (lo > hi) lo = hi;
+    *k0 = (int32_t)lo;
+    *k1 = (int32_t)hi;
+}
+
+/* ------------------------------------------------------------------ configs -- */
+
+typedef struct tflc_qs8_config {
+    const char *name;              /* "qs8_avx512" */
+    tflc_isa isa;
+    tflc_qs8_requant_fn requant;
+    tflc_qs8_dw_row_fn dw_row;
+} tflc_qs8_config;
+
+/* Each level's table, from its own translation unit; NULL when built without its flags.
+ * They do not check the CPU: use tflc_qs8_config_for. */
+const tflc_qs8_config *tflc_qs8_config_scalar(void);
+const tflc_qs8_config *tflc_qs8_config_avx2(void);
+const tflc_qs8_config *tflc_qs8_config_avx512(void);
+
+/* The table of level `isa`, or NULL when this build or CPU lacks it (ignores TFLC_ISA). */
+const tflc_qs8_config *tflc_qs8_config_for(tflc_isa isa);
+
+/* Levels for tflc_qs8_force_level besides the tflc_isa values. */
+#define TFLC_QS8_AUTO (-2)        /* the default: the best level under TFLC_ISA */
+#define TFLC_QS8_REFERENCE (-1)   /* the operators' portable reference loops */
+
+/* For tests: the level the operators use from now on (read when they prepare or evaluate).
+ * A level this CPU lacks gives the best one below it. Not for concurrent use with running
+ * models. */
+void tflc_qs8_force_level(int level);
+
+/* The table the operators use now; NULL when TFLC_QS8_REFERENCE is forced. */
+const tflc_qs8_config *tflc_qs8_config_get(void);
+
+/* The int8 GEMM config that goes with a table: the one of its level, or the best below it
+ * (there is no AVX2 int8 GEMM: the AVX2 level runs the scalar one). Never NULL. */
+const tflc_qgemm_s8_config *tflc_qs8_config_gemm(const tflc_qs8_config *cfg);
+
+/* ----------------------------------------------------------- gemm + requant -- */
+
+typedef struct tflc_qs8_gemm_rq {
+    size_t n, k;                   /* output channels, depth */
+    const void *packed_b;          /* tflc_qgemm_s8_pack_b of the [N, K] weights */
+    const int32_t *bias;           /* [n] or NULL */
+    int32_t a_zero_point;
+    const tflc_qs8_requant *rq;
+    const tflc_qs8_config *cfg;    /* its requantization kernel */
+    int32_t b_zero_point;          /* B's zero point (BATCH_MATMUL's rhs may have one), or 0 */
+} tflc_qs8_gemm_rq;
+
+/* Rows [0, rows) x columns [n0, n1) of out = requant(bias + sum over k of (A - a_zp) *
+ * (B - b_zp)): A's rows at a (stride lda bytes), out's at out (stride ldo). n0 must be a
+ * multiple of the packed config's nr. acc: rows * n int32 of the caller's scratch (row
+ * stride n). A non-zero b_zp costs one more pass: acc -= b_zp * (rowsum(A) - K * a_zp). */
+void tflc_qs8_gemm_requant(const tflc_qs8_gemm_rq *g, size_t rows, const int8_t *a, size_t lda,
+                           int8_t *out, size_t ldo, size_t n0, size_t n1, int32_t *acc);
+
+/* Rows per chunk for a GEMM with per-row working set `row_bytes` (its int32 accumulators,
+ * its im2col row): about 192 KiB of it, a multiple of mr, at most 1024, and split so that
+ * `threads` threads all get some of `rows`. */
+size_t tflc_qs8_chunk_rows(const tflc_qgemm_s8_config *gcfg, size_t rows, size_t row_bytes,
+                           int threads);
+
+/* The tasks of a rows x n GEMM: row chunks of `chunk` rows, each split into column blocks of
+ * col_step columns (a multiple of nr) when there are fewer than two row chunks per thread
+ * (few rows, many channels); task t is row chunk t / col_tasks, column block t % col_tasks. */
+typedef struct tflc_qs8_split {
+    size_t chunk, col_step;
+    int row_tasks, col_tasks;
+} tflc_qs8_split;
+
+tflc_qs8_split tflc_qs8_split_plan(const tflc_qgemm_s8_config *gcfg, size_t rows, size_t n,
+                                   size_t chunk, int threads);
+
+#endif
