@@ -93,16 +93,12 @@ typedef struct conv_params {
 
 static tflc_status conv_read_options(tflc_node *node, conv_params *p, int *act_kind,
                                      int *bias_type) {
+    static const tflc_conv_slots slots = {CONV2D_OPT_PADDING, CONV2D_OPT_STRIDE_W, CONV2D_OPT_STRIDE_H,
+                                          CONV2D_OPT_DILATION_W, CONV2D_OPT_DILATION_H};
     const uint8_t *o = tflc_ops_options(node, BO_Conv2D);
-    int padding = tflc_conv_read_padding(o, CONV2D_OPT_PADDING);
-    p->g.y.stride = o ? fb_i32(o, CONV2D_OPT_STRIDE_H, 0) : 0;
-    p->g.x.stride = o ? fb_i32(o, CONV2D_OPT_STRIDE_W, 0) : 0;
-    p->g.y.dilation = o ? fb_i32(o, CONV2D_OPT_DILATION_H, 1) : 1;
-    p->g.x.dilation = o ? fb_i32(o, CONV2D_OPT_DILATION_W, 1) : 1;
     *act_kind = o ? fb_i8(o, CONV2D_OPT_ACTIVATION, ACT_NONE) : ACT_NONE;
     *bias_type = o ? fb_i8(o, CONV2D_OPT_QUANTIZED_BIAS_TYPE, 0) : 0;
-    tflc_status s = tflc_conv_plan_axis(node, "height", padding, &p->g.y);
-    return s == TFLC_OK ? tflc_conv_plan_axis(node, "width", padding, &p->g.x) : s;
+    return tflc_conv_read_window(node, o, slots, &p->g);
 }
 
 /* Shapes: rank 4 input and filter, C a multiple of Cf, M a multiple of groups, bias [M]. */

@@ -147,6 +147,25 @@ static inline int tflc_conv_read_padding(const uint8_t *opts, int slot) {
     return opts ? fb_i8(opts, slot, CONV_PADDING_SAME) : CONV_PADDING_SAME;
 }
 
+/* Where a 2D window's geometry sits in its options table: Conv2DOptions and
+ * DepthwiseConv2DOptions differ only in the slots of activation and dilation. */
+typedef struct tflc_conv_slots {
+    int padding, stride_w, stride_h, dilation_w, dilation_h;
+} tflc_conv_slots;
+
+/* Reads padding, strides and dilations (defaults: SAME, 0, 1 as the schema) into g and
+ * plans both axes (g's in and filter sizes must be set). */
+static inline tflc_status tflc_conv_read_window(tflc_node *node, const uint8_t *o, tflc_conv_slots slots,
+                                                tflc_conv_geom *g) {
+    int padding = tflc_conv_read_padding(o, slots.padding);
+    g->y.stride = o ? fb_i32(o, slots.stride_h, 0) : 0;
+    g->x.stride = o ? fb_i32(o, slots.stride_w, 0) : 0;
+    g->y.dilation = o ? fb_i32(o, slots.dilation_h, 1) : 1;
+    g->x.dilation = o ? fb_i32(o, slots.dilation_w, 1) : 1;
+    tflc_status s = tflc_conv_plan_axis(node, "height", padding, &g->y);
+    return s == TFLC_OK ? tflc_conv_plan_axis(node, "width", padding, &g->x) : s;
+}
+
 /* The fused activations TFLite applies as a clamp (NONE, RELU, RELU_N1_TO_1, RELU6). Its
  * conv and pooling kernels treat anything else as NONE, which no converter emits: refuse. */
 static inline tflc_status tflc_conv_act_f32(tflc_node *node, int kind, tflc_ops_act *act) {

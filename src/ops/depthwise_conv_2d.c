@@ -60,15 +60,11 @@ typedef struct dw_params {
 /* ------------------------------------------------------------- prepare -- */
 
 static tflc_status dw_read_options(tflc_node *node, dw_params *p, int *act_kind) {
+    static const tflc_conv_slots slots = {DWCONV_OPT_PADDING, DWCONV_OPT_STRIDE_W, DWCONV_OPT_STRIDE_H,
+                                          DWCONV_OPT_DILATION_W, DWCONV_OPT_DILATION_H};
     const uint8_t *o = tflc_ops_options(node, BO_DepthwiseConv2D);
-    int padding = tflc_conv_read_padding(o, DWCONV_OPT_PADDING);
-    p->g.y.stride = o ? fb_i32(o, DWCONV_OPT_STRIDE_H, 0) : 0;
-    p->g.x.stride = o ? fb_i32(o, DWCONV_OPT_STRIDE_W, 0) : 0;
-    p->g.y.dilation = o ? fb_i32(o, DWCONV_OPT_DILATION_H, 1) : 1;
-    p->g.x.dilation = o ? fb_i32(o, DWCONV_OPT_DILATION_W, 1) : 1;
     *act_kind = o ? fb_i8(o, DWCONV_OPT_ACTIVATION, ACT_NONE) : ACT_NONE;
-    tflc_status s = tflc_conv_plan_axis(node, "height", padding, &p->g.y);
-    return s == TFLC_OK ? tflc_conv_plan_axis(node, "width", padding, &p->g.x) : s;
+    return tflc_conv_read_window(node, o, slots, &p->g);
 }
 
 /* Shapes: rank 4, filter [1, KH, KW, M] with M a multiple of C, bias [M]. */
