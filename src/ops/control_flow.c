@@ -17,6 +17,8 @@
 
 enum { CALL_OPT_SUBGRAPH_INDEX = 0 };
 
+extern const tflc_kernel tflc_kernel_call, tflc_kernel_if, tflc_kernel_while, tflc_kernel_call_once;
+
 /* ------------------------------------------------------------ plumbing -- */
 
 static tflc_status get_graph(tflc_node *node, int index, tflc_graph **g) {
@@ -190,13 +192,10 @@ static tflc_status feed(tflc_node *node, tflc_graph *g) {
     return s;
 }
 
-static tflc_status while_eval(tflc_node *node) {
-    call_params *p = node->params;
+/* The general loop: every variable crosses by copy at every step (three copies per variable
+ * per iteration: into cond, into body, out of body). Handles state that changes shape. */
+static tflc_status while_loop_copying(tflc_node *node, call_params *p) {
     tflc_status s = TFLC_OK;
-    for (int k = 0; s == TFLC_OK && k < node->n_outputs; k++) {
-        if (node->outputs[k]->dynamic) s = tflc_node_set_output_shape(node, k, node->inputs[k]->dims, node->inputs[k]->rank);
-        if (s == TFLC_OK) s = tflc_tensor_copy_contents(node->graph, node->outputs[k], node->inputs[k]);
-    }
     while (s == TFLC_OK) {
         s = feed(node, p->callee[0]);
         if (s == TFLC_OK) s = tflc_graph_invoke(p->callee[0]);
@@ -206,6 +205,108 @@ static tflc_status while_eval(tflc_node *node) {
         if (s == TFLC_OK) s = copy_out(node, p->callee[1]);
     }
     return s;
+}
+
+/* ------------------------------------------------- WHILE: in-place loop state -- */
+
+/* Loops whose state keeps its shape (every static output) copy less. Variable k's current
+ * value lives either in the node's output k or, when the body returns its own input k
+ * unchanged (a "pass-through": the [T, B, I] sequence an unrolled RNN reads one step of),
+ * in the body's input k, which then is never copied while the loop runs. The cond gets only
+ * the variables its operators read. Conditions, checked once per eval:
+ *   - no output is dynamic (so neither callee is prepared again, which would re-plan its
+ *     arena and lose the body's inputs) and the callees are set to the loop's shapes;
+ *   - cond and body are distinct graphs, the body's inputs are distinct tensors, and the
+ *     cond runs no control flow (which could run the body's graph and overwrite its inputs;
+ *     the body cannot run itself: the verifier refuses recursion). */
+enum { WHILE_FAST_MAX_VARS = 64 };
+
+typedef enum var_home { HOME_NODE, HOME_BODY } var_home;
+
+static bool is_control_flow(const tflc_node *n) {
+    return n->kernel == &tflc_kernel_call || n->kernel == &tflc_kernel_if || n->kernel == &tflc_kernel_while ||
+           n->kernel == &tflc_kernel_call_once;
+}
+
+/* True when some operator of g reads tensor t, or t is one of g's outputs. */
+static bool graph_reads(tflc_graph *g, const tflc_tensor *t) {
+    for (int o = 0; o < g->desc->n_outputs; o++)
+        if (tflc_graph_output(g, o) == t) return true;
+    for (int i = 0; i < g->desc->n_ops; i++)
+        for (int j = 0; j < g->nodes[i].n_inputs; j++)
+            if (g->nodes[i].inputs[j] == t) return true;
+    return false;
+}
+
+static bool while_can_keep_state(tflc_node *node, const call_params *p) {
+    tflc_graph *cond = p->callee[0], *body = p->callee[1];
+    if (cond == body || node->n_outputs > WHILE_FAST_MAX_VARS || cond->desc->n_inputs != node->n_outputs)
+        return false;
+    for (int k = 0; k < node->n_outputs; k++) {
+        if (node->outputs[k]->dynamic || !same_shape(node->outputs[k], tflc_graph_input(body, k)) ||
+            !same_shape(node->outputs[k], tflc_graph_input(cond, k)))
+            return false;
+        for (int j = 0; j < k; j++)
+            if (tflc_graph_input(body, j) == tflc_graph_input(body, k)) return false;
+    }
+    for (int i = 0; i < cond->desc->n_ops; i++)
+        if (is_control_flow(&cond->nodes[i])) return false;
+    return cond->prepared && body->prepared;
+}
+
+/* The tensor holding variable k now. */
+static tflc_tensor *var_value(tflc_node *node, tflc_graph *body, const var_home *home, int k) {
+    return home[k] == HOME_BODY ? tflc_graph_input(body, k) : node->outputs[k];
+}
+
+static tflc_status while_loop_in_place(tflc_node *node, call_params *p) {
+    tflc_graph *cond = p->callee[0], *body = p->callee[1];
+    const int n = node->n_outputs;
+    var_home home[WHILE_FAST_MAX_VARS];
+    bool cond_reads[WHILE_FAST_MAX_VARS], pass_through[WHILE_FAST_MAX_VARS];
+    for (int k = 0; k < n; k++) {
+        home[k] = HOME_NODE;
+        cond_reads[k] = graph_reads(cond, tflc_graph_input(cond, k));
+        pass_through[k] = tflc_graph_output(body, k) == tflc_graph_input(body, k);
+    }
+    tflc_status s = TFLC_OK;
+    for (;;) {
+        for (int k = 0; s == TFLC_OK && k < n; k++)
+            if (cond_reads[k]) s = tflc_tensor_copy_contents(cond, tflc_graph_input(cond, k), var_value(node, body, home, k));
+        if (s == TFLC_OK) s = tflc_graph_invoke(cond);
+        if (s != TFLC_OK || !truth(tflc_graph_output(cond, 0))) break;
+        for (int k = 0; s == TFLC_OK && k < n; k++)
+            if (home[k] == HOME_NODE) s = tflc_tensor_copy_contents(body, tflc_graph_input(body, k), node->outputs[k]);
+        if (s == TFLC_OK) s = tflc_graph_invoke(body);
+        for (int k = 0; s == TFLC_OK && k < n; k++) {
+            if (pass_through[k]) home[k] = HOME_BODY;
+            else s = tflc_tensor_copy_contents(node->graph, node->outputs[k], tflc_graph_output(body, k));
+        }
+    }
+    for (int k = 0; s == TFLC_OK && k < n; k++)   /* the final values into the node's outputs */
+        if (home[k] == HOME_BODY) s = tflc_tensor_copy_contents(node->graph, node->outputs[k], tflc_graph_input(body, k));
+    return s;
+}
+
+/* Loop state starts as a copy of the inputs in the node's outputs. */
+static tflc_status while_eval(tflc_node *node) {
+    call_params *p = node->params;
+    tflc_status s = TFLC_OK;
+    for (int k = 0; s == TFLC_OK && k < node->n_outputs; k++) {
+        if (node->outputs[k]->dynamic) s = tflc_node_set_output_shape(node, k, node->inputs[k]->dims, node->inputs[k]->rank);
+        if (s == TFLC_OK) s = tflc_tensor_copy_contents(node->graph, node->outputs[k], node->inputs[k]);
+    }
+    if (s != TFLC_OK) return s;
+    /* Bind the callees to the loop's shapes (another node sharing a callee may have prepared
+     * it for others); static loops keep them for the whole loop. */
+    for (int g = 0; g < 2 && s == TFLC_OK; g++) {
+        tflc_graph *callee = p->callee[g];
+        for (int k = 0; s == TFLC_OK && k < callee->desc->n_inputs; k++)
+            s = tflc_graph_set_input_shape(callee, k, node->outputs[k]->dims, node->outputs[k]->rank);
+        if (s == TFLC_OK) s = tflc_graph_prepare(callee);
+    }
+    if (s != TFLC_OK) return s;
+    return while_can_keep_state(node, p) ? while_loop_in_place(node, p) : while_loop_copying(node, p);
 }
 
 /* ----------------------------------------------------------- CALL_ONCE -- */
