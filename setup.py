@@ -50,6 +50,7 @@ X86_FILE_FLAGS = {
     "f32_vbinary_avx2.c": ["-mavx2", "-ffp-contract=off"],
     "f32_vbinary_avx512.c": AVX512 + ["-ffp-contract=off"],
     "qs8_gemm_avx512vnni.c": AVX512 + ["-mavx512vnni"],
+    "qs8_gemv_avx512vnni.c": AVX512 + ["-mavx512vnni"],
     "qs8_ops_avx2.c": ["-mavx2", "-mfma"],
     "qs8_ops_avx512.c": AVX512,
 }

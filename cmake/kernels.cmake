@@ -28,7 +28,7 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$" AND
       ${TFLC_KERNELS_DIR}/f32_vunary_avx512.c ${TFLC_KERNELS_DIR}/f32_vbinary_avx512.c
       PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq;-ffp-contract=off")
   set_source_files_properties(
-      ${TFLC_KERNELS_DIR}/qs8_gemm_avx512vnni.c
+      ${TFLC_KERNELS_DIR}/qs8_gemm_avx512vnni.c ${TFLC_KERNELS_DIR}/qs8_gemv_avx512vnni.c
       PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq;-mavx512vnni")
   set_source_files_properties(
       ${TFLC_KERNELS_DIR}/qs8_ops_avx2.c

@@ -26,13 +26,18 @@
  * hybrid (TFLite's EvalHybridDense): every input row is quantized to int8 on its own
  *   (symmetric, or asymmetric with asymmetric_quantize_inputs), then
  *   out[n][m] = act(bias[m] + (float)(dot_int8 - zp_n * rowsum_m) * (scale_n * w_scale_m))
- *   with w_scale folded into scale_n first when the weights are per-tensor.
+ *   with w_scale folded into scale_n first when the weights are per-tensor. The int8 dots run
+ *   on the packed int8 GEMM (weights packed once per model, shared with the int8 path's
+ *   cache entry), or for one row on its GEMV (kernels/qs8_gemv.h); the int32 dots are exact,
+ *   and the float epilogue is the reference's, operation for operation: the same bits
+ *   (TFLC_QS8_REFERENCE keeps the reference loops, for tests).
  */
 #include "ops/nn_common.h"
 
 #include "core/runner.h"
 #include "core/weight_cache.h"
 #include "kernels/gemm.h"
+#include "kernels/qs8_gemv.h"
 #include "kernels/qs8_ops.h"
 
 typedef enum fc_mode { FC_FLOAT, FC_QUANT, FC_HYBRID } fc_mode;
@@ -53,7 +58,9 @@ typedef struct fc_params {
     const float *w_scales;     /* the model's (weights tensor's quantization) */
     int32_t act_lo, act_hi;
     bool bias64;               /* int16 activations with an int64 bias */
-    /* hybrid: scratch = scales [N] f32 | zps [N] i32 | row_sums [M] i32 | q [N*K] i8 */
+    /* hybrid: scratch = scales [N] f32 | zps [N] i32 | row_sums [M] i32 | q [N*K] i8, then
+     * on the int8 GEMM (q8_gemm set): packed weights (when not cached) at q8_packed_off and
+     * q8_rows x M int32 dots at q8_acc_off */
     bool asymmetric;
     float w_scale;
     size_t off_zps, off_sums, off_q;
@@ -309,6 +316,37 @@ static void fc_prepare_q8(tflc_node *node, fc_params *p) {
     p->q8_gemm = gcfg;
 }
 
+/* Rows of hybrid dots computed per GEMM call (bounds the int32 buffer). */
+#define FC_HYBRID_ROWS 64
+
+/* Hybrid: the weights packed for the int8 GEMM (the same cache entry as the int8 path's),
+ * and room for the dots. Leaves p->q8_gemm NULL (the reference loops) when the int8 fast
+ * paths are off. */
+static void fc_prepare_hybrid_gemm(tflc_node *node, fc_params *p) {
+    const tflc_tensor *w = node->inputs[1];
+    const size_t n = (size_t)p->batches, m = (size_t)p->units, k = (size_t)p->depth;
+    p->q8_gemm = NULL;
+    p->packed = NULL;
+    const tflc_qs8_config *q8 = tflc_qs8_config_get();
+    if (!q8 || n == 0 || m == 0 || k == 0) return;
+    const tflc_qgemm_s8_config *gcfg = tflc_qs8_config_gemm(q8);
+    const size_t packed_bytes = tflc_qgemm_s8_packed_size(gcfg, m, k);
+    const tflc_model *model = node->graph && node->graph->runner ? node->graph->runner->model
+                                                                 : NULL;
+    if (tflc_tensor_is_constant(w) && tflc_weight_cache_owns(model, w->data)) {
+        fc_q8_pack_args args = {gcfg, m, k, w->data};
+        p->packed = tflc_weight_cache_get(model, w->data,
+                                          TFLC_WCACHE_QS8_GEMM_B | (uint32_t)gcfg->isa << 8,
+                                          packed_bytes, fc_q8_pack_weights, &args);
+        if (p->packed && !tflc_qgemm_s8_packed_is(p->packed, m, k)) p->packed = NULL;
+    }
+    p->q8_rows = n < FC_HYBRID_ROWS ? n : FC_HYBRID_ROWS;
+    p->q8_packed_off = fc_align64(node->scratch_bytes);
+    p->q8_acc_off = p->q8_packed_off + (p->packed ? 0 : fc_align64(packed_bytes));
+    node->scratch_bytes = p->q8_acc_off + p->q8_rows * m * sizeof(int32_t);
+    p->q8_gemm = gcfg;
+}
+
 static tflc_status fc_prepare(tflc_node *node) {
     fc_params *p = node->params;
     tflc_status s = tflc_ops_check_arity(node, 2, 3, 1);
@@ -330,7 +368,10 @@ static tflc_status fc_prepare(tflc_node *node) {
                               tflc_dtype_name(in->dtype));
     if (s == TFLC_OK && p->mode != FC_QUANT) s = tflc_ops_act_f32(node, act, &p->act);
     if (s == TFLC_OK) s = fc_shapes(node, p, keep_num_dims);
-    if (s == TFLC_OK && p->mode == FC_HYBRID) fc_hybrid_scratch(node, p);
+    if (s == TFLC_OK && p->mode == FC_HYBRID) {
+        fc_hybrid_scratch(node, p);
+        fc_prepare_hybrid_gemm(node, p);
+    }
     if (s == TFLC_OK && p->mode == FC_FLOAT) fc_prepare_gemm(node, p);
     if (s == TFLC_OK && p->mode == FC_QUANT) fc_prepare_q8(node, p);
     return s;
@@ -508,6 +549,57 @@ static void fc_eval_q8(tflc_node *node, const fc_params *p, const int8_t *in, co
 
 /* ---------------------------------------------------------------- eval: hybrid -- */
 
+/* One input row's outputs from its exact int32 dots, in nn_hybrid_matmul_acc's operation
+ * order: out starts at the bias (or 0), then += (float)dot * scale, where dot takes off
+ * zp * row_sum (modulo 2^32) and scale is row_scale, times the unit's weight scale when the
+ * weights are per-channel. Each case a loop of its own, without branches, so it vectorizes;
+ * dots is [M], rewritten in place. */
+static void fc_hybrid_row_out(const fc_params *p, int32_t *restrict dots,
+                              const int32_t *restrict sums, int32_t zp, float row_scale,
+                              const float *restrict bias, float *restrict out) {
+    const size_t m_n = (size_t)p->units;
+    const float *restrict channel = p->channels > 1 ? p->w_scales : NULL;
+    if (zp && sums)
+        for (size_t m = 0; m < m_n; m++)
+            dots[m] = (int32_t)((uint32_t)dots[m] - (uint32_t)zp * (uint32_t)sums[m]);
+    if (channel && bias)
+        for (size_t m = 0; m < m_n; m++) out[m] = bias[m] + (float)dots[m] * (channel[m] * row_scale);
+    else if (channel)
+        for (size_t m = 0; m < m_n; m++) out[m] = 0.0f + (float)dots[m] * (channel[m] * row_scale);
+    else if (bias)
+        for (size_t m = 0; m < m_n; m++) out[m] = bias[m] + (float)dots[m] * row_scale;
+    else
+        for (size_t m = 0; m < m_n; m++) out[m] = 0.0f + (float)dots[m] * row_scale;
+}
+
+/* The int8 dots on the packed GEMM: one row through the GEMV with the row's zero point
+ * folded in; more rows in chunks with zero point 0, then zp * colsum taken off per row. */
+static void fc_hybrid_gemm(const fc_params *p, unsigned char *scratch, const int8_t *w,
+                           const int8_t *q, const float *scales, const int32_t *zps,
+                           int32_t *sums, const float *bias, float *out) {
+    const size_t n_n = (size_t)p->batches, m_n = (size_t)p->units, k_n = (size_t)p->depth;
+    const void *packed = p->packed;
+    int32_t *acc = (int32_t *)(void *)(scratch + p->q8_acc_off);
+    if (!packed) {
+        tflc_qgemm_s8_pack_b(p->q8_gemm, m_n, k_n, w, k_n, true, scratch + p->q8_packed_off);
+        packed = scratch + p->q8_packed_off;
+    }
+    if (n_n == 1) {
+        tflc_qs8_gemv(m_n, k_n, q, p->asymmetric ? zps[0] : 0, packed, NULL, acc);
+        fc_hybrid_row_out(p, acc, NULL, 0, scales[0], bias, out);
+        return;
+    }
+    if (p->asymmetric) tflc_qgemm_s8_packed_col_sums(packed, m_n, k_n, sums);
+    for (size_t r0 = 0; r0 < n_n; r0 += p->q8_rows) {
+        const size_t rows = n_n - r0 < p->q8_rows ? n_n - r0 : p->q8_rows;
+        tflc_qgemm_s8(rows, m_n, k_n, q + r0 * k_n, k_n, 0, packed, NULL, acc, m_n);
+        for (size_t i = 0; i < rows; i++)
+            fc_hybrid_row_out(p, acc + i * m_n, p->asymmetric ? sums : NULL,
+                              p->asymmetric ? zps[r0 + i] : 0, scales[r0 + i], bias,
+                              out + (r0 + i) * m_n);
+    }
+}
+
 static void fc_eval_hybrid(const fc_params *p, void *scratch, const float *in, const int8_t *w,
                            const float *bias, float *out) {
     const size_t n_n = (size_t)p->batches, m_n = (size_t)p->units, k_n = (size_t)p->depth;
@@ -516,15 +608,22 @@ static void fc_eval_hybrid(const fc_params *p, void *scratch, const float *in, c
     int32_t *sums = (int32_t *)((char *)scratch + p->off_sums);
     int8_t *q = (int8_t *)((char *)scratch + p->off_q);
 
-    for (size_t n = 0; n < n_n; n++)
-        for (size_t m = 0; m < m_n; m++) out[n * m_n + m] = bias ? bias[m] : 0.0f;
     if (k_n == 0 || n_n == 0 || m_n == 0) {
+        for (size_t n = 0; n < n_n; n++)
+            for (size_t m = 0; m < m_n; m++) out[n * m_n + m] = bias ? bias[m] : 0.0f;
         tflc_ops_apply_act_f32_n(&p->act, out, n_n * m_n);
         return;
     }
     nn_quantize_rows(in, n_n, k_n, q, scales, zps, p->asymmetric);
     if (p->channels <= 1)
         for (size_t n = 0; n < n_n; n++) scales[n] *= p->w_scale;
+    if (p->q8_gemm) {
+        fc_hybrid_gemm(p, scratch, w, q, scales, zps, sums, bias, out);
+        tflc_ops_apply_act_f32_n(&p->act, out, n_n * m_n);
+        return;
+    }
+    for (size_t n = 0; n < n_n; n++)
+        for (size_t m = 0; m < m_n; m++) out[n * m_n + m] = bias ? bias[m] : 0.0f;
     if (p->asymmetric) nn_row_sums(w, m_n, k_n, sums);
     const nn_hybrid_mm mm = {
         .w = w, .rows = m_n, .depth = k_n, .x = q, .batches = n_n, .scales = scales,
