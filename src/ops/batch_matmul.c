@@ -17,7 +17,9 @@
  *   results (tflc_qs8_force_level(TFLC_QS8_REFERENCE) keeps the loops, for tests).
  * hybrid: each lhs row (K values) is quantized to int8 on its own (symmetric, or asymmetric
  *   with asymmetric_quantize_inputs), then out = (float)(dot - zp_row * colsum_c) * scale_row *
- *   rhs_scale(c); rhs_scale is per tensor or per output column (C).
+ *   rhs_scale(c); rhs_scale is per tensor or per output column (C). The dots run on the
+ *   packed int8 GEMM (rhs packed as the int8 path packs it, the column sums read from the
+ *   packing), exact, then the same float epilogue: the loops' bits.
  */
 #include <string.h>
 
@@ -26,6 +28,7 @@
 #include "core/runner.h"
 #include "core/weight_cache.h"
 #include "kernels/gemm.h"
+#include "kernels/qs8_gemv.h"
 #include "kernels/qs8_ops.h"
 
 #define BMM_MAX_BATCH (TFLC_MAX_RANK - 2)
@@ -51,6 +54,8 @@ typedef struct bmm_params {
     float rhs_scale;
     const float *rhs_channel;               /* [C] or NULL */
     size_t off_zps, off_sums, off_lhs_t, off_q;
+    size_t off_hy_packed, off_hy_acc;       /* hybrid on the int8 GEMM (q8_gemm set): packed
+                                               rhs (when not cached), q8_rows x C int32 dots */
     /* float: every rhs matrix packed for the GEMM (kernels/gemm.h), packed_bytes apart;
      * cached on the model for a constant rhs, else packed into scratch at each eval. An
      * adj_x lhs is transposed into scratch (off_lhs_t, one matrix) first. */
@@ -156,6 +161,8 @@ static void bmm_hybrid_scratch(tflc_node *node, bmm_params *p) {
     node->scratch_bytes = p->off_q + lrows * k;
 }
 
+static void bmm_prepare_hybrid_gemm(tflc_node *node, bmm_params *p);
+
 static tflc_status bmm_prepare_hybrid(tflc_node *node, bmm_params *p, const uint8_t *opts) {
     const tflc_tensor *b = node->inputs[1];
     int32_t zp = 0, channels = 0;
@@ -172,6 +179,7 @@ static tflc_status bmm_prepare_hybrid(tflc_node *node, bmm_params *p, const uint
     p->asymmetric = opts && fb_u8(opts, BMM_OPT_ASYMMETRIC_QUANTIZE_INPUTS, 0) != 0;
     p->mode = BMM_HYBRID;
     bmm_hybrid_scratch(node, p);
+    bmm_prepare_hybrid_gemm(node, p);
     return TFLC_OK;
 }
 
@@ -266,6 +274,39 @@ static void bmm_prepare_q8(tflc_node *node, bmm_params *p) {
                                                                    sizeof(int32_t)
                                                              : 0);
     p->q8 = q8;
+    p->q8_gemm = gcfg;
+}
+
+/* Rows of hybrid dots per GEMM call (bounds the int32 buffer). */
+#define BMM_HYBRID_ROWS 64
+
+/* Hybrid: every rhs matrix packed for the int8 GEMM (the int8 path's cache entry) and room
+ * for the dots after the hybrid scratch. Leaves p->q8_gemm NULL (the reference loops) when
+ * the int8 fast paths are off. */
+static void bmm_prepare_hybrid_gemm(tflc_node *node, bmm_params *p) {
+    const tflc_tensor *b = node->inputs[1];
+    const size_t R = (size_t)p->rows, K = (size_t)p->depth, C = (size_t)p->cols;
+    p->q8_gemm = NULL;
+    p->packed = NULL;
+    if (R == 0 || K == 0 || C == 0 || p->out_batches == 0) return;
+    const tflc_qs8_config *q8 = tflc_qs8_config_get();
+    if (!q8) return;
+    const tflc_qgemm_s8_config *gcfg = tflc_qs8_config_gemm(q8);
+    const tflc_model *model = node->graph && node->graph->runner ? node->graph->runner->model
+                                                                 : NULL;
+    p->packed_bytes = bmm_align64(tflc_qgemm_s8_packed_size(gcfg, C, K));
+    if (tflc_tensor_is_constant(b) && tflc_weight_cache_owns(model, b->data)) {
+        bmm_q8_pack_args args = {p, gcfg, b->data};
+        p->packed = tflc_weight_cache_get(model, b->data,
+                                          TFLC_WCACHE_QS8_GEMM_B | (uint32_t)gcfg->isa << 8 |
+                                              (uint32_t)p->adj_y << 16,
+                                          p->rhs_mats * p->packed_bytes, bmm_q8_pack_all, &args);
+        if (p->packed && !tflc_qgemm_s8_packed_is(p->packed, C, K)) p->packed = NULL;
+    }
+    p->q8_rows = R < BMM_HYBRID_ROWS ? R : BMM_HYBRID_ROWS;
+    p->off_hy_packed = bmm_align64(node->scratch_bytes);
+    p->off_hy_acc = p->off_hy_packed + (p->packed ? 0 : p->rhs_mats * p->packed_bytes);
+    node->scratch_bytes = p->off_hy_acc + p->q8_rows * C * sizeof(int32_t);
     p->q8_gemm = gcfg;
 }
 
@@ -480,11 +521,10 @@ static void bmm_eval_q8(tflc_node *node, const bmm_params *p, const int8_t *a, c
 
 /* ---------------------------------------------------------------- hybrid -- */
 
-/* Quantizes every lhs row (transposing adj_x matrices first) and sums every rhs column. */
-static void bmm_hybrid_inputs(const bmm_params *p, char *scratch, const float *a, const int8_t *b) {
-    const size_t R = (size_t)p->rows, K = (size_t)p->depth, C = (size_t)p->cols;
+/* Quantizes every lhs row (transposing adj_x matrices first). */
+static void bmm_hybrid_quantize(const bmm_params *p, char *scratch, const float *a) {
+    const size_t R = (size_t)p->rows, K = (size_t)p->depth;
     const size_t lrows = p->lhs_mats * R;
-    const bmm_strides st = bmm_matrix_strides(p);
     if (p->adj_x) {
         float *t = (float *)(scratch + p->off_lhs_t);
         for (size_t m = 0; m < p->lhs_mats; m++)
@@ -494,6 +534,12 @@ static void bmm_hybrid_inputs(const bmm_params *p, char *scratch, const float *a
     }
     nn_quantize_rows(a, lrows, K, (int8_t *)(scratch + p->off_q), (float *)scratch,
                      (int32_t *)(scratch + p->off_zps), p->asymmetric);
+}
+
+/* Sums every rhs column. */
+static void bmm_hybrid_sums(const bmm_params *p, char *scratch, const int8_t *b) {
+    const size_t K = (size_t)p->depth, C = (size_t)p->cols;
+    const bmm_strides st = bmm_matrix_strides(p);
     int32_t *sums = (int32_t *)(scratch + p->off_sums);
     for (size_t m = 0; m < p->rhs_mats; m++)
         for (size_t c = 0; c < C; c++) {
@@ -518,6 +564,56 @@ static float bmm_hybrid_unit(const bmm_params *p, const char *scratch, const int
     return 0.0f + scale * (float)dot;
 }
 
+/* One lhs row's C outputs from its exact int32 dots, in bmm_hybrid_unit's operation order:
+ * dot takes off zp * colsum (modulo 2^32), scale = row scale * rhs scale (per tensor or per
+ * column), out = 0 + scale * (float)dot. Branch-free loops, so they vectorize. */
+static void bmm_hybrid_row_out(const bmm_params *p, int32_t *restrict dots,
+                               const int32_t *restrict sums, int32_t zp, float row_scale,
+                               float *restrict out) {
+    const size_t C = (size_t)p->cols;
+    const float *restrict channel = p->rhs_channel;
+    if (zp && sums)
+        for (size_t c = 0; c < C; c++)
+            dots[c] = (int32_t)((uint32_t)dots[c] - (uint32_t)zp * (uint32_t)sums[c]);
+    if (channel) {
+        for (size_t c = 0; c < C; c++) out[c] = 0.0f + (row_scale * channel[c]) * (float)dots[c];
+    } else {
+        const float scale = row_scale * p->rhs_scale;
+        for (size_t c = 0; c < C; c++) out[c] = 0.0f + scale * (float)dots[c];
+    }
+}
+
+/* The dots on the packed int8 GEMM, one output matrix at a time, in chunks of rows. */
+static void bmm_hybrid_gemm(const bmm_params *p, char *scratch, const int8_t *b, float *out) {
+    const size_t R = (size_t)p->rows, K = (size_t)p->depth, C = (size_t)p->cols;
+    const unsigned char *packed = p->packed;
+    if (!packed) {
+        bmm_q8_pack_args args = {p, p->q8_gemm, b};
+        bmm_q8_pack_all(scratch + p->off_hy_packed, &args);
+        packed = (const unsigned char *)scratch + p->off_hy_packed;
+    }
+    const int8_t *q = (const int8_t *)(scratch + p->off_q);
+    const float *scales = (const float *)(void *)scratch;
+    const int32_t *zps = (const int32_t *)(void *)(scratch + p->off_zps);
+    int32_t *sums = (int32_t *)(void *)(scratch + p->off_sums);
+    int32_t *acc = (int32_t *)(void *)(scratch + p->off_hy_acc);
+    for (size_t m = 0; p->asymmetric && m < p->rhs_mats; m++)
+        tflc_qgemm_s8_packed_col_sums(packed + m * p->packed_bytes, C, K, sums + m * C);
+    for (size_t ob = 0; ob < p->out_batches; ob++) {
+        size_t lo, ro;
+        bmm_batch_offsets(p, ob, &lo, &ro);
+        for (size_t r0 = 0; r0 < R; r0 += p->q8_rows) {
+            const size_t rows = R - r0 < p->q8_rows ? R - r0 : p->q8_rows, row = lo * R + r0;
+            tflc_qgemm_s8(rows, C, K, q + row * K, K, 0, packed + ro * p->packed_bytes, NULL,
+                          acc, C);
+            for (size_t i = 0; i < rows; i++)
+                bmm_hybrid_row_out(p, acc + i * C, p->asymmetric ? sums + ro * C : NULL,
+                                   p->asymmetric ? zps[row + i] : 0, scales[row + i],
+                                   out + ob * R * C + (r0 + i) * C);
+        }
+    }
+}
+
 static void bmm_eval_hybrid(const bmm_params *p, char *scratch, const float *a, const int8_t *b,
                             float *out) {
     const size_t R = (size_t)p->rows, K = (size_t)p->depth, C = (size_t)p->cols;
@@ -527,7 +623,12 @@ static void bmm_eval_hybrid(const bmm_params *p, char *scratch, const float *a, 
         memset(out, 0, p->out_batches * R * C * sizeof(float));
         return;
     }
-    bmm_hybrid_inputs(p, scratch, a, b);
+    bmm_hybrid_quantize(p, scratch, a);
+    if (p->q8_gemm) {
+        bmm_hybrid_gemm(p, scratch, b, out);
+        return;
+    }
+    bmm_hybrid_sums(p, scratch, b);
     for (size_t ob = 0; ob < p->out_batches; ob++) {
         size_t lo, ro;
         bmm_batch_offsets(p, ob, &lo, &ro);

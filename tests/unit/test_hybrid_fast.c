@@ -10,7 +10,8 @@
  * across the GEMV's 4096-byte K blocks, batches across the 64-row chunks, size 1), with
  * symmetric and asymmetric input quantization, per-tensor and per-channel weight scales,
  * bias or none, every float activation, all-zero and constant rows, and weights both packed
- * at each eval and through the model's weight cache.
+ * at each eval and through the model's weight cache. BATCH_MATMUL's hybrid path likewise
+ * (adj_x / adj_y, rhs broadcast over the batch, per-column rhs scales, constant or not).
  */
 #include <math.h>
 #include <stdbool.h>
@@ -257,6 +258,104 @@ static void test_fc_hybrid_shapes(void) {
         }
 }
 
+/* --------------------------------------------------------- BATCH_MATMUL -- */
+
+typedef struct hb_case {
+    int32_t batch, rows, depth, cols;
+    bool adj_x, adj_y, broadcast, asymmetric, per_column, const_rhs;
+} hb_case;
+
+static float *run_bmm_hybrid(const hb_case *k, const float *a, const int8_t *b,
+                             const float *scales, int level, size_t *bytes) {
+    opcase c;
+    static int64_t zps[MAX_UNITS];
+    const int32_t a_dims[] = {k->batch, k->adj_x ? k->depth : k->rows,
+                              k->adj_x ? k->rows : k->depth};
+    int32_t b_dims[3], *bd = b_dims;
+    if (!k->broadcast) *bd++ = k->batch;
+    bd[0] = k->adj_y ? k->cols : k->depth;
+    bd[1] = k->adj_y ? k->depth : k->cols;
+    const int b_rank = k->broadcast ? 2 : 3;
+    tflc_qs8_force_level(level);
+    oc_init(&c, &tflc_kernel_batch_matmul);
+    oc_options(&c, BO_BatchMatMul);
+    opt_i8(&c, BMM_OPT_ADJ_X, k->adj_x);
+    opt_i8(&c, BMM_OPT_ADJ_Y, k->adj_y);
+    opt_i8(&c, BMM_OPT_ASYMMETRIC_QUANTIZE_INPUTS, k->asymmetric);
+    oc_in(&c, F32, 3, a_dims, a);
+    tflc_tensor *bt = k->const_rhs ? oc_const(&c, I8, b_rank, b_dims, b)
+                                   : oc_in(&c, I8, b_rank, b_dims, b);
+    oc_quant(&c, bt, k->per_column ? k->cols : 1, scales, zps,
+             k->per_column ? (k->adj_y ? b_rank - 2 : b_rank - 1) : 0);
+    tflc_tensor *out = oc_out(&c, F32);
+    fake_model.buf = k->const_rhs ? bt->data : NULL;
+    fake_model.size = k->const_rhs ? bt->bytes : 0;
+    tflc_status s = oc_run(&c);
+    CHECK_MSG(s == TFLC_OK, "status %d: %s", (int)s, tflc_last_error());
+    float *copy = NULL;
+    if (s == TFLC_OK) {
+        *bytes = out->bytes;
+        copy = malloc(out->bytes ? out->bytes : 1);
+        memcpy(copy, out->data, out->bytes);
+    }
+    tflc_weight_cache_free(fake_model.weight_cache);
+    fake_model.weight_cache = NULL;
+    fake_model.buf = NULL;
+    fake_model.size = 0;
+    oc_free(&c);
+    return copy;
+}
+
+static bool check_bmm_hybrid(const hb_case *k) {
+    const size_t na = (size_t)k->batch * (size_t)k->rows * (size_t)k->depth;
+    const size_t nb = (size_t)(k->broadcast ? 1 : k->batch) * (size_t)k->depth * (size_t)k->cols;
+    float *a = malloc(sizeof(float) * na);
+    int8_t *b = malloc(nb);
+    float *scales = malloc(sizeof(float) * (size_t)k->cols);
+    const hy_case rows = {k->batch * k->rows, k->depth, 1, 0, false, false, false, false};
+    fill_input(&rows, a);   /* rows of a non-adj_x lhs; either way, some zero or constant */
+    for (size_t i = 0; i < nb; i++) b[i] = (int8_t)rng();
+    for (int32_t i = 0; i < k->cols; i++) scales[i] = 0.001f + 0.02f * rng_unit();
+    char name[200];
+    snprintf(name, sizeof name, "hybrid bmm b%d R%d K%d C%d adj %d%d%s %s%s%s", (int)k->batch,
+             (int)k->rows, (int)k->depth, (int)k->cols, k->adj_x, k->adj_y,
+             k->broadcast ? " broadcast" : "", k->asymmetric ? "asymmetric" : "symmetric",
+             k->per_column ? " per-column" : "", k->const_rhs ? " const" : "");
+    size_t bytes = 0, got_bytes = 0;
+    float *want = run_bmm_hybrid(k, a, b, scales, TFLC_QS8_REFERENCE, &bytes);
+    bool ok = want != NULL;
+    for (int l = 0; ok && l < n_levels; l++) {
+        float *got = run_bmm_hybrid(k, a, b, scales, levels[l], &got_bytes);
+        outputs_compared++;
+        ok = got && got_bytes == bytes && memcmp(want, got, bytes) == 0;
+        CHECK_MSG(ok, "%s: level %s differs", name, tflc_isa_name((tflc_isa)levels[l]));
+        free(got);
+    }
+    cases_run++;
+    free(want);
+    free(a);
+    free(b);
+    free(scales);
+    return ok;
+}
+
+static void test_bmm_hybrid(void) {
+    for (int t = 0; t < 200; t++) {
+        hb_case k;
+        k.batch = rng_range(1, 3);
+        k.rows = t % 4 == 0 ? rng_range(60, 140) : rng_range(1, 40);
+        k.depth = rng_range(1, 150);
+        k.cols = rng_range(1, 100);
+        k.adj_x = rng() % 3 == 0;
+        k.adj_y = rng() % 2 == 0;
+        k.broadcast = rng() % 3 == 0;
+        k.asymmetric = rng() % 2 == 0;
+        k.per_column = rng() % 2 == 0;
+        k.const_rhs = rng() % 2 == 0;
+        if (!check_bmm_hybrid(&k)) return;
+    }
+}
+
 /* ------------------------------------------------------------------ main -- */
 
 static void run_tests(void) {
@@ -264,6 +363,7 @@ static void run_tests(void) {
     TEST(test_gemv);
     TEST(test_fc_hybrid_random);
     TEST(test_fc_hybrid_shapes);
+    TEST(test_bmm_hybrid);
     tflc_qs8_force_level(TFLC_QS8_AUTO);
     fprintf(stderr, "%d cases, %d outputs compared bit for bit\n", cases_run, outputs_compared);
 }
