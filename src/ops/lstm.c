@@ -17,7 +17,10 @@
  *   h = clip(W_proj (o .* g(c)) + b_proj, proj_clip), or o .* g(c) without projection
  * Hybrid: x, h (and o .* g(c) before the projection) are quantized to int8 row by row
  * (symmetric, or asymmetric with asymmetric_quantize_inputs) and multiplied as in
- * FULLY_CONNECTED's hybrid path; everything else is float.
+ * FULLY_CONNECTED's hybrid path; everything else is float. Weights that are the model's
+ * constants are packed once (cached on the model) and multiplied by the one-row int8 GEMV
+ * (kernels/qs8_gemv.h): exact int32 dots, then the reference's float step, so the same bits
+ * (tflc_qs8_force_level(TFLC_QS8_REFERENCE) keeps the reference loops, for tests).
  *
  * Order of work follows TFLite: time-major input steps all batches together, batch-major
  * input runs each batch's sequence on its own. The states are read from their input tensors,
@@ -30,6 +33,11 @@
 #include <string.h>
 
 #include "ops/nn_common.h"
+
+#include "core/runner.h"
+#include "core/weight_cache.h"
+#include "kernels/qs8_gemv.h"
+#include "kernels/qs8_ops.h"
 
 enum { G_I = 0, G_F = 1, G_C = 2, G_O = 3 };
 
@@ -55,6 +63,9 @@ typedef struct lstm_dir {
     float w_scale[4], r_scale[4], peep_scale[3], proj_scale;   /* hybrid */
     size_t off_gates, off_tmp, off_h, off_c, off_sums;          /* sums: 9 x rows, hybrid */
     size_t out_offset;                                          /* bw output at fw's end */
+    /* hybrid: w[4], r[4] and the projection packed for the int8 GEMV (cached on the model),
+     * indexed as the row sums; NULL: the reference loop for that matrix */
+    const void *packed[9];
     int out_index;
 } lstm_dir;
 
@@ -66,6 +77,7 @@ typedef struct lstm_params {
     float cell_clip, proj_clip;
     size_t out_stride;                  /* floats between output rows */
     size_t off_qx, off_qh, off_sf, off_zp;   /* hybrid, shared by directions */
+    size_t off_dots;                         /* hybrid: int32 dots of one row [max(N, O)] */
     lstm_dir dir[2];
 } lstm_params;
 
@@ -219,6 +231,7 @@ static void lstm_scratch(tflc_node *node, lstm_params *p) {
     }
     p->off_sf = at;  at += p->hybrid ? 2 * B * sizeof(float) : 0;       /* x rows, h rows */
     p->off_zp = at;  at += p->hybrid ? 2 * B * sizeof(int32_t) : 0;
+    p->off_dots = at; at += p->hybrid ? max_row * sizeof(int32_t) : 0;
     p->off_qx = at;  at += p->hybrid ? B * max_row : 0;
     p->off_qh = at;  at += p->hybrid ? B * max_row : 0;
     node->scratch_bytes = at;
@@ -278,6 +291,53 @@ static tflc_status lstm_output_shape(tflc_node *node, const lstm_params *p, int 
     return tflc_node_set_output_shape(node, index, dims, 3);
 }
 
+typedef struct lstm_pack_args {
+    const tflc_qgemm_s8_config *cfg;
+    size_t rows, depth;
+    const int8_t *w;
+} lstm_pack_args;
+
+static void lstm_pack_weights(void *dst, const void *arg) {
+    const lstm_pack_args *a = arg;
+    tflc_qgemm_s8_pack_b(a->cfg, a->rows, a->depth, a->w, a->depth, true, dst);
+}
+
+/* One [rows, depth] int8 matrix packed through the model's weight cache (the key FULLY_CONNECTED
+ * uses for the same bytes), or NULL when it is not the model's constant. */
+static const void *lstm_pack_one(tflc_node *node, const tflc_qgemm_s8_config *cfg, int slot,
+                                 size_t rows, size_t depth) {
+    const tflc_tensor *t = lstm_in(node, slot);
+    const tflc_model *model = node->graph && node->graph->runner ? node->graph->runner->model
+                                                                 : NULL;
+    if (!t || rows == 0 || depth == 0 || !tflc_tensor_is_constant(t) ||
+        !tflc_weight_cache_owns(model, t->data))
+        return NULL;
+    lstm_pack_args args = {cfg, rows, depth, t->data};
+    const void *packed = tflc_weight_cache_get(model, t->data,
+                                               TFLC_WCACHE_QS8_GEMM_B | (uint32_t)cfg->isa << 8,
+                                               tflc_qgemm_s8_packed_size(cfg, rows, depth),
+                                               lstm_pack_weights, &args);
+    return packed && tflc_qgemm_s8_packed_is(packed, rows, depth) ? packed : NULL;
+}
+
+/* Hybrid: each direction's weight matrices packed for the GEMV, when the int8 fast paths
+ * are on. */
+static void lstm_pack_hybrid(tflc_node *node, lstm_params *p) {
+    const tflc_qs8_config *q8 = p->hybrid ? tflc_qs8_config_get() : NULL;
+    const tflc_qgemm_s8_config *cfg = q8 ? tflc_qs8_config_gemm(q8) : NULL;
+    const size_t I = (size_t)p->n_input;
+    for (int k = 0; k < p->n_dirs; k++) {
+        lstm_dir *d = &p->dir[k];
+        const size_t N = (size_t)d->n_cell, O = (size_t)d->n_output;
+        for (int g = 0; g < 4; g++) {
+            d->packed[g] = cfg ? lstm_pack_one(node, cfg, d->slots->w[g], N, I) : NULL;
+            d->packed[4 + g] = cfg ? lstm_pack_one(node, cfg, d->slots->r[g], N, O) : NULL;
+        }
+        d->packed[8] = cfg && d->projection ? lstm_pack_one(node, cfg, d->slots->proj_w, O, N)
+                                            : NULL;
+    }
+}
+
 static tflc_status ulstm_prepare(tflc_node *node) {
     lstm_params *p = node->params;
     tflc_status s = lstm_arity(node, 20, 24, 1);
@@ -300,6 +360,7 @@ static tflc_status ulstm_prepare(tflc_node *node) {
     if (s != TFLC_OK) return s;
     p->out_stride = (size_t)p->dir[0].n_output;
     lstm_scratch(node, p);
+    lstm_pack_hybrid(node, p);
     return lstm_output_shape(node, p, 0, p->dir[0].n_output);
 }
 
@@ -341,7 +402,10 @@ static tflc_status blstm_prepare(tflc_node *node) {
     if (s != TFLC_OK) return s;
     p->out_stride = (size_t)p->dir[0].n_output;
     s = blstm_outputs(node, p, merge);
-    if (s == TFLC_OK) lstm_scratch(node, p);
+    if (s == TFLC_OK) {
+        lstm_scratch(node, p);
+        lstm_pack_hybrid(node, p);
+    }
     return s;
 }
 
@@ -400,12 +464,24 @@ typedef struct lstm_step {
     const int32_t *zx, *zh;
 } lstm_step;
 
-static void lstm_hybrid_acc(const lstm_step *st, const int8_t *w, float w_scale, size_t rows,
-                            size_t depth, const int8_t *q, const float *qs, const int32_t *qz,
-                            const int32_t *sums, float *out) {
+/* out[b][r] += W q_b * scale_b for each row b of the step: on the GEMV when the matrix is
+ * packed (the row's zero point folded into its dots, exact), else the reference loop; the
+ * float accumulation is nn_hybrid_matmul_acc's either way. */
+static void lstm_hybrid_acc(const lstm_step *st, const int8_t *w, const void *packed,
+                            float w_scale, size_t rows, size_t depth, const int8_t *q,
+                            const float *qs, const int32_t *qz, const int32_t *sums, float *out) {
     float scales[1];
+    int32_t *dots = (int32_t *)(void *)(st->scratch + st->p->off_dots);
     for (size_t b = 0; b < st->nb; b++) {
         scales[0] = qs[b] * w_scale;
+        if (packed) {
+            tflc_qs8_gemv(rows, depth, q + b * depth, st->p->asymmetric ? qz[b] : 0, packed,
+                          NULL, dots);
+            float *restrict ob = out + b * rows;
+            const float scale = scales[0];
+            for (size_t r = 0; r < rows; r++) ob[r] += (float)dots[r] * scale;
+            continue;
+        }
         const nn_hybrid_mm mm = {
             .w = w, .rows = rows, .depth = depth, .x = q + b * depth, .batches = 1,
             .scales = scales, .zps = st->p->asymmetric ? qz + b : NULL,
@@ -430,11 +506,11 @@ static void lstm_gate_sum(const lstm_step *st, int g, float *gate) {
         lstm_matvec_f32(lstm_data(st->node, sl->r[g]), N, O, st->h, st->nb, gate);
     } else {
         if (st->qx)
-            lstm_hybrid_acc(st, lstm_data(st->node, sl->w[g]), d->w_scale[g], N, I, st->qx,
-                            st->sx, st->zx, sums + (size_t)g * N, gate);
+            lstm_hybrid_acc(st, lstm_data(st->node, sl->w[g]), d->packed[g], d->w_scale[g], N,
+                            I, st->qx, st->sx, st->zx, sums + (size_t)g * N, gate);
         if (st->qh)
-            lstm_hybrid_acc(st, lstm_data(st->node, sl->r[g]), d->r_scale[g], N, O, st->qh,
-                            st->sh, st->zh, sums + (size_t)(4 + g) * N, gate);
+            lstm_hybrid_acc(st, lstm_data(st->node, sl->r[g]), d->packed[4 + g], d->r_scale[g],
+                            N, O, st->qh, st->sh, st->zh, sums + (size_t)(4 + g) * N, gate);
     }
 }
 
@@ -488,7 +564,7 @@ static void lstm_output(const lstm_step *st, const float *og, float *tmp) {
             float *sf = (float *)(st->scratch + st->p->off_sf);
             int32_t *zp = (int32_t *)(st->scratch + st->p->off_zp);
             nn_quantize_rows(tmp, st->nb, N, q, sf, zp, st->p->asymmetric);
-            lstm_hybrid_acc(st, pw, d->proj_scale, O, N, q, sf, zp,
+            lstm_hybrid_acc(st, pw, d->packed[8], d->proj_scale, O, N, q, sf, zp,
                             (const int32_t *)(st->scratch + d->off_sums) + 8 * N, st->h);
         }
     }

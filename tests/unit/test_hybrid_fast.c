@@ -11,7 +11,9 @@
  * symmetric and asymmetric input quantization, per-tensor and per-channel weight scales,
  * bias or none, every float activation, all-zero and constant rows, and weights both packed
  * at each eval and through the model's weight cache. BATCH_MATMUL's hybrid path likewise
- * (adj_x / adj_y, rhs broadcast over the batch, per-column rhs scales, constant or not).
+ * (adj_x / adj_y, rhs broadcast over the batch, per-column rhs scales, constant or not),
+ * and UNIDIRECTIONAL_SEQUENCE_LSTM's (CIFG or not, projection or not, time- or batch-major,
+ * batches, non-zero initial states).
  */
 #include <math.h>
 #include <stdbool.h>
@@ -356,6 +358,132 @@ static void test_bmm_hybrid(void) {
     }
 }
 
+/* ------------------------------------------------------------------ LSTM -- */
+
+typedef struct hl_case {
+    int32_t T, B, I, N, O;
+    bool cifg, projection, time_major, asymmetric;
+} hl_case;
+
+/* An int8 weight input whose data stays at *wp (inside the fake model); *wp moves past it. */
+static void add_weight(opcase *c, const int32_t *dims, int8_t **wp, const float *scale) {
+    static const int64_t zero = 0;
+    tflc_tensor *t = oc_const(c, I8, 2, dims, *wp);
+    t->data = *wp;
+    oc_quant(c, t, 1, scale, &zero, 0);
+    *wp += (size_t)dims[0] * (size_t)dims[1];
+}
+
+/* The case's int8 weights live in one block (the fake model's buffer, so the weight cache
+ * takes them); returns the output copy. */
+static float *run_lstm_hybrid(const hl_case *k, const float *x, const float *states,
+                              int8_t *wblock, size_t wbytes, const float *fvals,
+                              const float *scales, int level, size_t *bytes) {
+    opcase c;
+    const int32_t din[] = {k->time_major ? k->T : k->B, k->time_major ? k->B : k->T, k->I};
+    const int32_t d_w[] = {k->N, k->I}, d_r[] = {k->N, k->O}, d_p[] = {k->O, k->N};
+    const int32_t d_n[] = {k->N}, d_o[] = {k->O}, d_h[] = {k->B, k->O}, d_c[] = {k->B, k->N};
+    tflc_qs8_force_level(level);
+    oc_init(&c, &tflc_kernel_unidirectional_lstm);
+    oc_options(&c, BO_UnidirectionalSequenceLSTM);
+    opt_i8(&c, ULSTM_OPT_ACTIVATION, ACT_TANH);
+    opt_i8(&c, ULSTM_OPT_TIME_MAJOR, k->time_major);
+    opt_i8(&c, ULSTM_OPT_ASYMMETRIC_QUANTIZE_INPUTS, k->asymmetric);
+    oc_in(&c, F32, 3, din, x);
+    int8_t *wp = wblock;
+    int si = 0;
+    for (int m = 0; m < 8; m++) {                                  /* 1-4 input, 5-8 recurrent */
+        if (k->cifg && (m == 0 || m == 4)) oc_no_input(&c);
+        else add_weight(&c, m < 4 ? d_w : d_r, &wp, &scales[si++]);
+    }
+    for (int g = 0; g < 3; g++) oc_no_input(&c);                   /* 9-11 peephole */
+    for (int g = 0; g < 4; g++) {                                  /* 12-15 biases */
+        if (k->cifg && g == 0) oc_no_input(&c);
+        else oc_const(&c, F32, 1, d_n, fvals + g * k->N);
+    }
+    if (k->projection) {                                           /* 16-17 projection */
+        add_weight(&c, d_p, &wp, &scales[si++]);
+        oc_const(&c, F32, 1, d_o, fvals + 4 * k->N);
+    } else {
+        oc_no_input(&c);
+        oc_no_input(&c);
+    }
+    oc_in(&c, F32, 2, d_h, states);                                /* 18 h, 19 c */
+    oc_in(&c, F32, 2, d_c, states + (size_t)k->B * (size_t)k->O);
+    tflc_tensor *out = oc_out(&c, F32);
+    fake_model.buf = (const uint8_t *)wblock;
+    fake_model.size = wbytes;
+    tflc_status s = oc_run(&c);
+    CHECK_MSG(s == TFLC_OK, "status %d: %s", (int)s, tflc_last_error());
+    float *copy = NULL;
+    if (s == TFLC_OK) {
+        *bytes = out->bytes;
+        copy = malloc(out->bytes ? out->bytes : 1);
+        memcpy(copy, out->data, out->bytes);
+    }
+    tflc_weight_cache_free(fake_model.weight_cache);
+    fake_model.weight_cache = NULL;
+    fake_model.buf = NULL;
+    fake_model.size = 0;
+    oc_free(&c);
+    return copy;
+}
+
+static bool check_lstm_hybrid(const hl_case *k) {
+    const size_t T = (size_t)k->T, B = (size_t)k->B, I = (size_t)k->I, N = (size_t)k->N;
+    const size_t O = (size_t)k->O;
+    const size_t wbytes = 4 * N * I + 4 * N * O + O * N;
+    float *x = malloc(sizeof(float) * T * B * I), *states = malloc(sizeof(float) * B * (O + N));
+    float *fvals = malloc(sizeof(float) * (4 * N + O)), scales[9];
+    int8_t *wblock = malloc(wbytes);
+    const hy_case rows = {k->T * k->B, k->I, 1, 0, false, false, false, false};
+    fill_input(&rows, x);
+    for (size_t i = 0; i < B * (O + N); i++) states[i] = rng_unit() - 0.5f;
+    for (size_t i = 0; i < 4 * N + O; i++) fvals[i] = rng_unit() - 0.5f;
+    for (size_t i = 0; i < wbytes; i++) wblock[i] = (int8_t)rng();
+    for (int i = 0; i < 9; i++) scales[i] = (0.2f + rng_unit()) / (127.0f * sqrtf((float)(I + O)));
+    char name[160];
+    snprintf(name, sizeof name, "hybrid lstm T%d B%d I%d N%d O%d%s%s%s %s", (int)k->T,
+             (int)k->B, (int)k->I, (int)k->N, (int)k->O, k->cifg ? " cifg" : "",
+             k->projection ? " projection" : "", k->time_major ? " time-major" : "",
+             k->asymmetric ? "asymmetric" : "symmetric");
+    size_t bytes = 0, got_bytes = 0;
+    float *want = run_lstm_hybrid(k, x, states, wblock, wbytes, fvals, scales,
+                                  TFLC_QS8_REFERENCE, &bytes);
+    bool ok = want != NULL;
+    for (int l = 0; ok && l < n_levels; l++) {
+        float *got = run_lstm_hybrid(k, x, states, wblock, wbytes, fvals, scales, levels[l],
+                                     &got_bytes);
+        outputs_compared++;
+        ok = got && got_bytes == bytes && memcmp(want, got, bytes) == 0;
+        CHECK_MSG(ok, "%s: level %s differs", name, tflc_isa_name((tflc_isa)levels[l]));
+        free(got);
+    }
+    cases_run++;
+    free(want);
+    free(x);
+    free(states);
+    free(fvals);
+    free(wblock);
+    return ok;
+}
+
+static void test_lstm_hybrid(void) {
+    for (int t = 0; t < 80; t++) {
+        hl_case k;
+        k.T = rng_range(1, 4);
+        k.B = rng_range(1, 3);
+        k.I = rng_range(1, 70);
+        k.N = rng_range(1, 70);
+        k.projection = rng() % 3 == 0;
+        k.O = k.projection ? rng_range(1, 40) : k.N;
+        k.cifg = rng() % 3 == 0;
+        k.time_major = rng() % 2 == 0;
+        k.asymmetric = rng() % 2 == 0;
+        if (!check_lstm_hybrid(&k)) return;
+    }
+}
+
 /* ------------------------------------------------------------------ main -- */
 
 static void run_tests(void) {
@@ -364,6 +492,7 @@ static void run_tests(void) {
     TEST(test_fc_hybrid_random);
     TEST(test_fc_hybrid_shapes);
     TEST(test_bmm_hybrid);
+    TEST(test_lstm_hybrid);
     tflc_qs8_force_level(TFLC_QS8_AUTO);
     fprintf(stderr, "%d cases, %d outputs compared bit for bit\n", cases_run, outputs_compared);
 }
