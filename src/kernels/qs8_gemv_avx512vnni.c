@@ -25,7 +25,8 @@ static inline __m512i bcast4(const uint8_t *p) {
 
 static inline __mmask16 cols_mask(size_t nc, size_t first) {
     if (nc <= first) return 0;
-    return nc - first >= 16 ? (__mmask16)0xFFFFu : (__mmask16)((1u << (nc - first)) - 1u);
+    if (nc - first >= 16) return (__mmask16)0xFFFFu;
+    return (__mmask16)((1u << (nc - first)) - 1u);
 }
 
 /* Sum over `groups` K groups of one panel's B (b: the block's first group) times ab:
