@@ -15,6 +15,9 @@ Files (beside this script):
   state_keras_{gru,lstm,simple_rnn}.tflite  Keras recurrent layers (WHILE loops), goldens
                              from the Keras model itself
   state_while.f.<case>.in|out.*.npy, state_if.f.<case>.in|out.*.npy  (test_models format)
+  state_while_swap.f.<case>.in|out.*.npy  a WHILE whose body returns variables' inputs as
+                             other variables' outputs (a rotation), carries the input
+                             sequence through unchanged and whose cond reads a carried limit
 
 The call sequence for state_counter (kept in sync with tests/unit/test_stateful.c):
   read, inc(1.5), inc(-0.25), read, inc(100)
@@ -144,6 +147,36 @@ def make_while():
             save_npy(f"state_while.f.{case}.out.{k}.npy", v.numpy())
 
 
+class Swap(tf.Module):
+    """a, b, c = b, c + seq * i, a while i < limit: the body's outputs for a and c are its
+    inputs b and a (no operator between: a rotation, so copying outputs back into inputs in
+    order would read an overwritten one), seq and limit pass through unchanged, the cond
+    reads limit."""
+
+    @tf.function(input_signature=[tf.TensorSpec([6], tf.int32), tf.TensorSpec([], tf.int32)])
+    def f(self, seq, limit):
+        i = tf.constant(0)
+        a = tf.zeros([6], tf.int32)
+        b = seq + 1
+        c = seq * 2
+        while i < limit:
+            a, b, c = b, c + seq * i, a
+            i += 1
+        return {"a": a, "b": b, "c": c, "i": i}
+
+
+def make_while_swap():
+    m = Swap()
+    write("state_while_swap.tflite", save_and_convert(m, {"f": m.f.get_concrete_function()}))
+    seq = np.array([3, -1, 4, 1, -5, 9], dtype=np.int32)
+    for case, limit in [("l0", 0), ("l1", 1), ("l2", 2), ("l7", 7)]:
+        save_npy(f"state_while_swap.f.{case}.in.seq.npy", seq)
+        save_npy(f"state_while_swap.f.{case}.in.limit.npy", np.array(limit, dtype=np.int32))
+        out = m.f(tf.constant(seq), tf.constant(limit, tf.int32))
+        for k, v in out.items():
+            save_npy(f"state_while_swap.f.{case}.out.{k}.npy", v.numpy())
+
+
 class Branch(tf.Module):
     @tf.function(input_signature=[tf.TensorSpec([], tf.bool), tf.TensorSpec([3], tf.float32)])
     def f(self, p, x):
@@ -188,6 +221,7 @@ def main():
     make_vector()
     make_table()
     make_while()
+    make_while_swap()
     make_if()
     make_keras_rnns()
     with open(os.path.join(OUT_DIR, "STATEFUL_VERSIONS.json"), "w") as f:
