@@ -321,10 +321,13 @@ static const void *lstm_pack_one(tflc_node *node, const tflc_qgemm_s8_config *cf
 }
 
 /* Hybrid: each direction's weight matrices packed for the GEMV, when the int8 fast paths
- * are on. */
+ * are on and have a SIMD GEMM. */
 static void lstm_pack_hybrid(tflc_node *node, lstm_params *p) {
     const tflc_qs8_config *q8 = p->hybrid ? tflc_qs8_config_get() : NULL;
     const tflc_qgemm_s8_config *cfg = q8 ? tflc_qs8_config_gemm(q8) : NULL;
+    /* Only with a SIMD int8 GEMM: the portable GEMM's tile is slower than the reference loop,
+     * which the compiler vectorizes (as FULLY_CONNECTED's). */
+    if (cfg && cfg->isa == TFLC_ISA_SCALAR) cfg = NULL;
     const size_t I = (size_t)p->n_input;
     for (int k = 0; k < p->n_dirs; k++) {
         lstm_dir *d = &p->dir[k];
