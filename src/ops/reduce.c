@@ -35,6 +35,24 @@ enum {
     Q_PROD,          /* int8/int16 REDUCE_PROD: rescaled running product */
 };
 
+/* The input seen as blocks of contiguous elements (see plan_reduce). The dims are collapsed
+ * first: size-1 dims dropped, neighbours that are both reduced or both kept merged, so
+ * [1,7,7,96] over {1,2} is [49 reduced][96 kept] and [1,50,64] over {-1} is [50 kept][64
+ * reduced]. The innermost group decides the block:
+ *   kept     a block is one row of `run` inputs that updates `run` consecutive outputs
+ *            (out[j] = OP(out[j], in[j]));
+ *   reduced  a block is `rows` rows of `run` inputs, row r folding into output r
+ *            (rows = the kept group just outside it, or 1).
+ * The groups outside the block (n_outer of them, lengths len and output strides ostride, 0
+ * when reduced) are walked in row-major order, so every output still takes its inputs in
+ * row-major input order. */
+typedef struct reduce_plan {
+    int n_outer;
+    int64_t len[TFLC_MAX_RANK], ostride[TFLC_MAX_RANK];
+    bool last_reduced;
+    size_t rows, run, block;     /* block = rows * run input elements */
+} reduce_plan;
+
 typedef struct reduce_params {
     int kind;                          /* R_* */
     int qmode;                         /* Q_* */
@@ -46,6 +64,7 @@ typedef struct reduce_params {
     int32_t multiplier, bias, in_zp, out_zp;
     int shift;
     float in_scale, out_scale;
+    reduce_plan plan;
 } reduce_params;
 
 /* ------------------------------------------------------------- prepare -- */
@@ -67,6 +86,36 @@ static tflc_status reduce_axes(tflc_node *node, int rank, bool *reduced) {
         reduced[d] = true;
     }
     return TFLC_OK;
+}
+
+/* Collapses the dims into alternating reduced / kept groups and picks the block (see
+ * reduce_plan). An input with no dim above 1 is one kept block of one element. */
+static void plan_reduce(reduce_params *p, const bool *reduced) {
+    int64_t len[TFLC_MAX_RANK], ostride[TFLC_MAX_RANK];
+    bool red[TFLC_MAX_RANK];
+    int n = 0;
+    for (int d = 0; d < p->rank; d++) {
+        if (p->in_dims[d] == 1) continue;
+        if (n > 0 && red[n - 1] == reduced[d]) {
+            len[n - 1] *= p->in_dims[d];
+            ostride[n - 1] = p->out_strides[d];   /* the innermost stride of the merged dims */
+            continue;
+        }
+        len[n] = p->in_dims[d];
+        ostride[n] = p->out_strides[d];
+        red[n++] = reduced[d];
+    }
+    reduce_plan *pl = &p->plan;
+    pl->last_reduced = n > 0 && red[n - 1];
+    pl->run = n > 0 ? (size_t)len[n - 1] : 1;
+    pl->rows = pl->last_reduced && n > 1 ? (size_t)len[n - 2] : 1;
+    pl->n_outer = n - (pl->last_reduced && n > 1 ? 2 : 1);
+    if (pl->n_outer < 0) pl->n_outer = 0;
+    pl->block = pl->rows * pl->run;
+    for (int g = 0; g < pl->n_outer; g++) {
+        pl->len[g] = len[g];
+        pl->ostride[g] = ostride[g];
+    }
 }
 
 /* Output shape and the input-dim -> output-stride map. */
@@ -93,6 +142,7 @@ static tflc_status reduce_shape(tflc_node *node, reduce_params *p, const bool *r
     }
     p->n_in = tflc_tensor_count(in);
     p->n_out = tflc_shape_count(dims, rank);
+    plan_reduce(p, reduced);
     return tflc_node_set_output_shape(node, 0, dims, rank);
 }
 
@@ -241,16 +291,65 @@ static inline void walk_next(const reduce_params *p, walker *w) {
     }
 }
 
-/* Defines reduce_<name>(p, in, out): out[o] = OP(out[o], in[i]) after filling with INIT. */
+/* Walks the blocks of the plan: calls cols(out + o, in + i, run) when the innermost group is
+ * kept, rows(out + o, in + i, rows, run) when it is reduced, o the block's first output. */
+typedef void (*reduce_cols_fn)(void *out, const void *in, size_t n);
+typedef void (*reduce_rows_fn)(void *out, const void *in, size_t rows, size_t n);
+
+static void reduce_blocks(const reduce_plan *pl, size_t n_in, const void *in, size_t in_size,
+                          void *out, size_t out_size, reduce_cols_fn cols, reduce_rows_fn rows) {
+    int64_t idx[TFLC_MAX_RANK] = {0};
+    size_t o = 0;
+    const char *src = in;
+    char *dst = out;
+    for (size_t i = 0; i < n_in; i += pl->block) {
+        if (pl->last_reduced) rows(dst + o * out_size, src + i * in_size, pl->rows, pl->run);
+        else cols(dst + o * out_size, src + i * in_size, pl->run);
+        for (int g = pl->n_outer - 1; g >= 0; g--) {
+            o += (size_t)pl->ostride[g];
+            if (++idx[g] < pl->len[g]) break;
+            o -= (size_t)(pl->ostride[g] * pl->len[g]);
+            idx[g] = 0;
+        }
+    }
+}
+
+/* Defines reduce_<name>(p, in, out): out[o] = OP(out[o], x) for each input x of output o in
+ * row-major input order, after filling with INIT. The rows kernel runs four rows' chains side
+ * by side (each still sequential, so the bits are those of one chain at a time); the cols
+ * kernel updates a row of outputs at once, one step per output. */
 #define DEFINE_REDUCE(name, T, INIT, OP)                                                   \
+    static inline T name##_op(T acc, T x) { return (T)(OP); }                              \
+    static void name##_cols(void *out_, const void *in_, size_t n) {                       \
+        T *restrict out = out_;                                                            \
+        const T *restrict in = in_;                                                        \
+        for (size_t j = 0; j < n; j++) out[j] = name##_op(out[j], in[j]);                  \
+    }                                                                                      \
+    static void name##_rows(void *out_, const void *in_, size_t rows, size_t n) {          \
+        T *out = out_;                                                                     \
+        const T *in = in_;                                                                 \
+        size_t r = 0;                                                                      \
+        for (; r + 4 <= rows; r += 4) {                                                    \
+            const T *a = in + r * n;                                                       \
+            T s0 = out[r], s1 = out[r + 1], s2 = out[r + 2], s3 = out[r + 3];              \
+            for (size_t j = 0; j < n; j++) {                                               \
+                s0 = name##_op(s0, a[j]);                                                  \
+                s1 = name##_op(s1, a[n + j]);                                              \
+                s2 = name##_op(s2, a[2 * n + j]);                                          \
+                s3 = name##_op(s3, a[3 * n + j]);                                          \
+            }                                                                              \
+            out[r] = s0, out[r + 1] = s1, out[r + 2] = s2, out[r + 3] = s3;                \
+        }                                                                                  \
+        for (; r < rows; r++) {                                                            \
+            T s = out[r];                                                                  \
+            for (size_t j = 0; j < n; j++) s = name##_op(s, in[r * n + j]);                \
+            out[r] = s;                                                                    \
+        }                                                                                  \
+    }                                                                                      \
     static void reduce_##name(const reduce_params *p, const T *in, T *out) {              \
         for (size_t o = 0; o < p->n_out; o++) out[o] = (INIT);                             \
-        walker w = {{0}, 0};                                                               \
-        for (size_t i = 0; i < p->n_in; i++) {                                             \
-            T acc = out[w.o], x = in[i];                                                   \
-            out[w.o] = (T)(OP);                                                            \
-            walk_next(p, &w);                                                              \
-        }                                                                                  \
+        reduce_blocks(&p->plan, p->n_in, in, sizeof(T), out, sizeof(T), name##_cols,       \
+                      name##_rows);                                                        \
     }
 
 /* Wrapping integer arithmetic, as LiteRT's int32/int64 sums and products behave. */
@@ -284,15 +383,28 @@ DEFINE_REDUCE(min_i16, int16_t, INT16_MAX, x < acc ? x : acc)
 DEFINE_REDUCE(any_b, bool, false, acc || x)
 DEFINE_REDUCE(all_b, bool, true, acc && x)
 
-/* int64 sums of any integer-valued input (scratch accumulators). */
+/* int64 sums of any integer-valued input (scratch accumulators). Integer sums are exact (or
+ * wrap mod 2^64 alike) in any order, so the compiler may vectorize the row sums freely. */
 #define DEFINE_SUM64(name, T)                                                              \
+    static void sum64_##name##_cols(void *acc_, const void *in_, size_t n) {               \
+        int64_t *restrict acc = acc_;                                                      \
+        const T *restrict in = in_;                                                        \
+        for (size_t j = 0; j < n; j++)                                                     \
+            acc[j] = (int64_t)((uint64_t)acc[j] + (uint64_t)(int64_t)in[j]);               \
+    }                                                                                      \
+    static void sum64_##name##_rows(void *acc_, const void *in_, size_t rows, size_t n) {  \
+        int64_t *acc = acc_;                                                               \
+        const T *in = in_;                                                                 \
+        for (size_t r = 0; r < rows; r++) {                                                \
+            uint64_t s = (uint64_t)acc[r];                                                 \
+            for (size_t j = 0; j < n; j++) s += (uint64_t)(int64_t)in[r * n + j];          \
+            acc[r] = (int64_t)s;                                                           \
+        }                                                                                  \
+    }                                                                                      \
     static void sum64_##name(const reduce_params *p, const T *in, int64_t *acc) {          \
         for (size_t o = 0; o < p->n_out; o++) acc[o] = 0;                                  \
-        walker w = {{0}, 0};                                                               \
-        for (size_t i = 0; i < p->n_in; i++) {                                             \
-            acc[w.o] = (int64_t)((uint64_t)acc[w.o] + (uint64_t)(int64_t)in[i]);            \
-            walk_next(p, &w);                                                              \
-        }                                                                                  \
+        reduce_blocks(&p->plan, p->n_in, in, sizeof(T), acc, sizeof(int64_t),              \
+                      sum64_##name##_cols, sum64_##name##_rows);                           \
     }
 DEFINE_SUM64(i32, int32_t)
 DEFINE_SUM64(i64, int64_t)
