@@ -12,7 +12,9 @@
  *                   (uint8: half up, as TFLite), clamped to the activation range
  *   max      the largest element (float starts from -FLT_MAX, as TFLite's reference)
  *   l2       sqrt(sum of squares / count)
- * Quantized pools keep the input's quantization: the output must have the same scale and
+ * Eval takes one output position at a time and folds each tap's row of C channels into C
+ * accumulators, which keeps every channel's order of operations (and so its bits) and lets
+ * the channel loop vectorize. Quantized pools keep the input's quantization: the output must have the same scale and
  * zero point (TFLite assumes it and does not rescale).
  */
 #include "ops/conv_common.h"

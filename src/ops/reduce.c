@@ -7,8 +7,14 @@
  *   [2,3]   MEAN axes {}              -> [2,3]    (a copy)
  *
  * Every output element accumulates its inputs in row-major input order, as LiteRT's
- * reference loop does, so float sums match it term by term. Integer sums wrap in the
- * element type as LiteRT's do. Quantized reductions reproduce LiteRT's arithmetic exactly:
+ * reference loop does, so float sums match it term by term. The walk goes by contiguous
+ * blocks (reduce_plan): a spatial sum [1,H,W,C] -> [C] adds whole rows of C, a last-axis
+ * sum [R,D] -> [R] runs four rows' sequential chains side by side; both keep that order, so
+ * the bits do not depend on the layout. (LiteRT's builtin float MEAN over the last axis
+ * alone sums with Eigen's vectorized partial sums instead, an order that depends on the
+ * build's SIMD width and each row's alignment: there the two differ by a few ulp, inside the
+ * conformance bound; conformance case mean/neg_keep/float32 shows 2 ulp.) Integer sums wrap
+ * in the element type as LiteRT's do. Quantized reductions reproduce LiteRT's arithmetic exactly:
  *   MEAN uint8              rank 4, keep_dims, axes {1,2}: LiteRT's fixed-point 4-D mean;
  *   MEAN int8/int16 (and    sum - zp_in * n rescaled by (in/out scale) / n in fixed point (the
  *   other uint8 cases)      1/n folded into the multiplier, as LiteRT does). LiteRT 2.x runs
