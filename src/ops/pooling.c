@@ -27,6 +27,7 @@ typedef struct pool_params {
     tflc_ops_act act;              /* float */
     int32_t act_min, act_max;      /* quantized, in output units */
     bool rows_q;                   /* quantized: channel-row path with int32 sums (scratch) */
+    int threads;                   /* tflc_node_num_threads at prepare: scratch slots */
 } pool_params;
 
 /* ------------------------------------------------------------- prepare -- */
@@ -63,12 +64,14 @@ static tflc_status pool_prepare_quantized(tflc_node *node, pool_params *p, int a
 /* The quantized channel-row path sums a window into int32: a window holds at most
  * min(KH, H) * min(KW, W) inputs of magnitude <= 2^15, so up to 2^16 - 1 of them it stays
  * exact, rounding term (count / 2) included.
- * Scratch: one int32 accumulator per channel. */
+ * Scratch: one int32 accumulator per channel for each thread. */
 static void pool_plan_rows_q(tflc_node *node, pool_params *p) {
     int64_t kh = p->g.y.filter < p->g.y.in ? p->g.y.filter : p->g.y.in;
     int64_t kw = p->g.x.filter < p->g.x.in ? p->g.x.filter : p->g.x.in;
     p->rows_q = kh * kw < 65536;
-    if (p->rows_q) node->scratch_bytes = (size_t)p->g.in_c * sizeof(int32_t);
+    p->threads = tflc_node_num_threads(node);
+    if (p->rows_q)
+        node->scratch_bytes = (size_t)p->threads * (size_t)p->g.in_c * sizeof(int32_t);
 }
 
 static tflc_status pool_prepare(tflc_node *node, pool_kind kind) {
@@ -266,24 +269,62 @@ static void pool_row_q(const pool_params *p, pool_kind kind, const tflc_conv_win
     }
 }
 
+/* One output row [OW, C] of batch n (task = n * OH + oy), accumulators in the thread's
+ * slot of the scratch. */
+typedef struct pool_job {
+    const pool_params *p;
+    pool_kind kind;
+    const void *in;
+    void *out;
+    int32_t *acc;
+} pool_job;
+
+static void pool_row_task(void *ctx, int task, int thread) {
+    const pool_job *j = ctx;
+    const pool_params *p = j->p;
+    const int32_t n = task / p->g.y.out, oy = task % p->g.y.out, C = p->g.in_c;
+    size_t at = (size_t)task * (size_t)p->g.x.out * (size_t)C;
+    for (int32_t ox = 0; ox < p->g.x.out; ox++, at += (size_t)C) {
+        tflc_conv_window w = tflc_conv_window_at(&p->g, oy, ox);
+        if (p->dtype == TFLC_FLOAT32) pool_row_f32(p, j->kind, &w, j->in, n, (float *)j->out + at);
+        else pool_row_q(p, j->kind, &w, j->in, n, j->acc + (size_t)thread * (size_t)C, j->out, at);
+    }
+}
+
+/* An average or L2 window with no input element fails, as in TFLite. A window's rows depend
+ * on oy alone and its columns on ox alone, so checking each once covers every output. */
+static tflc_status pool_check_windows(tflc_node *node, const pool_params *p, pool_kind kind) {
+    if (kind == POOL_MAX) return TFLC_OK;
+    for (int32_t oy = 0; oy < p->g.y.out; oy++)
+        for (int32_t ox = 0; ox < p->g.x.out; ox++) {
+            tflc_conv_window w = tflc_conv_window_at(&p->g, oy, ox);
+            if (w.ky1 <= w.ky0 || w.kx1 <= w.kx0)
+                return tflc_node_fail(node, TFLC_ERROR_INVALID_ARGUMENT, "the window of output "
+                                      "(%d, %d) holds no input element", (int)oy, (int)ox);
+            if (oy > 0) break;   /* the columns were all checked on row 0 */
+        }
+    return TFLC_OK;
+}
+
+/* Output rows go to the runner's threads when the pool reads enough input to pay for it. */
+enum { POOL_MIN_PARALLEL = 1 << 15 };
+
 static tflc_status pool_eval(tflc_node *node, pool_kind kind) {
     const pool_params *p = node->params;
     const bool q = p->dtype != TFLC_FLOAT32;
     if (q && !p->rows_q) return pool_eval_ref(node, kind);
-    const void *in = node->inputs[0]->data;
-    void *out = node->outputs[0]->data;
-    size_t at = 0;
-    for (int32_t n = 0; n < p->g.batches; n++)
-        for (int32_t oy = 0; oy < p->g.y.out; oy++)
-            for (int32_t ox = 0; ox < p->g.x.out; ox++, at += (size_t)p->g.in_c) {
-                tflc_conv_window w = tflc_conv_window_at(&p->g, oy, ox);
-                if (kind != POOL_MAX && (w.ky1 <= w.ky0 || w.kx1 <= w.kx0))
-                    return tflc_node_fail(node, TFLC_ERROR_INVALID_ARGUMENT, "the window of "
-                                          "output (%d, %d) holds no input element", (int)oy,
-                                          (int)ox);
-                if (q) pool_row_q(p, kind, &w, in, n, node->scratch, out, at);
-                else pool_row_f32(p, kind, &w, in, n, (float *)out + at);
-            }
+    tflc_status s = pool_check_windows(node, p, kind);
+    if (s != TFLC_OK) return s;
+    pool_job j = {.p = p, .kind = kind, .in = node->inputs[0]->data,
+                  .out = node->outputs[0]->data, .acc = node->scratch};
+    const int rows = p->g.batches * p->g.y.out;
+    const size_t work = (size_t)rows * (size_t)p->g.x.out * (size_t)p->g.in_c *
+                        (size_t)p->g.y.filter * (size_t)p->g.x.filter;
+    const int threads = tflc_node_num_threads(node);
+    if (rows > 1 && threads > 1 && threads <= p->threads && work >= POOL_MIN_PARALLEL)
+        tflc_node_parallel_for(node, rows, pool_row_task, &j);
+    else
+        for (int r = 0; r < rows; r++) pool_row_task(&j, r, 0);
     return TFLC_OK;
 }
 

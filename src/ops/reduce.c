@@ -73,6 +73,11 @@ typedef struct reduce_params {
     reduce_plan plan;
 } reduce_params;
 
+/* The extent a block is sliced along for threads: its columns, or its rows. */
+static inline size_t reduce_split(const reduce_plan *pl) {
+    return pl->last_reduced ? pl->rows : pl->run;
+}
+
 /* ------------------------------------------------------------- prepare -- */
 
 /* Marks the reduced axes; out-of-range axes fail, duplicates are harmless. */
@@ -297,20 +302,33 @@ static inline void walk_next(const reduce_params *p, walker *w) {
     }
 }
 
-/* Walks the blocks of the plan: calls cols(out + o, in + i, run) when the innermost group is
- * kept, rows(out + o, in + i, rows, run) when it is reduced, o the block's first output. */
+/* Walks the blocks of the plan, each cut to its slice [lo, hi) of `split` (columns of a
+ * kept run, rows of a reduced block): calls cols(out + o, in + i, n) when the innermost
+ * group is kept, rows(out + o, in + i, rows, run) when it is reduced, o the slice's first
+ * output. Outputs of different slices are disjoint, so slices may run on different threads;
+ * each output's inputs stay in row-major order. */
 typedef void (*reduce_cols_fn)(void *out, const void *in, size_t n);
 typedef void (*reduce_rows_fn)(void *out, const void *in, size_t rows, size_t n);
 
-static void reduce_blocks(const reduce_plan *pl, size_t n_in, const void *in, size_t in_size,
-                          void *out, size_t out_size, reduce_cols_fn cols, reduce_rows_fn rows) {
+typedef struct reduce_job {
+    const reduce_plan *pl;
+    size_t n_in, in_size, out_size, chunk;   /* chunk: slice width per task */
+    const char *in;
+    char *out;
+    reduce_cols_fn cols;
+    reduce_rows_fn rows;
+} reduce_job;
+
+static void reduce_blocks(const reduce_job *j, size_t lo, size_t hi) {
+    const reduce_plan *pl = j->pl;
     int64_t idx[TFLC_MAX_RANK] = {0};
     size_t o = 0;
-    const char *src = in;
-    char *dst = out;
-    for (size_t i = 0; i < n_in; i += pl->block) {
-        if (pl->last_reduced) rows(dst + o * out_size, src + i * in_size, pl->rows, pl->run);
-        else cols(dst + o * out_size, src + i * in_size, pl->run);
+    for (size_t i = 0; i < j->n_in; i += pl->block) {
+        if (pl->last_reduced)
+            j->rows(j->out + (o + lo) * j->out_size, j->in + (i + lo * pl->run) * j->in_size,
+                    hi - lo, pl->run);
+        else
+            j->cols(j->out + (o + lo) * j->out_size, j->in + (i + lo) * j->in_size, hi - lo);
         for (int g = pl->n_outer - 1; g >= 0; g--) {
             o += (size_t)pl->ostride[g];
             if (++idx[g] < pl->len[g]) break;
@@ -318,6 +336,32 @@ static void reduce_blocks(const reduce_plan *pl, size_t n_in, const void *in, si
             idx[g] = 0;
         }
     }
+}
+
+static void reduce_task(void *ctx, int task, int thread) {
+    (void)thread;
+    const reduce_job *j = ctx;
+    size_t split = reduce_split(j->pl), lo = (size_t)task * j->chunk;
+    reduce_blocks(j, lo, lo + j->chunk < split ? lo + j->chunk : split);
+}
+
+/* Runs the walk, split over the runner's threads when there is enough of it: at least
+ * REDUCE_MIN_PARALLEL inputs and two slices of 16 (a 64-byte line of floats). */
+enum { REDUCE_MIN_PARALLEL = 1 << 15, REDUCE_SLICE_ALIGN = 16 };
+
+static void reduce_run(tflc_node *node, const reduce_params *p, const void *in, size_t in_size,
+                       void *out, size_t out_size, reduce_cols_fn cols, reduce_rows_fn rows) {
+    size_t split = reduce_split(&p->plan);
+    reduce_job j = {.pl = &p->plan, .n_in = p->n_in, .in_size = in_size, .out_size = out_size,
+                    .chunk = split, .in = in, .out = out, .cols = cols, .rows = rows};
+    int threads = tflc_node_num_threads(node);
+    if (threads < 2 || p->n_in < REDUCE_MIN_PARALLEL || split < 2 * REDUCE_SLICE_ALIGN) {
+        reduce_blocks(&j, 0, split);
+        return;
+    }
+    size_t chunk = (split + (size_t)threads - 1) / (size_t)threads;
+    j.chunk = (chunk + REDUCE_SLICE_ALIGN - 1) / REDUCE_SLICE_ALIGN * REDUCE_SLICE_ALIGN;
+    tflc_node_parallel_for(node, (int)((split + j.chunk - 1) / j.chunk), reduce_task, &j);
 }
 
 /* Defines reduce_<name>(p, in, out): out[o] = OP(out[o], x) for each input x of output o in
@@ -352,10 +396,10 @@ static void reduce_blocks(const reduce_plan *pl, size_t n_in, const void *in, si
             out[r] = s;                                                                    \
         }                                                                                  \
     }                                                                                      \
-    static void reduce_##name(const reduce_params *p, const T *in, T *out) {              \
+    static void reduce_##name(tflc_node *node, const reduce_params *p, const T *in,        \
+                              T *out) {                                                    \
         for (size_t o = 0; o < p->n_out; o++) out[o] = (INIT);                             \
-        reduce_blocks(&p->plan, p->n_in, in, sizeof(T), out, sizeof(T), name##_cols,       \
-                      name##_rows);                                                        \
+        reduce_run(node, p, in, sizeof(T), out, sizeof(T), name##_cols, name##_rows);      \
     }
 
 /* Wrapping integer arithmetic, as LiteRT's int32/int64 sums and products behave. */
@@ -407,10 +451,11 @@ DEFINE_REDUCE(all_b, bool, true, acc && x)
             acc[r] = (int64_t)s;                                                           \
         }                                                                                  \
     }                                                                                      \
-    static void sum64_##name(const reduce_params *p, const T *in, int64_t *acc) {          \
+    static void sum64_##name(tflc_node *node, const reduce_params *p, const T *in,         \
+                             int64_t *acc) {                                               \
         for (size_t o = 0; o < p->n_out; o++) acc[o] = 0;                                  \
-        reduce_blocks(&p->plan, p->n_in, in, sizeof(T), acc, sizeof(int64_t),              \
-                      sum64_##name##_cols, sum64_##name##_rows);                           \
+        reduce_run(node, p, in, sizeof(T), acc, sizeof(int64_t), sum64_##name##_cols,      \
+                   sum64_##name##_rows);                                                   \
     }
 DEFINE_SUM64(i32, int32_t)
 DEFINE_SUM64(i64, int64_t)
@@ -420,13 +465,13 @@ DEFINE_SUM64(i16, int16_t)
 
 /* --------------------------------------------------------- MEAN / SUM -- */
 
-static void sum64_any(const reduce_params *p, tflc_dtype dt, const void *in, int64_t *acc) {
+static void sum64_any(tflc_node *node, const reduce_params *p, tflc_dtype dt, const void *in, int64_t *acc) {
     switch (dt) {
-    case TFLC_INT32: sum64_i32(p, in, acc); break;
-    case TFLC_INT64: sum64_i64(p, in, acc); break;
-    case TFLC_INT8: sum64_i8(p, in, acc); break;
-    case TFLC_UINT8: sum64_u8(p, in, acc); break;
-    default: sum64_i16(p, in, acc); break;
+    case TFLC_INT32: sum64_i32(node, p, in, acc); break;
+    case TFLC_INT64: sum64_i64(node, p, in, acc); break;
+    case TFLC_INT8: sum64_i8(node, p, in, acc); break;
+    case TFLC_UINT8: sum64_u8(node, p, in, acc); break;
+    default: sum64_i16(node, p, in, acc); break;
     }
 }
 
@@ -445,11 +490,11 @@ static int32_t quant_mean_value(const reduce_params *p, int64_t sum, int32_t lo,
     }
 }
 
-static void mean_eval(const reduce_params *p, const tflc_tensor *in, tflc_tensor *out, int64_t *acc) {
+static void mean_eval(tflc_node *node, const reduce_params *p, const tflc_tensor *in, tflc_tensor *out, int64_t *acc) {
     tflc_dtype dt = in->dtype;
     if (dt == TFLC_FLOAT32) {
         float *o = out->data;
-        reduce_sum_f32(p, in->data, o);
+        reduce_sum_f32(node, p, in->data, o);
         for (size_t k = 0; k < p->n_out; k++) o[k] = p->n_in ? o[k] / (float)p->n_red : NAN;
         return;
     }
@@ -461,7 +506,7 @@ static void mean_eval(const reduce_params *p, const tflc_tensor *in, tflc_tensor
         memcpy(out->data, in->data, out->bytes);
         return;
     }
-    sum64_any(p, dt, in->data, acc);
+    sum64_any(node, p, dt, in->data, acc);
     int32_t lo, hi;
     for (size_t k = 0; k < p->n_out; k++) {
         if (dt == TFLC_INT32) ((int32_t *)out->data)[k] = (int32_t)(acc[k] / (int64_t)p->n_red);
@@ -473,13 +518,13 @@ static void mean_eval(const reduce_params *p, const tflc_tensor *in, tflc_tensor
 
 /* 8-bit SUM into a different scale: round(sum * s - zp_in * s * n) + zp_out, in float as
  * LiteRT does, stored without clamping (LiteRT's static_cast wraps). */
-static void sum_rescale_eval(const reduce_params *p, const tflc_tensor *in, tflc_tensor *out,
+static void sum_rescale_eval(tflc_node *node, const reduce_params *p, const tflc_tensor *in, tflc_tensor *out,
                              int64_t *acc) {
     if (p->n_in == 0) {
         memset(out->data, 0, out->bytes);
         return;
     }
-    sum64_any(p, in->dtype, in->data, acc);
+    sum64_any(node, p, in->dtype, in->data, acc);
     float scale = p->in_scale / p->out_scale;
     float bias = -(float)p->in_zp * scale * (float)p->n_red;
     for (size_t k = 0; k < p->n_out; k++) {
@@ -490,8 +535,8 @@ static void sum_rescale_eval(const reduce_params *p, const tflc_tensor *in, tflc
 }
 
 /* int16 SUM: the exact sum, saturated to int16. */
-static void sum_sat_eval(const reduce_params *p, const tflc_tensor *in, tflc_tensor *out, int64_t *acc) {
-    sum64_any(p, in->dtype, in->data, acc);
+static void sum_sat_eval(tflc_node *node, const reduce_params *p, const tflc_tensor *in, tflc_tensor *out, int64_t *acc) {
+    sum64_any(node, p, in->dtype, in->data, acc);
     for (size_t k = 0; k < p->n_out; k++)
         ((int16_t *)out->data)[k] =
             (int16_t)(acc[k] > INT16_MAX ? INT16_MAX : (acc[k] < INT16_MIN ? INT16_MIN : acc[k]));
@@ -525,17 +570,17 @@ static void prod_quant_eval(const reduce_params *p, const tflc_tensor *in, tflc_
 
 #define DISPATCH(prefix, dt, p, in, out)                                                    \
     switch (dt) {                                                                          \
-    case TFLC_FLOAT32: reduce_##prefix##_f32(p, in, out); break;                           \
-    case TFLC_INT32: reduce_##prefix##_i32(p, in, out); break;                             \
-    case TFLC_INT64: reduce_##prefix##_i64(p, in, out); break;                             \
+    case TFLC_FLOAT32: reduce_##prefix##_f32(node, p, in, out); break;                           \
+    case TFLC_INT32: reduce_##prefix##_i32(node, p, in, out); break;                             \
+    case TFLC_INT64: reduce_##prefix##_i64(node, p, in, out); break;                             \
     default: break;                                                                        \
     }
 
 #define DISPATCH_Q(prefix, dt, p, in, out)                                                  \
     switch (dt) {                                                                          \
-    case TFLC_INT8: reduce_##prefix##_i8(p, in, out); break;                               \
-    case TFLC_UINT8: reduce_##prefix##_u8(p, in, out); break;                              \
-    case TFLC_INT16: reduce_##prefix##_i16(p, in, out); break;                             \
+    case TFLC_INT8: reduce_##prefix##_i8(node, p, in, out); break;                               \
+    case TFLC_UINT8: reduce_##prefix##_u8(node, p, in, out); break;                              \
+    case TFLC_INT16: reduce_##prefix##_i16(node, p, in, out); break;                             \
     default: DISPATCH(prefix, dt, p, in, out)                                              \
     }
 
@@ -545,10 +590,10 @@ static tflc_status reduce_eval(tflc_node *node) {
     tflc_tensor *out = node->outputs[0];
     tflc_dtype dt = in->dtype;
     switch (p->kind) {
-    case R_MEAN: mean_eval(p, in, out, node->scratch); break;
+    case R_MEAN: mean_eval(node, p, in, out, node->scratch); break;
     case R_SUM:
-        if (p->qmode == Q_SUM_RESCALE) sum_rescale_eval(p, in, out, node->scratch);
-        else if (p->qmode == Q_SUM_SAT) sum_sat_eval(p, in, out, node->scratch);
+        if (p->qmode == Q_SUM_RESCALE) sum_rescale_eval(node, p, in, out, node->scratch);
+        else if (p->qmode == Q_SUM_SAT) sum_sat_eval(node, p, in, out, node->scratch);
         else DISPATCH_Q(sum, dt, p, in->data, out->data)
         break;
     case R_PROD:
@@ -557,8 +602,8 @@ static tflc_status reduce_eval(tflc_node *node) {
         break;
     case R_MAX: DISPATCH_Q(max, dt, p, in->data, out->data) break;
     case R_MIN: DISPATCH_Q(min, dt, p, in->data, out->data) break;
-    case R_ANY: reduce_any_b(p, in->data, out->data); break;
-    default: reduce_all_b(p, in->data, out->data); break;
+    case R_ANY: reduce_any_b(node, p, in->data, out->data); break;
+    default: reduce_all_b(node, p, in->data, out->data); break;
     }
     return TFLC_OK;
 }

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/threadpool.h"
 #include "ops/conv_common.h"
 #include "ops/shape_common.h"
 #include "test.h"
@@ -315,6 +316,45 @@ static void test_reduce_any(void) {
             }
 }
 
+/* With a pool of 3 threads the walk is cut into slices of 16 columns or rows, one per task
+ * (ragged last slices here: 35 columns, 130 rows): same bits, same integers. */
+static void test_reduce_threads(void) {
+    static float in[64 * 64 * 48], want[130 * 300];
+    static int64_t sums[64 * 35];
+    static const float sc[] = {0.0371f, 0.0123f};
+    static const int64_t zp[] = {-7, 11};
+    const red_case cases[] = {
+        {4, {1, 64, 64, 48}, 2, {1, 2}, {false, true, true, false}, true},
+        {3, {1, 130, 300}, 1, {-1}, {false, false, true, false}, false},
+        {4, {2, 64, 32, 35}, 2, {-3, 2}, {false, true, true, false}, true},
+        {3, {1, 40, 1000}, 1, {2}, {false, false, true, false}, true},
+    };
+    tflc_threadpool *pool = NULL;
+    CHECK_OK(tflc_threadpool_create(3, &pool));
+    fake_runner.pool = pool;
+    for (size_t i = 0; i < N(cases); i++) {
+        const red_case *rc = &cases[i];
+        opcase c;
+        fill(TFLC_FLOAT32, in, count_of(rc, false));
+        tflc_tensor *out = run_red(&c, rc, K_MEAN, TFLC_FLOAT32, in, NULL, NULL);
+        ref_reduce_f32(rc, K_MEAN, in, want);
+        if (out) CHECK_MSG(f32_eq(out, want, out_count(rc)), "case %zu", i);
+        oc_free(&c);
+        /* int8 MEAN of the same layout (the bytes of the float data, reinterpreted) */
+        out = run_red(&c, rc, K_MEAN, TFLC_INT8, in, sc, zp);
+        ref_sums(rc, TFLC_INT8, in, sums);
+        bool ok = out != NULL;
+        for (size_t o = 0; ok && o < out_count(rc); o++) {
+            int32_t w = ref_qmean(rc, TFLC_INT8, sums[o], count_of(rc, true), sc[0], (int32_t)zp[0],
+                                  sc[1], (int32_t)zp[1]);
+            CHECK_MSG(ok = ((int8_t *)out->data)[o] == w, "case %zu [%zu]", i, o);
+        }
+        oc_free(&c);
+    }
+    fake_runner.pool = NULL;
+    tflc_threadpool_free(pool);
+}
+
 /* ========================================================== pools == */
 
 typedef struct pool_case {
@@ -512,14 +552,61 @@ static void test_pool_q_int32_edge(void) {
         }
 }
 
+/* With a pool of 3 threads the output rows go to different threads (each with its own
+ * quantized accumulators): same results as the reference. */
+static void test_pool_threads(void) {
+    static int16_t in[2 * 33 * 31 * 40];
+    static float fin[2 * 33 * 31 * 40], fwant[2 * 33 * 31 * 40];
+    static int32_t want[2 * 33 * 31 * 40];
+    static const float sc[] = {0.05f};
+    static const int64_t zp8[] = {-9}, zp16[] = {0};
+    const pool_case cases[] = {{2, 33, 31, 40, 3, 3, 1, 1, CONV_PADDING_SAME, ACT_NONE},
+                               {1, 33, 31, 17, 3, 2, 2, 2, CONV_PADDING_VALID, ACT_RELU}};
+    tflc_threadpool *pool = NULL;
+    CHECK_OK(tflc_threadpool_create(3, &pool));
+    fake_runner.pool = pool;
+    for (size_t i = 0; i < N(cases); i++) {
+        const pool_case *pc = &cases[i];
+        size_t n = (size_t)pc->n * pc->h * pc->w * pc->c;
+        fill(TFLC_FLOAT32, fin, n);
+        for (int kind = 0; kind < 3; kind++) {
+            opcase c;
+            tflc_tensor *out = run_pool(&c, pc, kind, TFLC_FLOAT32, fin, NULL, NULL);
+            ref_pool(pc, kind, TFLC_FLOAT32, fin, fwant);
+            if (out) CHECK_MSG(f32_eq(out, fwant, tflc_tensor_count(out)), "case %zu kind %d", i, kind);
+            oc_free(&c);
+        }
+        for (int t = 0; t < 2; t++) {
+            tflc_dtype dt = t ? TFLC_INT16 : TFLC_INT8;
+            const int64_t *zp = t ? zp16 : zp8;
+            int32_t lo, hi;
+            tflc_ops_int_range(dt, &lo, &hi);
+            if (pc->act == ACT_RELU) lo = (int32_t)zp[0];
+            fill(dt, in, n);
+            for (int kind = 0; kind < 2; kind++) {
+                opcase c;
+                tflc_tensor *out = run_pool(&c, pc, kind, dt, in, sc, zp);
+                ref_pool(pc, kind, dt, in, want);
+                if (out) CHECK_MSG(q_out_eq(out, dt, want, lo, hi), "case %zu %s kind %d", i,
+                                   tflc_dtype_name(dt), kind);
+                oc_free(&c);
+            }
+        }
+    }
+    fake_runner.pool = NULL;
+    tflc_threadpool_free(pool);
+}
+
 static void run_tests(void) {
     TEST(test_reduce_f32_bits);
     TEST(test_reduce_f32_model_shapes);
     TEST(test_reduce_int_exact);
     TEST(test_reduce_any);
+    TEST(test_reduce_threads);
     TEST(test_pool_f32_bits);
     TEST(test_pool_q_exact);
     TEST(test_pool_q_int32_edge);
+    TEST(test_pool_threads);
 }
 
 TEST_MAIN()
