@@ -12,7 +12,9 @@
  *                   (uint8: half up, as TFLite), clamped to the activation range
  *   max      the largest element (float starts from -FLT_MAX, as TFLite's reference)
  *   l2       sqrt(sum of squares / count)
- * Quantized pools keep the input's quantization: the output must have the same scale and
+ * Eval takes one output position at a time and folds each tap's row of C channels into C
+ * accumulators, which keeps every channel's order of operations (and so its bits) and lets
+ * the channel loop vectorize. Quantized pools keep the input's quantization: the output must have the same scale and
  * zero point (TFLite assumes it and does not rescale).
  */
 #include "ops/conv_common.h"
@@ -24,6 +26,8 @@ typedef struct pool_params {
     tflc_dtype dtype;
     tflc_ops_act act;              /* float */
     int32_t act_min, act_max;      /* quantized, in output units */
+    bool rows_q;                   /* quantized: channel-row path with int32 sums (scratch) */
+    int threads;                   /* tflc_node_num_threads at prepare: scratch slots */
 } pool_params;
 
 /* ------------------------------------------------------------- prepare -- */
@@ -57,6 +61,19 @@ static tflc_status pool_prepare_quantized(tflc_node *node, pool_params *p, int a
                                  &p->act_min, &p->act_max);
 }
 
+/* The quantized channel-row path sums a window into int32: a window holds at most
+ * min(KH, H) * min(KW, W) inputs of magnitude <= 2^15, so up to 2^16 - 1 of them it stays
+ * exact, rounding term (count / 2) included.
+ * Scratch: one int32 accumulator per channel for each thread. */
+static void pool_plan_rows_q(tflc_node *node, pool_params *p) {
+    int64_t kh = p->g.y.filter < p->g.y.in ? p->g.y.filter : p->g.y.in;
+    int64_t kw = p->g.x.filter < p->g.x.in ? p->g.x.filter : p->g.x.in;
+    p->rows_q = kh * kw < 65536;
+    p->threads = tflc_node_num_threads(node);
+    if (p->rows_q)
+        node->scratch_bytes = (size_t)p->threads * (size_t)p->g.in_c * sizeof(int32_t);
+}
+
 static tflc_status pool_prepare(tflc_node *node, pool_kind kind) {
     pool_params *p = node->params;
     int act_kind = ACT_NONE;
@@ -80,6 +97,7 @@ static tflc_status pool_prepare(tflc_node *node, pool_kind kind) {
         s = quantized ? pool_prepare_quantized(node, p, act_kind)
                       : tflc_conv_act_f32(node, act_kind, &p->act);
     if (s != TFLC_OK) return s;
+    if (quantized) pool_plan_rows_q(node, p);
     const int32_t dims[4] = {p->g.batches, p->g.y.out, p->g.x.out, p->g.out_c};
     return tflc_node_set_output_shape(node, 0, dims, 4);
 }
@@ -149,7 +167,9 @@ static bool pool_q(const pool_params *p, pool_kind kind, const tflc_conv_window 
     return true;
 }
 
-static tflc_status pool_eval(tflc_node *node, pool_kind kind) {
+/* The per-element loop (pool_f32 / pool_q per output): the reference, and the quantized
+ * path when a window could overflow the int32 sums of the channel-row path. */
+static tflc_status pool_eval_ref(tflc_node *node, pool_kind kind) {
     const pool_params *p = node->params;
     const void *in = node->inputs[0]->data;
     void *out = node->outputs[0]->data;
@@ -174,6 +194,137 @@ static tflc_status pool_eval(tflc_node *node, pool_kind kind) {
                                                      : (q > p->act_max ? p->act_max : q)));
                 }
             }
+    return TFLC_OK;
+}
+
+/* ----------------------------------------------------- channel rows -- */
+/* The fast path: for one output position, every channel at once. The window's input rows
+ * [C] are folded into a row of accumulators [C] tap by tap in (ky, kx) order, so each
+ * channel sees exactly the sequence of operations of pool_f32 / pool_q (same bits), and the
+ * channel loops are plain element-wise loops the compiler vectorizes. */
+
+/* acc[c] = OP(acc[c], x[c]) over c < n. */
+static void rows_f32(pool_kind kind, float *restrict acc, const float *restrict x, int32_t n) {
+    if (kind == POOL_AVERAGE)
+        for (int32_t c = 0; c < n; c++) acc[c] += x[c];
+    else if (kind == POOL_L2)
+        for (int32_t c = 0; c < n; c++) acc[c] += x[c] * x[c];
+    else
+        for (int32_t c = 0; c < n; c++) acc[c] = acc[c] < x[c] ? x[c] : acc[c];
+}
+
+#define DEFINE_ROWS_Q(name, T)                                                               \
+    static void name(bool max, int32_t *restrict acc, const void *x_, int32_t n) {           \
+        const T *restrict x = x_;                                                            \
+        if (max)                                                                             \
+            for (int32_t c = 0; c < n; c++) acc[c] = acc[c] < x[c] ? x[c] : acc[c];          \
+        else                                                                                 \
+            for (int32_t c = 0; c < n; c++) acc[c] += x[c];                                  \
+    }
+DEFINE_ROWS_Q(rows_i8, int8_t)
+DEFINE_ROWS_Q(rows_u8, uint8_t)
+DEFINE_ROWS_Q(rows_i16, int16_t)
+
+/* One float output row [C], written through the accumulators in place. */
+static void pool_row_f32(const pool_params *p, pool_kind kind, const tflc_conv_window *w,
+                         const float *in, int32_t n, float *out) {
+    const int32_t C = p->g.in_c;
+    const float init = kind == POOL_MAX ? -FLT_MAX : 0.0f;
+    for (int32_t c = 0; c < C; c++) out[c] = init;
+    for (int32_t ky = w->ky0; ky < w->ky1; ky++)
+        for (int32_t kx = w->kx0; kx < w->kx1; kx++)
+            rows_f32(kind, out, in + pool_in_at(p, w, n, ky, kx, 0), C);
+    const float count = (float)((w->ky1 - w->ky0) * (w->kx1 - w->kx0));
+    for (int32_t c = 0; c < C; c++) {
+        float v = out[c];
+        if (kind == POOL_AVERAGE) v = v / count;
+        else if (kind == POOL_L2) v = sqrtf(v / count);
+        out[c] = tflc_ops_apply_act_f32(&p->act, v);
+    }
+}
+
+/* One quantized output row [C]: int32 sums or maxima in acc, then pool_q's rounding
+ * division and the activation clamp. */
+static void pool_row_q(const pool_params *p, pool_kind kind, const tflc_conv_window *w,
+                       const void *in, int32_t n, int32_t *acc, void *out, size_t at) {
+    const int32_t C = p->g.in_c;
+    const bool max = kind == POOL_MAX;
+    const size_t esize = tflc_dtype_size(p->dtype);
+    int32_t lo, hi;
+    tflc_ops_int_range(p->dtype, &lo, &hi);
+    for (int32_t c = 0; c < C; c++) acc[c] = max ? lo : 0;
+    for (int32_t ky = w->ky0; ky < w->ky1; ky++)
+        for (int32_t kx = w->kx0; kx < w->kx1; kx++) {
+            const void *x = (const char *)in + pool_in_at(p, w, n, ky, kx, 0) * esize;
+            if (p->dtype == TFLC_INT8) rows_i8(max, acc, x, C);
+            else if (p->dtype == TFLC_UINT8) rows_u8(max, acc, x, C);
+            else rows_i16(max, acc, x, C);
+        }
+    const int32_t count = (w->ky1 - w->ky0) * (w->kx1 - w->kx0), half = count / 2;
+    for (int32_t c = 0; c < C; c++) {
+        int32_t v = acc[c];
+        if (!max) v = (v > 0 || p->dtype == TFLC_UINT8) ? (v + half) / count : (v - half) / count;
+        pool_store(out, p->dtype, at + (size_t)c,
+                   v < p->act_min ? p->act_min : (v > p->act_max ? p->act_max : v));
+    }
+}
+
+/* One output row [OW, C] of batch n (task = n * OH + oy), accumulators in the thread's
+ * slot of the scratch. */
+typedef struct pool_job {
+    const pool_params *p;
+    pool_kind kind;
+    const void *in;
+    void *out;
+    int32_t *acc;
+} pool_job;
+
+static void pool_row_task(void *ctx, int task, int thread) {
+    const pool_job *j = ctx;
+    const pool_params *p = j->p;
+    const int32_t n = task / p->g.y.out, oy = task % p->g.y.out, C = p->g.in_c;
+    size_t at = (size_t)task * (size_t)p->g.x.out * (size_t)C;
+    for (int32_t ox = 0; ox < p->g.x.out; ox++, at += (size_t)C) {
+        tflc_conv_window w = tflc_conv_window_at(&p->g, oy, ox);
+        if (p->dtype == TFLC_FLOAT32) pool_row_f32(p, j->kind, &w, j->in, n, (float *)j->out + at);
+        else pool_row_q(p, j->kind, &w, j->in, n, j->acc + (size_t)thread * (size_t)C, j->out, at);
+    }
+}
+
+/* An average or L2 window with no input element fails, as in TFLite. A window's rows depend
+ * on oy alone and its columns on ox alone, so checking each once covers every output. */
+static tflc_status pool_check_windows(tflc_node *node, const pool_params *p, pool_kind kind) {
+    if (kind == POOL_MAX) return TFLC_OK;
+    for (int32_t oy = 0; oy < p->g.y.out; oy++)
+        for (int32_t ox = 0; ox < p->g.x.out; ox++) {
+            tflc_conv_window w = tflc_conv_window_at(&p->g, oy, ox);
+            if (w.ky1 <= w.ky0 || w.kx1 <= w.kx0)
+                return tflc_node_fail(node, TFLC_ERROR_INVALID_ARGUMENT, "the window of output "
+                                      "(%d, %d) holds no input element", (int)oy, (int)ox);
+            if (oy > 0) break;   /* the columns were all checked on row 0 */
+        }
+    return TFLC_OK;
+}
+
+/* Output rows go to the runner's threads when the pool reads enough input to pay for it. */
+enum { POOL_MIN_PARALLEL = 1 << 15 };
+
+static tflc_status pool_eval(tflc_node *node, pool_kind kind) {
+    const pool_params *p = node->params;
+    const bool q = p->dtype != TFLC_FLOAT32;
+    if (q && !p->rows_q) return pool_eval_ref(node, kind);
+    tflc_status s = pool_check_windows(node, p, kind);
+    if (s != TFLC_OK) return s;
+    pool_job j = {.p = p, .kind = kind, .in = node->inputs[0]->data,
+                  .out = node->outputs[0]->data, .acc = node->scratch};
+    const int rows = p->g.batches * p->g.y.out;
+    const size_t work = (size_t)rows * (size_t)p->g.x.out * (size_t)p->g.in_c *
+                        (size_t)p->g.y.filter * (size_t)p->g.x.filter;
+    const int threads = tflc_node_num_threads(node);
+    if (rows > 1 && threads > 1 && threads <= p->threads && work >= POOL_MIN_PARALLEL)
+        tflc_node_parallel_for(node, rows, pool_row_task, &j);
+    else
+        for (int r = 0; r < rows; r++) pool_row_task(&j, r, 0);
     return TFLC_OK;
 }
 

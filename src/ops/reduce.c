@@ -7,8 +7,14 @@
  *   [2,3]   MEAN axes {}              -> [2,3]    (a copy)
  *
  * Every output element accumulates its inputs in row-major input order, as LiteRT's
- * reference loop does, so float sums match it term by term. Integer sums wrap in the
- * element type as LiteRT's do. Quantized reductions reproduce LiteRT's arithmetic exactly:
+ * reference loop does, so float sums match it term by term. The walk goes by contiguous
+ * blocks (reduce_plan): a spatial sum [1,H,W,C] -> [C] adds whole rows of C, a last-axis
+ * sum [R,D] -> [R] runs four rows' sequential chains side by side; both keep that order, so
+ * the bits do not depend on the layout. (LiteRT's builtin float MEAN over the last axis
+ * alone sums with Eigen's vectorized partial sums instead, an order that depends on the
+ * build's SIMD width and each row's alignment: there the two differ by a few ulp, inside the
+ * conformance bound; conformance case mean/neg_keep/float32 shows 2 ulp.) Integer sums wrap
+ * in the element type as LiteRT's do. Quantized reductions reproduce LiteRT's arithmetic exactly:
  *   MEAN uint8              rank 4, keep_dims, axes {1,2}: LiteRT's fixed-point 4-D mean;
  *   MEAN int8/int16 (and    sum - zp_in * n rescaled by (in/out scale) / n in fixed point (the
  *   other uint8 cases)      1/n folded into the multiplier, as LiteRT does). LiteRT 2.x runs
@@ -35,6 +41,24 @@ enum {
     Q_PROD,          /* int8/int16 REDUCE_PROD: rescaled running product */
 };
 
+/* The input seen as blocks of contiguous elements (see plan_reduce). The dims are collapsed
+ * first: size-1 dims dropped, neighbours that are both reduced or both kept merged, so
+ * [1,7,7,96] over {1,2} is [49 reduced][96 kept] and [1,50,64] over {-1} is [50 kept][64
+ * reduced]. The innermost group decides the block:
+ *   kept     a block is one row of `run` inputs that updates `run` consecutive outputs
+ *            (out[j] = OP(out[j], in[j]));
+ *   reduced  a block is `rows` rows of `run` inputs, row r folding into output r
+ *            (rows = the kept group just outside it, or 1).
+ * The groups outside the block (n_outer of them, lengths len and output strides ostride, 0
+ * when reduced) are walked in row-major order, so every output still takes its inputs in
+ * row-major input order. */
+typedef struct reduce_plan {
+    int n_outer;
+    int64_t len[TFLC_MAX_RANK], ostride[TFLC_MAX_RANK];
+    bool last_reduced;
+    size_t rows, run, block;     /* block = rows * run input elements */
+} reduce_plan;
+
 typedef struct reduce_params {
     int kind;                          /* R_* */
     int qmode;                         /* Q_* */
@@ -46,7 +70,13 @@ typedef struct reduce_params {
     int32_t multiplier, bias, in_zp, out_zp;
     int shift;
     float in_scale, out_scale;
+    reduce_plan plan;
 } reduce_params;
+
+/* The extent a block is sliced along for threads: its columns, or its rows. */
+static inline size_t reduce_split(const reduce_plan *pl) {
+    return pl->last_reduced ? pl->rows : pl->run;
+}
 
 /* ------------------------------------------------------------- prepare -- */
 
@@ -67,6 +97,36 @@ static tflc_status reduce_axes(tflc_node *node, int rank, bool *reduced) {
         reduced[d] = true;
     }
     return TFLC_OK;
+}
+
+/* Collapses the dims into alternating reduced / kept groups and picks the block (see
+ * reduce_plan). An input with no dim above 1 is one kept block of one element. */
+static void plan_reduce(reduce_params *p, const bool *reduced) {
+    int64_t len[TFLC_MAX_RANK], ostride[TFLC_MAX_RANK];
+    bool red[TFLC_MAX_RANK];
+    int n = 0;
+    for (int d = 0; d < p->rank; d++) {
+        if (p->in_dims[d] == 1) continue;
+        if (n > 0 && red[n - 1] == reduced[d]) {
+            len[n - 1] *= p->in_dims[d];
+            ostride[n - 1] = p->out_strides[d];   /* the innermost stride of the merged dims */
+            continue;
+        }
+        len[n] = p->in_dims[d];
+        ostride[n] = p->out_strides[d];
+        red[n++] = reduced[d];
+    }
+    reduce_plan *pl = &p->plan;
+    pl->last_reduced = n > 0 && red[n - 1];
+    pl->run = n > 0 ? (size_t)len[n - 1] : 1;
+    pl->rows = pl->last_reduced && n > 1 ? (size_t)len[n - 2] : 1;
+    pl->n_outer = n - (pl->last_reduced && n > 1 ? 2 : 1);
+    if (pl->n_outer < 0) pl->n_outer = 0;
+    pl->block = pl->rows * pl->run;
+    for (int g = 0; g < pl->n_outer; g++) {
+        pl->len[g] = len[g];
+        pl->ostride[g] = ostride[g];
+    }
 }
 
 /* Output shape and the input-dim -> output-stride map. */
@@ -93,6 +153,7 @@ static tflc_status reduce_shape(tflc_node *node, reduce_params *p, const bool *r
     }
     p->n_in = tflc_tensor_count(in);
     p->n_out = tflc_shape_count(dims, rank);
+    plan_reduce(p, reduced);
     return tflc_node_set_output_shape(node, 0, dims, rank);
 }
 
@@ -241,16 +302,104 @@ static inline void walk_next(const reduce_params *p, walker *w) {
     }
 }
 
-/* Defines reduce_<name>(p, in, out): out[o] = OP(out[o], in[i]) after filling with INIT. */
+/* Walks the blocks of the plan, each cut to its slice [lo, hi) of `split` (columns of a
+ * kept run, rows of a reduced block): calls cols(out + o, in + i, n) when the innermost
+ * group is kept, rows(out + o, in + i, rows, run) when it is reduced, o the slice's first
+ * output. Outputs of different slices are disjoint, so slices may run on different threads;
+ * each output's inputs stay in row-major order. */
+typedef void (*reduce_cols_fn)(void *out, const void *in, size_t n);
+typedef void (*reduce_rows_fn)(void *out, const void *in, size_t rows, size_t n);
+
+typedef struct reduce_job {
+    const reduce_plan *pl;
+    size_t n_in, in_size, out_size, chunk;   /* chunk: slice width per task */
+    const char *in;
+    char *out;
+    reduce_cols_fn cols;
+    reduce_rows_fn rows;
+} reduce_job;
+
+static void reduce_blocks(const reduce_job *j, size_t lo, size_t hi) {
+    const reduce_plan *pl = j->pl;
+    int64_t idx[TFLC_MAX_RANK] = {0};
+    size_t o = 0;
+    for (size_t i = 0; i < j->n_in; i += pl->block) {
+        if (pl->last_reduced)
+            j->rows(j->out + (o + lo) * j->out_size, j->in + (i + lo * pl->run) * j->in_size,
+                    hi - lo, pl->run);
+        else
+            j->cols(j->out + (o + lo) * j->out_size, j->in + (i + lo) * j->in_size, hi - lo);
+        for (int g = pl->n_outer - 1; g >= 0; g--) {
+            o += (size_t)pl->ostride[g];
+            if (++idx[g] < pl->len[g]) break;
+            o -= (size_t)(pl->ostride[g] * pl->len[g]);
+            idx[g] = 0;
+        }
+    }
+}
+
+static void reduce_task(void *ctx, int task, int thread) {
+    (void)thread;
+    const reduce_job *j = ctx;
+    size_t split = reduce_split(j->pl), lo = (size_t)task * j->chunk;
+    reduce_blocks(j, lo, lo + j->chunk < split ? lo + j->chunk : split);
+}
+
+/* Runs the walk, split over the runner's threads when there is enough of it: at least
+ * REDUCE_MIN_PARALLEL inputs and two slices of 16 (a 64-byte line of floats). */
+enum { REDUCE_MIN_PARALLEL = 1 << 15, REDUCE_SLICE_ALIGN = 16 };
+
+static void reduce_run(tflc_node *node, const reduce_params *p, const void *in, size_t in_size,
+                       void *out, size_t out_size, reduce_cols_fn cols, reduce_rows_fn rows) {
+    size_t split = reduce_split(&p->plan);
+    reduce_job j = {.pl = &p->plan, .n_in = p->n_in, .in_size = in_size, .out_size = out_size,
+                    .chunk = split, .in = in, .out = out, .cols = cols, .rows = rows};
+    int threads = tflc_node_num_threads(node);
+    if (threads < 2 || p->n_in < REDUCE_MIN_PARALLEL || split < 2 * REDUCE_SLICE_ALIGN) {
+        reduce_blocks(&j, 0, split);
+        return;
+    }
+    size_t chunk = (split + (size_t)threads - 1) / (size_t)threads;
+    j.chunk = (chunk + REDUCE_SLICE_ALIGN - 1) / REDUCE_SLICE_ALIGN * REDUCE_SLICE_ALIGN;
+    tflc_node_parallel_for(node, (int)((split + j.chunk - 1) / j.chunk), reduce_task, &j);
+}
+
+/* Defines reduce_<name>(p, in, out): out[o] = OP(out[o], x) for each input x of output o in
+ * row-major input order, after filling with INIT. The rows kernel runs four rows' chains side
+ * by side (each still sequential, so the bits are those of one chain at a time); the cols
+ * kernel updates a row of outputs at once, one step per output. */
 #define DEFINE_REDUCE(name, T, INIT, OP)                                                   \
-    static void reduce_##name(const reduce_params *p, const T *in, T *out) {              \
-        for (size_t o = 0; o < p->n_out; o++) out[o] = (INIT);                             \
-        walker w = {{0}, 0};                                                               \
-        for (size_t i = 0; i < p->n_in; i++) {                                             \
-            T acc = out[w.o], x = in[i];                                                   \
-            out[w.o] = (T)(OP);                                                            \
-            walk_next(p, &w);                                                              \
+    static inline T name##_op(T acc, T x) { return (T)(OP); }                              \
+    static void name##_cols(void *out_, const void *in_, size_t n) {                       \
+        T *restrict out = out_;                                                            \
+        const T *restrict in = in_;                                                        \
+        for (size_t j = 0; j < n; j++) out[j] = name##_op(out[j], in[j]);                  \
+    }                                                                                      \
+    static void name##_rows(void *out_, const void *in_, size_t rows, size_t n) {          \
+        T *out = out_;                                                                     \
+        const T *in = in_;                                                                 \
+        size_t r = 0;                                                                      \
+        for (; r + 4 <= rows; r += 4) {                                                    \
+            const T *a = in + r * n;                                                       \
+            T s0 = out[r], s1 = out[r + 1], s2 = out[r + 2], s3 = out[r + 3];              \
+            for (size_t j = 0; j < n; j++) {                                               \
+                s0 = name##_op(s0, a[j]);                                                  \
+                s1 = name##_op(s1, a[n + j]);                                              \
+                s2 = name##_op(s2, a[2 * n + j]);                                          \
+                s3 = name##_op(s3, a[3 * n + j]);                                          \
+            }                                                                              \
+            out[r] = s0, out[r + 1] = s1, out[r + 2] = s2, out[r + 3] = s3;                \
         }                                                                                  \
+        for (; r < rows; r++) {                                                            \
+            T s = out[r];                                                                  \
+            for (size_t j = 0; j < n; j++) s = name##_op(s, in[r * n + j]);                \
+            out[r] = s;                                                                    \
+        }                                                                                  \
+    }                                                                                      \
+    static void reduce_##name(tflc_node *node, const reduce_params *p, const T *in,        \
+                              T *out) {                                                    \
+        for (size_t o = 0; o < p->n_out; o++) out[o] = (INIT);                             \
+        reduce_run(node, p, in, sizeof(T), out, sizeof(T), name##_cols, name##_rows);      \
     }
 
 /* Wrapping integer arithmetic, as LiteRT's int32/int64 sums and products behave. */
@@ -284,15 +433,29 @@ DEFINE_REDUCE(min_i16, int16_t, INT16_MAX, x < acc ? x : acc)
 DEFINE_REDUCE(any_b, bool, false, acc || x)
 DEFINE_REDUCE(all_b, bool, true, acc && x)
 
-/* int64 sums of any integer-valued input (scratch accumulators). */
+/* int64 sums of any integer-valued input (scratch accumulators). Integer sums are exact (or
+ * wrap mod 2^64 alike) in any order, so the compiler may vectorize the row sums freely. */
 #define DEFINE_SUM64(name, T)                                                              \
-    static void sum64_##name(const reduce_params *p, const T *in, int64_t *acc) {          \
-        for (size_t o = 0; o < p->n_out; o++) acc[o] = 0;                                  \
-        walker w = {{0}, 0};                                                               \
-        for (size_t i = 0; i < p->n_in; i++) {                                             \
-            acc[w.o] = (int64_t)((uint64_t)acc[w.o] + (uint64_t)(int64_t)in[i]);            \
-            walk_next(p, &w);                                                              \
+    static void sum64_##name##_cols(void *acc_, const void *in_, size_t n) {               \
+        int64_t *restrict acc = acc_;                                                      \
+        const T *restrict in = in_;                                                        \
+        for (size_t j = 0; j < n; j++)                                                     \
+            acc[j] = (int64_t)((uint64_t)acc[j] + (uint64_t)(int64_t)in[j]);               \
+    }                                                                                      \
+    static void sum64_##name##_rows(void *acc_, const void *in_, size_t rows, size_t n) {  \
+        int64_t *acc = acc_;                                                               \
+        const T *in = in_;                                                                 \
+        for (size_t r = 0; r < rows; r++) {                                                \
+            uint64_t s = (uint64_t)acc[r];                                                 \
+            for (size_t j = 0; j < n; j++) s += (uint64_t)(int64_t)in[r * n + j];          \
+            acc[r] = (int64_t)s;                                                           \
         }                                                                                  \
+    }                                                                                      \
+    static void sum64_##name(tflc_node *node, const reduce_params *p, const T *in,         \
+                             int64_t *acc) {                                               \
+        for (size_t o = 0; o < p->n_out; o++) acc[o] = 0;                                  \
+        reduce_run(node, p, in, sizeof(T), acc, sizeof(int64_t), sum64_##name##_cols,      \
+                   sum64_##name##_rows);                                                   \
     }
 DEFINE_SUM64(i32, int32_t)
 DEFINE_SUM64(i64, int64_t)
@@ -302,13 +465,13 @@ DEFINE_SUM64(i16, int16_t)
 
 /* --------------------------------------------------------- MEAN / SUM -- */
 
-static void sum64_any(const reduce_params *p, tflc_dtype dt, const void *in, int64_t *acc) {
+static void sum64_any(tflc_node *node, const reduce_params *p, tflc_dtype dt, const void *in, int64_t *acc) {
     switch (dt) {
-    case TFLC_INT32: sum64_i32(p, in, acc); break;
-    case TFLC_INT64: sum64_i64(p, in, acc); break;
-    case TFLC_INT8: sum64_i8(p, in, acc); break;
-    case TFLC_UINT8: sum64_u8(p, in, acc); break;
-    default: sum64_i16(p, in, acc); break;
+    case TFLC_INT32: sum64_i32(node, p, in, acc); break;
+    case TFLC_INT64: sum64_i64(node, p, in, acc); break;
+    case TFLC_INT8: sum64_i8(node, p, in, acc); break;
+    case TFLC_UINT8: sum64_u8(node, p, in, acc); break;
+    default: sum64_i16(node, p, in, acc); break;
     }
 }
 
@@ -327,11 +490,11 @@ static int32_t quant_mean_value(const reduce_params *p, int64_t sum, int32_t lo,
     }
 }
 
-static void mean_eval(const reduce_params *p, const tflc_tensor *in, tflc_tensor *out, int64_t *acc) {
+static void mean_eval(tflc_node *node, const reduce_params *p, const tflc_tensor *in, tflc_tensor *out, int64_t *acc) {
     tflc_dtype dt = in->dtype;
     if (dt == TFLC_FLOAT32) {
         float *o = out->data;
-        reduce_sum_f32(p, in->data, o);
+        reduce_sum_f32(node, p, in->data, o);
         for (size_t k = 0; k < p->n_out; k++) o[k] = p->n_in ? o[k] / (float)p->n_red : NAN;
         return;
     }
@@ -343,7 +506,7 @@ static void mean_eval(const reduce_params *p, const tflc_tensor *in, tflc_tensor
         memcpy(out->data, in->data, out->bytes);
         return;
     }
-    sum64_any(p, dt, in->data, acc);
+    sum64_any(node, p, dt, in->data, acc);
     int32_t lo, hi;
     for (size_t k = 0; k < p->n_out; k++) {
         if (dt == TFLC_INT32) ((int32_t *)out->data)[k] = (int32_t)(acc[k] / (int64_t)p->n_red);
@@ -355,13 +518,13 @@ static void mean_eval(const reduce_params *p, const tflc_tensor *in, tflc_tensor
 
 /* 8-bit SUM into a different scale: round(sum * s - zp_in * s * n) + zp_out, in float as
  * LiteRT does, stored without clamping (LiteRT's static_cast wraps). */
-static void sum_rescale_eval(const reduce_params *p, const tflc_tensor *in, tflc_tensor *out,
+static void sum_rescale_eval(tflc_node *node, const reduce_params *p, const tflc_tensor *in, tflc_tensor *out,
                              int64_t *acc) {
     if (p->n_in == 0) {
         memset(out->data, 0, out->bytes);
         return;
     }
-    sum64_any(p, in->dtype, in->data, acc);
+    sum64_any(node, p, in->dtype, in->data, acc);
     float scale = p->in_scale / p->out_scale;
     float bias = -(float)p->in_zp * scale * (float)p->n_red;
     for (size_t k = 0; k < p->n_out; k++) {
@@ -372,8 +535,8 @@ static void sum_rescale_eval(const reduce_params *p, const tflc_tensor *in, tflc
 }
 
 /* int16 SUM: the exact sum, saturated to int16. */
-static void sum_sat_eval(const reduce_params *p, const tflc_tensor *in, tflc_tensor *out, int64_t *acc) {
-    sum64_any(p, in->dtype, in->data, acc);
+static void sum_sat_eval(tflc_node *node, const reduce_params *p, const tflc_tensor *in, tflc_tensor *out, int64_t *acc) {
+    sum64_any(node, p, in->dtype, in->data, acc);
     for (size_t k = 0; k < p->n_out; k++)
         ((int16_t *)out->data)[k] =
             (int16_t)(acc[k] > INT16_MAX ? INT16_MAX : (acc[k] < INT16_MIN ? INT16_MIN : acc[k]));
@@ -407,17 +570,17 @@ static void prod_quant_eval(const reduce_params *p, const tflc_tensor *in, tflc_
 
 #define DISPATCH(prefix, dt, p, in, out)                                                    \
     switch (dt) {                                                                          \
-    case TFLC_FLOAT32: reduce_##prefix##_f32(p, in, out); break;                           \
-    case TFLC_INT32: reduce_##prefix##_i32(p, in, out); break;                             \
-    case TFLC_INT64: reduce_##prefix##_i64(p, in, out); break;                             \
+    case TFLC_FLOAT32: reduce_##prefix##_f32(node, p, in, out); break;                           \
+    case TFLC_INT32: reduce_##prefix##_i32(node, p, in, out); break;                             \
+    case TFLC_INT64: reduce_##prefix##_i64(node, p, in, out); break;                             \
     default: break;                                                                        \
     }
 
 #define DISPATCH_Q(prefix, dt, p, in, out)                                                  \
     switch (dt) {                                                                          \
-    case TFLC_INT8: reduce_##prefix##_i8(p, in, out); break;                               \
-    case TFLC_UINT8: reduce_##prefix##_u8(p, in, out); break;                              \
-    case TFLC_INT16: reduce_##prefix##_i16(p, in, out); break;                             \
+    case TFLC_INT8: reduce_##prefix##_i8(node, p, in, out); break;                               \
+    case TFLC_UINT8: reduce_##prefix##_u8(node, p, in, out); break;                              \
+    case TFLC_INT16: reduce_##prefix##_i16(node, p, in, out); break;                             \
     default: DISPATCH(prefix, dt, p, in, out)                                              \
     }
 
@@ -427,10 +590,10 @@ static tflc_status reduce_eval(tflc_node *node) {
     tflc_tensor *out = node->outputs[0];
     tflc_dtype dt = in->dtype;
     switch (p->kind) {
-    case R_MEAN: mean_eval(p, in, out, node->scratch); break;
+    case R_MEAN: mean_eval(node, p, in, out, node->scratch); break;
     case R_SUM:
-        if (p->qmode == Q_SUM_RESCALE) sum_rescale_eval(p, in, out, node->scratch);
-        else if (p->qmode == Q_SUM_SAT) sum_sat_eval(p, in, out, node->scratch);
+        if (p->qmode == Q_SUM_RESCALE) sum_rescale_eval(node, p, in, out, node->scratch);
+        else if (p->qmode == Q_SUM_SAT) sum_sat_eval(node, p, in, out, node->scratch);
         else DISPATCH_Q(sum, dt, p, in->data, out->data)
         break;
     case R_PROD:
@@ -439,8 +602,8 @@ static tflc_status reduce_eval(tflc_node *node) {
         break;
     case R_MAX: DISPATCH_Q(max, dt, p, in->data, out->data) break;
     case R_MIN: DISPATCH_Q(min, dt, p, in->data, out->data) break;
-    case R_ANY: reduce_any_b(p, in->data, out->data); break;
-    default: reduce_all_b(p, in->data, out->data); break;
+    case R_ANY: reduce_any_b(node, p, in->data, out->data); break;
+    default: reduce_all_b(node, p, in->data, out->data); break;
     }
     return TFLC_OK;
 }
