@@ -57,16 +57,31 @@ static inline __attribute__((always_inline)) void avx2_tile(
         UNROLL
         for (size_t i = 0; i < r; i++) lo[i] = hi[i] = _mm256_setzero_ps();
     }
-    for (; kc != 0; kc--) {
-        const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-        b += AVX2_NR;
-        UNROLL
-        for (size_t i = 0; i < r; i++) {
-            const __m256 ai = _mm256_broadcast_ss(a + i * AVX2_AS);
-            lo[i] = _mm256_fmadd_ps(ai, b0, lo[i]);
-            hi[i] = _mm256_fmadd_ps(ai, b1, hi[i]);
+    /* Two copies of the k loop, so that neither tests the flag per step. */
+    if (flags & TFLC_GEMM_MUL_ADD) {
+        for (; kc != 0; kc--) {
+            const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+            b += AVX2_NR;
+            UNROLL
+            for (size_t i = 0; i < r; i++) {
+                const __m256 ai = _mm256_broadcast_ss(a + i * AVX2_AS);
+                lo[i] = _mm256_add_ps(lo[i], _mm256_mul_ps(ai, b0));
+                hi[i] = _mm256_add_ps(hi[i], _mm256_mul_ps(ai, b1));
+            }
+            a++;
         }
-        a++;
+    } else {
+        for (; kc != 0; kc--) {
+            const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+            b += AVX2_NR;
+            UNROLL
+            for (size_t i = 0; i < r; i++) {
+                const __m256 ai = _mm256_broadcast_ss(a + i * AVX2_AS);
+                lo[i] = _mm256_fmadd_ps(ai, b0, lo[i]);
+                hi[i] = _mm256_fmadd_ps(ai, b1, hi[i]);
+            }
+            a++;
+        }
     }
     if (flags & TFLC_GEMM_FINAL) {
         const __m256 vb0 = _mm256_loadu_ps(bias), vb1 = _mm256_loadu_ps(bias + 8);

@@ -45,16 +45,31 @@ static inline __attribute__((always_inline)) void avx512_tile(
         UNROLL
         for (size_t i = 0; i < r; i++) lo[i] = hi[i] = _mm512_setzero_ps();
     }
-    for (; kc != 0; kc--) {
-        const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-        b += AVX512_NR;
-        UNROLL
-        for (size_t i = 0; i < r; i++) {
-            const __m512 ai = _mm512_set1_ps(a[i * AVX512_AS]);
-            lo[i] = _mm512_fmadd_ps(ai, b0, lo[i]);
-            hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
+    /* Two copies of the k loop, so that neither tests the flag per step. */
+    if (flags & TFLC_GEMM_MUL_ADD) {
+        for (; kc != 0; kc--) {
+            const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+            b += AVX512_NR;
+            UNROLL
+            for (size_t i = 0; i < r; i++) {
+                const __m512 ai = _mm512_set1_ps(a[i * AVX512_AS]);
+                lo[i] = _mm512_add_ps(lo[i], _mm512_mul_ps(ai, b0));
+                hi[i] = _mm512_add_ps(hi[i], _mm512_mul_ps(ai, b1));
+            }
+            a++;
         }
-        a++;
+    } else {
+        for (; kc != 0; kc--) {
+            const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+            b += AVX512_NR;
+            UNROLL
+            for (size_t i = 0; i < r; i++) {
+                const __m512 ai = _mm512_set1_ps(a[i * AVX512_AS]);
+                lo[i] = _mm512_fmadd_ps(ai, b0, lo[i]);
+                hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
+            }
+            a++;
+        }
     }
     if (flags & TFLC_GEMM_FINAL) {
         const __m512 vb0 = _mm512_loadu_ps(bias), vb1 = _mm512_loadu_ps(bias + 16);

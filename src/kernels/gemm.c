@@ -113,6 +113,11 @@ static void fill_bias(const tflc_gemm_f32_args *g, size_t m0, size_t m1, size_t 
 
 void tflc_gemm_f32_range(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_end,
                          size_t n_begin, size_t n_end) {
+    tflc_gemm_f32_range_flags(g, m_begin, m_end, n_begin, n_end, 0);
+}
+
+void tflc_gemm_f32_range_flags(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_end,
+                               size_t n_begin, size_t n_end, unsigned extra_flags) {
     static const float zeros[TFLC_GEMM_MAX_NR];
     const tflc_gemm_f32_config *cfg = tflc_gemm_f32_packed_config(g->packed_b);
     const size_t mr = cfg->mr, nr = cfg->nr, k = g->k;
@@ -134,7 +139,8 @@ void tflc_gemm_f32_range(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_e
         for (size_t kb = 0; kb < k; kb += kc_max) {
             const size_t kc = min_sz(kc_max, k - kb);
             const unsigned flags = (kb > 0 ? TFLC_GEMM_ACCUMULATE : 0u) |
-                                   (kb + kc == k ? TFLC_GEMM_FINAL : 0u);
+                                   (kb + kc == k ? TFLC_GEMM_FINAL : 0u) |
+                                   (extra_flags & TFLC_GEMM_MUL_ADD);
             for (size_t mb = m_begin; mb < m_end; mb += mc_max) {
                 const size_t mc = min_sz(mc_max, m_end - mb);
                 pack_a(mc, kc, g->a + mb * g->lda + kb, g->lda, cfg->a_stride, apack);
@@ -187,7 +193,12 @@ int tflc_gemm_f32_plan_split(const tflc_gemm_f32_args *g, int n_threads,
 }
 
 void tflc_gemm_f32_task(const tflc_gemm_f32_args *g, const tflc_gemm_f32_plan *plan, int task) {
+    tflc_gemm_f32_task_flags(g, plan, task, 0);
+}
+
+void tflc_gemm_f32_task_flags(const tflc_gemm_f32_args *g, const tflc_gemm_f32_plan *plan,
+                              int task, unsigned flags) {
     const size_t mi = (size_t)(task / plan->n_tasks), ni = (size_t)(task % plan->n_tasks);
-    tflc_gemm_f32_range(g, mi * plan->m_step, (mi + 1) * plan->m_step, ni * plan->n_step,
-                        (ni + 1) * plan->n_step);
+    tflc_gemm_f32_range_flags(g, mi * plan->m_step, (mi + 1) * plan->m_step, ni * plan->n_step,
+                              (ni + 1) * plan->n_step, flags);
 }

@@ -141,6 +141,19 @@ static outbuf run_variant(const tflc_gemm_f32_config *cfg, const problem *p, boo
     return o;
 }
 
+/* run_variant through tflc_gemm_f32_range_flags. */
+static outbuf run_variant_flags(const tflc_gemm_f32_config *cfg, const problem *p,
+                                unsigned flags) {
+    void *packed = xaligned(tflc_gemm_f32_packed_size(cfg, p->n, p->k));
+    tflc_gemm_f32_pack_b(cfg, p->n, p->k, p->b_nk, p->k + 2, true, packed);
+    outbuf o = make_out(p);
+    const tflc_gemm_f32_args g = {p->m, p->n, p->k, p->a, p->lda, packed, p->bias,
+                                  o.c, o.ldc, p->min, p->max};
+    tflc_gemm_f32_range_flags(&g, 0, p->m, 0, p->n, flags);
+    free(packed);
+    return o;
+}
+
 static float clampf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
 /* The bound of the header comment for element (i, j). */
@@ -296,6 +309,44 @@ static void test_big_shapes(void) {
     };
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         if (!check_shape(shapes[s][0], shapes[s][1], shapes[s][2], (int)s)) break;
+}
+
+/* TFLC_GEMM_MUL_ADD: every variant rounds each product, then adds it, in k order, so it
+ * gives the scalar kernel's bits (the scalar kernel's order, with or without the flag),
+ * ragged tiles and K slices (K > KC: the partial sum passes through C) included. */
+static bool check_mul_add(size_t m, size_t n, size_t k, int options) {
+    static const float mins[] = {-INFINITY, 0.0f, 0.0f, -0.25f};
+    static const float maxs[] = {INFINITY, INFINITY, 6.0f, 0.25f};
+    problem p = make_problem(m, n, k, options % 2 == 0, mins[options % 4], maxs[options % 4]);
+    outbuf ref = run_variant(tflc_f32_gemm_config_scalar(), &p, true);
+    bool ok = true;
+    for (int v = 0; ok && v < n_variants; v++) {
+        outbuf o = run_variant_flags(variants[v], &p, TFLC_GEMM_MUL_ADD);
+        ok = sentinels_intact(&p, &o);
+        CHECK_MSG(ok, "%s mul_add wrote outside C (M=%zu N=%zu K=%zu)", variants[v]->name, m, n,
+                  k);
+        for (size_t i = 0; ok && i < m; i++)
+            for (size_t j = 0; ok && j < n; j++) {
+                const float got = o.c[i * o.ldc + j], want = ref.c[i * ref.ldc + j];
+                if (memcmp(&got, &want, sizeof got) == 0) continue;
+                CHECK_MSG(false, "%s mul_add at (%zu,%zu) M=%zu N=%zu K=%zu: %.9g, scalar %.9g",
+                          variants[v]->name, i, j, m, n, k, (double)got, (double)want);
+                ok = false;
+            }
+        checked_elements += (int)(m * n);
+        free(o.c);
+    }
+    free(ref.c);
+    free_problem(&p);
+    return ok;
+}
+
+static void test_mul_add_bit_exact(void) {
+    static const size_t big[][3] = {{61, 70, 1030}, {3, 5, 2049}, {70, 545, 257}, {29, 1, 513}};
+    for (int t = 0; t < 200; t++)
+        if (!check_mul_add(rng_range(1, 70), rng_range(1, 70), rng_range(1, 70), t)) return;
+    for (size_t s = 0; s < sizeof big / sizeof big[0]; s++)
+        if (!check_mul_add(big[s][0], big[s][1], big[s][2], (int)s)) return;
 }
 
 /* K = 0: C = clamp(bias). */
@@ -480,6 +531,7 @@ static void run_tests(void) {
     TEST(test_each_k);
     TEST(test_random_ragged);
     TEST(test_big_shapes);
+    TEST(test_mul_add_bit_exact);
     TEST(test_k_zero);
     TEST(test_nan_and_inf);
     TEST(test_split_is_bit_identical);
