@@ -4,6 +4,7 @@
  * (cmake/kernels.cmake); without them the file only reports that it has no config.
  */
 #include "kernels/gemm.h"
+#include "kernels/f32_gemm_dot.h"
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -118,6 +119,11 @@ AVX2_UKERNEL(4)
 AVX2_UKERNEL(5)
 AVX2_UKERNEL(6)
 
+static void f32_gemm_dot_avx2(size_t k, const float *a, const float *b, float *c, size_t nc,
+                               const float *bias, float min, float max) {
+    tflc_f32_gemm_dot_panel(AVX2_NR, k, a, b, c, nc, bias, min, max);
+}
+
 static const tflc_gemm_f32_config avx2_config = {
     .name = "f32_gemm_6x16_avx2",
     .isa = TFLC_ISA_AVX2,
@@ -130,6 +136,7 @@ static const tflc_gemm_f32_config avx2_config = {
     .ukernel = {NULL, f32_gemm_ukernel_1x16_avx2, f32_gemm_ukernel_2x16_avx2,
                 f32_gemm_ukernel_3x16_avx2, f32_gemm_ukernel_4x16_avx2,
                 f32_gemm_ukernel_5x16_avx2, f32_gemm_ukernel_6x16_avx2},
+    .dot = f32_gemm_dot_avx2,
 };
 
 const tflc_gemm_f32_config *tflc_f32_gemm_config_avx2(void) { return &avx2_config; }

@@ -5,6 +5,7 @@
  * it the file only reports that it has no config.
  */
 #include "kernels/gemm.h"
+#include "kernels/f32_gemm_dot.h"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -118,6 +119,11 @@ AVX512_UKERNEL(12)
 AVX512_UKERNEL(13)
 AVX512_UKERNEL(14)
 
+static void f32_gemm_dot_avx512(size_t k, const float *a, const float *b, float *c, size_t nc,
+                               const float *bias, float min, float max) {
+    tflc_f32_gemm_dot_panel(AVX512_NR, k, a, b, c, nc, bias, min, max);
+}
+
 static const tflc_gemm_f32_config avx512_config = {
     .name = "f32_gemm_14x32_avx512",
     .isa = TFLC_ISA_AVX512,
@@ -134,6 +140,7 @@ static const tflc_gemm_f32_config avx512_config = {
                 f32_gemm_ukernel_9x32_avx512, f32_gemm_ukernel_10x32_avx512,
                 f32_gemm_ukernel_11x32_avx512, f32_gemm_ukernel_12x32_avx512,
                 f32_gemm_ukernel_13x32_avx512, f32_gemm_ukernel_14x32_avx512},
+    .dot = f32_gemm_dot_avx512,
 };
 
 const tflc_gemm_f32_config *tflc_f32_gemm_config_avx512(void) { return &avx512_config; }

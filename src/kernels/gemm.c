@@ -116,6 +116,28 @@ void tflc_gemm_f32_range(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_e
     tflc_gemm_f32_range_flags(g, m_begin, m_end, n_begin, n_end, 0);
 }
 
+/* M == 1: each panel through the config's dot kernel (LiteRT's matrix-vector order). */
+static void dot_range(const tflc_gemm_f32_config *cfg, const tflc_gemm_f32_args *g,
+                      size_t n_begin, size_t n_end) {
+    static const float zeros[TFLC_GEMM_MAX_NR];
+    const float *panels =
+        (const float *)(const void *)((const unsigned char *)g->packed_b + TFLC_GEMM_PACKED_HEADER);
+    const size_t nr = cfg->nr;
+    float bias_tail[TFLC_GEMM_MAX_NR];
+    for (size_t n0 = n_begin; n0 < n_end; n0 += nr) {
+        const size_t nc = min_sz(nr, n_end - n0);
+        const float *bias = zeros;
+        if (g->bias && nc == nr) {
+            bias = g->bias + n0;
+        } else if (g->bias) {
+            memcpy(bias_tail, g->bias + n0, nc * sizeof(float));
+            memset(bias_tail + nc, 0, (nr - nc) * sizeof(float));
+            bias = bias_tail;
+        }
+        cfg->dot(g->k, g->a, panels + (n0 / nr) * g->k * nr, g->c + n0, nc, bias, g->min, g->max);
+    }
+}
+
 void tflc_gemm_f32_range_flags(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_end,
                                size_t n_begin, size_t n_end, unsigned extra_flags) {
     static const float zeros[TFLC_GEMM_MAX_NR];
@@ -126,6 +148,10 @@ void tflc_gemm_f32_range_flags(const tflc_gemm_f32_args *g, size_t m_begin, size
     if (m_begin >= m_end || n_begin >= n_end) return;
     if (k == 0) {
         fill_bias(g, m_begin, m_end, n_begin, n_end);
+        return;
+    }
+    if (g->m == 1 && !(extra_flags & TFLC_GEMM_PART)) {
+        dot_range(cfg, g, n_begin, n_end);
         return;
     }
     const float *panels =

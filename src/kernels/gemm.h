@@ -43,6 +43,11 @@
  *     microkernel per row count 1..MR; it is chosen once from the CPU (kernels/cpu.h).
  *     A packed B records the config it was packed for, so tflc_gemm_f32 never mixes them.
  *
+ * One-row products (M == 1: FULLY_CONNECTED with one batch row, CONV_2D with one output
+ * pixel) take the config's dot kernel instead: per column, four partial sums over k mod 4,
+ * combined as LiteRT's matrix-vector product combines them (f32_gemm_dot.h), which gives
+ * LiteRT's bits at the same speed (such products are bound by reading B).
+ *
  * Threads: tflc_gemm_f32_plan splits the output into tasks of whole MR x NR tiles (along M
  * first, then N); tflc_gemm_f32_task runs one. Tasks write disjoint parts of C and share
  * packed B read-only, so any thread pool can run them (see conv_2d.c).
@@ -69,6 +74,8 @@
 #define TFLC_GEMM_ACCUMULATE 1u   /* start from C (a later K slice); else from zero */
 #define TFLC_GEMM_FINAL 2u        /* last K slice: add bias[0..NR), clamp to [min, max] */
 #define TFLC_GEMM_MUL_ADD 4u      /* round each product, then add it (no FMA) */
+#define TFLC_GEMM_PART 8u         /* (range_flags) the rows are part of a taller product:
+                                     never the one-row order */
 
 /* One tile of r rows (r fixed per function, r <= MR) and nc <= NR valid columns:
  *   acc[i][j] = (ACCUMULATE ? c[i*ldc + j] : 0) + sum over k < kc of a[i*AS + k] * b[k*NR + j]
@@ -84,6 +91,12 @@ typedef void (*tflc_f32_gemm_ukernel_fn)(size_t kc, const float *a, const float 
                                          size_t ldc, size_t nc, const float *bias, float min,
                                          float max, unsigned flags);
 
+/* A one-row product (M == 1) over one packed panel: c[j] = clamp(dot + bias[j]) for j < nc,
+ * summed in LiteRT's matrix-vector order (f32_gemm_dot.h); a [k], b the whole panel (k * NR
+ * floats), bias NR readable floats. */
+typedef void (*tflc_f32_gemm_dot_fn)(size_t k, const float *a, const float *b, float *c,
+                                     size_t nc, const float *bias, float min, float max);
+
 typedef struct tflc_gemm_f32_config {
     const char *name;          /* e.g. "f32_gemm_14x32_avx512" */
     tflc_isa isa;
@@ -93,6 +106,7 @@ typedef struct tflc_gemm_f32_config {
     uint32_t a_stride;         /* floats between packed-A rows: >= kc, mc * a_stride <=
                                   TFLC_GEMM_APACK_FLOATS */
     tflc_f32_gemm_ukernel_fn ukernel[TFLC_GEMM_MAX_MR + 1];   /* [r]: r rows, r in 1..mr */
+    tflc_f32_gemm_dot_fn dot;  /* one-row products (f32_gemm_dot.h) */
 } tflc_gemm_f32_config;
 
 /* Each ISA's config, from its own translation unit (compiled with that ISA's flags); NULL
@@ -149,8 +163,9 @@ typedef struct tflc_gemm_f32_args {
 void tflc_gemm_f32_range(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_end,
                          size_t n_begin, size_t n_end);
 
-/* The same with microkernel flags: 0 or TFLC_GEMM_MUL_ADD (LiteRT's rounding, slower: see
- * the top of this file). */
+/* The same with flags: TFLC_GEMM_MUL_ADD (LiteRT's rounding, slower: see the top of this
+ * file), TFLC_GEMM_PART (g is a slice of a product with more rows: a one-row g still sums
+ * in the GEMM's order). */
 void tflc_gemm_f32_range_flags(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_end,
                                size_t n_begin, size_t n_end, unsigned flags);
 

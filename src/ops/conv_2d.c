@@ -438,21 +438,24 @@ static void conv_im2col(const conv_params *p, const float *in, size_t r0, size_t
     }
 }
 
-static unsigned conv_gemm_flags(const conv_params *p) {
-    return p->mul_add ? TFLC_GEMM_MUL_ADD : 0u;
+/* GEMM flags of every call: mul_add, and PART when a call covers a slice of a taller
+ * product (one output pixel sums in the one-row order only when it is the whole output,
+ * as in LiteRT). */
+static unsigned conv_gemm_flags(const conv_params *p, size_t rows) {
+    return (p->mul_add ? TFLC_GEMM_MUL_ADD : 0u) | (rows > 1 ? TFLC_GEMM_PART : 0u);
 }
 
 /* Output pixels [0, m) of one GEMM call: A [m, k] at lda, C [m, n] at out. */
 static void conv_gemm(const conv_gemm_job *j, size_t m, const float *a, size_t lda, float *out) {
     const tflc_gemm_f32_args g = {m, j->n, j->k, a, lda, j->packed, j->bias, out, j->n,
                                   j->p->act.min, j->p->act.max};
-    tflc_gemm_f32_range_flags(&g, 0, m, 0, j->n, conv_gemm_flags(j->p));
+    tflc_gemm_f32_range_flags(&g, 0, m, 0, j->n, conv_gemm_flags(j->p, j->rows));
 }
 
 static void conv_task_pointwise(void *ctx, int task, int thread) {
     const conv_gemm_job *j = ctx;
     (void)thread;
-    tflc_gemm_f32_task_flags(&j->pointwise, &j->plan, task, conv_gemm_flags(j->p));
+    tflc_gemm_f32_task_flags(&j->pointwise, &j->plan, task, conv_gemm_flags(j->p, j->rows));
 }
 
 /* Task = output row (n, oy): its OW input pixels are stride * C floats apart. */
