@@ -33,7 +33,10 @@
  * small layers only. Those are the layers a dynamic-range model keeps in float (the
  * converter quantizes only weights of at least 1024 elements), and a float result one ulp
  * away from LiteRT's there can flip the rounding of the next hybrid layer's on-the-fly input
- * quantization, an error of a whole input step, not an ulp.
+ * quantization, an error of a whole input step, not an ulp. A convolution with a single
+ * output pixel (squeeze-excite blocks) is a one-row product: the GEMM sums it in LiteRT's
+ * matrix-vector order (kernels/f32_gemm_dot.h), its bits exactly, at full speed; slices of
+ * taller outputs pass TFLC_GEMM_PART so that a one-row chunk keeps the GEMM's order.
  * Tasks (row chunks, output rows or GEMM tiles) go to the runner's threads.
  *
  * The int8 path with groups == 1 runs on the packed int8 GEMM (kernels/qgemm.h) in the same
