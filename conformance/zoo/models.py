@@ -976,6 +976,29 @@ FLOAT_BOUNDS = {
     ("inception_v3", "float32"): (7.8e-05, FLOAT % "7.73e-05 (max abs 0.000242 of max|out| 3.13)"),
     ("inception_v3", "float16"): (7.4e-05, FLOAT % "7.35e-05 (max abs 0.000236 of max|out| 3.21)"),
 }
+# Cases where tflc's float kernels cannot give LiteRT's bits at the same speed (its AVX2 /
+# AVX-512 GEMM uses FMA; LiteRT's x86 CONV_2D multiplies and adds in Eigen blocks: the same
+# rounding costs ~1.5x on the GEMM), judged against a third result instead: the graph in
+# float64 (truth64.py --case NET/FORM build/tflc 8: worst max-rel and mean rms-rel error over
+# 8 seeded inputs). Only where tflc is at least as close to that truth as LiteRT's kernels,
+# the bound is twice LiteRT's worst error (two results each that far from the truth, on
+# opposite sides), rounded up to 2 digits. Measured with tflc 2026-11-27 (commit 89df767):
+#   resnet50/float32: builtin 3.48e-5 / 7.56e-6, reference 3.23e-5 / 7.63e-6,
+#                     tflc 2.98e-5 / 7.56e-6 -> bound 7.0e-5
+# and not granted (tflc farther from the truth than LiteRT, so these stay failures):
+#   resnet50/float16: builtin 2.48e-5 / 7.41e-6, reference 3.00e-5 / 7.53e-6, tflc 3.27e-5 / 7.23e-6
+#   inception_v3/float32: builtin 1.59e-4 / 3.52e-5, reference 1.53e-4 / 3.63e-5,
+#                         tflc 1.65e-4 / 3.70e-5
+#   inception_v3/float16: builtin 1.51e-4 / 3.59e-5, reference 1.34e-4 / 3.71e-5,
+#                         tflc 1.81e-4 / 3.87e-5
+TRUTH = ("float64 truth of this graph (conformance/zoo/truth64.py, 8 seeded inputs): worst "
+         "relative error of LiteRT builtin %s, LiteRT reference %s, tflc %s (mean rms %s): "
+         "tflc is at least as close to the exact result as LiteRT, which it cannot match bit "
+         "for bit at the same speed (FMA GEMM vs LiteRT's multiply-then-add); the bound is "
+         "twice LiteRT's worst error")
+FLOAT_BOUNDS[("resnet50", "float32")] = (
+    7.0e-05, TRUTH % ("3.48e-5", "3.23e-5", "2.98e-5", "7.56e-6 / 7.63e-6 / 7.56e-6"))
+
 HYBRID_WHY = ("hybrid kernels (int8 weights, activations quantized at run time): within 1e-5 "
               "of LiteRT's builtin kernels, or of its reference kernels where the two run "
               "different algorithms (measured gaps between them up to 0.36)")

@@ -2,7 +2,7 @@
  * f32_dwconv.h -- float depthwise convolution, NHWC, depth multiplier 1, channels in vector
  * lanes, with fused bias and clamp:
  *
- *   out[n, oy, ox, c] = clamp(sum over (ky, kx) of in[n, iy, ix, c] * w[ky, kx, c] + bias[c],
+ *   out[n, oy, ox, c] = clamp(bias[c] + sum over (ky, kx) of in[n, iy, ix, c] * w[ky, kx, c],
  *                             min, max)
  *   iy = oy*stride_h - pad_top + ky*dilation_h,  ix = ox*stride_w - pad_left + kx*dilation_w
  *   taps whose (iy, ix) falls outside the input are skipped (not multiplied by a zero)
@@ -21,11 +21,13 @@
  *                               .out = out, .min = 0.0f, .max = 6.0f};     // fused RELU6
  *     tflc_dwconv_f32_rows(&a, 0, N * OH);
  *
- * Numerics: every output is the reference kernel's sum (ops/depthwise_conv_2d.c): acc = 0,
- * then acc = acc + x*w over the taps inside the input in (ky, kx) order, then acc + bias, then
- * the clamp. The scalar config does exactly that (its file is built without FMA
- * contraction), so with TFLC_ISA=scalar results are the reference's bit for bit; the AVX2
- * and AVX-512 configs use FMA (one rounding per tap instead of two) and differ only by that.
+ * Numerics, identical in every config: acc = bias (0 without one), then acc = acc + x*w over
+ * the taps inside the input in (ky, kx) order, each product and each sum rounded (no FMA),
+ * then the clamp. That is LiteRT's builtin float kernel (optimized_ops::DepthwiseConv, whose
+ * accumulators start from the bias; its x86 build has no FMA), so the results are its bits,
+ * and ops/depthwise_conv_2d.c's loop for other depth multipliers sums the same way. Lanes
+ * are independent sums: every ISA gives the same bits. (FMA would save nothing that
+ * matters here: the loop is bound by loads, one input vector per tap.)
  * Skipping padding taps (rather than adding 0 * w) keeps an infinite or NaN weight from
  * turning a border output into NaN where the reference gives a number.
  *
@@ -37,7 +39,8 @@
  *     once; the columns split into the interior (every kx inside) and the two borders.
  *   - Interior of a 3x3 or 5x5, dilation 1, stride_w 1 or 2 (any stride_h, any padding):
  *     a specialized kernel walks the row one channel tile at a time with the tile's
- *     KH*KW weight vectors held in registers: one input load and one FMA per tap.
+ *     KH*KW weight vectors held in registers: one input load, one multiply and one add
+ *     per tap.
  *   - Everything else (borders, other window sizes, dilation): the generic kernel, per pixel
  *     and per channel tile, over that pixel's taps inside the input.
  *   - Ragged channel counts: the last tile is masked (AVX2 maskload, AVX-512 opmask); no

@@ -1,7 +1,7 @@
 /*
  * f32_dwconv_avx2.c -- float depthwise microkernels for AVX2 + FMA3: 8-channel tiles, one
- * ymm accumulator per pixel and tile, FMA per tap, maskload / maskstore for the last
- * (ragged) tile. The 3x3 window kernels keep a tile's 9 weight vectors in registers while
+ * ymm accumulator per pixel and tile starting from the bias, a multiply and an add per tap
+ * (no FMA: LiteRT's bits, f32_dwconv.h), maskload / maskstore for the last (ragged) tile. The 3x3 window kernels keep a tile's 9 weight vectors in registers while
  * they walk the row (the 5x5 ones read part of theirs from the stack: 16 ymm registers).
  * Built with -mavx2 -mfma (cmake/kernels.cmake); without them the file only reports that it
  * has no config.
@@ -20,10 +20,10 @@ static inline __m256i lanes_mask(size_t lanes) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(lanes >= TILE ? TILE : lanes)), index);
 }
 
-/* clamp(acc + bias): max/min return their second operand when either is NaN, so
- * a NaN sum stays NaN, as in the reference's comparisons. */
-static inline __m256 finish(__m256 acc, __m256 bias, __m256 vmin, __m256 vmax) {
-    return _mm256_min_ps(vmax, _mm256_max_ps(vmin, _mm256_add_ps(acc, bias)));
+/* clamp(acc): max/min return their second operand when either is NaN, so a NaN sum
+ * stays NaN, as in the reference's comparisons. */
+static inline __m256 clamp_acc(__m256 acc, __m256 vmin, __m256 vmax) {
+    return _mm256_min_ps(vmax, _mm256_max_ps(vmin, acc));
 }
 
 /* Output channels [c, c + 8) of pixel ox (masked by m) over its taps inside the input. */
@@ -36,20 +36,21 @@ static inline __attribute__((always_inline)) void pixel_tile(const tflc_dwconv_f
     const size_t C = s->channels, taps = (size_t)s->kh * (size_t)s->kw;
     const int64_t x0 = (int64_t)ox * s->stride_w - s->pad_left;
     const float *wt = r->weights + (c / TILE) * taps * TILE;
-    __m256 acc = _mm256_setzero_ps();
+    /* LiteRT's order: the bias first, then one rounded product and one rounded sum per tap. */
+    const __m256 bias = a->bias ? _mm256_maskload_ps(a->bias + c, m) : _mm256_setzero_ps();
+    __m256 acc = bias;
     for (int32_t ky = r->ky0; ky < r->ky1; ky++) {
         const int64_t iy = r->y0 + (int64_t)ky * s->dilation_h;
         const float *in_row = r->in_batch + (size_t)iy * s->in_w * C + c;
         const float *w = wt + (size_t)ky * (size_t)s->kw * TILE;
         for (int32_t kx = kx0; kx < kx1; kx++) {
             const float *x = in_row + (size_t)(x0 + (int64_t)kx * s->dilation_w) * C;
-            acc = _mm256_fmadd_ps(_mm256_maskload_ps(x, m),
-                                  _mm256_loadu_ps(w + (size_t)kx * TILE), acc);
+            acc = _mm256_add_ps(
+                acc, _mm256_mul_ps(_mm256_maskload_ps(x, m), _mm256_loadu_ps(w + (size_t)kx * TILE)));
         }
     }
-    const __m256 bias = a->bias ? _mm256_maskload_ps(a->bias + c, m) : _mm256_setzero_ps();
     _mm256_maskstore_ps(r->out + ox * C + c, m,
-                        finish(acc, bias, _mm256_set1_ps(a->min), _mm256_set1_ps(a->max)));
+                        clamp_acc(acc, _mm256_set1_ps(a->min), _mm256_set1_ps(a->max)));
 }
 
 static void f32_dwconv_generic_avx2(const tflc_dwconv_f32_row *r, size_t ox_begin,
@@ -84,7 +85,7 @@ static inline __attribute__((always_inline)) void window_tile(
     size_t xoff = (ox_begin * (size_t)S - (size_t)s->pad_left) * C;
     float *o = r->out + ox_begin * C + c;
     for (size_t ox = ox_begin; ox < ox_end; ox++, xoff += (size_t)S * C, o += C) {
-        __m256 acc = _mm256_setzero_ps();
+        __m256 acc = bias;
         UNROLL
         for (int ky = 0; ky < K; ky++) {
             if (!rows[ky]) continue;
@@ -93,10 +94,10 @@ static inline __attribute__((always_inline)) void window_tile(
             for (int kx = 0; kx < K; kx++) {
                 const __m256 v = masked ? _mm256_maskload_ps(x + (size_t)kx * C, m)
                                         : _mm256_loadu_ps(x + (size_t)kx * C);
-                acc = _mm256_fmadd_ps(v, w[ky * K + kx], acc);
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(v, w[ky * K + kx]));
             }
         }
-        const __m256 y = finish(acc, bias, vmin, vmax);
+        const __m256 y = clamp_acc(acc, vmin, vmax);
         if (masked) _mm256_maskstore_ps(o, m, y);
         else _mm256_storeu_ps(o, y);
     }

@@ -1,7 +1,8 @@
 /*
  * f32_dwconv_avx512.c -- float depthwise microkernels for AVX-512F: 16-channel tiles, one
- * zmm accumulator per pixel and tile, FMA per tap, opmask loads and stores for the last
- * (ragged) tile. The 3x3 / 5x5 window kernels keep a tile's 9 / 25 weight vectors in
+ * zmm accumulator per pixel and tile starting from the bias, a multiply and an add per tap
+ * (no FMA: LiteRT's bits, f32_dwconv.h), opmask loads and stores for the last (ragged)
+ * tile. The 3x3 / 5x5 window kernels keep a tile's 9 / 25 weight vectors in
  * registers while they walk the row. Built with -mavx512f -mfma (cmake/kernels.cmake);
  * without them the file only reports that it has no config.
  */
@@ -17,10 +18,10 @@ static inline __mmask16 lanes_mask(size_t lanes) {
     return (__mmask16)(lanes >= TILE ? 0xFFFFu : (1u << lanes) - 1u);
 }
 
-/* clamp(acc + bias): max/min return their second operand when either is NaN, so
- * a NaN sum stays NaN, as in the reference's comparisons. */
-static inline __m512 finish(__m512 acc, __m512 bias, __m512 vmin, __m512 vmax) {
-    return _mm512_min_ps(vmax, _mm512_max_ps(vmin, _mm512_add_ps(acc, bias)));
+/* clamp(acc): max/min return their second operand when either is NaN, so a NaN sum
+ * stays NaN, as in the reference's comparisons. */
+static inline __m512 clamp_acc(__m512 acc, __m512 vmin, __m512 vmax) {
+    return _mm512_min_ps(vmax, _mm512_max_ps(vmin, acc));
 }
 
 /* Output channels [c, c + 16) of pixel ox (masked by m) over its taps inside the input. */
@@ -33,20 +34,21 @@ static inline __attribute__((always_inline)) void pixel_tile(const tflc_dwconv_f
     const size_t C = s->channels, taps = (size_t)s->kh * (size_t)s->kw;
     const int64_t x0 = (int64_t)ox * s->stride_w - s->pad_left;
     const float *wt = r->weights + (c / TILE) * taps * TILE;
-    __m512 acc = _mm512_setzero_ps();
+    /* LiteRT's order: the bias first, then one rounded product and one rounded sum per tap. */
+    const __m512 bias = a->bias ? _mm512_maskz_loadu_ps(m, a->bias + c) : _mm512_setzero_ps();
+    __m512 acc = bias;
     for (int32_t ky = r->ky0; ky < r->ky1; ky++) {
         const int64_t iy = r->y0 + (int64_t)ky * s->dilation_h;
         const float *in_row = r->in_batch + (size_t)iy * s->in_w * C + c;
         const float *w = wt + (size_t)ky * (size_t)s->kw * TILE;
         for (int32_t kx = kx0; kx < kx1; kx++) {
             const float *x = in_row + (size_t)(x0 + (int64_t)kx * s->dilation_w) * C;
-            acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x),
-                                  _mm512_loadu_ps(w + (size_t)kx * TILE), acc);
+            acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x),
+                                                   _mm512_loadu_ps(w + (size_t)kx * TILE)));
         }
     }
-    const __m512 bias = a->bias ? _mm512_maskz_loadu_ps(m, a->bias + c) : _mm512_setzero_ps();
     _mm512_mask_storeu_ps(r->out + ox * C + c, m,
-                          finish(acc, bias, _mm512_set1_ps(a->min), _mm512_set1_ps(a->max)));
+                          clamp_acc(acc, _mm512_set1_ps(a->min), _mm512_set1_ps(a->max)));
 }
 
 static void f32_dwconv_generic_avx512(const tflc_dwconv_f32_row *r, size_t ox_begin,
@@ -81,7 +83,7 @@ static inline __attribute__((always_inline)) void window_tile(
     size_t xoff = (ox_begin * (size_t)S - (size_t)s->pad_left) * C;
     float *o = r->out + ox_begin * C + c;
     for (size_t ox = ox_begin; ox < ox_end; ox++, xoff += (size_t)S * C, o += C) {
-        __m512 acc = _mm512_setzero_ps();
+        __m512 acc = bias;
         UNROLL
         for (int ky = 0; ky < K; ky++) {
             if (!rows[ky]) continue;
@@ -90,10 +92,10 @@ static inline __attribute__((always_inline)) void window_tile(
             for (int kx = 0; kx < K; kx++) {
                 const __m512 v = masked ? _mm512_maskz_loadu_ps(m, x + (size_t)kx * C)
                                         : _mm512_loadu_ps(x + (size_t)kx * C);
-                acc = _mm512_fmadd_ps(v, w[ky * K + kx], acc);
+                acc = _mm512_add_ps(acc, _mm512_mul_ps(v, w[ky * K + kx]));
             }
         }
-        const __m512 y = finish(acc, bias, vmin, vmax);
+        const __m512 y = clamp_acc(acc, vmin, vmax);
         if (masked) _mm512_mask_storeu_ps(o, m, y);
         else _mm512_storeu_ps(o, y);
     }

@@ -2,13 +2,14 @@
  * f32_dwconv_scalar.c -- the portable float depthwise microkernels (8-channel tiles): the
  * specification every SIMD variant is tested against (tests/unit/test_dwconv.c).
  *
- * Arithmetic, per output element: acc = 0, then acc = acc + x*w over the window's taps
- * inside the input in (ky, kx) order (a rounded product, then a rounded sum: no FMA
- * contraction, which -std=c11 turns off and cmake/kernels.cmake forbids with
- * -ffp-contract=off), then acc + bias (+ 0 without one), then the clamp written as the
- * reference writes it (NaN passes). That is ops/depthwise_conv_2d.c's reference loop, so
- * with this config (TFLC_ISA=scalar) DEPTHWISE_CONV_2D stays bit-exact with it. The lanes of
- * a tile are independent sums, so a compiler may vectorize them without changing a bit.
+ * Arithmetic, per output element: acc = bias (0 without one), then acc = acc + x*w over the
+ * window's taps inside the input in (ky, kx) order (a rounded product, then a rounded sum:
+ * no FMA contraction, which -std=c11 turns off and cmake/kernels.cmake forbids with
+ * -ffp-contract=off), then the clamp written as the reference writes it (NaN passes). That
+ * is the order of LiteRT's builtin float depthwise kernel (optimized_ops::DepthwiseConv: the
+ * accumulator buffer starts as the bias), and of ops/depthwise_conv_2d.c's loop, so
+ * DEPTHWISE_CONV_2D is bit-exact with LiteRT's builtin kernel. The lanes of a tile are
+ * independent sums, so a compiler may vectorize them without changing a bit.
  */
 #include "kernels/f32_dwconv.h"
 
@@ -30,7 +31,7 @@ static inline void pixel_tile(const tflc_dwconv_f32_row *r, size_t ox, int32_t k
     const int64_t x0 = (int64_t)ox * s->stride_w - s->pad_left;
     const float *wt = r->weights + (c / TILE) * taps * TILE;
     float acc[TILE];
-    for (size_t l = 0; l < lanes; l++) acc[l] = 0.0f;
+    for (size_t l = 0; l < lanes; l++) acc[l] = a->bias ? a->bias[c + l] : 0.0f;
     for (int32_t ky = r->ky0; ky < r->ky1; ky++) {
         const int64_t iy = r->y0 + (int64_t)ky * s->dilation_h;
         const float *in_row = r->in_batch + (size_t)iy * s->in_w * C + c;
@@ -44,10 +45,7 @@ static inline void pixel_tile(const tflc_dwconv_f32_row *r, size_t ox, int32_t k
         }
     }
     float *o = r->out + ox * C + c;
-    for (size_t l = 0; l < lanes; l++) {
-        float v = acc[l] + (a->bias ? a->bias[c + l] : 0.0f);
-        o[l] = clamp_f32(v, a->min, a->max);
-    }
+    for (size_t l = 0; l < lanes; l++) o[l] = clamp_f32(acc[l], a->min, a->max);
 }
 
 /* Any pixels, any window: each pixel over its own taps. */
@@ -85,7 +83,7 @@ static inline void window_tile(const tflc_dwconv_f32_row *r, size_t ox_begin, si
     float *o = r->out + ox_begin * C + c;
     for (size_t ox = ox_begin; ox < ox_end; ox++, xoff += (size_t)S * C, o += C) {
         float acc[TILE];
-        for (size_t l = 0; l < lanes; l++) acc[l] = 0.0f;
+        for (size_t l = 0; l < lanes; l++) acc[l] = b[l];
         UNROLL
         for (int ky = 0; ky < K; ky++) {
             if (!rows[ky]) continue;
@@ -98,7 +96,7 @@ static inline void window_tile(const tflc_dwconv_f32_row *r, size_t ox_begin, si
                 }
             }
         }
-        for (size_t l = 0; l < lanes; l++) o[l] = clamp_f32(acc[l] + b[l], a->min, a->max);
+        for (size_t l = 0; l < lanes; l++) o[l] = clamp_f32(acc[l], a->min, a->max);
     }
 }
 

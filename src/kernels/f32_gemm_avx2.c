@@ -4,6 +4,7 @@
  * (cmake/kernels.cmake); without them the file only reports that it has no config.
  */
 #include "kernels/gemm.h"
+#include "kernels/f32_gemm_dot.h"
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -57,16 +58,31 @@ static inline __attribute__((always_inline)) void avx2_tile(
         UNROLL
         for (size_t i = 0; i < r; i++) lo[i] = hi[i] = _mm256_setzero_ps();
     }
-    for (; kc != 0; kc--) {
-        const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-        b += AVX2_NR;
-        UNROLL
-        for (size_t i = 0; i < r; i++) {
-            const __m256 ai = _mm256_broadcast_ss(a + i * AVX2_AS);
-            lo[i] = _mm256_fmadd_ps(ai, b0, lo[i]);
-            hi[i] = _mm256_fmadd_ps(ai, b1, hi[i]);
+    /* Two copies of the k loop, so that neither tests the flag per step. */
+    if (flags & TFLC_GEMM_MUL_ADD) {
+        for (; kc != 0; kc--) {
+            const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+            b += AVX2_NR;
+            UNROLL
+            for (size_t i = 0; i < r; i++) {
+                const __m256 ai = _mm256_broadcast_ss(a + i * AVX2_AS);
+                lo[i] = _mm256_add_ps(lo[i], _mm256_mul_ps(ai, b0));
+                hi[i] = _mm256_add_ps(hi[i], _mm256_mul_ps(ai, b1));
+            }
+            a++;
         }
-        a++;
+    } else {
+        for (; kc != 0; kc--) {
+            const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+            b += AVX2_NR;
+            UNROLL
+            for (size_t i = 0; i < r; i++) {
+                const __m256 ai = _mm256_broadcast_ss(a + i * AVX2_AS);
+                lo[i] = _mm256_fmadd_ps(ai, b0, lo[i]);
+                hi[i] = _mm256_fmadd_ps(ai, b1, hi[i]);
+            }
+            a++;
+        }
     }
     if (flags & TFLC_GEMM_FINAL) {
         const __m256 vb0 = _mm256_loadu_ps(bias), vb1 = _mm256_loadu_ps(bias + 8);
@@ -103,6 +119,11 @@ AVX2_UKERNEL(4)
 AVX2_UKERNEL(5)
 AVX2_UKERNEL(6)
 
+static void f32_gemm_dot_avx2(size_t k, const float *a, const float *b, float *c, size_t nc,
+                               const float *bias, float min, float max) {
+    tflc_f32_gemm_dot_panel(AVX2_NR, k, a, b, c, nc, bias, min, max);
+}
+
 static const tflc_gemm_f32_config avx2_config = {
     .name = "f32_gemm_6x16_avx2",
     .isa = TFLC_ISA_AVX2,
@@ -115,6 +136,7 @@ static const tflc_gemm_f32_config avx2_config = {
     .ukernel = {NULL, f32_gemm_ukernel_1x16_avx2, f32_gemm_ukernel_2x16_avx2,
                 f32_gemm_ukernel_3x16_avx2, f32_gemm_ukernel_4x16_avx2,
                 f32_gemm_ukernel_5x16_avx2, f32_gemm_ukernel_6x16_avx2},
+    .dot = f32_gemm_dot_avx2,
 };
 
 const tflc_gemm_f32_config *tflc_f32_gemm_config_avx2(void) { return &avx2_config; }

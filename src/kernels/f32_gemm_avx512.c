@@ -5,6 +5,7 @@
  * it the file only reports that it has no config.
  */
 #include "kernels/gemm.h"
+#include "kernels/f32_gemm_dot.h"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -45,16 +46,31 @@ static inline __attribute__((always_inline)) void avx512_tile(
         UNROLL
         for (size_t i = 0; i < r; i++) lo[i] = hi[i] = _mm512_setzero_ps();
     }
-    for (; kc != 0; kc--) {
-        const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-        b += AVX512_NR;
-        UNROLL
-        for (size_t i = 0; i < r; i++) {
-            const __m512 ai = _mm512_set1_ps(a[i * AVX512_AS]);
-            lo[i] = _mm512_fmadd_ps(ai, b0, lo[i]);
-            hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
+    /* Two copies of the k loop, so that neither tests the flag per step. */
+    if (flags & TFLC_GEMM_MUL_ADD) {
+        for (; kc != 0; kc--) {
+            const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+            b += AVX512_NR;
+            UNROLL
+            for (size_t i = 0; i < r; i++) {
+                const __m512 ai = _mm512_set1_ps(a[i * AVX512_AS]);
+                lo[i] = _mm512_add_ps(lo[i], _mm512_mul_ps(ai, b0));
+                hi[i] = _mm512_add_ps(hi[i], _mm512_mul_ps(ai, b1));
+            }
+            a++;
         }
-        a++;
+    } else {
+        for (; kc != 0; kc--) {
+            const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+            b += AVX512_NR;
+            UNROLL
+            for (size_t i = 0; i < r; i++) {
+                const __m512 ai = _mm512_set1_ps(a[i * AVX512_AS]);
+                lo[i] = _mm512_fmadd_ps(ai, b0, lo[i]);
+                hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
+            }
+            a++;
+        }
     }
     if (flags & TFLC_GEMM_FINAL) {
         const __m512 vb0 = _mm512_loadu_ps(bias), vb1 = _mm512_loadu_ps(bias + 16);
@@ -103,6 +119,11 @@ AVX512_UKERNEL(12)
 AVX512_UKERNEL(13)
 AVX512_UKERNEL(14)
 
+static void f32_gemm_dot_avx512(size_t k, const float *a, const float *b, float *c, size_t nc,
+                               const float *bias, float min, float max) {
+    tflc_f32_gemm_dot_panel(AVX512_NR, k, a, b, c, nc, bias, min, max);
+}
+
 static const tflc_gemm_f32_config avx512_config = {
     .name = "f32_gemm_14x32_avx512",
     .isa = TFLC_ISA_AVX512,
@@ -119,6 +140,7 @@ static const tflc_gemm_f32_config avx512_config = {
                 f32_gemm_ukernel_9x32_avx512, f32_gemm_ukernel_10x32_avx512,
                 f32_gemm_ukernel_11x32_avx512, f32_gemm_ukernel_12x32_avx512,
                 f32_gemm_ukernel_13x32_avx512, f32_gemm_ukernel_14x32_avx512},
+    .dot = f32_gemm_dot_avx512,
 };
 
 const tflc_gemm_f32_config *tflc_f32_gemm_config_avx512(void) { return &avx512_config; }

@@ -9,6 +9,7 @@
  * config (TFLC_ISA=scalar) those operators stay bit-exact with LiteRT's reference kernels.
  */
 #include "kernels/gemm.h"
+#include "kernels/f32_gemm_dot.h"
 
 #include <string.h>
 
@@ -69,6 +70,11 @@ SCALAR_UKERNEL(2)
 SCALAR_UKERNEL(3)
 SCALAR_UKERNEL(4)
 
+static void f32_gemm_dot_scalar(size_t k, const float *a, const float *b, float *c, size_t nc,
+                               const float *bias, float min, float max) {
+    tflc_f32_gemm_dot_panel(SCALAR_NR, k, a, b, c, nc, bias, min, max);
+}
+
 static const tflc_gemm_f32_config scalar_config = {
     .name = "f32_gemm_4x8_scalar",
     .isa = TFLC_ISA_SCALAR,
@@ -80,6 +86,7 @@ static const tflc_gemm_f32_config scalar_config = {
     .a_stride = SCALAR_AS,
     .ukernel = {NULL, f32_gemm_ukernel_1x8_scalar, f32_gemm_ukernel_2x8_scalar,
                 f32_gemm_ukernel_3x8_scalar, f32_gemm_ukernel_4x8_scalar},
+    .dot = f32_gemm_dot_scalar,
 };
 
 const tflc_gemm_f32_config *tflc_f32_gemm_config_scalar(void) { return &scalar_config; }

@@ -113,6 +113,33 @@ static void fill_bias(const tflc_gemm_f32_args *g, size_t m0, size_t m1, size_t 
 
 void tflc_gemm_f32_range(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_end,
                          size_t n_begin, size_t n_end) {
+    tflc_gemm_f32_range_flags(g, m_begin, m_end, n_begin, n_end, 0);
+}
+
+/* M == 1: each panel through the config's dot kernel (LiteRT's matrix-vector order). */
+static void dot_range(const tflc_gemm_f32_config *cfg, const tflc_gemm_f32_args *g,
+                      size_t n_begin, size_t n_end) {
+    static const float zeros[TFLC_GEMM_MAX_NR];
+    const float *panels =
+        (const float *)(const void *)((const unsigned char *)g->packed_b + TFLC_GEMM_PACKED_HEADER);
+    const size_t nr = cfg->nr;
+    float bias_tail[TFLC_GEMM_MAX_NR];
+    for (size_t n0 = n_begin; n0 < n_end; n0 += nr) {
+        const size_t nc = min_sz(nr, n_end - n0);
+        const float *bias = zeros;
+        if (g->bias && nc == nr) {
+            bias = g->bias + n0;
+        } else if (g->bias) {
+            memcpy(bias_tail, g->bias + n0, nc * sizeof(float));
+            memset(bias_tail + nc, 0, (nr - nc) * sizeof(float));
+            bias = bias_tail;
+        }
+        cfg->dot(g->k, g->a, panels + (n0 / nr) * g->k * nr, g->c + n0, nc, bias, g->min, g->max);
+    }
+}
+
+void tflc_gemm_f32_range_flags(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_end,
+                               size_t n_begin, size_t n_end, unsigned extra_flags) {
     static const float zeros[TFLC_GEMM_MAX_NR];
     const tflc_gemm_f32_config *cfg = tflc_gemm_f32_packed_config(g->packed_b);
     const size_t mr = cfg->mr, nr = cfg->nr, k = g->k;
@@ -121,6 +148,10 @@ void tflc_gemm_f32_range(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_e
     if (m_begin >= m_end || n_begin >= n_end) return;
     if (k == 0) {
         fill_bias(g, m_begin, m_end, n_begin, n_end);
+        return;
+    }
+    if (g->m == 1 && !(extra_flags & TFLC_GEMM_PART)) {
+        dot_range(cfg, g, n_begin, n_end);
         return;
     }
     const float *panels =
@@ -134,7 +165,8 @@ void tflc_gemm_f32_range(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_e
         for (size_t kb = 0; kb < k; kb += kc_max) {
             const size_t kc = min_sz(kc_max, k - kb);
             const unsigned flags = (kb > 0 ? TFLC_GEMM_ACCUMULATE : 0u) |
-                                   (kb + kc == k ? TFLC_GEMM_FINAL : 0u);
+                                   (kb + kc == k ? TFLC_GEMM_FINAL : 0u) |
+                                   (extra_flags & TFLC_GEMM_MUL_ADD);
             for (size_t mb = m_begin; mb < m_end; mb += mc_max) {
                 const size_t mc = min_sz(mc_max, m_end - mb);
                 pack_a(mc, kc, g->a + mb * g->lda + kb, g->lda, cfg->a_stride, apack);
@@ -187,7 +219,12 @@ int tflc_gemm_f32_plan_split(const tflc_gemm_f32_args *g, int n_threads,
 }
 
 void tflc_gemm_f32_task(const tflc_gemm_f32_args *g, const tflc_gemm_f32_plan *plan, int task) {
+    tflc_gemm_f32_task_flags(g, plan, task, 0);
+}
+
+void tflc_gemm_f32_task_flags(const tflc_gemm_f32_args *g, const tflc_gemm_f32_plan *plan,
+                              int task, unsigned flags) {
     const size_t mi = (size_t)(task / plan->n_tasks), ni = (size_t)(task % plan->n_tasks);
-    tflc_gemm_f32_range(g, mi * plan->m_step, (mi + 1) * plan->m_step, ni * plan->n_step,
-                        (ni + 1) * plan->n_step);
+    tflc_gemm_f32_range_flags(g, mi * plan->m_step, (mi + 1) * plan->m_step, ni * plan->n_step,
+                              (ni + 1) * plan->n_step, flags);
 }

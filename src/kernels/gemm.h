@@ -22,6 +22,13 @@
  *     Each output element therefore sums its products in k order, one accumulator, exactly
  *     like the reference loop; the only differences are FMA (one rounding per step instead
  *     of two) and, across K slices, nothing (C holds the exact float partial sum).
+ *   - TFLC_GEMM_MUL_ADD (the _flags entry points): the same loop with each product rounded before it is
+ *     added, which is LiteRT's arithmetic on x86 (its builtin CONV_2D runs Eigen built
+ *     without FMA: on single-op layers that fit one Eigen depth block its bits equal this on
+ *     every output channel below the last multiple of 8, and all of them on the layers
+ *     measured with N a multiple of 8). It costs speed: ~0.67x the FMA kernel on AVX-512
+ *     (Zen 4, 14x32 tile, best of 300 runs: 77 vs 114 GFLOP/s), so callers ask for it only
+ *     where the work is small (see ops/conv_2d.c). The scalar config always does this.
  *   - Packed B (prepare time, cached on the model by the callers): a 64-byte header, then
  *     ceil(N / NR) panels; panel p holds B[k][p*NR + j] at float offset p*K*NR + k*NR + j,
  *     columns past N zero. The K slice [k0, k0 + kc) of a panel is contiguous.
@@ -35,6 +42,11 @@
  *   - The config (one per ISA: scalar, AVX2+FMA, AVX-512) holds MR, NR, KC, MC, NC and one
  *     microkernel per row count 1..MR; it is chosen once from the CPU (kernels/cpu.h).
  *     A packed B records the config it was packed for, so tflc_gemm_f32 never mixes them.
+ *
+ * One-row products (M == 1: FULLY_CONNECTED with one batch row, CONV_2D with one output
+ * pixel) take the config's dot kernel instead: per column, four partial sums over k mod 4,
+ * combined as LiteRT's matrix-vector product combines them (f32_gemm_dot.h), which gives
+ * LiteRT's bits at the same speed (such products are bound by reading B).
  *
  * Threads: tflc_gemm_f32_plan splits the output into tasks of whole MR x NR tiles (along M
  * first, then N); tflc_gemm_f32_task runs one. Tasks write disjoint parts of C and share
@@ -61,9 +73,14 @@
 /* Microkernel flags. */
 #define TFLC_GEMM_ACCUMULATE 1u   /* start from C (a later K slice); else from zero */
 #define TFLC_GEMM_FINAL 2u        /* last K slice: add bias[0..NR), clamp to [min, max] */
+#define TFLC_GEMM_MUL_ADD 4u      /* round each product, then add it (no FMA) */
+#define TFLC_GEMM_PART 8u         /* (range_flags) the rows are part of a taller product:
+                                     never the one-row order */
 
 /* One tile of r rows (r fixed per function, r <= MR) and nc <= NR valid columns:
  *   acc[i][j] = (ACCUMULATE ? c[i*ldc + j] : 0) + sum over k < kc of a[i*AS + k] * b[k*NR + j]
+ *              summed in k order, by FMA or (MUL_ADD, and always in the scalar config) by a
+ *              rounded product and a rounded sum
  *   FINAL:     acc = clamp(acc + bias[j], min, max)   (NaN passes through the clamp)
  *   c[i*ldc + j] = acc[i][j]   for i < r, j < nc; nothing else is written.
  * a: packed A tile, row i at a + i*AS with AS = the config's a_stride, a compile-time constant
@@ -74,6 +91,12 @@ typedef void (*tflc_f32_gemm_ukernel_fn)(size_t kc, const float *a, const float 
                                          size_t ldc, size_t nc, const float *bias, float min,
                                          float max, unsigned flags);
 
+/* A one-row product (M == 1) over one packed panel: c[j] = clamp(dot + bias[j]) for j < nc,
+ * summed in LiteRT's matrix-vector order (f32_gemm_dot.h); a [k], b the whole panel (k * NR
+ * floats), bias NR readable floats. */
+typedef void (*tflc_f32_gemm_dot_fn)(size_t k, const float *a, const float *b, float *c,
+                                     size_t nc, const float *bias, float min, float max);
+
 typedef struct tflc_gemm_f32_config {
     const char *name;          /* e.g. "f32_gemm_14x32_avx512" */
     tflc_isa isa;
@@ -83,6 +106,7 @@ typedef struct tflc_gemm_f32_config {
     uint32_t a_stride;         /* floats between packed-A rows: >= kc, mc * a_stride <=
                                   TFLC_GEMM_APACK_FLOATS */
     tflc_f32_gemm_ukernel_fn ukernel[TFLC_GEMM_MAX_MR + 1];   /* [r]: r rows, r in 1..mr */
+    tflc_f32_gemm_dot_fn dot;  /* one-row products (f32_gemm_dot.h) */
 } tflc_gemm_f32_config;
 
 /* Each ISA's config, from its own translation unit (compiled with that ISA's flags); NULL
@@ -139,6 +163,12 @@ typedef struct tflc_gemm_f32_args {
 void tflc_gemm_f32_range(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_end,
                          size_t n_begin, size_t n_end);
 
+/* The same with flags: TFLC_GEMM_MUL_ADD (LiteRT's rounding, slower: see the top of this
+ * file), TFLC_GEMM_PART (g is a slice of a product with more rows: a one-row g still sums
+ * in the GEMM's order). */
+void tflc_gemm_f32_range_flags(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_end,
+                               size_t n_begin, size_t n_end, unsigned flags);
+
 /* A split of the output into m_tasks x n_tasks rectangles of whole tiles. */
 typedef struct tflc_gemm_f32_plan {
     size_t m_step, n_step;     /* rows / columns per task (multiples of mr / nr) */
@@ -150,7 +180,9 @@ typedef struct tflc_gemm_f32_plan {
 int tflc_gemm_f32_plan_split(const tflc_gemm_f32_args *g, int n_threads,
                              tflc_gemm_f32_plan *plan);
 
-/* Runs task `task` (0 .. m_tasks * n_tasks - 1) of a plan. */
+/* Runs task `task` (0 .. m_tasks * n_tasks - 1) of a plan; _flags as range_flags. */
 void tflc_gemm_f32_task(const tflc_gemm_f32_args *g, const tflc_gemm_f32_plan *plan, int task);
+void tflc_gemm_f32_task_flags(const tflc_gemm_f32_args *g, const tflc_gemm_f32_plan *plan,
+                              int task, unsigned flags);
 
 #endif

@@ -27,7 +27,16 @@
  * The filter is packed once per model (core/weight_cache.h) when it is a model constant,
  * else into scratch at each eval. Each output element is the same k-ordered sum as the
  * reference loop (padding taps add 0); with TFLC_ISA=scalar the results are the
- * reference's bit for bit, with the SIMD kernels they differ by FMA rounding only.
+ * reference's bit for bit. The SIMD kernels use FMA (one rounding per product and sum
+ * instead of two), except on layers with fewer than CONV_MUL_ADD_WEIGHTS filter elements:
+ * there they round as LiteRT does (kernels/gemm.h, mul_add), which costs ~1.5x on those
+ * small layers only. Those are the layers a dynamic-range model keeps in float (the
+ * converter quantizes only weights of at least 1024 elements), and a float result one ulp
+ * away from LiteRT's there can flip the rounding of the next hybrid layer's on-the-fly input
+ * quantization, an error of a whole input step, not an ulp. A convolution with a single
+ * output pixel (squeeze-excite blocks) is a one-row product: the GEMM sums it in LiteRT's
+ * matrix-vector order (kernels/f32_gemm_dot.h), its bits exactly, at full speed; slices of
+ * taller outputs pass TFLC_GEMM_PART so that a one-row chunk keeps the GEMM's order.
  * Tasks (row chunks, output rows or GEMM tiles) go to the runner's threads.
  *
  * The int8 path with groups == 1 runs on the packed int8 GEMM (kernels/qgemm.h) in the same
@@ -56,6 +65,10 @@
 
 typedef enum conv_mode { CONV_F32, CONV_Q8, CONV_QU8, CONV_Q16, CONV_HYBRID } conv_mode;
 
+/* Float filters with fewer elements run the GEMM's mul_add (LiteRT's rounding), see above.
+ * 1024 is TensorFlow's converter threshold for dynamic-range weight quantization. */
+#define CONV_MUL_ADD_WEIGHTS 1024
+
 /* How the float path uses the GEMM (see the top of the file). */
 typedef enum conv_gemm_form {
     CONV_GEMM_NONE = 0,        /* reference loops (groups > 1, empty shapes) */
@@ -78,6 +91,7 @@ typedef struct conv_params {
     size_t q_off, scale_off, zp_off;       /* scratch (hybrid): int8 input, float[N], int32[N] */
     /* float path on the GEMM */
     conv_gemm_form gemm;
+    bool mul_add;                          /* GEMM with LiteRT's rounding (small filters) */
     const void *packed;                    /* the cached packed filter, or NULL: pack into
                                               scratch at packed_off at each eval */
     size_t packed_off;
@@ -251,6 +265,7 @@ static void conv_prepare_gemm(tflc_node *node, conv_params *p, size_t *scratch) 
     }
     if (!p->packed) p->packed_off = tflc_conv_scratch_reserve(scratch, packed_bytes);
     p->threads = tflc_node_num_threads(node);
+    p->mul_add = n * k < CONV_MUL_ADD_WEIGHTS;
     if (p->g.y.filter == 1 && p->g.x.filter == 1) {   /* 1x1 windows never pad */
         p->gemm = p->g.y.stride == 1 && p->g.x.stride == 1 ? CONV_GEMM_POINTWISE
                                                            : CONV_GEMM_POINTWISE_ROWS;
@@ -426,10 +441,24 @@ static void conv_im2col(const conv_params *p, const float *in, size_t r0, size_t
     }
 }
 
+/* GEMM flags of every call: mul_add, and PART when a call covers a slice of a taller
+ * product (one output pixel sums in the one-row order only when it is the whole output,
+ * as in LiteRT). */
+static unsigned conv_gemm_flags(const conv_params *p, size_t rows) {
+    return (p->mul_add ? TFLC_GEMM_MUL_ADD : 0u) | (rows > 1 ? TFLC_GEMM_PART : 0u);
+}
+
+/* Output pixels [0, m) of one GEMM call: A [m, k] at lda, C [m, n] at out. */
+static void conv_gemm(const conv_gemm_job *j, size_t m, const float *a, size_t lda, float *out) {
+    const tflc_gemm_f32_args g = {m, j->n, j->k, a, lda, j->packed, j->bias, out, j->n,
+                                  j->p->act.min, j->p->act.max};
+    tflc_gemm_f32_range_flags(&g, 0, m, 0, j->n, conv_gemm_flags(j->p, j->rows));
+}
+
 static void conv_task_pointwise(void *ctx, int task, int thread) {
     const conv_gemm_job *j = ctx;
     (void)thread;
-    tflc_gemm_f32_task(&j->pointwise, &j->plan, task);
+    tflc_gemm_f32_task_flags(&j->pointwise, &j->plan, task, conv_gemm_flags(j->p, j->rows));
 }
 
 /* Task = output row (n, oy): its OW input pixels are stride * C floats apart. */
@@ -440,8 +469,7 @@ static void conv_task_rows(void *ctx, int task, int thread) {
     const int32_t b = task / g->y.out, oy = task % g->y.out;
     const float *a = j->in + tflc_conv_offset(g, b, (int64_t)oy * g->y.stride, 0, g->in_c);
     float *c = j->out + (size_t)task * (size_t)g->x.out * j->n;
-    tflc_gemm_f32((size_t)g->x.out, j->n, j->k, a, (size_t)g->x.stride * (size_t)g->in_c,
-                  j->packed, j->bias, c, j->n, j->p->act.min, j->p->act.max);
+    conv_gemm(j, (size_t)g->x.out, a, (size_t)g->x.stride * (size_t)g->in_c, c);
 }
 
 /* Task = a chunk of col_rows output pixels, through this thread's im2col buffer. */
@@ -451,8 +479,7 @@ static void conv_task_im2col(void *ctx, int task, int thread) {
     const size_t count = j->rows - r0 < j->p->col_rows ? j->rows - r0 : j->p->col_rows;
     float *col = j->col + (size_t)thread * j->p->col_floats;
     conv_im2col(j->p, j->in, r0, count, col);
-    tflc_gemm_f32(count, j->n, j->k, col, j->k, j->packed, j->bias, j->out + r0 * j->n, j->n,
-                  j->p->act.min, j->p->act.max);
+    conv_gemm(j, count, col, j->k, j->out + r0 * j->n);
 }
 
 static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {

@@ -141,6 +141,19 @@ static outbuf run_variant(const tflc_gemm_f32_config *cfg, const problem *p, boo
     return o;
 }
 
+/* run_variant through tflc_gemm_f32_range_flags. */
+static outbuf run_variant_flags(const tflc_gemm_f32_config *cfg, const problem *p,
+                                unsigned flags) {
+    void *packed = xaligned(tflc_gemm_f32_packed_size(cfg, p->n, p->k));
+    tflc_gemm_f32_pack_b(cfg, p->n, p->k, p->b_nk, p->k + 2, true, packed);
+    outbuf o = make_out(p);
+    const tflc_gemm_f32_args g = {p->m, p->n, p->k, p->a, p->lda, packed, p->bias,
+                                  o.c, o.ldc, p->min, p->max};
+    tflc_gemm_f32_range_flags(&g, 0, p->m, 0, p->n, flags);
+    free(packed);
+    return o;
+}
+
 static float clampf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
 /* The bound of the header comment for element (i, j). */
@@ -296,6 +309,127 @@ static void test_big_shapes(void) {
     };
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         if (!check_shape(shapes[s][0], shapes[s][1], shapes[s][2], (int)s)) break;
+}
+
+/* TFLC_GEMM_MUL_ADD: every variant rounds each product, then adds it, in k order, so it
+ * gives the scalar kernel's bits (the scalar kernel's order, with or without the flag),
+ * ragged tiles and K slices (K > KC: the partial sum passes through C) included. */
+static bool check_mul_add(size_t m, size_t n, size_t k, int options) {
+    static const float mins[] = {-INFINITY, 0.0f, 0.0f, -0.25f};
+    static const float maxs[] = {INFINITY, INFINITY, 6.0f, 0.25f};
+    problem p = make_problem(m, n, k, options % 2 == 0, mins[options % 4], maxs[options % 4]);
+    outbuf ref = run_variant(tflc_f32_gemm_config_scalar(), &p, true);
+    bool ok = true;
+    for (int v = 0; ok && v < n_variants; v++) {
+        outbuf o = run_variant_flags(variants[v], &p, TFLC_GEMM_MUL_ADD);
+        ok = sentinels_intact(&p, &o);
+        CHECK_MSG(ok, "%s mul_add wrote outside C (M=%zu N=%zu K=%zu)", variants[v]->name, m, n,
+                  k);
+        for (size_t i = 0; ok && i < m; i++)
+            for (size_t j = 0; ok && j < n; j++) {
+                const float got = o.c[i * o.ldc + j], want = ref.c[i * ref.ldc + j];
+                if (memcmp(&got, &want, sizeof got) == 0) continue;
+                CHECK_MSG(false, "%s mul_add at (%zu,%zu) M=%zu N=%zu K=%zu: %.9g, scalar %.9g",
+                          variants[v]->name, i, j, m, n, k, (double)got, (double)want);
+                ok = false;
+            }
+        checked_elements += (int)(m * n);
+        free(o.c);
+    }
+    free(ref.c);
+    free_problem(&p);
+    return ok;
+}
+
+static void test_mul_add_bit_exact(void) {
+    static const size_t big[][3] = {{61, 70, 1030}, {3, 5, 2049}, {70, 545, 257}, {29, 1, 513}};
+    for (int t = 0; t < 200; t++)
+        if (!check_mul_add(rng_range(1, 70), rng_range(1, 70), rng_range(1, 70), t)) return;
+    for (size_t s = 0; s < sizeof big / sizeof big[0]; s++)
+        if (!check_mul_add(big[s][0], big[s][1], big[s][2], (int)s)) return;
+}
+
+/* One row (M == 1): LiteRT's matrix-vector order (kernels/f32_gemm_dot.h), written out
+ * again: four partial sums over k mod 4 below K rounded down to 4, combined as
+ * (s0 + s2) + (s1 + s3), then the remaining products in order, then + bias and the clamp. */
+static float one_row_ref(const problem *p, size_t j) {
+    float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    const size_t k4 = p->k & ~(size_t)3;
+    for (size_t kk = 0; kk < k4; kk++) {
+        const float prod = p->a[kk] * p->b_kn[kk * (p->n + 2) + j];
+        s[kk % 4] = s[kk % 4] + prod;
+    }
+    float acc = (s[0] + s[2]) + (s[1] + s[3]);
+    for (size_t kk = k4; kk < p->k; kk++) {
+        const float prod = p->a[kk] * p->b_kn[kk * (p->n + 2) + j];
+        acc = acc + prod;
+    }
+    return clampf(acc + (p->bias ? p->bias[j] : 0.0f), p->min, p->max);
+}
+
+/* Every variant gives one_row_ref's bits for M == 1, whole (tflc_gemm_f32) or split over
+ * column tasks; with TFLC_GEMM_PART the scalar variant sums in the GEMM's k order instead. */
+static bool check_one_row(size_t n, size_t k, int options) {
+    problem p = make_problem(1, n, k, options % 2 == 0, options % 4 == 3 ? 0.0f : -INFINITY,
+                             INFINITY);
+    bool ok = true;
+    for (int v = 0; ok && v < n_variants; v++) {
+        outbuf whole = run_variant(variants[v], &p, v % 2 == 0);
+        void *packed = xaligned(tflc_gemm_f32_packed_size(variants[v], n, k));
+        tflc_gemm_f32_pack_b(variants[v], n, k, p.b_nk, k + 2, true, packed);
+        outbuf split = make_out(&p);
+        const tflc_gemm_f32_args g = {1, n, k, p.a, p.lda, packed, p.bias, split.c, split.ldc,
+                                      p.min, p.max};
+        tflc_gemm_f32_plan plan;
+        const int tasks = tflc_gemm_f32_plan_split(&g, 3, &plan);
+        for (int t = tasks - 1; t >= 0; t--) tflc_gemm_f32_task(&g, &plan, t);
+        ok = sentinels_intact(&p, &whole) && sentinels_intact(&p, &split);
+        CHECK_MSG(ok, "%s one-row wrote outside C (N=%zu K=%zu)", variants[v]->name, n, k);
+        for (size_t j = 0; ok && j < n; j++) {
+            const float want = one_row_ref(&p, j);
+            if (memcmp(&whole.c[j], &want, 4) == 0 && memcmp(&split.c[j], &want, 4) == 0)
+                continue;
+            CHECK_MSG(false, "%s one-row column %zu N=%zu K=%zu: %.9g / %.9g (split), want %.9g",
+                      variants[v]->name, j, n, k, (double)whole.c[j], (double)split.c[j],
+                      (double)want);
+            ok = false;
+        }
+        checked_elements += (int)n;
+        free(whole.c);
+        free(split.c);
+        free(packed);
+    }
+    /* PART: the scalar GEMM's order, a single sequential sum from 0, then + bias. */
+    const tflc_gemm_f32_config *sc = tflc_f32_gemm_config_scalar();
+    void *packed = xaligned(tflc_gemm_f32_packed_size(sc, n, k));
+    tflc_gemm_f32_pack_b(sc, n, k, p.b_nk, k + 2, true, packed);
+    outbuf part = make_out(&p);
+    const tflc_gemm_f32_args g = {1, n, k, p.a, p.lda, packed, p.bias, part.c, part.ldc, p.min,
+                                  p.max};
+    tflc_gemm_f32_range_flags(&g, 0, 1, 0, n, TFLC_GEMM_PART);
+    for (size_t j = 0; ok && j < n; j++) {
+        float acc = 0.0f;
+        for (size_t kk = 0; kk < k; kk++) {
+            const float prod = p.a[kk] * p.b_kn[kk * (n + 2) + j];
+            acc = acc + prod;
+        }
+        const float want = clampf(acc + (p.bias ? p.bias[j] : 0.0f), p.min, p.max);
+        ok = memcmp(&part.c[j], &want, 4) == 0;
+        CHECK_MSG(ok, "scalar PART column %zu N=%zu K=%zu: %.9g, want %.9g", j, n, k,
+                  (double)part.c[j], (double)want);
+    }
+    free(part.c);
+    free(packed);
+    free_problem(&p);
+    return ok;
+}
+
+static void test_one_row_order(void) {
+    static const size_t sizes[][2] = {{100, 2048}, {37, 1001}, {13, 30}, {1, 3}, {65, 4}, {8, 1}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        if (!check_one_row(sizes[s][0], sizes[s][1], (int)s)) return;
+    for (int t = 0; t < 150; t++)
+        if (!check_one_row(rng_range(1, 70), rng_range(1, 70), t)) return;
 }
 
 /* K = 0: C = clamp(bias). */
@@ -480,6 +614,8 @@ static void run_tests(void) {
     TEST(test_each_k);
     TEST(test_random_ragged);
     TEST(test_big_shapes);
+    TEST(test_mul_add_bit_exact);
+    TEST(test_one_row_order);
     TEST(test_k_zero);
     TEST(test_nan_and_inf);
     TEST(test_split_is_bit_identical);
