@@ -41,10 +41,10 @@ compile_args = ["-std=c11", "-Wall", "-Wextra"]
 # only after the run-time CPU check (src/kernels/cpu.c).
 AVX512 = ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq"]
 X86_FILE_FLAGS = {
-    "f32_gemm_avx2.c": ["-mavx2", "-mfma"],
-    "f32_gemm_avx512.c": AVX512 + ["-mfma"],
-    "f32_dwconv_avx2.c": ["-mavx2", "-mfma"],
-    "f32_dwconv_avx512.c": AVX512 + ["-mfma"],
+    "f32_gemm_avx2.c": ["-mavx2", "-mfma", "-ffp-contract=off"],
+    "f32_gemm_avx512.c": AVX512 + ["-mfma", "-ffp-contract=off"],
+    "f32_dwconv_avx2.c": ["-mavx2", "-ffp-contract=off"],
+    "f32_dwconv_avx512.c": AVX512 + ["-ffp-contract=off"],
     "f32_vunary_avx2.c": ["-mavx2", "-ffp-contract=off"],
     "f32_vunary_avx512.c": AVX512 + ["-ffp-contract=off"],
     "f32_vbinary_avx2.c": ["-mavx2", "-ffp-contract=off"],

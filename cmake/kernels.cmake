@@ -9,18 +9,21 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$" AND
    CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
   set_source_files_properties(
       ${TFLC_KERNELS_DIR}/f32_gemm_avx2.c
-      PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
+      PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma;-ffp-contract=off")
   set_source_files_properties(
       ${TFLC_KERNELS_DIR}/f32_gemm_avx512.c
-      PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq;-mfma")
-  # Depthwise convolution: FMA per tap (f32_dwconv.h). LOGISTIC / TANH: no FMA, so the bits
-  # stay LiteRT's (f32_vunary.h). ADD / SUB / MUL / DIV: one operation per element.
+      PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq;-mfma;-ffp-contract=off")
+  # GEMM: explicit FMA where the order allows it, and a multiply-then-add loop (LiteRT's
+  # rounding, TFLC_GEMM_MUL_ADD) that the compiler must not contract. Depthwise convolution:
+  # bias first, then multiply and add per tap, never fused (f32_dwconv.h). LOGISTIC / TANH:
+  # no FMA, so the bits stay LiteRT's (f32_vunary.h). ADD / SUB / MUL / DIV: one operation
+  # per element.
   set_source_files_properties(
       ${TFLC_KERNELS_DIR}/f32_dwconv_avx2.c
-      PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
+      PROPERTIES COMPILE_OPTIONS "-mavx2;-ffp-contract=off")
   set_source_files_properties(
       ${TFLC_KERNELS_DIR}/f32_dwconv_avx512.c
-      PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq;-mfma")
+      PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq;-ffp-contract=off")
   set_source_files_properties(
       ${TFLC_KERNELS_DIR}/f32_vunary_avx2.c ${TFLC_KERNELS_DIR}/f32_vbinary_avx2.c
       PROPERTIES COMPILE_OPTIONS "-mavx2;-ffp-contract=off")
