@@ -224,7 +224,7 @@ void tflc_graph_release(tflc_graph *g) {
     free(g->nodes);
     free(g->tensors);
     free(g->node_io);
-    free(g->arena);
+    tflc_pages_free(&g->arena_pages);
     memset(g, 0, sizeof *g);
 }
 
@@ -410,9 +410,9 @@ static tflc_status plan_and_bind(tflc_graph *g, const lifetimes *lt) {
     size_t bytes;
     tflc_status s = tflc_plan_arena(items, n_items, TFLC_ARENA_ALIGN, &bytes);
     if (s == TFLC_OK && (bytes > g->arena_bytes || !g->arena)) {
-        free(g->arena);
+        tflc_pages_free(&g->arena_pages);
         g->arena_bytes = 0;
-        g->arena = aligned_alloc(TFLC_ARENA_ALIGN, bytes ? bytes : TFLC_ARENA_ALIGN);
+        g->arena = tflc_pages_alloc(&g->arena_pages, bytes) ? g->arena_pages.data : NULL;
         if (!g->arena) s = TFLC_ERROR_OUT_OF_MEMORY;
     }
     if (s != TFLC_OK) {

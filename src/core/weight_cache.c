@@ -2,8 +2,14 @@
  * weight_cache.c -- per-model cache of blocks derived from constant tensors (see
  * weight_cache.h). A singly linked list published with release stores: readers walk it
  * without the lock; the mutex serializes the fills.
+ *
+ * Storage: blocks of at least CACHE_SLAB_MIN bytes are carved from slabs on huge pages
+ * (pages.h), so packing a model's weights faults a few 2 MiB pages instead of one 4 KiB
+ * page per 4 KiB written; smaller blocks come from the heap.
  */
 #include "core/weight_cache.h"
+
+#include "core/pages.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -15,14 +21,32 @@ typedef struct cache_entry {
     uint32_t kind;
     size_t bytes;
     void *block;                      /* 64-byte aligned, bytes long (rounded up) */
+    bool in_slab;                     /* carved from a slab (else its own heap block) */
 } cache_entry;
+
+/* A huge-page block that big entries are carved from, front to back. */
+typedef struct cache_slab {
+    struct cache_slab *next;
+    tflc_pages pages;
+    size_t size, used;                /* bytes usable / handed out */
+} cache_slab;
 
 struct tflc_weight_cache {
     pthread_mutex_t lock;             /* held while filling and publishing */
     cache_entry *head;                /* newest first; read with acquire loads */
+    cache_slab *slabs;                /* newest first: the only one still carved from */
+    size_t next_slab;                 /* size of the next slab (doubles up to a cap) */
 };
 
 #define CACHE_ALIGN 64
+/* Entries this large go to slabs. Below it a block is a depthwise filter or a small layer:
+ * the heap serves it without rounding a tiny model's cache up to a huge page. */
+#define CACHE_SLAB_MIN ((size_t)64 << 10)
+/* Slab sizes start at one huge page and double up to 32 MiB, so a model with little to
+ * pack maps little, a big one maps few slabs; an entry larger than that gets its own. The
+ * unused tail of the last slab is never touched, so it is never resident. */
+#define CACHE_SLAB_FIRST TFLC_PAGES_HUGE
+#define CACHE_SLAB_CAP ((size_t)32 << 20)
 
 /* The model's cache, created on first use; NULL if out of memory. The model is logically
  * const: the cache is a memo of its constants, created with a compare-and-swap so two
@@ -46,6 +70,29 @@ static struct tflc_weight_cache *model_cache(const tflc_model *model) {
     return expected;
 }
 
+/* `rounded` bytes (a multiple of CACHE_ALIGN) from the newest slab, or from a new one;
+ * NULL when out of memory. Called with the lock held. */
+static void *slab_carve(struct tflc_weight_cache *cache, size_t rounded) {
+    cache_slab *s = cache->slabs;
+    if (!s || s->size - s->used < rounded) {
+        if (!cache->next_slab) cache->next_slab = CACHE_SLAB_FIRST;
+        size_t size = cache->next_slab > rounded ? cache->next_slab : rounded;
+        s = malloc(sizeof *s);
+        if (!s || !tflc_pages_alloc(&s->pages, size)) {
+            free(s);
+            return NULL;
+        }
+        s->size = s->pages.mapped ? s->pages.mapped : size;   /* the rounding is usable */
+        s->used = 0;
+        s->next = cache->slabs;
+        cache->slabs = s;
+        if (cache->next_slab < CACHE_SLAB_CAP) cache->next_slab *= 2;
+    }
+    void *p = (unsigned char *)s->pages.data + s->used;
+    s->used += rounded;
+    return p;
+}
+
 static cache_entry *find(cache_entry *e, const void *key, uint32_t kind, size_t bytes) {
     for (; e; e = __atomic_load_n(&e->next, __ATOMIC_ACQUIRE))
         if (e->key == key && e->kind == kind && e->bytes == bytes) return e;
@@ -63,18 +110,23 @@ const void *tflc_weight_cache_get(const tflc_model *model, const void *key, uint
     e = find(cache->head, key, kind, bytes);
     if (!e) {
         size_t rounded = (bytes + CACHE_ALIGN - 1) / CACHE_ALIGN * CACHE_ALIGN;
-        void *block = aligned_alloc(CACHE_ALIGN, rounded ? rounded : CACHE_ALIGN);
-        e = block ? malloc(sizeof *e) : NULL;
-        if (e) {
+        const bool in_slab = rounded >= CACHE_SLAB_MIN;
+        e = malloc(sizeof *e);
+        void *block = !e ? NULL
+                      : in_slab ? slab_carve(cache, rounded)
+                                : aligned_alloc(CACHE_ALIGN, rounded ? rounded : CACHE_ALIGN);
+        if (block) {
             fill(block, arg);
             e->key = key;
             e->kind = kind;
             e->bytes = bytes;
             e->block = block;
+            e->in_slab = in_slab;
             e->next = cache->head;
             __atomic_store_n(&cache->head, e, __ATOMIC_RELEASE);
         } else {
-            free(block);
+            free(e);
+            e = NULL;
         }
     }
     pthread_mutex_unlock(&cache->lock);
@@ -90,8 +142,13 @@ void tflc_weight_cache_free(struct tflc_weight_cache *cache) {
     if (!cache) return;
     for (cache_entry *e = cache->head, *next; e; e = next) {
         next = e->next;
-        free(e->block);
+        if (!e->in_slab) free(e->block);
         free(e);
+    }
+    for (cache_slab *s = cache->slabs, *next; s; s = next) {
+        next = s->next;
+        tflc_pages_free(&s->pages);
+        free(s);
     }
     pthread_mutex_destroy(&cache->lock);
     free(cache);
