@@ -269,6 +269,31 @@ static void test_pack_layouts_agree(void) {
     }
 }
 
+/* Both layouts pack to the same bytes on every ragged shape (n around the panel width and
+ * the transpose's 4-word tiles, k around its 4- and 64-word blocks), into buffers poisoned
+ * first so a byte the packing forgot to write differs. */
+static void test_pack_layouts_ragged(void) {
+    const size_t ks[] = {1, 2, 3, 4, 5, 7, 8, 63, 64, 65, 130};
+    for (int v = 0; v < n_variants; v++) {
+        const tflc_gemm_f32_config *cfg = variants[v];
+        const size_t ns[] = {1, 3, 4, 5, cfg->nr - 1, cfg->nr, cfg->nr + 1, cfg->nr * 2 + 3};
+        for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
+            for (size_t b = 0; b < sizeof ks / sizeof ks[0]; b++) {
+                problem p = make_problem(1, ns[a], ks[b], false, -INFINITY, INFINITY);
+                size_t bytes = tflc_gemm_f32_packed_size(cfg, p.n, p.k);
+                unsigned char *x = xaligned(bytes), *y = xaligned(bytes);
+                memset(x, 0xCD, bytes);
+                memset(y, 0x5A, bytes);
+                tflc_gemm_f32_pack_b(cfg, p.n, p.k, p.b_nk, p.k + 2, true, x);
+                tflc_gemm_f32_pack_b(cfg, p.n, p.k, p.b_kn, p.n + 2, false, y);
+                CHECK_MSG(memcmp(x, y, bytes) == 0, "%s n=%zu k=%zu", cfg->name, p.n, p.k);
+                free(x);
+                free(y);
+                free_problem(&p);
+            }
+    }
+}
+
 static void test_each_m(void) {
     for (size_t m = 1; m <= 70; m++)
         if (!check_shape(m, 37, 19, (int)m)) break;
@@ -541,6 +566,7 @@ static void run_tests(void) {
     TEST(test_cpu_detection_and_cap);
     TEST(test_config_tables);
     TEST(test_pack_layouts_agree);
+    TEST(test_pack_layouts_ragged);
     TEST(test_each_m);
     TEST(test_each_n);
     TEST(test_each_k);
