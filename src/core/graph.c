@@ -451,7 +451,7 @@ static tflc_status plan_and_bind(tflc_graph *g, const lifetimes *lt) {
     if (s == TFLC_OK && (bytes > g->arena_bytes || !g->arena)) {
         tflc_pages_free(&g->arena_pages);
         g->arena_bytes = 0;
-        g->arena = tflc_pages_alloc(&g->arena_pages, bytes) ? g->arena_pages.data : NULL;
+        g->arena = tflc_pages_alloc(&g->arena_pages, bytes, true) ? g->arena_pages.data : NULL;
         if (!g->arena) s = TFLC_ERROR_OUT_OF_MEMORY;
     }
     if (s != TFLC_OK) {

@@ -35,17 +35,19 @@ static void *map_aligned(size_t len) {
 }
 #endif
 
-bool tflc_pages_alloc(tflc_pages *blk, size_t bytes) {
+bool tflc_pages_alloc(tflc_pages *blk, size_t bytes, bool huge) {
     blk->data = NULL;
     blk->mapped = 0;
 #ifdef HAVE_MMAP
-    if (bytes >= TFLC_PAGES_HUGE) {
+    if (huge && bytes >= TFLC_PAGES_HUGE) {
         size_t len = round_up(bytes, TFLC_PAGES_HUGE);
         if (len < bytes) return false;
         blk->data = map_aligned(len);
         if (blk->data) blk->mapped = len;
         return blk->data != NULL;
     }
+#else
+    (void)huge;
 #endif
     blk->data = aligned_alloc(64, bytes ? round_up(bytes, 64) : 64);
     return blk->data != NULL;

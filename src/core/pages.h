@@ -10,8 +10,15 @@
  * that; "never" ignores it and the block is an ordinary mapping). Smaller blocks come from
  * aligned_alloc: rounding them up would grow the resident size for nothing.
  *
+ * The catch: a huge page is a free 2 MiB block of physical memory, and under a hypervisor
+ * such blocks are often memory the host has not backed yet, whose first touch costs more
+ * than the 4 KiB faults saved (recently freed 4 KiB pages are usually warm). Measured on
+ * our 2-core VM, 100 MB: 4 KiB pages 42 ms every time; huge pages 9 ms, but 30-50 ms in
+ * one run of four, and packing ResNet50 after a LiteRT run tripled. So callers use them
+ * for bounded amounts (the weight cache caps its share: weight_cache.c).
+ *
  *     tflc_pages blk;
- *     if (!tflc_pages_alloc(&blk, bytes)) return out_of_memory;
+ *     if (!tflc_pages_alloc(&blk, bytes, true)) return out_of_memory;
  *     ... blk.data, 64-byte aligned, blk.data[0 .. bytes) usable, contents undefined ...
  *     tflc_pages_free(&blk);
  */
@@ -29,8 +36,9 @@ typedef struct tflc_pages {
 } tflc_pages;
 
 /* A block of at least `bytes` (0 is allowed and gives a small heap block), 64-byte
- * aligned. False, with *blk empty, when out of memory. */
-bool tflc_pages_alloc(tflc_pages *blk, size_t bytes);
+ * aligned; on huge pages when `huge` and bytes >= TFLC_PAGES_HUGE, else from the heap.
+ * False, with *blk empty, when out of memory. */
+bool tflc_pages_alloc(tflc_pages *blk, size_t bytes, bool huge);
 
 /* Returns the block; an empty one is a no-op. Leaves *blk empty. */
 void tflc_pages_free(tflc_pages *blk);
