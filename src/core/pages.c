@@ -16,8 +16,13 @@
 static size_t round_up(size_t n, size_t align) { return (n + align - 1) / align * align; }
 
 #ifdef HAVE_MMAP
-/* len bytes (a multiple of TFLC_PAGES_HUGE) at a 2 MiB boundary: map one huge page more and
- * unmap the unaligned head and tail, since THP only backs aligned 2 MiB ranges. */
+/* Small pages, for the tail of a block past its last whole huge page. */
+#define SMALL_PAGE ((size_t)4096)
+
+/* len bytes (a multiple of 4 KiB) at a 2 MiB boundary: map one huge page more and unmap
+ * the unaligned head and the tail, since THP only backs aligned 2 MiB ranges. Only the
+ * whole 2 MiB pieces are advised: a huge page over the tail would be resident whole
+ * however little of it the block uses. */
 static void *map_aligned(size_t len) {
     const size_t huge = TFLC_PAGES_HUGE;
     if (len > SIZE_MAX - huge) return NULL;
@@ -29,7 +34,7 @@ static void *map_aligned(size_t len) {
     size_t tail = (size_t)(raw + len + huge - (p + len));
     if (tail) munmap(p + len, tail);
 #ifdef MADV_HUGEPAGE
-    madvise(p, len, MADV_HUGEPAGE);   /* advice only: failure leaves ordinary pages */
+    madvise(p, len / huge * huge, MADV_HUGEPAGE);   /* advice only: failure leaves 4 KiB pages */
 #endif
     return p;
 }
@@ -40,7 +45,7 @@ bool tflc_pages_alloc(tflc_pages *blk, size_t bytes, bool huge) {
     blk->mapped = 0;
 #ifdef HAVE_MMAP
     if (huge && bytes >= TFLC_PAGES_HUGE) {
-        size_t len = round_up(bytes, TFLC_PAGES_HUGE);
+        size_t len = round_up(bytes, SMALL_PAGE);
         if (len < bytes) return false;
         blk->data = map_aligned(len);
         if (blk->data) blk->mapped = len;

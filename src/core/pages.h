@@ -5,9 +5,10 @@
  * Why: a fresh 4 KiB page costs a fault the first time it is written, ~2 us on the
  * virtual machines we measure; packing ResNet50's 100 MB of weights faulted 25k pages and
  * that was a third of its start-up. A 2 MiB huge page is one fault (plus the same zeroing),
- * so blocks of at least TFLC_PAGES_HUGE bytes are mapped 2 MiB-aligned, rounded up to a
- * multiple of 2 MiB, and madvise(MADV_HUGEPAGE)'d (the kernel's "madvise" THP mode honours
- * that; "never" ignores it and the block is an ordinary mapping). Smaller blocks come from
+ * so blocks of at least TFLC_PAGES_HUGE bytes are mapped 2 MiB-aligned (rounded up to
+ * 4 KiB) and their whole 2 MiB pieces madvise(MADV_HUGEPAGE)'d (the kernel's "madvise" THP
+ * mode honours that; "never" ignores it); the tail stays on 4 KiB pages, so the block is
+ * resident to within 4 KiB of what is touched. Smaller blocks come from
  * aligned_alloc: rounding them up would grow the resident size for nothing.
  *
  * The catch: a huge page is a free 2 MiB block of physical memory, and under a hypervisor
@@ -32,7 +33,7 @@
 
 typedef struct tflc_pages {
     void *data;        /* NULL when empty */
-    size_t mapped;     /* bytes mapped (a multiple of TFLC_PAGES_HUGE), 0: from the heap */
+    size_t mapped;     /* bytes mapped (a multiple of 4 KiB), 0: from the heap */
 } tflc_pages;
 
 /* A block of at least `bytes` (0 is allowed and gives a small heap block), 64-byte

@@ -36,8 +36,7 @@ typedef struct cache_slab {
 struct tflc_weight_cache {
     pthread_mutex_t lock;             /* held while filling and publishing */
     cache_entry *head;                /* newest first; read with acquire loads */
-    cache_slab *slabs;                /* newest first: the only one still carved from */
-    size_t next_slab;                 /* size of the next slab (doubles up to a cap) */
+    cache_slab *slabs;                /* newest first */
     size_t huge_bytes;                /* bytes of the slabs on huge pages */
 };
 
@@ -45,11 +44,10 @@ struct tflc_weight_cache {
 /* Entries this large go to slabs. Below it a block is a depthwise filter or a small layer:
  * the heap serves it without rounding a tiny model's cache up to a huge page. */
 #define CACHE_SLAB_MIN ((size_t)64 << 10)
-/* Slab sizes start at one huge page and double up to 32 MiB, so a model with little to
- * pack maps little, a big one maps few slabs; an entry larger than that gets its own. The
- * unused tail of the last slab is never touched, so it is never resident. */
-#define CACHE_SLAB_FIRST TFLC_PAGES_HUGE
-#define CACHE_SLAB_CAP ((size_t)32 << 20)
+/* Slabs are 32 MiB (or one entry, if larger). Mapping costs nothing until touched, and
+ * entries are carved front to back, so a model with little to pack has little resident:
+ * the touched part, rounded up to the huge page it ends in. */
+#define CACHE_SLAB_SIZE ((size_t)32 << 20)
 /* Huge-page slabs per model. 32 MiB covers the MobileNets, EfficientNet-B0 and int8
  * ResNet50 whole (allocate 1.4-2.4x faster, medians of interleaved runs); float ResNet50's
  * 100 MB, all on huge pages, was 2.3x slower than on 4 KiB pages in runs interleaved with
@@ -78,25 +76,25 @@ static struct tflc_weight_cache *model_cache(const tflc_model *model) {
     return expected;
 }
 
-/* `rounded` bytes (a multiple of CACHE_ALIGN) from the newest slab, or from a new one;
- * NULL when out of memory. Called with the lock held. */
+/* `rounded` bytes (a multiple of CACHE_ALIGN) from the first slab with room (entries vary
+ * in size, so an older slab's tail often takes a later one), or from a new slab; NULL when
+ * out of memory. Called with the lock held. */
 static void *slab_carve(struct tflc_weight_cache *cache, size_t rounded) {
     cache_slab *s = cache->slabs;
-    if (!s || s->size - s->used < rounded) {
-        if (!cache->next_slab) cache->next_slab = CACHE_SLAB_FIRST;
-        size_t size = cache->next_slab > rounded ? cache->next_slab : rounded;
+    while (s && s->size - s->used < rounded) s = s->next;
+    if (!s) {
+        size_t size = rounded > CACHE_SLAB_SIZE ? rounded : CACHE_SLAB_SIZE;
         const bool huge = cache->huge_bytes + size <= CACHE_HUGE_CAP;
         s = malloc(sizeof *s);
         if (!s || !tflc_pages_alloc(&s->pages, size, huge)) {
             free(s);
             return NULL;
         }
-        if (s->pages.mapped) cache->huge_bytes += s->pages.mapped;
-        s->size = s->pages.mapped ? s->pages.mapped : size;   /* the rounding is usable */
+        if (s->pages.mapped && huge) cache->huge_bytes += s->pages.mapped;
+        s->size = size;
         s->used = 0;
         s->next = cache->slabs;
         cache->slabs = s;
-        if (cache->next_slab < CACHE_SLAB_CAP) cache->next_slab *= 2;
     }
     void *p = (unsigned char *)s->pages.data + s->used;
     s->used += rounded;
