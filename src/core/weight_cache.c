@@ -26,7 +26,8 @@ typedef struct cache_entry {
     bool in_slab;                     /* carved from a slab (else its own heap block) */
 } cache_entry;
 
-/* A huge-page block that big entries are carved from, front to back. */
+/* A block big entries are carved from, front to back: on huge pages while the model is
+ * under CACHE_HUGE_CAP, else from the heap. */
 typedef struct cache_slab {
     struct cache_slab *next;
     tflc_pages pages;
