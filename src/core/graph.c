@@ -9,7 +9,8 @@
  *   2. every node's prepare, in order. A node reading a dynamic tensor is deferred to
  *      invoke time; a node whose inputs are all constant is folded (computed now, once).
  *   3. the arena: tensors that are neither constant, folded, strings nor dynamic, plus each
- *      node's scratch, planned by planner.c; pointers bound.
+ *      node's scratch, planned by planner.c; pointers bound. The output of a RESHAPE,
+ *      SQUEEZE or EXPAND_DIMS whose input dies there shares the input's slot (no copy).
  * Invoke evaluates the nodes in order; only deferred nodes prepare (and may grow heap
  * buffers) on the way, so a graph without dynamic shapes never allocates.
  */
@@ -26,6 +27,7 @@
 #include "core/strings.h"
 #include "format/schema.h"
 #include "ops/flex/flex.h"
+#include "ops/ops.h"
 
 #define GRAPH_FAIL(g, status, ...) tflc_fail((g)->runner->err, (status), __VA_ARGS__)
 
@@ -224,7 +226,7 @@ void tflc_graph_release(tflc_graph *g) {
     free(g->nodes);
     free(g->tensors);
     free(g->node_io);
-    free(g->arena);
+    tflc_pages_free(&g->arena_pages);
     memset(g, 0, sizeof *g);
 }
 
@@ -397,39 +399,78 @@ static bool in_arena(const tflc_graph *g, const lifetimes *lt, int t) {
     return lt->first[t] >= 0 && kind != TFLC_ALLOC_HEAP && kind != TFLC_ALLOC_FOLDED && kind != TFLC_ALLOC_CONST;
 }
 
+/* RESHAPE, SQUEEZE and EXPAND_DIMS keep the bytes and only relabel the shape, and their
+ * eval copies nothing when output and input share a buffer (reshape.c). */
+static bool keeps_bytes(const tflc_node *node) {
+    return node->kernel == &tflc_kernel_reshape || node->kernel == &tflc_kernel_squeeze ||
+           node->kernel == &tflc_kernel_expand_dims;
+}
+
+/* alias[t]: the tensor whose arena slot t shares (t itself if none). A byte-keeping node's
+ * output takes its data input's slot when that input dies there (its last reader: never a
+ * graph input, state or output, which live to the end) and both are arena tensors of one
+ * size; the slot's owner then lives as long as the output. Chains (a RESHAPE of a SQUEEZE)
+ * resolve to the first tensor. E.g. MobileNet's [1,1,1,1001] -> [1,1001] logits. */
+static void alias_kept_bytes(const tflc_graph *g, const lifetimes *lt, tflc_plan_item *items,
+                             int *alias) {
+    const tflc_subgraph_desc *sg = g->desc;
+    for (int t = 0; t < sg->n_tensors; t++) alias[t] = t;
+    for (int i = 0; i < sg->n_ops; i++) {
+        const tflc_node *node = &g->nodes[i];
+        if (node->folded || node->deferred || !keeps_bytes(node)) continue;
+        if (node->n_inputs < 1 || node->n_outputs != 1) continue;
+        int in = node->desc->inputs[0], out = node->desc->outputs[0];
+        if (in < 0 || out < 0 || in == out || lt->last[in] != i) continue;
+        if (!in_arena(g, lt, in) || !in_arena(g, lt, out)) continue;
+        if (g->tensors[in].bytes != g->tensors[out].bytes) continue;
+        int root = alias[in];
+        alias[out] = root;
+        if (items[root].last < items[out].last) items[root].last = items[out].last;
+        items[out].size = 0;
+    }
+}
+
 static tflc_status plan_and_bind(tflc_graph *g, const lifetimes *lt) {
     const tflc_subgraph_desc *sg = g->desc;
     int n_items = sg->n_tensors + sg->n_ops;
     tflc_plan_item *items = calloc((size_t)(n_items ? n_items : 1), sizeof *items);
-    if (!items) return GRAPH_FAIL(g, TFLC_ERROR_OUT_OF_MEMORY, "out of memory planning the arena");
+    int *alias = malloc((size_t)(sg->n_tensors ? sg->n_tensors : 1) * sizeof *alias);
+    if (!items || !alias) {
+        free(items);
+        free(alias);
+        return GRAPH_FAIL(g, TFLC_ERROR_OUT_OF_MEMORY, "out of memory planning the arena");
+    }
     for (int t = 0; t < sg->n_tensors; t++)
         if (in_arena(g, lt, t)) items[t] = (tflc_plan_item){g->tensors[t].bytes, lt->first[t], lt->last[t], 0};
     for (int i = 0; i < sg->n_ops; i++)
         if (!g->nodes[i].folded && !g->nodes[i].deferred)
             items[sg->n_tensors + i] = (tflc_plan_item){g->nodes[i].scratch_bytes, i, i, 0};
+    alias_kept_bytes(g, lt, items, alias);
     size_t bytes;
     tflc_status s = tflc_plan_arena(items, n_items, TFLC_ARENA_ALIGN, &bytes);
     if (s == TFLC_OK && (bytes > g->arena_bytes || !g->arena)) {
-        free(g->arena);
+        tflc_pages_free(&g->arena_pages);
         g->arena_bytes = 0;
-        g->arena = aligned_alloc(TFLC_ARENA_ALIGN, bytes ? bytes : TFLC_ARENA_ALIGN);
+        g->arena = tflc_pages_alloc(&g->arena_pages, bytes, true) ? g->arena_pages.data : NULL;
         if (!g->arena) s = TFLC_ERROR_OUT_OF_MEMORY;
     }
     if (s != TFLC_OK) {
         free(items);
+        free(alias);
         return GRAPH_FAIL(g, s, "cannot allocate a %zu-byte arena", bytes);
     }
     g->arena_bytes = bytes;
     for (int t = 0; t < sg->n_tensors; t++) {
         if (!in_arena(g, lt, t)) continue;
         g->tensors[t].alloc = TFLC_ALLOC_ARENA;
-        g->tensors[t].data = g->arena + items[t].offset;
+        g->tensors[t].data = g->arena + items[alias[t]].offset;
     }
     for (int i = 0; i < sg->n_ops; i++) {
         tflc_node *node = &g->nodes[i];
         if (!node->deferred) node->scratch = node->scratch_bytes ? g->arena + items[sg->n_tensors + i].offset : NULL;
     }
     free(items);
+    free(alias);
     return TFLC_OK;
 }
 

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/pages.h"
 #include "tflc.h"
 
 #define TFLC_ERRMSG_SIZE 512
@@ -172,6 +173,7 @@ struct tflc_graph {
     tflc_tensor **node_io;            /* pool behind every node's inputs/outputs arrays */
     unsigned char *arena;             /* TFLC_ARENA_ALIGN-aligned, arena_bytes long */
     size_t arena_bytes;
+    tflc_pages arena_pages;           /* what arena points into (huge pages when big) */
     bool prepared;                    /* shapes, plan and arena are current */
 };
 

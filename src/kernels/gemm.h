@@ -134,6 +134,13 @@ size_t tflc_gemm_f32_packed_size(const tflc_gemm_f32_config *cfg, size_t n, size
 void tflc_gemm_f32_pack_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, const float *b,
                           size_t ldb, bool transposed, void *dst);
 
+/* The transpose behind the packing of [N, K] weights, on 4-byte words (a float, or four
+ * int8 of one column for qgemm.c): word kk of source row j (rows `row` bytes apart) goes to
+ * word kk*nr + j of dst, for j < cols, kk < kw; nothing else of dst is written. src, row
+ * and dst may have any alignment. */
+void tflc_pack_transpose_u32(const void *src, size_t row, size_t cols, size_t kw, void *dst,
+                             size_t nr);
+
 /* The config a packed B was made for (to size tiles of a split). */
 const tflc_gemm_f32_config *tflc_gemm_f32_packed_config(const void *packed_b);
 

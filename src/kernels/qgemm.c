@@ -4,6 +4,8 @@
  */
 #include "kernels/qgemm.h"
 
+#include "kernels/gemm.h"   /* tflc_pack_transpose_u32 */
+
 #include <pthread.h>
 #include <string.h>
 
@@ -79,16 +81,17 @@ void tflc_qgemm_s8_pack_b(const tflc_qgemm_s8_config *cfg, size_t n, size_t k, c
         unsigned char *panel = out + (n0 / nr) * pb;
         uint32_t sums[TFLC_QGEMM_MAX_NR] = {0};   /* modulo 2^32, as the accumulators */
         int8_t *groups = (int8_t *)(panel + nr * sizeof(int32_t));
-        memset(groups, 0, round4(k) * nr);
-        const size_t cols = min_sz(nr, n - n0);
-        if (transposed) {   /* column j's K bytes are contiguous: 4 at a time into its groups */
+        const size_t cols = min_sz(nr, n - n0), k4 = k & ~(size_t)3;
+        /* Only bytes no source byte lands on need zeros: all but the transposed full case. */
+        if (!transposed || cols < nr || k4 < k) memset(groups, 0, round4(k) * nr);
+        if (transposed) {   /* column j's 4-byte groups are the words of its source row */
+            tflc_pack_transpose_u32(b + n0 * ldb, ldb, cols, k4 / 4, groups, nr);
             for (size_t j = 0; j < cols; j++) {
                 const int8_t *src = b + (n0 + j) * ldb;
-                size_t kk = 0;
-                for (; kk + 4 <= k; kk += 4)
-                    memcpy(groups + (kk / 4) * nr * 4 + j * 4, src + kk, 4);
-                for (; kk < k; kk++) groups[(kk / 4) * nr * 4 + j * 4 + kk % 4] = src[kk];
-                for (kk = 0; kk < k; kk++) sums[j] += (uint32_t)(int32_t)src[kk];
+                for (size_t kk = k4; kk < k; kk++) groups[(kk / 4) * nr * 4 + j * 4 + kk % 4] = src[kk];
+                uint32_t sum = 0;
+                for (size_t kk = 0; kk < k; kk++) sum += (uint32_t)(int32_t)src[kk];
+                sums[j] = sum;
             }
         } else {            /* row kk's columns are contiguous */
             for (size_t kk = 0; kk < k; kk++) {

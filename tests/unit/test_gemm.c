@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/pages.h"
 #include "core/weight_cache.h"
 #include "kernels/cpu.h"
 #include "kernels/gemm.h"
@@ -278,6 +279,31 @@ static void test_pack_layouts_agree(void) {
         free(x);
         free(y);
         free_problem(&p);
+    }
+}
+
+/* Both layouts pack to the same bytes on every ragged shape (n around the panel width and
+ * the transpose's 4-word tiles, k around its 4- and 64-word blocks), into buffers poisoned
+ * first so a byte the packing forgot to write differs. */
+static void test_pack_layouts_ragged(void) {
+    const size_t ks[] = {1, 2, 3, 4, 5, 7, 8, 63, 64, 65, 130};
+    for (int v = 0; v < n_variants; v++) {
+        const tflc_gemm_f32_config *cfg = variants[v];
+        const size_t ns[] = {1, 3, 4, 5, cfg->nr - 1, cfg->nr, cfg->nr + 1, cfg->nr * 2 + 3};
+        for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
+            for (size_t b = 0; b < sizeof ks / sizeof ks[0]; b++) {
+                problem p = make_problem(1, ns[a], ks[b], false, -INFINITY, INFINITY);
+                size_t bytes = tflc_gemm_f32_packed_size(cfg, p.n, p.k);
+                unsigned char *x = xaligned(bytes), *y = xaligned(bytes);
+                memset(x, 0xCD, bytes);
+                memset(y, 0x5A, bytes);
+                tflc_gemm_f32_pack_b(cfg, p.n, p.k, p.b_nk, p.k + 2, true, x);
+                tflc_gemm_f32_pack_b(cfg, p.n, p.k, p.b_kn, p.n + 2, false, y);
+                CHECK_MSG(memcmp(x, y, bytes) == 0, "%s n=%zu k=%zu", cfg->name, p.n, p.k);
+                free(x);
+                free(y);
+                free_problem(&p);
+            }
     }
 }
 
@@ -605,10 +631,79 @@ static void test_weight_cache_packed_gemm(void) {
     free_problem(&p);
 }
 
+/* Big entries come from slabs (several per slab; an oversized entry alone, on the heap once
+ * the huge-page share is used; a later entry back in an older slab's room), small ones from
+ * the heap: every block aligned, fully writable, and no two overlapping (each keeps its own
+ * fill after all are filled). */
+typedef struct sized_fill {
+    unsigned char value;
+    size_t bytes;
+} sized_fill;
+
+static void fill_sized(void *dst, const void *arg) {
+    const sized_fill *f = arg;
+    memset(dst, f->value, f->bytes);
+}
+
+static void test_weight_cache_slabs(void) {
+    struct tflc_model model;
+    memset(&model, 0, sizeof model);
+    model.buf = fake_file;
+    model.size = sizeof fake_file;
+    enum { E = 7 };
+    const size_t sizes[E] = {(64 << 10) - 64, 64 << 10, (1 << 20) + 3, 3 << 20,
+                             (33 << 20) + 1, 100, (5 << 20) + 17};
+    sized_fill fills[E];
+    const unsigned char *got[E];
+    size_t total = 0;
+    for (int i = 0; i < E; i++) {
+        fills[i] = (sized_fill){(unsigned char)(i + 1), sizes[i]};
+        got[i] = tflc_weight_cache_get(&model, fake_file + i, 1, sizes[i], fill_sized, &fills[i]);
+        CHECK(got[i] && (uintptr_t)got[i] % 64 == 0);
+        total += sizes[i];
+    }
+    for (int i = 0; i < E; i++) {
+        if (!got[i]) continue;
+        size_t wrong = 0;
+        for (size_t b = 0; b < sizes[i]; b++) wrong += got[i][b] != fills[i].value;
+        CHECK_MSG(wrong == 0, "entry %d: %zu of %zu bytes overwritten", i, wrong, sizes[i]);
+        CHECK(tflc_weight_cache_get(&model, fake_file + i, 1, sizes[i], fill_sized, &fills[0]) ==
+              got[i]);
+    }
+    size_t bytes = 0;
+    CHECK(tflc_weight_cache_count(&model, &bytes) == E && bytes == total);
+    tflc_weight_cache_free(model.weight_cache);
+}
+
+/* tflc_pages: heap below a huge page or when not asked for huge pages, 2 MiB-aligned
+ * mappings from one up otherwise; all writable. */
+static void test_pages(void) {
+    const size_t sizes[] = {0, 1, 64, TFLC_PAGES_HUGE - 1, TFLC_PAGES_HUGE, TFLC_PAGES_HUGE + 1,
+                            (5 << 20) + 3};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        tflc_pages blk;
+        const bool huge = i % 2 == 0 || sizes[i] == TFLC_PAGES_HUGE;
+        CHECK(tflc_pages_alloc(&blk, sizes[i], huge));
+        if (!blk.data) continue;
+        CHECK((uintptr_t)blk.data % 64 == 0);
+        if (huge && sizes[i] >= TFLC_PAGES_HUGE) {
+            CHECK((uintptr_t)blk.data % TFLC_PAGES_HUGE == 0);
+            CHECK(blk.mapped >= sizes[i] && blk.mapped < sizes[i] + 4096 && blk.mapped % 4096 == 0);
+        } else {
+            CHECK(blk.mapped == 0);
+        }
+        if (sizes[i]) memset(blk.data, 0x5A, sizes[i]);
+        tflc_pages_free(&blk);
+        CHECK(blk.data == NULL && blk.mapped == 0);
+        tflc_pages_free(&blk);   /* empty: a no-op */
+    }
+}
+
 static void run_tests(void) {
     TEST(test_cpu_detection_and_cap);
     TEST(test_config_tables);
     TEST(test_pack_layouts_agree);
+    TEST(test_pack_layouts_ragged);
     TEST(test_each_m);
     TEST(test_each_n);
     TEST(test_each_k);
@@ -622,6 +717,8 @@ static void run_tests(void) {
     TEST(test_weight_cache_basics);
     TEST(test_weight_cache_threads);
     TEST(test_weight_cache_packed_gemm);
+    TEST(test_weight_cache_slabs);
+    TEST(test_pages);
     fprintf(stderr, "%d problems, %d output elements compared across %d variants\n",
             checked_problems, checked_elements, n_variants);
 }

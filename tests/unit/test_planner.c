@@ -1,7 +1,12 @@
-/* test_planner.c -- arena planning: no two live items overlap, and the plan is tight. */
+/* test_planner.c -- arena planning: no two live items overlap, and the plan is tight; and
+ * the graph's use of it: a RESHAPE / SQUEEZE / EXPAND_DIMS output shares its input's slot
+ * only when that input dies there. */
+#include <math.h>
 #include <stdint.h>
 
 #include "core/planner.h"
+#include "core/runner.h"
+#include "ops/ops.h"
 #include "test.h"
 
 static int items_conflict(const tflc_plan_item *a, const tflc_plan_item *b) {
@@ -77,12 +82,91 @@ static void test_random_plans(void) {
     }
 }
 
+/* The first node of the runner's graph that runs `kernel`, or NULL. */
+static tflc_node *find_node(tflc_runner *r, const tflc_kernel *kernel) {
+    for (int i = 0; i < r->graph->desc->n_ops; i++)
+        if (r->graph->nodes[i].kernel == kernel) return &r->graph->nodes[i];
+    return NULL;
+}
+
+static tflc_runner *open_runner(const char *file, const char *key, tflc_model **m,
+                                tflc_interpreter **it) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", TFLC_TEST_MODELS_DIR, file);
+    tflc_runner *r = NULL;
+    *it = NULL;
+    CHECK_OK(tflc_model_load_file(path, NULL, m));
+    if (*m) CHECK_OK(tflc_interpreter_create(*m, NULL, it));
+    if (*it) CHECK_OK(tflc_runner_create(*it, key, &r));
+    if (r) CHECK_OK(tflc_runner_allocate(r));
+    return r;
+}
+
+/* QUANTIZE -> RESHAPE -> DEQUANTIZE: the quantized tensor dies at the RESHAPE, so the
+ * reshaped one takes its bytes (no copy); the run still matches (test_models checks the
+ * goldens of this model). */
+static void test_reshape_shares_dying_input(void) {
+    tflc_model *m = NULL;
+    tflc_interpreter *it = NULL;
+    tflc_runner *r = open_runner("quant_reshape.tflite", NULL, &m, &it);
+    tflc_node *node = r ? find_node(r, &tflc_kernel_reshape) : NULL;
+    CHECK(node != NULL);
+    if (node) {
+        CHECK(node->inputs[0]->alloc == TFLC_ALLOC_ARENA && node->inputs[0]->data != NULL);
+        CHECK(node->outputs[0]->data == node->inputs[0]->data);
+        tflc_tensor *x;
+        CHECK_OK(tflc_runner_input(r, "x", &x));
+        float *xv = tflc_tensor_data(x);
+        for (int i = 0; i < 8; i++) xv[i] = (float)i * 0.25f - 1.0f;
+        CHECK_OK(tflc_runner_invoke(r));
+        const tflc_tensor *y;
+        CHECK_OK(tflc_runner_output(r, "y", &y));
+        const float *yv = tflc_tensor_data_const(y);
+        /* quantized to int8 and back: within one quantization step of the input */
+        float step = node->inputs[0]->desc->quant.scales[0];
+        for (int i = 0; i < 8; i++) CHECK(fabsf(yv[i] - xv[i]) <= step);
+    }
+    tflc_runner_free(r);
+    tflc_interpreter_free(it);
+    tflc_model_free(m);
+}
+
+/* ops_mix ends in SOFTMAX -> RESHAPE to the graph output softmax_flat: the output takes the
+ * softmax's slot, which then lives to the end of the run (a graph output is read after it),
+ * so it overlaps none of the signature's other inputs and outputs (all live at the end). */
+static void test_reshape_to_graph_output(void) {
+    tflc_model *m = NULL;
+    tflc_interpreter *it = NULL;
+    tflc_runner *r = open_runner("ops_mix.tflite", "mix", &m, &it);
+    const tflc_tensor *flat = NULL;
+    if (r) CHECK_OK(tflc_runner_output(r, "softmax_flat", &flat));
+    const tflc_node *last = r ? &r->graph->nodes[r->graph->desc->n_ops - 1] : NULL;
+    CHECK(last && last->kernel == &tflc_kernel_reshape && last->outputs[0] == flat);
+    if (last && flat) {
+        CHECK(flat->data == last->inputs[0]->data);
+        const unsigned char *lo = flat->data, *hi = lo + flat->bytes;
+        int n_in = tflc_runner_input_count(r), n_out = tflc_runner_output_count(r);
+        CHECK(n_in == 2 && n_out == 5);
+        for (int k = 0; k < n_in + n_out; k++) {
+            const tflc_tensor *o = k < n_in ? tflc_runner_input_at(r, k) : tflc_runner_output_at(r, k - n_in);
+            if (!o || o == flat) continue;
+            const unsigned char *olo = o->data, *ohi = olo + o->bytes;
+            CHECK_MSG(o->bytes == 0 || ohi <= lo || olo >= hi, "signature tensor %d overlaps", k);
+        }
+    }
+    tflc_runner_free(r);
+    tflc_interpreter_free(it);
+    tflc_model_free(m);
+}
+
 static void run_tests(void) {
     TEST(test_chain_reuses_memory);
     TEST(test_all_live);
     TEST(test_alignment_rounds_sizes);
     TEST(test_zero_sized_and_empty);
     TEST(test_random_plans);
+    TEST(test_reshape_shares_dying_input);
+    TEST(test_reshape_to_graph_output);
 }
 
 TEST_MAIN()

@@ -119,6 +119,35 @@ static void test_variants(void) {
     fprintf(stderr, "\n");
 }
 
+/* Both B layouts pack to the same bytes (groups, zero padding, column sums) on ragged
+ * shapes, into buffers poisoned first so a byte the packing forgot to write differs. */
+static void test_pack_layouts_ragged(void) {
+    const size_t ks[] = {1, 2, 3, 4, 5, 7, 8, 9, 255, 256, 257, 261};
+    for (int v = 0; v < n_variants; v++) {
+        const tflc_qgemm_s8_config *cfg = variants[v];
+        const size_t ns[] = {1, 3, 4, 5, cfg->nr - 1, cfg->nr, cfg->nr + 1, cfg->nr * 2 + 3};
+        for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
+            for (size_t b = 0; b < sizeof ks / sizeof ks[0]; b++) {
+                const size_t n = ns[a], k = ks[b], ldb_nk = k + 3, ldb_kn = n + 1;
+                int8_t *b_nk = xmalloc(n * ldb_nk), *b_kn = xmalloc(k * ldb_kn);
+                for (size_t j = 0; j < n; j++)
+                    for (size_t kk = 0; kk < k; kk++)
+                        b_kn[kk * ldb_kn + j] = b_nk[j * ldb_nk + kk] = (int8_t)(rng_next() & 0xFF);
+                size_t bytes = tflc_qgemm_s8_packed_size(cfg, n, k);
+                unsigned char *x = xaligned(bytes), *y = xaligned(bytes);
+                memset(x, 0xCD, bytes);
+                memset(y, 0x5A, bytes);
+                tflc_qgemm_s8_pack_b(cfg, n, k, b_nk, ldb_nk, true, x);
+                tflc_qgemm_s8_pack_b(cfg, n, k, b_kn, ldb_kn, false, y);
+                CHECK_MSG(memcmp(x, y, bytes) == 0, "%s n=%zu k=%zu", cfg->name, n, k);
+                free(x);
+                free(y);
+                free(b_nk);
+                free(b_kn);
+            }
+    }
+}
+
 static void test_each_m(void) {
     for (size_t m = 1; m <= 70; m++)
         if (!check_problem(m, 37, 19, random_zp(), m % 2, false)) break;
@@ -160,6 +189,7 @@ static void test_k_zero(void) { CHECK(check_problem(4, 9, 0, 3, true, false)); }
 
 static void run_tests(void) {
     TEST(test_variants);
+    TEST(test_pack_layouts_ragged);
     TEST(test_each_m);
     TEST(test_each_n);
     TEST(test_each_k);

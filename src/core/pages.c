@@ -1,0 +1,73 @@
+/*
+ * pages.c -- huge-page-backed blocks (see pages.h).
+ */
+/* MAP_ANONYMOUS and MADV_HUGEPAGE are outside POSIX (the build's _POSIX_C_SOURCE). */
+#define _DEFAULT_SOURCE 1
+#include "core/pages.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#define HAVE_MMAP 1
+#endif
+
+static size_t round_up(size_t n, size_t align) { return (n + align - 1) / align * align; }
+
+#ifdef HAVE_MMAP
+/* Small pages, for the tail of a block past its last whole huge page. */
+#define SMALL_PAGE ((size_t)4096)
+
+/* len bytes (a multiple of 4 KiB) at a 2 MiB boundary: map one huge page more and unmap
+ * the unaligned head and the tail, since THP only backs aligned 2 MiB ranges. Only the
+ * whole 2 MiB pieces are advised: a huge page over the tail would be resident whole
+ * however little of it the block uses. */
+static void *map_aligned(size_t len) {
+    const size_t huge = TFLC_PAGES_HUGE;
+    if (len > SIZE_MAX - huge) return NULL;
+    unsigned char *raw = mmap(NULL, len + huge, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) return NULL;
+    unsigned char *p = (unsigned char *)round_up((uintptr_t)raw, huge);
+    if (p > raw) munmap(raw, (size_t)(p - raw));
+    size_t tail = (size_t)(raw + len + huge - (p + len));
+    if (tail) munmap(p + len, tail);
+#ifdef MADV_HUGEPAGE
+    madvise(p, len / huge * huge, MADV_HUGEPAGE);   /* advice only: failure leaves 4 KiB pages */
+#endif
+    return p;
+}
+#endif
+
+bool tflc_pages_alloc(tflc_pages *blk, size_t bytes, bool huge) {
+    blk->data = NULL;
+    blk->mapped = 0;
+#ifdef HAVE_MMAP
+    if (huge && bytes >= TFLC_PAGES_HUGE) {
+        size_t len = round_up(bytes, SMALL_PAGE);
+        if (len < bytes) return false;
+        blk->data = map_aligned(len);
+        if (blk->data) blk->mapped = len;
+        return blk->data != NULL;
+    }
+#else
+    (void)huge;
+#endif
+    blk->data = aligned_alloc(64, bytes ? round_up(bytes, 64) : 64);
+    return blk->data != NULL;
+}
+
+void tflc_pages_free(tflc_pages *blk) {
+    if (!blk->data) return;
+#ifdef HAVE_MMAP
+    if (blk->mapped) {
+        munmap(blk->data, blk->mapped);
+        blk->data = NULL;
+        blk->mapped = 0;
+        return;
+    }
+#endif
+    free(blk->data);
+    blk->data = NULL;
+}
