@@ -22,11 +22,15 @@ the converter produced the operators the network is about.
 Networks with several signatures (Net.signatures) get one case per signature,
 "zoo/<network>/<signature>/<form>", run through LiteRT's get_signature_runner(key) and
 tflc's --signature (Case.signature).
+
+PyTorch networks (conformance/zoo/torch_models.py) are converted by litert-torch in a venv
+of their own and cached; here they are read from that cache (a BAD case saying how to make
+them when neither the cache nor the torch venv is there).
 """
 import functools
 
 from conformance.case import Case
-from conformance.zoo import convert_zoo, models
+from conformance.zoo import convert_zoo, models, torch_models
 
 
 def cases():
@@ -46,4 +50,4 @@ def cases():
                     note=net.note + (f" -- signature {key!r}" if key else ""),
                     signature=key,
                     cache_key=convert_zoo.cache_key(net, form)))
-    return out
+    return out + torch_models.cases()
