@@ -43,6 +43,13 @@ class Case:
     note: str = ""                      # what the case is about, shown in the report
     # Optional: ops the converter must emit (checked by the harness); defaults to `ops`.
     expect_ops: Optional[List[str]] = None
+    # Optional: the SignatureDef key to run (LiteRT through get_signature_runner(key), tflc
+    # with --signature); inputs() then gets that signature's input details in the
+    # SignatureDef's order. None: subgraph 0 / the default signature.
+    signature: Optional[str] = None
+    # Optional: a key of what make() builds from beyond the family file (the zoo: its
+    # networks' conversion-cache keys); the harness's own cache is keyed by it too.
+    cache_key: Optional[str] = None
 
 
 def random_inputs(low=-1.0, high=1.0):

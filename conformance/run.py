@@ -245,10 +245,11 @@ def schema():
     return _SCHEMA
 
 
-def model_info(buf):
+def model_info(buf, signature_key=None):
     """Operators of every subgraph, subgraph 0's inputs/outputs, and the names tflc gives
     them: signature 0's names (file order) if the model has SignatureDefs, else tensor
-    names (tflc's default signature)."""
+    names (tflc's default signature). With signature_key: that signature's inputs and
+    outputs instead, in its SignatureDef's order (signature_info)."""
     s, op_names, type_names = schema()
     m = s.Model.GetRootAs(buf, 0)
     codes = []
@@ -263,6 +264,8 @@ def model_info(buf):
     for g in range(m.SubgraphsLength()):
         sg = m.Subgraphs(g)
         ops += [codes[sg.Operators(i).OpcodeIndex()] for i in range(sg.OperatorsLength())]
+    if signature_key is not None:
+        return signature_info(m, ops, type_names, signature_key)
     sg = m.Subgraphs(0)
 
     def tensor(t):
@@ -301,6 +304,29 @@ def model_info(buf):
             "signature_count": m.SignatureDefsLength()}
 
 
+def signature_info(m, ops, type_names, key):
+    """model_info for one signature (Case.signature): its SignatureDef's inputs and outputs
+    in file order, each named by the signature (the names tflc and LiteRT's
+    get_signature_runner take), tensors of the signature's subgraph."""
+    sds = [m.SignatureDefs(i) for i in range(m.SignatureDefsLength())]
+    found = [sd for sd in sds if sd.SignatureKey().decode() == key]
+    if not found:
+        raise ValueError(f"no signature {key!r} (the model has "
+                         f"{', '.join(repr(sd.SignatureKey().decode()) for sd in sds) or 'none'})")
+    sd = found[0]
+    sg = m.Subgraphs(sd.SubgraphIndex())
+
+    def entry(tm, pos):
+        t = sg.Tensors(tm.TensorIndex())
+        return {"tensor": tm.TensorIndex(), "name": (t.Name() or b"").decode(errors="replace"),
+                "dtype": type_names.get(t.Type(), str(t.Type())),
+                "tflc_name": tm.Name().decode(), "tflc_pos": pos}
+
+    return {"ops": ops, "inputs": [entry(sd.Inputs(i), i) for i in range(sd.InputsLength())],
+            "outputs": [entry(sd.Outputs(i), i) for i in range(sd.OutputsLength())],
+            "signature": key, "signature_count": len(sds)}
+
+
 # --------------------------------------------------------------------------- conversion --
 
 class Converter:
@@ -312,8 +338,11 @@ class Converter:
         self.tf_version = dist_version("tensorflow-cpu", "tensorflow") or "?"
 
     def key(self, fam, case):
+        # Case.cache_key: what make() depends on beyond the family file (a zoo network's
+        # own conversion cache key), so editing its builder does not serve a stale copy
+        extra = [case.cache_key] if getattr(case, "cache_key", None) else []
         return sha256_hex("tflc-conformance-v1", case.name, fam.source, self.convert_src,
-                          self.tf_version)[:32]
+                          self.tf_version, *extra)[:32]
 
     def path(self, fam, case):
         return os.path.join(self.cache_dir, self.key(fam, case) + ".tflite")
@@ -359,6 +388,30 @@ def run_interpreter(it, inputs):
     return [np.array(it.get_tensor(d["index"]), copy=True) for d in it.get_output_details()]
 
 
+def run_signature(runner, info, inputs):
+    """run_interpreter through a signature runner (LiteRT's or tflc's): inputs by
+    position of info["inputs"], fed by signature name (the call resizes); outputs in
+    info["outputs"] order."""
+    outs = runner(**{t["tflc_name"]: x for t, x in zip(info["inputs"], inputs)})
+    return [np.array(outs[t["tflc_name"]], copy=True) for t in info["outputs"]]
+
+
+def litert_run(it, info, inputs):
+    """Runs LiteRT interpreter `it` on the case's subgraph 0, or on its signature."""
+    if getattr(it, "case_signature", None) is None:
+        return run_interpreter(it, inputs)
+    return run_signature(it.get_signature_runner(it.case_signature), info, inputs)
+
+
+def litert_input_details(it, info):
+    """Input details in the order of info["inputs"]: subgraph 0's, or the signature's
+    (LiteRT's signature runner keys them by name, sorted)."""
+    if getattr(it, "case_signature", None) is None:
+        return it.get_input_details()
+    det = it.get_signature_runner(it.case_signature).get_input_details()
+    return [det[t["tflc_name"]] for t in info["inputs"]]
+
+
 _LITERT = None
 
 
@@ -370,10 +423,12 @@ def litert():
     return _LITERT
 
 
-def litert_interpreter(buf, resolver_name):
+def litert_interpreter(buf, resolver_name, signature=None):
     Interpreter, OpResolverType = litert()
-    return Interpreter(model_content=buf,
-                       experimental_op_resolver_type=getattr(OpResolverType, resolver_name))
+    it = Interpreter(model_content=buf,
+                     experimental_op_resolver_type=getattr(OpResolverType, resolver_name))
+    it.case_signature = signature   # litert_run / litert_input_details: which entry point
+    return it
 
 
 class CliRunner:
@@ -445,6 +500,9 @@ class PythonRunner:
                    f"'{os.path.relpath(model_path, REPO)}')\"  # inputs: {os.path.relpath(workdir, REPO)}/in*.npy")
         try:
             it = self.module.Interpreter(model_path=model_path)
+            if info.get("case_signature"):
+                return run_signature(it.get_signature_runner(info["signature"]), info,
+                                     inputs), command
             return run_interpreter(it, inputs), command
         except Exception as e:
             raise RunError(exception_text(e), command)
@@ -598,10 +656,12 @@ def run_case(fam, case, converter, runner, work_root):
         return dict(res, status=BAD, error=short_error(str(e)))
     res.update(cached=cached, model_bytes=len(buf), model=os.path.relpath(model_path, REPO))
     res["times"]["convert"] = secs
+    sig = getattr(case, "signature", None)
     try:
-        info = model_info(buf)
+        info = model_info(buf, sig)
     except Exception as e:
         return dict(res, status=BAD, error="cannot parse the converted model: " + exception_text(e))
+    info["case_signature"] = sig
     res["converted_ops"] = sorted(set(info["ops"]))
     res["io"] = {"signature": info["signature"],
                  "inputs": [{k: t[k] for k in ("name", "tflc_name", "tflc_pos", "dtype")}
@@ -618,8 +678,8 @@ def run_case(fam, case, converter, runner, work_root):
     t0 = time.perf_counter()
     try:
         with captured_output():
-            it = litert_interpreter(buf, "BUILTIN_WITHOUT_DEFAULT_DELEGATES")
-            details = it.get_input_details()
+            it = litert_interpreter(buf, "BUILTIN_WITHOUT_DEFAULT_DELEGATES", sig)
+            details = litert_input_details(it, info)
     except Exception as e:
         return dict(res, status=BAD, error="LiteRT cannot load the model: " + exception_text(e))
     try:
@@ -637,12 +697,12 @@ def run_case(fam, case, converter, runner, work_root):
         save_npy(os.path.join(workdir, f"in{i}.npy"), x)
     try:
         with captured_output():
-            builtin = run_interpreter(it, inputs)
+            builtin = litert_run(it, info, inputs)
     except Exception as e:
         return dict(res, status=BAD, error="LiteRT (builtin) failed: " + exception_text(e))
     try:
         with captured_output():
-            ref = run_interpreter(litert_interpreter(buf, "BUILTIN_REF"), inputs)
+            ref = litert_run(litert_interpreter(buf, "BUILTIN_REF", sig), info, inputs)
         ref_error = None
     except Exception as e:
         ref, ref_error = None, exception_text(e)

@@ -19,26 +19,35 @@ that network (models.FLOAT_BOUNDS, each with its figure).
 the single-op families (nor exported to tests/conformance/); `expect_ops` still checks that
 the converter produced the operators the network is about.
 
-Only a model's first signature is run (LiteRT's subgraph 0, tflc's signature 0): the
-multi-signature networks check that the others convert and load.
+Networks with several signatures (Net.signatures) get one case per signature,
+"zoo/<network>/<signature>/<form>", run through LiteRT's get_signature_runner(key) and
+tflc's --signature (Case.signature).
+
+PyTorch networks (conformance/zoo/torch_models.py) are converted by litert-torch in a venv
+of their own and cached; here they are read from that cache (a BAD case saying how to make
+them when neither the cache nor the torch venv is there).
 """
 import functools
 
 from conformance.case import Case
-from conformance.zoo import convert_zoo, models
+from conformance.zoo import convert_zoo, models, torch_models
 
 
 def cases():
     out = []
     for net in models.NETS:
         for form in net.forms:
-            out.append(Case(
-                name=f"zoo/{net.name}/{form}",
-                ops=[],
-                expect_ops=list(net.expect_ops) or None,
-                make=functools.partial(convert_zoo.get, net.name, form),
-                inputs=models.test_inputs(net),
-                tolerance=models.tolerance(net, form),
-                seed=models.seed_of(net.name),
-                note=net.note))
-    return out
+            for key in (net.signatures or [None]):
+                out.append(Case(
+                    name=f"zoo/{net.name}/{key}/{form}" if key else f"zoo/{net.name}/{form}",
+                    ops=[],
+                    expect_ops=list(net.expect_ops) or None,
+                    make=functools.partial(convert_zoo.get, net.name, form),
+                    inputs=(models.signature_test_inputs(net, key) if key
+                            else models.test_inputs(net)),
+                    tolerance=models.tolerance(net, form),
+                    seed=models.seed_of(net.name),
+                    note=net.note + (f" -- signature {key!r}" if key else ""),
+                    signature=key,
+                    cache_key=convert_zoo.cache_key(net, form)))
+    return out + torch_models.cases()

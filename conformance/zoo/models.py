@@ -49,8 +49,7 @@ class Net:
     group: str = "custom"                  # "keras.applications" or "custom"
     note: str = ""
     # For ExportArchive networks: endpoint (signature) key -> its inputs, in file order.
-    # The harness tests the first signature (LiteRT's subgraph 0); the others are converted
-    # and listed.
+    # The harness tests every signature, one case each (conformance/families/zoo.py).
     signatures: Optional[Dict[str, Tuple[Input, ...]]] = None
     forms: Tuple[str, ...] = FORMS
     test_batch: int = 1                    # batch of a dynamic-batch input in the test
@@ -1016,3 +1015,12 @@ def tolerance(net, form):
         why = ("whole network: float32 sums of products in another order than LiteRT's "
                "compound over the layers; 1e-5 of the output's magnitude")
     return Tolerance("rel", rel=rel, why=why)
+
+
+# ------------------------------------------------------------- per-signature cases --
+
+def signature_test_inputs(net, key):
+    """test_inputs for signature `key` of a multi-signature network: that endpoint's
+    Inputs (net.signatures[key]) at the net's test_batch, matched to LiteRT's signature
+    input details by name."""
+    return test_inputs(dataclasses.replace(net, inputs=tuple(net.signatures[key])))
