@@ -1,9 +1,10 @@
 /*
- * f32_vunary.h -- vectorized float LOGISTIC and TANH over a contiguous array:
+ * f32_vunary.h -- vectorized float LOGISTIC, TANH and HARD_SWISH over a contiguous array:
  *
  *     const tflc_f32_vunary_config *cfg = tflc_f32_vunary_config_get();
  *     cfg->sigmoid(n, x, y);          // y[i] = 1 / (1 + e^-x[i]); y may be x (in place)
  *     cfg->tanh(n, x, y);
+ *     cfg->hard_swish(n, x, y);       // y[i] = (x[i] * (1/6)) * min(max(x[i] + 3, 0), 6)
  *
  * The functions are LiteRT's, operation for operation: its builtin float LOGISTIC and TANH
  * kernels evaluate Eigen's scalar_logistic_op<float> and ptanh_float on packets (SSE/AVX,
@@ -19,6 +20,9 @@
  *   tanh: x clamped to +-7.90738964 (where the approximant reaches exactly +-1), then
  *     x * P(x^2) / Q(x^2), a [9/8] rational minimax approximation.
  *   NaN passes through both (as a NaN: the clamps are written as std::min / std::max).
+ *   hard_swish: LiteRT's builtin float HARD_SWISH, (x * (1/6)) * relu6(x + 3): three
+ *     correctly rounded operations and two clamps per element, so every config gives the
+ *     scalar loop's bits (the clamp of a NaN x + 3 gives 0, and NaN * 0 is NaN).
  *
  * The scalar config is the portable C of these formulas (its file is built without FMA
  * contraction): the reference every SIMD config is tested against
@@ -39,6 +43,7 @@ typedef struct tflc_f32_vunary_config {
     tflc_isa isa;
     tflc_f32_vunary_fn sigmoid;
     tflc_f32_vunary_fn tanh;
+    tflc_f32_vunary_fn hard_swish;
 } tflc_f32_vunary_config;
 
 /* Each ISA's config, from its own translation unit; NULL when built without its flags. */

@@ -1,5 +1,5 @@
 /*
- * f32_vunary_avx2.c -- LOGISTIC and TANH on 8 floats per ymm (f32_vunary.h), the scalar
+ * f32_vunary_avx2.c -- LOGISTIC, TANH and HARD_SWISH on 8 floats per ymm (f32_vunary.h), the scalar
  * config's operations lane by lane: separate multiplies and adds (no FMA, so the bits are
  * LiteRT's), a round-down for floor, the exponent built in the integer lanes. The ragged
  * end goes through a zero-padded copy. Built with -mavx2 (cmake/kernels.cmake, with
@@ -58,6 +58,14 @@ static inline __m256 tanh8(__m256 x) {
     return _mm256_div_ps(p, q);
 }
 
+/* (x * (1/6)) * min(max(x + 3, 0), 6): max(r, 0) returns 0 for a NaN r, as the scalar
+ * 0 < r ? r : 0 does. */
+static inline __m256 hard_swish8(__m256 x) {
+    __m256 r = _mm256_max_ps(ADD(x, SET1(3.0f)), _mm256_setzero_ps());
+    r = _mm256_min_ps(r, SET1(6.0f));
+    return MUL(MUL(x, SET1(1.0f / 6.0f)), r);
+}
+
 #define VUNARY(name, f8)                                                                     \
     static void name(size_t n, const float *x, float *y) {                                   \
         size_t i = 0;                                                                        \
@@ -76,12 +84,14 @@ static inline __m256 tanh8(__m256 x) {
     }
 VUNARY(f32_vsigmoid_avx2, sigmoid8)
 VUNARY(f32_vtanh_avx2, tanh8)
+VUNARY(f32_vhard_swish_avx2, hard_swish8)
 
 static const tflc_f32_vunary_config avx2_config = {
     .name = "f32_vunary_avx2",
     .isa = TFLC_ISA_AVX2,
     .sigmoid = f32_vsigmoid_avx2,
     .tanh = f32_vtanh_avx2,
+    .hard_swish = f32_vhard_swish_avx2,
 };
 
 const tflc_f32_vunary_config *tflc_f32_vunary_config_avx2(void) { return &avx2_config; }

@@ -1,5 +1,5 @@
 /*
- * f32_vunary_avx512.c -- LOGISTIC and TANH on 16 floats per zmm (f32_vunary.h), the scalar
+ * f32_vunary_avx512.c -- LOGISTIC, TANH and HARD_SWISH on 16 floats per zmm (f32_vunary.h), the scalar
  * config's operations lane by lane: separate multiplies and adds (no FMA, so the bits are
  * LiteRT's), a round-down for floor, the exponent built in the integer lanes. The ragged
  * end runs masked. Built with -mavx512f (cmake/kernels.cmake, with -ffp-contract=off);
@@ -58,6 +58,14 @@ static inline __m512 tanh16(__m512 x) {
     return _mm512_div_ps(p, q);
 }
 
+/* (x * (1/6)) * min(max(x + 3, 0), 6): max(r, 0) returns 0 for a NaN r, as the scalar
+ * 0 < r ? r : 0 does. */
+static inline __m512 hard_swish16(__m512 x) {
+    __m512 r = _mm512_max_ps(ADD(x, SET1(3.0f)), _mm512_setzero_ps());
+    r = _mm512_min_ps(r, SET1(6.0f));
+    return MUL(MUL(x, SET1(1.0f / 6.0f)), r);
+}
+
 #define VUNARY(name, f16)                                                                    \
     static void name(size_t n, const float *x, float *y) {                                   \
         size_t i = 0;                                                                        \
@@ -74,12 +82,14 @@ static inline __m512 tanh16(__m512 x) {
     }
 VUNARY(f32_vsigmoid_avx512, sigmoid16)
 VUNARY(f32_vtanh_avx512, tanh16)
+VUNARY(f32_vhard_swish_avx512, hard_swish16)
 
 static const tflc_f32_vunary_config avx512_config = {
     .name = "f32_vunary_avx512",
     .isa = TFLC_ISA_AVX512,
     .sigmoid = f32_vsigmoid_avx512,
     .tanh = f32_vtanh_avx512,
+    .hard_swish = f32_vhard_swish_avx512,
 };
 
 const tflc_f32_vunary_config *tflc_f32_vunary_config_avx512(void) { return &avx512_config; }

@@ -65,11 +65,24 @@ static void f32_vtanh_scalar(size_t n, const float *x, float *y) {
     for (size_t i = 0; i < n; i++) y[i] = tanh_one(x[i]);
 }
 
+/* LiteRT's builtin HARD_SWISH order: (x * (1/6)) * relu6(x + 3). */
+static inline float hard_swish_one(float x) {
+    float r = x + 3.0f;
+    r = 0.0f < r ? r : 0.0f;                       /* std::max(0, x + 3): NaN gives 0 */
+    r = r < 6.0f ? r : 6.0f;
+    return (x * (1.0f / 6.0f)) * r;
+}
+
+static void f32_vhard_swish_scalar(size_t n, const float *x, float *y) {
+    for (size_t i = 0; i < n; i++) y[i] = hard_swish_one(x[i]);
+}
+
 static const tflc_f32_vunary_config scalar_config = {
     .name = "f32_vunary_scalar",
     .isa = TFLC_ISA_SCALAR,
     .sigmoid = f32_vsigmoid_scalar,
     .tanh = f32_vtanh_scalar,
+    .hard_swish = f32_vhard_swish_scalar,
 };
 
 const tflc_f32_vunary_config *tflc_f32_vunary_config_scalar(void) { return &scalar_config; }

@@ -19,7 +19,10 @@
  * table lookup (kernels/x8_lut.h: 64 bytes per step with AVX-512 VBMI).
  * Float LOGISTIC and TANH run Eigen's approximations, the ones LiteRT's builtin kernels use,
  * operation for operation and vectorized (kernels/f32_vunary.h): LiteRT's results bit for
- * bit (checked on 600k points and the special values). Float GELU uses the C library where
+ * bit (checked on 600k points and the special values). Float HARD_SWISH is vectorized in
+ * the builtin kernel's order, (x * (1/6)) * relu6(x + 3), which rounds differently from
+ * its reference kernel's x * relu6(x + 3) / 6 (checked on 200k points: this order matches
+ * the builtin bit for bit). Float GELU uses the C library where
  * LiteRT uses Eigen's, so it differs by a few units in the last place (measured against
  * LiteRT on 200k points in [-20, 20]: <= 2 ulp beyond 2.4e-7; see the conformance
  * tolerances); the rest is exact.
@@ -101,16 +104,6 @@ static float gelu_approx(float x) {
     return 0.5f * x * (1.0f + tanhf(k * (x + 0.044715f * x * x * x)));
 }
 
-/* x * relu6(x + 3) / 6 in the order of LiteRT's builtin kernel: (x * (1/6)) * relu6(x + 3),
- * which rounds differently from its reference kernel's x * relu6(x + 3) / 6 (checked on 200k
- * points: this form matches the builtin bit for bit). */
-static float hard_swish_f32(float x) {
-    float r = x + 3.0f;
-    r = 0.0f < r ? r : 0.0f;                  /* std::max(0, x + 3) */
-    r = r < 6.0f ? r : 6.0f;
-    return (x * (1.0f / 6.0f)) * r;
-}
-
 /* Clamps that pass NaN through, as LiteRT's float RELU family does (checked: RELU6(NaN) is
  * NaN there too). */
 static float act_f32(const act_params *p, float x) {
@@ -119,10 +112,10 @@ static float act_f32(const act_params *p, float x) {
     case ACT_K_RELU_N1_TO_1: return tflc_ops_clamp_f32(x, -1.0f, 1.0f);
     case ACT_K_RELU6: return tflc_ops_clamp_f32(x, 0.0f, 6.0f);
     case ACT_K_RELU_0_TO_1: return tflc_ops_clamp_f32(x, 0.0f, 1.0f);
-    case ACT_K_LOGISTIC: case ACT_K_TANH: break;       /* whole arrays: act_eval */
+    case ACT_K_LOGISTIC: case ACT_K_TANH: case ACT_K_HARD_SWISH:
+        break;                                    /* whole arrays: act_eval_f32 */
     case ACT_K_LEAKY_RELU: return x > 0.0f ? x : x * p->alpha;
     case ACT_K_ELU: return x < 0.0f ? expm1f(x) : x;
-    case ACT_K_HARD_SWISH: return hard_swish_f32(x);
     case ACT_K_GELU: return p->approximate ? gelu_approx(x) : gelu_exact(x);
     }
     return x;
@@ -491,20 +484,26 @@ ACT_PREPARE(gelu_prepare, ACT_K_GELU)
 
 /* ---------------------------------------------------------------- eval -- */
 
+/* LOGISTIC, TANH and HARD_SWISH run vectorized (kernels/f32_vunary.h, the same bits in
+ * every config); the rest element by element. */
+static void act_eval_f32(const act_params *p, const float *in, float *out, size_t n) {
+    const tflc_f32_vunary_config *v = tflc_f32_vunary_config_get();
+    switch (p->kind) {
+    case ACT_K_LOGISTIC: v->sigmoid(n, in, out); return;
+    case ACT_K_TANH: v->tanh(n, in, out); return;
+    case ACT_K_HARD_SWISH: v->hard_swish(n, in, out); return;
+    default: break;
+    }
+    for (size_t i = 0; i < n; i++) out[i] = act_f32(p, in[i]);
+}
+
 static tflc_status act_eval(tflc_node *node) {
     const act_params *p = node->params;
     const void *in = node->inputs[0]->data;
     void *out = node->outputs[0]->data;
     size_t n = tflc_tensor_count(node->inputs[0]);
     switch (p->mode) {
-    case AM_FLOAT:
-        if (p->kind == ACT_K_LOGISTIC || p->kind == ACT_K_TANH) {
-            const tflc_f32_vunary_config *v = tflc_f32_vunary_config_get();
-            (p->kind == ACT_K_LOGISTIC ? v->sigmoid : v->tanh)(n, in, out);
-            break;
-        }
-        for (size_t i = 0; i < n; i++) ((float *)out)[i] = act_f32(p, ((const float *)in)[i]);
-        break;
+    case AM_FLOAT: act_eval_f32(p, in, out, n); break;
     case AM_RELU_Q:
         for (size_t i = 0; i < n; i++)
             math_store_q(out, i, p->dtype, relu_q(p, math_load_q(in, i, p->dtype)));
