@@ -7,6 +7,14 @@
  * that expression written here as a plain loop (NaN equal to NaN): on every 13th float bit
  * pattern (330M values: every sign, exponent, the infinities and NaNs), and on lengths
  * 0..70 in place and out of place, arrays ending against a PROT_NONE page.
+ *
+ * SOFTMAX rows (f32_vunary.h: Cephes' exp, sixteen partial sums in a fixed order, a
+ * reciprocal multiply): every config gives the scalar config's bits, on lengths 1..70 and
+ * a few long rows, several betas, in place and out of place, against guard pages; NaN and
+ * infinities behave as the plain libm loop does (a NaN anywhere makes the row NaN, -inf
+ * entries give 0). The scalar config is within relative 1e-6 (LiteRT conformance bound;
+ * measured 4.5e-7) of a softmax computed in double from the same float exponents
+ * (x - max) * beta, and the operator takes the kernel for beta >= 0.
  */
 #include <fcntl.h>
 #include <math.h>
@@ -149,10 +157,145 @@ static void test_op_hard_swish(void) {
     oc_free(&c);
 }
 
+
+/* -------------------------------------------------------------- SOFTMAX -- */
+
+static float rng_uniform(uint64_t *state, float lo, float hi) {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return lo + (hi - lo) * ((float)((*state >> 16) & 0xFFFFFF) / 16777216.0f);
+}
+
+static void test_softmax_variants_agree(void) {
+    static const float betas[] = {1.0f, 0.0f, 0.5f, 3.0f, 1e-3f};
+    static const size_t long_rows[] = {127, 128, 300, 1000, 4099};
+    uint64_t st = 0x853C49E6748FEA9Bull;
+    find_configs();
+    float want[4099];
+    for (int v = 1; v < n_configs; v++)
+        for (size_t k = 0; k < 70 + N(long_rows); k++) {
+            const size_t n = k < 70 ? k + 1 : long_rows[k - 70];
+            const float beta = betas[k % N(betas)];
+            guarded in = guarded_alloc(n), out = guarded_alloc(n);
+            for (size_t i = 0; i < n; i++) in.data[i] = rng_uniform(&st, -30.0f, 30.0f);
+            configs[0]->softmax(n, in.data, beta, want);
+            configs[v]->softmax(n, in.data, beta, out.data);
+            bool ok = true;
+            for (size_t i = 0; i < n; i++) ok = ok && same_value(out.data[i], want[i]);
+            configs[v]->softmax(n, in.data, beta, in.data);          /* in place */
+            for (size_t i = 0; i < n; i++) ok = ok && same_value(in.data[i], want[i]);
+            CHECK_MSG(ok, "%s, n = %zu, beta %g", configs[v]->name, n, (double)beta);
+            guarded_free(&in);
+            guarded_free(&out);
+        }
+}
+
+/* NaN anywhere: the whole row NaN; -inf entries: 0; +inf: NaN (inf - inf), as the libm loop
+ * gives. */
+static void test_softmax_specials(void) {
+    find_configs();
+    for (int v = 0; v < n_configs; v++) {
+        float x[37], y[37];
+        for (size_t pos = 0; pos < N(x); pos += 9) {
+            for (size_t i = 0; i < N(x); i++) x[i] = (float)i * 0.25f;
+            x[pos] = NAN;
+            configs[v]->softmax(N(x), x, 1.0f, y);
+            bool all_nan = true;
+            for (size_t i = 0; i < N(x); i++) all_nan = all_nan && isnan(y[i]);
+            CHECK_MSG(all_nan, "%s: NaN at %zu", configs[v]->name, pos);
+        }
+        for (size_t i = 0; i < N(x); i++) x[i] = i % 3 ? -INFINITY : 2.0f;
+        configs[v]->softmax(N(x), x, 1.0f, y);
+        bool ok = true;
+        for (size_t i = 0; i < N(x); i++) ok = ok && y[i] == (i % 3 ? 0.0f : 1.0f / 13.0f);
+        CHECK_MSG(ok, "%s: -inf entries", configs[v]->name);
+        x[5] = INFINITY;
+        configs[v]->softmax(N(x), x, 1.0f, y);
+        CHECK_MSG(isnan(y[0]) && isnan(y[5]), "%s: +inf", configs[v]->name);
+    }
+}
+
+/* The scalar config against softmax in double from the same float exponents: relative
+ * error per output (outputs above 1e-30; the smaller ones within 1e-30 absolute). */
+static void test_softmax_accuracy(void) {
+    static const size_t lengths[] = {1, 2, 7, 10, 33, 300, 1000, 4096};
+    uint64_t st = 0x2545F4914F6CDD1Dull;
+    find_configs();
+    float *x = malloc(4096 * sizeof(float)), *y = malloc(4096 * sizeof(float));
+    double *e = malloc(4096 * sizeof(double));
+    if (!x || !y || !e) abort();
+    double worst = 0.0;
+    for (size_t li = 0; li < N(lengths); li++)
+        for (int trial = 0; trial < 20; trial++) {
+            const size_t n = lengths[li];
+            const float beta = trial % 2 ? 1.0f : rng_uniform(&st, 0.1f, 4.0f);
+            const float spread = trial % 3 ? 10.0f : 60.0f;
+            for (size_t i = 0; i < n; i++) x[i] = rng_uniform(&st, -spread, spread);
+            configs[0]->softmax(n, x, beta, y);
+            double max = x[0], sum = 0.0;
+            for (size_t i = 1; i < n; i++) max = x[i] > max ? x[i] : max;
+            /* From the float argument (x - max) * beta every implementation rounds the
+             * same way (LiteRT and the libm loop too): what is measured is the rest. */
+            for (size_t i = 0; i < n; i++)
+                sum += e[i] = exp((double)((x[i] - (float)max) * beta));
+            for (size_t i = 0; i < n; i++) {
+                const double want = e[i] / sum, d = fabs((double)y[i] - want);
+                if (want < 1e-30) {
+                    CHECK(d <= 1e-30);
+                    continue;
+                }
+                if (d / want > worst) worst = d / want;
+            }
+        }
+    CHECK_MSG(worst <= 1e-6, "worst relative error %g", worst);
+    fprintf(stderr, "softmax: worst relative error against double %.3g\n", worst);
+    free(x);
+    free(y);
+    free(e);
+}
+
+/* The operator: beta >= 0 goes through the kernel (its bits); a negative beta through the
+ * libm loop (checked loosely here: it must still be a softmax). */
+static void test_op_softmax(void) {
+    static const int32_t dims[] = {3, 37};
+    find_configs();
+    uint64_t st = 0x9E3779B97F4A7C15ull;
+    float x[111];
+    for (size_t i = 0; i < N(x); i++) x[i] = rng_uniform(&st, -8.0f, 8.0f);
+    static const float betas[] = {1.0f, 0.7f, -0.5f};
+    for (size_t b = 0; b < N(betas); b++) {
+        opcase c;
+        oc_init(&c, &tflc_kernel_softmax);
+        oc_options(&c, BO_Softmax);
+        opt_f32(&c, SOFTMAX_OPT_BETA, betas[b]);
+        oc_in(&c, F32, 2, dims, x);
+        tflc_tensor *out = oc_out(&c, F32);
+        CHECK_OK(oc_run(&c));
+        const float *y = out->data;
+        for (int r = 0; r < 3; r++) {
+            float want[37];
+            double sum = 0.0;
+            for (int i = 0; i < 37; i++) sum += y[r * 37 + i];
+            CHECK(fabs(sum - 1.0) < 1e-5);
+            if (betas[b] < 0.0f) continue;
+            tflc_f32_vunary_config_get()->softmax(37, x + r * 37, betas[b], want);
+            bool ok = true;
+            for (int i = 0; i < 37; i++) ok = ok && same_value(y[r * 37 + i], want[i]);
+            CHECK_MSG(ok, "row %d, beta %g", r, (double)betas[b]);
+        }
+        oc_free(&c);
+    }
+}
+
 static void run_tests(void) {
     TEST(test_hard_swish_sweep);
     TEST(test_hard_swish_tails);
     TEST(test_op_hard_swish);
+    TEST(test_softmax_variants_agree);
+    TEST(test_softmax_specials);
+    TEST(test_softmax_accuracy);
+    TEST(test_op_softmax);
 }
 
 TEST_MAIN()
