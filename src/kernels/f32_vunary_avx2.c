@@ -1,5 +1,5 @@
 /*
- * f32_vunary_avx2.c -- LOGISTIC and TANH on 8 floats per ymm (f32_vunary.h), the scalar
+ * f32_vunary_avx2.c -- LOGISTIC, TANH, HARD_SWISH and a SOFTMAX row on 8 floats per ymm (f32_vunary.h), the scalar
  * config's operations lane by lane: separate multiplies and adds (no FMA, so the bits are
  * LiteRT's), a round-down for floor, the exponent built in the integer lanes. The ragged
  * end goes through a zero-padded copy. Built with -mavx2 (cmake/kernels.cmake, with
@@ -58,6 +58,14 @@ static inline __m256 tanh8(__m256 x) {
     return _mm256_div_ps(p, q);
 }
 
+/* (x * (1/6)) * min(max(x + 3, 0), 6): max(r, 0) returns 0 for a NaN r, as the scalar
+ * 0 < r ? r : 0 does. */
+static inline __m256 hard_swish8(__m256 x) {
+    __m256 r = _mm256_max_ps(ADD(x, SET1(3.0f)), _mm256_setzero_ps());
+    r = _mm256_min_ps(r, SET1(6.0f));
+    return MUL(MUL(x, SET1(1.0f / 6.0f)), r);
+}
+
 #define VUNARY(name, f8)                                                                     \
     static void name(size_t n, const float *x, float *y) {                                   \
         size_t i = 0;                                                                        \
@@ -76,12 +84,84 @@ static inline __m256 tanh8(__m256 x) {
     }
 VUNARY(f32_vsigmoid_avx2, sigmoid8)
 VUNARY(f32_vtanh_avx2, tanh8)
+VUNARY(f32_vhard_swish_avx2, hard_swish8)
+
+/* Cephes' expf for t <= 0 (f32_vunary.h, softmax): the scalar config's operations; lanes
+ * below -87 give 0, NaN lanes keep t. */
+static inline __m256 exp_nonpositive8(__m256 t) {
+    const __m256 nan = _mm256_cmp_ps(t, t, _CMP_UNORD_Q);
+    const __m256 under = _mm256_cmp_ps(t, SET1(-87.0f), _CMP_LT_OQ);
+    const __m256 m = _mm256_floor_ps(ADD(MUL(t, SET1(1.44269504088896341f)), SET1(0.5f)));
+    __m256 r = ADD(MUL(m, SET1(-0.693359375f)), t);
+    r = ADD(MUL(m, SET1(2.12194440e-4f)), r);
+    const __m256 r2 = MUL(r, r);
+    __m256 p = ADD(MUL(SET1(1.9875691500e-4f), r), SET1(1.3981999507e-3f));
+    p = ADD(MUL(p, r), SET1(8.3334519073e-3f));
+    p = ADD(MUL(p, r), SET1(4.1665795894e-2f));
+    p = ADD(MUL(p, r), SET1(1.6666665459e-1f));
+    p = ADD(MUL(p, r), SET1(5.0000001201e-1f));
+    const __m256 y = ADD(MUL(p, r2), ADD(r, SET1(1.0f)));
+    /* 2^m: m in [-126, 0] on the lanes kept; the others may build any exponent. */
+    const __m256i bits = _mm256_slli_epi32(
+        _mm256_add_epi32(_mm256_cvtps_epi32(m), _mm256_set1_epi32(127)), 23);
+    __m256 e = MUL(y, _mm256_castsi256_ps(bits));
+    e = _mm256_andnot_ps(under, e);
+    return _mm256_blendv_ps(e, t, nan);
+}
+
+/* Lanes [0, left) of 8 (all when left >= 8), as a maskload / maskstore mask. */
+static inline __m256i tail_mask8(size_t left) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const int k = left >= 8 ? 8 : (int)left;
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(k), lane);
+}
+
+/* t = (x - max) * beta on the lanes of `mask`, e = exp(t) stored and added into acc. */
+static inline __m256 exp_store_add8(const float *x, float *y, __m256 max, __m256 beta,
+                                    __m256i mask, __m256 acc) {
+    const __m256 t = MUL(_mm256_sub_ps(_mm256_maskload_ps(x, mask), max), beta);
+    const __m256 e = _mm256_and_ps(exp_nonpositive8(t), _mm256_castsi256_ps(mask));
+    _mm256_maskstore_ps(y, mask, e);
+    return ADD(acc, e);      /* +0 on the lanes outside the mask: the sum is unchanged */
+}
+
+static void f32_softmax_avx2(size_t n, const float *x, float beta, float *y) {
+    __m256 vmax = SET1(x[0]);
+    for (size_t i = 0; i < n; i += 8) {
+        const __m256i m = tail_mask8(n - i);
+        vmax = _mm256_blendv_ps(vmax, _mm256_max_ps(vmax, _mm256_maskload_ps(x + i, m)),
+                                _mm256_castsi256_ps(m));
+    }
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_shuffle_ps(m4, m4, 1));
+    const __m256 max = _mm256_broadcastss_ps(m4), vbeta = SET1(beta);
+    /* Lanes 0-7 and 8-15 of the sixteen partial sums (f32_vunary.h). */
+    __m256 acc_lo = _mm256_setzero_ps(), acc_hi = _mm256_setzero_ps();
+    for (size_t i = 0; i < n; i += 16) {
+        acc_lo = exp_store_add8(x + i, y + i, max, vbeta, tail_mask8(n - i), acc_lo);
+        if (i + 8 < n)
+            acc_hi = exp_store_add8(x + i + 8, y + i + 8, max, vbeta, tail_mask8(n - i - 8),
+                                    acc_hi);
+    }
+    const __m256 s8 = ADD(acc_lo, acc_hi);
+    const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+    const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    const float sum = _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+    const __m256 inv = SET1(1.0f / sum);
+    for (size_t i = 0; i < n; i += 8) {
+        const __m256i m = tail_mask8(n - i);
+        _mm256_maskstore_ps(y + i, m, MUL(_mm256_maskload_ps(y + i, m), inv));
+    }
+}
 
 static const tflc_f32_vunary_config avx2_config = {
     .name = "f32_vunary_avx2",
     .isa = TFLC_ISA_AVX2,
     .sigmoid = f32_vsigmoid_avx2,
     .tanh = f32_vtanh_avx2,
+    .hard_swish = f32_vhard_swish_avx2,
+    .softmax = f32_softmax_avx2,
 };
 
 const tflc_f32_vunary_config *tflc_f32_vunary_config_avx2(void) { return &avx2_config; }

@@ -1,5 +1,5 @@
 /*
- * f32_vunary_avx512.c -- LOGISTIC and TANH on 16 floats per zmm (f32_vunary.h), the scalar
+ * f32_vunary_avx512.c -- LOGISTIC, TANH, HARD_SWISH and a SOFTMAX row on 16 floats per zmm (f32_vunary.h), the scalar
  * config's operations lane by lane: separate multiplies and adds (no FMA, so the bits are
  * LiteRT's), a round-down for floor, the exponent built in the integer lanes. The ragged
  * end runs masked. Built with -mavx512f (cmake/kernels.cmake, with -ffp-contract=off);
@@ -58,6 +58,14 @@ static inline __m512 tanh16(__m512 x) {
     return _mm512_div_ps(p, q);
 }
 
+/* (x * (1/6)) * min(max(x + 3, 0), 6): max(r, 0) returns 0 for a NaN r, as the scalar
+ * 0 < r ? r : 0 does. */
+static inline __m512 hard_swish16(__m512 x) {
+    __m512 r = _mm512_max_ps(ADD(x, SET1(3.0f)), _mm512_setzero_ps());
+    r = _mm512_min_ps(r, SET1(6.0f));
+    return MUL(MUL(x, SET1(1.0f / 6.0f)), r);
+}
+
 #define VUNARY(name, f16)                                                                    \
     static void name(size_t n, const float *x, float *y) {                                   \
         size_t i = 0;                                                                        \
@@ -74,12 +82,71 @@ static inline __m512 tanh16(__m512 x) {
     }
 VUNARY(f32_vsigmoid_avx512, sigmoid16)
 VUNARY(f32_vtanh_avx512, tanh16)
+VUNARY(f32_vhard_swish_avx512, hard_swish16)
+
+/* Cephes' expf for t <= 0 (f32_vunary.h, softmax): the scalar config's operations; lanes
+ * below -87 give 0, NaN lanes keep t. */
+static inline __m512 exp_nonpositive16(__m512 t) {
+    const __mmask16 nan = _mm512_cmp_ps_mask(t, t, _CMP_UNORD_Q);
+    const __mmask16 under = _mm512_cmp_ps_mask(t, SET1(-87.0f), _CMP_LT_OQ);
+    const __m512 m = _mm512_roundscale_ps(ADD(MUL(t, SET1(1.44269504088896341f)), SET1(0.5f)),
+                                          _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m512 r = ADD(MUL(m, SET1(-0.693359375f)), t);
+    r = ADD(MUL(m, SET1(2.12194440e-4f)), r);
+    const __m512 r2 = MUL(r, r);
+    __m512 p = ADD(MUL(SET1(1.9875691500e-4f), r), SET1(1.3981999507e-3f));
+    p = ADD(MUL(p, r), SET1(8.3334519073e-3f));
+    p = ADD(MUL(p, r), SET1(4.1665795894e-2f));
+    p = ADD(MUL(p, r), SET1(1.6666665459e-1f));
+    p = ADD(MUL(p, r), SET1(5.0000001201e-1f));
+    const __m512 y = ADD(MUL(p, r2), ADD(r, SET1(1.0f)));
+    /* 2^m: m in [-126, 0] on the lanes kept; the others may build any exponent. */
+    const __m512i bits = _mm512_slli_epi32(
+        _mm512_add_epi32(_mm512_cvtps_epi32(m), _mm512_set1_epi32(127)), 23);
+    __m512 e = MUL(y, _mm512_castsi512_ps(bits));
+    e = _mm512_mask_mov_ps(e, under, _mm512_setzero_ps());
+    return _mm512_mask_mov_ps(e, nan, t);
+}
+
+static inline __mmask16 tail_mask16(size_t left) {
+    return (__mmask16)(left >= 16 ? 0xFFFFu : (1u << left) - 1u);
+}
+
+/* Sixteen lanes folded j + 8, + 4, + 2, + 1 onto j (f32_vunary.h). */
+static inline float fold16(__m512 acc) {
+    const __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(acc), _mm512_extractf32x8_ps(acc, 1));
+    const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+    const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+}
+
+static void f32_softmax_avx512(size_t n, const float *x, float beta, float *y) {
+    __m512 vmax = SET1(x[0]);
+    for (size_t i = 0; i < n; i += 16)
+        vmax = _mm512_max_ps(vmax, _mm512_maskz_loadu_ps(tail_mask16(n - i), x + i));
+    const __m512 max = SET1(_mm512_reduce_max_ps(vmax)), vbeta = SET1(beta);
+    __m512 acc = _mm512_setzero_ps();
+    for (size_t i = 0; i < n; i += 16) {        /* element i into lane i mod 16 */
+        const __mmask16 m = tail_mask16(n - i);
+        const __m512 t = MUL(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), max), vbeta);
+        const __m512 e = exp_nonpositive16(t);
+        _mm512_mask_storeu_ps(y + i, m, e);
+        acc = _mm512_mask_add_ps(acc, m, acc, e);
+    }
+    const __m512 inv = SET1(1.0f / fold16(acc));
+    for (size_t i = 0; i < n; i += 16) {
+        const __mmask16 m = tail_mask16(n - i);
+        _mm512_mask_storeu_ps(y + i, m, MUL(_mm512_maskz_loadu_ps(m, y + i), inv));
+    }
+}
 
 static const tflc_f32_vunary_config avx512_config = {
     .name = "f32_vunary_avx512",
     .isa = TFLC_ISA_AVX512,
     .sigmoid = f32_vsigmoid_avx512,
     .tanh = f32_vtanh_avx512,
+    .hard_swish = f32_vhard_swish_avx512,
+    .softmax = f32_softmax_avx512,
 };
 
 const tflc_f32_vunary_config *tflc_f32_vunary_config_avx512(void) { return &avx512_config; }

@@ -65,11 +65,58 @@ static void f32_vtanh_scalar(size_t n, const float *x, float *y) {
     for (size_t i = 0; i < n; i++) y[i] = tanh_one(x[i]);
 }
 
+/* LiteRT's builtin HARD_SWISH order: (x * (1/6)) * relu6(x + 3). */
+static inline float hard_swish_one(float x) {
+    float r = x + 3.0f;
+    r = 0.0f < r ? r : 0.0f;                       /* std::max(0, x + 3): NaN gives 0 */
+    r = r < 6.0f ? r : 6.0f;
+    return (x * (1.0f / 6.0f)) * r;
+}
+
+static void f32_vhard_swish_scalar(size_t n, const float *x, float *y) {
+    for (size_t i = 0; i < n; i++) y[i] = hard_swish_one(x[i]);
+}
+
+/* Cephes' expf for t <= 0 (f32_vunary.h, softmax): 0 below -87, NaN kept. */
+static inline float exp_nonpositive(float t) {
+    if (t != t) return t;
+    if (t < -87.0f) return 0.0f;
+    const float m = floorf(t * 1.44269504088896341f + 0.5f);     /* in [-126, 0] */
+    float r = m * -0.693359375f + t;
+    r = m * 2.12194440e-4f + r;
+    const float r2 = r * r;
+    float p = 1.9875691500e-4f * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    const float y = p * r2 + (r + 1.0f);
+    return y * exp2_int((int32_t)m);
+}
+
+/* The fixed summation order: lane i mod 16, then folded j + 8, + 4, + 2, + 1 onto j. */
+static void f32_softmax_scalar(size_t n, const float *x, float beta, float *y) {
+    float max = x[0];
+    for (size_t i = 1; i < n; i++) max = x[i] > max ? x[i] : max;
+    float lane[16] = {0};
+    for (size_t i = 0; i < n; i++) {
+        const float e = exp_nonpositive((x[i] - max) * beta);
+        y[i] = e;
+        lane[i % 16] += e;
+    }
+    for (int w = 8; w >= 1; w /= 2)
+        for (int j = 0; j < w; j++) lane[j] += lane[j + w];
+    const float inv = 1.0f / lane[0];
+    for (size_t i = 0; i < n; i++) y[i] = y[i] * inv;
+}
+
 static const tflc_f32_vunary_config scalar_config = {
     .name = "f32_vunary_scalar",
     .isa = TFLC_ISA_SCALAR,
     .sigmoid = f32_vsigmoid_scalar,
     .tanh = f32_vtanh_scalar,
+    .hard_swish = f32_vhard_swish_scalar,
+    .softmax = f32_softmax_scalar,
 };
 
 const tflc_f32_vunary_config *tflc_f32_vunary_config_scalar(void) { return &scalar_config; }

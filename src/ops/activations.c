@@ -12,12 +12,17 @@
  *   GELU                      float32 (exact or tanh approximation), int8, uint8 (table)
  *   LOG_SOFTMAX               float32, int8, uint8 (over the last dimension)
  *
- * Quantized results are LiteRT's bit for bit. An int8/uint8 input has only 256 values, so
- * wherever LiteRT's per-element arithmetic depends on nothing but the input value
- * (LOGISTIC, TANH, ELU, GELU, HARD_SWISH) prepare tabulates it and eval is one lookup.
+ * Quantized results are LiteRT's bit for bit. An int8/uint8 input has only 256 values, and
+ * LiteRT's per-element arithmetic depends on nothing but the input value for every op here
+ * but PRELU and LOG_SOFTMAX, so prepare tabulates it (the RELU family and LEAKY_RELU by
+ * running their per-element code, also used for int16, on all 256 bytes) and eval is one
+ * table lookup (kernels/x8_lut.h: 64 bytes per step with AVX-512 VBMI).
  * Float LOGISTIC and TANH run Eigen's approximations, the ones LiteRT's builtin kernels use,
  * operation for operation and vectorized (kernels/f32_vunary.h): LiteRT's results bit for
- * bit (checked on 600k points and the special values). Float GELU uses the C library where
+ * bit (checked on 600k points and the special values). Float HARD_SWISH is vectorized in
+ * the builtin kernel's order, (x * (1/6)) * relu6(x + 3), which rounds differently from
+ * its reference kernel's x * relu6(x + 3) / 6 (checked on 200k points: this order matches
+ * the builtin bit for bit). Float GELU uses the C library where
  * LiteRT uses Eigen's, so it differs by a few units in the last place (measured against
  * LiteRT on 200k points in [-20, 20]: <= 2 ulp beyond 2.4e-7; see the conformance
  * tolerances); the rest is exact.
@@ -25,6 +30,7 @@
 #include "ops/math_common.h"
 
 #include "kernels/f32_vunary.h"
+#include "kernels/x8_lut.h"
 
 typedef enum act_kind {
     ACT_K_RELU, ACT_K_RELU_N1_TO_1, ACT_K_RELU6, ACT_K_RELU_0_TO_1, ACT_K_LOGISTIC, ACT_K_TANH,
@@ -35,7 +41,7 @@ typedef enum act_mode {
     AM_FLOAT,        /* float32 */
     AM_RELU_Q,       /* quantized RELU family: rescale and clamp */
     AM_LEAKY_Q,      /* quantized LEAKY_RELU */
-    AM_LUT8,         /* int8 / uint8 through a 256-entry table */
+    AM_LUT8,         /* int8 / uint8 through a 256-entry table (every 8-bit mode ends here) */
     AM_SIGMOID16,    /* int16 LOGISTIC / TANH, general input scale */
     AM_GEMMLOWP16,   /* int16 LOGISTIC / TANH, power-of-two input scale */
 } act_mode;
@@ -53,6 +59,7 @@ typedef struct act_params {
     int32_t in_mult;                  /* int16 LOGISTIC / TANH */
     int in_left_shift;
     uint8_t lut[256];                 /* AM_LUT8, indexed by the input byte */
+    tflc_x8_lut_fn lut_fn;            /* AM_LUT8: the lookup kernel, chosen at prepare */
 } act_params;
 
 /* TFLite's sigmoid_table_uint16 (kernels/internal/common.h): sigmoid(i / 24) in 0.16 fixed
@@ -88,23 +95,18 @@ static const uint16_t sigmoid_table[256] = {
 #define ACT_SQRT1_2 0.70710678118654752440      /* 1/sqrt(2) */
 #define ACT_2_SQRTPI 1.12837916709551257390     /* 2/sqrt(pi) */
 
-/* TFLite's GeluTransform: erfc form, stable for large negative x. */
+/* TFLite's GeluTransform: erfc form, stable for large negative x. Element by element with
+ * the C library's erfcf, not vectorized: LiteRT's float GELU (reference_ops::Gelu, Eigen's
+ * array erfc) is neither libm nor correctly rounded, and glibc 2.36's erfcf itself is up to
+ * 3 ulp from the correctly rounded erfc, so GELU through a correctly rounded erfc differs
+ * from this by 3-4 ulp on 25k floats in [-13.1, -1.8] (exhaustive sweep over [-14, 6]):
+ * no accurate SIMD erfc keeps these results within 2 ulp without copying glibc's own. */
 static float gelu_exact(float x) { return 0.5f * x * erfcf(x * (float)(-ACT_SQRT1_2)); }
 
 /* TFLite's GeluTransformApproximate: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
 static float gelu_approx(float x) {
     const float k = (float)(ACT_2_SQRTPI * ACT_SQRT1_2);
     return 0.5f * x * (1.0f + tanhf(k * (x + 0.044715f * x * x * x)));
-}
-
-/* x * relu6(x + 3) / 6 in the order of LiteRT's builtin kernel: (x * (1/6)) * relu6(x + 3),
- * which rounds differently from its reference kernel's x * relu6(x + 3) / 6 (checked on 200k
- * points: this form matches the builtin bit for bit). */
-static float hard_swish_f32(float x) {
-    float r = x + 3.0f;
-    r = 0.0f < r ? r : 0.0f;                  /* std::max(0, x + 3) */
-    r = r < 6.0f ? r : 6.0f;
-    return (x * (1.0f / 6.0f)) * r;
 }
 
 /* Clamps that pass NaN through, as LiteRT's float RELU family does (checked: RELU6(NaN) is
@@ -115,10 +117,10 @@ static float act_f32(const act_params *p, float x) {
     case ACT_K_RELU_N1_TO_1: return tflc_ops_clamp_f32(x, -1.0f, 1.0f);
     case ACT_K_RELU6: return tflc_ops_clamp_f32(x, 0.0f, 6.0f);
     case ACT_K_RELU_0_TO_1: return tflc_ops_clamp_f32(x, 0.0f, 1.0f);
-    case ACT_K_LOGISTIC: case ACT_K_TANH: break;       /* whole arrays: act_eval */
+    case ACT_K_LOGISTIC: case ACT_K_TANH: case ACT_K_HARD_SWISH:
+        break;                                    /* whole arrays: act_eval_f32 */
     case ACT_K_LEAKY_RELU: return x > 0.0f ? x : x * p->alpha;
     case ACT_K_ELU: return x < 0.0f ? expm1f(x) : x;
-    case ACT_K_HARD_SWISH: return hard_swish_f32(x);
     case ACT_K_GELU: return p->approximate ? gelu_approx(x) : gelu_exact(x);
     }
     return x;
@@ -314,6 +316,38 @@ static int16_t g_tanh(int16_t a) {
     return a < 0 ? (int16_t)(uint16_t)(0u - (uint16_t)t) : t;
 }
 
+/* ------------------------------------------------ quantized per element -- */
+
+static int32_t relu_q(const act_params *p, int32_t q) {
+    int32_t v = p->out_zp + math_mbqm(q - p->in_zp, p->mult, p->shift);
+    return math_clamp_i32(v, p->qmin, p->qmax);
+}
+
+/* int8/uint8 apply a negative alpha as -(|alpha| x) (reference kernel); int16 goes
+ * through LiteRT's optimized kernel, which multiplies by the signed multiplier. */
+static int32_t leaky_q(const act_params *p, int32_t q) {
+    int32_t x = q - p->in_zp, v = p->out_zp;
+    if (x >= 0) {
+        v += math_mbqm(x, p->mult, p->shift);
+    } else if (p->alpha_mult < 0 && p->dtype != TFLC_INT16) {
+        int32_t m = p->alpha_mult == INT32_MIN ? INT32_MAX : -p->alpha_mult;
+        v -= math_mbqm(x, m, p->alpha_shift);
+    } else {
+        v += math_mbqm(x, p->alpha_mult, p->alpha_shift);
+    }
+    return math_clamp_i32(v, p->qmin, p->qmax);
+}
+
+/* int8 / uint8 RELU family and LEAKY_RELU: the result depends on the input byte alone, so
+ * prepare runs the per-element code above on all 256 bytes and eval is a lookup. */
+static void act_tabulate8(act_params *p) {
+    int32_t lo = 0, hi = 0;
+    tflc_ops_int_range(p->dtype, &lo, &hi);
+    for (int32_t v = lo; v <= hi; v++)
+        p->lut[(uint8_t)v] = (uint8_t)(p->mode == AM_RELU_Q ? relu_q(p, v) : leaky_q(p, v));
+    p->mode = AM_LUT8;
+}
+
 /* ------------------------------------------------------- quantized setup -- */
 
 /* TFLite's QuantizedReluX bounds: the activation's range on the output grid, clipped to
@@ -405,6 +439,14 @@ static tflc_status act_setup_quantized(tflc_node *node, act_params *p) {
     }
 }
 
+static tflc_status act_setup_quantized8(tflc_node *node, act_params *p) {
+    tflc_status s = act_setup_quantized(node, p);
+    if (s != TFLC_OK || !math_is_q8(p->dtype)) return s;
+    if (p->mode == AM_RELU_Q || p->mode == AM_LEAKY_Q) act_tabulate8(p);
+    p->lut_fn = tflc_x8_lut_config_get()->lut;
+    return TFLC_OK;
+}
+
 /* ------------------------------------------------------------- prepare -- */
 
 static void act_read_options(const tflc_node *node, act_params *p) {
@@ -429,7 +471,7 @@ static tflc_status act_prepare(tflc_node *node, act_kind kind) {
     p->dtype = d;
     p->mode = AM_FLOAT;
     act_read_options(node, p);
-    return d == TFLC_FLOAT32 ? TFLC_OK : act_setup_quantized(node, p);
+    return d == TFLC_FLOAT32 ? TFLC_OK : act_setup_quantized8(node, p);
 }
 
 #define ACT_PREPARE(fn, KIND) \
@@ -447,24 +489,17 @@ ACT_PREPARE(gelu_prepare, ACT_K_GELU)
 
 /* ---------------------------------------------------------------- eval -- */
 
-static int32_t relu_q(const act_params *p, int32_t q) {
-    int32_t v = p->out_zp + math_mbqm(q - p->in_zp, p->mult, p->shift);
-    return math_clamp_i32(v, p->qmin, p->qmax);
-}
-
-/* int8/uint8 apply a negative alpha as -(|alpha| x) (reference kernel); int16 goes
- * through LiteRT's optimized kernel, which multiplies by the signed multiplier. */
-static int32_t leaky_q(const act_params *p, int32_t q) {
-    int32_t x = q - p->in_zp, v = p->out_zp;
-    if (x >= 0) {
-        v += math_mbqm(x, p->mult, p->shift);
-    } else if (p->alpha_mult < 0 && p->dtype != TFLC_INT16) {
-        int32_t m = p->alpha_mult == INT32_MIN ? INT32_MAX : -p->alpha_mult;
-        v -= math_mbqm(x, m, p->alpha_shift);
-    } else {
-        v += math_mbqm(x, p->alpha_mult, p->alpha_shift);
+/* LOGISTIC, TANH and HARD_SWISH run vectorized (kernels/f32_vunary.h, the same bits in
+ * every config); the rest element by element. */
+static void act_eval_f32(const act_params *p, const float *in, float *out, size_t n) {
+    const tflc_f32_vunary_config *v = tflc_f32_vunary_config_get();
+    switch (p->kind) {
+    case ACT_K_LOGISTIC: v->sigmoid(n, in, out); return;
+    case ACT_K_TANH: v->tanh(n, in, out); return;
+    case ACT_K_HARD_SWISH: v->hard_swish(n, in, out); return;
+    default: break;
     }
-    return math_clamp_i32(v, p->qmin, p->qmax);
+    for (size_t i = 0; i < n; i++) out[i] = act_f32(p, in[i]);
 }
 
 static tflc_status act_eval(tflc_node *node) {
@@ -473,14 +508,7 @@ static tflc_status act_eval(tflc_node *node) {
     void *out = node->outputs[0]->data;
     size_t n = tflc_tensor_count(node->inputs[0]);
     switch (p->mode) {
-    case AM_FLOAT:
-        if (p->kind == ACT_K_LOGISTIC || p->kind == ACT_K_TANH) {
-            const tflc_f32_vunary_config *v = tflc_f32_vunary_config_get();
-            (p->kind == ACT_K_LOGISTIC ? v->sigmoid : v->tanh)(n, in, out);
-            break;
-        }
-        for (size_t i = 0; i < n; i++) ((float *)out)[i] = act_f32(p, ((const float *)in)[i]);
-        break;
+    case AM_FLOAT: act_eval_f32(p, in, out, n); break;
     case AM_RELU_Q:
         for (size_t i = 0; i < n; i++)
             math_store_q(out, i, p->dtype, relu_q(p, math_load_q(in, i, p->dtype)));
@@ -489,9 +517,7 @@ static tflc_status act_eval(tflc_node *node) {
         for (size_t i = 0; i < n; i++)
             math_store_q(out, i, p->dtype, leaky_q(p, math_load_q(in, i, p->dtype)));
         break;
-    case AM_LUT8:
-        for (size_t i = 0; i < n; i++) ((uint8_t *)out)[i] = p->lut[((const uint8_t *)in)[i]];
-        break;
+    case AM_LUT8: p->lut_fn(n, in, p->lut, out); break;
     case AM_SIGMOID16:
         for (size_t i = 0; i < n; i++) {
             int16_t x = ((const int16_t *)in)[i];

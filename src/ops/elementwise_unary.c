@@ -15,6 +15,7 @@
  */
 #include <stdlib.h>
 
+#include "kernels/x8_lut.h"
 #include "ops/math_common.h"
 
 typedef enum un_op {
@@ -39,6 +40,7 @@ typedef struct un_params {
     int32_t out_zp, mult;        /* UM_ABS16 */
     int shift;
     bool rescale;
+    tflc_x8_lut_fn lut_fn;       /* UM_LUT8: the lookup kernel, chosen at prepare */
     union {
         uint8_t lut8[256];
         int16_t lut16[513];
@@ -183,6 +185,7 @@ static tflc_status un_prepare_quantized(tflc_node *node, un_params *p) {
     p->check_negative = p->op == UN_RSQRT;
     if (p->dtype == TFLC_INT16) return un_prepare_q16(node, p, in, out);
     p->mode = UM_LUT8;
+    p->lut_fn = tflc_x8_lut_config_get()->lut;
     if (p->op == UN_EXP) {
         math_lut8_build(p->t.lut8, TFLC_INT8, in, out, lut_exp, NULL);
     } else if (p->op == UN_LOG) {
@@ -326,9 +329,7 @@ static tflc_status un_eval(tflc_node *node) {
         for (size_t i = 0; i < n; i++) ((float *)out)[i] = un_f32(p->op, ((const float *)in)[i]);
         break;
     case UM_INT: un_eval_int(p, in, out, n); break;
-    case UM_LUT8:
-        for (size_t i = 0; i < n; i++) ((uint8_t *)out)[i] = p->t.lut8[((const uint8_t *)in)[i]];
-        break;
+    case UM_LUT8: p->lut_fn(n, in, p->t.lut8, out); break;
     case UM_LUT16:
         for (size_t i = 0; i < n; i++)
             ((int16_t *)out)[i] = math_lut16_lookup(p->t.lut16, ((const int16_t *)in)[i]);

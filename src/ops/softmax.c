@@ -6,7 +6,10 @@
  *
  * float32: subtracting the row maximum keeps every exponent <= 0 (for beta >= 0), so nothing
  *   overflows; the result is the same as without it. beta comes from SoftmaxOptions, whose
- *   schema default is 0.0 (converters always write it), as TFLite reads it.
+ *   schema default is 0.0 (converters always write it), as TFLite reads it. With beta >= 0
+ *   (every converted model) a row is one call of the vectorized kernel (kernels/f32_vunary.h:
+ *   Cephes' exp, a fixed summation order, a reciprocal multiply; the same bits under every
+ *   TFLC_ISA); a negative beta takes the plain loop with the C library's expf.
  * int8 / uint8 input (output of the same type, or int16): a 256-entry float table
  *   table[255 - d] = expf(-in_scale * beta * d) (d = max_r - x, in quantized steps), built
  *   once per eval in scratch (it depends only on the input scale and beta); per row
@@ -18,6 +21,8 @@
  *   but their function, so they are built once per process.
  */
 #include <pthread.h>
+
+#include "kernels/f32_vunary.h"
 
 #include "ops/nn_common.h"
 
@@ -33,6 +38,7 @@ typedef struct softmax_params {
     int32_t out_zp;
     int32_t multiplier;     /* int16: input diff rescale */
     int shift;
+    tflc_f32_softmax_fn row_f32;   /* float32 with beta >= 0; NULL otherwise */
 } softmax_params;
 
 /* ------------------------------------------------------------ int16 tables -- */
@@ -138,7 +144,11 @@ static tflc_status softmax_prepare(tflc_node *node) {
     p->in_dtype = in->dtype;
     p->out_dtype = node->outputs[0]->dtype;
     switch (in->dtype) {
-    case TFLC_FLOAT32: p->mode = SM_FLOAT; s = tflc_ops_output_like_input(node); break;
+    case TFLC_FLOAT32:
+        p->mode = SM_FLOAT;
+        p->row_f32 = p->beta >= 0.0f ? tflc_f32_vunary_config_get()->softmax : NULL;
+        s = tflc_ops_output_like_input(node);
+        break;
     case TFLC_INT8: case TFLC_UINT8: s = sm_prepare_lut8(node, p); break;
     case TFLC_INT16: s = sm_prepare_int16(node, p); break;
     default:
@@ -152,7 +162,8 @@ static tflc_status softmax_prepare(tflc_node *node) {
 
 /* ------------------------------------------------------------------- float -- */
 
-/* One row: out may be the same buffer as x (each x[c] is read before out[c] is written). */
+/* One row, any beta: out may be the same buffer as x (each x[c] is read before out[c] is
+ * written). */
 static void softmax_row(const float *x, float *out, size_t depth, float beta) {
     float max = x[0];
     for (size_t c = 1; c < depth; c++)
@@ -235,9 +246,12 @@ static tflc_status softmax_eval(tflc_node *node) {
     if (p->depth == 0) return TFLC_OK;
     switch (p->mode) {
     case SM_FLOAT:
-        for (size_t r = 0; r < p->rows; r++)
-            softmax_row((const float *)in + r * p->depth, (float *)out + r * p->depth, p->depth,
-                        p->beta);
+        for (size_t r = 0; r < p->rows; r++) {
+            const float *x = (const float *)in + r * p->depth;
+            float *y = (float *)out + r * p->depth;
+            if (p->row_f32) p->row_f32(p->depth, x, p->beta, y);
+            else softmax_row(x, y, p->depth, p->beta);
+        }
         break;
     case SM_LUT8: sm_eval_lut8(p, node->scratch, in, out); break;
     case SM_INT16:
