@@ -30,6 +30,7 @@
 #include "ops/math_common.h"
 
 #include "kernels/f32_vbinary.h"
+#include "kernels/qs8_vbinary.h"
 
 typedef enum bin_op {
     BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_MAX, BIN_MIN, BIN_POW, BIN_FLOOR_DIV,
@@ -58,6 +59,8 @@ typedef struct bin_params {
     int32_t qmin, qmax;
     math_plan plan;
     tflc_f32_vbinary_fn vfn[TFLC_VBINARY_FORM_COUNT];   /* float ADD..DIV: the vector loops */
+    tflc_qbinary_fn qfn[TFLC_QBINARY_FORM_COUNT];       /* quantized ADD/SUB/MUL; NULL: none */
+    tflc_qbinary_params qk;                             /* their parameters */
 } bin_params;
 
 /* --------------------------------------------------------------- dtypes -- */
@@ -257,6 +260,29 @@ static bool bin_is_quantized(const bin_params *p, const tflc_tensor *out) {
     return p->dtype == TFLC_INT16 && p->op != BIN_SQDIFF && tflc_ops_quant(out) != NULL;
 }
 
+/* The vector loops of kernels/qs8_vbinary.h for quantized ADD/SUB (general scales) and MUL,
+ * when their exactness conditions hold for these parameters (they do for every 8-bit op and
+ * every int16 ADD/SUB; an int16 MUL whose multiplier needs a left shift may keep the
+ * reference loop). */
+static void bin_setup_qfast(bin_params *p) {
+    static const tflc_qbinary_op ops[] = {[BIN_ADD] = TFLC_QBINARY_ADD,
+                                          [BIN_SUB] = TFLC_QBINARY_SUB,
+                                          [BIN_MUL] = TFLC_QBINARY_MUL};
+    if (p->mode != MODE_QADD && p->mode != MODE_QMUL) return;
+    const tflc_qbinary_dtype dt = p->dtype == TFLC_INT8    ? TFLC_QBINARY_S8
+                                  : p->dtype == TFLC_UINT8 ? TFLC_QBINARY_U8
+                                                           : TFLC_QBINARY_S16;
+    const tflc_qbinary_spec spec = {
+        .op = ops[p->op], .dtype = dt, .left_shift = p->left_shift,
+        .in_offset = {p->in1_offset, p->in2_offset}, .in_mult = {p->in1_mult, p->in2_mult},
+        .in_shift = {p->in1_shift, p->in2_shift}, .out_mult = p->out_mult,
+        .out_shift = p->out_shift, .out_zp = p->out_offset, .lo = p->qmin, .hi = p->qmax,
+    };
+    if (!tflc_qbinary_prepare(&spec, &p->qk)) return;
+    const tflc_qbinary_config *cfg = tflc_qbinary_config_get();
+    for (int f = 0; f < TFLC_QBINARY_FORM_COUNT; f++) p->qfn[f] = cfg->fn[spec.op][dt][f];
+}
+
 /* ------------------------------------------------------------- prepare -- */
 
 static tflc_status bin_prepare(tflc_node *node, bin_op op) {
@@ -267,9 +293,11 @@ static tflc_status bin_prepare(tflc_node *node, bin_op op) {
     p->op = op;
     p->dtype = node->inputs[0]->dtype;
     p->mode = p->dtype == TFLC_FLOAT32 ? MODE_FLOAT : MODE_INT;
+    for (int f = 0; f < TFLC_QBINARY_FORM_COUNT; f++) p->qfn[f] = NULL;
     if (bin_is_quantized(p, node->outputs[0])) s = bin_setup_quantized(node, p);
     else s = bin_act_plain(node, p, bin_activation(node, op));
     if (s != TFLC_OK) return s;
+    bin_setup_qfast(p);
     if (p->mode == MODE_FLOAT && op <= BIN_DIV) {
         static const tflc_vbinary_op vops[] = {[BIN_ADD] = TFLC_VBINARY_ADD,
                                                [BIN_SUB] = TFLC_VBINARY_SUB,
@@ -504,8 +532,18 @@ static int32_t q_op(const bin_params *p, int32_t a, int32_t b) {
     }
 }
 
+/* Rows with at least one contiguous operand go to the vector loops when prepare chose them. */
 static void row_quant(const math_row *row) {
     const bin_params *p = row->ctx;
+    if (p->qfn[0] && (row->step[0] != 0 || row->step[1] != 0)) {   /* steps are 0 or 1 */
+        const size_t es = p->dtype == TFLC_INT16 ? 2 : 1;
+        const tflc_qbinary_form form = row->step[0] == 0 ? TFLC_QBINARY_SV
+                                       : row->step[1] == 0 ? TFLC_QBINARY_VS : TFLC_QBINARY_VV;
+        p->qfn[form]((size_t)row->n, (const char *)row->in[0] + (size_t)row->off[0] * es,
+                     (const char *)row->in[1] + (size_t)row->off[1] * es,
+                     (char *)row->out + row->out_off * es, &p->qk);
+        return;
+    }
     for (int32_t i = 0; i < row->n; i++) {
         int32_t a = math_load_q(row->in[0], (size_t)(row->off[0] + i * row->step[0]), p->dtype);
         int32_t b = math_load_q(row->in[1], (size_t)(row->off[1] + i * row->step[1]), p->dtype);
