@@ -1,14 +1,17 @@
 /*
- * qs8_vbinary.h -- quantized ADD / SUB / MUL over contiguous int8, uint8 or int16 arrays,
+ * qs8_vbinary.h -- quantized ADD / SUB / MUL / SQUARED_DIFFERENCE over contiguous int8, uint8
+ * or int16 arrays,
  * bit for bit the arithmetic of ops/elementwise_binary.c's reference rows (TFLite's):
  *
  *   ADD/SUB  s_k = RDPOT(SRDHM((x_k + offset_k) * 2^L, m_k), -shift_k)     k = a, b
  *            r   = s_a + s_b   (SUB: s_a - s_b)
+ *   SQDIFF   r   = (s_a - s_b)^2
  *   MUL      r   = (x_a + offset_a) * (x_b + offset_b)
  *   then     y   = clamp(MBQM(r, out_mult, out_shift) + out_zp, lo, hi)
  *
  * (SRDHM = SaturatingRoundingDoublingHighMul, RDPOT = RoundingDivideByPOT, MBQM =
- * MultiplyByQuantizedMultiplier; L = 20 for 8-bit, 15 for int16.)
+ * MultiplyByQuantizedMultiplier; L = 20 for 8-bit ADD/SUB, 15 for int16, 7 for
+ * SQUARED_DIFFERENCE.)
  *
  *     tflc_qbinary_spec s = {TFLC_QBINARY_ADD, TFLC_QBINARY_S8, 20, ...};   // the reference's
  *     tflc_qbinary_params p;
@@ -23,9 +26,11 @@
  *   - SRDHM(a, b) = floor((a * b + 2^30) / 2^31) for every pair but (INT32_MIN, INT32_MIN):
  *     gemmlowp's nudge of 1 - 2^30 and truncation for negative products is the same "round
  *     half up". The output stage computes it with 64-bit products (vpmuldq).
- *   - The input stage multiplies x * 2^L with |x| * 2^L < 2^31, so with m = mh * 2^(31-L) +
- *     ml (0 <= ml < 2^(31-L)): SRDHM(x * 2^L, m) = x * mh + floor((x * ml + 2^(30-L)) /
- *     2^(31-L)), two 32-bit products that prepare checks cannot overflow.
+ *   - The input stage multiplies x * 2^L with |x| * 2^L < 2^31, so SRDHM(x * 2^L, m) =
+ *     floor((x * m + 2^(30-L)) / 2^(31-L)); with m = mh * 2^s + ml (0 <= ml < 2^s,
+ *     s <= 31 - L, t = 31 - L - s) and floor(floor(u / 2^s) / 2^t) = floor(u / 2^(s+t)):
+ *     (x * mh + floor((x * ml + 2^(30-L)) / 2^s)) >> t, two 32-bit products that prepare
+ *     checks cannot overflow.
  *   - RDPOT(v, e) = floor(v / 2^e) + ((v & (2^e - 1)) > ((2^e - 1) >> 1) + (v < 0)).
  *   - prepare refuses (returns false) any parameters for which a 32-bit step could overflow
  *     or the reference's saturating left shift could saturate; the caller then keeps its
@@ -47,6 +52,7 @@ typedef enum tflc_qbinary_op {
     TFLC_QBINARY_ADD = 0,
     TFLC_QBINARY_SUB,
     TFLC_QBINARY_MUL,
+    TFLC_QBINARY_SQDIFF,
     TFLC_QBINARY_OP_COUNT
 } tflc_qbinary_op;
 
@@ -65,11 +71,11 @@ typedef enum tflc_qbinary_form {
 } tflc_qbinary_form;
 
 /* The reference's parameters, as ops/elementwise_binary.c computes them in prepare.
- * in_mult / in_shift / left_shift are read for ADD and SUB only. */
+ * in_mult / in_shift / left_shift are read for ADD, SUB and SQDIFF only. */
 typedef struct tflc_qbinary_spec {
     tflc_qbinary_op op;
     tflc_qbinary_dtype dtype;
-    int left_shift;                      /* L: 20 (8-bit) or 15 (int16) */
+    int left_shift;                      /* L: 20 (8-bit), 15 (int16), 7 (SQDIFF) */
     int32_t in_offset[2];                /* minus the input zero points */
     int32_t in_mult[2];
     int in_shift[2];
@@ -79,12 +85,13 @@ typedef struct tflc_qbinary_spec {
     int32_t lo, hi;                      /* activation clamp on the output grid */
 } tflc_qbinary_spec;
 
-/* One input's rescale onto the common scale (ADD/SUB), split for 32-bit lanes. */
+/* One input's rescale onto the common scale (ADD/SUB/SQDIFF), split for 32-bit lanes. */
 typedef struct tflc_qbinary_in {
     int32_t offset;
     int32_t mult_hi, mult_lo;            /* m = mult_hi * 2^split + mult_lo */
-    int32_t round;                       /* 2^(split - 1) */
-    int split;                           /* 31 - L */
+    int32_t round;                       /* 2^(30 - L) */
+    int split;                           /* s: min(31 - L, 11), or 16 when L = 15 */
+    int post;                            /* t = 31 - L - s */
     int right;                           /* RDPOT exponent, 0..31 */
     int32_t mask, thr;                   /* 2^right - 1, mask >> 1 */
 } tflc_qbinary_in;

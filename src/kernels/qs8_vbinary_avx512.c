@@ -15,7 +15,7 @@
 /* The parameters broadcast once per call. */
 typedef struct qb_vec {
     __m512i off[2], mh[2], ml[2], round[2], mask[2], thr[2];
-    __m128i split[2], right[2];
+    __m128i split[2], post[2], right[2];
     __m512i out_mult, out_mask, out_thr, lo, hi, zp;
     __m128i out_left, out_right;
 } qb_vec;
@@ -30,6 +30,7 @@ QB_INLINE void qb_vec_init(qb_vec *v, const tflc_qbinary_params *p) {
         v->mask[k] = _mm512_set1_epi32(q->mask);
         v->thr[k] = _mm512_set1_epi32(q->thr);
         v->split[k] = _mm_cvtsi32_si128(q->split);
+        v->post[k] = _mm_cvtsi32_si128(q->post);
         v->right[k] = _mm_cvtsi32_si128(q->right);
     }
     v->out_mult = _mm512_set1_epi32(p->out_mult);
@@ -50,12 +51,13 @@ QB_INLINE __m512i qb_rdpot(__m512i v, __m128i e, __m512i mask, __m512i thr) {
     return _mm512_mask_sub_epi32(q, _mm512_cmpgt_epi32_mask(rem, t), q, _mm512_set1_epi32(-1));
 }
 
-/* Input k's rescale (ADD/SUB): x * mh + floor((x * ml + round) / 2^split), then RDPOT. */
+/* Input k's rescale: (x * mh + floor((x * ml + round) / 2^split)) >> post, then RDPOT. */
 QB_INLINE __m512i qb_in(const qb_vec *v, int k, __m512i raw) {
     const __m512i x = _mm512_add_epi32(raw, v->off[k]);
     const __m512i lo = _mm512_add_epi32(_mm512_mullo_epi32(x, v->ml[k]), v->round[k]);
-    const __m512i h = _mm512_add_epi32(_mm512_mullo_epi32(x, v->mh[k]),
-                                       _mm512_sra_epi32(lo, v->split[k]));
+    __m512i h = _mm512_add_epi32(_mm512_mullo_epi32(x, v->mh[k]),
+                                 _mm512_sra_epi32(lo, v->split[k]));
+    h = _mm512_sra_epi32(h, v->post[k]);
     return qb_rdpot(h, v->right[k], v->mask[k], v->thr[k]);
 }
 
@@ -103,7 +105,9 @@ QB_INLINE __m512i qb_op16(const int op, const int sa, const int sb, const qb_vec
     }
     const __m512i ra = sa ? xa : qb_in(v, 0, xa);
     const __m512i rb = sb ? xb : qb_in(v, 1, xb);
-    return qb_out(v, op == TFLC_QBINARY_ADD ? _mm512_add_epi32(ra, rb) : _mm512_sub_epi32(ra, rb));
+    if (op == TFLC_QBINARY_ADD) return qb_out(v, _mm512_add_epi32(ra, rb));
+    const __m512i d = _mm512_sub_epi32(ra, rb);
+    return qb_out(v, op == TFLC_QBINARY_SUB ? d : _mm512_mullo_epi32(d, d));
 }
 
 QB_INLINE void qb_block16(const int op, const int dt, const int sa, const int sb, const qb_vec *v,
@@ -164,6 +168,7 @@ QB_INLINE void qbinary(const int op, const int dt, const int form, size_t n, con
 QBINARY_OP(add, TFLC_QBINARY_ADD)
 QBINARY_OP(sub, TFLC_QBINARY_SUB)
 QBINARY_OP(mul, TFLC_QBINARY_MUL)
+QBINARY_OP(sqdiff, TFLC_QBINARY_SQDIFF)
 
 #define QB_ROW(op, dt) {q##op##_##dt##_vv_avx512, q##op##_##dt##_vs_avx512, q##op##_##dt##_sv_avx512}
 #define QB_OP(op) {QB_ROW(op, s8), QB_ROW(op, u8), QB_ROW(op, s16)}
@@ -171,7 +176,7 @@ QBINARY_OP(mul, TFLC_QBINARY_MUL)
 static const tflc_qbinary_config avx512_config = {
     .name = "qs8_vbinary_avx512",
     .isa = TFLC_ISA_AVX512,
-    .fn = {QB_OP(add), QB_OP(sub), QB_OP(mul)},
+    .fn = {QB_OP(add), QB_OP(sub), QB_OP(mul), QB_OP(sqdiff)},
 };
 
 const tflc_qbinary_config *tflc_qbinary_config_avx512(void) { return &avx512_config; }

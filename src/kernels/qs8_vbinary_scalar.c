@@ -36,28 +36,34 @@ static void set_right(int e, int *right, int32_t *mask, int32_t *thr) {
     *thr = *mask >> 1;
 }
 
-/* Input k of ADD/SUB. x = v + offset has |x| * 2^L < 2^31, so SRDHM(x * 2^L, m) is the exact
- * x * m / 2^(31-L) rounded half up, and splitting m = mh * 2^split + ml gives
- * x * mh + floor((x * ml + 2^(split-1)) / 2^split) (x * mh * 2^split is a multiple of the
- * divisor). x * mh is below x * 2^L in magnitude; x * ml + round is checked at both ends of
- * x's range (it is monotonic in x). Returns a bound on |s_k|, or -1 when not exact. */
+/* Input k of ADD/SUB/SQDIFF. x = v + offset has |x| * 2^L < 2^31, so SRDHM(x * 2^L, m) is
+ * the exact x * m / 2^(31-L) rounded half up: floor((x * m + 2^(30-L)) / 2^(31-L)). With
+ * m = mh * 2^s + ml that is floor((x * mh + floor((x * ml + 2^(30-L)) / 2^s)) / 2^t),
+ * t = 31 - L - s (nested floors of positive divisors). s = min(31 - L, 11), 16 for int16's
+ * L = 15 (t = 0 there); every 32-bit step is checked at both ends of x's range (each is
+ * monotonic in x). Returns a bound on |s_k|, or -1 when not exact. */
 static int64_t prepare_input(const tflc_qbinary_spec *s, int k, tflc_qbinary_in *q) {
-    const int L = s->left_shift, split = 31 - L;
+    const int L = s->left_shift;
     const int64_t xabs = max_abs_x(s->dtype, s->in_offset[k]);
     if (L < 1 || L > 30 || s->in_mult[k] < 0 || s->in_shift[k] > 0) return -1;
     if ((xabs << L) > INT32_MAX) return -1;
+    const int split = 31 - L < 11 ? 31 - L : (L == 15 ? 16 : 11);
     q->offset = s->in_offset[k];
     q->split = split;
+    q->post = 31 - L - split;
     q->mult_hi = s->in_mult[k] >> split;
     q->mult_lo = s->in_mult[k] & (int32_t)((INT64_C(1) << split) - 1);
-    q->round = (int32_t)(INT64_C(1) << (split - 1));
+    q->round = (int32_t)(INT64_C(1) << (30 - L));
     int32_t lo, hi;
     dtype_range(s->dtype, &lo, &hi);
-    const int64_t x_lo = (int64_t)lo + q->offset, x_hi = (int64_t)hi + q->offset;
-    if (!fits_i32(x_lo * q->mult_lo + q->round) || !fits_i32(x_hi * q->mult_lo + q->round))
-        return -1;
+    const int64_t x_end[2] = {(int64_t)lo + q->offset, (int64_t)hi + q->offset};
+    for (int e = 0; e < 2; e++) {
+        const int64_t low = x_end[e] * q->mult_lo + q->round, high = x_end[e] * q->mult_hi;
+        if (!fits_i32(low) || !fits_i32(high) || !fits_i32(high + (low >> split))) return -1;
+    }
     set_right(-s->in_shift[k], &q->right, &q->mask, &q->thr);
-    return ((xabs << L) >> q->right) + 1;     /* |SRDHM| <= |x| * 2^L, then the division */
+    /* |SRDHM| <= |x| * 2^L * m / 2^31 rounded, then the division rounded */
+    return ((((xabs << L) * s->in_mult[k]) >> 31) >> q->right) + 2;
 }
 
 /* r is bounded by r_max: the reference's saturating left shift then never saturates, and
@@ -88,6 +94,7 @@ bool tflc_qbinary_prepare(const tflc_qbinary_spec *s, tflc_qbinary_params *p) {
         const int64_t b0 = prepare_input(s, 0, &p->in[0]), b1 = prepare_input(s, 1, &p->in[1]);
         if (b0 < 0 || b1 < 0) return false;
         r_max = b0 + b1;
+        if (s->op == TFLC_QBINARY_SQDIFF) r_max = r_max > INT32_MAX ? r_max : r_max * r_max;
     }
     return prepare_output(s, r_max, p);
 }
@@ -106,7 +113,8 @@ static inline int32_t rdpot(int32_t v, int e, int32_t mask, int32_t thr) {
 
 static inline int32_t in_rescale(const tflc_qbinary_in *q, int32_t v) {
     const int32_t x = v + q->offset;
-    const int32_t h = x * q->mult_hi + floor_shift(x * q->mult_lo + q->round, q->split);
+    const int32_t h = floor_shift(x * q->mult_hi + floor_shift(x * q->mult_lo + q->round, q->split),
+                                  q->post);
     return rdpot(h, q->right, q->mask, q->thr);
 }
 
@@ -151,7 +159,9 @@ static inline __attribute__((always_inline)) void qbinary(const int op, const in
     for (size_t i = 0; i < n; i++) {
         const int32_t xa = sa ? ca : in_rescale(&p->in[0], load(dt, a, i));
         const int32_t xb = sb ? cb : in_rescale(&p->in[1], load(dt, b, i));
-        store(dt, y, i, out_stage(p, op == TFLC_QBINARY_ADD ? xa + xb : xa - xb));
+        const int32_t d = xa - xb;
+        store(dt, y, i, out_stage(p, op == TFLC_QBINARY_ADD ? xa + xb
+                                     : op == TFLC_QBINARY_SUB ? d : d * d));
     }
 }
 
@@ -171,6 +181,7 @@ static inline __attribute__((always_inline)) void qbinary(const int op, const in
 QBINARY_OP(add, TFLC_QBINARY_ADD)
 QBINARY_OP(sub, TFLC_QBINARY_SUB)
 QBINARY_OP(mul, TFLC_QBINARY_MUL)
+QBINARY_OP(sqdiff, TFLC_QBINARY_SQDIFF)
 
 #define QB_ROW(op, dt) {q##op##_##dt##_vv_scalar, q##op##_##dt##_vs_scalar, q##op##_##dt##_sv_scalar}
 #define QB_OP(op) {QB_ROW(op, s8), QB_ROW(op, u8), QB_ROW(op, s16)}
@@ -178,7 +189,7 @@ QBINARY_OP(mul, TFLC_QBINARY_MUL)
 static const tflc_qbinary_config scalar_config = {
     .name = "qs8_vbinary_scalar",
     .isa = TFLC_ISA_SCALAR,
-    .fn = {QB_OP(add), QB_OP(sub), QB_OP(mul)},
+    .fn = {QB_OP(add), QB_OP(sub), QB_OP(mul), QB_OP(sqdiff)},
 };
 
 const tflc_qbinary_config *tflc_qbinary_config_scalar(void) { return &scalar_config; }

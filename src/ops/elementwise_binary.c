@@ -260,15 +260,16 @@ static bool bin_is_quantized(const bin_params *p, const tflc_tensor *out) {
     return p->dtype == TFLC_INT16 && p->op != BIN_SQDIFF && tflc_ops_quant(out) != NULL;
 }
 
-/* The vector loops of kernels/qs8_vbinary.h for quantized ADD/SUB (general scales) and MUL,
- * when their exactness conditions hold for these parameters (they do for every 8-bit op and
- * every int16 ADD/SUB; an int16 MUL whose multiplier needs a left shift may keep the
- * reference loop). */
+/* The vector loops of kernels/qs8_vbinary.h for quantized ADD/SUB (general scales), MUL and
+ * SQUARED_DIFFERENCE, when their exactness conditions hold for these parameters (they do for
+ * every 8-bit ADD/SUB/SQUARED_DIFFERENCE and every int16 ADD/SUB; a MUL whose multiplier
+ * needs a large left shift keeps the reference loop). */
 static void bin_setup_qfast(bin_params *p) {
     static const tflc_qbinary_op ops[] = {[BIN_ADD] = TFLC_QBINARY_ADD,
                                           [BIN_SUB] = TFLC_QBINARY_SUB,
-                                          [BIN_MUL] = TFLC_QBINARY_MUL};
-    if (p->mode != MODE_QADD && p->mode != MODE_QMUL) return;
+                                          [BIN_MUL] = TFLC_QBINARY_MUL,
+                                          [BIN_SQDIFF] = TFLC_QBINARY_SQDIFF};
+    if (p->mode != MODE_QADD && p->mode != MODE_QMUL && p->mode != MODE_QSQDIFF) return;
     const tflc_qbinary_dtype dt = p->dtype == TFLC_INT8    ? TFLC_QBINARY_S8
                                   : p->dtype == TFLC_UINT8 ? TFLC_QBINARY_U8
                                                            : TFLC_QBINARY_S16;
