@@ -24,10 +24,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/threadpool.h"
 #include "kernels/cpu.h"
 #include "kernels/qs8_vbinary.h"
 #include "ops/math_common.h"
 #include "test.h"
+#include "op_harness.h"
 
 /* ------------------------------------------------------------- helpers -- */
 
@@ -132,20 +134,16 @@ static void random_clamp(tflc_qbinary_spec *s) {
     s->hi = x < y ? y : x;
 }
 
-/* Parameters as elementwise_binary.c's prepare derives them from scales and zero points;
- * false when the op would refuse them (a multiplier outside (0, 1) for ADD / SUB). */
-static bool derived_spec(int op, int dt, tflc_qbinary_spec *s) {
-    int32_t lo, hi;
-    dt_range(dt, &lo, &hi);
+/* Parameters as elementwise_binary.c's prepare derives them from scales and zero points
+ * (the clamp is left to the caller); false when the op would refuse them (a multiplier
+ * outside (0, 1) for ADD / SUB / SQUARED_DIFFERENCE). */
+static bool spec_from_scales(int op, int dt, const float *sc, const int32_t *zp,
+                             tflc_qbinary_spec *s) {
     *s = (tflc_qbinary_spec){.op = (tflc_qbinary_op)op, .dtype = (tflc_qbinary_dtype)dt};
-    const float sc[3] = {rng_scale(-12, 2), rng_scale(-12, 2), rng_scale(-12, 2)};
-    int32_t zp[3] = {0, 0, 0};
-    if (dt != TFLC_QBINARY_S16)
-        for (int k = 0; k < 3; k++) zp[k] = rng_int(lo, hi);
     s->in_offset[0] = -zp[0];
     s->in_offset[1] = -zp[1];
     s->out_zp = zp[2];
-    random_clamp(s);
+    dt_range(dt, &s->lo, &s->hi);
     if (op == TFLC_QBINARY_MUL) {
         float real = sc[0] * sc[1] / sc[2];
         math_quantize_multiplier((double)real, &s->out_mult, &s->out_shift);
@@ -162,6 +160,19 @@ static bool derived_spec(int op, int dt, tflc_qbinary_spec *s) {
     math_quantize_multiplier((double)sc[1] / twice_max, &s->in_mult[1], &s->in_shift[1]);
     math_quantize_multiplier(out_m, &s->out_mult, &s->out_shift);
     return true;
+}
+
+/* Random scales and zero points (int16: symmetric), a random clamp. */
+static bool derived_spec(int op, int dt, tflc_qbinary_spec *s) {
+    int32_t lo, hi;
+    dt_range(dt, &lo, &hi);
+    const float sc[3] = {rng_scale(-12, 2), rng_scale(-12, 2), rng_scale(-12, 2)};
+    int32_t zp[3] = {0, 0, 0};
+    if (dt != TFLC_QBINARY_S16)
+        for (int k = 0; k < 3; k++) zp[k] = rng_int(lo, hi);
+    const bool ok = spec_from_scales(op, dt, sc, zp, s);
+    random_clamp(s);
+    return ok;
 }
 
 /* A multiplier in [0, 2^31): mostly in [2^30, 2^31) as QuantizeMultiplier's are, often with
@@ -390,12 +401,108 @@ static void test_refusals(void) {
     CHECK(!tflc_qbinary_prepare(&s, &p));
 }
 
+/* ------------------------------------------------------------- operators -- */
+
+static tflc_threadpool *pool3;
+
+/* Flat input index of output element i: broadcast dims (size 1) do not advance. */
+static size_t in_index(const int32_t *in_dims, const int32_t *out_dims, size_t i) {
+    size_t idx = 0, stride = 1;
+    for (int d = 3; d >= 0; d--) {
+        const size_t coord = i % (size_t)out_dims[d];
+        i /= (size_t)out_dims[d];
+        if (in_dims[d] != 1) idx += coord * stride;
+        stride *= (size_t)in_dims[d];
+    }
+    return idx;
+}
+
+#define OP_MAX 101639
+
+/* ADD / SUB / MUL / SQUARED_DIFFERENCE operators in every row form the fast path takes (same
+ * shapes, a scalar on either side, [C] against [.., C], [1,H,W,C] x [1,1,1,C] and
+ * [1,H,W,1], an outer product, plans with two and three outer dims) and sizes that split
+ * over threads mid-row, serial and with
+ * 3 threads: the reference formulas' values for the parameters prepare derives. */
+static void test_operators(void) {
+    static const tflc_kernel *const kernels[] = {&tflc_kernel_add, &tflc_kernel_sub,
+                                                 &tflc_kernel_mul,
+                                                 &tflc_kernel_squared_difference};
+    static const uint8_t option_types[] = {BO_Add, BO_Sub, BO_Mul, 0};
+    static const tflc_dtype dtypes[] = {I8, U8, I16};
+    static const int32_t shapes[][2][4] = {
+        {{1, 5, 7, 9}, {1, 5, 7, 9}},       {{1, 37, 41, 67}, {1, 37, 41, 67}},
+        {{1, 37, 41, 67}, {1, 1, 1, 1}},    {{1, 1, 1, 1}, {1, 9, 41, 67}},
+        {{1, 1, 1, 67}, {1, 37, 41, 67}},   {{1, 28, 28, 96}, {1, 1, 1, 96}},
+        {{1, 37, 41, 67}, {1, 37, 41, 1}},  {{1, 1, 301, 1}, {1, 1, 1, 257}},
+        {{1, 37, 41, 67}, {1, 37, 1, 67}},  {{3, 1, 41, 67}, {1, 7, 41, 1}},
+    };
+    static int8_t a[OP_MAX * 2], b[OP_MAX * 2];
+    static int32_t want[OP_MAX];
+    for (int op = 0; op < TFLC_QBINARY_OP_COUNT; op++)
+        for (int d = 0; d < 3; d++) {
+            if (op == TFLC_QBINARY_SQDIFF && dtypes[d] != I8) continue;   /* the op's types */
+            for (size_t sh = 0; sh < N(shapes); sh++) {
+                const int32_t *da = shapes[sh][0], *db = shapes[sh][1];
+                int32_t dout[4], lo, hi;
+                for (int k = 0; k < 4; k++) dout[k] = da[k] > db[k] ? da[k] : db[k];
+                const size_t na = tflc_shape_count(da, 4), nb = tflc_shape_count(db, 4);
+                const size_t n = tflc_shape_count(dout, 4);
+                dt_range(d, &lo, &hi);
+                for (size_t i = 0; i < na; i++) put(d, a, i, rng_int(lo, hi));
+                for (size_t i = 0; i < nb; i++) put(d, b, i, rng_int(lo, hi));
+                float sc[3];
+                int32_t zp[3] = {0, 0, 0};
+                tflc_qbinary_spec s;
+                do {
+                    for (int k = 0; k < 3; k++) sc[k] = rng_scale(-8, 0);
+                    if (d != 2)
+                        for (int k = 0; k < 3; k++) zp[k] = rng_int(lo, hi);
+                } while (!spec_from_scales(op, d, sc, zp, &s));
+                const int act = op == TFLC_QBINARY_SQDIFF ? ACT_NONE
+                                : (sh % 2 ? ACT_RELU : ACT_NONE);
+                if (act == ACT_RELU && zp[2] > s.lo) s.lo = zp[2];   /* max(0) on the grid */
+                for (size_t i = 0; i < n; i++)
+                    want[i] = ref(&s, get(d, a, in_index(da, dout, i)),
+                                  get(d, b, in_index(db, dout, i)));
+                const int64_t zp64[3] = {zp[0], zp[1], zp[2]};
+                for (int threads = 1; threads <= 3; threads += 2) {
+                    fake_runner.pool = threads > 1 ? pool3 : NULL;
+                    opcase c;
+                    oc_init(&c, kernels[op]);
+                    if (option_types[op]) {
+                        oc_options(&c, option_types[op]);
+                        opt_i8(&c, ADD_OPT_ACTIVATION, act);
+                    }
+                    tflc_tensor *ta = oc_in(&c, dtypes[d], 4, da, a);
+                    tflc_tensor *tb = oc_in(&c, dtypes[d], 4, db, b);
+                    tflc_tensor *out = oc_out(&c, dtypes[d]);
+                    oc_quant_per_tensor(&c, ta, &sc[0], &zp64[0]);
+                    oc_quant_per_tensor(&c, tb, &sc[1], &zp64[1]);
+                    oc_quant_per_tensor(&c, out, &sc[2], &zp64[2]);
+                    CHECK_OK(oc_run(&c));
+                    size_t bad = n;
+                    for (size_t i = 0; i < n && bad == n; i++)
+                        if (get(d, out->data, i) != want[i]) bad = i;
+                    CHECK_MSG(bad == n, "%s %s shape %zu, %d threads: element %zu is %d, want %d",
+                              op_names[op], dt_names[d], sh, threads, bad,
+                              bad < n ? get(d, out->data, bad) : 0, bad < n ? want[bad] : 0);
+                    oc_free(&c);
+                }
+                fake_runner.pool = NULL;
+            }
+        }
+}
+
 static void run_tests(void) {
     TEST(test_variants_found);
     TEST(test_refusals);
     TEST(test_derived_exact);
     TEST(test_raw_exact);
     TEST(test_ragged);
+    CHECK_OK(tflc_threadpool_create(3, &pool3));
+    TEST(test_operators);
+    tflc_threadpool_free(pool3);
 }
 
 TEST_MAIN()
