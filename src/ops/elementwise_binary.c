@@ -25,7 +25,11 @@
  * ADD/SUB/MUL/DIV rows whose operands are both contiguous, or one contiguous and one a
  * single value (same shapes, scalars, a [C] vector against [.., C]), run the vectorized
  * loops of kernels/f32_vbinary.h: the same single operation and clamp per element, so the
- * same bits.
+ * same bits. Quantized ADD/SUB (general scales), MUL and SQUARED_DIFFERENCE rows of those
+ * forms run kernels/qs8_vbinary.h's loops, which are the fixed-point arithmetic below
+ * rearranged exactly for 32-bit lanes; prepare keeps the row loops for any parameters where
+ * that rearrangement could overflow. Outputs of 64K elements and more are split into one
+ * contiguous span per thread.
  */
 #include "ops/math_common.h"
 
