@@ -146,7 +146,7 @@ QB_INLINE void qbinary(const int op, const int dt, const int form, size_t n, con
                    pb + (sb ? 0 : (i + 16) * es), py + (i + 16) * es, ca, cb, 0xFFFF);
     }
     for (; i < n; i += 16) {
-        const __mmask16 k = n - i >= 16 ? 0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+        const __mmask16 k = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1);
         qb_block16(op, dt, sa, sb, &v, pa + (sa ? 0 : i * es), pb + (sb ? 0 : i * es),
                    py + i * es, ca, cb, k);
     }
