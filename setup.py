@@ -53,6 +53,8 @@ X86_FILE_FLAGS = {
     "qs8_gemv_avx512vnni.c": AVX512 + ["-mavx512vnni"],
     "qs8_ops_avx2.c": ["-mavx2", "-mfma"],
     "qs8_ops_avx512.c": AVX512,
+    "qs8_vbinary_avx2.c": ["-mavx2"],
+    "qs8_vbinary_avx512.c": AVX512,
 }
 SCALAR_FILE_FLAGS = {
     name: ["-ffp-contract=off"]

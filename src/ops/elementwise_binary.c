@@ -25,11 +25,16 @@
  * ADD/SUB/MUL/DIV rows whose operands are both contiguous, or one contiguous and one a
  * single value (same shapes, scalars, a [C] vector against [.., C]), run the vectorized
  * loops of kernels/f32_vbinary.h: the same single operation and clamp per element, so the
- * same bits.
+ * same bits. Quantized ADD/SUB (general scales), MUL and SQUARED_DIFFERENCE rows of those
+ * forms run kernels/qs8_vbinary.h's loops, which are the fixed-point arithmetic below
+ * rearranged exactly for 32-bit lanes; prepare keeps the row loops for any parameters where
+ * that rearrangement could overflow. Outputs of 64K elements and more are split into one
+ * contiguous span per thread.
  */
 #include "ops/math_common.h"
 
 #include "kernels/f32_vbinary.h"
+#include "kernels/qs8_vbinary.h"
 
 typedef enum bin_op {
     BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_MAX, BIN_MIN, BIN_POW, BIN_FLOOR_DIV,
@@ -58,6 +63,8 @@ typedef struct bin_params {
     int32_t qmin, qmax;
     math_plan plan;
     tflc_f32_vbinary_fn vfn[TFLC_VBINARY_FORM_COUNT];   /* float ADD..DIV: the vector loops */
+    tflc_qbinary_fn qfn[TFLC_QBINARY_FORM_COUNT];       /* quantized ADD/SUB/MUL; NULL: none */
+    tflc_qbinary_params qk;                             /* their parameters */
 } bin_params;
 
 /* --------------------------------------------------------------- dtypes -- */
@@ -257,6 +264,30 @@ static bool bin_is_quantized(const bin_params *p, const tflc_tensor *out) {
     return p->dtype == TFLC_INT16 && p->op != BIN_SQDIFF && tflc_ops_quant(out) != NULL;
 }
 
+/* The vector loops of kernels/qs8_vbinary.h for quantized ADD/SUB (general scales), MUL and
+ * SQUARED_DIFFERENCE, when their exactness conditions hold for these parameters (they do for
+ * every 8-bit ADD/SUB/SQUARED_DIFFERENCE and every int16 ADD/SUB; a MUL whose multiplier
+ * needs a large left shift keeps the reference loop). */
+static void bin_setup_qfast(bin_params *p) {
+    static const tflc_qbinary_op ops[] = {[BIN_ADD] = TFLC_QBINARY_ADD,
+                                          [BIN_SUB] = TFLC_QBINARY_SUB,
+                                          [BIN_MUL] = TFLC_QBINARY_MUL,
+                                          [BIN_SQDIFF] = TFLC_QBINARY_SQDIFF};
+    if (p->mode != MODE_QADD && p->mode != MODE_QMUL && p->mode != MODE_QSQDIFF) return;
+    const tflc_qbinary_dtype dt = p->dtype == TFLC_INT8    ? TFLC_QBINARY_S8
+                                  : p->dtype == TFLC_UINT8 ? TFLC_QBINARY_U8
+                                                           : TFLC_QBINARY_S16;
+    const tflc_qbinary_spec spec = {
+        .op = ops[p->op], .dtype = dt, .left_shift = p->left_shift,
+        .in_offset = {p->in1_offset, p->in2_offset}, .in_mult = {p->in1_mult, p->in2_mult},
+        .in_shift = {p->in1_shift, p->in2_shift}, .out_mult = p->out_mult,
+        .out_shift = p->out_shift, .out_zp = p->out_offset, .lo = p->qmin, .hi = p->qmax,
+    };
+    if (!tflc_qbinary_prepare(&spec, &p->qk)) return;
+    const tflc_qbinary_config *cfg = tflc_qbinary_config_get();
+    for (int f = 0; f < TFLC_QBINARY_FORM_COUNT; f++) p->qfn[f] = cfg->fn[spec.op][dt][f];
+}
+
 /* ------------------------------------------------------------- prepare -- */
 
 static tflc_status bin_prepare(tflc_node *node, bin_op op) {
@@ -267,9 +298,11 @@ static tflc_status bin_prepare(tflc_node *node, bin_op op) {
     p->op = op;
     p->dtype = node->inputs[0]->dtype;
     p->mode = p->dtype == TFLC_FLOAT32 ? MODE_FLOAT : MODE_INT;
+    for (int f = 0; f < TFLC_QBINARY_FORM_COUNT; f++) p->qfn[f] = NULL;
     if (bin_is_quantized(p, node->outputs[0])) s = bin_setup_quantized(node, p);
     else s = bin_act_plain(node, p, bin_activation(node, op));
     if (s != TFLC_OK) return s;
+    bin_setup_qfast(p);
     if (p->mode == MODE_FLOAT && op <= BIN_DIV) {
         static const tflc_vbinary_op vops[] = {[BIN_ADD] = TFLC_VBINARY_ADD,
                                                [BIN_SUB] = TFLC_VBINARY_SUB,
@@ -504,14 +537,101 @@ static int32_t q_op(const bin_params *p, int32_t a, int32_t b) {
     }
 }
 
+/* Rows with at least one contiguous operand go to the vector loops when prepare chose them. */
 static void row_quant(const math_row *row) {
     const bin_params *p = row->ctx;
+    if (p->qfn[0] && (row->step[0] != 0 || row->step[1] != 0)) {   /* steps are 0 or 1 */
+        const size_t es = p->dtype == TFLC_INT16 ? 2 : 1;
+        const tflc_qbinary_form form = row->step[0] == 0 ? TFLC_QBINARY_SV
+                                       : row->step[1] == 0 ? TFLC_QBINARY_VS : TFLC_QBINARY_VV;
+        p->qfn[form]((size_t)row->n, (const char *)row->in[0] + (size_t)row->off[0] * es,
+                     (const char *)row->in[1] + (size_t)row->off[1] * es,
+                     (char *)row->out + row->out_off * es, &p->qk);
+        return;
+    }
     for (int32_t i = 0; i < row->n; i++) {
         int32_t a = math_load_q(row->in[0], (size_t)(row->off[0] + i * row->step[0]), p->dtype);
         int32_t b = math_load_q(row->in[1], (size_t)(row->off[1] + i * row->step[1]), p->dtype);
         int32_t v = math_clamp_i32(q_op(p, a, b), p->qmin, p->qmax);
         math_store_q(row->out, row->out_off + (size_t)i, p->dtype, v);
     }
+}
+
+/* ------------------------------------------------------------- threads -- */
+
+/* Outputs below this many elements per task run on the calling thread alone: a task of a
+ * vector loop (~0.3-0.6 ns an element, 8-bit) is then ~10 us, the pool's wake-up cost. */
+#define BIN_TASK_MIN_ELEMS 32768
+#define BIN_TASK_ALIGN 64          /* task spans start on 64-element boundaries */
+
+/* Elements [e0, e1) of the output, in row order: a partial first row, whole rows, a partial
+ * last row. The odometer starts at e0's row (row r's offsets: its index over the outer dims
+ * times their strides). */
+static void bin_walk_span(const math_plan *p, const void *ctx, const void *const *in, void *out,
+                          math_row_fn fn, size_t e0, size_t e1) {
+    const int outer = p->rank - 1;
+    const size_t n = (size_t)p->dims[outer];
+    int32_t idx[TFLC_MAX_RANK] = {0};
+    int64_t base[MATH_MAX_OPERANDS] = {0};
+    size_t r = e0 / n, col = e0 % n;
+    for (int d = outer - 1; d >= 0; d--) {          /* the last outer dim runs fastest */
+        idx[d] = (int32_t)(r % (size_t)p->dims[d]);
+        r /= (size_t)p->dims[d];
+        for (int k = 0; k < p->n; k++) base[k] += idx[d] * p->stride[k][d];
+    }
+    math_row row = {.ctx = ctx, .out = out};
+    for (int k = 0; k < p->n; k++) {
+        row.in[k] = in[k];
+        row.step[k] = p->stride[k][outer];
+    }
+    while (e0 < e1) {
+        const size_t len = n - col < e1 - e0 ? n - col : e1 - e0;
+        for (int k = 0; k < p->n; k++) row.off[k] = base[k] + (int64_t)col * row.step[k];
+        row.out_off = e0;
+        row.n = (int32_t)len;
+        fn(&row);
+        e0 += len;
+        col = 0;
+        for (int d = outer - 1; d >= 0; d--) {       /* next row, as math_plan_walk steps */
+            for (int k = 0; k < p->n; k++) base[k] += p->stride[k][d];
+            if (++idx[d] < p->dims[d]) break;
+            for (int k = 0; k < p->n; k++) base[k] -= p->stride[k][d] * p->dims[d];
+            idx[d] = 0;
+        }
+    }
+}
+
+typedef struct bin_job {
+    const bin_params *p;
+    const void *in[2];
+    void *out;
+    math_row_fn fn;
+    size_t total, chunk;          /* output elements; per task, a multiple of BIN_TASK_ALIGN */
+} bin_job;
+
+static void bin_task(void *ctx, int task, int thread) {
+    (void)thread;
+    const bin_job *j = ctx;
+    const size_t e0 = (size_t)task * j->chunk;
+    const size_t e1 = e0 + j->chunk < j->total ? e0 + j->chunk : j->total;
+    if (e0 < e1) bin_walk_span(&j->p->plan, j->p, j->in, j->out, j->fn, e0, e1);
+}
+
+/* Large outputs split into one contiguous span per thread; others walk the plan here. */
+static void bin_run(tflc_node *node, const bin_params *p, math_row_fn fn) {
+    bin_job j = {.p = p, .in = {node->inputs[0]->data, node->inputs[1]->data},
+                 .out = node->outputs[0]->data, .fn = fn,
+                 .total = tflc_tensor_count(node->outputs[0])};
+    size_t tasks = j.total / BIN_TASK_MIN_ELEMS;
+    const size_t threads = (size_t)tflc_node_num_threads(node);
+    tasks = tasks < threads ? tasks : threads;
+    if (tasks <= 1) {
+        math_plan_walk(&p->plan, p, j.in, j.out, fn);
+        return;
+    }
+    j.chunk = (j.total + tasks - 1) / tasks;
+    j.chunk = (j.chunk + BIN_TASK_ALIGN - 1) / BIN_TASK_ALIGN * BIN_TASK_ALIGN;
+    tflc_node_parallel_for(node, (int)tasks, bin_task, &j);
 }
 
 /* ---------------------------------------------------------------- eval -- */
@@ -550,8 +670,7 @@ static tflc_status bin_eval(tflc_node *node) {
         if (s != TFLC_OK) return s;
     }
     math_row_fn fn = p->mode == MODE_FLOAT ? row_f32 : (p->mode == MODE_INT ? row_int : row_quant);
-    const void *in[2] = {node->inputs[0]->data, node->inputs[1]->data};
-    math_plan_walk(&p->plan, p, in, node->outputs[0]->data, fn);
+    bin_run(node, p, fn);
     return TFLC_OK;
 }
 

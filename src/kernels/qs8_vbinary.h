@@ -1,0 +1,135 @@
+/*
+ * qs8_vbinary.h -- quantized ADD / SUB / MUL / SQUARED_DIFFERENCE over contiguous int8, uint8
+ * or int16 arrays,
+ * bit for bit the arithmetic of ops/elementwise_binary.c's reference rows (TFLite's):
+ *
+ *   ADD/SUB  s_k = RDPOT(SRDHM((x_k + offset_k) * 2^L, m_k), -shift_k)     k = a, b
+ *            r   = s_a + s_b   (SUB: s_a - s_b)
+ *   SQDIFF   r   = (s_a - s_b)^2
+ *   MUL      r   = (x_a + offset_a) * (x_b + offset_b)
+ *   then     y   = clamp(MBQM(r, out_mult, out_shift) + out_zp, lo, hi)
+ *
+ * (SRDHM = SaturatingRoundingDoublingHighMul, RDPOT = RoundingDivideByPOT, MBQM =
+ * MultiplyByQuantizedMultiplier; L = 20 for 8-bit ADD/SUB, 15 for int16, 7 for
+ * SQUARED_DIFFERENCE.)
+ *
+ *     tflc_qbinary_spec s = {TFLC_QBINARY_ADD, TFLC_QBINARY_S8, 20, ...};   // the reference's
+ *     tflc_qbinary_params p;
+ *     if (tflc_qbinary_prepare(&s, &p)) {                   // else: keep the reference loop
+ *         const tflc_qbinary_config *cfg = tflc_qbinary_config_get();
+ *         cfg->fn[TFLC_QBINARY_ADD][TFLC_QBINARY_S8][TFLC_QBINARY_VV](n, a, b, y, &p);
+ *     }
+ *
+ *   VV  y[i] = f(a[i], b[i])     VS  y[i] = f(a[i], b[0])     SV  y[i] = f(a[0], b[i])
+ *
+ * How it stays exact in 32-bit lanes (proofs beside tflc_qbinary_prepare):
+ *   - SRDHM(a, b) = floor((a * b + 2^30) / 2^31) for every pair but (INT32_MIN, INT32_MIN):
+ *     gemmlowp's nudge of 1 - 2^30 and truncation for negative products is the same "round
+ *     half up". The output stage computes it with 64-bit products (vpmuldq).
+ *   - The input stage multiplies x * 2^L with |x| * 2^L < 2^31, so SRDHM(x * 2^L, m) =
+ *     floor((x * m + 2^(30-L)) / 2^(31-L)); with m = mh * 2^s + ml (0 <= ml < 2^s,
+ *     s <= 31 - L, t = 31 - L - s) and floor(floor(u / 2^s) / 2^t) = floor(u / 2^(s+t)):
+ *     (x * mh + floor((x * ml + 2^(30-L)) / 2^s)) >> t, two 32-bit products that prepare
+ *     checks cannot overflow.
+ *   - RDPOT(v, e) = floor(v / 2^e) + ((v & (2^e - 1)) > ((2^e - 1) >> 1) + (v < 0)).
+ *   - prepare refuses (returns false) any parameters for which a 32-bit step could overflow
+ *     or the reference's saturating left shift could saturate; the caller then keeps its
+ *     reference loop.
+ * Every config gives the same bits as the scalar one, which is tested against the reference
+ * formulas (tests/unit/test_qbinary.c). y may equal a or b (in place); no other overlap.
+ */
+#ifndef TFLC_KERNELS_QS8_VBINARY_H
+#define TFLC_KERNELS_QS8_VBINARY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels/cpu.h"
+
+/* Operations, element types and operand forms (append-only; _COUNT sizes the table). */
+typedef enum tflc_qbinary_op {
+    TFLC_QBINARY_ADD = 0,
+    TFLC_QBINARY_SUB,
+    TFLC_QBINARY_MUL,
+    TFLC_QBINARY_SQDIFF,
+    TFLC_QBINARY_OP_COUNT
+} tflc_qbinary_op;
+
+typedef enum tflc_qbinary_dtype {
+    TFLC_QBINARY_S8 = 0,
+    TFLC_QBINARY_U8,
+    TFLC_QBINARY_S16,
+    TFLC_QBINARY_DTYPE_COUNT
+} tflc_qbinary_dtype;
+
+typedef enum tflc_qbinary_form {
+    TFLC_QBINARY_VV = 0,
+    TFLC_QBINARY_VS,
+    TFLC_QBINARY_SV,
+    TFLC_QBINARY_FORM_COUNT
+} tflc_qbinary_form;
+
+/* The reference's parameters, as ops/elementwise_binary.c computes them in prepare.
+ * in_mult / in_shift / left_shift are read for ADD, SUB and SQDIFF only. */
+typedef struct tflc_qbinary_spec {
+    tflc_qbinary_op op;
+    tflc_qbinary_dtype dtype;
+    int left_shift;                      /* L: 20 (8-bit), 15 (int16), 7 (SQDIFF) */
+    int32_t in_offset[2];                /* minus the input zero points */
+    int32_t in_mult[2];
+    int in_shift[2];
+    int32_t out_mult;
+    int out_shift;
+    int32_t out_zp;
+    int32_t lo, hi;                      /* activation clamp on the output grid */
+} tflc_qbinary_spec;
+
+/* One input's rescale onto the common scale (ADD/SUB/SQDIFF), split for 32-bit lanes. */
+typedef struct tflc_qbinary_in {
+    int32_t offset;
+    int32_t mult_hi, mult_lo;            /* m = mult_hi * 2^split + mult_lo */
+    int32_t round;                       /* 2^(30 - L) */
+    int split;                           /* s: min(31 - L, 11), or 16 when L = 15 */
+    int post;                            /* t = 31 - L - s */
+    int right;                           /* RDPOT exponent, 0..31 */
+    int32_t mask, thr;                   /* 2^right - 1, mask >> 1 */
+} tflc_qbinary_in;
+
+/* What the kernels read: everything per op, decided once. */
+typedef struct tflc_qbinary_params {
+    tflc_qbinary_in in[2];
+    int32_t out_mult;
+    int out_left, out_right;             /* out_left: a plain shift, never saturating */
+    int32_t out_mask, out_thr;
+    int32_t out_zp;
+    int32_t lo, hi;                      /* clamp on r before the zero point: lo - zp, hi - zp */
+} tflc_qbinary_params;
+
+/* Fills *p from *s and returns true when the kernels reproduce the reference exactly for
+ * every input value of the dtype; false (p unspecified) otherwise. */
+bool tflc_qbinary_prepare(const tflc_qbinary_spec *s, tflc_qbinary_params *p);
+
+/* n elements; a, b, y typed by the dtype (int8_t, uint8_t, int16_t). */
+typedef void (*tflc_qbinary_fn)(size_t n, const void *a, const void *b, void *y,
+                                const tflc_qbinary_params *p);
+
+typedef struct tflc_qbinary_config {
+    const char *name;                    /* e.g. "qs8_vbinary_avx2" */
+    tflc_isa isa;
+    tflc_qbinary_fn fn[TFLC_QBINARY_OP_COUNT][TFLC_QBINARY_DTYPE_COUNT][TFLC_QBINARY_FORM_COUNT];
+} tflc_qbinary_config;
+
+/* Each ISA's config, from its own translation unit; NULL when built without its flags. */
+const tflc_qbinary_config *tflc_qbinary_config_scalar(void);
+const tflc_qbinary_config *tflc_qbinary_config_avx2(void);
+const tflc_qbinary_config *tflc_qbinary_config_avx512(void);
+
+/* The config for `isa`, or NULL when this build or this CPU lacks it (ignores the TFLC_ISA
+ * cap). */
+const tflc_qbinary_config *tflc_qbinary_config_for(tflc_isa isa);
+
+/* The best config for this CPU under the TFLC_ISA cap, chosen once; never NULL. */
+const tflc_qbinary_config *tflc_qbinary_config_get(void);
+
+#endif

@@ -1,0 +1,188 @@
+/*
+ * qs8_vbinary_avx512.c -- quantized ADD / SUB / MUL (qs8_vbinary.h) on 16 int32 lanes per
+ * zmm; the ragged end through masked loads and masked narrowing stores (vpmovsdb & co.), so
+ * nothing is touched past the arrays. The arithmetic is qs8_vbinary_avx2.c's, lane for lane.
+ * Built with -mavx512f/bw/vl/dq (cmake/kernels.cmake); without them the file only reports
+ * that it has no config.
+ */
+#include "kernels/qs8_vbinary.h"
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+#include <immintrin.h>
+
+#define QB_INLINE static inline __attribute__((always_inline))
+
+/* The parameters broadcast once per call. */
+typedef struct qb_vec {
+    __m512i off[2], mh[2], ml[2], round[2], mask[2], thr[2];
+    __m128i split[2], post[2], right[2];
+    __m512i out_mult, out_mask, out_thr, lo, hi, zp;
+    __m128i out_left, out_right;
+} qb_vec;
+
+QB_INLINE void qb_vec_init(qb_vec *v, const tflc_qbinary_params *p) {
+    for (int k = 0; k < 2; k++) {
+        const tflc_qbinary_in *q = &p->in[k];
+        v->off[k] = _mm512_set1_epi32(q->offset);
+        v->mh[k] = _mm512_set1_epi32(q->mult_hi);
+        v->ml[k] = _mm512_set1_epi32(q->mult_lo);
+        v->round[k] = _mm512_set1_epi32(q->round);
+        v->mask[k] = _mm512_set1_epi32(q->mask);
+        v->thr[k] = _mm512_set1_epi32(q->thr);
+        v->split[k] = _mm_cvtsi32_si128(q->split);
+        v->post[k] = _mm_cvtsi32_si128(q->post);
+        v->right[k] = _mm_cvtsi32_si128(q->right);
+    }
+    v->out_mult = _mm512_set1_epi32(p->out_mult);
+    v->out_mask = _mm512_set1_epi32(p->out_mask);
+    v->out_thr = _mm512_set1_epi32(p->out_thr);
+    v->lo = _mm512_set1_epi32(p->lo);
+    v->hi = _mm512_set1_epi32(p->hi);
+    v->zp = _mm512_set1_epi32(p->out_zp);
+    v->out_left = _mm_cvtsi32_si128(p->out_left);
+    v->out_right = _mm_cvtsi32_si128(p->out_right);
+}
+
+/* RDPOT: floor(v / 2^e) + (remainder > threshold + (v < 0)). */
+QB_INLINE __m512i qb_rdpot(__m512i v, __m128i e, __m512i mask, __m512i thr) {
+    const __m512i rem = _mm512_and_si512(v, mask);
+    const __m512i t = _mm512_sub_epi32(thr, _mm512_srai_epi32(v, 31));
+    const __m512i q = _mm512_sra_epi32(v, e);
+    return _mm512_mask_sub_epi32(q, _mm512_cmpgt_epi32_mask(rem, t), q, _mm512_set1_epi32(-1));
+}
+
+/* Input k's rescale: (x * mh + floor((x * ml + round) / 2^split)) >> post, then RDPOT. */
+QB_INLINE __m512i qb_in(const qb_vec *v, int k, __m512i raw) {
+    const __m512i x = _mm512_add_epi32(raw, v->off[k]);
+    const __m512i lo = _mm512_add_epi32(_mm512_mullo_epi32(x, v->ml[k]), v->round[k]);
+    __m512i h = _mm512_add_epi32(_mm512_mullo_epi32(x, v->mh[k]),
+                                 _mm512_sra_epi32(lo, v->split[k]));
+    h = _mm512_sra_epi32(h, v->post[k]);
+    return qb_rdpot(h, v->right[k], v->mask[k], v->thr[k]);
+}
+
+/* r -> clamp(MBQM(r), lo, hi) + zp, SRDHM as floor((x * m + 2^30) / 2^31) from even and odd
+ * 64-bit products (bits 31..62 moved into the low or the high dword). */
+QB_INLINE __m512i qb_out(const qb_vec *v, __m512i r) {
+    const __m512i r30 = _mm512_set1_epi64(INT64_C(1) << 30);
+    const __m512i x = _mm512_sll_epi32(r, v->out_left);
+    const __m512i pe = _mm512_mul_epi32(x, v->out_mult);
+    const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), v->out_mult);
+    const __m512i he = _mm512_srli_epi64(_mm512_add_epi64(pe, r30), 31);
+    const __m512i ho = _mm512_slli_epi64(_mm512_add_epi64(po, r30), 1);
+    const __m512i h = _mm512_mask_blend_epi32(0xAAAA, he, ho);
+    __m512i q = qb_rdpot(h, v->out_right, v->out_mask, v->out_thr);
+    q = _mm512_min_epi32(_mm512_max_epi32(q, v->lo), v->hi);
+    return _mm512_add_epi32(q, v->zp);
+}
+
+/* Lanes [0, 16) where k has a bit; other lanes zero. */
+QB_INLINE __m512i qb_load(const int dt, const void *x, __mmask16 k) {
+    if (dt == TFLC_QBINARY_S16) return _mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(k, x));
+    const __m128i b = _mm_maskz_loadu_epi8(k, x);
+    return dt == TFLC_QBINARY_S8 ? _mm512_cvtepi8_epi32(b) : _mm512_cvtepu8_epi32(b);
+}
+
+/* Values already inside the dtype's range: the saturating narrowings change nothing. */
+QB_INLINE void qb_store(const int dt, void *y, __m512i v, __mmask16 k) {
+    if (k == 0xFFFF) {
+        if (dt == TFLC_QBINARY_S16) _mm256_storeu_si256((__m256i *)y, _mm512_cvtsepi32_epi16(v));
+        else if (dt == TFLC_QBINARY_S8) _mm_storeu_si128((__m128i *)y, _mm512_cvtsepi32_epi8(v));
+        else _mm_storeu_si128((__m128i *)y, _mm512_cvtusepi32_epi8(v));
+        return;
+    }
+    if (dt == TFLC_QBINARY_S16) _mm512_mask_cvtsepi32_storeu_epi16(y, k, v);
+    else if (dt == TFLC_QBINARY_S8) _mm512_mask_cvtsepi32_storeu_epi8(y, k, v);
+    else _mm512_mask_cvtusepi32_storeu_epi8(y, k, v);
+}
+
+QB_INLINE __m512i qb_op16(const int op, const int sa, const int sb, const qb_vec *v, __m512i xa,
+                          __m512i xb) {
+    if (op == TFLC_QBINARY_MUL) {
+        const __m512i pa = sa ? xa : _mm512_add_epi32(xa, v->off[0]);
+        const __m512i pb = sb ? xb : _mm512_add_epi32(xb, v->off[1]);
+        return qb_out(v, _mm512_mullo_epi32(pa, pb));
+    }
+    const __m512i ra = sa ? xa : qb_in(v, 0, xa);
+    const __m512i rb = sb ? xb : qb_in(v, 1, xb);
+    if (op == TFLC_QBINARY_ADD) return qb_out(v, _mm512_add_epi32(ra, rb));
+    const __m512i d = _mm512_sub_epi32(ra, rb);
+    return qb_out(v, op == TFLC_QBINARY_SUB ? d : _mm512_mullo_epi32(d, d));
+}
+
+QB_INLINE void qb_block16(const int op, const int dt, const int sa, const int sb, const qb_vec *v,
+                          const void *a, const void *b, void *y, __m512i ca, __m512i cb,
+                          __mmask16 k) {
+    const __m512i xa = sa ? ca : qb_load(dt, a, k);
+    const __m512i xb = sb ? cb : qb_load(dt, b, k);
+    qb_store(dt, y, qb_op16(op, sa, sb, v, xa, xb), k);
+}
+
+/* The scalar side's prepared value, broadcast: (x + offset) for MUL, its rescale for
+ * ADD/SUB. */
+QB_INLINE __m512i qb_const(const int op, const int dt, const qb_vec *v, int k, const void *x) {
+    const int32_t raw = dt == TFLC_QBINARY_S8 ? ((const int8_t *)x)[0]
+                        : dt == TFLC_QBINARY_U8 ? ((const uint8_t *)x)[0]
+                                                : ((const int16_t *)x)[0];
+    const __m512i r = _mm512_set1_epi32(raw);
+    return op == TFLC_QBINARY_MUL ? _mm512_add_epi32(r, v->off[k]) : qb_in(v, k, r);
+}
+
+QB_INLINE void qbinary(const int op, const int dt, const int form, size_t n, const void *a,
+                       const void *b, void *y, const tflc_qbinary_params *p) {
+    const int sa = form == TFLC_QBINARY_SV, sb = form == TFLC_QBINARY_VS;
+    const size_t es = dt == TFLC_QBINARY_S16 ? 2 : 1;
+    qb_vec v;
+    qb_vec_init(&v, p);
+    const __m512i ca = sa ? qb_const(op, dt, &v, 0, a) : _mm512_setzero_si512();
+    const __m512i cb = sb ? qb_const(op, dt, &v, 1, b) : _mm512_setzero_si512();
+    const char *pa = a, *pb = b;
+    char *py = y;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        qb_block16(op, dt, sa, sb, &v, pa + (sa ? 0 : i * es), pb + (sb ? 0 : i * es),
+                   py + i * es, ca, cb, 0xFFFF);
+        qb_block16(op, dt, sa, sb, &v, pa + (sa ? 0 : (i + 16) * es),
+                   pb + (sb ? 0 : (i + 16) * es), py + (i + 16) * es, ca, cb, 0xFFFF);
+    }
+    for (; i < n; i += 16) {
+        const __mmask16 k = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1);
+        qb_block16(op, dt, sa, sb, &v, pa + (sa ? 0 : i * es), pb + (sb ? 0 : i * es),
+                   py + i * es, ca, cb, k);
+    }
+}
+
+#define QBINARY(name, OP, DT, FORM)                                                          \
+    static void name(size_t n, const void *a, const void *b, void *y,                        \
+                     const tflc_qbinary_params *p) {                                         \
+        qbinary(OP, DT, FORM, n, a, b, y, p);                                                \
+    }
+#define QBINARY_FORMS(op, dt, OP, DT)                                                        \
+    QBINARY(q##op##_##dt##_vv_avx512, OP, DT, TFLC_QBINARY_VV)                               \
+    QBINARY(q##op##_##dt##_vs_avx512, OP, DT, TFLC_QBINARY_VS)                               \
+    QBINARY(q##op##_##dt##_sv_avx512, OP, DT, TFLC_QBINARY_SV)
+#define QBINARY_OP(op, OP)                                                                   \
+    QBINARY_FORMS(op, s8, OP, TFLC_QBINARY_S8)                                               \
+    QBINARY_FORMS(op, u8, OP, TFLC_QBINARY_U8)                                               \
+    QBINARY_FORMS(op, s16, OP, TFLC_QBINARY_S16)
+QBINARY_OP(add, TFLC_QBINARY_ADD)
+QBINARY_OP(sub, TFLC_QBINARY_SUB)
+QBINARY_OP(mul, TFLC_QBINARY_MUL)
+QBINARY_OP(sqdiff, TFLC_QBINARY_SQDIFF)
+
+#define QB_ROW(op, dt) {q##op##_##dt##_vv_avx512, q##op##_##dt##_vs_avx512, q##op##_##dt##_sv_avx512}
+#define QB_OP(op) {QB_ROW(op, s8), QB_ROW(op, u8), QB_ROW(op, s16)}
+
+static const tflc_qbinary_config avx512_config = {
+    .name = "qs8_vbinary_avx512",
+    .isa = TFLC_ISA_AVX512,
+    .fn = {QB_OP(add), QB_OP(sub), QB_OP(mul), QB_OP(sqdiff)},
+};
+
+const tflc_qbinary_config *tflc_qbinary_config_avx512(void) { return &avx512_config; }
+
+#else
+
+const tflc_qbinary_config *tflc_qbinary_config_avx512(void) { return NULL; }
+
+#endif
