@@ -43,6 +43,11 @@ class Case:
     note: str = ""                      # what the case is about, shown in the report
     # Optional: ops the converter must emit (checked by the harness); defaults to `ops`.
     expect_ops: Optional[List[str]] = None
+    # Compare with LiteRT's builtin kernels only, even where its reference kernels give
+    # other results: for cases that pin a builtin kernel's own arithmetic (its rounding),
+    # which whole networks need (the zoo has no reference-kernel fallback where the
+    # reference resolver lacks an op). Say why in `note`.
+    builtin_only: bool = False
 
 
 def random_inputs(low=-1.0, high=1.0):

@@ -13,6 +13,7 @@ a converted AVERAGE_POOL_2D, whose options table it shares).
 Weights are seeded per case (crc32 of the name) with scale 1/sqrt(fan-in), so float outputs
 stay O(1) and quantized ones use their range.
 """
+import dataclasses
 import zlib
 
 import numpy as np
@@ -178,6 +179,26 @@ TCONV = [
      ["dynamic"], "hybrid, batch 2"),
 ]
 
+# LiteRT's builtin int8 TRANSPOSE_CONV (optimized TransposeConvV2) requantizes the output
+# channels in blocks of 8 with both roundings ties up, the last M % 8 channels with TFLite's
+# MultiplyByQuantizedMultiplier (ties away from zero); its reference kernel uses the latter
+# throughout. These cases compare with the builtin kernels only (builtin_only), the form whole
+# networks are checked against: unet_small/int8 differed at its TRANSPOSE_CONV (M = 32).
+TCONV_BUILTIN = [
+    ("k2_s2_c32_builtin", [1, 16, 16, 32], dict(cin=32, cout=32, k=2, out_shape=[1, 32, 32, 32]),
+     "M = 32: every channel ties up (unet_small's decoder)"),
+    ("k2_s2_c12_builtin", [1, 16, 16, 24], dict(cin=24, cout=12, k=2, out_shape=[1, 32, 32, 12]),
+     "M = 12: channels 0-7 ties up, 8-11 ties away from zero"),
+]
+
+
+def tconv_builtin_cases():
+    return [dataclasses.replace(case(f"transpose_conv/{variant}/int8", ["TRANSPOSE_CONV"],
+                                     tconv(**args), [spec(*shape)], "int8",
+                                     note=note + "; builtin kernels only"), builtin_only=True)
+            for variant, shape, args, note in TCONV_BUILTIN]
+
+
 # ---------------------------------------------------------------------- CONV_3D(_TRANSPOSE) --
 
 
@@ -327,6 +348,7 @@ def cases():
                                    "hybrid with one weight scale, dilation 2")]
     out += expand("DEPTHWISE_CONV_2D", "depthwise_conv_2d", DEPTHWISE, depthwise)
     out += expand("TRANSPOSE_CONV", "transpose_conv", TCONV, tconv)
+    out += tconv_builtin_cases()
     out += expand("CONV_3D", "conv_3d", CONV3D, conv3d)
     out += expand("CONV_3D_TRANSPOSE", "conv_3d_transpose", CONV3DT, conv3d_transpose)
     # Pools: the window sum runs in row-major order in both of LiteRT's kernels and in tflc,
