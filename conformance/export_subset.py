@@ -80,7 +80,8 @@ def case_files(res, work_root):
 
 
 def choose(results, work_root, max_case=MAX_CASE_BYTES, max_total=MAX_TOTAL_BYTES):
-    """Passing, small cases: first every case that covers a new (op, form), then nothing
+    """Passing, small cases: every case that covers a new (op, form), and every builtin_only
+    case (each pins a builtin kernel's arithmetic that breadth alone would miss); nothing
     else (the subset is for breadth, the full suite for depth)."""
     chosen, covered, total = [], set(), 0
     # stable: cases where LiteRT's two kernel sets agree first
@@ -88,7 +89,7 @@ def choose(results, work_root, max_case=MAX_CASE_BYTES, max_total=MAX_TOTAL_BYTE
         if res.get("status") != "pass":
             continue
         keys = {(op, res["form"]) for op in res["ops"]}
-        if keys <= covered:
+        if keys <= covered and not res.get("builtin_only"):
             continue
         files = case_files(res, work_root)
         if files is None:
