@@ -103,6 +103,22 @@ CONV2D = [
      ["float32", "int8"], "no bias add in the graph"),
 ]
 
+# LiteRT's builtin int8 CONV_2D with one group runs im2col + ruy, whose x86 kernels round both
+# steps of MultiplyByQuantizedMultiplier ties up; with groups > 1 its reference grouped kernel
+# rounds the second step ties away from zero. Its reference kernels use the latter throughout,
+# so these compare with the builtin kernels only (builtin_only). Small K (a coarse output
+# scale, few bits shifted out) and many outputs give negative ties, where the two differ.
+CONV2D_BUILTIN = [
+    ("k3_cin1_builtin", [1, 24, 24, 1], dict(cin=1, cout=16, k=3),
+     "groups 1, K = 9 (few accumulator bits, many ties): every channel ties up"),
+    ("k1_cin2_builtin", [1, 16, 16, 2], dict(cin=2, cout=24, k=1),
+     "groups 1, K = 2, 24 channels: every channel ties up"),
+    ("k1_s2_c20_builtin", [2, 12, 12, 8], dict(cin=8, cout=20, k=1, stride=2),
+     "1x1 stride 2, 20 channels, batch 2: every channel ties up"),
+    ("groups2_builtin", [1, 16, 16, 4], dict(cin=4, cout=24, k=1, groups=2),
+     "2 groups: TFLite's double rounding (ties away from zero)"),
+]
+
 # ---------------------------------------------------------------------- DEPTHWISE_CONV_2D --
 
 
@@ -143,6 +159,25 @@ DEPTHWISE = [
     ("k5_c41_dil2", [1, 9, 9, 41], dict(cin=41, mult=1, k=5, dil=2, act="relu"),
      ["dynamic"], "41 channels, dilation 2, RELU (hybrid)"),
 ]
+
+# LiteRT's builtin int8 DEPTHWISE_CONV_2D (DepthwiseConvGeneral, then TFLite's x86 Quantize, as
+# TRANSPOSE_CONV) requantizes the channels in blocks of 8 ties up and the last M % 8 ties away
+# from zero: builtin kernels only.
+DEPTHWISE_BUILTIN = [
+    ("k1_c12_builtin", [1, 24, 24, 12], dict(cin=12, mult=1, k=1),
+     "1x1 (K = 1: many ties), M = 12: channels 0-7 ties up, 8-11 ties away from zero"),
+    ("k2_c20_s2_builtin", [1, 47, 47, 20], dict(cin=20, mult=1, k=2, stride=2),
+     "2x2, M = 20, stride 2: channels 0-15 ties up, 16-19 ties away from zero"),
+    ("k3_c6_m2_builtin", [1, 16, 16, 6], dict(cin=6, mult=2, k=3),
+     "depth multiplier 2, M = 12 (the reference loops): channels 0-7 ties up, 8-11 away"),
+]
+
+
+def builtin_cases(op, prefix, table, builder):
+    return [dataclasses.replace(case(f"{prefix}/{variant}/int8", [op], builder(**args),
+                                     [spec(*shape)], "int8", note=note + "; builtin kernels only"),
+                                builtin_only=True)
+            for variant, shape, args, note in table]
 
 # ------------------------------------------------------------------------- TRANSPOSE_CONV --
 
@@ -193,10 +228,7 @@ TCONV_BUILTIN = [
 
 
 def tconv_builtin_cases():
-    return [dataclasses.replace(case(f"transpose_conv/{variant}/int8", ["TRANSPOSE_CONV"],
-                                     tconv(**args), [spec(*shape)], "int8",
-                                     note=note + "; builtin kernels only"), builtin_only=True)
-            for variant, shape, args, note in TCONV_BUILTIN]
+    return builtin_cases("TRANSPOSE_CONV", "transpose_conv", TCONV_BUILTIN, tconv)
 
 
 # ---------------------------------------------------------------------- CONV_3D(_TRANSPOSE) --
@@ -346,7 +378,9 @@ def cases():
             hybrid_per_tensor_case("per_tensor_dil2", [1, 10, 10, 16],
                                    dict(cin=16, cout=8, k=3, dil=2),
                                    "hybrid with one weight scale, dilation 2")]
+    out += builtin_cases("CONV_2D", "conv_2d", CONV2D_BUILTIN, conv2d)
     out += expand("DEPTHWISE_CONV_2D", "depthwise_conv_2d", DEPTHWISE, depthwise)
+    out += builtin_cases("DEPTHWISE_CONV_2D", "depthwise_conv_2d", DEPTHWISE_BUILTIN, depthwise)
     out += expand("TRANSPOSE_CONV", "transpose_conv", TCONV, tconv)
     out += tconv_builtin_cases()
     out += expand("CONV_3D", "conv_3d", CONV3D, conv3d)

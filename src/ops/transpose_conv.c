@@ -24,11 +24,10 @@
  * Integer forms accumulate exactly and requantize per channel, bit for bit with LiteRT's
  * builtin kernels. Their rounding differs by form:
  *   int8      LiteRT's optimized TransposeConvV2 (GEMM, col2im, then its x86 Quantize),
- *             which requantizes the channels in blocks of 8 with both roundings ties up --
- *             h = (x * 2^left * m + 2^30) >> 31, then (h + 2^(right-1)) >> right (INT32_MAX
- *             where the sum would overflow) -- and the last M % 8 channels one by one with
- *             TFLite's MultiplyByQuantizedMultiplier (the second rounding ties away from
- *             zero). They differ on negative ties: the unet_small zoo net had 19 of 32768
+ *             which requantizes the channels in blocks of 8 with both roundings ties up
+ *             (nn_common.h's nn_mul_by_qm_ties_up) and the last M % 8 channels one by
+ *             one with TFLite's MultiplyByQuantizedMultiplier (the second rounding ties away
+ *             from zero). They differ on negative ties: the unet_small zoo net had 19 of 32768
  *             outputs of one layer (M = 32) off by a step; M = 4 and 6 cases match the
  *             scalar form, M = 12 both.
  *   uint8     TFLite's MultiplyByQuantizedMultiplier (double rounding, ties away from zero)
@@ -306,21 +305,6 @@ static void tc_scatter_q(const tc_params *p, const tflc_tensor *in, const tflc_t
             }
 }
 
-/* The int8 requantization of LiteRT's optimized kernel (see the top of the file): two
- * roundings, both ties up, the left shift wrapping in 32 bits as x86's vpsllvd does. */
-static int32_t tc_mbqm_ties_up(int32_t x, int32_t multiplier, int shift) {
-    int left = shift > 0 ? (shift > 31 ? 31 : shift) : 0, right = shift > 0 ? 0 : -shift;
-    if (right > 31) right = 31;
-    int32_t xs = (int32_t)((uint32_t)x << left);
-    int64_t prod = (int64_t)xs * multiplier + (INT64_C(1) << 30);
-    int32_t h = (int32_t)(prod >= 0 ? prod >> 31 : ~(~prod >> 31));
-    if (right == 0) return h;
-    int32_t nudge = (int32_t)(INT32_C(1) << (right - 1));
-    if (h > INT32_MAX - nudge) return INT32_MAX;
-    int32_t v = h + nudge;
-    return v >= 0 ? v >> right : ~(~v >> right);       /* floor without shifting negatives */
-}
-
 /* Bias, requantization, clamp into the output. */
 static void tc_finish_q(const tc_params *p, const tflc_tensor *bias, const int64_t *acc,
                         const int32_t *mult, const int32_t *shift, tflc_tensor *out) {
@@ -334,7 +318,7 @@ static void tc_finish_q(const tc_params *p, const tflc_tensor *bias, const int64
                                                  : ((const int32_t *)bias->data)[m]);
         if (p->bias64) v = tflc_conv_mbqm64(a, mult[m], shift[m]);
         else if (p->mode == TC_Q8 && m < blocked)
-            v = tc_mbqm_ties_up(tflc_conv_wrap32(a), mult[m], shift[m]);
+            v = nn_mul_by_qm_ties_up(tflc_conv_wrap32(a), mult[m], shift[m]);
         else v = tflc_conv_mbqm32(tflc_conv_wrap32(a), mult[m], shift[m]);
         v += p->out_offset;
         int32_t r = (int32_t)(v < p->act_min ? p->act_min : (v > p->act_max ? p->act_max : v));
