@@ -109,7 +109,9 @@ def fc_cases():
     for name, shape, kw, note in [
             ("b5_bias_builtin", [5, 64], dict(k=64, m=32), "batch 5, bias"),
             ("b4_k48_relu6_builtin", [4, 48], dict(k=48, m=40, act=tf.nn.relu6), "K=48, RELU6"),
-            ("b64_k3_builtin", [64, 3], dict(k=3, m=40, seed=3), "batch 64, K=3: many ties")]:
+            ("b64_k3_builtin", [64, 3], dict(k=3, m=40, seed=3), "batch 64, K=3: many ties"),
+            ("b1_k3_m2048_builtin", [1, 3], dict(k=3, m=2048, seed=4),
+             "batch 1 (a GEMV), K=3, 2048 units: many ties")]:
         out.append(dataclasses.replace(
             case(f"fully_connected/{name}", ["FULLY_CONNECTED"], fc_fn(**kw), [spec(*shape)],
                  "int8", ACCUMULATE, note=note + "; ties up (builtin kernels only)"),
