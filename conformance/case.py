@@ -50,6 +50,11 @@ class Case:
     # Optional: a key of what make() builds from beyond the family file (the zoo: its
     # networks' conversion-cache keys); the harness's own cache is keyed by it too.
     cache_key: Optional[str] = None
+    # Compare with LiteRT's builtin kernels only, even where its reference kernels give
+    # other results: for cases that pin a builtin kernel's own arithmetic (its rounding),
+    # which whole networks need (the zoo has no reference-kernel fallback where the
+    # reference resolver lacks an op). Say why in `note`.
+    builtin_only: bool = False
 
 
 def random_inputs(low=-1.0, high=1.0):

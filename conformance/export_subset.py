@@ -62,7 +62,7 @@ def case_files(res, work_root):
     work = os.path.join(work_root, res["id"])
     files = [(os.path.join(REPO, res["model"]), ".tflite")]
     kinds = [("in", io["inputs"], "in"), ("out", io["outputs"], "want")]
-    if res.get("litert_disagree"):
+    if res.get("litert_disagree") and not res.get("builtin_only"):
         kinds.append(("ref", io["outputs"], "ref"))
     for kind, lst, prefix in kinds:
         for pos, t in enumerate(lst):
@@ -80,7 +80,8 @@ def case_files(res, work_root):
 
 
 def choose(results, work_root, max_case=MAX_CASE_BYTES, max_total=MAX_TOTAL_BYTES):
-    """Passing, small cases: first every case that covers a new (op, form), then nothing
+    """Passing, small cases: every case that covers a new (op, form), and every builtin_only
+    case (each pins a builtin kernel's arithmetic that breadth alone would miss); nothing
     else (the subset is for breadth, the full suite for depth)."""
     chosen, covered, total = [], set(), 0
     # stable: cases where LiteRT's two kernel sets agree first
@@ -88,7 +89,7 @@ def choose(results, work_root, max_case=MAX_CASE_BYTES, max_total=MAX_TOTAL_BYTE
         if res.get("status") != "pass":
             continue
         keys = {(op, res["form"]) for op in res["ops"]}
-        if keys <= covered:
+        if keys <= covered and not res.get("builtin_only"):
             continue
         files = case_files(res, work_root)
         if files is None:
@@ -113,7 +114,7 @@ def manifest_line(res, files):
     fields = [res["id"], res["id"] + ".tflite", t["kind"], str(int(t["ulp"])), repr(float(t["rel"])),
               repr(float(t["abs"])), ",".join(res["ops"]) or "-", ",".join(group("in")) or "-",
               ",".join(group("out")) or "-"]
-    if res.get("litert_disagree"):
+    if res.get("litert_disagree") and not res.get("builtin_only"):
         fields.append(",".join(group("ref")))
     for f in fields:
         if not f or any(c.isspace() or c == "#" for c in f):

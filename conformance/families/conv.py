@@ -13,6 +13,7 @@ a converted AVERAGE_POOL_2D, whose options table it shares).
 Weights are seeded per case (crc32 of the name) with scale 1/sqrt(fan-in), so float outputs
 stay O(1) and quantized ones use their range.
 """
+import dataclasses
 import zlib
 
 import numpy as np
@@ -102,6 +103,22 @@ CONV2D = [
      ["float32", "int8"], "no bias add in the graph"),
 ]
 
+# LiteRT's builtin int8 CONV_2D with one group runs im2col + ruy, whose x86 kernels round both
+# steps of MultiplyByQuantizedMultiplier ties up; with groups > 1 its reference grouped kernel
+# rounds the second step ties away from zero. Its reference kernels use the latter throughout,
+# so these compare with the builtin kernels only (builtin_only). Small K (a coarse output
+# scale, few bits shifted out) and many outputs give negative ties, where the two differ.
+CONV2D_BUILTIN = [
+    ("k3_cin1_builtin", [1, 24, 24, 1], dict(cin=1, cout=16, k=3),
+     "groups 1, K = 9 (few accumulator bits, many ties): every channel ties up"),
+    ("k1_cin2_builtin", [1, 16, 16, 2], dict(cin=2, cout=24, k=1),
+     "groups 1, K = 2, 24 channels: every channel ties up"),
+    ("k1_s2_c20_builtin", [2, 12, 12, 8], dict(cin=8, cout=20, k=1, stride=2),
+     "1x1 stride 2, 20 channels, batch 2: every channel ties up"),
+    ("groups2_builtin", [1, 16, 16, 4], dict(cin=4, cout=24, k=1, groups=2),
+     "2 groups: TFLite's double rounding (ties away from zero)"),
+]
+
 # ---------------------------------------------------------------------- DEPTHWISE_CONV_2D --
 
 
@@ -143,6 +160,25 @@ DEPTHWISE = [
      ["dynamic"], "41 channels, dilation 2, RELU (hybrid)"),
 ]
 
+# LiteRT's builtin int8 DEPTHWISE_CONV_2D (DepthwiseConvGeneral, then TFLite's x86 Quantize, as
+# TRANSPOSE_CONV) requantizes the channels in blocks of 8 ties up and the last M % 8 ties away
+# from zero: builtin kernels only.
+DEPTHWISE_BUILTIN = [
+    ("k1_c12_builtin", [1, 24, 24, 12], dict(cin=12, mult=1, k=1),
+     "1x1 (K = 1: many ties), M = 12: channels 0-7 ties up, 8-11 ties away from zero"),
+    ("k2_c20_s2_builtin", [1, 47, 47, 20], dict(cin=20, mult=1, k=2, stride=2),
+     "2x2, M = 20, stride 2: channels 0-15 ties up, 16-19 ties away from zero"),
+    ("k3_c6_m2_builtin", [1, 16, 16, 6], dict(cin=6, mult=2, k=3),
+     "depth multiplier 2, M = 12 (the reference loops): channels 0-7 ties up, 8-11 away"),
+]
+
+
+def builtin_cases(op, prefix, table, builder):
+    return [dataclasses.replace(case(f"{prefix}/{variant}/int8", [op], builder(**args),
+                                     [spec(*shape)], "int8", note=note + "; builtin kernels only"),
+                                builtin_only=True)
+            for variant, shape, args, note in table]
+
 # ------------------------------------------------------------------------- TRANSPOSE_CONV --
 
 
@@ -177,6 +213,23 @@ TCONV = [
     ("k3_s2_c16_b2", [2, 6, 6, 16], dict(cin=16, cout=16, k=3, out_shape=[2, 12, 12, 16]),
      ["dynamic"], "hybrid, batch 2"),
 ]
+
+# LiteRT's builtin int8 TRANSPOSE_CONV (optimized TransposeConvV2) requantizes the output
+# channels in blocks of 8 with both roundings ties up, the last M % 8 channels with TFLite's
+# MultiplyByQuantizedMultiplier (ties away from zero); its reference kernel uses the latter
+# throughout. These cases compare with the builtin kernels only (builtin_only), the form whole
+# networks are checked against: unet_small/int8 differed at its TRANSPOSE_CONV (M = 32).
+TCONV_BUILTIN = [
+    ("k2_s2_c32_builtin", [1, 16, 16, 32], dict(cin=32, cout=32, k=2, out_shape=[1, 32, 32, 32]),
+     "M = 32: every channel ties up (unet_small's decoder)"),
+    ("k2_s2_c12_builtin", [1, 16, 16, 24], dict(cin=24, cout=12, k=2, out_shape=[1, 32, 32, 12]),
+     "M = 12: channels 0-7 ties up, 8-11 ties away from zero"),
+]
+
+
+def tconv_builtin_cases():
+    return builtin_cases("TRANSPOSE_CONV", "transpose_conv", TCONV_BUILTIN, tconv)
+
 
 # ---------------------------------------------------------------------- CONV_3D(_TRANSPOSE) --
 
@@ -325,8 +378,11 @@ def cases():
             hybrid_per_tensor_case("per_tensor_dil2", [1, 10, 10, 16],
                                    dict(cin=16, cout=8, k=3, dil=2),
                                    "hybrid with one weight scale, dilation 2")]
+    out += builtin_cases("CONV_2D", "conv_2d", CONV2D_BUILTIN, conv2d)
     out += expand("DEPTHWISE_CONV_2D", "depthwise_conv_2d", DEPTHWISE, depthwise)
+    out += builtin_cases("DEPTHWISE_CONV_2D", "depthwise_conv_2d", DEPTHWISE_BUILTIN, depthwise)
     out += expand("TRANSPOSE_CONV", "transpose_conv", TCONV, tconv)
+    out += tconv_builtin_cases()
     out += expand("CONV_3D", "conv_3d", CONV3D, conv3d)
     out += expand("CONV_3D_TRANSPOSE", "conv_3d_transpose", CONV3DT, conv3d_transpose)
     # Pools: the window sum runs in row-major order in both of LiteRT's kernels and in tflc,

@@ -18,6 +18,7 @@ the fusion. Bidirectional(LSTM) becomes two such ops (one on reversed input); Si
 never fused, so UNIDIRECTIONAL_SEQUENCE_RNN and BIDIRECTIONAL_SEQUENCE_LSTM are covered by
 tests/unit/test_nn.c only.
 """
+import dataclasses
 import numpy as np
 import tensorflow as tf
 
@@ -102,6 +103,19 @@ def fc_cases():
                 continue
             out.append(case(f"fully_connected/{name}", ["FULLY_CONNECTED"], fc_fn(**kw),
                             [spec(*shape)], form, ACCUMULATE, note=note))
+    # LiteRT's builtin int8 FULLY_CONNECTED (ruy's x86 kernels) rounds both steps of
+    # MultiplyByQuantizedMultiplier ties up; its reference kernel rounds the second ties away
+    # from zero: these compare with the builtin kernels only.
+    for name, shape, kw, note in [
+            ("b5_bias_builtin", [5, 64], dict(k=64, m=32), "batch 5, bias"),
+            ("b4_k48_relu6_builtin", [4, 48], dict(k=48, m=40, act=tf.nn.relu6), "K=48, RELU6"),
+            ("b64_k3_builtin", [64, 3], dict(k=3, m=40, seed=3), "batch 64, K=3: many ties"),
+            ("b1_k3_m2048_builtin", [1, 3], dict(k=3, m=2048, seed=4),
+             "batch 1 (a GEMV), K=3, 2048 units: many ties")]:
+        out.append(dataclasses.replace(
+            case(f"fully_connected/{name}", ["FULLY_CONNECTED"], fc_fn(**kw), [spec(*shape)],
+                 "int8", ACCUMULATE, note=note + "; ties up (builtin kernels only)"),
+            builtin_only=True))
     out.append(case("fully_connected/b2_embedding_codes", ["FULLY_CONNECTED"],
                     fc_fn(k=64, m=32), [spec(2, 64)], "dynamic", ACCUMULATE,
                     inputs=embedding_code_inputs,
@@ -138,6 +152,15 @@ def bmm_cases():
         out.append(case("batch_matmul/bcast", ["BATCH_MATMUL"], bcast,
                         [spec(2, 1, 3, 4), spec(3, 4, 5)], form, ACCUMULATE,
                         note="batch dims [2,1] x [3] broadcast"))
+    # LiteRT's builtin int8 BATCH_MATMUL rounds as TFLite's MultiplyByQuantizedMultiplier (the
+    # second rounding ties away from zero), unlike its int8 FULLY_CONNECTED: with K = 2 this
+    # case has 62 negative ties, where the ties-up form would differ.
+    bmm_big = lambda x, y: tf.matmul(x, y)
+    out.append(dataclasses.replace(
+        case("batch_matmul/big_builtin", ["BATCH_MATMUL"], bmm_big,
+             [spec(4, 64, 2), spec(4, 2, 64)], "int8", ACCUMULATE,
+             note="[4,64,2] @ [4,2,64] (K=2: many ties), builtin kernels only"),
+        builtin_only=True))
     out.append(case("batch_matmul/rank2", ["BATCH_MATMUL"], bcast, [spec(3, 7), spec(7, 2)],
                     "float32", ACCUMULATE, note="plain rank-2 matmul of two activations"))
     # A constant batched rhs (2560 elements): the dynamic form makes it int8 (hybrid).

@@ -23,6 +23,17 @@ def spec(*shape, dtype=F32):
     return tf.TensorSpec(list(shape), dtype)
 
 
+def grid_inputs(denominator):
+    """Float inputs j / denominator for j = -denominator .. denominator (the last axis), the
+    same in every row: values that land on a quantization tie when the scale divides 2 / denominator."""
+    def make(rng, details):
+        d = details[0]
+        j = np.arange(-denominator, denominator + 1, dtype=np.float64) / denominator
+        row = np.resize(j, d["shape"][-1]).astype(np.float32)
+        return [np.broadcast_to(row, tuple(d["shape"])).copy()]
+    return make
+
+
 def case(name, ops, fn, specs, form="float32", tolerance=EXACT, inputs=None, note="", **kw):
     return Case(name=name, ops=ops, make=lambda: convert(fn, specs, form=form),
                 inputs=inputs or random_inputs(), tolerance=tolerance, note=note, **kw)
@@ -75,5 +86,17 @@ def cases():
         case("quantize/smoke/int8_float_io", ["QUANTIZE", "DEQUANTIZE"],
              lambda x: tf.reshape(x, [2, 12]), [spec(2, 3, 4)], form="int8_float_io",
              note="float in, int8 RESHAPE, float out: QUANTIZE and DEQUANTIZE at the edges"),
+        # LiteRT's builtin QUANTIZE (float -> int, per-tensor) multiplies by 1/scale and rounds
+        # ties to even, its reference kernel divides and rounds ties away from zero; builtin
+        # DEQUANTIZE computes q*scale - zp*scale, the reference scale*(q - zp). Whole networks
+        # (the zoo) are compared with the builtin kernels only, so these cases are too.
+        case("quantize/smoke_ties/int16x8", ["QUANTIZE", "DEQUANTIZE"], tf.nn.relu,
+             [spec(1, 64, 64, 4)], form="int16x8", builtin_only=True,
+             note="int16 scale ~2^-15: about 1 input in 256 lands on a tie (unet_small/int16x8's "
+                  "first op)"),
+        case("quantize/smoke_ties/int8_float_io", ["QUANTIZE", "DEQUANTIZE"], tf.nn.relu,
+             [spec(2, 511)], form="int8_float_io", builtin_only=True, inputs=grid_inputs(255),
+             note="inputs j/255 on a scale of ~2/255: ties at every other j; zero point -1 "
+                  "(DEQUANTIZE's two products)"),
     ]
     return out

@@ -5,7 +5,7 @@
  *   requantization   int32 accumulators -> int8 outputs: per-channel fixed-point multiplier
  *                    and shift, output zero point, activation clamp, with the rounding of the
  *                    LiteRT kernel the operator reproduces (TFLite's double rounding, or
- *                    ruy's single rounding for FULLY_CONNECTED);
+ *                    the ties-up form of LiteRT's x86 kernels);
  *   gemm + requant   a chunk of rows of requant(A * B + bias), through an int32 buffer;
  *   depthwise        one output row of an int8 depthwise convolution with depth multiplier 1:
  *                    int32 accumulators per channel, requantized in registers.
@@ -13,7 +13,7 @@
  *     const tflc_qs8_config *cfg = tflc_qs8_config_get();      // NULL: use the reference loops
  *     const tflc_qgemm_s8_config *gcfg = tflc_qs8_config_gemm(cfg);
  *     tflc_qgemm_s8_pack_b(gcfg, N, K, W, K, true, packed);    // W is [N, K]
- *     tflc_qs8_requant rq = {mult, shift, out_zp, act_lo, act_hi, TFLC_QS8_ROUND_DOUBLE};
+ *     tflc_qs8_requant rq = {mult, shift, out_zp, act_lo, act_hi, TFLC_QS8_ROUND_TIES_UP, 0};
  *     tflc_qs8_gemm_rq g = {N, K, packed, bias, in_zp, &rq, cfg, 0};
  *     tflc_qs8_gemm_requant(&g, rows, A, K, out, N, 0, N, acc);   // acc: rows * N int32
  *
@@ -56,13 +56,24 @@
  *                from zero)
  *   DOUBLE_WRAP  the same with a left shift that wraps in 32 bits, capped at 31 (nn_common.h's
  *                nn_mul_by_qm, BATCH_MATMUL)
- *   SINGLE       ruy's (nn_mul_by_qm_single, FULLY_CONNECTED): t = clamp(31 - s, 1, 62),
+ *   SINGLE       ruy's portable form (nn_mul_by_qm_single): t = clamp(31 - s, 1, 62),
  *                r = low 32 bits of (x * m + 2^(t-1)) >> t
- * then out = clamp(r + out_zero_point, lo, hi) computed without overflow. */
+ *   TIES_UP      LiteRT's x86 kernels (ruy's AVX2/AVX-512 GEMM, TFLite's AVX2 Quantize;
+ *                ops/nn_common.h's nn_mul_by_qm_ties_up): left = clamp(s, 0, 31),
+ *                right = clamp(-s, 0, 31); x' = low 32 bits of x * 2^left;
+ *                h = floor((x' * m + 2^30) / 2^31); r = floor((h + 2^(right-1)) / 2^right)
+ *                exactly (ruy gives 2^(31-right) where h + 2^(right-1) overflows int32,
+ *                which is the same); DOUBLE but both roundings ties up
+ * then out = clamp(r + out_zero_point, lo, hi) computed without overflow.
+ * With double_from > 0, channels >= double_from use DOUBLE whatever `rounding` says: TFLite's
+ * x86 Quantize (DEPTHWISE_CONV_2D, TRANSPOSE_CONV) vectorizes the channels in blocks of 8
+ * (ties up) and requantizes the last channels % 8 one by one with MultiplyByQuantizedMultiplier
+ * (tflc_qs8_set_quantize_rounding). */
 typedef enum tflc_qs8_rounding {
     TFLC_QS8_ROUND_DOUBLE = 0,
     TFLC_QS8_ROUND_DOUBLE_WRAP,
     TFLC_QS8_ROUND_SINGLE,
+    TFLC_QS8_ROUND_TIES_UP,
 } tflc_qs8_rounding;
 
 typedef struct tflc_qs8_requant {
@@ -71,7 +82,22 @@ typedef struct tflc_qs8_requant {
     int32_t out_zero_point;        /* in [-128, 127] */
     int32_t lo, hi;                /* activation clamp, -128 <= lo <= hi <= 127 */
     tflc_qs8_rounding rounding;
+    size_t double_from;            /* 0, or the first channel that uses DOUBLE */
 } tflc_qs8_requant;
+
+/* The rounding of TFLite's x86 Quantize over `channels` channels: TIES_UP with double_from =
+ * channels / 8 * 8 (0, none, when channels is a multiple of 8), or DOUBLE for all of fewer
+ * than 8 channels. */
+static inline void tflc_qs8_set_quantize_rounding(tflc_qs8_requant *rq, size_t channels) {
+    rq->rounding = channels < 8 ? TFLC_QS8_ROUND_DOUBLE : TFLC_QS8_ROUND_TIES_UP;
+    rq->double_from = channels % 8 == 0 ? 0 : channels / 8 * 8;
+}
+
+/* How many of the columns [c0, c0 + n) use rq->rounding (the rest, DOUBLE). */
+static inline size_t tflc_qs8_main_cols(const tflc_qs8_requant *rq, size_t c0, size_t n) {
+    if (rq->double_from == 0 || c0 + n <= rq->double_from) return n;
+    return c0 >= rq->double_from ? 0 : rq->double_from - c0;
+}
 
 /* out[i*ldo + j] = requant(acc[i*ldacc + j]) with the parameters of channel c0 + j, for
  * i < rows, j < n. */

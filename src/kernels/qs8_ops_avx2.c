@@ -39,19 +39,34 @@ QS8_INLINE void qs8_requant_rows(size_t rows, size_t n, const int32_t *acc, size
     }
 }
 
-static void qs8_requant_avx2(size_t rows, size_t n, const int32_t *acc, size_t ldacc,
-                             const tflc_qs8_requant *rq, size_t c0, int8_t *out, size_t ldo) {
-    switch (rq->rounding) {
+/* Columns [c0, c0 + n) with rounding r: compile-time specializations of qs8_requant_rows. */
+static void qs8_requant_cols(size_t rows, size_t n, const int32_t *acc, size_t ldacc,
+                             const tflc_qs8_requant *rq, size_t c0, int8_t *out, size_t ldo,
+                             tflc_qs8_rounding r) {
+    switch (r) {
     case TFLC_QS8_ROUND_SINGLE:
         qs8_requant_rows(rows, n, acc, ldacc, rq, c0, out, ldo, TFLC_QS8_ROUND_SINGLE);
         break;
     case TFLC_QS8_ROUND_DOUBLE_WRAP:
         qs8_requant_rows(rows, n, acc, ldacc, rq, c0, out, ldo, TFLC_QS8_ROUND_DOUBLE_WRAP);
         break;
+    case TFLC_QS8_ROUND_TIES_UP:
+        qs8_requant_rows(rows, n, acc, ldacc, rq, c0, out, ldo, TFLC_QS8_ROUND_TIES_UP);
+        break;
     default:
         qs8_requant_rows(rows, n, acc, ldacc, rq, c0, out, ldo, TFLC_QS8_ROUND_DOUBLE);
         break;
     }
+}
+
+/* The columns rq->rounding covers, then the rest (from rq->double_from) with DOUBLE. */
+static void qs8_requant_avx2(size_t rows, size_t n, const int32_t *acc, size_t ldacc,
+                             const tflc_qs8_requant *rq, size_t c0, int8_t *out, size_t ldo) {
+    const size_t main = tflc_qs8_main_cols(rq, c0, n);
+    if (main > 0) qs8_requant_cols(rows, main, acc, ldacc, rq, c0, out, ldo, rq->rounding);
+    if (main < n)
+        qs8_requant_cols(rows, n - main, acc + main, ldacc, rq, c0 + main, out + main, ldo,
+                         TFLC_QS8_ROUND_DOUBLE);
 }
 
 /* ---------------------------------------------------------------- depthwise -- */
@@ -152,6 +167,16 @@ QS8_INLINE void qs8_dw_block(const tflc_qs8_dw_row *r, const qs8_dw_rowgeom *gm,
     }
 }
 
+/* Channels [c, end) of the row (rq->double_from splits them at a multiple of 8). */
+QS8_INLINE void qs8_dw_channels(const tflc_qs8_dw_row *r, const qs8_dw_rowgeom *gm, size_t c,
+                                size_t end, int32_t *w32, tflc_qs8_rounding rounding) {
+    for (; c + 16 <= end; c += 16) qs8_dw_block(r, gm, c, 16, 2, true, w32, rounding);
+    const size_t rest = end - c;
+    if (rest == 8) qs8_dw_block(r, gm, c, 8, 1, true, w32, rounding);
+    else if (rest > 8) qs8_dw_block(r, gm, c, rest, 2, false, w32, rounding);
+    else if (rest > 0) qs8_dw_block(r, gm, c, rest, 1, false, w32, rounding);
+}
+
 QS8_INLINE void qs8_dw_row_impl(const tflc_qs8_dw_row *r, tflc_qs8_rounding rounding) {
     _Alignas(32) int32_t w32[QS8_DW_MAX_TAPS * 16];
     qs8_dw_rowgeom gm;
@@ -165,18 +190,16 @@ QS8_INLINE void qs8_dw_row_impl(const tflc_qs8_dw_row *r, tflc_qs8_rounding roun
     if (lo > hi) lo = hi;
     gm.ox_lo = (int32_t)lo;
     gm.ox_hi = (int32_t)hi;
-    size_t c = 0;
-    for (; c + 16 <= r->channels; c += 16) qs8_dw_block(r, &gm, c, 16, 2, true, w32, rounding);
-    const size_t rest = r->channels - c;
-    if (rest == 8) qs8_dw_block(r, &gm, c, 8, 1, true, w32, rounding);
-    else if (rest > 8) qs8_dw_block(r, &gm, c, rest, 2, false, w32, rounding);
-    else if (rest > 0) qs8_dw_block(r, &gm, c, rest, 1, false, w32, rounding);
+    const size_t main = tflc_qs8_main_cols(r->rq, 0, r->channels);
+    qs8_dw_channels(r, &gm, 0, main, w32, rounding);
+    qs8_dw_channels(r, &gm, main, r->channels, w32, TFLC_QS8_ROUND_DOUBLE);
 }
 
 static void qs8_dw_row_avx2(const tflc_qs8_dw_row *r) {
     switch (r->rq->rounding) {
     case TFLC_QS8_ROUND_SINGLE: qs8_dw_row_impl(r, TFLC_QS8_ROUND_SINGLE); break;
     case TFLC_QS8_ROUND_DOUBLE_WRAP: qs8_dw_row_impl(r, TFLC_QS8_ROUND_DOUBLE_WRAP); break;
+    case TFLC_QS8_ROUND_TIES_UP: qs8_dw_row_impl(r, TFLC_QS8_ROUND_TIES_UP); break;
     default: qs8_dw_row_impl(r, TFLC_QS8_ROUND_DOUBLE); break;
     }
 }

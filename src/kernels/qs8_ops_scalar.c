@@ -36,6 +36,14 @@ static int32_t qs8_scale(int32_t x, int32_t m, int32_t s, tflc_qs8_rounding roun
         return (int32_t)(uint32_t)(uint64_t)(r >> total);
     }
     const int right = s < 0 ? (s < -31 ? 31 : -s) : 0;
+    if (rounding == TFLC_QS8_ROUND_TIES_UP) {
+        const int left = s > 0 ? (s > 31 ? 31 : s) : 0;
+        const int32_t xs = (int32_t)(uint32_t)((uint64_t)(int64_t)x << left);
+        const int64_t p = (int64_t)xs * m + (INT64_C(1) << 30);
+        const int64_t h = p >= 0 ? p >> 31 : -((-p - 1) >> 31) - 1;          /* floor */
+        const int64_t v = h + (right > 0 ? INT64_C(1) << (right - 1) : 0);
+        return (int32_t)(v >= 0 ? v >> right : -((-v - 1) >> right) - 1);   /* floor */
+    }
     int32_t xs;
     if (rounding == TFLC_QS8_ROUND_DOUBLE) {
         const int left = s > 0 ? (s > 32 ? 32 : s) : 0;
@@ -49,7 +57,9 @@ static int32_t qs8_scale(int32_t x, int32_t m, int32_t s, tflc_qs8_rounding roun
 }
 
 static int8_t qs8_requant_one(int32_t x, const tflc_qs8_requant *rq, size_t c) {
-    int64_t v = (int64_t)qs8_scale(x, rq->multiplier[c], rq->shift[c], rq->rounding) +
+    const tflc_qs8_rounding rounding =
+        rq->double_from != 0 && c >= rq->double_from ? TFLC_QS8_ROUND_DOUBLE : rq->rounding;
+    int64_t v = (int64_t)qs8_scale(x, rq->multiplier[c], rq->shift[c], rounding) +
                 rq->out_zero_point;
     return (int8_t)(v < rq->lo ? rq->lo : (v > rq->hi ? rq->hi : v));
 }

@@ -17,7 +17,7 @@
 
 /* The parameters of 8 channels, each as two halves of 4 64-bit lanes. */
 typedef struct qs8_rq8 {
-    bool simple;                   /* DOUBLE(_WRAP) and no left shift: the 32-bit path */
+    bool simple;                   /* not SINGLE, and no left shift: the 32-bit path */
     __m256i m32, m_odd, e32, mask32, thr32;
     __m256i m[2], left[2], right[2], half[2];
     __m256i rpos[2];               /* all ones where right > 0 */
@@ -103,6 +103,8 @@ QS8_INLINE __m256i qs8_rq4_apply(const qs8_rq8 *p, int h, __m256i x, tflc_qs8_ro
     const __m256i prod = _mm256_mul_epi32(x, p->m[h]);
     const __m256i hm = qs8_sra64(_mm256_add_epi64(prod, _mm256_set1_epi64x(1 << 30)),
                                  _mm256_set1_epi64x(31));
+    if (rounding == TFLC_QS8_ROUND_TIES_UP)
+        return qs8_sra64(_mm256_add_epi64(hm, p->half[h]), p->right[h]);
     const __m256i neg = _mm256_and_si256(_mm256_cmpgt_epi64(_mm256_setzero_si256(), hm),
                                          p->rpos[h]);
     const __m256i v = _mm256_add_epi64(_mm256_add_epi64(hm, p->half[h]), neg);
@@ -110,8 +112,9 @@ QS8_INLINE __m256i qs8_rq4_apply(const qs8_rq8 *p, int h, __m256i x, tflc_qs8_ro
 }
 
 /* The 32-bit path (p->simple): 8 accumulators -> 8 requantized int32, before the zero
- * point. */
-QS8_INLINE __m256i qs8_rq8_simple(const qs8_rq8 *p, __m256i x) {
+ * point. The second rounding without overflow: (h >> e) + (rem > thr) with rem = h & mask;
+ * thr = mask >> 1 rounds ties up, one more for negative h ties away from zero. */
+QS8_INLINE __m256i qs8_rq8_simple(const qs8_rq8 *p, __m256i x, tflc_qs8_rounding rounding) {
     const __m256i r30 = _mm256_set1_epi64x(1 << 30);
     const __m256i pe = _mm256_mul_epi32(x, p->m32);
     const __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), p->m_odd);
@@ -119,7 +122,9 @@ QS8_INLINE __m256i qs8_rq8_simple(const qs8_rq8 *p, __m256i x) {
     const __m256i ho = _mm256_slli_epi64(_mm256_add_epi64(po, r30), 1);    /* high dwords */
     const __m256i h = _mm256_blend_epi32(he, ho, 0xAA);
     const __m256i rem = _mm256_and_si256(h, p->mask32);
-    const __m256i thr = _mm256_sub_epi32(p->thr32, _mm256_srai_epi32(h, 31));
+    const __m256i thr = rounding == TFLC_QS8_ROUND_TIES_UP
+                            ? p->thr32
+                            : _mm256_sub_epi32(p->thr32, _mm256_srai_epi32(h, 31));
     const __m256i q = _mm256_srav_epi32(h, p->e32);
     return _mm256_sub_epi32(q, _mm256_cmpgt_epi32(rem, thr));
 }
@@ -128,7 +133,7 @@ QS8_INLINE __m256i qs8_rq8_simple(const qs8_rq8 *p, __m256i x) {
 QS8_INLINE __m256i qs8_rq8_apply(const qs8_rq8 *p, __m256i acc, tflc_qs8_rounding rounding) {
     __m256i r;
     if (p->simple) {
-        r = qs8_rq8_simple(p, acc);
+        r = qs8_rq8_simple(p, acc, rounding);
     } else {
         const __m256i r0 = qs8_rq4_apply(p, 0, qs8_half64(acc, 0), rounding);
         const __m256i r1 = qs8_rq4_apply(p, 1, qs8_half64(acc, 1), rounding);

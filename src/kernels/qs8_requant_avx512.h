@@ -7,6 +7,7 @@
  *     multiply), p = x * m; h = (p + 2^30) >> 31, which is SaturatingRoundingDoublingHighMul
  *     for m >= 0 (its ties-up rounding is a floor after adding half); then
  *     RoundingDivideByPOT(h, right) = (h + 2^(right-1) - (h < 0 && right > 0)) >> right.
+ *   TIES_UP: the same without the - (h < 0 && right > 0) (both roundings ties up).
  *   SINGLE: (x * m + 2^(t-1)) >> t, low 32 bits.
  * The result is then clamped to [lo - zp, hi - zp] before the zero point is added, which is
  * the same as clamping after it and cannot overflow.
@@ -27,7 +28,7 @@
 
 /* The parameters of 16 channels, each as two halves of 8 64-bit lanes. */
 typedef struct qs8_rq16 {
-    bool simple;                   /* DOUBLE(_WRAP) and no left shift: the 32-bit path */
+    bool simple;                   /* not SINGLE, and no left shift: the 32-bit path */
     /* 32-bit path: multipliers (even lanes), odd lanes' multipliers moved down, shifts,
      * rounding masks 2^e - 1 and their halves */
     __m512i m32, m_odd, e32, mask32, thr32;
@@ -98,15 +99,18 @@ QS8_INLINE __m256i qs8_rq8_apply(const qs8_rq16 *p, int h, __m512i x,
                              _mm512_set1_epi64(INT32_MAX));
     const __m512i prod = _mm512_mul_epi32(x, p->m[h]);
     const __m512i hm = _mm512_srai_epi64(_mm512_add_epi64(prod, _mm512_set1_epi64(1 << 30)), 31);
-    const __mmask8 neg = _mm512_mask_cmplt_epi64_mask(p->rpos[h], hm, _mm512_setzero_si512());
     __m512i v = _mm512_add_epi64(hm, p->half[h]);
-    v = _mm512_mask_sub_epi64(v, neg, v, _mm512_set1_epi64(1));
+    if (rounding != TFLC_QS8_ROUND_TIES_UP) {
+        const __mmask8 neg =
+            _mm512_mask_cmplt_epi64_mask(p->rpos[h], hm, _mm512_setzero_si512());
+        v = _mm512_mask_sub_epi64(v, neg, v, _mm512_set1_epi64(1));
+    }
     return _mm512_cvtsepi64_epi32(_mm512_srav_epi64(v, p->right[h]));
 }
 
 /* The 32-bit path (p->simple): 16 accumulators -> 16 requantized int32, before the zero
- * point. */
-QS8_INLINE __m512i qs8_rq16_simple(const qs8_rq16 *p, __m512i x) {
+ * point; TIES_UP drops the (h < 0) term of the threshold. */
+QS8_INLINE __m512i qs8_rq16_simple(const qs8_rq16 *p, __m512i x, tflc_qs8_rounding rounding) {
     const __m512i r30 = _mm512_set1_epi64(1 << 30);
     const __m512i pe = _mm512_mul_epi32(x, p->m32);
     const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), p->m_odd);
@@ -114,7 +118,9 @@ QS8_INLINE __m512i qs8_rq16_simple(const qs8_rq16 *p, __m512i x) {
     const __m512i ho = _mm512_slli_epi64(_mm512_add_epi64(po, r30), 1);    /* high dwords */
     const __m512i h = _mm512_mask_blend_epi32(0xAAAA, he, ho);
     const __m512i rem = _mm512_and_si512(h, p->mask32);
-    const __m512i thr = _mm512_sub_epi32(p->thr32, _mm512_srai_epi32(h, 31));
+    const __m512i thr = rounding == TFLC_QS8_ROUND_TIES_UP
+                            ? p->thr32
+                            : _mm512_sub_epi32(p->thr32, _mm512_srai_epi32(h, 31));
     const __m512i q = _mm512_srav_epi32(h, p->e32);
     return _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, _mm512_set1_epi32(1));
 }
@@ -123,7 +129,7 @@ QS8_INLINE __m512i qs8_rq16_simple(const qs8_rq16 *p, __m512i x) {
 QS8_INLINE __m128i qs8_rq16_apply(const qs8_rq16 *p, __m512i acc, tflc_qs8_rounding rounding) {
     __m512i r;
     if (p->simple) {
-        r = qs8_rq16_simple(p, acc);
+        r = qs8_rq16_simple(p, acc, rounding);
     } else {
         const __m256i r0 = qs8_rq8_apply(p, 0, qs8_half64(acc, 0), rounding);
         const __m256i r1 = qs8_rq8_apply(p, 1, qs8_half64(acc, 1), rounding);

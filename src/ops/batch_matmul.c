@@ -490,7 +490,7 @@ static void bmm_eval_q8(tflc_node *node, const bmm_params *p, const int8_t *a, c
         shift[c] = p->shift;
     }
     const tflc_qs8_requant rq = {mult, shift, p->out_zp, p->out_lo, p->out_hi,
-                                 TFLC_QS8_ROUND_DOUBLE_WRAP};
+                                 TFLC_QS8_ROUND_DOUBLE_WRAP, 0};
     const int threads = tflc_node_num_threads(node);
     const bool parallel = threads <= p->q8_threads;   /* else serial: scratch is per thread */
     int8_t *lhs_t = p->adj_x ? (int8_t *)(scratch + p->off_lhs_t) : NULL;

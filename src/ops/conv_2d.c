@@ -16,8 +16,11 @@
  *   uint8 / uint8 / int32      per-tensor, asymmetric filter
  *   int16 / int8 / int64|int32 16x8: the int64 path requantizes with TFLite's 64-bit rounding
  *   float32 / int8 / float32   hybrid: each batch of the input is quantized to int8 on the fly
- * Quantized results are TFLite's bit for bit: integer accumulation, then per channel
- * MultiplyByQuantizedMultiplier.
+ * Quantized results are LiteRT's builtin kernels' bit for bit: integer accumulation, then per
+ * channel MultiplyByQuantizedMultiplier, as those kernels round it: int8 with groups == 1 is
+ * im2col + ruy there, whose x86 kernels round both steps ties up (nn_common.h's
+ * nn_mul_by_qm_ties_up); int8 with groups > 1 and uint8 TFLite's double rounding (the
+ * second ties away from zero); 16x8 the 64-bit form with int64 bias.
  *
  * The float path with groups == 1 runs on the packed GEMM (kernels/gemm.h), rows = output
  * pixels, K = (ky, kx, c), N = output channels, the filter [M, KH*KW*Cf] being B transposed:
@@ -45,7 +48,7 @@
  * input zero point, so they add (zp - zp) * w = 0). The filter is packed once per model with
  * its column sums (the weight cache). Each chunk of pixels becomes int32 accumulators
  * (bias + sum (x - zp) * w, modulo 2^32 like the reference's wrapped int64 sum) in the
- * thread's scratch, then is requantized exactly as the reference (TFLite's double-rounding
+ * thread's scratch, then is requantized exactly as the reference (ties-up
  * MultiplyByQuantizedMultiplier per channel, zero point, clamp) by the kernels of
  * kernels/qs8_ops.h: the results are the reference loops' bit for bit, at every ISA level.
  * tflc_qs8_force_level(TFLC_QS8_REFERENCE) (tests) keeps the reference loops.
@@ -603,7 +606,7 @@ static void conv_eval_q8_gemm(tflc_node *node, const conv_params *p, const int32
                               const int32_t *shift) {
     const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
     const tflc_qs8_requant rq = {mult, shift, p->out_offset, p->act_min, p->act_max,
-                                 TFLC_QS8_ROUND_DOUBLE};
+                                 TFLC_QS8_ROUND_TIES_UP, 0};
     conv_q8_job j = {
         .p = p,
         .in = node->inputs[0]->data,
@@ -666,6 +669,8 @@ static int64_t conv_acc_q(const conv_params *p, const tflc_conv_window *win, con
 static int32_t conv_requantize(const conv_params *p, int64_t acc, int32_t mult, int32_t shift) {
     int64_t v;
     if (p->mode == CONV_Q16 && p->bias64) v = tflc_conv_mbqm64(acc, mult, shift);
+    else if (p->mode == CONV_Q8 && p->groups == 1)
+        v = nn_mul_by_qm_ties_up(tflc_conv_wrap32(acc), mult, shift);
     else v = tflc_conv_mbqm32(tflc_conv_wrap32(acc), mult, shift);
     v += p->out_offset;
     return (int32_t)(v < p->act_min ? p->act_min : (v > p->act_max ? p->act_max : v));

@@ -14,6 +14,7 @@
 #include <float.h>
 #include <string.h>
 
+#include "ops/nn_common.h"   /* nn_mul_by_qm_ties_up */
 #include "ops/ops.h"
 
 /* ------------------------------------------------------------- kernels -- */

@@ -18,6 +18,9 @@
  *   int8 / int8 / int32        per-channel or per-tensor filter scales, filter zero point 0
  *   uint8 / uint8 / int32      per-tensor, asymmetric filter
  *   int16 / int8 / int64       16x8, zero points 0, TFLite's 64-bit requantization
+ * int8 requantizes as LiteRT's builtin kernel (TFLite's x86 Quantize): channels below M
+ * rounded down to a multiple of 8 with both roundings ties up (nn_mul_by_qm_ties_up), the
+ * last M % 8 with TFLite's MultiplyByQuantizedMultiplier; uint8 with the latter.
  *   float32 / int8 / float32   hybrid: each batch quantized asymmetrically on the fly, then
  *     out = float(acc) * filter_scale[m] * input_scale[n] + bias, multiplied in the order
  *     TFLite's builtin kernel (NEON or NEON_2_SSE build) uses: channels below M rounded down
@@ -341,10 +344,16 @@ static void dw_eval_f32_fast(tflc_node *node, const dw_params *p) {
                            dw_task_f32, &j);
 }
 
-/* Requantizes an accumulator (bias included) and clamps it to the activation range. */
-static int32_t dw_requantize(const dw_params *p, int64_t acc, int32_t mult, int32_t shift) {
-    int64_t v = p->mode == DW_Q16 ? tflc_conv_mbqm64(acc, mult, shift)
-                                  : tflc_conv_mbqm32(tflc_conv_wrap32(acc), mult, shift);
+/* Requantizes channel m's accumulator (bias included) and clamps it to the activation range.
+ * int8 rounds as LiteRT's builtin kernel (DepthwiseConvGeneral, then TFLite's x86 Quantize):
+ * channels in full blocks of 8 ties up, the last M % 8 with TFLite's double rounding. */
+static int32_t dw_requantize(const dw_params *p, int64_t acc, int32_t m, int32_t mult,
+                             int32_t shift) {
+    int64_t v;
+    if (p->mode == DW_Q16) v = tflc_conv_mbqm64(acc, mult, shift);
+    else if (p->mode == DW_Q8 && m < p->g.out_c / 8 * 8)
+        v = nn_mul_by_qm_ties_up(tflc_conv_wrap32(acc), mult, shift);
+    else v = tflc_conv_mbqm32(tflc_conv_wrap32(acc), mult, shift);
     v += p->out_offset;
     return (int32_t)(v < p->act_min ? p->act_min : (v > p->act_max ? p->act_max : v));
 }
@@ -382,7 +391,7 @@ static tflc_status dw_eval_quantized(tflc_node *node, const dw_params *p) {
                     int64_t acc = dw_acc_q(p, &win, in->data, in->dtype, w->data, w->dtype, n, m,
                                            p->in_offset, p->filter_offset);
                     acc = tflc_conv_sat_add64(acc, dw_bias(bias, m));
-                    dw_store(out->data, out->dtype, at, dw_requantize(p, acc, mult[m], shift[m]));
+                    dw_store(out->data, out->dtype, at, dw_requantize(p, acc, m, mult[m], shift[m]));
                 }
             }
     return TFLC_OK;

@@ -59,8 +59,10 @@ bool tflc_dw_int8_fast(tflc_node *node, const tflc_conv_geom *g, int32_t depth_m
     if (!cfg || depth_multiplier != 1 || g->in_c != g->out_c) return false;
     if (g->batches <= 0 || g->y.out <= 0 || g->x.out <= 0 || g->out_c <= 0) return false;
     if ((int64_t)g->batches * g->y.out > INT32_MAX) return false;
-    const tflc_qs8_requant rq = {mult, shift, out_zero_point, act_min, act_max,
-                                 TFLC_QS8_ROUND_DOUBLE};
+    /* LiteRT's rounding: see dw_requantize in depthwise_conv_2d.c */
+    tflc_qs8_requant rq = {mult, shift, out_zero_point, act_min, act_max,
+                           TFLC_QS8_ROUND_TIES_UP, 0};
+    tflc_qs8_set_quantize_rounding(&rq, (size_t)g->out_c);
     const dw_q8_job j = {
         .g = g,
         .cfg = cfg,

@@ -20,7 +20,9 @@
  *   - quantized ADD/SUB rescale both inputs to a common fixed-point scale (left shift 20 for
  *     8-bit, 15 for int16) and back; MUL multiplies then rescales; SQUARED_DIFFERENCE int8
  *     uses left shift 7. int16 ADD/SUB with pot_scale_int16 and power-of-two scales take
- *     TFLite's shift-and-saturate path instead.
+ *     TFLite's shift-and-saturate path instead. int16 ADD of same-shape inputs rounds as
+ *     LiteRT's vector loop (NEON, via NEON_2_SSE on x86) on the elements below count / 16 *
+ *     16 (row_add16).
  * Prepare builds a broadcast plan (math_common.h); eval walks it one row at a time. Float
  * ADD/SUB/MUL/DIV rows whose operands are both contiguous, or one contiguous and one a
  * single value (same shapes, scalars, a [C] vector against [.., C]), run the vectorized
@@ -61,6 +63,7 @@ typedef struct bin_params {
     int32_t in1_mult, in2_mult, out_mult;
     int in1_shift, in2_shift, out_shift, left_shift;
     int32_t qmin, qmax;
+    size_t add16_vec_end;             /* int16 ADD, same shapes: see row_add16 (0: unused) */
     math_plan plan;
     tflc_f32_vbinary_fn vfn[TFLC_VBINARY_FORM_COUNT];   /* float ADD..DIV: the vector loops */
     tflc_qbinary_fn qfn[TFLC_QBINARY_FORM_COUNT];       /* quantized ADD/SUB/MUL; NULL: none */
@@ -290,6 +293,27 @@ static void bin_setup_qfast(bin_params *p) {
 
 /* ------------------------------------------------------------- prepare -- */
 
+static bool bin_same_shape(const tflc_tensor *a, const tflc_tensor *b) {
+    if (a->rank != b->rank) return false;
+    for (int d = 0; d < a->rank; d++)
+        if (a->dims[d] != b->dims[d]) return false;
+    return true;
+}
+
+/* LiteRT's builtin int16 ADD of same-shape tensors (optimized AddElementwiseInt16) computes
+ * the elements in blocks of 16 with its NEON code (NEON_2_SSE on x86), which rounds
+ * differently from the scalar formula it keeps for the last count % 16 (row_add16). */
+static void bin_setup_add16_vec(const tflc_node *node, bin_params *p) {
+    const tflc_tensor *out = node->outputs[0];
+    p->add16_vec_end = 0;
+    if (p->op != BIN_ADD || p->mode != MODE_QADD || p->dtype != TFLC_INT16) return;
+    if (!bin_same_shape(node->inputs[0], out) || !bin_same_shape(node->inputs[1], out)) return;
+    if (p->out_shift > 0 || p->left_shift + p->in1_shift < -31 ||
+        p->left_shift + p->in2_shift < -31)
+        return;                      /* outside what QuantizeMultiplierSmallerThanOne gives */
+    p->add16_vec_end = tflc_tensor_count(out) / 16 * 16;
+}
+
 static tflc_status bin_prepare(tflc_node *node, bin_op op) {
     bin_params *p = node->params;
     tflc_status s = tflc_ops_check_arity(node, 2, 2, 1);
@@ -311,6 +335,7 @@ static tflc_status bin_prepare(tflc_node *node, bin_op op) {
         const tflc_f32_vbinary_config *cfg = tflc_f32_vbinary_config_get();
         for (int f = 0; f < TFLC_VBINARY_FORM_COUNT; f++) p->vfn[f] = cfg->fn[vops[op]][f];
     }
+    bin_setup_add16_vec(node, p);
     return math_plan_prepare(node, node->inputs, 2, &p->plan);
 }
 
@@ -537,6 +562,46 @@ static int32_t q_op(const bin_params *p, int32_t a, int32_t b) {
     }
 }
 
+/* ARM's SQRDMULH on int32 (vqrdmulhq_s32): round(a * b / 2^31), ties up, saturated. */
+static int32_t q_sqrdmulh(int32_t a, int32_t b) {
+    if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+    int64_t v = (int64_t)a * b + (INT64_C(1) << 30);
+    return (int32_t)(v >= 0 ? v >> 31 : ~(~v >> 31));         /* floor */
+}
+
+/* ARM's VSHL on int32 by a signed count: left (wrapping), or an arithmetic right shift
+ * (floor) for negative counts. */
+static int32_t q_vshl(int32_t x, int n) {
+    if (n >= 0) return (int32_t)((uint32_t)x << (n > 31 ? 31 : n));
+    n = n < -31 ? 31 : -n;
+    return x >= 0 ? x >> n : ~(~x >> n);
+}
+
+/* LiteRT's NEON int16 ADD for one element: each input shifted by left_shift + its shift
+ * (so a right shift truncates instead of rounding) and multiplied with SQRDMULH (ties up),
+ * the sum multiplied by SQRDMULH and divided by 2^-out_shift with gemmlowp's
+ * RoundingDivideByPOT (ties away from zero). */
+static int32_t q_add16_vec(const bin_params *p, int32_t a, int32_t b) {
+    int32_t sa = q_sqrdmulh(q_vshl(a + p->in1_offset, p->left_shift + p->in1_shift), p->in1_mult);
+    int32_t sb = q_sqrdmulh(q_vshl(b + p->in2_offset, p->left_shift + p->in2_shift), p->in2_mult);
+    int32_t sum = (int32_t)((uint32_t)sa + (uint32_t)sb);
+    return math_rdpot(q_sqrdmulh(sum, p->out_mult), -p->out_shift) + p->out_offset;
+}
+
+/* int16 ADD of same-shape tensors: flat elements below add16_vec_end (the blocks of 16 of
+ * LiteRT's vector loop) take q_add16_vec, the rest TFLite's scalar formula. */
+static void row_add16(const math_row *row) {
+    const bin_params *p = row->ctx;
+    for (int32_t i = 0; i < row->n; i++) {
+        int32_t a = math_load_q(row->in[0], (size_t)(row->off[0] + i * row->step[0]), p->dtype);
+        int32_t b = math_load_q(row->in[1], (size_t)(row->off[1] + i * row->step[1]), p->dtype);
+        int32_t v = row->out_off + (size_t)i < p->add16_vec_end ? q_add16_vec(p, a, b)
+                                                                : q_addsub(p, a, b);
+        math_store_q(row->out, row->out_off + (size_t)i, p->dtype,
+                     math_clamp_i32(v, p->qmin, p->qmax));
+    }
+}
+
 /* Rows with at least one contiguous operand go to the vector loops when prepare chose them. */
 static void row_quant(const math_row *row) {
     const bin_params *p = row->ctx;
@@ -670,6 +735,7 @@ static tflc_status bin_eval(tflc_node *node) {
         if (s != TFLC_OK) return s;
     }
     math_row_fn fn = p->mode == MODE_FLOAT ? row_f32 : (p->mode == MODE_INT ? row_int : row_quant);
+    if (p->add16_vec_end > 0) fn = row_add16;
     bin_run(node, p, fn);
     return TFLC_OK;
 }

@@ -14,13 +14,14 @@
  *   unit (per-channel weights, worked out at eval from the model's scales, so the parameter
  *   block has a fixed size).
  *   int8 / uint8: out = clamp(acc * M_m + out_zp), M_m as a 32-bit fixed-point multiplier
- *     applied with one rounding (ruy's, which LiteRT's GEMM uses; TFLite's double-rounding
- *     MultiplyByQuantizedMultiplier differs on ties);
+ *     applied as LiteRT's GEMM (ruy) does: int8 as its x86 kernels, both roundings ties up
+ *     (nn_mul_by_qm_ties_up); uint8 with one rounding (ruy's portable form); TFLite's
+ *     double-rounding MultiplyByQuantizedMultiplier differs from both on ties;
  *   int16 (zero points 0): out = clamp(round(acc * M_m) + out_zp) in double, as LiteRT's
  *     int16 kernels do.
  *   int8 runs on the packed int8 GEMM (kernels/qgemm.h; weights packed once per model with
  *   their column sums; a weight zero point costs one more pass) in chunks of rows, each
- *   chunk's int32 accumulators requantized by kernels/qs8_ops.h with the same single
+ *   chunk's int32 accumulators requantized by kernels/qs8_ops.h with the same ties-up
  *   rounding: the loops' results bit for bit (tflc_qs8_force_level(TFLC_QS8_REFERENCE)
  *   keeps the loops, for tests).
  * hybrid (TFLite's EvalHybridDense): every input row is quantized to int8 on its own
@@ -464,7 +465,7 @@ static int64_t fc_unit_q(const fc_params *p, const void *in, const void *w, size
         int32_t acc = fc_dot_i8((const int8_t *)w + m * k_n, (const int8_t *)in + n * k_n, k_n,
                                 p->w_zp, p->in_zp);
         acc = nn_wrap32((int64_t)acc + bias);
-        return (int64_t)nn_mul_by_qm_single(acc, mult, shift) + p->out_zp;
+        return (int64_t)nn_mul_by_qm_ties_up(acc, mult, shift) + p->out_zp;
     }
     case TFLC_UINT8: {
         int32_t acc = fc_dot_u8((const uint8_t *)w + m * k_n, (const uint8_t *)in + n * k_n, k_n,
@@ -518,7 +519,7 @@ static void fc_q8_task(void *ctx, int task, int thread) {
 }
 
 /* The int8 loops of fc_eval_quant on the int8 GEMM: the same accumulators (modulo 2^32) and
- * the same single-rounding requantization per unit. */
+ * the same ties-up requantization per unit. */
 static void fc_eval_q8(tflc_node *node, const fc_params *p, const int8_t *in, const int8_t *w,
                        const int32_t *bias, int8_t *out) {
     const size_t n = (size_t)p->batches, m = (size_t)p->units, k = (size_t)p->depth;
@@ -536,7 +537,7 @@ static void fc_eval_q8(tflc_node *node, const fc_params *p, const int8_t *in, co
         packed = scratch + p->q8_packed_off;
     }
     const tflc_qs8_requant rq = {mult, shift, p->out_zp, p->act_lo, p->act_hi,
-                                 TFLC_QS8_ROUND_SINGLE};
+                                 TFLC_QS8_ROUND_TIES_UP, 0};
     fc_q8_job j = {
         .in = in, .out = out, .acc = (int32_t *)(void *)(scratch + p->q8_acc_off),
         .k = k, .m = m, .n = n,

@@ -111,14 +111,34 @@ static inline int32_t nn_mul_by_qm64(int64_t x, int32_t multiplier, int shift) {
     return (int32_t)(r >> total_shift);              /* arithmetic shift, as TFLite's */
 }
 
-/* ruy's MultiplyByQuantizedMultiplier, which LiteRT's builtin int8/uint8 FULLY_CONNECTED
- * reaches through its GEMM: x * multiplier * 2^(shift - 31) with one rounding (ties up). */
+/* ruy's portable MultiplyByQuantizedMultiplier, which LiteRT's builtin uint8 FULLY_CONNECTED
+ * reaches through its GEMM: x * multiplier * 2^(shift - 31) with one rounding (ties up).
+ * (int8 goes through ruy's x86 kernels: nn_mul_by_qm_ties_up.) */
 static inline int32_t nn_mul_by_qm_single(int32_t x, int32_t multiplier, int shift) {
     int total_shift = 31 - shift;
     if (total_shift < 1) total_shift = 1;            /* shift <= 30 (QuantizeMultiplier) */
     if (total_shift > 62) total_shift = 62;
     int64_t r = (int64_t)x * multiplier + (INT64_C(1) << (total_shift - 1));
     return (int32_t)(r >> total_shift);
+}
+
+/* MultiplyByQuantizedMultiplier as LiteRT's x86 int8 kernels compute it (ruy's AVX2 and
+ * AVX-512 GEMM kernels behind CONV_2D and FULLY_CONNECTED, TFLite's AVX2 Quantize behind
+ * DEPTHWISE_CONV_2D and TRANSPOSE_CONV): both roundings ties up,
+ *   h = (x * 2^left * m + 2^30) >> 31 (the left shift wrapping in 32 bits as vpsllvd does),
+ *   then (h + 2^(right-1)) >> right, exactly (those kernels give 2^(31-right) where the sum
+ *   would overflow int32, which is the same value),
+ * with >> a floor. It differs from nn_mul_by_qm on negative ties of the second rounding.
+ * The same arithmetic as kernels/qs8_ops.h's TFLC_QS8_ROUND_TIES_UP; conv_common.h
+ * includes this header for the convolutions. */
+static inline int32_t nn_mul_by_qm_ties_up(int32_t x, int32_t multiplier, int shift) {
+    int left = shift > 0 ? (shift > 31 ? 31 : shift) : 0, right = shift < 0 ? -shift : 0;
+    if (right > 31) right = 31;
+    int32_t xs = (int32_t)((uint32_t)x << left);
+    int64_t p = (int64_t)xs * multiplier + (INT64_C(1) << 30);
+    int64_t h = p >= 0 ? p >> 31 : ~(~p >> 31);                /* floor without shifting < 0 */
+    int64_t v = h + (right > 0 ? INT64_C(1) << (right - 1) : 0);
+    return (int32_t)(v >= 0 ? v >> right : ~(~v >> right));
 }
 
 /* round(acc * scale) in double, TFLite's int16 FULLY_CONNECTED rescale; saturated to int32

@@ -2,16 +2,32 @@
  * quantize.c -- QUANTIZE and DEQUANTIZE.
  *
  * QUANTIZE
- *   float32 -> int8 / uint8 / int16:   q = clamp(round(x / scale) + zero_point)
- *     round() is half away from zero (TFLite's TfLiteRound, std::round), the division is in
- *     float as in TFLite; per-tensor, or per-channel when the output has one scale per index
- *     of its quantized_dimension.
+ *   float32 -> int8 / uint8 / int16, per-tensor: LiteRT's builtin (optimized) kernel. The
+ *     first n - n % 8 elements (its vector loop, 8 at a time):
+ *       q = clamp(cvt(x * (1 / scale)) + zero_point), the reciprocal and the product in
+ *       float, cvt rounding to nearest, ties to even;
+ *     the last n % 8 (its scalar loop, the scale held as a double):
+ *       q = clamp(cvt(round((double)x / scale)) + zero_point), round() ties away from zero;
+ *     cvt gives INT32_MIN for NaN and values outside int32 (x86's cvtps2dq / cvttsd2si), so
+ *     NaN and huge values of either sign become the minimum. Measured against LiteRT 2.3 on
+ *     exact ties (x = (k + 0.5) * scale, 4095 of them, int8 and int16): every element
+ *     matches, where the reference kernel's round(x / scale) in float, half away from zero,
+ *     misses half the ties -- a 1-step difference at the int16x8 zoo nets' inputs.
+ *   float32 -> int8 / uint8 / int16, per-channel (one scale per index of the output's
+ *     quantized_dimension): the reference kernel's q = clamp(round(x / scale) + zero_point),
+ *     round() half away from zero, the division in float.
  *   int8 / uint8 / int16 -> int8 / uint8 / int16 (requantize, per-tensor):
  *     q = clamp(M(x - in_zero_point) + out_zero_point), where M multiplies by
  *     in_scale / out_scale in TFLite's fixed point (a 32-bit multiplier and a shift, rounded
  *     exactly as gemmlowp does), so results match TFLite bit for bit.
  * DEQUANTIZE
- *   int8 / uint8 / int16 -> float32:   x = scale * (q - zero_point), per-tensor or per-channel
+ *   int8 / uint8 / int16 -> float32, per-tensor: LiteRT's builtin (optimized) kernel. The
+ *     first n - n % 8 elements (its vector loop): x = q * scale - zero_point * scale, each
+ *     product rounded to float, then the difference (not fused); the last n % 8:
+ *     x = scale * (q - zero_point), rounded once, as the reference kernel does everywhere.
+ *     The two differ by an ulp now and then (588 of 2048 outputs of an int8 TRANSPOSE_CONV
+ *     case); with zero point 0 (int16) they agree.
+ *   int8 / uint8 / int16 -> float32, per-channel: x = scale * (q - zero_point), rounded once
  *   float16 -> float32                 (no quantization parameters)
  *
  * Per-channel tensors are walked as [outer, channels, inner], channels = the size of the
@@ -101,7 +117,7 @@ typedef struct quant_params {
     quant_mode mode;
     tflc_dtype in_dtype, out_dtype;
     int32_t qmin, qmax;                   /* range of out_dtype */
-    float scale;                          /* Q_PER_TENSOR */
+    float scale, inv_scale;               /* Q_PER_TENSOR; 1 / scale in float */
     int32_t zero_point;                   /* Q_PER_TENSOR; output zero point for Q_REQUANTIZE */
     const tflc_quantization *channel_q;   /* Q_PER_CHANNEL: the output's (model storage) */
     size_t channels, inner;               /* Q_PER_CHANNEL */
@@ -114,6 +130,7 @@ static tflc_status quantize_from_float(tflc_node *node, quant_params *p,
     if (oq->count == 1) {
         p->mode = Q_PER_TENSOR;
         p->scale = oq->scales[0];
+        p->inv_scale = 1.0f / oq->scales[0];
         p->zero_point = (int32_t)tflc_ops_zero_point(oq, 0);
         return TFLC_OK;
     }
@@ -165,9 +182,26 @@ static int32_t quantize_value(float x, float scale, int32_t zero_point, int32_t 
     return v < lo ? lo : (v > hi ? hi : (int32_t)v);
 }
 
+/* An integral value (or NaN) to int32 as x86's conversions do: INT32_MIN when NaN or out of
+ * int32; then + zero_point, clamped. */
+static int32_t quantize_finish(double r, int32_t zero_point, int32_t lo, int32_t hi) {
+    int64_t q = r >= -2147483648.0 && r < 2147483648.0 ? (int64_t)r : INT32_MIN;
+    q += zero_point;
+    return q < lo ? lo : (q > hi ? hi : (int32_t)q);
+}
+
+/* The builtin kernel's per-tensor form (see the top of the file): the vector loop's
+ * x * inv_scale in float rounded to nearest even (rintf, the default rounding mode), the
+ * scalar tail's x / scale in double rounded half away from zero. */
 static void quantize_per_tensor(const quant_params *p, const float *in, void *out, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        store_q(out, i, p->out_dtype, quantize_value(in[i], p->scale, p->zero_point, p->qmin, p->qmax));
+    size_t vec = n / 8 * 8;
+    for (size_t i = 0; i < vec; i++)
+        store_q(out, i, p->out_dtype,
+                quantize_finish(rintf(in[i] * p->inv_scale), p->zero_point, p->qmin, p->qmax));
+    for (size_t i = vec; i < n; i++)
+        store_q(out, i, p->out_dtype,
+                quantize_finish(round((double)in[i] / (double)p->scale), p->zero_point, p->qmin,
+                                p->qmax));
 }
 
 static void quantize_per_channel(const quant_params *p, const float *in, void *out, size_t n) {
@@ -208,6 +242,7 @@ typedef struct dequant_params {
     tflc_dtype in_dtype;
     bool per_channel;
     float scale;                          /* per-tensor */
+    float zp_scale;                       /* per-tensor: zero_point * scale, in float */
     int32_t zero_point;
     const tflc_quantization *channel_q;   /* per-channel: the input's (model storage) */
     size_t channels, inner;
@@ -233,6 +268,7 @@ static tflc_status dequantize_prepare(tflc_node *node) {
     p->per_channel = q->count > 1;
     p->scale = q->scales[0];
     p->zero_point = (int32_t)tflc_ops_zero_point(q, 0);
+    p->zp_scale = (float)p->zero_point * p->scale;
     p->channel_q = q;
     if (!p->per_channel) return TFLC_OK;
     return channel_layout(node, in, "input", q, &p->channels, &p->inner);
@@ -280,7 +316,12 @@ static tflc_status dequantize_eval(tflc_node *node) {
     } else if (p->per_channel) {
         dequantize_per_channel(p, in->data, out, n);
     } else {
-        for (size_t i = 0; i < n; i++)
+        size_t vec = n / 8 * 8;
+        for (size_t i = 0; i < vec; i++) {
+            float x = (float)load_q(in->data, i, p->in_dtype) * p->scale;   /* rounded here */
+            out[i] = x - p->zp_scale;
+        }
+        for (size_t i = vec; i < n; i++)
             out[i] = dequantize_value(load_q(in->data, i, p->in_dtype), p->scale, p->zero_point);
     }
     return TFLC_OK;

@@ -120,11 +120,16 @@ static void test_levels(void) {
 /* ------------------------------------------------------- requantization -- */
 
 /* The ops' own functions: the specification the kernels must equal. */
-static int8_t ref_requant(int32_t x, int32_t m, int32_t s, const tflc_qs8_requant *rq) {
+static int8_t ref_requant(int32_t x, int32_t m, int32_t s, const tflc_qs8_requant *rq,
+                          size_t channel) {
     int64_t v;
-    switch (rq->rounding) {
+    const tflc_qs8_rounding rounding = rq->double_from != 0 && channel >= rq->double_from
+                                           ? TFLC_QS8_ROUND_DOUBLE
+                                           : rq->rounding;
+    switch (rounding) {
     case TFLC_QS8_ROUND_SINGLE: v = nn_mul_by_qm_single(x, m, s); break;
     case TFLC_QS8_ROUND_DOUBLE_WRAP: v = nn_mul_by_qm(x, m, s); break;
+    case TFLC_QS8_ROUND_TIES_UP: v = nn_mul_by_qm_ties_up(x, m, s); break;
     default: v = tflc_conv_mbqm32(x, m, s); break;
     }
     v += rq->out_zero_point;
@@ -158,7 +163,8 @@ static void check_requant_mode(tflc_qs8_rounding rounding) {
             if (trial % 4 == 1) s = rng_range(-31, 8);
             if (trial % 8 == 5) s = rng_range(-40, 40);
             if (rounding == TFLC_QS8_ROUND_SINGLE && s > 30) s = 30;
-            if (rounding != TFLC_QS8_ROUND_DOUBLE && s < -31) s = -31;
+            if (rounding == TFLC_QS8_ROUND_SINGLE || rounding == TFLC_QS8_ROUND_DOUBLE_WRAP)
+                s = s < -31 ? -31 : s;
             shift[j] = s;
         }
         for (size_t i = 0; i < ROWS; i++)
@@ -169,11 +175,16 @@ static void check_requant_mode(tflc_qs8_rounding rounding) {
                     v = (int32_t)((uint32_t)rng_range(-1000, 1000) << rng_range(0, 20));
                 acc[i * LDA + j] = v;
             }
-        const tflc_qs8_requant rq = {mult, shift, zp, lo, hi, rounding};
+        /* channels from double_from on DOUBLE (TFLite's x86 Quantize's tail): none, a
+         * multiple of 8 as the ops use, or any channel, inside or outside [c0, c0 + n) */
+        size_t double_from = 0;
+        if (trial % 3 == 1) double_from = (size_t)rng_range(1, (int32_t)(n + c0) / 8 + 1) * 8;
+        if (trial % 3 == 2) double_from = (size_t)rng_range(1, (int32_t)(n + c0) + 2);
+        const tflc_qs8_requant rq = {mult, shift, zp, lo, hi, rounding, double_from};
         for (size_t i = 0; i < ROWS; i++)
             for (size_t j = 0; j < LDO; j++)
                 want[i * LDO + j] = j < n ? ref_requant(acc[i * LDA + j], mult[c0 + j],
-                                                        shift[c0 + j], &rq)
+                                                        shift[c0 + j], &rq, c0 + j)
                                           : (int8_t)0x5A;
         for (int l = 0; l < n_levels; l++) {
             const tflc_qs8_config *cfg = tflc_qs8_config_for((tflc_isa)levels[l]);
@@ -188,6 +199,7 @@ static void test_requant_kernels(void) {
     check_requant_mode(TFLC_QS8_ROUND_DOUBLE);
     check_requant_mode(TFLC_QS8_ROUND_DOUBLE_WRAP);
     check_requant_mode(TFLC_QS8_ROUND_SINGLE);
+    check_requant_mode(TFLC_QS8_ROUND_TIES_UP);
 }
 
 /* ----------------------------------------------------------------- CONV_2D -- */
