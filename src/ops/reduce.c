@@ -15,7 +15,9 @@
  * build's SIMD width and each row's alignment: there the two differ by a few ulp, inside the
  * conformance bound; conformance case mean/neg_keep/float32 shows 2 ulp.) Integer sums wrap
  * in the element type as LiteRT's do. Quantized reductions reproduce LiteRT's arithmetic exactly:
- *   MEAN uint8              rank 4, keep_dims, axes {1,2}: LiteRT's fixed-point 4-D mean;
+ *   MEAN uint8              rank 4, keep_dims, axes resolving to {1,2}: LiteRT's fixed-point
+ *                           4-D mean (its vector loop's ties-up rounding is the same on the
+ *                           non-negative uint8 sums);
  *   MEAN int8               rank 4, keep_dims, axes resolving to {1,2} ([B,H,W,C] -> [B,1,1,C],
  *                           a global average pool): LiteRT's builtin 4-D kernel, the same
  *                           multiplier and bias as uint8's, but channels in blocks of 16 round
@@ -189,14 +191,6 @@ static bool is_quant_dtype(tflc_dtype dt) {
     return dt == TFLC_INT8 || dt == TFLC_UINT8 || dt == TFLC_INT16;
 }
 
-/* The 4-D special case of LiteRT's MEAN compares the raw axis values with 1 and 2. */
-static bool mean_is_4d_hw(const tflc_node *node, bool keep) {
-    const tflc_tensor *axis = node->inputs[1];
-    if (!keep || node->inputs[0]->rank != 4 || tflc_tensor_count(axis) != 2) return false;
-    int64_t a = tflc_sh_index_at(axis, 0), b = tflc_sh_index_at(axis, 1);
-    return (a == 1 && b == 2) || (a == 2 && b == 1);
-}
-
 /* The 4-D MEANs (uint8, and int8's builtin kernel): a multiplier of in_scale / (count *
  * out_scale), in float as LiteRT computes it, applied to the raw sum (the input zero point
  * is not subtracted), plus a bias of out_zp - in_zp * in_scale / out_scale rounded half
@@ -232,19 +226,20 @@ static void prod_params(reduce_params *p) {
     tflc_sh_quantize_multiplier(scaling, &p->multiplier, &p->shift);
 }
 
-/* LiteRT's builtin MEAN takes its int8 vector kernel for a rank-4 input reduced over
- * exactly {1, 2} with keep_dims ([B,H,W,C] -> [B,1,1,C], a global average pool), the axes
- * resolved first: [2,1], [-3,-2], [1,-2] and [1,2,2] all qualify. */
-static bool mean_is_4d_hw_i8(const tflc_node *node, const reduce_params *p, bool keep) {
-    return node->inputs[0]->dtype == TFLC_INT8 && keep && p->rank == 4 && p->reduced_mask == 6u;
+/* LiteRT's builtin MEAN takes its 4-D uint8 and int8 kernels for a rank-4 input reduced
+ * over exactly {1, 2} with keep_dims ([B,H,W,C] -> [B,1,1,C], a global average pool), the
+ * axes resolved first: [2,1], [-3,-2], [1,-2] and [1,2,2] all qualify. */
+static bool mean_is_4d_hw(const reduce_params *p, bool keep) {
+    return keep && p->rank == 4 && p->reduced_mask == 6u;
 }
 
 static void mean_quant_mode(tflc_node *node, reduce_params *p) {
     const uint8_t *opts = tflc_ops_options(node, BO_Reducer);
     bool keep = opts && fb_u8(opts, SH_REDUCER_KEEP_DIMS, 0);
     tflc_sh_quantize_multiplier((double)p->in_scale / (double)p->out_scale, &p->multiplier, &p->shift);
-    if (node->inputs[0]->dtype == TFLC_UINT8 && mean_is_4d_hw(node, keep)) p->qmode = Q_MEAN_4D_U8;
-    else if (mean_is_4d_hw_i8(node, p, keep)) p->qmode = Q_MEAN_4D_I8;
+    tflc_dtype dt = node->inputs[0]->dtype;
+    if (dt == TFLC_UINT8 && mean_is_4d_hw(p, keep)) p->qmode = Q_MEAN_4D_U8;
+    else if (dt == TFLC_INT8 && mean_is_4d_hw(p, keep)) p->qmode = Q_MEAN_4D_I8;
     else p->qmode = p->n_axes == 0 ? Q_MEAN_COPY : Q_MEAN_INT;
     if (p->qmode == Q_MEAN_4D_U8 || p->qmode == Q_MEAN_4D_I8) mean_4d_params(p);
     if (p->qmode == Q_MEAN_INT) mean_int_params(p);

@@ -149,12 +149,10 @@ static int32_t ref_qmean(const red_case *rc, tflc_dtype dt, size_t o, int64_t su
     int32_t lo, hi, m, v;
     int shift;
     tflc_ops_int_range(dt, &lo, &hi);
-    bool hw = rc->n_axes == 2 && ((rc->axes[0] == 1 && rc->axes[1] == 2) ||
-                                  (rc->axes[0] == 2 && rc->axes[1] == 1));
-    /* int8's builtin 4-D kernel resolves the axes first */
-    bool hw_resolved = rc->rank == 4 && !rc->reduced[0] && rc->reduced[1] && rc->reduced[2] && !rc->reduced[3];
-    bool u8_4d = dt == TFLC_UINT8 && rc->rank == 4 && rc->keep && hw;
-    bool i8_4d = dt == TFLC_INT8 && rc->keep && hw_resolved;
+    /* LiteRT's builtin 4-D kernels resolve the axes first: [-3,-2] or [1,2,2] qualify */
+    bool hw = rc->rank == 4 && rc->keep && !rc->reduced[0] && rc->reduced[1] && rc->reduced[2] &&
+              !rc->reduced[3];
+    bool u8_4d = dt == TFLC_UINT8 && hw, i8_4d = dt == TFLC_INT8 && hw;
     if (u8_4d || i8_4d) {
         float zp = (float)zi * si / so;
         zp = zp > 0 ? zp + 0.5f : zp - 0.5f;
