@@ -79,6 +79,18 @@ def reduction_cases():
     for op in ("SUM", "REDUCE_MAX", "REDUCE_PROD"):
         add(op, "axis0", [4, 3], [0], False, dtype=I64)
     add("MEAN", "hw_nokeep", [2, 4, 4, 3], [1, 2], False, form="int8")
+    # LiteRT's builtin int8 MEAN of [B,H,W,C] over {1,2} with keep_dims (a global average
+    # pool) runs its NEON loop (NEON_2_SSE on x86) on blocks of 16 channels, whose multiply
+    # rounds ties up, and a scalar loop on the last C % 16; both rescale the raw sum with a
+    # float-derived multiplier and bias, not the reference kernel's fixed point: nearly half
+    # the outputs differ from the reference kernels, so these compare with the builtin only.
+    for shape, axis in (([4, 6, 6, 5], [1, 2]), ([1, 4, 4, 16], [1, 2]), ([1, 7, 7, 24], [2, 1]),
+                        ([1, 14, 14, 72], [1, 2]), ([2, 3, 5, 96], [1, 2]), ([1, 6, 6, 40], [-3, -2])):
+        out.append(case(f"mean/hw_keep_c{shape[3]}_builtin/int8", ["MEAN"],
+                        lambda x, axis=axis: tf.reduce_mean(x, axis=axis, keepdims=True),
+                        [spec(*shape)], form="int8", builtin_only=True,
+                        note=f"{shape} over {axis}: 16-channel blocks as LiteRT's vector loop, "
+                             "the rest as its scalar one; builtin only"))
     add("MEAN", "all", [3, 4], [0, 1], False, form="int8")
     add("MEAN", "multi_keep", [2, 3, 4, 2], [0, 3], True, form="int16x8")
     add("MEAN", "hw_keep", [1, 4, 5, 3], [1, 2], True)

@@ -15,18 +15,25 @@
  * build's SIMD width and each row's alignment: there the two differ by a few ulp, inside the
  * conformance bound; conformance case mean/neg_keep/float32 shows 2 ulp.) Integer sums wrap
  * in the element type as LiteRT's do. Quantized reductions reproduce LiteRT's arithmetic exactly:
- *   MEAN uint8              rank 4, keep_dims, axes {1,2}: LiteRT's fixed-point 4-D mean;
+ *   MEAN uint8              rank 4, keep_dims, axes resolving to {1,2}: LiteRT's fixed-point
+ *                           4-D mean (its vector loop's ties-up rounding is the same on the
+ *                           non-negative uint8 sums);
+ *   MEAN int8               rank 4, keep_dims, axes resolving to {1,2} ([B,H,W,C] -> [B,1,1,C],
+ *                           a global average pool): LiteRT's builtin 4-D kernel, the same
+ *                           multiplier and bias as uint8's, but channels in blocks of 16 round
+ *                           as its NEON loop does (see mean_4d_i8_value). Its reference
+ *                           kernels use the general form below instead; tflc follows the builtin;
  *   MEAN int8/int16 (and    sum - zp_in * n rescaled by (in/out scale) / n in fixed point (the
- *   other uint8 cases)      1/n folded into the multiplier, as LiteRT does). LiteRT 2.x runs
- *                           this general kernel for int8/int16 global average pools too (no
- *                           4-D special case): it rounds twice (the doubling high multiply,
- *                           then the rounding shift), so a mean a little below a half can round up
+ *   other uint8 cases)      1/n folded into the multiplier, as LiteRT does). It rounds twice
+ *                           (the doubling high multiply, then the rounding shift), so a mean a
+ *                           little below a half can round up
  *   SUM int8/uint8          float rescale of the sum, stored without clamping (LiteRT's
  *                           optimized kernel wraps); int16 sums saturate
  *   REDUCE_PROD int8/int16  each product rescaled by in_scale / out_scale^(1/n)
  *   MAX, MIN                raw values (input and output share scale and zero point)
  */
 #include "ops/shape_common.h"
+#include "ops/nn_common.h"   /* nn_mul_by_qm_ties_up, nn_clamp_i32 */
 
 enum { R_SUM, R_MEAN, R_PROD, R_MAX, R_MIN, R_ANY, R_ALL };
 
@@ -34,6 +41,7 @@ enum { R_SUM, R_MEAN, R_PROD, R_MAX, R_MIN, R_ANY, R_ALL };
 enum {
     Q_NONE,          /* not quantized, or the raw values are reduced as they are */
     Q_MEAN_4D_U8,    /* uint8, same shape case: fixed point with a float-derived bias */
+    Q_MEAN_4D_I8,    /* int8 [B,H,W,C] over {1,2}, keep_dims: LiteRT's builtin vector kernel */
     Q_MEAN_INT,      /* otherwise: fixed-point rescale of the sum with 1/n folded in */
     Q_MEAN_COPY,     /* an empty axis list: LiteRT copies the raw values */
     Q_SUM_RESCALE,   /* int8/uint8 SUM: float rescale, wraps */
@@ -67,6 +75,7 @@ typedef struct reduce_params {
     int64_t out_strides[TFLC_MAX_RANK]; /* output stride of each input dim; 0 when reduced */
     size_t n_in, n_out, n_red;         /* element counts; n_red = inputs per output */
     size_t n_axes;                     /* entries of the axis input */
+    unsigned reduced_mask;             /* bit d set: input dim d is reduced */
     int32_t multiplier, bias, in_zp, out_zp;
     int shift;
     float in_scale, out_scale;
@@ -138,8 +147,10 @@ static tflc_status reduce_shape(tflc_node *node, reduce_params *p, const bool *r
     int rank = 0, n_kept = 0;
     p->rank = in->rank;
     p->n_red = 1;
+    p->reduced_mask = 0;
     for (int d = 0; d < in->rank; d++) {
         p->in_dims[d] = in->dims[d];
+        if (reduced[d]) p->reduced_mask |= 1u << d;
         if (reduced[d]) p->n_red *= (size_t)in->dims[d];
         else kept[n_kept++] = d;
         if (!reduced[d] || keep) dims[rank++] = reduced[d] ? 1 : in->dims[d];
@@ -180,20 +191,16 @@ static bool is_quant_dtype(tflc_dtype dt) {
     return dt == TFLC_INT8 || dt == TFLC_UINT8 || dt == TFLC_INT16;
 }
 
-/* The 4-D special case of LiteRT's MEAN compares the raw axis values with 1 and 2. */
-static bool mean_is_4d_hw(const tflc_node *node, bool keep) {
-    const tflc_tensor *axis = node->inputs[1];
-    if (!keep || node->inputs[0]->rank != 4 || tflc_tensor_count(axis) != 2) return false;
-    int64_t a = tflc_sh_index_at(axis, 0), b = tflc_sh_index_at(axis, 1);
-    return (a == 1 && b == 2) || (a == 2 && b == 1);
-}
-
-/* uint8 4-D MEAN: multiplier of in_scale / (count * out_scale) and a bias, in float as
- * LiteRT computes them. */
-static void mean_4d_u8_params(reduce_params *p) {
+/* The 4-D MEANs (uint8, and int8's builtin kernel): a multiplier of in_scale / (count *
+ * out_scale), in float as LiteRT computes it, applied to the raw sum (the input zero point
+ * is not subtracted), plus a bias of out_zp - in_zp * in_scale / out_scale rounded half
+ * away from zero in float. */
+static void mean_4d_params(reduce_params *p) {
     float count = (float)p->n_red;
     float shifted_zp = (float)p->in_zp * p->in_scale / p->out_scale;
     shifted_zp = shifted_zp > 0 ? shifted_zp + 0.5f : shifted_zp - 0.5f;
+    if (shifted_zp > 2147483520.0f) shifted_zp = 2147483520.0f;     /* far beyond any int8 mean */
+    if (shifted_zp < -2147483520.0f) shifted_zp = -2147483520.0f;
     p->bias = p->out_zp - (int32_t)shifted_zp;
     tflc_sh_quantize_multiplier((double)(p->in_scale / (count * p->out_scale)), &p->multiplier,
                                 &p->shift);
@@ -219,13 +226,22 @@ static void prod_params(reduce_params *p) {
     tflc_sh_quantize_multiplier(scaling, &p->multiplier, &p->shift);
 }
 
+/* LiteRT's builtin MEAN takes its 4-D uint8 and int8 kernels for a rank-4 input reduced
+ * over exactly {1, 2} with keep_dims ([B,H,W,C] -> [B,1,1,C], a global average pool), the
+ * axes resolved first: [2,1], [-3,-2], [1,-2] and [1,2,2] all qualify. */
+static bool mean_is_4d_hw(const reduce_params *p, bool keep) {
+    return keep && p->rank == 4 && p->reduced_mask == 6u;
+}
+
 static void mean_quant_mode(tflc_node *node, reduce_params *p) {
     const uint8_t *opts = tflc_ops_options(node, BO_Reducer);
     bool keep = opts && fb_u8(opts, SH_REDUCER_KEEP_DIMS, 0);
     tflc_sh_quantize_multiplier((double)p->in_scale / (double)p->out_scale, &p->multiplier, &p->shift);
-    if (node->inputs[0]->dtype == TFLC_UINT8 && mean_is_4d_hw(node, keep)) p->qmode = Q_MEAN_4D_U8;
+    tflc_dtype dt = node->inputs[0]->dtype;
+    if (dt == TFLC_UINT8 && mean_is_4d_hw(p, keep)) p->qmode = Q_MEAN_4D_U8;
+    else if (dt == TFLC_INT8 && mean_is_4d_hw(p, keep)) p->qmode = Q_MEAN_4D_I8;
     else p->qmode = p->n_axes == 0 ? Q_MEAN_COPY : Q_MEAN_INT;
-    if (p->qmode == Q_MEAN_4D_U8) mean_4d_u8_params(p);
+    if (p->qmode == Q_MEAN_4D_U8 || p->qmode == Q_MEAN_4D_I8) mean_4d_params(p);
     if (p->qmode == Q_MEAN_INT) mean_int_params(p);
 }
 
@@ -479,10 +495,26 @@ static int32_t clamp64(int64_t v, int32_t lo, int32_t hi) {
     return (int32_t)(v < lo ? lo : (v > hi ? hi : v));
 }
 
-static int32_t quant_mean_value(const reduce_params *p, int64_t sum, int32_t lo, int32_t hi) {
+/* int8 4-D MEAN as LiteRT's builtin kernel runs it on x86 (optimized_integer_ops::Mean, its
+ * NEON code through NEON_2_SSE): channels [0, C - C % 16) go through the 16-lane loop, whose
+ * multiply rounds both steps ties up (vqrdmulh, vrshl: nn_mul_by_qm_ties_up); the last
+ * C % 16 through the scalar loop's MultiplyByQuantizedMultiplier (ties away from zero on the
+ * shift). Both take the 32-bit sum of the raw values. LiteRT splits channels over threads
+ * only above one thread; its Python interpreter and our conformance run one. */
+static int32_t mean_4d_i8_value(const reduce_params *p, int64_t sum, size_t k) {
+    size_t channels = (size_t)p->in_dims[3], vector_end = channels - channels % 16;
+    int32_t s32 = (int32_t)(uint32_t)(uint64_t)sum;
+    int32_t v = k % channels < vector_end ? nn_mul_by_qm_ties_up(s32, p->multiplier, p->shift)
+                                          : tflc_sh_mul_qm(s32, p->multiplier, p->shift);
+    return nn_clamp_i32((int64_t)v + p->bias, INT8_MIN, INT8_MAX);
+}
+
+static int32_t quant_mean_value(const reduce_params *p, int64_t sum, size_t k, int32_t lo, int32_t hi) {
     switch (p->qmode) {
     case Q_MEAN_4D_U8:
         return clamp64((int64_t)tflc_sh_mul_qm((int32_t)sum, p->multiplier, p->shift) + p->bias, lo, hi);
+    case Q_MEAN_4D_I8:
+        return mean_4d_i8_value(p, sum, k);
     default: {
         int32_t shifted = (int32_t)(uint32_t)(uint64_t)(sum - (int64_t)p->in_zp * (int64_t)p->n_red);
         return clamp64((int64_t)tflc_sh_mul_qm(shifted, p->multiplier, p->shift) + p->out_zp, lo, hi);
@@ -512,7 +544,7 @@ static void mean_eval(tflc_node *node, const reduce_params *p, const tflc_tensor
         if (dt == TFLC_INT32) ((int32_t *)out->data)[k] = (int32_t)(acc[k] / (int64_t)p->n_red);
         else if (dt == TFLC_INT64) ((int64_t *)out->data)[k] = acc[k] / (int64_t)p->n_red;
         else if (tflc_ops_int_range(dt, &lo, &hi))
-            tflc_sh_qstore(dt, out->data, k, quant_mean_value(p, acc[k], lo, hi));
+            tflc_sh_qstore(dt, out->data, k, quant_mean_value(p, acc[k], k, lo, hi));
     }
 }
 

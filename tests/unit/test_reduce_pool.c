@@ -131,19 +131,36 @@ static void ref_sums(const red_case *rc, tflc_dtype dt, const void *in, int64_t 
     }
 }
 
-/* LiteRT's quantized MEAN of one sum (see the header comment of ops/reduce.c). */
-static int32_t ref_qmean(const red_case *rc, tflc_dtype dt, int64_t sum, size_t n, float si,
+/* x * m * 2^shift rounded as LiteRT's NEON MultiplyByQuantizedMultiplier4Rows: the doubling
+ * high multiply rounds ties up, then a right shift that rounds ties up (floor divisions). */
+static int32_t ref_mul_ties_up(int32_t x, int32_t m, int shift) {
+    int left = shift > 0 ? shift : 0, right = shift < 0 ? -shift : 0;
+    int64_t xs = (int32_t)((uint32_t)x << left);
+    int64_t p = xs * m + ((int64_t)1 << 30);
+    int64_t h = p >= 0 ? p / ((int64_t)1 << 31) : -((-p + ((int64_t)1 << 31) - 1) / ((int64_t)1 << 31));
+    if (right == 0) return (int32_t)h;
+    int64_t v = h + ((int64_t)1 << (right - 1)), d = (int64_t)1 << right;
+    return (int32_t)(v >= 0 ? v / d : -((-v + d - 1) / d));
+}
+
+/* LiteRT's quantized MEAN of output o's sum (see the header comment of ops/reduce.c). */
+static int32_t ref_qmean(const red_case *rc, tflc_dtype dt, size_t o, int64_t sum, size_t n, float si,
                          int32_t zi, float so, int32_t zo) {
     int32_t lo, hi, m, v;
     int shift;
     tflc_ops_int_range(dt, &lo, &hi);
-    bool hw = rc->n_axes == 2 && ((rc->axes[0] == 1 && rc->axes[1] == 2) ||
-                                  (rc->axes[0] == 2 && rc->axes[1] == 1));
-    if (dt == TFLC_UINT8 && rc->rank == 4 && rc->keep && hw) {
+    /* LiteRT's builtin 4-D kernels resolve the axes first: [-3,-2] or [1,2,2] qualify */
+    bool hw = rc->rank == 4 && rc->keep && !rc->reduced[0] && rc->reduced[1] && rc->reduced[2] &&
+              !rc->reduced[3];
+    bool u8_4d = dt == TFLC_UINT8 && hw, i8_4d = dt == TFLC_INT8 && hw;
+    if (u8_4d || i8_4d) {
         float zp = (float)zi * si / so;
         zp = zp > 0 ? zp + 0.5f : zp - 0.5f;
         tflc_sh_quantize_multiplier((double)(si / ((float)n * so)), &m, &shift);
-        v = tflc_sh_mul_qm((int32_t)sum, m, shift) + (zo - (int32_t)zp);
+        size_t c = rc->dims[3] > 0 ? o % (size_t)rc->dims[3] : 0;
+        bool vector = i8_4d && c < (size_t)(rc->dims[3] - rc->dims[3] % 16);   /* blocks of 16 */
+        v = (vector ? ref_mul_ties_up((int32_t)sum, m, shift) : tflc_sh_mul_qm((int32_t)sum, m, shift)) +
+            (zo - (int32_t)zp);
     } else {
         tflc_sh_quantize_multiplier((double)si / (double)so, &m, &shift);
         int s = 0;
@@ -286,7 +303,7 @@ static void test_reduce_int_exact(void) {
                             want = dt == TFLC_INT16 ? ((int16_t *)in)[o] : dt == TFLC_INT8
                                 ? ((int8_t *)in)[o] : ((uint8_t *)in)[o];
                         else
-                            want = ref_qmean(&rc, dt, sums[o], n_red, sc[0], (int32_t)zp[0],
+                            want = ref_qmean(&rc, dt, o, sums[o], n_red, sc[0], (int32_t)zp[0],
                                              sc[1], (int32_t)zp[1]);
                         CHECK_MSG(ok = got == want, "dtype %s rank %d mask %u [%zu]: %lld, want %lld",
                                   tflc_dtype_name(dt), rank, mask, o, (long long)got,
@@ -345,7 +362,7 @@ static void test_reduce_threads(void) {
         ref_sums(rc, TFLC_INT8, in, sums);
         bool ok = out != NULL;
         for (size_t o = 0; ok && o < out_count(rc); o++) {
-            int32_t w = ref_qmean(rc, TFLC_INT8, sums[o], count_of(rc, true), sc[0], (int32_t)zp[0],
+            int32_t w = ref_qmean(rc, TFLC_INT8, o, sums[o], count_of(rc, true), sc[0], (int32_t)zp[0],
                                   sc[1], (int32_t)zp[1]);
             CHECK_MSG(ok = ((int8_t *)out->data)[o] == w, "case %zu [%zu]", i, o);
         }
