@@ -26,14 +26,11 @@
  *     outputs that do not see it finite, as in the reference; NaN inputs propagate;
  *   - any split of the output rows (threads) gives the same bits.
  */
-#include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "core/internal.h"
 #include "core/threadpool.h"
@@ -41,6 +38,7 @@
 #include "kernels/cpu.h"
 #include "kernels/f32_dwconv.h"
 #include "ops/conv_common.h"
+#include "guarded.h"
 #include "test.h"
 #include "op_harness.h"
 
@@ -426,29 +424,6 @@ static void test_split_rows(void) {
 }
 
 /* ---------------------------------------------------- guard pages (bounds) -- */
-
-/* `bytes` placed so that they end where a PROT_NONE page starts. */
-typedef struct guarded {
-    unsigned char *map;
-    size_t map_bytes;
-    void *data;
-} guarded;
-
-static guarded guarded_alloc(size_t bytes) {
-    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    guarded g = {NULL, (bytes + page - 1) / page * page + page, NULL};
-    const int fd = open("/dev/zero", O_RDWR);     /* MAP_ANONYMOUS is not POSIX 2008 */
-    if (fd < 0) abort();
-    void *m = mmap(NULL, g.map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED) abort();
-    g.map = m;
-    if (mprotect(g.map + g.map_bytes - page, page, PROT_NONE) != 0) abort();
-    g.data = g.map + g.map_bytes - page - bytes;
-    return g;
-}
-
-static void guarded_free(guarded *g) { munmap(g->map, g->map_bytes); }
 
 /* Input, bias and output each end at a PROT_NONE page: a load or store past channel C-1 of
  * the last pixel faults (masked lanes must not touch memory). */

@@ -17,19 +17,17 @@
  * Ragged lengths 0..70 cover every tail of 8- and 16-lane loops; arrays end against a
  * PROT_NONE page, so a load or store past the last element faults.
  */
-#include <fcntl.h>
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "kernels/cpu.h"
 #include "kernels/f32_vbinary.h"
 #include "kernels/f32_vunary.h"
+#include "guarded.h"
 #include "test.h"
 #include "op_harness.h"
 
@@ -73,29 +71,6 @@ static int64_t ulp_distance(float a, float b) {
     if (ib < 0) ib = (int64_t)INT32_MIN - ib;
     return ia > ib ? ia - ib : ib - ia;
 }
-
-/* `count` floats ending where a PROT_NONE page starts. */
-typedef struct guarded {
-    unsigned char *map;
-    size_t map_bytes;
-    float *data;
-} guarded;
-
-static guarded guarded_alloc(size_t count) {
-    const size_t page = (size_t)sysconf(_SC_PAGESIZE), bytes = count * sizeof(float);
-    guarded g = {NULL, (bytes + page - 1) / page * page + page, NULL};
-    const int fd = open("/dev/zero", O_RDWR);     /* MAP_ANONYMOUS is not POSIX 2008 */
-    if (fd < 0) abort();
-    void *m = mmap(NULL, g.map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED) abort();
-    g.map = m;
-    if (mprotect(g.map + g.map_bytes - page, page, PROT_NONE) != 0) abort();
-    g.data = (float *)(void *)(g.map + g.map_bytes - page - bytes);
-    return g;
-}
-
-static void guarded_free(guarded *g) { munmap(g->map, g->map_bytes); }
 
 static const tflc_f32_vunary_config *unary[TFLC_ISA_COUNT];
 static const tflc_f32_vbinary_config *binary[TFLC_ISA_COUNT];
@@ -228,13 +203,13 @@ static void test_unary_variants_agree(void) {
         for (int v = 1; v < n_unary; v++) {
             tflc_f32_vunary_fn f = unary_fn(unary[v], (unary_kind)k);
             for (size_t n = 0; n <= 70; n++) {
-                guarded g = guarded_alloc(n), o = guarded_alloc(n);
-                memcpy(g.data, x + 1000 + n, n * sizeof(float));
-                f(n, g.data, o.data);
+                guarded g = guarded_alloc(n * sizeof(float)), o = guarded_alloc(n * sizeof(float));
+                memcpy(g.f32, x + 1000 + n, n * sizeof(float));
+                f(n, g.f32, o.f32);
                 bool ok = true;
-                for (size_t i = 0; i < n; i++) ok = ok && same_value(o.data[i], want[1000 + n + i]);
-                f(n, g.data, g.data);                          /* in place */
-                for (size_t i = 0; i < n; i++) ok = ok && same_value(g.data[i], want[1000 + n + i]);
+                for (size_t i = 0; i < n; i++) ok = ok && same_value(o.f32[i], want[1000 + n + i]);
+                f(n, g.f32, g.f32);                          /* in place */
+                for (size_t i = 0; i < n; i++) ok = ok && same_value(g.f32[i], want[1000 + n + i]);
                 CHECK_MSG(ok, "%s %s, n = %zu", unary[v]->name, k ? "tanh" : "sigmoid", n);
                 guarded_free(&g);
                 guarded_free(&o);
@@ -288,23 +263,25 @@ static void test_binary_variants(void) {
                     const size_t ca = form == TFLC_VBINARY_SV ? 1 : n;
                     const size_t cb = form == TFLC_VBINARY_VS ? 1 : n;
                     const int clamp = (int)(rng_next() % N(los));
-                    guarded a = guarded_alloc(ca), b = guarded_alloc(cb), y = guarded_alloc(n);
-                    for (size_t i = 0; i < ca; i++) a.data[i] = binary_input();
-                    for (size_t i = 0; i < cb; i++) b.data[i] = binary_input();
+                    guarded a = guarded_alloc(ca * sizeof(float));
+                    guarded b = guarded_alloc(cb * sizeof(float));
+                    guarded y = guarded_alloc(n * sizeof(float));
+                    for (size_t i = 0; i < ca; i++) a.f32[i] = binary_input();
+                    for (size_t i = 0; i < cb; i++) b.f32[i] = binary_input();
                     float want[70];
                     for (size_t i = 0; i < n; i++)
-                        want[i] = ref_binary(op, a.data[ca == 1 ? 0 : i], b.data[cb == 1 ? 0 : i],
+                        want[i] = ref_binary(op, a.f32[ca == 1 ? 0 : i], b.f32[cb == 1 ? 0 : i],
                                              los[clamp], his[clamp]);
                     tflc_f32_vbinary_fn f = binary[v]->fn[op][form];
-                    f(n, a.data, b.data, y.data, los[clamp], his[clamp]);
+                    f(n, a.f32, b.f32, y.f32, los[clamp], his[clamp]);
                     bool ok = true;
-                    for (size_t i = 0; i < n; i++) ok = ok && same_value(y.data[i], want[i]);
+                    for (size_t i = 0; i < n; i++) ok = ok && same_value(y.f32[i], want[i]);
                     if (form != TFLC_VBINARY_SV && n > 0) {      /* y is a */
-                        f(n, a.data, b.data, a.data, los[clamp], his[clamp]);
-                        for (size_t i = 0; i < n; i++) ok = ok && same_value(a.data[i], want[i]);
+                        f(n, a.f32, b.f32, a.f32, los[clamp], his[clamp]);
+                        for (size_t i = 0; i < n; i++) ok = ok && same_value(a.f32[i], want[i]);
                     } else if (n > 0) {                          /* y is b */
-                        f(n, a.data, b.data, b.data, los[clamp], his[clamp]);
-                        for (size_t i = 0; i < n; i++) ok = ok && same_value(b.data[i], want[i]);
+                        f(n, a.f32, b.f32, b.f32, los[clamp], his[clamp]);
+                        for (size_t i = 0; i < n; i++) ok = ok && same_value(b.f32[i], want[i]);
                     }
                     CHECK_MSG(ok, "%s op %d form %d n %zu clamp [%g, %g]", binary[v]->name, op,
                               form, n, (double)los[clamp], (double)his[clamp]);

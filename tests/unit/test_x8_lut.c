@@ -13,17 +13,15 @@
  *     dequantize, apply the float function, round half away from zero, add the zero point,
  *     clamp). Exact comparison.
  */
-#include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "kernels/x8_lut.h"
 #include "ops/math_common.h"
+#include "guarded.h"
 #include "test.h"
 #include "op_harness.h"
 
@@ -42,29 +40,6 @@ static uint32_t rng_next(void) {
 static float rng_uniform(float lo, float hi) {
     return lo + (hi - lo) * ((float)(rng_next() & 0xFFFFFF) / 16777216.0f);
 }
-
-/* `count` bytes ending where a PROT_NONE page starts. */
-typedef struct guarded {
-    unsigned char *map;
-    size_t map_bytes;
-    uint8_t *data;
-} guarded;
-
-static guarded guarded_alloc(size_t count) {
-    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    guarded g = {NULL, (count + page - 1) / page * page + page, NULL};
-    const int fd = open("/dev/zero", O_RDWR);     /* MAP_ANONYMOUS is not POSIX 2008 */
-    if (fd < 0) abort();
-    void *m = mmap(NULL, g.map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED) abort();
-    g.map = m;
-    if (mprotect(g.map + g.map_bytes - page, page, PROT_NONE) != 0) abort();
-    g.data = g.map + g.map_bytes - page - count;
-    return g;
-}
-
-static void guarded_free(guarded *g) { munmap(g->map, g->map_bytes); }
 
 /* ------------------------------------------------------------- kernels -- */
 
@@ -88,12 +63,12 @@ static void test_variants_match_loop(void) {
         for (size_t n = 0; n <= 300; n++) {
             for (int i = 0; i < 256; i++) table[i] = (uint8_t)rng_next();
             guarded in = guarded_alloc(n), out = guarded_alloc(n);
-            for (size_t i = 0; i < n; i++) in.data[i] = (uint8_t)rng_next();
-            for (size_t i = 0; i < n; i++) want[i] = table[in.data[i]];
-            cfgs[v]->lut(n, in.data, table, out.data);
-            CHECK_MSG(n == 0 || memcmp(out.data, want, n) == 0, "%s, n = %zu", cfgs[v]->name, n);
-            cfgs[v]->lut(n, in.data, table, in.data);                 /* in place */
-            CHECK_MSG(n == 0 || memcmp(in.data, want, n) == 0, "%s in place, n = %zu",
+            for (size_t i = 0; i < n; i++) in.u8[i] = (uint8_t)rng_next();
+            for (size_t i = 0; i < n; i++) want[i] = table[in.u8[i]];
+            cfgs[v]->lut(n, in.u8, table, out.u8);
+            CHECK_MSG(n == 0 || memcmp(out.u8, want, n) == 0, "%s, n = %zu", cfgs[v]->name, n);
+            cfgs[v]->lut(n, in.u8, table, in.u8);                 /* in place */
+            CHECK_MSG(n == 0 || memcmp(in.u8, want, n) == 0, "%s in place, n = %zu",
                       cfgs[v]->name, n);
             guarded_free(&in);
             guarded_free(&out);
