@@ -327,11 +327,17 @@ def worker(name, forms):
 
 # ---------------------------------------------------------------------- measurement --
 
-def _run_litert(buf, resolver, inputs):
+def _run_litert(buf, resolver, inputs, io=None):
+    """Subgraph 0 on `inputs`; with `io` (a harness case's "io"), its signature instead,
+    inputs and outputs in io's order."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
     import numpy as np
     it = Interpreter(model_content=buf,
                      experimental_op_resolver_type=getattr(OpResolverType, resolver))
+    if io is not None:
+        run = it.get_signature_runner(io["signature"])
+        outs = run(**{t["tflc_name"]: x for t, x in zip(io["inputs"], inputs)})
+        return [np.array(outs[t["tflc_name"]]) for t in io["outputs"]]
     det = it.get_input_details()
     for d, x in zip(det, inputs):
         if tuple(d["shape"]) != x.shape:
@@ -405,15 +411,22 @@ def errors(report_dir):
     for c in report["cases"]:
         if not c["name"].startswith("zoo/") or c["status"] not in ("pass", "FAIL"):
             continue
-        _, name, form = c["name"].split("/")
+        # zoo/<net>/<form>, or zoo/<net>/<signature>/<form> for a signature's case; the
+        # model file is the one the harness ran (PyTorch nets have no models.py entry)
+        parts = c["name"].split("/")
+        name, form = parts[1], parts[-1]
+        signature = c["io"].get("signature") if len(parts) == 4 else None
+        path = c.get("model") or _paths(models.by_name(name), form)[0]
+        if not os.path.isabs(path):
+            path = os.path.join(REPO, path)
         work = os.path.join(report_dir, "work", c["id"])
-        with open(_paths(models.by_name(name), form)[0], "rb") as f:
+        with open(path, "rb") as f:
             buf = f.read()
         n_in = len(c["io"]["inputs"])
         inputs = [np.load(os.path.join(work, f"in{k}.npy")) for k in range(n_in)]
         b = [np.load(os.path.join(work, f"want{k}.npy")) for k in range(len(c["io"]["outputs"]))]
         try:
-            r = _run_litert(buf, "BUILTIN_REF", inputs)
+            r = _run_litert(buf, "BUILTIN_REF", inputs, c["io"] if signature else None)
         except Exception:  # noqa: BLE001 -- the reference resolver lacks some ops
             r = None
         g = [np.load(os.path.join(work, "tflc", re.sub(r"[^A-Za-z0-9_.-]", "_", o["tflc_name"] or "")
