@@ -588,6 +588,9 @@ tflc_status tflc_tensor_copy_contents(tflc_graph *g, tflc_tensor *dst, const tfl
     if (dst->bytes != src->bytes || (!dst->data && dst->bytes))
         return GRAPH_FAIL(g, TFLC_ERROR_RUNTIME, "tensor '%s': %zu bytes cannot take %zu", dst->desc->name, dst->bytes,
                           src->bytes);
+    if (src->bytes && !src->data)       /* e.g. a subgraph output no operator writes */
+        return GRAPH_FAIL(g, TFLC_ERROR_INVALID_MODEL, "tensor '%s' is read but never written (it has no data)",
+                          src->desc->name);
     if (src->bytes && dst->data != src->data) memmove(dst->data, src->data, src->bytes);
     return TFLC_OK;
 }

@@ -141,11 +141,35 @@ static void test_random_mutations(void) {
     CHECK(ran == TOTAL_MUTATIONS);
 }
 
+/* Inputs the fuzzer (make fuzz) once crashed on, kept in tests/fuzz/regressions/: each must
+ * now fail cleanly somewhere between load and invoke (under ASan/UBSan in CI). */
+static void test_fuzz_regressions(void) {
+    DIR *dir = opendir(TFLC_TEST_FUZZ_REGRESSIONS_DIR);
+    CHECK_MSG(dir != NULL, "cannot open %s", TFLC_TEST_FUZZ_REGRESSIONS_DIR);
+    if (!dir) return;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(dir)) != NULL;) {
+        if (e->d_name[0] == '.') continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", TFLC_TEST_FUZZ_REGRESSIONS_DIR, e->d_name);
+        size_t size = 0;
+        uint8_t *bytes = read_file(path, &size);
+        CHECK_MSG(bytes != NULL, "cannot read %s", path);
+        if (!bytes) continue;
+        CHECK_MSG(exercise_model_bytes(bytes, size) == 0, "%s ran end to end", e->d_name);
+        free(bytes);
+        n++;
+    }
+    closedir(dir);
+    CHECK_MSG(n >= 1, "no inputs in %s", TFLC_TEST_FUZZ_REGRESSIONS_DIR);
+}
+
 static void run_tests(void) {
     load_fixtures();
     TEST(test_fixtures_present_and_valid);
     TEST(test_truncations_fail);
     TEST(test_random_mutations);
+    TEST(test_fuzz_regressions);
     for (int i = 0; i < n_fixtures; i++) free(fixtures[i].bytes);
 }
 
