@@ -1,11 +1,14 @@
 /*
- * f32_vunary.h -- vectorized float LOGISTIC, TANH and HARD_SWISH over a contiguous array:
+ * f32_vunary.h -- vectorized float LOGISTIC, TANH, HARD_SWISH, GELU and a SOFTMAX row over a
+ * contiguous array:
  *
  *     const tflc_f32_vunary_config *cfg = tflc_f32_vunary_config_get();
  *     cfg->sigmoid(n, x, y);          // y[i] = 1 / (1 + e^-x[i]); y may be x (in place)
  *     cfg->tanh(n, x, y);
  *     cfg->hard_swish(n, x, y);       // y[i] = (x[i] * (1/6)) * min(max(x[i] + 3, 0), 6)
  *     cfg->softmax(n, x, beta, y);    // one row: y[i] = e^(beta (x[i] - max)) / sum
+ *     cfg->gelu(n, x, y);             // (0.5 x) erfc(x * -1/sqrt2), Eigen's erfc
+ *     cfg->gelu_tanh(n, x, y);        // (0.5 x) (1 + tanh(k (x + 0.044715 (x x) x)))
  *
  * The functions are LiteRT's, operation for operation: its builtin float LOGISTIC and TANH
  * kernels evaluate Eigen's scalar_logistic_op<float> and ptanh_float on packets (SSE/AVX,
@@ -35,6 +38,15 @@
  *     t in [-87, 0] (measured exhaustively against exp in double); softmax outputs are
  *     within relative 1e-6 of a double-precision softmax (test_f32_act.c) and 3 ulp of
  *     LiteRT's (Eigen's exp) on the conformance cases.
+ *   gelu: LiteRT's reference_ops::Gelu evaluates Eigen's array erfc, i.e.
+ *     generic_fast_erfc<float> (non-FMA): x clamped to +-11; for x^2 <= 1, 1 + x S(x^2)
+ *     (S degree 5); else exp(-x^2) (1 - lo) P(q) / (x Q(q)) + (x < 0 ? 2 : 0), q = 1 / x^2,
+ *     lo = x*x - fl(x*x) exactly (Dekker's product), exp = Eigen's pexp_float (m =
+ *     floor(t log2(e) + 1/2), two-part ln2, degree-6 polynomial, 0 below -104, 2^m applied
+ *     with one rounding). Then (0.5 x) * erfc. -inf gives NaN (-inf * 0), as in LiteRT.
+ *     LiteRT's bits on 1.1M points in [-10, 10], 65k in [-20, 20] and the special values.
+ *   gelu_tanh: Eigen's expression order, k = (float)(2/sqrt(pi) / sqrt(2)), tanh as above.
+ *     LiteRT's bits on the same points.
  *
  * The scalar config is the portable C of these formulas (its file is built without FMA
  * contraction): the reference every SIMD config is tested against
@@ -61,7 +73,24 @@ typedef struct tflc_f32_vunary_config {
     tflc_f32_vunary_fn tanh;
     tflc_f32_vunary_fn hard_swish;
     tflc_f32_softmax_fn softmax;
+    tflc_f32_vunary_fn gelu;        /* exact (erfc) form */
+    tflc_f32_vunary_fn gelu_tanh;   /* approximate (tanh) form */
 } tflc_f32_vunary_config;
+
+/* Eigen's generic_fast_erfc<float> coefficients (Rminimax fits, as Eigen gives them):
+ * erfc(x) = 1 + x S(x^2) for |x| <= 1 (alpha: S, highest degree first); for |x| > 1,
+ * exp(-x^2) P(1/x^2) / (x Q(1/x^2)) (gamma: P, delta: Q). */
+static const float vunary_erfc_alpha[6] = {
+    5.61802298761904239654541015625e-04f, -4.91381669417023658752441406250e-03f,
+    2.67075151205062866210937500000e-02f, -1.12800106406211853027343750000e-01f,
+    3.76122951507568359375000000000e-01f, -1.12837910652160644531250000000e+00f};
+static const float vunary_erfc_gamma[4] = {
+    1.0208116471767425537109375e-01f, 4.2920666933059692382812500e-01f,
+    3.2379078865051269531250000e-01f, 5.3971976041793823242187500e-02f};
+static const float vunary_erfc_delta[5] = {
+    1.7251677811145782470703125e-02f, 3.9137163758277893066406250e-01f,
+    1.0000000000000000000000000e+00f, 6.2173241376876831054687500e-01f,
+    9.5662862062454223632812500e-02f};
 
 /* Each ISA's config, from its own translation unit; NULL when built without its flags. */
 const tflc_f32_vunary_config *tflc_f32_vunary_config_scalar(void);

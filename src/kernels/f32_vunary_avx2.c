@@ -1,5 +1,6 @@
 /*
- * f32_vunary_avx2.c -- LOGISTIC, TANH, HARD_SWISH and a SOFTMAX row on 8 floats per ymm (f32_vunary.h), the scalar
+ * f32_vunary_avx2.c -- LOGISTIC, TANH, HARD_SWISH, GELU and a SOFTMAX row on 8 floats
+ * per ymm (f32_vunary.h), the scalar
  * config's operations lane by lane: separate multiplies and adds (no FMA, so the bits are
  * LiteRT's), a round-down for floor, the exponent built in the integer lanes. The ragged
  * end goes through a zero-padded copy. Built with -mavx2 (cmake/kernels.cmake, with
@@ -66,6 +67,77 @@ static inline __m256 hard_swish8(__m256 x) {
     return MUL(MUL(x, SET1(1.0f / 6.0f)), r);
 }
 
+/* 2^k for integer lanes k in [-126, 127]. */
+static inline __m256 pow2_8(__m256i k) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k, _mm256_set1_epi32(127)), 23));
+}
+
+/* Eigen's pexp_float on t in [-121, -1] or NaN (the scalar exp_eigen): below -104 gives 0;
+ * y * 2^m with m in [-150, -1] as y * 2^b * 2^(m - b), b = floor(m / 2): the first
+ * product is exact (normal), the second rounds once, as the scalar ldexpf. */
+static inline __m256 exp_eigen8(__m256 t) {
+    const __m256 zero = _mm256_cmp_ps(t, SET1(-104.0f), _CMP_LT_OQ);
+    const __m256 m = _mm256_floor_ps(ADD(MUL(t, SET1(1.44269504088896341f)), SET1(0.5f)));
+    __m256 r = ADD(MUL(m, SET1(-0.693359375f)), t);
+    r = ADD(MUL(m, SET1(2.12194440e-4f)), r);
+    const __m256 r2 = MUL(r, r);
+    __m256 p_even = ADD(MUL(r2, SET1(1.37449637986719608306884765625e-3f)),
+                       SET1(4.166965186595916748046875e-2f));
+    const __m256 p_odd = ADD(MUL(r2, SET1(8.36894474923610687255859375e-3f)),
+                            SET1(0.16666518151760101318359375f));
+    p_even = ADD(MUL(r2, p_even), SET1(0.49999988079071044921875f));
+    const __m256 p_low = ADD(r, SET1(1.0f));
+    __m256 y = ADD(MUL(r, p_odd), p_even);
+    y = ADD(MUL(r2, y), p_low);
+    /* NaN and zeroed lanes may build any exponent here: they are replaced below. */
+    const __m256i mi = _mm256_cvtps_epi32(m), b = _mm256_srai_epi32(mi, 1);
+    const __m256 e = MUL(MUL(y, pow2_8(b)), pow2_8(_mm256_sub_epi32(mi, b)));
+    const __m256 nan = _mm256_cmp_ps(t, t, _CMP_UNORD_Q);
+    return _mm256_blendv_ps(_mm256_andnot_ps(zero, e), t, nan);
+}
+
+/* Horner, highest degree first, one multiply and one add per step. */
+static inline __m256 horner8(__m256 x, const float *c, int deg) {
+    __m256 r = SET1(c[0]);
+    for (int i = 1; i <= deg; i++) r = ADD(MUL(r, x), SET1(c[i]));
+    return r;
+}
+
+/* x*x - x2 exactly: Dekker's product through a Veltkamp split (|x| <= 11). */
+static inline __m256 square_low8(__m256 x, __m256 x2) {
+    const __m256 g = MUL(SET1(4097.0f), x);
+    const __m256 hi = ADD(_mm256_sub_ps(x, g), g), lo = _mm256_sub_ps(x, hi);
+    const __m256 t = ADD(ADD(_mm256_sub_ps(MUL(hi, hi), x2), MUL(hi, lo)), MUL(lo, hi));
+    return ADD(t, MUL(lo, lo));
+}
+
+/* Eigen's generic_fast_erfc<float> (the scalar erfc_one), both branches on every lane. */
+static inline __m256 erfc8(__m256 x_in) {
+    __m256 x = _mm256_max_ps(SET1(-11.0f), x_in);        /* NaN stays */
+    x = _mm256_min_ps(SET1(11.0f), x);
+    const __m256 x2 = MUL(x, x);
+    const __m256 small = ADD(MUL(x, horner8(x2, vunary_erfc_alpha, 5)), SET1(1.0f));
+    const __m256 big = _mm256_cmp_ps(SET1(1.0f), x2, _CMP_LT_OQ);
+    const __m256 e = exp_eigen8(_mm256_sub_ps(_mm256_setzero_ps(), x2));
+    const __m256 z = _mm256_sub_ps(e, MUL(e, square_low8(x, x2)));
+    const __m256 q2 = _mm256_div_ps(SET1(1.0f), x2);
+    const __m256 r = _mm256_div_ps(horner8(q2, vunary_erfc_gamma, 3),
+                                  MUL(x, horner8(q2, vunary_erfc_delta, 4)));
+    const __m256 neg = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
+    const __m256 two = _mm256_and_ps(neg, SET1(2.0f));          /* x < 0 ? 2 : 0 */
+    return _mm256_blendv_ps(small, ADD(MUL(z, r), two), big);
+}
+
+static inline __m256 gelu8(__m256 x) {
+    return MUL(MUL(SET1(0.5f), x), erfc8(MUL(x, SET1(-0.707106781186547524f))));
+}
+
+static inline __m256 gelu_tanh8(__m256 x) {
+    const __m256 c3 = MUL(SET1(0.044715f), MUL(MUL(x, x), x));
+    const __m256 u = MUL(SET1(0.797884560802865355f), ADD(x, c3));
+    return MUL(MUL(SET1(0.5f), x), ADD(SET1(1.0f), tanh8(u)));
+}
+
 #define VUNARY(name, f8)                                                                     \
     static void name(size_t n, const float *x, float *y) {                                   \
         size_t i = 0;                                                                        \
@@ -85,6 +157,8 @@ static inline __m256 hard_swish8(__m256 x) {
 VUNARY(f32_vsigmoid_avx2, sigmoid8)
 VUNARY(f32_vtanh_avx2, tanh8)
 VUNARY(f32_vhard_swish_avx2, hard_swish8)
+VUNARY(f32_vgelu_avx2, gelu8)
+VUNARY(f32_vgelu_tanh_avx2, gelu_tanh8)
 
 /* Cephes' expf for t <= 0 (f32_vunary.h, softmax): the scalar config's operations; lanes
  * below -87 give 0, NaN lanes keep t. */
@@ -162,6 +236,8 @@ static const tflc_f32_vunary_config avx2_config = {
     .tanh = f32_vtanh_avx2,
     .hard_swish = f32_vhard_swish_avx2,
     .softmax = f32_softmax_avx2,
+    .gelu = f32_vgelu_avx2,
+    .gelu_tanh = f32_vgelu_tanh_avx2,
 };
 
 const tflc_f32_vunary_config *tflc_f32_vunary_config_avx2(void) { return &avx2_config; }

@@ -1,5 +1,6 @@
 /*
- * f32_vunary_avx512.c -- LOGISTIC, TANH, HARD_SWISH and a SOFTMAX row on 16 floats per zmm (f32_vunary.h), the scalar
+ * f32_vunary_avx512.c -- LOGISTIC, TANH, HARD_SWISH, GELU and a SOFTMAX row on 16 floats
+ * per zmm (f32_vunary.h), the scalar
  * config's operations lane by lane: separate multiplies and adds (no FMA, so the bits are
  * LiteRT's), a round-down for floor, the exponent built in the integer lanes. The ragged
  * end runs masked. Built with -mavx512f (cmake/kernels.cmake, with -ffp-contract=off);
@@ -66,6 +67,77 @@ static inline __m512 hard_swish16(__m512 x) {
     return MUL(MUL(x, SET1(1.0f / 6.0f)), r);
 }
 
+/* 2^k for integer lanes k in [-126, 127]. */
+static inline __m512 pow2_16(__m512i k) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(k, _mm512_set1_epi32(127)), 23));
+}
+
+/* Eigen's pexp_float on t in [-121, -1] or NaN (the scalar exp_eigen): below -104 gives 0;
+ * y * 2^m with m in [-150, -1] as y * 2^b * 2^(m - b), b = floor(m / 2): the first
+ * product is exact (normal), the second rounds once, as the scalar ldexpf. */
+static inline __m512 exp_eigen16(__m512 t) {
+    const __mmask16 zero = _mm512_cmp_ps_mask(t, SET1(-104.0f), _CMP_LT_OQ);
+    const __m512 m = _mm512_floor_ps(ADD(MUL(t, SET1(1.44269504088896341f)), SET1(0.5f)));
+    __m512 r = ADD(MUL(m, SET1(-0.693359375f)), t);
+    r = ADD(MUL(m, SET1(2.12194440e-4f)), r);
+    const __m512 r2 = MUL(r, r);
+    __m512 p_even = ADD(MUL(r2, SET1(1.37449637986719608306884765625e-3f)),
+                       SET1(4.166965186595916748046875e-2f));
+    const __m512 p_odd = ADD(MUL(r2, SET1(8.36894474923610687255859375e-3f)),
+                            SET1(0.16666518151760101318359375f));
+    p_even = ADD(MUL(r2, p_even), SET1(0.49999988079071044921875f));
+    const __m512 p_low = ADD(r, SET1(1.0f));
+    __m512 y = ADD(MUL(r, p_odd), p_even);
+    y = ADD(MUL(r2, y), p_low);
+    /* NaN and zeroed lanes may build any exponent here: they are replaced below. */
+    const __m512i mi = _mm512_cvtps_epi32(m), b = _mm512_srai_epi32(mi, 1);
+    const __m512 e = MUL(MUL(y, pow2_16(b)), pow2_16(_mm512_sub_epi32(mi, b)));
+    const __mmask16 nan = _mm512_cmp_ps_mask(t, t, _CMP_UNORD_Q);
+    return _mm512_mask_blend_ps(nan, _mm512_maskz_mov_ps((__mmask16)~zero, e), t);
+}
+
+/* Horner, highest degree first, one multiply and one add per step. */
+static inline __m512 horner16(__m512 x, const float *c, int deg) {
+    __m512 r = SET1(c[0]);
+    for (int i = 1; i <= deg; i++) r = ADD(MUL(r, x), SET1(c[i]));
+    return r;
+}
+
+/* x*x - x2 exactly: Dekker's product through a Veltkamp split (|x| <= 11). */
+static inline __m512 square_low16(__m512 x, __m512 x2) {
+    const __m512 g = MUL(SET1(4097.0f), x);
+    const __m512 hi = ADD(_mm512_sub_ps(x, g), g), lo = _mm512_sub_ps(x, hi);
+    const __m512 t = ADD(ADD(_mm512_sub_ps(MUL(hi, hi), x2), MUL(hi, lo)), MUL(lo, hi));
+    return ADD(t, MUL(lo, lo));
+}
+
+/* Eigen's generic_fast_erfc<float> (the scalar erfc_one), both branches on every lane. */
+static inline __m512 erfc16(__m512 x_in) {
+    __m512 x = _mm512_max_ps(SET1(-11.0f), x_in);        /* NaN stays */
+    x = _mm512_min_ps(SET1(11.0f), x);
+    const __m512 x2 = MUL(x, x);
+    const __m512 small = ADD(MUL(x, horner16(x2, vunary_erfc_alpha, 5)), SET1(1.0f));
+    const __mmask16 big = _mm512_cmp_ps_mask(SET1(1.0f), x2, _CMP_LT_OQ);
+    const __m512 e = exp_eigen16(_mm512_sub_ps(_mm512_setzero_ps(), x2));
+    const __m512 z = _mm512_sub_ps(e, MUL(e, square_low16(x, x2)));
+    const __m512 q2 = _mm512_div_ps(SET1(1.0f), x2);
+    const __m512 r = _mm512_div_ps(horner16(q2, vunary_erfc_gamma, 3),
+                                  MUL(x, horner16(q2, vunary_erfc_delta, 4)));
+    const __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    const __m512 two = _mm512_maskz_mov_ps(neg, SET1(2.0f));     /* x < 0 ? 2 : 0 */
+    return _mm512_mask_blend_ps(big, small, ADD(MUL(z, r), two));
+}
+
+static inline __m512 gelu16(__m512 x) {
+    return MUL(MUL(SET1(0.5f), x), erfc16(MUL(x, SET1(-0.707106781186547524f))));
+}
+
+static inline __m512 gelu_tanh16(__m512 x) {
+    const __m512 c3 = MUL(SET1(0.044715f), MUL(MUL(x, x), x));
+    const __m512 u = MUL(SET1(0.797884560802865355f), ADD(x, c3));
+    return MUL(MUL(SET1(0.5f), x), ADD(SET1(1.0f), tanh16(u)));
+}
+
 #define VUNARY(name, f16)                                                                    \
     static void name(size_t n, const float *x, float *y) {                                   \
         size_t i = 0;                                                                        \
@@ -83,6 +155,8 @@ static inline __m512 hard_swish16(__m512 x) {
 VUNARY(f32_vsigmoid_avx512, sigmoid16)
 VUNARY(f32_vtanh_avx512, tanh16)
 VUNARY(f32_vhard_swish_avx512, hard_swish16)
+VUNARY(f32_vgelu_avx512, gelu16)
+VUNARY(f32_vgelu_tanh_avx512, gelu_tanh16)
 
 /* Cephes' expf for t <= 0 (f32_vunary.h, softmax): the scalar config's operations; lanes
  * below -87 give 0, NaN lanes keep t. */
@@ -147,6 +221,8 @@ static const tflc_f32_vunary_config avx512_config = {
     .tanh = f32_vtanh_avx512,
     .hard_swish = f32_vhard_swish_avx512,
     .softmax = f32_softmax_avx512,
+    .gelu = f32_vgelu_avx512,
+    .gelu_tanh = f32_vgelu_tanh_avx512,
 };
 
 const tflc_f32_vunary_config *tflc_f32_vunary_config_avx512(void) { return &avx512_config; }

@@ -57,6 +57,74 @@ static inline float tanh_one(float x) {
     return p / q;
 }
 
+/* Eigen's generic_fast_erfc<float> (f32_vunary.h, gelu), non-FMA: x clamped to +-11;
+ * |x| <= 1: 1 + x S(x^2); else exp(-x^2) (1 - lo(x^2)) P(1/x^2) / (x Q(1/x^2)) (+ 2 for
+ * x < 0), with lo(x^2) = x*x - fl(x*x) exact (Dekker's product through a Veltkamp split)
+ * and Eigen's pexp_float. */
+/* Horner from c[0] (highest degree), one multiply and one add per step. */
+static inline float horner(float x, const float *c, int deg) {
+    float r = c[0];
+    for (int i = 1; i <= deg; i++) r = r * x + c[i];
+    return r;
+}
+
+/* x*x - fl(x*x), exactly (|x| <= 11: nothing overflows or underflows). */
+static inline float square_low(float x, float x2) {
+    const float g = 4097.0f * x;
+    const float hi = (x - g) + g, lo = x - hi;
+    return ((hi * hi - x2) + hi * lo + lo * hi) + lo * lo;
+}
+
+/* Eigen's pexp_float (6th-order polynomial) for t in [-121, -1] or NaN. */
+static inline float exp_eigen(float t) {
+    if (t != t) return t;
+    if (t < -104.0f) return 0.0f;
+    const float m = floorf(t * 1.44269504088896341f + 0.5f);      /* in [-150, -1] */
+    float r = m * -0.693359375f + t;
+    r = m * 2.12194440e-4f + r;
+    const float r2 = r * r;
+    float p_even = r2 * 1.37449637986719608306884765625e-3f + 4.166965186595916748046875e-2f;
+    const float p_odd = r2 * 8.36894474923610687255859375e-3f + 0.16666518151760101318359375f;
+    p_even = r2 * p_even + 0.49999988079071044921875f;
+    const float p_low = r + 1.0f;
+    float y = r * p_odd + p_even;
+    y = r2 * y + p_low;
+    return ldexpf(y, (int)m);                      /* one rounding, as Eigen's pldexp */
+}
+
+static inline float erfc_one(float x_in) {
+    float x = x_in < -11.0f ? -11.0f : x_in;       /* NaN stays */
+    x = 11.0f < x ? 11.0f : x;
+    const float x2 = x * x;
+    const float small = x * horner(x2, vunary_erfc_alpha, 5) + 1.0f;
+    if (!(1.0f < x2)) return small;
+    const float e = exp_eigen(-x2);
+    const float z = e - e * square_low(x, x2);
+    const float q2 = 1.0f / x2;
+    const float r = horner(q2, vunary_erfc_gamma, 3) / (x * horner(q2, vunary_erfc_delta, 4));
+    return z * r + (x < 0.0f ? 2.0f : 0.0f);
+}
+
+/* LiteRT's GELU: (0.5 x) erfc(x * -1/sqrt2); tanh form (0.5 x) (1 + tanh(k (x + c x^3)))
+ * with x^3 = (x x) x and Eigen's tanh. */
+static inline float gelu_one(float x) {
+    return (0.5f * x) * erfc_one(x * -0.707106781186547524f);
+}
+
+static inline float gelu_tanh_one(float x) {
+    const float k = 0.797884560802865355f;         /* sqrt(2/pi) as float */
+    const float u = k * (x + 0.044715f * ((x * x) * x));
+    return (0.5f * x) * (1.0f + tanh_one(u));
+}
+
+static void f32_vgelu_scalar(size_t n, const float *x, float *y) {
+    for (size_t i = 0; i < n; i++) y[i] = gelu_one(x[i]);
+}
+
+static void f32_vgelu_tanh_scalar(size_t n, const float *x, float *y) {
+    for (size_t i = 0; i < n; i++) y[i] = gelu_tanh_one(x[i]);
+}
+
 static void f32_vsigmoid_scalar(size_t n, const float *x, float *y) {
     for (size_t i = 0; i < n; i++) y[i] = sigmoid_one(x[i]);
 }
@@ -117,6 +185,8 @@ static const tflc_f32_vunary_config scalar_config = {
     .tanh = f32_vtanh_scalar,
     .hard_swish = f32_vhard_swish_scalar,
     .softmax = f32_softmax_scalar,
+    .gelu = f32_vgelu_scalar,
+    .gelu_tanh = f32_vgelu_tanh_scalar,
 };
 
 const tflc_f32_vunary_config *tflc_f32_vunary_config_scalar(void) { return &scalar_config; }

@@ -22,10 +22,11 @@
  * bit (checked on 600k points and the special values). Float HARD_SWISH is vectorized in
  * the builtin kernel's order, (x * (1/6)) * relu6(x + 3), which rounds differently from
  * its reference kernel's x * relu6(x + 3) / 6 (checked on 200k points: this order matches
- * the builtin bit for bit). Float GELU uses the C library where
- * LiteRT uses Eigen's, so it differs by a few units in the last place (measured against
- * LiteRT on 200k points in [-20, 20]: <= 2 ulp beyond 2.4e-7; see the conformance
- * tolerances); the rest is exact.
+ * the builtin bit for bit). Float GELU, both forms, is LiteRT's reference_ops::Gelu the same
+ * way: Eigen's generic_fast_erfc<float> (exact form) or its tanh (approximate form), in
+ * Eigen's expression order (kernels/f32_vunary.h): LiteRT's bits on 1.1M points in [-10, 10],
+ * 65k in [-20, 20] and the special values. The int8/uint8 GELU tables use the C library's
+ * erfcf and tanhf, as LiteRT fills its table with std::erfc / std::tanh.
  */
 #include "ops/math_common.h"
 
@@ -95,15 +96,11 @@ static const uint16_t sigmoid_table[256] = {
 #define ACT_SQRT1_2 0.70710678118654752440      /* 1/sqrt(2) */
 #define ACT_2_SQRTPI 1.12837916709551257390     /* 2/sqrt(pi) */
 
-/* TFLite's GeluTransform: erfc form, stable for large negative x. Element by element with
- * the C library's erfcf, not vectorized: LiteRT's float GELU (reference_ops::Gelu, Eigen's
- * array erfc) is neither libm nor correctly rounded, and glibc 2.36's erfcf itself is up to
- * 3 ulp from the correctly rounded erfc, so GELU through a correctly rounded erfc differs
- * from this by 3-4 ulp on 25k floats in [-13.1, -1.8] (exhaustive sweep over [-14, 6]):
- * no accurate SIMD erfc keeps these results within 2 ulp without copying glibc's own. */
+/* TFLite's GeluTransform / GeluTransformApproximate, scalar std::erfc / std::tanh: what
+ * LiteRT's int8 / uint8 GELU tabulates (the float op goes through Eigen: act_eval_f32). */
 static float gelu_exact(float x) { return 0.5f * x * erfcf(x * (float)(-ACT_SQRT1_2)); }
 
-/* TFLite's GeluTransformApproximate: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+/* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
 static float gelu_approx(float x) {
     const float k = (float)(ACT_2_SQRTPI * ACT_SQRT1_2);
     return 0.5f * x * (1.0f + tanhf(k * (x + 0.044715f * x * x * x)));
@@ -117,11 +114,10 @@ static float act_f32(const act_params *p, float x) {
     case ACT_K_RELU_N1_TO_1: return tflc_ops_clamp_f32(x, -1.0f, 1.0f);
     case ACT_K_RELU6: return tflc_ops_clamp_f32(x, 0.0f, 6.0f);
     case ACT_K_RELU_0_TO_1: return tflc_ops_clamp_f32(x, 0.0f, 1.0f);
-    case ACT_K_LOGISTIC: case ACT_K_TANH: case ACT_K_HARD_SWISH:
+    case ACT_K_LOGISTIC: case ACT_K_TANH: case ACT_K_HARD_SWISH: case ACT_K_GELU:
         break;                                    /* whole arrays: act_eval_f32 */
     case ACT_K_LEAKY_RELU: return x > 0.0f ? x : x * p->alpha;
     case ACT_K_ELU: return x < 0.0f ? expm1f(x) : x;
-    case ACT_K_GELU: return p->approximate ? gelu_approx(x) : gelu_exact(x);
     }
     return x;
 }
@@ -489,14 +485,15 @@ ACT_PREPARE(gelu_prepare, ACT_K_GELU)
 
 /* ---------------------------------------------------------------- eval -- */
 
-/* LOGISTIC, TANH and HARD_SWISH run vectorized (kernels/f32_vunary.h, the same bits in
- * every config); the rest element by element. */
+/* LOGISTIC, TANH, HARD_SWISH and GELU run vectorized (kernels/f32_vunary.h, the same bits
+ * in every config); the rest element by element. */
 static void act_eval_f32(const act_params *p, const float *in, float *out, size_t n) {
     const tflc_f32_vunary_config *v = tflc_f32_vunary_config_get();
     switch (p->kind) {
     case ACT_K_LOGISTIC: v->sigmoid(n, in, out); return;
     case ACT_K_TANH: v->tanh(n, in, out); return;
     case ACT_K_HARD_SWISH: v->hard_swish(n, in, out); return;
+    case ACT_K_GELU: (p->approximate ? v->gelu_tanh : v->gelu)(n, in, out); return;
     default: break;
     }
     for (size_t i = 0; i < n; i++) out[i] = act_f32(p, in[i]);

@@ -1,13 +1,14 @@
 /*
- * test_f32_elementwise.c -- the vectorized float LOGISTIC / TANH (src/kernels/f32_vunary.h)
+ * test_f32_elementwise.c -- the vectorized float LOGISTIC / TANH / GELU (src/kernels/f32_vunary.h)
  * and ADD / SUB / MUL / DIV (src/kernels/f32_vbinary.h): every ISA variant this CPU has,
  * forced through its config, against the portable scalar one; the scalar ones against
  * their specifications; and the operators that use them.
  *
  * Every comparison here is exact (bits; NaN equal to NaN):
- *   - LOGISTIC and TANH are Eigen's algorithms without FMA in every variant, so all
- *     variants give the same bits, and those bits are LiteRT's: the scalar config is checked
- *     against outputs of LiteRT 2.3's builtin kernels (BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+ *   - LOGISTIC, TANH and GELU (both forms) are Eigen's algorithms without FMA in every
+ *     variant, so all variants give the same bits, and those bits are LiteRT's: the
+ *     scalar config is checked against outputs of LiteRT 2.3's builtin kernels
+ *     (BUILTIN_WITHOUT_DEFAULT_DELEGATES)
  *     recorded below, including infinities, signed zeros, denormals and the cut-offs. Their
  *     distance to the true function (computed in double) is also bounded: measured on every
  *     37th float, at most 7 ulp for LOGISTIC (Eigen's exp(x/2)^2 doubles the error of its
@@ -86,10 +87,18 @@ static const float specials[] = {
 
 /* ----------------------------------------------------------------- unary -- */
 
-typedef enum { SIGMOID, TANH } unary_kind;
+typedef enum { SIGMOID, TANH, GELU, GELU_TANH } unary_kind;
+
+static const char *const unary_name[] = {"sigmoid", "tanh", "gelu", "gelu_tanh"};
 
 static tflc_f32_vunary_fn unary_fn(const tflc_f32_vunary_config *cfg, unary_kind k) {
-    return k == SIGMOID ? cfg->sigmoid : cfg->tanh;
+    switch (k) {
+    case SIGMOID: return cfg->sigmoid;
+    case TANH: return cfg->tanh;
+    case GELU: return cfg->gelu;
+    case GELU_TANH: return cfg->gelu_tanh;
+    }
+    return NULL;
 }
 
 static void test_variants_found(void) {
@@ -158,6 +167,64 @@ static void test_unary_matches_litert(void) {
         }
 }
 
+/* LiteRT 2.3's builtin float GELU (x, gelu(x), gelu(x) with approximate=true) as bits:
+ * the erfc cut-offs (|x| = 1 after the 1/sqrt2 scaling, the clamp at 11, exp's zero below
+ * -104), denormal results, infinities (-inf gives NaN there: -inf * 0) and NaN. */
+static const uint32_t litert_gelu_golden[][3] = {
+    {0x3ef21b5cu, 0x3ea51455u, 0x3ea5127eu},   /* 0.4728649854660034 */
+    {0xbf1f33bau, 0xbe2a08a6u, 0xbe2a1269u},   /* -0.6218830347061157 */
+    {0x3fb504f3u, 0x3fa6c840u, 0x3fa6c0aau},   /* 1.4142135381698608 */
+    {0x3fb504f4u, 0x3fa6c841u, 0x3fa6c0abu},   /* 1.4142136573791504 */
+    {0xbfb504f3u, 0xbde3cb2fu, 0xbde44496u},   /* -1.4142135381698608 */
+    {0xbfb504f4u, 0xbde3cb2bu, 0xbde44491u},   /* -1.4142136573791504 */
+    {0xbfb045fbu, 0xbded9311u, 0xbdee0d86u},   /* -1.3771356344223022 */
+    {0x40200000u, 0x401f01a7u, 0x401f08dcu},   /* 2.5 */
+    {0xc0200000u, 0xbc7e5910u, 0xbc7723d0u},   /* -2.5 */
+    {0xc0b80000u, 0xb2dc6560u, 0x80000000u},   /* -5.75 */
+    {0xc114cccdu, 0x9f9a33bdu, 0x80000000u},   /* -9.300000190734863 */
+    {0xc1533333u, 0x803f0dccu, 0x80000000u},   /* -13.199999809265137 */
+    {0xc159999au, 0x80004beau, 0x80000000u},   /* -13.600000381469727 */
+    {0xc166b852u, 0x80000000u, 0x80000000u},   /* -14.420000076293945 */
+    {0xc1680000u, 0x80000000u, 0x80000000u},   /* -14.5 */
+    {0xc178e69bu, 0x80000000u, 0x80000000u},   /* -15.556300163269043 */
+    {0xc178e979u, 0x80000000u, 0x80000000u},   /* -15.557000160217285 */
+    {0xc1800000u, 0x80000000u, 0x80000000u},   /* -16.0 */
+    {0xc1a00000u, 0x80000000u, 0x80000000u},   /* -20.0 */
+    {0x40a00000u, 0x409ffffdu, 0x40a00000u},   /* 5.0 */
+    {0x41400000u, 0x41400000u, 0x41400000u},   /* 12.0 */
+    {0x4179999au, 0x4179999au, 0x4179999au},   /* 15.600000381469727 */
+    {0x42200000u, 0x42200000u, 0x42200000u},   /* 40.0 */
+    {0x00000001u, 0x00000000u, 0x00000000u},   /* 1.401298464324817e-45 */
+    {0x80000001u, 0x80000000u, 0x80000000u},   /* -1.401298464324817e-45 */
+    {0x806ce3eeu, 0x803671f7u, 0x803671f7u},   /* -9.999999350456404e-39 */
+    {0x00000000u, 0x00000000u, 0x00000000u},   /* 0.0 */
+    {0x80000000u, 0x80000000u, 0x80000000u},   /* -0.0 */
+    {0x7f61b1e6u, 0x7f61b1e6u, 0x7f61b1e6u},   /* 3.0000000054977558e+38 */
+    {0xff61b1e6u, 0x80000000u, 0x80000000u},   /* -3.0000000054977558e+38 */
+    {0x7f800000u, 0x7f800000u, 0x7f800000u},   /* inf */
+    {0xff800000u, 0xffc00000u, 0xffc00000u},   /* -inf */
+    {0x7fc00000u, 0x7fc00000u, 0x7fc00000u},   /* nan */
+    {0x39d1b717u, 0x3951c839u, 0x3951c839u},   /* 0.00039999998989515007 */
+    {0xbd4ccccdu, 0xbcc4a211u, 0xbcc4a212u},   /* -0.05000000074505806 */
+    {0xc0400000u, 0xbb84b34fu, 0xbb6e6200u},   /* -3.0 */
+};
+
+static void test_gelu_matches_litert(void) {
+    for (int v = 0; v < n_unary; v++)
+        for (size_t i = 0; i < N(litert_gelu_golden); i++) {
+            const float x = from_bits(litert_gelu_golden[i][0]);
+            float g, t;
+            unary[v]->gelu(1, &x, &g);
+            unary[v]->gelu_tanh(1, &x, &t);
+            CHECK_MSG(to_bits(g) == litert_gelu_golden[i][1], "%s GELU(%.9g) = %08x, LiteRT "
+                      "%08x", unary[v]->name, (double)x, (unsigned)to_bits(g),
+                      (unsigned)litert_gelu_golden[i][1]);
+            CHECK_MSG(to_bits(t) == litert_gelu_golden[i][2], "%s GELU tanh(%.9g) = %08x, "
+                      "LiteRT %08x", unary[v]->name, (double)x, (unsigned)to_bits(t),
+                      (unsigned)litert_gelu_golden[i][2]);
+        }
+}
+
 /* The scalar config against the true functions, on every 997th float: <= 8 ulp (LOGISTIC),
  * 7 ulp (TANH) where the result is normal; within 4 subnormal steps (1.4e-45 each) below
  * that (LOGISTIC's tail under -87: Eigen builds 2^m without flushing). */
@@ -189,16 +256,18 @@ static void test_unary_accuracy(void) {
             (long long)worst[0], (long long)worst[1]);
 }
 
-/* Every variant, every length 0..70 and 200k points in [-110, 110) with the specials mixed
- * in, in place and out of place: the scalar config's bits. */
+/* Every variant, every length 0..70 and 200k points (half in [-110, 110), half in
+ * [-20, 20): GELU's range) with the specials mixed in, in place and out of place: the
+ * scalar config's bits. */
 static void test_unary_variants_agree(void) {
     const size_t big = 200000;
     float *x = malloc(big * sizeof(float)), *want = malloc(big * sizeof(float));
     float *got = malloc(big * sizeof(float));
     if (!x || !want || !got) abort();
     for (size_t i = 0; i < big; i++)
-        x[i] = i % 97 < N(specials) ? specials[i % 97] : rng_uniform(-110.0f, 110.0f);
-    for (int k = SIGMOID; k <= TANH; k++) {
+        x[i] = i % 97 < N(specials) ? specials[i % 97]
+               : i % 2 ? rng_uniform(-110.0f, 110.0f) : rng_uniform(-20.0f, 20.0f);
+    for (int k = SIGMOID; k <= GELU_TANH; k++) {
         unary_fn(unary[0], (unary_kind)k)(big, x, want);
         for (int v = 1; v < n_unary; v++) {
             tflc_f32_vunary_fn f = unary_fn(unary[v], (unary_kind)k);
@@ -210,15 +279,15 @@ static void test_unary_variants_agree(void) {
                 for (size_t i = 0; i < n; i++) ok = ok && same_value(o.f32[i], want[1000 + n + i]);
                 f(n, g.f32, g.f32);                          /* in place */
                 for (size_t i = 0; i < n; i++) ok = ok && same_value(g.f32[i], want[1000 + n + i]);
-                CHECK_MSG(ok, "%s %s, n = %zu", unary[v]->name, k ? "tanh" : "sigmoid", n);
+                CHECK_MSG(ok, "%s %s, n = %zu", unary[v]->name, unary_name[k], n);
                 guarded_free(&g);
                 guarded_free(&o);
             }
             f(big, x, got);
             size_t bad = 0;
             for (size_t i = 0; i < big; i++) bad += !same_value(got[i], want[i]);
-            CHECK_MSG(bad == 0, "%s %s: %zu of %zu differ", unary[v]->name,
-                      k ? "tanh" : "sigmoid", bad, big);
+            CHECK_MSG(bad == 0, "%s %s: %zu of %zu differ", unary[v]->name, unary_name[k],
+                      bad, big);
         }
     }
     free(x);
@@ -382,6 +451,7 @@ static void test_op_binary(void) {
 static void run_tests(void) {
     TEST(test_variants_found);
     TEST(test_unary_matches_litert);
+    TEST(test_gelu_matches_litert);
     TEST(test_unary_accuracy);
     TEST(test_unary_variants_agree);
     TEST(test_binary_variants);

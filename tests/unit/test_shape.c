@@ -236,6 +236,44 @@ static void test_transpose(void) {
     oc_free(&c);
 }
 
+/* Every permutation of [2,3,1,5] for 1-, 2-, 4- and 8-byte elements (distinct bytes per
+ * element) against the index formula: the permutations that move the last dim take
+ * transpose.c's fixed-size strided path, the others the view copy's contiguous runs. */
+static void test_transpose_all_perms(void) {
+    const int32_t d[] = {2, 3, 1, 5};
+    const tflc_dtype types[] = {TFLC_INT8, TFLC_INT16, TFLC_INT32, TFLC_INT64};
+    const size_t sizes[] = {1, 2, 4, 8};
+    uint8_t in[30 * 8], want[30 * 8];
+    for (size_t i = 0; i < sizeof in; i++) in[i] = (uint8_t)(i * 7 + 3);
+    for (int t = 0; t < 4; t++)
+        for (int p = 0; p < 256; p++) {
+            int32_t perm[4] = {p & 3, (p >> 2) & 3, (p >> 4) & 3, (p >> 6) & 3};
+            if ((1 << perm[0] | 1 << perm[1] | 1 << perm[2] | 1 << perm[3]) != 15) continue;
+            int32_t wd[4], in_stride[4] = {15, 5, 5, 1};
+            for (int k = 0; k < 4; k++) wd[k] = d[perm[k]];
+            size_t o = 0;
+            for (int a = 0; a < wd[0]; a++)
+                for (int b = 0; b < wd[1]; b++)
+                    for (int c2 = 0; c2 < wd[2]; c2++)
+                        for (int e = 0; e < wd[3]; e++, o++) {
+                            const int32_t at = a * in_stride[perm[0]] + b * in_stride[perm[1]] +
+                                               c2 * in_stride[perm[2]] + e * in_stride[perm[3]];
+                            memcpy(want + o * sizes[t], in + (size_t)at * sizes[t], sizes[t]);
+                        }
+            opcase c;
+            oc_init(&c, &tflc_kernel_transpose);
+            oc_in(&c, types[t], 4, d, in);
+            oc_const_i32(&c, 4, perm);
+            oc_out(&c, types[t]);
+            CHECK_OK(oc_run(&c));
+            CHECK_MSG(shape_is(c.outs[0], 4, wd) &&
+                          memcmp(c.outs[0]->data, want, 30 * sizes[t]) == 0,
+                      "perm {%d,%d,%d,%d}, %zu-byte elements", perm[0], perm[1], perm[2],
+                      perm[3], sizes[t]);
+            oc_free(&c);
+        }
+}
+
 static void test_slice(void) {
     opcase c;
     const int32_t d[] = {3, 4}, b[] = {1, 1}, s[] = {-1, 2}, wd[] = {2, 2}, bad[] = {2, 0}, bs[] = {2, 1};
@@ -914,6 +952,7 @@ static void run_tests(void) {
     TEST(test_reduce_errors);
     TEST(test_arg_max_min);
     TEST(test_transpose);
+    TEST(test_transpose_all_perms);
     TEST(test_slice);
     TEST(test_strided_slice);
     TEST(test_strided_slice_random);
