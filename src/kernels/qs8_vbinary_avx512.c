@@ -18,6 +18,12 @@ typedef struct qb_vec {
     __m128i split[2], post[2], right[2];
     __m512i out_mult, out_mask, out_thr, lo, hi, zp;
     __m128i out_left, out_right;
+    /* the fused output rounding (qb_out_fused), used when out_right >= 1 */
+    __m512i bias, adj, off16[2];
+    __m128i sh_even, sh_odd;
+    bool fused;      /* out_right >= 1 */
+    bool sat;        /* S8/S16 with the dtype's full clamp: the saturating narrowing clamps */
+    bool madd;       /* MUL: every x + offset fits int16, the product is one vpmaddwd */
 } qb_vec;
 
 QB_INLINE void qb_vec_init(qb_vec *v, const tflc_qbinary_params *p) {
@@ -41,6 +47,28 @@ QB_INLINE void qb_vec_init(qb_vec *v, const tflc_qbinary_params *p) {
     v->zp = _mm512_set1_epi32(p->out_zp);
     v->out_left = _mm_cvtsi32_si128(p->out_left);
     v->out_right = _mm_cvtsi32_si128(p->out_right);
+    const int e = p->out_right;
+    v->fused = e >= 1;
+    v->bias = _mm512_set1_epi64((INT64_C(1) << 30) + (v->fused ? INT64_C(1) << (30 + e) : 0));
+    v->adj = _mm512_set1_epi64(-(INT64_C(1) << 31));
+    v->sh_even = _mm_cvtsi32_si128(31 + e);
+    v->sh_odd = _mm_cvtsi32_si128(e - 1);
+    for (int k = 0; k < 2; k++)     /* offset in the low word of each dword, 0 in the high */
+        v->off16[k] = _mm512_set1_epi32((int32_t)(uint16_t)p->in[k].offset);
+}
+
+/* The dtype's dependent switches of qb_vec, set once per call. */
+QB_INLINE void qb_vec_modes(qb_vec *v, const int op, const int dt, const tflc_qbinary_params *p) {
+    const int32_t lo = p->lo + p->out_zp, hi = p->hi + p->out_zp;
+    v->sat = (dt == TFLC_QBINARY_S8 && lo == INT8_MIN && hi == INT8_MAX) ||
+             (dt == TFLC_QBINARY_S16 && lo == INT16_MIN && hi == INT16_MAX);
+    bool fit = op == TFLC_QBINARY_MUL && dt != TFLC_QBINARY_S16;
+    for (int k = 0; k < 2 && fit; k++) {
+        const int64_t x0 = (int64_t)(dt == TFLC_QBINARY_S8 ? INT8_MIN : 0) + p->in[k].offset;
+        const int64_t x1 = (int64_t)(dt == TFLC_QBINARY_S8 ? INT8_MAX : UINT8_MAX) + p->in[k].offset;
+        fit = x0 >= INT16_MIN && x1 <= INT16_MAX;
+    }
+    v->madd = fit;
 }
 
 /* RDPOT: floor(v / 2^e) + (remainder > threshold + (v < 0)). */
@@ -61,9 +89,32 @@ QB_INLINE __m512i qb_in(const qb_vec *v, int k, __m512i raw) {
     return qb_rdpot(h, v->right[k], v->mask[k], v->thr[k]);
 }
 
+/* qb_out's RDPOT(SRDHM(x, m), e) for e >= 1 as one rounding of the 64-bit product p = x * m:
+ * with h = floor((p + 2^30) / 2^31), RDPOT rounds h half up (h >= 0) or half down (h < 0),
+ * floor((h + 2^(e-1) - [h < 0]) / 2^e), and nested floors fold into
+ *   floor((p + 2^30 + 2^(30+e) - [h < 0] * 2^31) / 2^(31+e)).
+ * [h < 0] is taken as [p < 0]: they differ only when -2^30 <= p < 0, where h = 0 and both
+ * biases give 0 (the numerator stays in [0, 2^(31+e))). m >= 0 (prepare), so the sign of p
+ * is the sign of x or p = 0. Even lanes: the low dword of p >> (31+e); odd lanes: the high
+ * dword of p >> (e-1). |p| < 2^62, so no sum overflows. */
+QB_INLINE __m512i qb_round_fused(const qb_vec *v, __m512i x) {
+    const __m512i pe = _mm512_mul_epi32(x, v->out_mult);
+    const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), v->out_mult);
+    __m512i se = _mm512_add_epi64(pe, v->bias), so = _mm512_add_epi64(po, v->bias);
+    se = _mm512_mask_add_epi64(se, _mm512_movepi64_mask(pe), se, v->adj);
+    so = _mm512_mask_add_epi64(so, _mm512_movepi64_mask(po), so, v->adj);
+    return _mm512_mask_blend_epi32(0xAAAA, _mm512_sra_epi64(se, v->sh_even),
+                                   _mm512_sra_epi64(so, v->sh_odd));
+}
+
 /* r -> clamp(MBQM(r), lo, hi) + zp, SRDHM as floor((x * m + 2^30) / 2^31) from even and odd
  * 64-bit products (bits 31..62 moved into the low or the high dword). */
 QB_INLINE __m512i qb_out(const qb_vec *v, __m512i r) {
+    if (v->fused) {
+        const __m512i q = qb_round_fused(v, _mm512_sll_epi32(r, v->out_left));
+        if (v->sat) return _mm512_add_epi32(q, v->zp);    /* |q| < 2^31 - 2^16: no wrap */
+        return _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(q, v->lo), v->hi), v->zp);
+    }
     const __m512i r30 = _mm512_set1_epi64(INT64_C(1) << 30);
     const __m512i x = _mm512_sll_epi32(r, v->out_left);
     const __m512i pe = _mm512_mul_epi32(x, v->out_mult);
@@ -98,6 +149,12 @@ QB_INLINE void qb_store(const int dt, void *y, __m512i v, __mmask16 k) {
 
 QB_INLINE __m512i qb_op16(const int op, const int sa, const int sb, const qb_vec *v, __m512i xa,
                           __m512i xb) {
+    if (op == TFLC_QBINARY_MUL && v->madd) {
+        /* low words x + offset, high words: pa's ignored, pb's zero -> one vpmaddwd */
+        const __m512i pa = sa ? xa : _mm512_add_epi16(xa, v->off16[0]);
+        const __m512i pb = sb ? xb : _mm512_maskz_add_epi16(0x55555555u, xb, v->off16[1]);
+        return qb_out(v, _mm512_madd_epi16(pa, pb));
+    }
     if (op == TFLC_QBINARY_MUL) {
         const __m512i pa = sa ? xa : _mm512_add_epi32(xa, v->off[0]);
         const __m512i pb = sb ? xb : _mm512_add_epi32(xb, v->off[1]);
@@ -134,8 +191,11 @@ QB_INLINE void qbinary(const int op, const int dt, const int form, size_t n, con
     const size_t es = dt == TFLC_QBINARY_S16 ? 2 : 1;
     qb_vec v;
     qb_vec_init(&v, p);
+    qb_vec_modes(&v, op, dt, p);
     const __m512i ca = sa ? qb_const(op, dt, &v, 0, a) : _mm512_setzero_si512();
-    const __m512i cb = sb ? qb_const(op, dt, &v, 1, b) : _mm512_setzero_si512();
+    __m512i cb = sb ? qb_const(op, dt, &v, 1, b) : _mm512_setzero_si512();
+    if (op == TFLC_QBINARY_MUL && v.madd)     /* vpmaddwd reads pb's high word: make it 0 */
+        cb = _mm512_and_si512(cb, _mm512_set1_epi32(0xFFFF));
     const char *pa = a, *pb = b;
     char *py = y;
     size_t i = 0;
