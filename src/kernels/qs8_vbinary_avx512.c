@@ -18,10 +18,8 @@ typedef struct qb_vec {
     __m128i split[2], post[2], right[2];
     __m512i out_mult, out_mask, out_thr, lo, hi, zp;
     __m128i out_left, out_right;
-    /* the fused output rounding (qb_out_fused), used when out_right >= 1 */
-    __m512i bias, adj, off16[2];
-    __m128i sh_even, sh_odd;
-    bool fused;      /* out_right >= 1 */
+    __m512i bias, off16[2];  /* qb_round_fold's 2^30 + 2^(30+e); MUL offsets as int16 */
+    bool fold;       /* p->fold */
     bool sat;        /* S8/S16 with the dtype's full clamp: the saturating narrowing clamps */
     bool madd;       /* MUL: every x + offset fits int16, the product is one vpmaddwd */
 } qb_vec;
@@ -47,12 +45,8 @@ QB_INLINE void qb_vec_init(qb_vec *v, const tflc_qbinary_params *p) {
     v->zp = _mm512_set1_epi32(p->out_zp);
     v->out_left = _mm_cvtsi32_si128(p->out_left);
     v->out_right = _mm_cvtsi32_si128(p->out_right);
-    const int e = p->out_right;
-    v->fused = e >= 1;
-    v->bias = _mm512_set1_epi64((INT64_C(1) << 30) + (v->fused ? INT64_C(1) << (30 + e) : 0));
-    v->adj = _mm512_set1_epi64(-(INT64_C(1) << 31));
-    v->sh_even = _mm_cvtsi32_si128(31 + e);
-    v->sh_odd = _mm_cvtsi32_si128(e - 1);
+    v->fold = p->fold;
+    v->bias = _mm512_set1_epi64((INT64_C(1) << 30) + (INT64_C(1) << (30 + p->out_right)));
     for (int k = 0; k < 2; k++)     /* offset in the low word of each dword, 0 in the high */
         v->off16[k] = _mm512_set1_epi32((int32_t)(uint16_t)p->in[k].offset);
 }
@@ -89,29 +83,28 @@ QB_INLINE __m512i qb_in(const qb_vec *v, int k, __m512i raw) {
     return qb_rdpot(h, v->right[k], v->mask[k], v->thr[k]);
 }
 
-/* qb_out's RDPOT(SRDHM(x, m), e) for e >= 1 as one rounding of the 64-bit product p = x * m:
- * with h = floor((p + 2^30) / 2^31), RDPOT rounds h half up (h >= 0) or half down (h < 0),
- * floor((h + 2^(e-1) - [h < 0]) / 2^e), and nested floors fold into
- *   floor((p + 2^30 + 2^(30+e) - [h < 0] * 2^31) / 2^(31+e)).
- * [h < 0] is taken as [p < 0]: they differ only when -2^30 <= p < 0, where h = 0 and both
- * biases give 0 (the numerator stays in [0, 2^(31+e))). m >= 0 (prepare), so the sign of p
- * is the sign of x or p = 0. Even lanes: the low dword of p >> (31+e); odd lanes: the high
- * dword of p >> (e-1). |p| < 2^62, so no sum overflows. */
-QB_INLINE __m512i qb_round_fused(const qb_vec *v, __m512i x) {
-    const __m512i pe = _mm512_mul_epi32(x, v->out_mult);
-    const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), v->out_mult);
-    __m512i se = _mm512_add_epi64(pe, v->bias), so = _mm512_add_epi64(po, v->bias);
-    se = _mm512_mask_add_epi64(se, _mm512_movepi64_mask(pe), se, v->adj);
-    so = _mm512_mask_add_epi64(so, _mm512_movepi64_mask(po), so, v->adj);
-    return _mm512_mask_blend_epi32(0xAAAA, _mm512_sra_epi64(se, v->sh_even),
-                                   _mm512_sra_epi64(so, v->sh_odd));
+/* qb_out's RDPOT(SRDHM(r, m), e) when p->fold (e >= 1, so no left shift). With the 64-bit
+ * p = r * m and h = floor((p + 2^30) / 2^31), RDPOT rounds h half up (h >= 0) or half down
+ * (h < 0): floor((h + 2^(e-1) - [h < 0]) / 2^e). Nested floors give
+ *   floor((g - [h < 0]) / 2^e),   g = floor((p + 2^30 + 2^(30+e)) / 2^31) = h + 2^(e-1),
+ * and fold guarantees g - 1 and g fit int32. [h < 0] is taken as [r < 0]: m >= 0, so they
+ * differ only where h = 0 and r < 0 (-2^30 <= p < 0), and there both give
+ * floor((2^(e-1) - 1) / 2^e) = floor(2^(e-1) / 2^e) = 0. g is bits 31..62 of the 64-bit sum:
+ * the even lanes' moved down into the low dword, the odd lanes' up into the high one. */
+QB_INLINE __m512i qb_round_fold(const qb_vec *v, __m512i r) {
+    const __m512i pe = _mm512_mul_epi32(r, v->out_mult);
+    const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(r, 32), v->out_mult);
+    const __m512i ge = _mm512_srli_epi64(_mm512_add_epi64(pe, v->bias), 31);
+    const __m512i go = _mm512_slli_epi64(_mm512_add_epi64(po, v->bias), 1);
+    const __m512i g = _mm512_mask_blend_epi32(0xAAAA, ge, go);
+    return _mm512_sra_epi32(_mm512_add_epi32(g, _mm512_srai_epi32(r, 31)), v->out_right);
 }
 
 /* r -> clamp(MBQM(r), lo, hi) + zp, SRDHM as floor((x * m + 2^30) / 2^31) from even and odd
  * 64-bit products (bits 31..62 moved into the low or the high dword). */
 QB_INLINE __m512i qb_out(const qb_vec *v, __m512i r) {
-    if (v->fused) {
-        const __m512i q = qb_round_fused(v, _mm512_sll_epi32(r, v->out_left));
+    if (v->fold) {
+        const __m512i q = qb_round_fold(v, r);
         if (v->sat) return _mm512_add_epi32(q, v->zp);    /* |q| < 2^31 - 2^16: no wrap */
         return _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(q, v->lo), v->hi), v->zp);
     }
