@@ -15,7 +15,8 @@
  * Blocks whose channels all have left == 0 (nearly every real model) take a 32-bit-lane path
  * of half the instructions: the products of the even and odd lanes (mul_epi32 twice), h from
  * bits 31..62 of each (p + 2^30), then gemmlowp's own overflow-free RoundingDivideByPOT:
- * (h >> e) + ((h & mask) > (mask >> 1) + (h < 0)).
+ * (h >> e) + ((h & mask) > (mask >> 1) + (h < 0)); TIES_UP there folds both roundings into
+ * one 64-bit shift per lane (qs8_rq16_ties_up).
  */
 #ifndef TFLC_KERNELS_QS8_REQUANT_AVX512_H
 #define TFLC_KERNELS_QS8_REQUANT_AVX512_H
