@@ -64,7 +64,8 @@ static void qs8_requant_avx512(size_t rows, size_t n, const int32_t *acc, size_t
 /* ---------------------------------------------------------------- depthwise -- */
 
 /* Per tap and 16 channels: widen 16 input bytes to int32 (VPMOVSXBD), multiply by the
- * widened filter (VPMULLD), add. Interior pixels (every tap inside the input) fold the input
+ * widened filter (VPMADDWD in the interior, whose filter words are (w, 0); VPMULLD at the
+ * borders), add. Interior pixels (every tap inside the input) fold the input
  * zero point into the bias: bias - zp * sum of the taps' weights (over the row's filter rows
  * inside the input), then add x * w over all taps, which is the same sum modulo 2^32; the
  * filter rows are widened into a stack buffer once per row. Border pixels (and filters of
@@ -110,7 +111,10 @@ QS8_INLINE void qs8_dw_block(const tflc_qs8_dw_row *r, const qs8_dw_rowgeom *gm,
                 const int8_t *wp = r->w + ((size_t)ky * (size_t)r->kw + (size_t)kx) * C + c;
                 for (int h = 0; h < nh; h++) {
                     const __m512i wv = qs8_ld16(wp + 16 * h, k[h], full);
-                    _mm512_store_si512(w32 + t * 32 + 16 * h, wv);
+                    /* the weight in the low word, 0 in the high: one VPMADDWD with the
+                     * sign-extended input is x * w (the input's high word meets 0) */
+                    _mm512_store_si512(w32 + t * 32 + 16 * h,
+                                       _mm512_and_si512(wv, _mm512_set1_epi32(0xFFFF)));
                     sum[h] = _mm512_add_epi32(sum[h], wv);
                 }
             }
@@ -131,8 +135,8 @@ QS8_INLINE void qs8_dw_block(const tflc_qs8_dw_row *r, const qs8_dw_rowgeom *gm,
                 for (int32_t kx = 0; kx < r->kw; kx++, xp += xstep, wt += 32)
                     for (int h = 0; h < nh; h++)
                         acc[h] = _mm512_add_epi32(
-                            acc[h], _mm512_mullo_epi32(qs8_ld16(xp + 16 * h, k[h], full),
-                                                       _mm512_load_si512(wt + 16 * h)));
+                            acc[h], _mm512_madd_epi16(qs8_ld16(xp + 16 * h, k[h], full),
+                                                      _mm512_load_si512(wt + 16 * h)));
             }
         } else {
             int32_t kx0, kx1;

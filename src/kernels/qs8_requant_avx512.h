@@ -15,7 +15,8 @@
  * Blocks whose channels all have left == 0 (nearly every real model) take a 32-bit-lane path
  * of half the instructions: the products of the even and odd lanes (mul_epi32 twice), h from
  * bits 31..62 of each (p + 2^30), then gemmlowp's own overflow-free RoundingDivideByPOT:
- * (h >> e) + ((h & mask) > (mask >> 1) + (h < 0)).
+ * (h >> e) + ((h & mask) > (mask >> 1) + (h < 0)); TIES_UP there folds both roundings into
+ * one 64-bit shift per lane (qs8_rq16_ties_up).
  */
 #ifndef TFLC_KERNELS_QS8_REQUANT_AVX512_H
 #define TFLC_KERNELS_QS8_REQUANT_AVX512_H
@@ -32,6 +33,9 @@ typedef struct qs8_rq16 {
     /* 32-bit path: multipliers (even lanes), odd lanes' multipliers moved down, shifts,
      * rounding masks 2^e - 1 and their halves */
     __m512i m32, m_odd, e32, mask32, thr32;
+    /* TIES_UP's one rounding (qs8_rq16_ties_up), per 64-bit lane: even channels' bias and
+     * shift 31 + e, odd channels' bias and e */
+    __m512i bias_e, sh_e, bias_o, sh_o;
     /* 64-bit path */
     __m512i m[2], left[2], right[2], half[2];
     __mmask8 rpos[2];              /* right > 0: negative values round away from zero */
@@ -71,6 +75,18 @@ QS8_INLINE qs8_rq16 qs8_rq16_load(const tflc_qs8_requant *rq, size_t c, __mmask1
     p.mask32 = _mm512_sub_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), right),
                                 _mm512_set1_epi32(1));
     p.thr32 = _mm512_srli_epi32(p.mask32, 1);
+    {
+        const __m512i e_even = _mm512_and_si512(right, _mm512_set1_epi64(0xFFFFFFFF));
+        const __m512i e_odd = _mm512_srli_epi64(right, 32);
+        const __m512i one64 = _mm512_set1_epi64(1), r30 = _mm512_set1_epi64(1 << 30);
+        /* 2^30 + 2^(30+e), or 2^30 when e = 0 */
+        p.bias_e = _mm512_add_epi64(r30, _mm512_slli_epi64(
+                                             _mm512_srli_epi64(_mm512_sllv_epi64(one64, e_even), 1), 31));
+        p.bias_o = _mm512_add_epi64(r30, _mm512_slli_epi64(
+                                             _mm512_srli_epi64(_mm512_sllv_epi64(one64, e_odd), 1), 31));
+        p.sh_e = _mm512_add_epi64(e_even, _mm512_set1_epi64(31));
+        p.sh_o = e_odd;
+    }
     const __m512i one = _mm512_set1_epi64(1);
     for (int h = 0; h < 2; h++) {
         p.m[h] = qs8_half64(m, h);
@@ -125,10 +141,26 @@ QS8_INLINE __m512i qs8_rq16_simple(const qs8_rq16 *p, __m512i x, tflc_qs8_roundi
     return _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, _mm512_set1_epi32(1));
 }
 
+/* TIES_UP on the 32-bit path as one rounding: with p = x * m and h = floor((p + 2^30) / 2^31),
+ * floor((h + 2^(e-1)) / 2^e) = floor((p + 2^30 + 2^(30+e)) / 2^(31+e)) (nested floors; 2^30
+ * alone when e = 0), exact in 64 bits (|p| < 2^62) and an int32 (|h| <= 2^31). Even lanes:
+ * the low dword of that shift; odd lanes: shifted by e only, bits 31..62 moved into the high
+ * dword by one more left shift. */
+QS8_INLINE __m512i qs8_rq16_ties_up(const qs8_rq16 *p, __m512i x) {
+    const __m512i pe = _mm512_mul_epi32(x, p->m32);
+    const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), p->m_odd);
+    const __m512i re = _mm512_srav_epi64(_mm512_add_epi64(pe, p->bias_e), p->sh_e);
+    const __m512i ro =
+        _mm512_slli_epi64(_mm512_srav_epi64(_mm512_add_epi64(po, p->bias_o), p->sh_o), 1);
+    return _mm512_mask_blend_epi32(0xAAAA, re, ro);
+}
+
 /* 16 int32 accumulators of the block's channels -> 16 int8 outputs. */
 QS8_INLINE __m128i qs8_rq16_apply(const qs8_rq16 *p, __m512i acc, tflc_qs8_rounding rounding) {
     __m512i r;
-    if (p->simple) {
+    if (p->simple && rounding == TFLC_QS8_ROUND_TIES_UP) {
+        r = qs8_rq16_ties_up(p, acc);
+    } else if (p->simple) {
         r = qs8_rq16_simple(p, acc, rounding);
     } else {
         const __m256i r0 = qs8_rq8_apply(p, 0, qs8_half64(acc, 0), rounding);

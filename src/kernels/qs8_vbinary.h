@@ -104,6 +104,9 @@ typedef struct tflc_qbinary_params {
     int32_t out_mask, out_thr;
     int32_t out_zp;
     int32_t lo, hi;                      /* clamp on r before the zero point: lo - zp, hi - zp */
+    bool fold;                           /* out_right >= 1 and |SRDHM| + 2^(out_right-1) + 1
+                                          * < 2^31 for every r: SIMD configs may fold the two
+                                          * output roundings into one (qs8_vbinary_avx512.c) */
 } tflc_qbinary_params;
 
 /* Fills *p from *s and returns true when the kernels reproduce the reference exactly for

@@ -19,6 +19,8 @@ typedef struct qb_vec {
     __m128i split[2], post[2], right[2];
     __m256i out_mult, out_mask, out_thr, lo, hi, zp;
     __m128i out_left, out_right;
+    __m256i bias;    /* qb_round_fold's 2^30 + 2^(30+e) */
+    int fold;        /* p->fold */
 } qb_vec;
 
 QB_INLINE void qb_vec_init(qb_vec *v, const tflc_qbinary_params *p) {
@@ -42,6 +44,8 @@ QB_INLINE void qb_vec_init(qb_vec *v, const tflc_qbinary_params *p) {
     v->zp = _mm256_set1_epi32(p->out_zp);
     v->out_left = _mm_cvtsi32_si128(p->out_left);
     v->out_right = _mm_cvtsi32_si128(p->out_right);
+    v->fold = p->fold;
+    v->bias = _mm256_set1_epi64x((INT64_C(1) << 30) + (INT64_C(1) << (30 + p->out_right)));
 }
 
 /* RDPOT: floor(v / 2^e) + (remainder > threshold + (v < 0)). */
@@ -63,7 +67,23 @@ QB_INLINE __m256i qb_in(const qb_vec *v, int k, __m256i raw) {
 
 /* r -> clamp(MBQM(r) , lo, hi) + zp. SRDHM: floor((x * m + 2^30) / 2^31), whose bits 31..62
  * land in the low dword (even lanes, logical >> 31) or the high dword (odd lanes, << 1). */
+/* RDPOT(SRDHM(r, m), e) as one rounding when p->fold: floor((g - [r < 0]) / 2^e) with g the
+ * bits 31..62 of r * m + 2^30 + 2^(30+e) (the proof is qs8_vbinary_avx512.c's
+ * qb_round_fold). */
+QB_INLINE __m256i qb_round_fold(const qb_vec *v, __m256i r) {
+    const __m256i pe = _mm256_mul_epi32(r, v->out_mult);
+    const __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(r, 32), v->out_mult);
+    const __m256i ge = _mm256_srli_epi64(_mm256_add_epi64(pe, v->bias), 31);
+    const __m256i go = _mm256_slli_epi64(_mm256_add_epi64(po, v->bias), 1);
+    const __m256i g = _mm256_blend_epi32(ge, go, 0xAA);
+    return _mm256_sra_epi32(_mm256_add_epi32(g, _mm256_srai_epi32(r, 31)), v->out_right);
+}
+
 QB_INLINE __m256i qb_out(const qb_vec *v, __m256i r) {
+    if (v->fold) {
+        const __m256i q = qb_round_fold(v, r);
+        return _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(q, v->lo), v->hi), v->zp);
+    }
     const __m256i r30 = _mm256_set1_epi64x(INT64_C(1) << 30);
     const __m256i x = _mm256_sll_epi32(r, v->out_left);
     const __m256i pe = _mm256_mul_epi32(x, v->out_mult);

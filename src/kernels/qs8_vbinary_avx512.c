@@ -18,6 +18,10 @@ typedef struct qb_vec {
     __m128i split[2], post[2], right[2];
     __m512i out_mult, out_mask, out_thr, lo, hi, zp;
     __m128i out_left, out_right;
+    __m512i bias, off16[2];  /* qb_round_fold's 2^30 + 2^(30+e); MUL offsets as int16 */
+    bool fold;       /* p->fold */
+    bool sat;        /* S8/S16 with the dtype's full clamp: the saturating narrowing clamps */
+    bool madd;       /* MUL: every x + offset fits int16, the product is one vpmaddwd */
 } qb_vec;
 
 QB_INLINE void qb_vec_init(qb_vec *v, const tflc_qbinary_params *p) {
@@ -41,6 +45,24 @@ QB_INLINE void qb_vec_init(qb_vec *v, const tflc_qbinary_params *p) {
     v->zp = _mm512_set1_epi32(p->out_zp);
     v->out_left = _mm_cvtsi32_si128(p->out_left);
     v->out_right = _mm_cvtsi32_si128(p->out_right);
+    v->fold = p->fold;
+    v->bias = _mm512_set1_epi64((INT64_C(1) << 30) + (INT64_C(1) << (30 + p->out_right)));
+    for (int k = 0; k < 2; k++)     /* offset in the low word of each dword, 0 in the high */
+        v->off16[k] = _mm512_set1_epi32((int32_t)(uint16_t)p->in[k].offset);
+}
+
+/* The dtype's dependent switches of qb_vec, set once per call. */
+QB_INLINE void qb_vec_modes(qb_vec *v, const int op, const int dt, const tflc_qbinary_params *p) {
+    const int32_t lo = p->lo + p->out_zp, hi = p->hi + p->out_zp;
+    v->sat = (dt == TFLC_QBINARY_S8 && lo == INT8_MIN && hi == INT8_MAX) ||
+             (dt == TFLC_QBINARY_S16 && lo == INT16_MIN && hi == INT16_MAX);
+    bool fit = op == TFLC_QBINARY_MUL && dt != TFLC_QBINARY_S16;
+    for (int k = 0; k < 2 && fit; k++) {
+        const int64_t x0 = (int64_t)(dt == TFLC_QBINARY_S8 ? INT8_MIN : 0) + p->in[k].offset;
+        const int64_t x1 = (int64_t)(dt == TFLC_QBINARY_S8 ? INT8_MAX : UINT8_MAX) + p->in[k].offset;
+        fit = x0 >= INT16_MIN && x1 <= INT16_MAX;
+    }
+    v->madd = fit;
 }
 
 /* RDPOT: floor(v / 2^e) + (remainder > threshold + (v < 0)). */
@@ -61,9 +83,31 @@ QB_INLINE __m512i qb_in(const qb_vec *v, int k, __m512i raw) {
     return qb_rdpot(h, v->right[k], v->mask[k], v->thr[k]);
 }
 
+/* qb_out's RDPOT(SRDHM(r, m), e) when p->fold (e >= 1, so no left shift). With the 64-bit
+ * p = r * m and h = floor((p + 2^30) / 2^31), RDPOT rounds h half up (h >= 0) or half down
+ * (h < 0): floor((h + 2^(e-1) - [h < 0]) / 2^e). Nested floors give
+ *   floor((g - [h < 0]) / 2^e),   g = floor((p + 2^30 + 2^(30+e)) / 2^31) = h + 2^(e-1),
+ * and fold guarantees g - 1 and g fit int32. [h < 0] is taken as [r < 0]: m >= 0, so they
+ * differ only where h = 0 and r < 0 (-2^30 <= p < 0), and there both give
+ * floor((2^(e-1) - 1) / 2^e) = floor(2^(e-1) / 2^e) = 0. g is bits 31..62 of the 64-bit sum:
+ * the even lanes' moved down into the low dword, the odd lanes' up into the high one. */
+QB_INLINE __m512i qb_round_fold(const qb_vec *v, __m512i r) {
+    const __m512i pe = _mm512_mul_epi32(r, v->out_mult);
+    const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(r, 32), v->out_mult);
+    const __m512i ge = _mm512_srli_epi64(_mm512_add_epi64(pe, v->bias), 31);
+    const __m512i go = _mm512_slli_epi64(_mm512_add_epi64(po, v->bias), 1);
+    const __m512i g = _mm512_mask_blend_epi32(0xAAAA, ge, go);
+    return _mm512_sra_epi32(_mm512_add_epi32(g, _mm512_srai_epi32(r, 31)), v->out_right);
+}
+
 /* r -> clamp(MBQM(r), lo, hi) + zp, SRDHM as floor((x * m + 2^30) / 2^31) from even and odd
  * 64-bit products (bits 31..62 moved into the low or the high dword). */
 QB_INLINE __m512i qb_out(const qb_vec *v, __m512i r) {
+    if (v->fold) {
+        const __m512i q = qb_round_fold(v, r);
+        if (v->sat) return _mm512_add_epi32(q, v->zp);    /* |q| < 2^31 - 2^16: no wrap */
+        return _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(q, v->lo), v->hi), v->zp);
+    }
     const __m512i r30 = _mm512_set1_epi64(INT64_C(1) << 30);
     const __m512i x = _mm512_sll_epi32(r, v->out_left);
     const __m512i pe = _mm512_mul_epi32(x, v->out_mult);
@@ -98,6 +142,12 @@ QB_INLINE void qb_store(const int dt, void *y, __m512i v, __mmask16 k) {
 
 QB_INLINE __m512i qb_op16(const int op, const int sa, const int sb, const qb_vec *v, __m512i xa,
                           __m512i xb) {
+    if (op == TFLC_QBINARY_MUL && v->madd) {
+        /* low words x + offset, high words: pa's ignored, pb's zero -> one vpmaddwd */
+        const __m512i pa = sa ? xa : _mm512_add_epi16(xa, v->off16[0]);
+        const __m512i pb = sb ? xb : _mm512_maskz_add_epi16(0x55555555u, xb, v->off16[1]);
+        return qb_out(v, _mm512_madd_epi16(pa, pb));
+    }
     if (op == TFLC_QBINARY_MUL) {
         const __m512i pa = sa ? xa : _mm512_add_epi32(xa, v->off[0]);
         const __m512i pb = sb ? xb : _mm512_add_epi32(xb, v->off[1]);
@@ -134,8 +184,11 @@ QB_INLINE void qbinary(const int op, const int dt, const int form, size_t n, con
     const size_t es = dt == TFLC_QBINARY_S16 ? 2 : 1;
     qb_vec v;
     qb_vec_init(&v, p);
+    qb_vec_modes(&v, op, dt, p);
     const __m512i ca = sa ? qb_const(op, dt, &v, 0, a) : _mm512_setzero_si512();
-    const __m512i cb = sb ? qb_const(op, dt, &v, 1, b) : _mm512_setzero_si512();
+    __m512i cb = sb ? qb_const(op, dt, &v, 1, b) : _mm512_setzero_si512();
+    if (op == TFLC_QBINARY_MUL && v.madd)     /* vpmaddwd reads pb's high word: make it 0 */
+        cb = _mm512_and_si512(cb, _mm512_set1_epi32(0xFFFF));
     const char *pa = a, *pb = b;
     char *py = y;
     size_t i = 0;

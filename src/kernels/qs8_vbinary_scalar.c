@@ -78,6 +78,9 @@ static bool prepare_output(const tflc_qbinary_spec *s, int64_t r_max, tflc_qbina
     p->out_zp = s->out_zp;
     p->lo = s->lo - s->out_zp;     /* both in the dtype's range: no overflow */
     p->hi = s->hi - s->out_zp;
+    /* out_right >= 1 means left = 0; |SRDHM(r, m)| <= (r_max * m + 2^30) / 2^31 < h_max */
+    const int64_t h_max = ((r_max * s->out_mult) >> 31) + 1;
+    p->fold = p->out_right >= 1 && h_max + (INT64_C(1) << (p->out_right - 1)) + 1 <= INT32_MAX;
     return s->lo <= s->hi;
 }
 

@@ -401,6 +401,28 @@ static void test_refusals(void) {
     CHECK(!tflc_qbinary_prepare(&s, &p));
 }
 
+/* MUL of 8-bit values whose x + offset leaves int16 (the raw specs keep |offset| <= 255):
+ * the SIMD configs must then leave their 16-bit product (vpmaddwd) for the 32-bit one. */
+static void test_mul_wide_offsets(void) {
+    static const int32_t offs[][2] = {{33000, 5}, {-3, -32900}, {32700, -32800}, {-40000, 41000}};
+    for (int dt = TFLC_QBINARY_S8; dt <= TFLC_QBINARY_U8; dt++)
+        for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++)
+            for (int t = 0; t < 3; t++) {
+                tflc_qbinary_spec s = {.op = TFLC_QBINARY_MUL, .dtype = (tflc_qbinary_dtype)dt,
+                                       .in_offset = {offs[i][0], offs[i][1]},
+                                       .out_mult = raw_mult(rng_int(4, 28)),
+                                       .out_shift = rng_int(-40, 0)};
+                dt_range(dt, &s.out_zp, &s.hi);
+                s.out_zp = rng_int(s.out_zp, s.hi);
+                random_clamp(&s);
+                tflc_qbinary_params p;
+                CHECK_MSG(tflc_qbinary_prepare(&s, &p), "%s offsets %d %d refused", dt_names[dt],
+                          offs[i][0], offs[i][1]);
+                CHECK_MSG(check_spec(&s, &p), "%s offsets %d %d", dt_names[dt], offs[i][0],
+                          offs[i][1]);
+            }
+}
+
 /* ------------------------------------------------------------- operators -- */
 
 static tflc_threadpool *pool3;
@@ -500,6 +522,7 @@ static void run_tests(void) {
     TEST(test_derived_exact);
     TEST(test_raw_exact);
     TEST(test_ragged);
+    TEST(test_mul_wide_offsets);
     CHECK_OK(tflc_threadpool_create(3, &pool3));
     TEST(test_operators);
     tflc_threadpool_free(pool3);
