@@ -123,6 +123,38 @@ typedef struct tflc_qbinary_config {
     tflc_qbinary_fn fn[TFLC_QBINARY_OP_COUNT][TFLC_QBINARY_DTYPE_COUNT][TFLC_QBINARY_FORM_COUNT];
 } tflc_qbinary_config;
 
+/* The 36 entry points of one ISA file and its table, by suffix: the file defines
+ *   static void qbinary(int op, int dt, int form, size_t n, const void *a, const void *b,
+ *                       void *y, const tflc_qbinary_params *p)
+ * (always inlined, so op, dt and form are constants in each entry point), then writes
+ * TFLC_QBINARY_ENTRY_POINTS(avx2) and `.fn = TFLC_QBINARY_FN_TABLE(avx2)` in its config. */
+#define TFLC_QBINARY_ENTRY(sfx, op, dt, form, OP, DT, FORM)                                  \
+    static void q##op##_##dt##_##form##_##sfx(size_t n, const void *a, const void *b,       \
+                                              void *y, const tflc_qbinary_params *p) {      \
+        qbinary(OP, DT, FORM, n, a, b, y, p);                                                \
+    }
+#define TFLC_QBINARY_ENTRY_FORMS(sfx, op, dt, OP, DT)                                        \
+    TFLC_QBINARY_ENTRY(sfx, op, dt, vv, OP, DT, TFLC_QBINARY_VV)                             \
+    TFLC_QBINARY_ENTRY(sfx, op, dt, vs, OP, DT, TFLC_QBINARY_VS)                             \
+    TFLC_QBINARY_ENTRY(sfx, op, dt, sv, OP, DT, TFLC_QBINARY_SV)
+#define TFLC_QBINARY_ENTRY_OP(sfx, op, OP)                                                   \
+    TFLC_QBINARY_ENTRY_FORMS(sfx, op, s8, OP, TFLC_QBINARY_S8)                               \
+    TFLC_QBINARY_ENTRY_FORMS(sfx, op, u8, OP, TFLC_QBINARY_U8)                               \
+    TFLC_QBINARY_ENTRY_FORMS(sfx, op, s16, OP, TFLC_QBINARY_S16)
+#define TFLC_QBINARY_ENTRY_POINTS(sfx)                                                       \
+    TFLC_QBINARY_ENTRY_OP(sfx, add, TFLC_QBINARY_ADD)                                        \
+    TFLC_QBINARY_ENTRY_OP(sfx, sub, TFLC_QBINARY_SUB)                                        \
+    TFLC_QBINARY_ENTRY_OP(sfx, mul, TFLC_QBINARY_MUL)                                        \
+    TFLC_QBINARY_ENTRY_OP(sfx, sqdiff, TFLC_QBINARY_SQDIFF)
+#define TFLC_QBINARY_FN_ROW(sfx, op, dt)                                                     \
+    {q##op##_##dt##_vv_##sfx, q##op##_##dt##_vs_##sfx, q##op##_##dt##_sv_##sfx}
+#define TFLC_QBINARY_FN_OP(sfx, op)                                                          \
+    {TFLC_QBINARY_FN_ROW(sfx, op, s8), TFLC_QBINARY_FN_ROW(sfx, op, u8),                     \
+     TFLC_QBINARY_FN_ROW(sfx, op, s16)}
+#define TFLC_QBINARY_FN_TABLE(sfx)                                                           \
+    {TFLC_QBINARY_FN_OP(sfx, add), TFLC_QBINARY_FN_OP(sfx, sub), TFLC_QBINARY_FN_OP(sfx, mul), \
+     TFLC_QBINARY_FN_OP(sfx, sqdiff)}
+
 /* Each ISA's config, from its own translation unit; NULL when built without its flags. */
 const tflc_qbinary_config *tflc_qbinary_config_scalar(void);
 const tflc_qbinary_config *tflc_qbinary_config_avx2(void);

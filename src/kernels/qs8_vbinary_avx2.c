@@ -181,31 +181,12 @@ QB_INLINE void qbinary(const int op, const int dt, const int form, size_t n, con
     }
 }
 
-#define QBINARY(name, OP, DT, FORM)                                                          \
-    static void name(size_t n, const void *a, const void *b, void *y,                        \
-                     const tflc_qbinary_params *p) {                                         \
-        qbinary(OP, DT, FORM, n, a, b, y, p);                                                \
-    }
-#define QBINARY_FORMS(op, dt, OP, DT)                                                        \
-    QBINARY(q##op##_##dt##_vv_avx2, OP, DT, TFLC_QBINARY_VV)                                 \
-    QBINARY(q##op##_##dt##_vs_avx2, OP, DT, TFLC_QBINARY_VS)                                 \
-    QBINARY(q##op##_##dt##_sv_avx2, OP, DT, TFLC_QBINARY_SV)
-#define QBINARY_OP(op, OP)                                                                   \
-    QBINARY_FORMS(op, s8, OP, TFLC_QBINARY_S8)                                               \
-    QBINARY_FORMS(op, u8, OP, TFLC_QBINARY_U8)                                               \
-    QBINARY_FORMS(op, s16, OP, TFLC_QBINARY_S16)
-QBINARY_OP(add, TFLC_QBINARY_ADD)
-QBINARY_OP(sub, TFLC_QBINARY_SUB)
-QBINARY_OP(mul, TFLC_QBINARY_MUL)
-QBINARY_OP(sqdiff, TFLC_QBINARY_SQDIFF)
-
-#define QB_ROW(op, dt) {q##op##_##dt##_vv_avx2, q##op##_##dt##_vs_avx2, q##op##_##dt##_sv_avx2}
-#define QB_OP(op) {QB_ROW(op, s8), QB_ROW(op, u8), QB_ROW(op, s16)}
+TFLC_QBINARY_ENTRY_POINTS(avx2)
 
 static const tflc_qbinary_config avx2_config = {
     .name = "qs8_vbinary_avx2",
     .isa = TFLC_ISA_AVX2,
-    .fn = {QB_OP(add), QB_OP(sub), QB_OP(mul), QB_OP(sqdiff)},
+    .fn = TFLC_QBINARY_FN_TABLE(avx2),
 };
 
 const tflc_qbinary_config *tflc_qbinary_config_avx2(void) { return &avx2_config; }

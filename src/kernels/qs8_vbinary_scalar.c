@@ -168,31 +168,12 @@ static inline __attribute__((always_inline)) void qbinary(const int op, const in
     }
 }
 
-#define QBINARY(name, OP, DT, FORM)                                                          \
-    static void name(size_t n, const void *a, const void *b, void *y,                        \
-                     const tflc_qbinary_params *p) {                                         \
-        qbinary(OP, DT, FORM, n, a, b, y, p);                                                \
-    }
-#define QBINARY_FORMS(op, dt, OP, DT)                                                        \
-    QBINARY(q##op##_##dt##_vv_scalar, OP, DT, TFLC_QBINARY_VV)                               \
-    QBINARY(q##op##_##dt##_vs_scalar, OP, DT, TFLC_QBINARY_VS)                               \
-    QBINARY(q##op##_##dt##_sv_scalar, OP, DT, TFLC_QBINARY_SV)
-#define QBINARY_OP(op, OP)                                                                   \
-    QBINARY_FORMS(op, s8, OP, TFLC_QBINARY_S8)                                               \
-    QBINARY_FORMS(op, u8, OP, TFLC_QBINARY_U8)                                               \
-    QBINARY_FORMS(op, s16, OP, TFLC_QBINARY_S16)
-QBINARY_OP(add, TFLC_QBINARY_ADD)
-QBINARY_OP(sub, TFLC_QBINARY_SUB)
-QBINARY_OP(mul, TFLC_QBINARY_MUL)
-QBINARY_OP(sqdiff, TFLC_QBINARY_SQDIFF)
-
-#define QB_ROW(op, dt) {q##op##_##dt##_vv_scalar, q##op##_##dt##_vs_scalar, q##op##_##dt##_sv_scalar}
-#define QB_OP(op) {QB_ROW(op, s8), QB_ROW(op, u8), QB_ROW(op, s16)}
+TFLC_QBINARY_ENTRY_POINTS(scalar)
 
 static const tflc_qbinary_config scalar_config = {
     .name = "qs8_vbinary_scalar",
     .isa = TFLC_ISA_SCALAR,
-    .fn = {QB_OP(add), QB_OP(sub), QB_OP(mul), QB_OP(sqdiff)},
+    .fn = TFLC_QBINARY_FN_TABLE(scalar),
 };
 
 const tflc_qbinary_config *tflc_qbinary_config_scalar(void) { return &scalar_config; }
