@@ -242,8 +242,25 @@ static size_t bmm_align64(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
 /* int8 x int8: the int8 GEMM's packed rhs and scratch. Leaves p->q8 NULL (reference loops)
  * otherwise. */
-static void bmm_prepare_q8(tflc_node *node, bmm_params *p) {
+/* Every int8 rhs matrix [C, K] packed for the int8 GEMM, from the model's weight cache when
+ * the rhs is a constant the cache can key (shared by the int8 and hybrid paths, one entry);
+ * p->packed stays NULL otherwise and eval packs into scratch. */
+static void bmm_q8_cached_rhs(tflc_node *node, bmm_params *p, const tflc_qgemm_s8_config *gcfg) {
     const tflc_tensor *b = node->inputs[1];
+    const size_t K = (size_t)p->depth, C = (size_t)p->cols;
+    const tflc_model *model = node->graph && node->graph->runner ? node->graph->runner->model
+                                                                 : NULL;
+    p->packed_bytes = bmm_align64(tflc_qgemm_s8_packed_size(gcfg, C, K));
+    if (!tflc_tensor_is_constant(b) || !tflc_weight_cache_owns(model, b->data)) return;
+    bmm_q8_pack_args args = {p, gcfg, b->data};
+    p->packed = tflc_weight_cache_get(model, b->data,
+                                      TFLC_WCACHE_QS8_GEMM_B | (uint32_t)gcfg->isa << 8 |
+                                          (uint32_t)p->adj_y << 16,
+                                      p->rhs_mats * p->packed_bytes, bmm_q8_pack_all, &args);
+    if (p->packed && !tflc_qgemm_s8_packed_is(p->packed, C, K)) p->packed = NULL;
+}
+
+static void bmm_prepare_q8(tflc_node *node, bmm_params *p) {
     const size_t R = (size_t)p->rows, K = (size_t)p->depth, C = (size_t)p->cols;
     p->q8 = NULL;
     p->packed = NULL;
@@ -252,17 +269,7 @@ static void bmm_prepare_q8(tflc_node *node, bmm_params *p) {
     const tflc_qs8_config *q8 = tflc_qs8_config_get();
     if (!q8) return;
     const tflc_qgemm_s8_config *gcfg = tflc_qs8_config_gemm(q8);
-    const tflc_model *model = node->graph && node->graph->runner ? node->graph->runner->model
-                                                                 : NULL;
-    p->packed_bytes = bmm_align64(tflc_qgemm_s8_packed_size(gcfg, C, K));
-    if (tflc_tensor_is_constant(b) && tflc_weight_cache_owns(model, b->data)) {
-        bmm_q8_pack_args args = {p, gcfg, b->data};
-        p->packed = tflc_weight_cache_get(model, b->data,
-                                          TFLC_WCACHE_QS8_GEMM_B | (uint32_t)gcfg->isa << 8 |
-                                              (uint32_t)p->adj_y << 16,
-                                          p->rhs_mats * p->packed_bytes, bmm_q8_pack_all, &args);
-        if (p->packed && !tflc_qgemm_s8_packed_is(p->packed, C, K)) p->packed = NULL;
-    }
+    bmm_q8_cached_rhs(node, p, gcfg);
     p->q8_threads = tflc_node_num_threads(node);
     p->q8_rows = tflc_qs8_chunk_rows(gcfg, R, C * sizeof(int32_t), p->q8_threads);
     p->off_lhs_t = p->packed ? 0 : p->rhs_mats * p->packed_bytes;
@@ -284,7 +291,6 @@ static void bmm_prepare_q8(tflc_node *node, bmm_params *p) {
  * for the dots after the hybrid scratch. Leaves p->q8_gemm NULL (the reference loops) when
  * the int8 fast paths are off. */
 static void bmm_prepare_hybrid_gemm(tflc_node *node, bmm_params *p) {
-    const tflc_tensor *b = node->inputs[1];
     const size_t R = (size_t)p->rows, K = (size_t)p->depth, C = (size_t)p->cols;
     p->q8_gemm = NULL;
     p->packed = NULL;
@@ -292,17 +298,7 @@ static void bmm_prepare_hybrid_gemm(tflc_node *node, bmm_params *p) {
     const tflc_qs8_config *q8 = tflc_qs8_config_get();
     if (!q8) return;
     const tflc_qgemm_s8_config *gcfg = tflc_qs8_config_gemm(q8);
-    const tflc_model *model = node->graph && node->graph->runner ? node->graph->runner->model
-                                                                 : NULL;
-    p->packed_bytes = bmm_align64(tflc_qgemm_s8_packed_size(gcfg, C, K));
-    if (tflc_tensor_is_constant(b) && tflc_weight_cache_owns(model, b->data)) {
-        bmm_q8_pack_args args = {p, gcfg, b->data};
-        p->packed = tflc_weight_cache_get(model, b->data,
-                                          TFLC_WCACHE_QS8_GEMM_B | (uint32_t)gcfg->isa << 8 |
-                                              (uint32_t)p->adj_y << 16,
-                                          p->rhs_mats * p->packed_bytes, bmm_q8_pack_all, &args);
-        if (p->packed && !tflc_qgemm_s8_packed_is(p->packed, C, K)) p->packed = NULL;
-    }
+    bmm_q8_cached_rhs(node, p, gcfg);
     p->q8_rows = R < BMM_HYBRID_ROWS ? R : BMM_HYBRID_ROWS;
     p->off_hy_packed = bmm_align64(node->scratch_bytes);
     p->off_hy_acc = p->off_hy_packed + (p->packed ? 0 : p->rhs_mats * p->packed_bytes);
