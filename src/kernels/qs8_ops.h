@@ -99,6 +99,41 @@ static inline size_t tflc_qs8_main_cols(const tflc_qs8_requant *rq, size_t c0, s
     return c0 >= rq->double_from ? 0 : rq->double_from - c0;
 }
 
+/* The requant entry point of a SIMD file, by suffix: the file defines an always-inlined
+ *   qs8_requant_rows(rows, n, acc, ldacc, rq, c0, out, ldo, tflc_qs8_rounding r)
+ * and TFLC_QS8_REQUANT_ENTRY(avx2) writes qs8_requant_avx2, which runs the columns
+ * rq->rounding covers, then the rest (from rq->double_from) with DOUBLE, each through a
+ * specialization whose rounding is a compile-time constant. */
+#define TFLC_QS8_REQUANT_ENTRY(sfx)                                                          \
+    static void qs8_requant_cols(size_t rows, size_t n, const int32_t *acc, size_t ldacc,   \
+                                 const tflc_qs8_requant *rq, size_t c0, int8_t *out,         \
+                                 size_t ldo, tflc_qs8_rounding r) {                          \
+        switch (r) {                                                                         \
+        case TFLC_QS8_ROUND_SINGLE:                                                          \
+            qs8_requant_rows(rows, n, acc, ldacc, rq, c0, out, ldo, TFLC_QS8_ROUND_SINGLE);  \
+            break;                                                                           \
+        case TFLC_QS8_ROUND_DOUBLE_WRAP:                                                     \
+            qs8_requant_rows(rows, n, acc, ldacc, rq, c0, out, ldo,                          \
+                             TFLC_QS8_ROUND_DOUBLE_WRAP);                                    \
+            break;                                                                           \
+        case TFLC_QS8_ROUND_TIES_UP:                                                         \
+            qs8_requant_rows(rows, n, acc, ldacc, rq, c0, out, ldo, TFLC_QS8_ROUND_TIES_UP); \
+            break;                                                                           \
+        default:                                                                             \
+            qs8_requant_rows(rows, n, acc, ldacc, rq, c0, out, ldo, TFLC_QS8_ROUND_DOUBLE);  \
+            break;                                                                           \
+        }                                                                                    \
+    }                                                                                        \
+    static void qs8_requant_##sfx(size_t rows, size_t n, const int32_t *acc, size_t ldacc,  \
+                                  const tflc_qs8_requant *rq, size_t c0, int8_t *out,        \
+                                  size_t ldo) {                                              \
+        const size_t main = tflc_qs8_main_cols(rq, c0, n);                                  \
+        if (main > 0) qs8_requant_cols(rows, main, acc, ldacc, rq, c0, out, ldo, rq->rounding); \
+        if (main < n)                                                                        \
+            qs8_requant_cols(rows, n - main, acc + main, ldacc, rq, c0 + main, out + main,   \
+                             ldo, TFLC_QS8_ROUND_DOUBLE);                                    \
+    }
+
 /* out[i*ldo + j] = requant(acc[i*ldacc + j]) with the parameters of channel c0 + j, for
  * i < rows, j < n. */
 typedef void (*tflc_qs8_requant_fn)(size_t rows, size_t n, const int32_t *acc, size_t ldacc,

@@ -31,35 +31,7 @@ QS8_INLINE void qs8_requant_rows(size_t rows, size_t n, const int32_t *acc, size
     }
 }
 
-/* Columns [c0, c0 + n) with rounding r: compile-time specializations of qs8_requant_rows. */
-static void qs8_requant_cols(size_t rows, size_t n, const int32_t *acc, size_t ldacc,
-                             const tflc_qs8_requant *rq, size_t c0, int8_t *out, size_t ldo,
-                             tflc_qs8_rounding r) {
-    switch (r) {
-    case TFLC_QS8_ROUND_SINGLE:
-        qs8_requant_rows(rows, n, acc, ldacc, rq, c0, out, ldo, TFLC_QS8_ROUND_SINGLE);
-        break;
-    case TFLC_QS8_ROUND_DOUBLE_WRAP:
-        qs8_requant_rows(rows, n, acc, ldacc, rq, c0, out, ldo, TFLC_QS8_ROUND_DOUBLE_WRAP);
-        break;
-    case TFLC_QS8_ROUND_TIES_UP:
-        qs8_requant_rows(rows, n, acc, ldacc, rq, c0, out, ldo, TFLC_QS8_ROUND_TIES_UP);
-        break;
-    default:
-        qs8_requant_rows(rows, n, acc, ldacc, rq, c0, out, ldo, TFLC_QS8_ROUND_DOUBLE);
-        break;
-    }
-}
-
-/* The columns rq->rounding covers, then the rest (from rq->double_from) with DOUBLE. */
-static void qs8_requant_avx512(size_t rows, size_t n, const int32_t *acc, size_t ldacc,
-                               const tflc_qs8_requant *rq, size_t c0, int8_t *out, size_t ldo) {
-    const size_t main = tflc_qs8_main_cols(rq, c0, n);
-    if (main > 0) qs8_requant_cols(rows, main, acc, ldacc, rq, c0, out, ldo, rq->rounding);
-    if (main < n)
-        qs8_requant_cols(rows, n - main, acc + main, ldacc, rq, c0 + main, out + main, ldo,
-                         TFLC_QS8_ROUND_DOUBLE);
-}
+TFLC_QS8_REQUANT_ENTRY(avx512)
 
 /* ---------------------------------------------------------------- depthwise -- */
 
