@@ -118,6 +118,29 @@ static void test_gemv(void) {
 
 /* ------------------------------------------------------ FULLY_CONNECTED -- */
 
+/* Runs the one-op context with `buf` [size] standing for the model's mapped weights (so
+ * the weight cache keys them; NULL: nothing cached), and returns a malloc'd copy of the
+ * float output (its size in *bytes), NULL when the run failed. Leaves no cache behind. */
+static float *run_with_weights(opcase *c, const tflc_tensor *out, const void *buf, size_t size,
+                               size_t *bytes) {
+    fake_model.buf = buf;
+    fake_model.size = size;
+    tflc_status s = oc_run(c);
+    CHECK_MSG(s == TFLC_OK, "status %d: %s", (int)s, tflc_last_error());
+    float *copy = NULL;
+    if (s == TFLC_OK) {
+        *bytes = out->bytes;
+        copy = malloc(out->bytes ? out->bytes : 1);
+        memcpy(copy, out->data, out->bytes);
+    }
+    tflc_weight_cache_free(fake_model.weight_cache);
+    fake_model.weight_cache = NULL;
+    fake_model.buf = NULL;
+    fake_model.size = 0;
+    oc_free(c);
+    return copy;
+}
+
 typedef struct hy_case {
     int32_t batches, depth, units, act;
     bool asymmetric, per_channel, bias, cached;
@@ -142,22 +165,8 @@ static float *run_hybrid(const hy_case *k, const float *in, const int8_t *w, con
     oc_quant(&c, wt, k->per_channel ? k->units : 1, w_scale, w_zp, 0);
     if (k->bias) oc_const(&c, F32, 1, d_b, bias);
     tflc_tensor *out = oc_out(&c, F32);
-    fake_model.buf = k->cached ? wt->data : NULL;
-    fake_model.size = k->cached ? wt->bytes : 0;
-    tflc_status s = oc_run(&c);
-    CHECK_MSG(s == TFLC_OK, "status %d: %s", (int)s, tflc_last_error());
-    float *copy = NULL;
-    if (s == TFLC_OK) {
-        *bytes = out->bytes;
-        copy = malloc(out->bytes ? out->bytes : 1);
-        memcpy(copy, out->data, out->bytes);
-    }
-    tflc_weight_cache_free(fake_model.weight_cache);
-    fake_model.weight_cache = NULL;
-    fake_model.buf = NULL;
-    fake_model.size = 0;
-    oc_free(&c);
-    return copy;
+    return run_with_weights(&c, out, k->cached ? wt->data : NULL, k->cached ? wt->bytes : 0,
+                            bytes);
 }
 
 /* Input rows: random in a random range, some all zero (scale 1, no offset), some constant,
@@ -290,22 +299,8 @@ static float *run_bmm_hybrid(const hb_case *k, const float *a, const int8_t *b,
     oc_quant(&c, bt, k->per_column ? k->cols : 1, scales, zps,
              k->per_column ? (k->adj_y ? b_rank - 2 : b_rank - 1) : 0);
     tflc_tensor *out = oc_out(&c, F32);
-    fake_model.buf = k->const_rhs ? bt->data : NULL;
-    fake_model.size = k->const_rhs ? bt->bytes : 0;
-    tflc_status s = oc_run(&c);
-    CHECK_MSG(s == TFLC_OK, "status %d: %s", (int)s, tflc_last_error());
-    float *copy = NULL;
-    if (s == TFLC_OK) {
-        *bytes = out->bytes;
-        copy = malloc(out->bytes ? out->bytes : 1);
-        memcpy(copy, out->data, out->bytes);
-    }
-    tflc_weight_cache_free(fake_model.weight_cache);
-    fake_model.weight_cache = NULL;
-    fake_model.buf = NULL;
-    fake_model.size = 0;
-    oc_free(&c);
-    return copy;
+    return run_with_weights(&c, out, k->const_rhs ? bt->data : NULL,
+                            k->const_rhs ? bt->bytes : 0, bytes);
 }
 
 static bool check_bmm_hybrid(const hb_case *k) {
@@ -411,22 +406,7 @@ static float *run_lstm_hybrid(const hl_case *k, const float *x, const float *sta
     oc_in(&c, F32, 2, d_h, states);                                /* 18 h, 19 c */
     oc_in(&c, F32, 2, d_c, states + (size_t)k->B * (size_t)k->O);
     tflc_tensor *out = oc_out(&c, F32);
-    fake_model.buf = (const uint8_t *)wblock;
-    fake_model.size = wbytes;
-    tflc_status s = oc_run(&c);
-    CHECK_MSG(s == TFLC_OK, "status %d: %s", (int)s, tflc_last_error());
-    float *copy = NULL;
-    if (s == TFLC_OK) {
-        *bytes = out->bytes;
-        copy = malloc(out->bytes ? out->bytes : 1);
-        memcpy(copy, out->data, out->bytes);
-    }
-    tflc_weight_cache_free(fake_model.weight_cache);
-    fake_model.weight_cache = NULL;
-    fake_model.buf = NULL;
-    fake_model.size = 0;
-    oc_free(&c);
-    return copy;
+    return run_with_weights(&c, out, wblock, wbytes, bytes);
 }
 
 static bool check_lstm_hybrid(const hl_case *k) {
