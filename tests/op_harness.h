@@ -303,6 +303,16 @@ static inline tflc_status oc_run(opcase *c) {
     return s != TFLC_OK ? s : oc_eval(c);
 }
 
+/* A malloc'd copy of `out`'s bytes (their count in *bytes) when `s` (a run's status) is OK,
+ * for comparing runs after oc_free; NULL otherwise. */
+static inline void *oc_output_copy(tflc_status s, const tflc_tensor *out, size_t *bytes) {
+    if (s != TFLC_OK) return NULL;
+    void *copy = malloc(out->bytes ? out->bytes : 1);
+    if (copy) memcpy(copy, out->data, out->bytes);
+    *bytes = out->bytes;
+    return copy;
+}
+
 /* Frees every block the case owns; the case may then be oc_init'ed again. */
 static inline void oc_free(opcase *c) {
     for (int i = 0; i < c->n_owned; i++) free(c->owned[i]);

@@ -127,12 +127,7 @@ static float *run_with_weights(opcase *c, const tflc_tensor *out, const void *bu
     fake_model.size = size;
     tflc_status s = oc_run(c);
     CHECK_MSG(s == TFLC_OK, "status %d: %s", (int)s, tflc_last_error());
-    float *copy = NULL;
-    if (s == TFLC_OK) {
-        *bytes = out->bytes;
-        copy = malloc(out->bytes ? out->bytes : 1);
-        memcpy(copy, out->data, out->bytes);
-    }
+    float *copy = oc_output_copy(s, out, bytes);
     tflc_weight_cache_free(fake_model.weight_cache);
     fake_model.weight_cache = NULL;
     fake_model.buf = NULL;

@@ -280,12 +280,7 @@ static int8_t *run_conv(const conv_case *k, const int8_t *in, const int8_t *w,
     cache_begin(&c, k->cached);
     tflc_status s = oc_run(&c);
     CHECK_MSG(s == TFLC_OK, "status %d: %s", (int)s, tflc_last_error());
-    int8_t *copy = NULL;
-    if (s == TFLC_OK) {
-        *bytes = out->bytes;
-        copy = malloc(out->bytes ? out->bytes : 1);
-        memcpy(copy, out->data, out->bytes);
-    }
+    int8_t *copy = oc_output_copy(s, out, bytes);
     cache_end();
     oc_free(&c);
     use_threads(1);
@@ -531,12 +526,7 @@ static int8_t *run_fc(const fc_case *k, const int8_t *in, const int8_t *w, const
     cache_begin(&c, k->cached);
     tflc_status s = oc_run(&c);
     CHECK_MSG(s == TFLC_OK, "status %d: %s", (int)s, tflc_last_error());
-    int8_t *copy = NULL;
-    if (s == TFLC_OK) {
-        *bytes = out->bytes;
-        copy = malloc(out->bytes ? out->bytes : 1);
-        memcpy(copy, out->data, out->bytes);
-    }
+    int8_t *copy = oc_output_copy(s, out, bytes);
     cache_end();
     oc_free(&c);
     use_threads(1);
@@ -654,12 +644,7 @@ static void *run_bmm(const bmm_case *k, const int8_t *a, const int8_t *b, int le
     cache_begin(&c, k->const_rhs);
     tflc_status s = oc_run(&c);
     CHECK_MSG(s == TFLC_OK, "status %d: %s", (int)s, tflc_last_error());
-    void *copy = NULL;
-    if (s == TFLC_OK) {
-        *bytes = out->bytes;
-        copy = malloc(out->bytes ? out->bytes : 1);
-        memcpy(copy, out->data, out->bytes);
-    }
+    void *copy = oc_output_copy(s, out, bytes);
     cache_end();
     oc_free(&c);
     use_threads(1);
