@@ -423,9 +423,9 @@ static bool runs_planned(const tflc_node *node, const tflc_kernel *kernel) {
 /* Swish as converters write it: LOGISTIC(x) -> s; MUL(x, s) -> out, either operand order
  * (EfficientNet-B0: 49 of its 65 LOGISTICs, e.g. x [1,112,112,32]; the other 16 gate
  * squeeze-excite MULs of another tensor and stay). When s is read by that MUL alone and
- * is no graph output (nor state), and the MUL accepts (ops/fusion.h: same shapes; float32
- * with any fused activation, or int8 / uint8 through a table), the MUL computes out from x
- * in one pass. The LOGISTIC node is then marked folded, the flag invoke skips (its work
+ * is no graph output, neither x nor s is state, and the MUL accepts (ops/fusion.h: same
+ * shapes; float32 with any fused activation, or int8 / uint8 through a table), the MUL
+ * computes out from x in one pass. The LOGISTIC node is then marked folded, the flag invoke skips (its work
  * is done elsewhere; the next prepare clears the flag and fuses again), and s loses its
  * lifetime, so it gets no arena slot (data NULL): nothing reads it. */
 static void fuse_swish_pairs(tflc_graph *g, lifetimes *lt) {
@@ -434,7 +434,9 @@ static void fuse_swish_pairs(tflc_graph *g, lifetimes *lt) {
         tflc_node *logistic = &g->nodes[i];
         if (!runs_planned(logistic, &tflc_kernel_logistic) || logistic->n_inputs != 1 || logistic->n_outputs != 1)
             continue;
-        const int s = logistic->desc->outputs[0];
+        const int x = logistic->desc->inputs[0], s = logistic->desc->outputs[0];
+        /* State x may be updated in place between the two nodes: the MUL would see another x. */
+        if (x < 0 || is_state_tensor(g, x)) continue;
         if (is_graph_output(sg, s) || is_state_tensor(g, s) || g->tensors[s].alloc != TFLC_ALLOC_NONE) continue;
         const int j = sole_reader(sg, s);
         if (j < 0 || !runs_planned(&g->nodes[j], &tflc_kernel_mul)) continue;
