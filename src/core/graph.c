@@ -8,7 +8,9 @@
  *      op i's outputs from step i to their last reader; graph outputs to the end.
  *   2. every node's prepare, in order. A node reading a dynamic tensor is deferred to
  *      invoke time; a node whose inputs are all constant is folded (computed now, once).
- *   3. the arena: tensors that are neither constant, folded, strings nor dynamic, plus each
+ *   3. fusion: LOGISTIC(x) -> s; MUL(x, s) becomes one swish pass in the MUL; the LOGISTIC
+ *      is skipped and s gets no lifetime (fuse_swish_pairs).
+ *   4. the arena: tensors that are neither constant, folded, strings nor dynamic, plus each
  *      node's scratch, planned by planner.c; pointers bound. The output of a RESHAPE,
  *      SQUEEZE or EXPAND_DIMS whose input dies there shares the input's slot (no copy).
  * Invoke evaluates the nodes in order; only deferred nodes prepare (and may grow heap
@@ -27,6 +29,7 @@
 #include "core/strings.h"
 #include "format/schema.h"
 #include "ops/flex/flex.h"
+#include "ops/fusion.h"
 #include "ops/ops.h"
 
 #define GRAPH_FAIL(g, status, ...) tflc_fail((g)->runner->err, (status), __VA_ARGS__)
@@ -392,6 +395,57 @@ static tflc_status prepare_nodes(tflc_graph *g, const lifetimes *lt) {
     return TFLC_OK;
 }
 
+/* --------------------------------------------------------------- fusion -- */
+
+static bool is_graph_output(const tflc_subgraph_desc *sg, int t) {
+    for (int k = 0; k < sg->n_outputs; k++)
+        if (sg->outputs[k] == t) return true;
+    return false;
+}
+
+/* The one operator reading tensor t (once), or -1 if none or several do. */
+static int sole_reader(const tflc_subgraph_desc *sg, int t) {
+    int reader = -1;
+    for (int i = 0; i < sg->n_ops; i++)
+        for (int k = 0; k < sg->ops[i].n_inputs; k++) {
+            if (sg->ops[i].inputs[k] != t) continue;
+            if (reader >= 0) return -1;
+            reader = i;
+        }
+    return reader;
+}
+
+/* A prepared node that runs at invoke with its arena tensors (neither folded nor deferred). */
+static bool runs_planned(const tflc_node *node, const tflc_kernel *kernel) {
+    return node->kernel == kernel && !node->folded && !node->deferred;
+}
+
+/* Swish as converters write it: LOGISTIC(x) -> s; MUL(x, s) -> out, either operand order
+ * (EfficientNet-B0: 49 of its 65 LOGISTICs, e.g. x [1,112,112,32]; the other 16 gate
+ * squeeze-excite MULs of another tensor and stay). When s is read by that MUL alone and
+ * is no graph output, neither x nor s is state, and the MUL accepts (ops/fusion.h: same
+ * shapes; float32 with any fused activation, or int8 / uint8 through a table), the MUL
+ * computes out from x in one pass. The LOGISTIC node is then marked folded, the flag invoke skips (its work
+ * is done elsewhere; the next prepare clears the flag and fuses again), and s loses its
+ * lifetime, so it gets no arena slot (data NULL): nothing reads it. */
+static void fuse_swish_pairs(tflc_graph *g, lifetimes *lt) {
+    const tflc_subgraph_desc *sg = g->desc;
+    for (int i = 0; i < sg->n_ops; i++) {
+        tflc_node *logistic = &g->nodes[i];
+        if (!runs_planned(logistic, &tflc_kernel_logistic) || logistic->n_inputs != 1 || logistic->n_outputs != 1)
+            continue;
+        const int x = logistic->desc->inputs[0], s = logistic->desc->outputs[0];
+        /* State x may be updated in place between the two nodes: the MUL would see another x. */
+        if (x < 0 || is_state_tensor(g, x)) continue;
+        if (is_graph_output(sg, s) || is_state_tensor(g, s) || g->tensors[s].alloc != TFLC_ALLOC_NONE) continue;
+        const int j = sole_reader(sg, s);
+        if (j < 0 || !runs_planned(&g->nodes[j], &tflc_kernel_mul)) continue;
+        if (!tflc_mul_fuse_swish(&g->nodes[j], logistic)) continue;
+        logistic->folded = true;
+        lt->first[s] = lt->last[s] = -1;
+    }
+}
+
 /* Arena tensors: written by an op or fed as graph inputs; not constant, folded, string or
  * dynamic (those live on the heap). */
 static bool in_arena(const tflc_graph *g, const lifetimes *lt, int t) {
@@ -504,6 +558,7 @@ tflc_status tflc_graph_prepare(tflc_graph *g) {
         s = mark_lifetimes(g, &lt);
     }
     if (s == TFLC_OK) s = prepare_nodes(g, &lt);
+    if (s == TFLC_OK) fuse_swish_pairs(g, &lt);
     if (s == TFLC_OK) s = plan_and_bind(g, &lt);
     if (s == TFLC_OK) reset_state_tensors(g);
     free(lt.first);

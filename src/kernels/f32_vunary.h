@@ -1,6 +1,6 @@
 /*
- * f32_vunary.h -- vectorized float LOGISTIC, TANH, HARD_SWISH, GELU and a SOFTMAX row over a
- * contiguous array:
+ * f32_vunary.h -- vectorized float LOGISTIC, TANH, HARD_SWISH, GELU, swish (LOGISTIC fused
+ * with MUL) and a SOFTMAX row over a contiguous array:
  *
  *     const tflc_f32_vunary_config *cfg = tflc_f32_vunary_config_get();
  *     cfg->sigmoid(n, x, y);          // y[i] = 1 / (1 + e^-x[i]); y may be x (in place)
@@ -9,6 +9,7 @@
  *     cfg->softmax(n, x, beta, y);    // one row: y[i] = e^(beta (x[i] - max)) / sum
  *     cfg->gelu(n, x, y);             // (0.5 x) erfc(x * -1/sqrt2), Eigen's erfc
  *     cfg->gelu_tanh(n, x, y);        // (0.5 x) (1 + tanh(k (x + 0.044715 (x x) x)))
+ *     cfg->swish(n, x, lo, hi, y);    // y[i] = clamp(x[i] * sigmoid(x[i]), lo, hi)
  *
  * The functions are LiteRT's, operation for operation: its builtin float LOGISTIC and TANH
  * kernels evaluate Eigen's scalar_logistic_op<float> and ptanh_float on packets (SSE/AVX,
@@ -47,6 +48,11 @@
  *     LiteRT's bits on 1.1M points in [-10, 10], 65k in [-20, 20] and the special values.
  *   gelu_tanh: Eigen's expression order, k = (float)(2/sqrt(pi) / sqrt(2)), tanh as above.
  *     LiteRT's bits on the same points.
+ *   swish: the graph's fusion of LOGISTIC(x) -> s; MUL(x, s) (core/graph.c): s = sigmoid
+ *     above (same bits), then x * s (one rounding; the operand order does not change it)
+ *     and the MUL's clamp to its fused activation's [lo, hi] written as f32_vbinary's
+ *     (x < lo ? lo : x > hi ? hi : x, NaN passes), so exactly the unfused pair's bits, in
+ *     one pass over x with s kept in registers.
  *
  * The scalar config is the portable C of these formulas (its file is built without FMA
  * contraction): the reference every SIMD config is tested against
@@ -62,6 +68,10 @@
 /* y[i] = f(x[i]) for i < n. x and y are the same array or do not overlap. */
 typedef void (*tflc_f32_vunary_fn)(size_t n, const float *x, float *y);
 
+/* y[i] = clamp(x[i] * sigmoid(x[i]), lo, hi) for i < n (swish above). x and y are the same
+ * array or do not overlap. */
+typedef void (*tflc_f32_vswish_fn)(size_t n, const float *x, float lo, float hi, float *y);
+
 /* One softmax row, n >= 1, beta >= 0 (not NaN). x and y are the same array or do not
  * overlap. */
 typedef void (*tflc_f32_softmax_fn)(size_t n, const float *x, float beta, float *y);
@@ -75,6 +85,7 @@ typedef struct tflc_f32_vunary_config {
     tflc_f32_softmax_fn softmax;
     tflc_f32_vunary_fn gelu;        /* exact (erfc) form */
     tflc_f32_vunary_fn gelu_tanh;   /* approximate (tanh) form */
+    tflc_f32_vswish_fn swish;       /* x * sigmoid(x), clamped: a fused LOGISTIC + MUL */
 } tflc_f32_vunary_config;
 
 /* Eigen's generic_fast_erfc<float> coefficients (Rminimax fits, as Eigen gives them):

@@ -1,5 +1,5 @@
 /*
- * f32_vunary_avx2.c -- LOGISTIC, TANH, HARD_SWISH, GELU and a SOFTMAX row on 8 floats
+ * f32_vunary_avx2.c -- LOGISTIC, TANH, HARD_SWISH, GELU, swish and a SOFTMAX row on 8 floats
  * per ymm (f32_vunary.h), the scalar
  * config's operations lane by lane: separate multiplies and adds (no FMA, so the bits are
  * LiteRT's), a round-down for floor, the exponent built in the integer lanes. The ragged
@@ -160,6 +160,29 @@ VUNARY(f32_vhard_swish_avx2, hard_swish8)
 VUNARY(f32_vgelu_avx2, gelu8)
 VUNARY(f32_vgelu_tanh_avx2, gelu_tanh8)
 
+/* x * sigmoid(x), then the MUL's clamp as f32_vbinary_avx2 writes it: max(lo, v) and
+ * min(hi, .) return the NaN v (second operand), as the scalar clamp passes it. */
+static inline __m256 swish8(__m256 x, __m256 lo, __m256 hi) {
+    return _mm256_min_ps(hi, _mm256_max_ps(lo, MUL(x, sigmoid8(x))));
+}
+
+static void f32_vswish_avx2(size_t n, const float *x, float lo_s, float hi_s, float *y) {
+    const __m256 lo = SET1(lo_s), hi = SET1(hi_s);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + 8);
+        _mm256_storeu_ps(y + i, swish8(a, lo, hi));
+        _mm256_storeu_ps(y + i + 8, swish8(b, lo, hi));
+    }
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, swish8(_mm256_loadu_ps(x + i), lo, hi));
+    if (i < n) {                                  /* ragged end: a zero-padded copy */
+        float tmp[8] = {0};
+        memcpy(tmp, x + i, (n - i) * sizeof(float));
+        _mm256_storeu_ps(tmp, swish8(_mm256_loadu_ps(tmp), lo, hi));
+        memcpy(y + i, tmp, (n - i) * sizeof(float));
+    }
+}
+
 /* Cephes' expf for t <= 0 (f32_vunary.h, softmax): the scalar config's operations; lanes
  * below -87 give 0, NaN lanes keep t. */
 static inline __m256 exp_nonpositive8(__m256 t) {
@@ -238,6 +261,7 @@ static const tflc_f32_vunary_config avx2_config = {
     .softmax = f32_softmax_avx2,
     .gelu = f32_vgelu_avx2,
     .gelu_tanh = f32_vgelu_tanh_avx2,
+    .swish = f32_vswish_avx2,
 };
 
 const tflc_f32_vunary_config *tflc_f32_vunary_config_avx2(void) { return &avx2_config; }

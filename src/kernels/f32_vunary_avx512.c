@@ -1,5 +1,5 @@
 /*
- * f32_vunary_avx512.c -- LOGISTIC, TANH, HARD_SWISH, GELU and a SOFTMAX row on 16 floats
+ * f32_vunary_avx512.c -- LOGISTIC, TANH, HARD_SWISH, GELU, swish and a SOFTMAX row on 16 floats
  * per zmm (f32_vunary.h), the scalar
  * config's operations lane by lane: separate multiplies and adds (no FMA, so the bits are
  * LiteRT's), a round-down for floor, the exponent built in the integer lanes. The ragged
@@ -158,6 +158,26 @@ VUNARY(f32_vhard_swish_avx512, hard_swish16)
 VUNARY(f32_vgelu_avx512, gelu16)
 VUNARY(f32_vgelu_tanh_avx512, gelu_tanh16)
 
+/* x * sigmoid(x), then the MUL's clamp as f32_vbinary_avx512 writes it: max(lo, v) and
+ * min(hi, .) return the NaN v (second operand), as the scalar clamp passes it. */
+static inline __m512 swish16(__m512 x, __m512 lo, __m512 hi) {
+    return _mm512_min_ps(hi, _mm512_max_ps(lo, MUL(x, sigmoid16(x))));
+}
+
+static void f32_vswish_avx512(size_t n, const float *x, float lo_s, float hi_s, float *y) {
+    const __m512 lo = SET1(lo_s), hi = SET1(hi_s);
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const __m512 a = _mm512_loadu_ps(x + i), b = _mm512_loadu_ps(x + i + 16);
+        _mm512_storeu_ps(y + i, swish16(a, lo, hi));
+        _mm512_storeu_ps(y + i + 16, swish16(b, lo, hi));
+    }
+    for (; i < n; i += 16) {
+        const __mmask16 m = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u);
+        _mm512_mask_storeu_ps(y + i, m, swish16(_mm512_maskz_loadu_ps(m, x + i), lo, hi));
+    }
+}
+
 /* Cephes' expf for t <= 0 (f32_vunary.h, softmax): the scalar config's operations; lanes
  * below -87 give 0, NaN lanes keep t. */
 static inline __m512 exp_nonpositive16(__m512 t) {
@@ -223,6 +243,7 @@ static const tflc_f32_vunary_config avx512_config = {
     .softmax = f32_softmax_avx512,
     .gelu = f32_vgelu_avx512,
     .gelu_tanh = f32_vgelu_tanh_avx512,
+    .swish = f32_vswish_avx512,
 };
 
 const tflc_f32_vunary_config *tflc_f32_vunary_config_avx512(void) { return &avx512_config; }

@@ -129,6 +129,14 @@ static void f32_vsigmoid_scalar(size_t n, const float *x, float *y) {
     for (size_t i = 0; i < n; i++) y[i] = sigmoid_one(x[i]);
 }
 
+/* The fused LOGISTIC(x) -> s; MUL(x, s): f32_vbinary_scalar's product and clamp on s. */
+static void f32_vswish_scalar(size_t n, const float *x, float lo, float hi, float *y) {
+    for (size_t i = 0; i < n; i++) {
+        const float v = x[i] * sigmoid_one(x[i]);
+        y[i] = v < lo ? lo : (v > hi ? hi : v);
+    }
+}
+
 static void f32_vtanh_scalar(size_t n, const float *x, float *y) {
     for (size_t i = 0; i < n; i++) y[i] = tanh_one(x[i]);
 }
@@ -187,6 +195,7 @@ static const tflc_f32_vunary_config scalar_config = {
     .softmax = f32_softmax_scalar,
     .gelu = f32_vgelu_scalar,
     .gelu_tanh = f32_vgelu_tanh_scalar,
+    .swish = f32_vswish_scalar,
 };
 
 const tflc_f32_vunary_config *tflc_f32_vunary_config_scalar(void) { return &scalar_config; }

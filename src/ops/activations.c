@@ -31,6 +31,7 @@
 #include "ops/math_common.h"
 
 #include "kernels/f32_vunary.h"
+#include "ops/fusion.h"
 #include "kernels/x8_lut.h"
 
 typedef enum act_kind {
@@ -499,11 +500,8 @@ static void act_eval_f32(const act_params *p, const float *in, float *out, size_
     for (size_t i = 0; i < n; i++) out[i] = act_f32(p, in[i]);
 }
 
-static tflc_status act_eval(tflc_node *node) {
-    const act_params *p = node->params;
-    const void *in = node->inputs[0]->data;
-    void *out = node->outputs[0]->data;
-    size_t n = tflc_tensor_count(node->inputs[0]);
+/* n elements of in -> out, as prepared in p. */
+static void act_apply(const act_params *p, const void *in, void *out, size_t n) {
     switch (p->mode) {
     case AM_FLOAT: act_eval_f32(p, in, out, n); break;
     case AM_RELU_Q:
@@ -528,7 +526,18 @@ static tflc_status act_eval(tflc_node *node) {
         }
         break;
     }
+}
+
+static tflc_status act_eval(tflc_node *node) {
+    act_apply(node->params, node->inputs[0]->data, node->outputs[0]->data,
+              tflc_tensor_count(node->inputs[0]));
     return TFLC_OK;
+}
+
+bool tflc_activation_apply(const tflc_node *act, const void *in, void *out, size_t n) {
+    if (act->kernel->eval != act_eval) return false;
+    act_apply(act->params, in, out, n);
+    return true;
 }
 
 #define ACT_KERNEL(var, NAME, prep)                                                         \

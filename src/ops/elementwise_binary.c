@@ -32,11 +32,17 @@
  * rearranged exactly for 32-bit lanes; prepare keeps the row loops for any parameters where
  * that rearrangement could overflow. Outputs of 64K elements and more are split into one
  * contiguous span per thread.
+ * A MUL that core/graph.c fuses with the LOGISTIC feeding it (swish, ops/fusion.h) reads
+ * only x: float32 through f32_vunary's swish (sigmoid, product and this clamp: the pair's
+ * bits), int8 / uint8 through a table of the pair on every byte (x8_lut).
  */
 #include "ops/math_common.h"
 
 #include "kernels/f32_vbinary.h"
+#include "kernels/f32_vunary.h"
 #include "kernels/qs8_vbinary.h"
+#include "kernels/x8_lut.h"
+#include "ops/fusion.h"
 
 typedef enum bin_op {
     BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_MAX, BIN_MIN, BIN_POW, BIN_FLOOR_DIV,
@@ -53,6 +59,13 @@ typedef enum bin_mode {
     MODE_QDIV,           /* quantized int8/uint8 DIV */
 } bin_mode;
 
+/* A MUL that core/graph.c fused with the LOGISTIC feeding it (tflc_mul_fuse_swish). */
+typedef enum bin_swish {
+    SWISH_OFF,           /* a plain binary op (prepare always starts here) */
+    SWISH_F32,           /* out = clamp(x * sigmoid(x)) in one vector pass */
+    SWISH_LUT8,          /* int8 / uint8: out = swish_lut[x byte] */
+} bin_swish;
+
 typedef struct bin_params {
     bin_op op;
     bin_mode mode;
@@ -68,6 +81,11 @@ typedef struct bin_params {
     tflc_f32_vbinary_fn vfn[TFLC_VBINARY_FORM_COUNT];   /* float ADD..DIV: the vector loops */
     tflc_qbinary_fn qfn[TFLC_QBINARY_FORM_COUNT];       /* quantized ADD/SUB/MUL; NULL: none */
     tflc_qbinary_params qk;                             /* their parameters */
+    bin_swish swish;                  /* fused swish: x is inputs[swish_x], the other unused */
+    int swish_x;
+    tflc_f32_vswish_fn swish_f32;     /* SWISH_F32, with the clamp [fmin, fmax] */
+    tflc_x8_lut_fn swish_lut_fn;      /* SWISH_LUT8 */
+    uint8_t swish_lut[256];           /* SWISH_LUT8, indexed by the byte of x */
 } bin_params;
 
 /* --------------------------------------------------------------- dtypes -- */
@@ -682,21 +700,57 @@ static void bin_task(void *ctx, int task, int thread) {
     if (e0 < e1) bin_walk_span(&j->p->plan, j->p, j->in, j->out, j->fn, e0, e1);
 }
 
+/* How many tasks share `total` output elements (1: run on the calling thread), and the
+ * elements per task, a multiple of BIN_TASK_ALIGN. */
+static size_t bin_split(const tflc_node *node, size_t total, size_t *chunk) {
+    size_t tasks = total / BIN_TASK_MIN_ELEMS;
+    const size_t threads = (size_t)tflc_node_num_threads(node);
+    tasks = tasks < threads ? tasks : threads;
+    if (tasks <= 1) return 1;
+    *chunk = (total + tasks - 1) / tasks;
+    *chunk = (*chunk + BIN_TASK_ALIGN - 1) / BIN_TASK_ALIGN * BIN_TASK_ALIGN;
+    return tasks;
+}
+
 /* Large outputs split into one contiguous span per thread; others walk the plan here. */
 static void bin_run(tflc_node *node, const bin_params *p, math_row_fn fn) {
     bin_job j = {.p = p, .in = {node->inputs[0]->data, node->inputs[1]->data},
                  .out = node->outputs[0]->data, .fn = fn,
                  .total = tflc_tensor_count(node->outputs[0])};
-    size_t tasks = j.total / BIN_TASK_MIN_ELEMS;
-    const size_t threads = (size_t)tflc_node_num_threads(node);
-    tasks = tasks < threads ? tasks : threads;
+    const size_t tasks = bin_split(node, j.total, &j.chunk);
     if (tasks <= 1) {
         math_plan_walk(&p->plan, p, j.in, j.out, fn);
         return;
     }
-    j.chunk = (j.total + tasks - 1) / tasks;
-    j.chunk = (j.chunk + BIN_TASK_ALIGN - 1) / BIN_TASK_ALIGN * BIN_TASK_ALIGN;
     tflc_node_parallel_for(node, (int)tasks, bin_task, &j);
+}
+
+/* ---------------------------------------------------------- fused swish -- */
+
+/* Elements [e0, e1) of a fused swish: x and out are contiguous and of one shape. */
+static void swish_span(const bin_params *p, const void *x, void *out, size_t e0, size_t e1) {
+    if (p->swish == SWISH_F32)
+        p->swish_f32(e1 - e0, (const float *)x + e0, p->fmin, p->fmax, (float *)out + e0);
+    else
+        p->swish_lut_fn(e1 - e0, (const uint8_t *)x + e0, p->swish_lut, (uint8_t *)out + e0);
+}
+
+static void swish_task(void *ctx, int task, int thread) {
+    (void)thread;
+    const bin_job *j = ctx;
+    const size_t e0 = (size_t)task * j->chunk;
+    const size_t e1 = e0 + j->chunk < j->total ? e0 + j->chunk : j->total;
+    if (e0 < e1) swish_span(j->p, j->in[0], j->out, e0, e1);
+}
+
+/* One pass over x, split over the pool like any binary op of that size. */
+static tflc_status swish_eval(tflc_node *node, const bin_params *p) {
+    bin_job j = {.p = p, .in = {node->inputs[p->swish_x]->data}, .out = node->outputs[0]->data,
+                 .total = tflc_tensor_count(node->outputs[0])};
+    const size_t tasks = bin_split(node, j.total, &j.chunk);
+    if (tasks <= 1) swish_span(p, j.in[0], j.out, 0, j.total);
+    else tflc_node_parallel_for(node, (int)tasks, swish_task, &j);
+    return TFLC_OK;
 }
 
 /* ---------------------------------------------------------------- eval -- */
@@ -728,6 +782,7 @@ static tflc_status bin_check_divisor(tflc_node *node, const bin_params *p) {
 static tflc_status bin_eval(tflc_node *node) {
     const bin_params *p = node->params;
     if (tflc_tensor_count(node->outputs[0]) == 0) return TFLC_OK;
+    if (p->swish != SWISH_OFF) return swish_eval(node, p);
     bool checked = p->op == BIN_DIV || p->op == BIN_FLOOR_DIV || p->op == BIN_FLOOR_MOD ||
                    p->op == BIN_POW;
     if ((p->mode == MODE_INT || p->mode == MODE_QDIV) && checked) {
@@ -756,3 +811,39 @@ BIN_KERNEL(tflc_kernel_floor_div, "FLOOR_DIV", floor_div_prepare);
 BIN_KERNEL(tflc_kernel_floor_mod, "FLOOR_MOD", floor_mod_prepare);
 BIN_KERNEL(tflc_kernel_squared_difference, "SQUARED_DIFFERENCE", sqdiff_prepare);
 BIN_KERNEL(tflc_kernel_atan2, "ATAN2", atan2_prepare);
+
+/* ---------------------------------------------------------- swish fusion -- */
+
+/* swish_lut[v] = the unfused pair on the byte v of x: the LOGISTIC node's own arithmetic
+ * (tflc_activation_apply) gives s, then this MUL's reference q_mul and clamp, with x as
+ * operand swish_x: bit-exact with the two kernels by construction. */
+static bool swish_tabulate(bin_params *p, const tflc_node *logistic) {
+    uint8_t xs[256], ss[256];
+    for (int v = 0; v < 256; v++) xs[v] = (uint8_t)v;
+    if (!tflc_activation_apply(logistic, xs, ss, 256)) return false;
+    for (size_t v = 0; v < 256; v++) {
+        const int32_t x = math_load_q(xs, v, p->dtype), s = math_load_q(ss, v, p->dtype);
+        const int32_t r = p->swish_x == 0 ? q_mul(p, x, s) : q_mul(p, s, x);
+        math_store_q(p->swish_lut, v, p->dtype, math_clamp_i32(r, p->qmin, p->qmax));
+    }
+    p->swish_lut_fn = tflc_x8_lut_config_get()->lut;
+    return true;
+}
+
+bool tflc_mul_fuse_swish(tflc_node *mul, const tflc_node *logistic) {
+    if (mul->kernel != &tflc_kernel_mul || logistic->kernel != &tflc_kernel_logistic) return false;
+    bin_params *p = mul->params;
+    const tflc_tensor *x = logistic->inputs[0], *s = logistic->outputs[0], *out = mul->outputs[0];
+    if (mul->inputs[0] == x && mul->inputs[1] == s) p->swish_x = 0;
+    else if (mul->inputs[1] == x && mul->inputs[0] == s) p->swish_x = 1;
+    else return false;
+    if (x->dtype != out->dtype || !bin_same_shape(x, out) || !bin_same_shape(s, out)) return false;
+    if (p->mode == MODE_FLOAT) {
+        p->swish_f32 = tflc_f32_vunary_config_get()->swish;
+        p->swish = SWISH_F32;
+        return true;
+    }
+    if (p->mode != MODE_QMUL || !math_is_q8(p->dtype) || !swish_tabulate(p, logistic)) return false;
+    p->swish = SWISH_LUT8;
+    return true;
+}
