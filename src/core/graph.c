@@ -26,6 +26,7 @@
 #include "core/runner.h"
 #include "core/strings.h"
 #include "format/schema.h"
+#include "ops/conv_common.h"
 #include "ops/flex/flex.h"
 #include "ops/ops.h"
 
@@ -430,6 +431,40 @@ static void alias_kept_bytes(const tflc_graph *g, const lifetimes *lt, tflc_plan
     }
 }
 
+/* ----------------------------------------------------- PAD into conv -- */
+
+/* Operators that read tensor t as an input, counting repeats. */
+static int count_readers(const tflc_subgraph_desc *sg, int t) {
+    int n = 0;
+    for (int o = 0; o < sg->n_ops; o++)
+        for (int k = 0; k < sg->ops[o].n_inputs; k++) n += sg->ops[o].inputs[k] == t;
+    return n;
+}
+
+/* A PAD (or PADV2) whose output only a convolution reads, as its data input, and that is
+ * not a subgraph output, is done by that convolution instead (tflc_conv_absorb_pad decides
+ * whether it can be, exactly): the PAD is skipped at invoke (marked folded: its work is done
+ * elsewhere), its output gets no arena space, and its input lives until the convolution.
+ * Runs after every prepare (params are reset by each), before the arena is planned. */
+static void fuse_pads_into_convs(tflc_graph *g, lifetimes *lt) {
+    const tflc_subgraph_desc *sg = g->desc;
+    for (int i = 0; i < sg->n_ops; i++) {
+        tflc_node *conv = &g->nodes[i];
+        if (conv->folded || conv->deferred || conv->n_inputs < 1) continue;
+        int t = sg->ops[i].inputs[0];
+        if (t < 0 || lt->first[t] < 0 || lt->first[t] >= i || lt->last[t] != i) continue;
+        tflc_node *pad = &g->nodes[lt->first[t]];
+        if (pad->folded || pad->deferred || pad->n_inputs < 1 || pad->n_outputs != 1 ||
+            !written_by(pad, t) || is_state_tensor(g, t) || count_readers(sg, t) != 1)
+            continue;
+        int x = sg->ops[pad->index].inputs[0];
+        if (x < 0 || !tflc_conv_absorb_pad(conv, pad)) continue;
+        pad->folded = true;
+        lt->first[t] = lt->last[t] = -1;                 /* never written: no arena slot */
+        if (lt->first[x] >= 0 && lt->last[x] < i) lt->last[x] = i;
+    }
+}
+
 static tflc_status plan_and_bind(tflc_graph *g, const lifetimes *lt) {
     const tflc_subgraph_desc *sg = g->desc;
     int n_items = sg->n_tensors + sg->n_ops;
@@ -504,6 +539,7 @@ tflc_status tflc_graph_prepare(tflc_graph *g) {
         s = mark_lifetimes(g, &lt);
     }
     if (s == TFLC_OK) s = prepare_nodes(g, &lt);
+    if (s == TFLC_OK) fuse_pads_into_convs(g, &lt);
     if (s == TFLC_OK) s = plan_and_bind(g, &lt);
     if (s == TFLC_OK) reset_state_tensors(g);
     free(lt.first);

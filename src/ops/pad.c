@@ -8,6 +8,7 @@
  *   MIRROR_PAD  [3] {{2,2}} REFLECT   1 2 3 -> 3 2 1 2 3 2 1
  *                        SYMMETRIC  1 2 3 -> 2 1 1 2 3 3 2
  */
+#include "ops/conv_common.h"
 #include "ops/shape_common.h"
 
 typedef struct pad_params {
@@ -151,6 +152,19 @@ static tflc_status pad_eval(tflc_node *node) {
     }
     pad_block(&j, 0, node->inputs[0]->data, out->data);
     return TFLC_OK;
+}
+
+/* For the PAD -> convolution fusion (conv_common.h): a prepared PAD or PADV2 whose pad value
+ * is known now (PADV2's constant is a model constant) gives its `before` amounts (one per
+ * dim of its input) and the pad value's bytes. */
+bool tflc_pad_constant_plan(const tflc_node *node, int32_t *before, unsigned char *value) {
+    if (node->kernel != &tflc_kernel_pad && node->kernel != &tflc_kernel_padv2) return false;
+    if (node->n_inputs == 3 && !tflc_tensor_is_constant(node->inputs[2])) return false;
+    const pad_params *p = node->params;
+    if (p->elem == 0 || p->elem > 16) return false;
+    pad_value(node, value, p->elem);
+    memcpy(before, p->before, sizeof(int32_t) * (size_t)node->inputs[0]->rank);
+    return true;
 }
 
 /* --------------------------------------------------------- MIRROR_PAD -- */
