@@ -433,7 +433,8 @@ typedef struct conv_gemm_job {
 } conv_gemm_job;
 
 /* Rows [r0, r0 + count) of the im2col matrix: row = output pixel (n, oy, ox), column
- * (ky, kx, c); taps outside the input are 0. */
+ * (ky, kx, c); taps outside the input are 0. A filter row whose taps are all inside and
+ * adjacent (dilation 1) is one copy of kw * c floats. */
 static void conv_im2col(const conv_params *p, const float *in, size_t r0, size_t count,
                         float *col) {
     const tflc_conv_geom *g = &p->g;
@@ -441,6 +442,8 @@ static void conv_im2col(const conv_params *p, const float *in, size_t r0, size_t
     const size_t ow = (size_t)g->x.out, oh = (size_t)g->y.out;
     for (size_t r = 0; r < count; r++) {
         const size_t pix = r0 + r, ox = pix % ow, oy = (pix / ow) % oh, b = pix / (ow * oh);
+        const int64_t ix0 = (int64_t)ox * g->x.stride - g->x.pad;
+        const bool row_inside = g->x.dilation == 1 && ix0 >= 0 && ix0 + (int64_t)kw <= g->x.in;
         float *dst = col + r * (size_t)g->y.filter * kw * c;
         for (int32_t ky = 0; ky < g->y.filter; ky++) {
             int64_t iy = (int64_t)oy * g->y.stride - g->y.pad + (int64_t)ky * g->y.dilation;
@@ -449,8 +452,14 @@ static void conv_im2col(const conv_params *p, const float *in, size_t r0, size_t
                 dst += kw * c;
                 continue;
             }
+            if (row_inside) {
+                memcpy(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix0, g->in_c),
+                       kw * c * sizeof(float));
+                dst += kw * c;
+                continue;
+            }
             for (int32_t kx = 0; kx < g->x.filter; kx++, dst += c) {
-                int64_t ix = (int64_t)ox * g->x.stride - g->x.pad + (int64_t)kx * g->x.dilation;
+                int64_t ix = ix0 + (int64_t)kx * g->x.dilation;
                 if (ix < 0 || ix >= g->x.in) memset(dst, 0, c * sizeof(float));
                 else memcpy(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix, g->in_c),
                             c * sizeof(float));
