@@ -457,8 +457,8 @@ static void fuse_pads_into_convs(tflc_graph *g, lifetimes *lt) {
         if (pad->folded || pad->deferred || pad->n_inputs < 1 || pad->n_outputs != 1 ||
             !written_by(pad, t) || is_state_tensor(g, t) || count_readers(sg, t) != 1)
             continue;
-        int x = sg->ops[pad->index].inputs[0];
-        if (x < 0 || !tflc_conv_absorb_pad(conv, pad)) continue;
+        int x = sg->ops[pad->index].inputs[0];   /* a state tensor may change in between */
+        if (x < 0 || is_state_tensor(g, x) || !tflc_conv_absorb_pad(conv, pad)) continue;
         pad->folded = true;
         lt->first[t] = lt->last[t] = -1;                 /* never written: no arena slot */
         if (lt->first[x] >= 0 && lt->last[x] < i) lt->last[x] = i;
