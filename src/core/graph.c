@@ -8,8 +8,10 @@
  *      op i's outputs from step i to their last reader; graph outputs to the end.
  *   2. every node's prepare, in order. A node reading a dynamic tensor is deferred to
  *      invoke time; a node whose inputs are all constant is folded (computed now, once).
- *   3. fusion: LOGISTIC(x) -> s; MUL(x, s) becomes one swish pass in the MUL; the LOGISTIC
- *      is skipped and s gets no lifetime (fuse_swish_pairs).
+ *   3. fusion, exact only: LOGISTIC(x) -> s; MUL(x, s) becomes one swish pass in the MUL
+ *      (fuse_swish_pairs), and a PAD of H/W with the conv's zero read only by a CONV_2D is
+ *      done by the conv's own padding (fuse_pads_into_convs). The absorbed node is marked
+ *      fused (skipped by invoke) and its output gets no lifetime.
  *   4. the arena: tensors that are neither constant, folded, strings nor dynamic, plus each
  *      node's scratch, planned by planner.c; pointers bound. The output of a RESHAPE,
  *      SQUEEZE or EXPAND_DIMS whose input dies there shares the input's slot (no copy).
@@ -28,6 +30,7 @@
 #include "core/runner.h"
 #include "core/strings.h"
 #include "format/schema.h"
+#include "ops/conv_common.h"
 #include "ops/flex/flex.h"
 #include "ops/fusion.h"
 #include "ops/ops.h"
@@ -356,6 +359,7 @@ static void reset_placement(tflc_graph *g) {
     }
     for (int i = 0; i < g->desc->n_ops; i++) {
         g->nodes[i].folded = false;
+        g->nodes[i].fused = false;
         g->nodes[i].deferred = false;
     }
 }
@@ -415,9 +419,12 @@ static int sole_reader(const tflc_subgraph_desc *sg, int t) {
     return reader;
 }
 
-/* A prepared node that runs at invoke with its arena tensors (neither folded nor deferred). */
+/* Folded (computed at allocate) and fused (done by another node) nodes do not run at invoke. */
+static bool skipped(const tflc_node *node) { return node->folded || node->fused; }
+
+/* A prepared node that runs at invoke with its arena tensors (neither skipped nor deferred). */
 static bool runs_planned(const tflc_node *node, const tflc_kernel *kernel) {
-    return node->kernel == kernel && !node->folded && !node->deferred;
+    return node->kernel == kernel && !skipped(node) && !node->deferred;
 }
 
 /* Swish as converters write it: LOGISTIC(x) -> s; MUL(x, s) -> out, either operand order
@@ -425,8 +432,8 @@ static bool runs_planned(const tflc_node *node, const tflc_kernel *kernel) {
  * squeeze-excite MULs of another tensor and stay). When s is read by that MUL alone and
  * is no graph output, neither x nor s is state, and the MUL accepts (ops/fusion.h: same
  * shapes; float32 with any fused activation, or int8 / uint8 through a table), the MUL
- * computes out from x in one pass. The LOGISTIC node is then marked folded, the flag invoke skips (its work
- * is done elsewhere; the next prepare clears the flag and fuses again), and s loses its
+ * computes out from x in one pass. The LOGISTIC node is then marked fused, so invoke skips
+ * it (the next prepare clears the flag and fuses again), and s loses its
  * lifetime, so it gets no arena slot (data NULL): nothing reads it. */
 static void fuse_swish_pairs(tflc_graph *g, lifetimes *lt) {
     const tflc_subgraph_desc *sg = g->desc;
@@ -441,7 +448,7 @@ static void fuse_swish_pairs(tflc_graph *g, lifetimes *lt) {
         const int j = sole_reader(sg, s);
         if (j < 0 || !runs_planned(&g->nodes[j], &tflc_kernel_mul)) continue;
         if (!tflc_mul_fuse_swish(&g->nodes[j], logistic)) continue;
-        logistic->folded = true;
+        logistic->fused = true;
         lt->first[s] = lt->last[s] = -1;
     }
 }
@@ -471,7 +478,7 @@ static void alias_kept_bytes(const tflc_graph *g, const lifetimes *lt, tflc_plan
     for (int t = 0; t < sg->n_tensors; t++) alias[t] = t;
     for (int i = 0; i < sg->n_ops; i++) {
         const tflc_node *node = &g->nodes[i];
-        if (node->folded || node->deferred || !keeps_bytes(node)) continue;
+        if (skipped(node) || node->deferred || !keeps_bytes(node)) continue;
         if (node->n_inputs < 1 || node->n_outputs != 1) continue;
         int in = node->desc->inputs[0], out = node->desc->outputs[0];
         if (in < 0 || out < 0 || in == out || lt->last[in] != i) continue;
@@ -481,6 +488,31 @@ static void alias_kept_bytes(const tflc_graph *g, const lifetimes *lt, tflc_plan
         alias[out] = root;
         if (items[root].last < items[out].last) items[root].last = items[out].last;
         items[out].size = 0;
+    }
+}
+
+/* ----------------------------------------------------- PAD into conv -- */
+
+/* A PAD (or PADV2) whose output only a convolution reads, as its data input, and that is
+ * not a subgraph output, is done by that convolution instead (tflc_conv_absorb_pad decides
+ * whether it can be, exactly): the PAD is marked fused, so invoke skips it, its output gets no arena space, and its input lives until the convolution.
+ * Runs after every prepare (params are reset by each), before the arena is planned. */
+static void fuse_pads_into_convs(tflc_graph *g, lifetimes *lt) {
+    const tflc_subgraph_desc *sg = g->desc;
+    for (int i = 0; i < sg->n_ops; i++) {
+        tflc_node *conv = &g->nodes[i];
+        if (skipped(conv) || conv->deferred || conv->n_inputs < 1) continue;
+        int t = sg->ops[i].inputs[0];
+        if (t < 0 || lt->first[t] < 0 || lt->first[t] >= i || lt->last[t] != i) continue;
+        tflc_node *pad = &g->nodes[lt->first[t]];
+        if (skipped(pad) || pad->deferred || pad->n_inputs < 1 || pad->n_outputs != 1 ||
+            !written_by(pad, t) || is_state_tensor(g, t) || is_graph_output(sg, t) || sole_reader(sg, t) != i)
+            continue;
+        int x = sg->ops[pad->index].inputs[0];   /* a state tensor may change in between */
+        if (x < 0 || is_state_tensor(g, x) || !tflc_conv_absorb_pad(conv, pad)) continue;
+        pad->fused = true;
+        lt->first[t] = lt->last[t] = -1;                 /* never written: no arena slot */
+        if (lt->first[x] >= 0 && lt->last[x] < i) lt->last[x] = i;
     }
 }
 
@@ -497,7 +529,7 @@ static tflc_status plan_and_bind(tflc_graph *g, const lifetimes *lt) {
     for (int t = 0; t < sg->n_tensors; t++)
         if (in_arena(g, lt, t)) items[t] = (tflc_plan_item){g->tensors[t].bytes, lt->first[t], lt->last[t], 0};
     for (int i = 0; i < sg->n_ops; i++)
-        if (!g->nodes[i].folded && !g->nodes[i].deferred)
+        if (!skipped(&g->nodes[i]) && !g->nodes[i].deferred)
             items[sg->n_tensors + i] = (tflc_plan_item){g->nodes[i].scratch_bytes, i, i, 0};
     alias_kept_bytes(g, lt, items, alias);
     size_t bytes;
@@ -559,6 +591,7 @@ tflc_status tflc_graph_prepare(tflc_graph *g) {
     }
     if (s == TFLC_OK) s = prepare_nodes(g, &lt);
     if (s == TFLC_OK) fuse_swish_pairs(g, &lt);
+    if (s == TFLC_OK) fuse_pads_into_convs(g, &lt);
     if (s == TFLC_OK) s = plan_and_bind(g, &lt);
     if (s == TFLC_OK) reset_state_tensors(g);
     free(lt.first);
@@ -604,7 +637,7 @@ tflc_status tflc_graph_invoke(tflc_graph *g) {
     if (s != TFLC_OK) return s;
     for (int i = 0; i < g->desc->n_ops; i++) {
         tflc_node *node = &g->nodes[i];
-        if (node->folded) continue;
+        if (skipped(node)) continue;
         s = node->deferred ? run_deferred(node) : node->kernel->eval(node);
         if (s != TFLC_OK) return s;
     }

@@ -140,6 +140,7 @@ struct tflc_op_context {
     tflc_graph *graph;
     int index;                        /* operator index in its subgraph */
     bool folded;                      /* computed at allocate time; skipped by invoke */
+    bool fused;                       /* its work is done by another node (graph.c fusion); skipped by invoke */
     bool deferred;                    /* an input is dynamic: prepared at invoke, just before eval */
     void *scratch_heap;               /* scratch of a deferred node (the arena cannot know its size) */
     size_t scratch_capacity;

@@ -58,6 +58,13 @@
  *     out = float(acc) * (filter_scale[m] * input_scale[n]) + bias   (groups == 1, optimized)
  *     out = float(acc) * filter_scale[m] * input_scale[n] + bias     (groups > 1, reference)
  *   one filter scale: symmetric per batch, out = float(acc) * (input_scale * filter_scale) + bias
+ *
+ * A PAD of H and W only, with the value zero padding holds (0.0f, the input zero point),
+ * whose output only this conv reads, is done here (graph.c asks tflc_conv_absorb_pad after
+ * prepare): the conv reads the PAD's input with the amounts added to its top/left padding,
+ * e.g. ResNet50's stem PAD [1,224,224,3] -> [1,230,230,3] then 7x7/2 VALID becomes a 7x7/2
+ * conv with padding 3 over [1,224,224,3]. Exact where padded taps cost the same arithmetic
+ * as zero-padded ones (see conv_pads_exactly): the same bits as the pair.
  */
 #include "ops/conv_common.h"
 
@@ -104,6 +111,9 @@ typedef struct conv_params {
     const tflc_qs8_config *q8;             /* NULL: the reference loops */
     const tflc_qgemm_s8_config *q8_gemm;   /* the config the filter is packed for */
     size_t q8_acc_off;                     /* scratch: per thread, col_rows x M int32 */
+    /* A PAD absorbed by tflc_conv_2d_absorb_pad: the data input is that PAD's input and its
+     * amounts are in g.y.pad / g.x.pad (y.in, x.in are the unpadded H, W); NULL: input 0. */
+    const tflc_tensor *src;
 } conv_params;
 
 /* ------------------------------------------------------------- prepare -- */
@@ -360,6 +370,11 @@ static tflc_status conv_prepare(tflc_node *node) {
 
 /* ---------------------------------------------------------------- eval -- */
 
+/* The tensor the data comes from: input 0, or the input of an absorbed PAD. */
+static const tflc_tensor *conv_src(const tflc_node *node, const conv_params *p) {
+    return p->src ? p->src : node->inputs[0];
+}
+
 /* Offsets of tap (ky, kx) for output channel m: the input's Cf channels of m's group at
  * pixel (n, y0 + ky*dy, x0 + kx*dx), and filter row m at (ky, kx). */
 static size_t conv_in_at(const conv_params *p, const tflc_conv_window *win, int32_t n,
@@ -418,7 +433,8 @@ typedef struct conv_gemm_job {
 } conv_gemm_job;
 
 /* Rows [r0, r0 + count) of the im2col matrix: row = output pixel (n, oy, ox), column
- * (ky, kx, c); taps outside the input are 0. */
+ * (ky, kx, c); taps outside the input are 0. A filter row whose taps are all inside and
+ * adjacent (dilation 1) is one copy of kw * c floats. */
 static void conv_im2col(const conv_params *p, const float *in, size_t r0, size_t count,
                         float *col) {
     const tflc_conv_geom *g = &p->g;
@@ -426,6 +442,8 @@ static void conv_im2col(const conv_params *p, const float *in, size_t r0, size_t
     const size_t ow = (size_t)g->x.out, oh = (size_t)g->y.out;
     for (size_t r = 0; r < count; r++) {
         const size_t pix = r0 + r, ox = pix % ow, oy = (pix / ow) % oh, b = pix / (ow * oh);
+        const int64_t ix0 = (int64_t)ox * g->x.stride - g->x.pad;
+        const bool row_inside = g->x.dilation == 1 && ix0 >= 0 && ix0 + (int64_t)kw <= g->x.in;
         float *dst = col + r * (size_t)g->y.filter * kw * c;
         for (int32_t ky = 0; ky < g->y.filter; ky++) {
             int64_t iy = (int64_t)oy * g->y.stride - g->y.pad + (int64_t)ky * g->y.dilation;
@@ -434,8 +452,14 @@ static void conv_im2col(const conv_params *p, const float *in, size_t r0, size_t
                 dst += kw * c;
                 continue;
             }
+            if (row_inside) {
+                memcpy(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix0, g->in_c),
+                       kw * c * sizeof(float));
+                dst += kw * c;
+                continue;
+            }
             for (int32_t kx = 0; kx < g->x.filter; kx++, dst += c) {
-                int64_t ix = (int64_t)ox * g->x.stride - g->x.pad + (int64_t)kx * g->x.dilation;
+                int64_t ix = ix0 + (int64_t)kx * g->x.dilation;
                 if (ix < 0 || ix >= g->x.in) memset(dst, 0, c * sizeof(float));
                 else memcpy(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix, g->in_c),
                             c * sizeof(float));
@@ -489,7 +513,7 @@ static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {
     const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
     conv_gemm_job j = {
         .p = p,
-        .in = node->inputs[0]->data,
+        .in = conv_src(node, p)->data,
         .bias = bias ? bias->data : NULL,
         .out = node->outputs[0]->data,
         .packed = p->packed,
@@ -609,7 +633,7 @@ static void conv_eval_q8_gemm(tflc_node *node, const conv_params *p, const int32
                                  TFLC_QS8_ROUND_TIES_UP, 0};
     conv_q8_job j = {
         .p = p,
-        .in = node->inputs[0]->data,
+        .in = conv_src(node, p)->data,
         .out = node->outputs[0]->data,
         .col = tflc_conv_scratch_at(node, p->col_off),
         .acc = tflc_conv_scratch_at(node, p->q8_acc_off),
@@ -691,6 +715,7 @@ static void conv_store_q(void *out, tflc_dtype t, size_t at, int32_t v) {
 static tflc_status conv_eval_quantized(tflc_node *node, const conv_params *p) {
     const tflc_tensor *in = node->inputs[0], *w = node->inputs[1], *out = node->outputs[0];
     const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
+    const void *x = conv_src(node, p)->data;
     int32_t *mult = tflc_conv_scratch_at(node, p->mult_off);
     int32_t *shift = tflc_conv_scratch_at(node, p->shift_off);
     const tflc_quantization *iq = tflc_ops_quant(in), *wq = tflc_ops_quant(w),
@@ -708,7 +733,7 @@ static tflc_status conv_eval_quantized(tflc_node *node, const conv_params *p) {
             for (int32_t ox = 0; ox < p->g.x.out; ox++) {
                 tflc_conv_window win = tflc_conv_window_at(&p->g, oy, ox);
                 for (int32_t m = 0; m < p->g.out_c; m++, at++) {
-                    int64_t acc = conv_acc_q(p, &win, in->data, in->dtype, w->data, n, m,
+                    int64_t acc = conv_acc_q(p, &win, x, in->dtype, w->data, n, m,
                                              p->in_offset, p->filter_offset);
                     int64_t b = conv_bias_q(bias, m);
                     acc = p->bias64 ? tflc_conv_sat_add64(acc, b) : acc + b;
@@ -776,12 +801,67 @@ static tflc_status conv_eval(tflc_node *node) {
     switch (p->mode) {
     case CONV_F32:
         if (p->gemm != CONV_GEMM_NONE) conv_eval_f32_gemm(node, p);
-        else conv_eval_f32(p, node->inputs[0]->data, node->inputs[1]->data,
+        else conv_eval_f32(p, conv_src(node, p)->data, node->inputs[1]->data,
                            bias ? bias->data : NULL, node->outputs[0]->data);
         return TFLC_OK;
     case CONV_HYBRID: return conv_eval_hybrid(node, p);
     default: return conv_eval_quantized(node, p);
     }
+}
+
+/* --------------------------------------------------------- PAD fusion -- */
+
+/* Whether this conv's window reads outside taps as the value zero-padding would hold, with
+ * the same arithmetic: the float GEMM's im2col writes 0.0f there (the GEMM then sees the same
+ * A as over the padded tensor); the integer paths skip the tap or hold the input zero point,
+ * and a padded tap of value zp adds (zp - zp) * w = 0 exactly. Not the float reference loops
+ * (they skip taps: 0 * inf would be NaN), the pointwise forms (they never pad), nor hybrid
+ * (its on-the-fly quantization depends on the input's size). */
+static bool conv_pads_exactly(const conv_params *p) {
+    switch (p->mode) {
+    case CONV_F32: return p->gemm == CONV_GEMM_IM2COL;
+    case CONV_Q8: return !p->q8 || p->gemm == CONV_GEMM_IM2COL;
+    case CONV_QU8: case CONV_Q16: return true;
+    default: return false;
+    }
+}
+
+/* The bytes zero padding means for this conv's input: +0.0f, or the input zero point. */
+static void conv_pad_value(const conv_params *p, tflc_dtype dtype, unsigned char *value) {
+    memset(value, 0, 16);
+    const int32_t zp = -p->in_offset;
+    if (dtype == TFLC_INT8) value[0] = (unsigned char)(int8_t)zp;
+    else if (dtype == TFLC_UINT8) value[0] = (unsigned char)zp;
+    else if (dtype == TFLC_INT16) {
+        int16_t z = (int16_t)zp;
+        memcpy(value, &z, sizeof z);
+    }
+}
+
+/* PAD [N,H,W,C] -> [N, H+t+b, W+l+r, C] (N and C not padded), value as zero padding: the
+ * conv reads [N,H,W,C] with t, l added to its top and left padding. Its output size stays
+ * the one planned over the padded input; taps past the bottom/right edge fall outside
+ * [0, H) x [0, W) and read padding, so b and r need no field. */
+bool tflc_conv_absorb_pad(tflc_node *node, const tflc_node *pad) {
+    if (node->kernel != &tflc_kernel_conv_2d) return false;
+    conv_params *p = node->params;
+    const tflc_tensor *padded = node->inputs[0], *x = pad->inputs[0];
+    int32_t before[TFLC_MAX_RANK];
+    unsigned char value[16], zero[16];
+    if (p->src || pad->outputs[0] != padded || !conv_pads_exactly(p)) return false;
+    if (!x || x->rank != 4 || x->dtype != padded->dtype || x->dims[0] != padded->dims[0] ||
+        x->dims[3] != padded->dims[3] || !tflc_pad_constant_plan(pad, before, value))
+        return false;
+    conv_pad_value(p, padded->dtype, zero);
+    if (memcmp(value, zero, tflc_dtype_size(padded->dtype)) != 0) return false;
+    if ((int64_t)p->g.y.pad + before[1] > INT32_MAX || (int64_t)p->g.x.pad + before[2] > INT32_MAX)
+        return false;
+    p->g.y.in = x->dims[1];
+    p->g.x.in = x->dims[2];
+    p->g.y.pad += before[1];
+    p->g.x.pad += before[2];
+    p->src = x;
+    return true;
 }
 
 const tflc_kernel tflc_kernel_conv_2d = {

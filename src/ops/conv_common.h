@@ -28,6 +28,18 @@ extern const tflc_kernel tflc_kernel_average_pool_2d;     /* pooling.c */
 extern const tflc_kernel tflc_kernel_max_pool_2d;
 extern const tflc_kernel tflc_kernel_l2_pool_2d;
 
+/* ------------------------------------------------- PAD into conv -- */
+
+/* graph.c: `conv` (prepared) reads the output of `pad` (prepared), a PAD or PADV2 that no
+ * other operator reads. Returns true when the convolution has taken the padding over: it
+ * then reads the PAD's input with the amounts added to its own padding, its results bit for
+ * bit those of the pair, and the PAD must not run. False leaves both untouched. */
+bool tflc_conv_absorb_pad(tflc_node *conv, const tflc_node *pad);
+
+/* pad.c: a PAD/PADV2's `before` amounts and pad value bytes (at most 16) when the value is
+ * known at prepare; false for any other node. */
+bool tflc_pad_constant_plan(const tflc_node *pad, int32_t *before, unsigned char *value);
+
 /* ------------------------------------------------------ option slots -- */
 
 /* BuiltinOperator codes of the family (schema.h names only the first few). */

@@ -8,6 +8,7 @@
  *   MIRROR_PAD  [3] {{2,2}} REFLECT   1 2 3 -> 3 2 1 2 3 2 1
  *                        SYMMETRIC  1 2 3 -> 2 1 1 2 3 3 2
  */
+#include "ops/conv_common.h"
 #include "ops/shape_common.h"
 
 typedef struct pad_params {
@@ -85,16 +86,85 @@ static void pad_value(const tflc_node *node, unsigned char *value, size_t elem) 
         tflc_sh_qstore(out->dtype, value, 0, (int32_t)tflc_ops_zero_point(q, 0));
 }
 
+/* count elements of `elem` bytes, each the pad value. Zero bytes (float 0, zero point 0)
+ * and 1-byte elements are one memset; wider values are stored as their integer type. */
+static void pad_fill(unsigned char *dst, size_t count, const unsigned char *value, size_t elem,
+                     bool bytewise) {
+    if (count == 0) return;
+    if (bytewise) {
+        memset(dst, value[0], count * elem);
+        return;
+    }
+    if (elem == 2 || elem == 4 || elem == 8) {
+        uint64_t v = 0;
+        memcpy(&v, value, elem);
+        if (elem == 2) for (size_t i = 0; i < count; i++) memcpy(dst + 2 * i, &v, 2);
+        else if (elem == 4) for (size_t i = 0; i < count; i++) memcpy(dst + 4 * i, &v, 4);
+        else for (size_t i = 0; i < count; i++) memcpy(dst + 8 * i, &v, 8);
+        return;
+    }
+    for (size_t i = 0; i < count; i++) memcpy(dst + i * elem, value, elem);
+}
+
+/* One eval's constant padding, shared by the levels of pad_block. */
+typedef struct pad_job {
+    const pad_params *p;
+    const int32_t *out_dims;
+    int last;                       /* the innermost padded dim: below it rows are whole */
+    const unsigned char *value;
+    bool bytewise;
+} pad_job;
+
+/* The output block of dim d at dst (out_strides[d] * out_dims[d] elements) from the input
+ * block at src: `before` slabs of pad value, the input's slabs, `after` slabs of pad value.
+ * At dim `last` an input slab is one contiguous run (the dims below are not padded). */
+static void pad_block(const pad_job *j, int d, const unsigned char *src, unsigned char *dst) {
+    const pad_params *p = j->p;
+    const size_t elem = p->elem, n_in = (size_t)p->interior.dims[d];
+    const size_t os = (size_t)p->interior.out_strides[d], is = (size_t)p->interior.in_strides[d];
+    const size_t before = (size_t)p->before[d], after = (size_t)j->out_dims[d] - before - n_in;
+    pad_fill(dst, before * os, j->value, elem, j->bytewise);
+    dst += before * os * elem;
+    if (d == j->last) {
+        if (n_in != 0 && is != 0) memcpy(dst, src, n_in * is * elem);
+    } else {
+        for (size_t i = 0; i < n_in; i++) pad_block(j, d + 1, src + i * is * elem, dst + i * os * elem);
+    }
+    pad_fill(dst + n_in * os * elem, after * os, j->value, elem, j->bytewise);
+}
+
+/* Pad value first, then whole input rows: no per-element index arithmetic. E.g. a
+ * [1,224,224,3] image padded {3,3} on H and W is, per output row, 9 pad bytes, one
+ * 672-byte copy, 9 pad bytes. */
 static tflc_status pad_eval(tflc_node *node) {
     const pad_params *p = node->params;
     tflc_tensor *out = node->outputs[0];
     unsigned char value[16];
     pad_value(node, value, p->elem);
-    size_t n = tflc_tensor_count(out);
-    char *dst = out->data;
-    for (size_t i = 0; i < n; i++) memcpy(dst + i * p->elem, value, p->elem);
-    tflc_sh_view_copy(&p->interior, node->inputs[0]->data, out->data, p->elem);
+    if (tflc_tensor_count(out) == 0) return TFLC_OK;
+    pad_job j = {p, out->dims, -1, value, true};
+    for (size_t i = 1; i < p->elem; i++) j.bytewise &= value[i] == value[0];
+    for (int d = 0; d < out->rank; d++)
+        if (out->dims[d] != p->interior.dims[d]) j.last = d;
+    if (j.last < 0) {   /* nothing padded (rank 0 included): the input as it is */
+        memcpy(out->data, node->inputs[0]->data, tflc_tensor_count(out) * p->elem);
+        return TFLC_OK;
+    }
+    pad_block(&j, 0, node->inputs[0]->data, out->data);
     return TFLC_OK;
+}
+
+/* For the PAD -> convolution fusion (conv_common.h): a prepared PAD or PADV2 whose pad value
+ * is known now (PADV2's constant is a model constant) gives its `before` amounts (one per
+ * dim of its input) and the pad value's bytes. */
+bool tflc_pad_constant_plan(const tflc_node *node, int32_t *before, unsigned char *value) {
+    if (node->kernel != &tflc_kernel_pad && node->kernel != &tflc_kernel_padv2) return false;
+    if (node->n_inputs == 3 && !tflc_tensor_is_constant(node->inputs[2])) return false;
+    const pad_params *p = node->params;
+    if (p->elem == 0 || p->elem > 16) return false;
+    pad_value(node, value, p->elem);
+    memcpy(before, p->before, sizeof(int32_t) * (size_t)node->inputs[0]->rank);
+    return true;
 }
 
 /* --------------------------------------------------------- MIRROR_PAD -- */

@@ -460,7 +460,7 @@ static void gt_close(gt_run *r) {
     tflc_model_free(r->model);
 }
 
-static bool logistic_skipped(const gt_run *r) { return r->runner->graph->nodes[0].folded; }
+static bool logistic_skipped(const gt_run *r) { return r->runner->graph->nodes[0].fused; }
 
 /* Seeded input (floats with specials), invoke; returns a malloc'd copy of output 0. */
 static void *gt_invoke(gt_run *r, uint64_t seed, size_t *bytes) {
