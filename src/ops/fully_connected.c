@@ -47,8 +47,10 @@
 typedef enum fc_mode { FC_FLOAT, FC_QUANT, FC_HYBRID } fc_mode;
 
 /* Below this many multiply-adds (batches * units * depth) an FC runs on the calling thread:
- * waking the pool costs more than the whole product (1 x 256 x 128 is ~1 us at 1 thread). */
-#define FC_SERIAL_MACS 32768
+ * waking the pool costs about what a second thread saves. lstm_text_float32's step runs two
+ * 1 x 128 x 512 products: at 2 threads the invoke took 375-396 us serial against 394-416 us
+ * split (4 interleaved rounds). */
+#define FC_SERIAL_MACS 131072
 
 /* int8 with at most this many units and FC_SMALL_MACS multiply-adds runs fc_eval_q8_small:
  * a plain loop with the requantization fused, its per-unit multipliers in the parameters.
