@@ -346,7 +346,7 @@ static void fc_prepare_q8(tflc_node *node, fc_params *p) {
     if (p->in_dtype != TFLC_INT8 || n == 0 || m == 0 || k == 0) return;
     const tflc_qs8_config *q8 = tflc_qs8_config_get();
     if (!q8) return;
-    if (m <= FC_SMALL_UNITS && n * m * k <= FC_SMALL_MACS) {
+    if (m <= FC_SMALL_UNITS && k <= FC_SMALL_MACS && n <= FC_SMALL_MACS / (m * k)) {
         fc_prepare_q8_small(node, p);
         return;
     }
