@@ -65,6 +65,8 @@ tflc_status tflc_runner_create(tflc_interpreter *interp, const char *key, tflc_r
     r->graphs = calloc((size_t)r->model->n_subgraphs, sizeof *r->graphs);
     tflc_status s = r->graphs ? find_signature(r, key) : RUNNER_FAIL(r, TFLC_ERROR_OUT_OF_MEMORY, "out of memory");
     if (s == TFLC_OK) s = tflc_runner_graph(r, r->sig->subgraph, &r->graph);
+    for (int i = 0; s == TFLC_OK && i < r->sig->n_inputs; i++)
+        if (tflc_runner_input_at(r, i)->dtype == TFLC_STRING) r->string_inputs = true;
     /* threadpool hook: workers start on the first parallel kernel call */
     if (s == TFLC_OK && interp->num_threads > 1)
         s = tflc_threadpool_create(interp->num_threads < TFLC_MAX_THREADS ? interp->num_threads : TFLC_MAX_THREADS,
@@ -240,8 +242,10 @@ tflc_status tflc_runner_invoke(tflc_runner *runner) {
         return RUNNER_FAIL(runner, TFLC_ERROR_MISUSE,
                            "signature '%s': call tflc_runner_allocate before invoke (and after every resize)",
                            runner->sig->key);
-    tflc_status s = check_string_inputs(runner);
-    if (s != TFLC_OK) return s;
+    if (runner->string_inputs) {
+        tflc_status s = check_string_inputs(runner);
+        if (s != TFLC_OK) return s;
+    }
     return tflc_graph_invoke(runner->graph);
 }
 

@@ -15,6 +15,9 @@ struct tflc_runner {
     /* threadpool hook: the kernels' workers (tflc_node_parallel_for), created when the
      * interpreter's num_threads > 1, else NULL (serial); owned by this runner. */
     tflc_threadpool *pool;
+    /* A signature input has dtype string (set at create; dtypes never change): only then
+     * does invoke walk the inputs to check their string counts. */
+    bool string_inputs;
 };
 
 #endif

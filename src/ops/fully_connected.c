@@ -23,7 +23,10 @@
  *   their column sums; a weight zero point costs one more pass) in chunks of rows, each
  *   chunk's int32 accumulators requantized by kernels/qs8_ops.h with the same ties-up
  *   rounding: the loops' results bit for bit (tflc_qs8_force_level(TFLC_QS8_REFERENCE)
- *   keeps the loops, for tests).
+ *   keeps the loops, for tests). A small product (a [1, 4] x [2, 4] layer) skips the GEMM
+ *   for the loops themselves, with every unit's multiplier worked out at prepare.
+ * Shapes decide everything at prepare: the task split (one task, on the caller, below
+ *   FC_SERIAL_MACS), the small path, the multipliers; eval only runs the kernels.
  * hybrid (TFLite's EvalHybridDense): every input row is quantized to int8 on its own
  *   (symmetric, or asymmetric with asymmetric_quantize_inputs), then
  *   out[n][m] = act(bias[m] + (float)(dot_int8 - zp_n * rowsum_m) * (scale_n * w_scale_m))
@@ -42,6 +45,19 @@
 #include "kernels/qs8_ops.h"
 
 typedef enum fc_mode { FC_FLOAT, FC_QUANT, FC_HYBRID } fc_mode;
+
+/* Below this many multiply-adds (batches * units * depth) an FC runs on the calling thread:
+ * waking the pool costs about what a second thread saves. lstm_text_float32's step runs two
+ * 1 x 128 x 512 products: at 2 threads the invoke took 375-396 us serial against 394-416 us
+ * split (4 interleaved rounds). */
+#define FC_SERIAL_MACS 131072
+
+/* int8 with at most this many units and FC_SMALL_MACS multiply-adds runs fc_eval_q8_small:
+ * a plain loop with the requantization fused, its per-unit multipliers in the parameters.
+ * On the GEMM, a [1, 4] x [2, 4] product costs more in packing A, the int32 round trip and
+ * the split than in arithmetic. */
+#define FC_SMALL_UNITS 16
+#define FC_SMALL_MACS 4096
 
 typedef struct fc_params {
     int32_t batches;           /* N */
@@ -74,8 +90,23 @@ typedef struct fc_params {
     const tflc_qs8_config *q8;             /* NULL: the reference loops */
     const tflc_qgemm_s8_config *q8_gemm;   /* the config the weights are packed for */
     size_t q8_shift_off, q8_packed_off, q8_acc_off, q8_rows;
-    int q8_threads;                        /* tflc_node_num_threads at prepare */
+    int q8_threads;                        /* threads the scratch has room for (1: serial) */
+    tflc_qs8_split q8_split;               /* the tasks, planned for q8_threads */
+    /* float with packed weights: the task split, planned at prepare (tasks 1: serial) */
+    tflc_gemm_f32_plan plan;
+    int tasks;
+    /* int8, small (q8_small): the multiplier and shift of every unit, worked out at prepare */
+    bool q8_small;
+    int32_t small_mult[FC_SMALL_UNITS], small_shift[FC_SMALL_UNITS];
 } fc_params;
+
+static void fc_unit_multiplier(const fc_params *p, size_t m, int32_t *mult, int *shift);
+
+/* Threads an FC of this size may use: 1 below FC_SERIAL_MACS. */
+static int fc_threads(tflc_node *node, const fc_params *p) {
+    const double macs = (double)p->batches * (double)p->units * (double)p->depth;
+    return macs < FC_SERIAL_MACS ? 1 : tflc_node_num_threads(node);
+}
 
 /* ----------------------------------------------------------- prepare: shapes -- */
 
@@ -270,6 +301,14 @@ static void fc_prepare_gemm(tflc_node *node, fc_params *p) {
                                           bytes, fc_pack_weights, &args);
     }
     node->scratch_bytes = p->packed ? 0 : bytes;
+    /* The split reads the packed block's config: planned here when the block exists now,
+     * else at each eval once the weights are packed into scratch (tasks 0). */
+    p->tasks = 0;
+    if (p->packed) {
+        const tflc_gemm_f32_args g = {(size_t)p->batches, m, k, NULL, k, p->packed, NULL, NULL,
+                                      m, 0.0f, 0.0f};
+        p->tasks = tflc_gemm_f32_plan_split(&g, fc_threads(node, p), &p->plan);
+    }
 }
 
 typedef struct fc_q8_pack_args {
@@ -285,6 +324,17 @@ static void fc_q8_pack_weights(void *dst, const void *arg) {
 
 static size_t fc_align64(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
+/* Small int8 (FC_SMALL_UNITS, FC_SMALL_MACS): every unit's multiplier now, no scratch. */
+static void fc_prepare_q8_small(tflc_node *node, fc_params *p) {
+    for (size_t u = 0; u < (size_t)p->units; u++) {
+        int sh;
+        fc_unit_multiplier(p, u, &p->small_mult[u], &sh);
+        p->small_shift[u] = sh;
+    }
+    p->q8_small = true;
+    node->scratch_bytes = 0;
+}
+
 /* int8 activations: the int8 GEMM form and its scratch. Leaves p->q8 NULL (reference loops)
  * otherwise. */
 static void fc_prepare_q8(tflc_node *node, fc_params *p) {
@@ -292,9 +342,14 @@ static void fc_prepare_q8(tflc_node *node, fc_params *p) {
     const size_t n = (size_t)p->batches, m = (size_t)p->units, k = (size_t)p->depth;
     p->q8 = NULL;
     p->packed = NULL;
+    p->q8_small = false;
     if (p->in_dtype != TFLC_INT8 || n == 0 || m == 0 || k == 0) return;
     const tflc_qs8_config *q8 = tflc_qs8_config_get();
     if (!q8) return;
+    if (m <= FC_SMALL_UNITS && k <= FC_SMALL_MACS && n <= FC_SMALL_MACS / (m * k)) {
+        fc_prepare_q8_small(node, p);
+        return;
+    }
     const tflc_qgemm_s8_config *gcfg = tflc_qs8_config_gemm(q8);
     const size_t packed_bytes = tflc_qgemm_s8_packed_size(gcfg, m, k);
     const tflc_model *model = node->graph && node->graph->runner ? node->graph->runner->model
@@ -306,8 +361,9 @@ static void fc_prepare_q8(tflc_node *node, fc_params *p) {
                                           packed_bytes, fc_q8_pack_weights, &args);
         if (p->packed && !tflc_qgemm_s8_packed_is(p->packed, m, k)) p->packed = NULL;
     }
-    p->q8_threads = tflc_node_num_threads(node);
+    p->q8_threads = fc_threads(node, p);
     p->q8_rows = tflc_qs8_chunk_rows(gcfg, n, m * sizeof(int32_t), p->q8_threads);
+    p->q8_split = tflc_qs8_split_plan(gcfg, n, m, p->q8_rows, p->q8_threads);
     p->q8_shift_off = fc_align64(m * sizeof(int32_t));
     p->q8_packed_off = p->q8_shift_off + fc_align64(m * sizeof(int32_t));
     p->q8_acc_off = p->q8_packed_off + (p->packed ? 0 : fc_align64(packed_bytes));
@@ -385,13 +441,13 @@ static tflc_status fc_prepare(tflc_node *node) {
 
 typedef struct fc_gemm_job {
     tflc_gemm_f32_args g;
-    tflc_gemm_f32_plan plan;
+    const tflc_gemm_f32_plan *plan;
 } fc_gemm_job;
 
 static void fc_gemm_task(void *ctx, int task, int thread) {
     const fc_gemm_job *j = ctx;
     (void)thread;
-    tflc_gemm_f32_task(&j->g, &j->plan, task);
+    tflc_gemm_f32_task(&j->g, j->plan, task);
 }
 
 /* out = act(in * w^T + bias) on the packed GEMM: rows = batches, columns = units. Each output
@@ -405,9 +461,16 @@ static void fc_eval_float_gemm(tflc_node *node, const fc_params *p, const float 
         tflc_gemm_f32_pack_b(tflc_gemm_f32_config_get(), m, k, w, k, true, node->scratch);
         packed = node->scratch;
     }
-    fc_gemm_job j = {{n, m, k, in, k, packed, bias, out, m, p->act.min, p->act.max}, {0, 0, 0, 0}};
-    int tasks = tflc_gemm_f32_plan_split(&j.g, tflc_node_num_threads(node), &j.plan);
-    tflc_node_parallel_for(node, tasks, fc_gemm_task, &j);
+    const tflc_gemm_f32_args g = {n, m, k, in, k, packed, bias, out, m, p->act.min, p->act.max};
+    if (p->tasks == 1) {
+        tflc_gemm_f32_range(&g, 0, n, 0, m);
+    } else {
+        tflc_gemm_f32_plan plan = p->plan;
+        const int tasks = p->tasks ? p->tasks
+                                   : tflc_gemm_f32_plan_split(&g, fc_threads(node, p), &plan);
+        fc_gemm_job j = {g, &plan};
+        tflc_node_parallel_for(node, tasks, fc_gemm_task, &j);
+    }
     if (p->act.kind == ACT_TANH) tflc_ops_apply_act_f32_n(&p->act, out, n * m);
 }
 
@@ -497,6 +560,27 @@ static void fc_eval_quant(const fc_params *p, const void *in, const void *w, con
     }
 }
 
+/* The int8 loops of fc_eval_quant for a small product (fc_prepare_q8_small): the same
+ * accumulator modulo 2^32 (summed in uint32, which wraps as nn_wrap32 does), the same
+ * ties-up requantization with the multipliers prepare worked out. */
+static void fc_eval_q8_small(const fc_params *p, const int8_t *in, const int8_t *w,
+                             const int32_t *bias, int8_t *out) {
+    const size_t n_n = (size_t)p->batches, m_n = (size_t)p->units, k_n = (size_t)p->depth;
+    const int32_t w_zp = p->w_zp, x_zp = p->in_zp;
+    for (size_t n = 0; n < n_n; n++) {
+        const int8_t *x = in + n * k_n;
+        for (size_t m = 0; m < m_n; m++) {
+            const int8_t *wm = w + m * k_n;
+            uint32_t acc = bias ? (uint32_t)bias[m] : 0u;
+            for (size_t k = 0; k < k_n; k++)
+                acc += (uint32_t)(((int32_t)wm[k] - w_zp) * ((int32_t)x[k] - x_zp));
+            const int64_t v =
+                (int64_t)nn_mul_by_qm_ties_up((int32_t)acc, p->small_mult[m], p->small_shift[m]);
+            out[n * m_n + m] = (int8_t)nn_clamp_i32(v + p->out_zp, p->act_lo, p->act_hi);
+        }
+    }
+}
+
 /* ------------------------------------------------------ eval: int8 on the GEMM -- */
 
 typedef struct fc_q8_job {
@@ -543,9 +627,9 @@ static void fc_eval_q8(tflc_node *node, const fc_params *p, const int8_t *in, co
         .k = k, .m = m, .n = n,
         .g = {m, k, packed, bias, p->in_zp, &rq, p->q8, p->w_zp},
     };
-    const int threads = tflc_node_num_threads(node);
-    const bool parallel = threads <= p->q8_threads;   /* else serial: scratch is per thread */
-    j.split = tflc_qs8_split_plan(p->q8_gemm, n, m, p->q8_rows, parallel ? threads : 1);
+    /* Parallel only when the scratch has an accumulator block for every pool thread. */
+    const bool parallel = p->q8_threads > 1 && tflc_node_num_threads(node) <= p->q8_threads;
+    j.split = p->q8_split;
     const int tasks = j.split.row_tasks * j.split.col_tasks;
     if (parallel) tflc_node_parallel_for(node, tasks, fc_q8_task, &j);
     else for (int t = 0; t < tasks; t++) fc_q8_task(&j, t, 0);
@@ -648,7 +732,8 @@ static tflc_status fc_eval(tflc_node *node) {
     switch (p->mode) {
     case FC_FLOAT: fc_eval_float_gemm(node, p, in, w, bias, out); break;
     case FC_QUANT:
-        if (p->q8) fc_eval_q8(node, p, in, w, bias, out);
+        if (p->q8_small) fc_eval_q8_small(p, in, w, bias, out);
+        else if (p->q8) fc_eval_q8(node, p, in, w, bias, out);
         else fc_eval_quant(p, in, w, bias, out);
         break;
     case FC_HYBRID: fc_eval_hybrid(p, node->scratch, in, w, bias, out); break;

@@ -502,7 +502,7 @@ static void test_conv_wraparound(void) {
 
 typedef struct fc_case {
     int32_t batches, depth, units, act, threads;
-    bool per_channel, bias, cached;
+    bool per_channel, bias, cached, big_bias;   /* big_bias: any int32 (sums wrap) */
     int64_t in_zp[1], out_zp[1], w_zp[MAXC];
     float in_scale[1], out_scale[1], w_scale[MAXC];
 } fc_case;
@@ -540,7 +540,8 @@ static bool check_fc_case(fc_case *k) {
     int32_t *bias = malloc(sizeof(int32_t) * (size_t)(k->units ? k->units : 1));
     for (size_t i = 0; i < n_in; i++) in[i] = rng_i8();
     for (size_t i = 0; i < n_w; i++) w[i] = rng_i8();
-    for (int32_t i = 0; i < k->units; i++) bias[i] = rng_range(-30000, 30000);
+    for (int32_t i = 0; i < k->units; i++)
+        bias[i] = k->big_bias ? (int32_t)(rng() << 16 ^ rng()) : rng_range(-30000, 30000);
     char name[200];
     snprintf(name, sizeof name, "fc %dx%d -> %d act %d %s w_zp %d%s%s t%d", (int)k->batches,
              (int)k->depth, (int)k->units, k->act, k->per_channel ? "per-channel" : "per-tensor",
@@ -608,6 +609,38 @@ static void test_fc(void) {
         k.cached = s % 2 == 0;
         k.per_channel = s % 3 != 1;
         if (k.per_channel) k.w_zp[0] = 0;
+        for (int i = 0; i < (k.per_channel ? k.units : 1); i++)
+            k.w_scale[i] = k.w_scale[0] * (0.5f + rng_unit());
+        k.out_scale[0] = k.in_scale[0] * k.w_scale[0] * 16000.0f * sqrtf((float)k.depth);
+        if (!check_fc_case(&k)) return;
+    }
+}
+
+/* Small products (fully_connected.c's direct loop: at most 16 units and 4096 multiply-adds,
+ * and the GEMM just past either bound): every shape from 1 x 1 x 1, per-tensor weights with
+ * zero points across the range and at its ends, bias anywhere in int32 so the accumulator
+ * wraps, and multipliers near or above 1 (left shifts, saturated outputs). */
+static void test_fc_small(void) {
+    for (int t = 0; t < 600; t++) {
+        fc_case k = random_fc(t % 3 == 0 ? 9 : 2, t % 2 ? 300 : 40, t % 5 == 0 ? 20 : 17);
+        k.big_bias = k.bias && rng() % 4 == 0;
+        if (rng() % 5 == 0) k.out_scale[0] *= 0.001f;   /* multipliers near 1 or above */
+        if (!k.per_channel && rng() % 2 == 0) k.w_zp[0] = rng() % 2 ? -128 : 127;
+        if (!check_fc_case(&k)) return;
+    }
+    static const int32_t shapes[][3] = {
+        /* batches, depth, units: the keras_dense layers, then the bounds of the small path */
+        {1, 4, 2}, {1, 2, 1}, {1, 1, 1}, {1, 256, 16}, {1, 257, 16}, {1, 1, 17},
+        {2, 128, 16}, {16, 16, 16}, {17, 16, 16}, {4096, 1, 1},
+    };
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        fc_case k = random_fc(1, 1, 1);
+        k.batches = shapes[s][0];
+        k.depth = shapes[s][1];
+        k.units = shapes[s][2];
+        k.threads = s % 2 ? 3 : 1;
+        k.per_channel = s % 3 != 0;
+        k.w_zp[0] = k.per_channel ? 0 : -77;
         for (int i = 0; i < (k.per_channel ? k.units : 1); i++)
             k.w_scale[i] = k.w_scale[0] * (0.5f + rng_unit());
         k.out_scale[0] = k.in_scale[0] * k.w_scale[0] * 16000.0f * sqrtf((float)k.depth);
@@ -719,6 +752,7 @@ static void run_tests(void) {
     TEST(test_dw_random);
     TEST(test_dw_channels);
     TEST(test_fc);
+    TEST(test_fc_small);
     TEST(test_bmm);
     tflc_qs8_force_level(TFLC_QS8_AUTO);
     tflc_threadpool_free(pool3);

@@ -1,0 +1,128 @@
+/*
+ * test_fc_plan.c -- float FULLY_CONNECTED's task split, decided at prepare
+ * (fully_connected.c): with packed weights from the model's weight cache the split is
+ * planned at prepare, without them at each eval; products under FC_SERIAL_MACS run on the
+ * caller, larger ones on the pool. Every combination must give the bits of the one-thread,
+ * uncached run (each output is the same k-ordered sum whoever computes it), and that run
+ * must agree with a double-precision loop to within float rounding of the sum.
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/threadpool.h"
+#include "core/weight_cache.h"
+#include "test.h"
+#include "op_harness.h"
+
+static tflc_threadpool *pool3;
+
+static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
+
+static float rng_f32(void) {   /* uniform in [-1, 1) */
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (float)(int32_t)(rng_state >> 40 & 0xFFFFFF) / 8388608.0f - 1.0f;
+}
+
+typedef struct fc_shape {
+    int32_t batches, depth, units;
+    int act;
+} fc_shape;
+
+/* One run: the output's bytes (malloc'd), or NULL on failure. */
+static float *run_fc_f32(const fc_shape *k, const float *in, const float *w, const float *bias,
+                         int threads, bool cached) {
+    opcase c;
+    const int32_t d_in[] = {k->batches, k->depth}, d_w[] = {k->units, k->depth};
+    const int32_t d_b[] = {k->units};
+    fake_runner.pool = threads > 1 ? pool3 : NULL;
+    oc_init(&c, &tflc_kernel_fully_connected);
+    oc_options(&c, BO_FullyConnected);
+    opt_i8(&c, FC_OPT_ACTIVATION, k->act);
+    oc_in(&c, F32, 2, d_in, in);
+    tflc_tensor *wt = oc_const(&c, F32, 2, d_w, w);
+    oc_const(&c, F32, 1, d_b, bias);
+    tflc_tensor *out = oc_out(&c, F32);
+    fake_model.buf = cached ? wt->data : NULL;   /* model-owned: packed through the cache */
+    fake_model.size = cached ? wt->bytes : 0;
+    tflc_status s = oc_run(&c);
+    CHECK_MSG(s == TFLC_OK, "status %d: %s", (int)s, tflc_last_error());
+    size_t bytes = 0;
+    float *copy = oc_output_copy(s, out, &bytes);
+    tflc_weight_cache_free(fake_model.weight_cache);
+    fake_model.weight_cache = NULL;
+    fake_model.buf = NULL;
+    fake_model.size = 0;
+    oc_free(&c);
+    fake_runner.pool = NULL;
+    return copy;
+}
+
+/* The reference sum in double; the float result may differ by the rounding of K sums. */
+static bool near_double(const fc_shape *k, const float *in, const float *w, const float *bias,
+                        const float *got) {
+    for (int32_t n = 0; n < k->batches; n++)
+        for (int32_t m = 0; m < k->units; m++) {
+            double sum = bias[m], mag = fabs((double)bias[m]);
+            for (int32_t i = 0; i < k->depth; i++) {
+                const double p = (double)in[n * k->depth + i] * (double)w[m * k->depth + i];
+                sum += p;
+                mag += fabs(p);
+            }
+            if (k->act == ACT_RELU && sum < 0.0) sum = 0.0;
+            const double tol = mag * (double)(k->depth + 1) * 0x1p-24;
+            if (fabs((double)got[n * k->units + m] - sum) > tol) {
+                CHECK_MSG(false, "fc %dx%d -> %d: out[%d][%d] = %.9g, double sum %.9g",
+                          (int)k->batches, (int)k->depth, (int)k->units, (int)n, (int)m,
+                          (double)got[n * k->units + m], sum);
+                return false;
+            }
+        }
+    return true;
+}
+
+static void check_shape(const fc_shape *k) {
+    const size_t n_in = (size_t)k->batches * (size_t)k->depth;
+    const size_t n_w = (size_t)k->units * (size_t)k->depth, n_out = (size_t)k->batches * (size_t)k->units;
+    float *in = malloc(n_in * sizeof(float)), *w = malloc(n_w * sizeof(float));
+    float *bias = malloc((size_t)k->units * sizeof(float));
+    for (size_t i = 0; i < n_in; i++) in[i] = rng_f32();
+    for (size_t i = 0; i < n_w; i++) w[i] = rng_f32();
+    for (int32_t i = 0; i < k->units; i++) bias[i] = rng_f32();
+    float *want = run_fc_f32(k, in, w, bias, 1, false);
+    bool ok = want && near_double(k, in, w, bias, want);
+    for (int v = 1; ok && v < 4; v++) {   /* (threads, cached): (1, yes) (3, no) (3, yes) */
+        float *got = run_fc_f32(k, in, w, bias, v >= 2 ? 3 : 1, v != 2);
+        ok = got && memcmp(want, got, n_out * sizeof(float)) == 0;
+        CHECK_MSG(ok, "fc %dx%d -> %d: %d threads%s differs from 1 thread", (int)k->batches,
+                  (int)k->depth, (int)k->units, v >= 2 ? 3 : 1, v != 2 ? " cached" : "");
+        free(got);
+    }
+    free(want);
+    free(in);
+    free(w);
+    free(bias);
+}
+
+static void test_fc_float_split(void) {
+    static const fc_shape shapes[] = {
+        /* keras_dense's layers, lstm_text's step (serial), then products split on the pool:
+         * one row across columns, rows across M, ragged against every tile */
+        {1, 4, 2, ACT_RELU}, {1, 2, 1, ACT_NONE}, {1, 1, 1, ACT_NONE}, {1, 128, 512, ACT_NONE},
+        {1, 300, 600, ACT_RELU}, {3, 100, 37, ACT_NONE}, {40, 129, 70, ACT_RELU},
+        {128, 64, 33, ACT_NONE}, {17, 513, 19, ACT_NONE},
+    };
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) check_shape(&shapes[s]);
+}
+
+static void run_tests(void) {
+    CHECK(tflc_threadpool_create(3, &pool3) == TFLC_OK);
+    TEST(test_fc_float_split);
+    tflc_threadpool_free(pool3);
+}
+
+TEST_MAIN()
