@@ -217,6 +217,8 @@ tflc_status tflc_graph_init(tflc_graph *g, tflc_runner *runner, int subgraph) {
     g->desc = &runner->model->subgraphs[subgraph];
     tflc_status s = init_tensors(g);
     if (s == TFLC_OK) mark_empty_constants(g);
+    for (int k = 0; s == TFLC_OK && k < g->desc->n_inputs; k++)
+        if (tflc_graph_input(g, k)->dtype == TFLC_STRING) g->string_inputs = true;
     return s == TFLC_OK ? init_nodes(g) : s;
 }
 
@@ -633,7 +635,7 @@ static tflc_status check_string_inputs(tflc_graph *g) {
 tflc_status tflc_graph_invoke(tflc_graph *g) {
     if (!g->prepared)
         return GRAPH_FAIL(g, TFLC_ERROR_MISUSE, "subgraph %d is not allocated", g->index);
-    tflc_status s = check_string_inputs(g);
+    tflc_status s = g->string_inputs ? check_string_inputs(g) : TFLC_OK;
     if (s != TFLC_OK) return s;
     for (int i = 0; i < g->desc->n_ops; i++) {
         tflc_node *node = &g->nodes[i];

@@ -176,6 +176,7 @@ struct tflc_graph {
     size_t arena_bytes;
     tflc_pages arena_pages;           /* what arena points into (huge pages when big) */
     bool prepared;                    /* shapes, plan and arena are current */
+    bool string_inputs;               /* an input is a string tensor: invoke checks it was set */
 };
 
 /* -------------------------------------------------------- shared helpers -- */
