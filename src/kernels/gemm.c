@@ -200,41 +200,50 @@ static void dot_range(const tflc_gemm_f32_config *cfg, const tflc_gemm_f32_args 
 
 #define TAIL_LANES 4
 
+/* Four columns as one value (GCC / Clang vector extension: SSE on x86-64, plain floats
+ * elsewhere); every lane is an IEEE float mul or add, so the bits equal the scalar loop's. */
+typedef float tail_v4 __attribute__((vector_size(16)));
+
+static inline tail_v4 tail_load(const float *p) {
+    tail_v4 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* acc + a * b[0..4), the product rounded first (separate statements: no contraction). */
+static inline tail_v4 tail_mul_add(tail_v4 acc, float a, const float *b) {
+    const tail_v4 p = tail_load(b) * a;
+    return acc + p;
+}
+
 /* Columns [N8, N8 + 4) of one row: a [k], b the panel at column N8 (b[kk*nr + j]). */
 static void tail_half_row(const float *a, const float *b, size_t nr, size_t k,
                           float out[TAIL_LANES]) {
-    float e[TAIL_LANES] = {0}, o[TAIL_LANES] = {0};
+    tail_v4 e = {0.0f, 0.0f, 0.0f, 0.0f}, o = e;
     const size_t k8 = k & ~(size_t)7;
-    for (size_t kk = 0; kk < k8; kk += 2, b += 2 * nr)
-        for (size_t j = 0; j < TAIL_LANES; j++) {
-            const float pe = a[kk] * b[j], po = a[kk + 1] * b[nr + j];
-            e[j] = e[j] + pe;
-            o[j] = o[j] + po;
-        }
-    for (size_t j = 0; j < TAIL_LANES; j++) out[j] = e[j] + o[j];
-    for (size_t kk = k8; kk < k; kk++, b += nr)
-        for (size_t j = 0; j < TAIL_LANES; j++) {
-            const float p = a[kk] * b[j];
-            out[j] = out[j] + p;
-        }
+    for (size_t kk = 0; kk < k8; kk += 2, b += 2 * nr) {
+        e = tail_mul_add(e, a[kk], b);
+        o = tail_mul_add(o, a[kk + 1], b + nr);
+    }
+    tail_v4 acc = e + o;
+    for (size_t kk = k8; kk < k; kk++, b += nr) acc = tail_mul_add(acc, a[kk], b);
+    memcpy(out, &acc, sizeof acc);
 }
 
 /* The last N % 4 columns of one row (4 lanes computed; b at the first of them). */
 static void tail_rows_row(const float *a, const float *b, size_t nr, size_t k,
                           float out[TAIL_LANES]) {
-    float s[4][TAIL_LANES] = {{0}};
+    tail_v4 s0 = {0.0f, 0.0f, 0.0f, 0.0f}, s1 = s0, s2 = s0, s3 = s0;
     const size_t k4 = k & ~(size_t)3;
-    for (size_t kk = 0; kk < k4; kk++, b += nr)
-        for (size_t j = 0; j < TAIL_LANES; j++) {
-            const float p = a[kk] * b[j];
-            s[kk % 4][j] = s[kk % 4][j] + p;
-        }
-    for (size_t j = 0; j < TAIL_LANES; j++) out[j] = (s[0][j] + s[1][j]) + (s[2][j] + s[3][j]);
-    for (size_t kk = k4; kk < k; kk++, b += nr)
-        for (size_t j = 0; j < TAIL_LANES; j++) {
-            const float p = a[kk] * b[j];
-            out[j] = out[j] + p;
-        }
+    for (size_t kk = 0; kk < k4; kk += 4, b += 4 * nr) {
+        s0 = tail_mul_add(s0, a[kk], b);
+        s1 = tail_mul_add(s1, a[kk + 1], b + nr);
+        s2 = tail_mul_add(s2, a[kk + 2], b + 2 * nr);
+        s3 = tail_mul_add(s3, a[kk + 3], b + 3 * nr);
+    }
+    tail_v4 acc = (s0 + s1) + (s2 + s3);
+    for (size_t kk = k4; kk < k; kk++, b += nr) acc = tail_mul_add(acc, a[kk], b);
+    memcpy(out, &acc, sizeof acc);
 }
 
 /* c[i][j0 + j] = clamp(v[j] + bias) for the lanes j whose column is in [n_begin, n_end). */
@@ -283,12 +292,16 @@ static void mul_add_one_column(const tflc_gemm_f32_config *cfg, const tflc_gemm_
     const size_t nr = cfg->nr, k = g->k, k4 = k & ~(size_t)3;
     for (size_t i = m_begin; i < m_end; i++) {
         const float *a = g->a + i * g->lda;
-        float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-        for (size_t kk = 0; kk < k4; kk++) {
-            const float p = a[kk] * b[kk * nr];
-            s[kk % 4] = s[kk % 4] + p;
+        float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+        for (size_t kk = 0; kk < k4; kk += 4) {
+            const float p0 = a[kk] * b[kk * nr], p1 = a[kk + 1] * b[(kk + 1) * nr];
+            const float p2 = a[kk + 2] * b[(kk + 2) * nr], p3 = a[kk + 3] * b[(kk + 3) * nr];
+            s0 = s0 + p0;
+            s1 = s1 + p1;
+            s2 = s2 + p2;
+            s3 = s3 + p3;
         }
-        float acc = (s[0] + s[2]) + (s[1] + s[3]);
+        float acc = (s0 + s2) + (s1 + s3);
         for (size_t kk = k4; kk < k; kk++) {
             const float p = a[kk] * b[kk * nr];
             acc = acc + p;
