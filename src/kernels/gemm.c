@@ -216,45 +216,78 @@ static inline tail_v4 tail_mul_add(tail_v4 acc, float a, const float *b) {
     return acc + p;
 }
 
-/* Columns [N8, N8 + 4) of one row: a [k], b the panel at column N8 (b[kk*nr + j]). */
-static void tail_half_row(const float *a, const float *b, size_t nr, size_t k,
-                          float out[TAIL_LANES]) {
-    tail_v4 e = {0.0f, 0.0f, 0.0f, 0.0f}, o = e;
+/* The tail sums are chains of dependent adds; R rows at a time (R a constant after inlining)
+ * run R independent chains per column group, which hides the add latency. */
+#define TAIL_MAX_ROWS 4
+#define TAIL_INLINE static inline __attribute__((always_inline))
+
+/* Columns [N8, N8 + 4) of rows a + r*lda, r < R: b the panel at column N8 (b[kk*nr + j]). */
+TAIL_INLINE void tail_half_rows(const size_t R, const float *a, size_t lda, const float *b,
+                                size_t nr, size_t k, tail_v4 out[TAIL_MAX_ROWS]) {
+    tail_v4 e[TAIL_MAX_ROWS], o[TAIL_MAX_ROWS];
+    for (size_t r = 0; r < R; r++) e[r] = o[r] = (tail_v4){0.0f, 0.0f, 0.0f, 0.0f};
     const size_t k8 = k & ~(size_t)7;
-    for (size_t kk = 0; kk < k8; kk += 2, b += 2 * nr) {
-        e = tail_mul_add(e, a[kk], b);
-        o = tail_mul_add(o, a[kk + 1], b + nr);
-    }
-    tail_v4 acc = e + o;
-    for (size_t kk = k8; kk < k; kk++, b += nr) acc = tail_mul_add(acc, a[kk], b);
-    memcpy(out, &acc, sizeof acc);
+    for (size_t kk = 0; kk < k8; kk += 2, b += 2 * nr)
+        for (size_t r = 0; r < R; r++) {
+            e[r] = tail_mul_add(e[r], a[r * lda + kk], b);
+            o[r] = tail_mul_add(o[r], a[r * lda + kk + 1], b + nr);
+        }
+    for (size_t r = 0; r < R; r++) out[r] = e[r] + o[r];
+    for (size_t kk = k8; kk < k; kk++, b += nr)
+        for (size_t r = 0; r < R; r++) out[r] = tail_mul_add(out[r], a[r * lda + kk], b);
 }
 
-/* The last N % 4 columns of one row (4 lanes computed; b at the first of them). */
-static void tail_rows_row(const float *a, const float *b, size_t nr, size_t k,
-                          float out[TAIL_LANES]) {
-    tail_v4 s0 = {0.0f, 0.0f, 0.0f, 0.0f}, s1 = s0, s2 = s0, s3 = s0;
+/* The last N % 4 columns of R rows (4 lanes computed; b at the first of them). */
+TAIL_INLINE void tail_rows_rows(const size_t R, const float *a, size_t lda, const float *b,
+                                size_t nr, size_t k, tail_v4 out[TAIL_MAX_ROWS]) {
+    tail_v4 s0[TAIL_MAX_ROWS], s1[TAIL_MAX_ROWS], s2[TAIL_MAX_ROWS], s3[TAIL_MAX_ROWS];
+    for (size_t r = 0; r < R; r++) s0[r] = s1[r] = s2[r] = s3[r] = (tail_v4){0.0f, 0.0f, 0.0f, 0.0f};
     const size_t k4 = k & ~(size_t)3;
-    for (size_t kk = 0; kk < k4; kk += 4, b += 4 * nr) {
-        s0 = tail_mul_add(s0, a[kk], b);
-        s1 = tail_mul_add(s1, a[kk + 1], b + nr);
-        s2 = tail_mul_add(s2, a[kk + 2], b + 2 * nr);
-        s3 = tail_mul_add(s3, a[kk + 3], b + 3 * nr);
-    }
-    tail_v4 acc = (s0 + s1) + (s2 + s3);
-    for (size_t kk = k4; kk < k; kk++, b += nr) acc = tail_mul_add(acc, a[kk], b);
-    memcpy(out, &acc, sizeof acc);
+    for (size_t kk = 0; kk < k4; kk += 4, b += 4 * nr)
+        for (size_t r = 0; r < R; r++) {
+            const float *ar = a + r * lda + kk;
+            s0[r] = tail_mul_add(s0[r], ar[0], b);
+            s1[r] = tail_mul_add(s1[r], ar[1], b + nr);
+            s2[r] = tail_mul_add(s2[r], ar[2], b + 2 * nr);
+            s3[r] = tail_mul_add(s3[r], ar[3], b + 3 * nr);
+        }
+    for (size_t r = 0; r < R; r++) out[r] = (s0[r] + s1[r]) + (s2[r] + s3[r]);
+    for (size_t kk = k4; kk < k; kk++, b += nr)
+        for (size_t r = 0; r < R; r++) out[r] = tail_mul_add(out[r], a[r * lda + kk], b);
 }
 
 /* c[i][j0 + j] = clamp(v[j] + bias) for the lanes j whose column is in [n_begin, n_end). */
-static void tail_store(const tflc_gemm_f32_args *g, size_t i, size_t j0, const float *v,
+static void tail_store(const tflc_gemm_f32_args *g, size_t i, size_t j0, tail_v4 vec,
                        size_t n_begin, size_t n_end) {
+    float v[TAIL_LANES];
+    memcpy(v, &vec, sizeof v);
     for (size_t j = 0; j < TAIL_LANES; j++) {
         const size_t col = j0 + j;
         if (col < n_begin || col >= n_end) continue;
         const float x = v[j] + (g->bias ? g->bias[col] : 0.0f);
         g->c[i * g->ldc + col] = clamp_f32(x, g->min, g->max);
     }
+}
+
+/* Rows [i, i + r) (r = TAIL_MAX_ROWS or 1) of the half packet's 4 columns from j0 (b the
+ * panel there, nr floats per k), stored. */
+static void tail_half_group(const tflc_gemm_f32_args *g, size_t i, size_t r, const float *b,
+                            size_t nr, size_t j0, size_t n_begin, size_t n_end) {
+    tail_v4 v[TAIL_MAX_ROWS];
+    const float *a = g->a + i * g->lda;
+    if (r == TAIL_MAX_ROWS) tail_half_rows(TAIL_MAX_ROWS, a, g->lda, b, nr, g->k, v);
+    else tail_half_rows(1, a, g->lda, b, nr, g->k, v);
+    for (size_t q = 0; q < r; q++) tail_store(g, i + q, j0, v[q], n_begin, n_end);
+}
+
+/* The same for the last N % 4 columns, from j0. */
+static void tail_rows_group(const tflc_gemm_f32_args *g, size_t i, size_t r, const float *b,
+                            size_t nr, size_t j0, size_t n_begin, size_t n_end) {
+    tail_v4 v[TAIL_MAX_ROWS];
+    const float *a = g->a + i * g->lda;
+    if (r == TAIL_MAX_ROWS) tail_rows_rows(TAIL_MAX_ROWS, a, g->lda, b, nr, g->k, v);
+    else tail_rows_rows(1, a, g->lda, b, nr, g->k, v);
+    for (size_t q = 0; q < r; q++) tail_store(g, i + q, j0, v[q], n_begin, n_end);
 }
 
 /* Rows [m_begin, m_end) of the columns past N8 in Eigen's order (above); N > 1. g's rows are
@@ -270,17 +303,12 @@ static void mul_add_eigen_tail(const tflc_gemm_f32_config *cfg, const tflc_gemm_
     const float *panel = (const float *)(const void *)((const unsigned char *)g->packed_b +
                                                        TFLC_GEMM_PACKED_HEADER) +
                          (n8 / nr) * k * nr + n8 % nr;
-    float v[TAIL_LANES];
-    for (size_t i = m_begin; i < m_end; i++) {
-        const float *a = g->a + i * g->lda;
-        if (half) {
-            tail_half_row(a, panel, nr, k, v);
-            tail_store(g, i, n8, v, n_begin, n_end);
-        }
-        if (g->n > n8 + half) {
-            tail_rows_row(a, panel + half, nr, k, v);
-            tail_store(g, i, n8 + half, v, n_begin, n_end);
-        }
+    for (size_t i = m_begin; i < m_end;) {
+        const size_t r = m_end - i >= TAIL_MAX_ROWS ? TAIL_MAX_ROWS : 1;
+        if (half) tail_half_group(g, i, r, panel, nr, n8, n_begin, n_end);
+        if (g->n > n8 + half)
+            tail_rows_group(g, i, r, panel + half, nr, n8 + half, n_begin, n_end);
+        i += r;
     }
 }
 
