@@ -119,6 +119,32 @@ CONV2D_BUILTIN = [
      "2 groups: TFLite's double rounding (ties away from zero)"),
 ]
 
+# LiteRT's builtin float CONV_2D on x86 multiplies in Eigen's GEMM (no FMA) with the output
+# channels as Eigen's rows: the channels below N & ~7 sum their products in k order, a half
+# packet of 4 (N & 4) sums even and odd k apart, the last N % 4 channels sum over k mod 4 in
+# four sums, and N == 1 is a matrix-vector product (kernels/gemm.c, "Eigen's leftover rows").
+# tflc reproduces those orders on filters under 1024 weights (the float layers a dynamic-range
+# model keeps), bit for bit; the reference kernels sum in k order: builtin kernels only.
+CONV2D_F32_BUILTIN = [
+    ("k1_o11_relu_f32_builtin", [1, 24, 24, 32], dict(cin=32, cout=11, k=1, act="relu"),
+     "nasnet_mobile's 1x1 32->11 with RELU: channels 8-10 are Eigen's leftover rows"),
+    ("k1_o7_f32_builtin", [1, 7, 7, 13], dict(cin=13, cout=7, k=1),
+     "N = 7: channels 0-3 a half packet (even / odd k below 8), 4-6 leftover rows (k mod 4 "
+     "below 12); 49 pixels (the last is Eigen's leftover column, in k order)"),
+    ("k3_o19_f32_builtin", [1, 9, 9, 3], dict(cin=3, cout=19, k=3),
+     "3x3 im2col, K = 27, N = 19: channels 16-18 leftover rows"),
+    ("k1_o1_f32_builtin", [1, 9, 9, 200], dict(cin=200, cout=1, k=1),
+     "N = 1: Eigen's matrix-vector product (four sums over k mod 4) for every pixel"),
+]
+
+
+def f32_builtin_cases():
+    return [dataclasses.replace(case(f"conv_2d/{variant}/float32", ["CONV_2D"], conv2d(**args),
+                                     [spec(*shape)], "float32", tolerance=EXACT,
+                                     note=note + "; builtin kernels only, bit-exact"),
+                                builtin_only=True)
+            for variant, shape, args, note in CONV2D_F32_BUILTIN]
+
 # ---------------------------------------------------------------------- DEPTHWISE_CONV_2D --
 
 
@@ -379,6 +405,7 @@ def cases():
                                    dict(cin=16, cout=8, k=3, dil=2),
                                    "hybrid with one weight scale, dilation 2")]
     out += builtin_cases("CONV_2D", "conv_2d", CONV2D_BUILTIN, conv2d)
+    out += f32_builtin_cases()
     out += expand("DEPTHWISE_CONV_2D", "depthwise_conv_2d", DEPTHWISE, depthwise)
     out += builtin_cases("DEPTHWISE_CONV_2D", "depthwise_conv_2d", DEPTHWISE_BUILTIN, depthwise)
     out += expand("TRANSPOSE_CONV", "transpose_conv", TCONV, tconv)

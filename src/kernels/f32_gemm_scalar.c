@@ -6,7 +6,10 @@
  * rounded product, then a rounded sum: no FMA contraction, which -std=c11 turns off and
  * cmake/kernels.cmake forbids with -ffp-contract=off), then clamp(acc + bias). That is the
  * order of operations of the reference CONV_2D and FULLY_CONNECTED loops, so with this
- * config (TFLC_ISA=scalar) those operators stay bit-exact with LiteRT's reference kernels.
+ * config (TFLC_ISA=scalar) those operators stay bit-exact with LiteRT's reference kernels,
+ * except where the caller asks for TFLC_GEMM_MUL_ADD (CONV_2D's small filters): there
+ * gemm.c redoes the last N % 8 columns (and N == 1) in LiteRT's builtin (Eigen) order, as at
+ * every ISA level.
  */
 #include "kernels/gemm.h"
 #include "kernels/f32_gemm_dot.h"

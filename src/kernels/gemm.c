@@ -177,8 +177,175 @@ static void dot_range(const tflc_gemm_f32_config *cfg, const tflc_gemm_f32_args 
     }
 }
 
+/* ------------------------------------------------ mul_add: Eigen's leftover rows -- */
+
+/* LiteRT's builtin float CONV_2D on x86 runs Eigen's GEMM (gebp, AVX, no FMA) with the
+ * output channels as Eigen's rows and the output pixels as its columns, in groups of 4.
+ * For C [M, N] (N channels, M pixels), N8 = N & ~7, M4 = M & ~3, the order of the K-long
+ * sum of products behind c[i][j] (each product rounded, then added) is:
+ *   j < N8 or i >= M4:      in k order (the microkernels: packets of 8 rows, and the
+ *                           leftover pixels' loops)
+ *   j in [N8, N8 + 4) when N & 4 (half packet): even and odd k below K8 = K & ~7 in two
+ *                           sums, e + o, then k = K8 .. K-1 in order
+ *   j >= N8 + (N & 4) (the last N % 4 rows, one at a time): four sums over k mod 4 below
+ *                           K4 = K & ~3, (s0 + s1) + (s2 + s3), then k = K4 .. K-1 in order
+ *   N == 1 (a matrix-vector product): every row as the one-row order (f32_gemm_dot.h)
+ * then + bias, clamp. Measured bit-exact against LiteRT 2.3 (ai-edge-litert, x86-64) on 41
+ * single convolutions, 1x1 (stride 1 and 2), 3x3 and 5x5, N = 1..28, K = 1..1000, M = 15..1024
+ * (conformance/families/conv.py pins four), when M4 counts in the whole product
+ * (tflc_gemm_f32_range_in for chunks). Not covered: products with K + N + M < 20 (Eigen
+ * then takes a coefficient-wise path). The few columns past N8 are recomputed here from A
+ * and packed B after the tiles, in portable C: the same bits at every ISA (the 4-lane
+ * column loops vectorize), at the cost of (N - N8) columns computed twice. */
+
+#define TAIL_LANES 4
+
+/* Four columns as one value (GCC / Clang vector extension: SSE on x86-64, plain floats
+ * elsewhere); every lane is an IEEE float mul or add, so the bits equal the scalar loop's. */
+typedef float tail_v4 __attribute__((vector_size(16)));
+
+static inline tail_v4 tail_load(const float *p) {
+    tail_v4 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* acc + a * b[0..4), the product rounded first (separate statements: no contraction). */
+static inline tail_v4 tail_mul_add(tail_v4 acc, float a, const float *b) {
+    const tail_v4 p = tail_load(b) * a;
+    return acc + p;
+}
+
+/* The tail sums are chains of dependent adds; R rows at a time (R a constant after inlining)
+ * run R independent chains per column group, which hides the add latency. */
+#define TAIL_MAX_ROWS 4
+#define TAIL_INLINE static inline __attribute__((always_inline))
+
+/* Columns [N8, N8 + 4) of rows a + r*lda, r < R: b the panel at column N8 (b[kk*nr + j]). */
+TAIL_INLINE void tail_half_rows(const size_t R, const float *a, size_t lda, const float *b,
+                                size_t nr, size_t k, tail_v4 out[TAIL_MAX_ROWS]) {
+    tail_v4 e[TAIL_MAX_ROWS], o[TAIL_MAX_ROWS];
+    for (size_t r = 0; r < R; r++) e[r] = o[r] = (tail_v4){0.0f, 0.0f, 0.0f, 0.0f};
+    const size_t k8 = k & ~(size_t)7;
+    for (size_t kk = 0; kk < k8; kk += 2, b += 2 * nr)
+        for (size_t r = 0; r < R; r++) {
+            e[r] = tail_mul_add(e[r], a[r * lda + kk], b);
+            o[r] = tail_mul_add(o[r], a[r * lda + kk + 1], b + nr);
+        }
+    for (size_t r = 0; r < R; r++) out[r] = e[r] + o[r];
+    for (size_t kk = k8; kk < k; kk++, b += nr)
+        for (size_t r = 0; r < R; r++) out[r] = tail_mul_add(out[r], a[r * lda + kk], b);
+}
+
+/* The last N % 4 columns of R rows (4 lanes computed; b at the first of them). */
+TAIL_INLINE void tail_rows_rows(const size_t R, const float *a, size_t lda, const float *b,
+                                size_t nr, size_t k, tail_v4 out[TAIL_MAX_ROWS]) {
+    tail_v4 s0[TAIL_MAX_ROWS], s1[TAIL_MAX_ROWS], s2[TAIL_MAX_ROWS], s3[TAIL_MAX_ROWS];
+    for (size_t r = 0; r < R; r++) s0[r] = s1[r] = s2[r] = s3[r] = (tail_v4){0.0f, 0.0f, 0.0f, 0.0f};
+    const size_t k4 = k & ~(size_t)3;
+    for (size_t kk = 0; kk < k4; kk += 4, b += 4 * nr)
+        for (size_t r = 0; r < R; r++) {
+            const float *ar = a + r * lda + kk;
+            s0[r] = tail_mul_add(s0[r], ar[0], b);
+            s1[r] = tail_mul_add(s1[r], ar[1], b + nr);
+            s2[r] = tail_mul_add(s2[r], ar[2], b + 2 * nr);
+            s3[r] = tail_mul_add(s3[r], ar[3], b + 3 * nr);
+        }
+    for (size_t r = 0; r < R; r++) out[r] = (s0[r] + s1[r]) + (s2[r] + s3[r]);
+    for (size_t kk = k4; kk < k; kk++, b += nr)
+        for (size_t r = 0; r < R; r++) out[r] = tail_mul_add(out[r], a[r * lda + kk], b);
+}
+
+/* c[i][j0 + j] = clamp(v[j] + bias) for the lanes j whose column is in [n_begin, n_end). */
+static void tail_store(const tflc_gemm_f32_args *g, size_t i, size_t j0, tail_v4 vec,
+                       size_t n_begin, size_t n_end) {
+    float v[TAIL_LANES];
+    memcpy(v, &vec, sizeof v);
+    for (size_t j = 0; j < TAIL_LANES; j++) {
+        const size_t col = j0 + j;
+        if (col < n_begin || col >= n_end) continue;
+        const float x = v[j] + (g->bias ? g->bias[col] : 0.0f);
+        g->c[i * g->ldc + col] = clamp_f32(x, g->min, g->max);
+    }
+}
+
+/* Rows [i, i + r) (r = TAIL_MAX_ROWS or 1) of the half packet's 4 columns from j0 (b the
+ * panel there, nr floats per k), stored. */
+static void tail_half_group(const tflc_gemm_f32_args *g, size_t i, size_t r, const float *b,
+                            size_t nr, size_t j0, size_t n_begin, size_t n_end) {
+    tail_v4 v[TAIL_MAX_ROWS];
+    const float *a = g->a + i * g->lda;
+    if (r == TAIL_MAX_ROWS) tail_half_rows(TAIL_MAX_ROWS, a, g->lda, b, nr, g->k, v);
+    else tail_half_rows(1, a, g->lda, b, nr, g->k, v);
+    for (size_t q = 0; q < r; q++) tail_store(g, i + q, j0, v[q], n_begin, n_end);
+}
+
+/* The same for the last N % 4 columns, from j0. */
+static void tail_rows_group(const tflc_gemm_f32_args *g, size_t i, size_t r, const float *b,
+                            size_t nr, size_t j0, size_t n_begin, size_t n_end) {
+    tail_v4 v[TAIL_MAX_ROWS];
+    const float *a = g->a + i * g->lda;
+    if (r == TAIL_MAX_ROWS) tail_rows_rows(TAIL_MAX_ROWS, a, g->lda, b, nr, g->k, v);
+    else tail_rows_rows(1, a, g->lda, b, nr, g->k, v);
+    for (size_t q = 0; q < r; q++) tail_store(g, i + q, j0, v[q], n_begin, n_end);
+}
+
+/* Rows [m_begin, m_end) of the columns past N8 in Eigen's order (above); N > 1. g's rows are
+ * rows [row0, row0 + M) of a product of rows_total: M4 counts in the whole product. */
+static void mul_add_eigen_tail(const tflc_gemm_f32_config *cfg, const tflc_gemm_f32_args *g,
+                               size_t m_begin, size_t m_end, size_t n_begin, size_t n_end,
+                               size_t row0, size_t rows_total) {
+    const size_t n8 = g->n & ~(size_t)7, half = g->n & 4, whole4 = rows_total & ~(size_t)3;
+    const size_t m4 = whole4 > row0 ? whole4 - row0 : 0, nr = cfg->nr, k = g->k;
+    if (n8 == g->n || n_end <= n8 || m_begin >= m4) return;
+    if (m_end > m4) m_end = m4;
+    /* N8 is a multiple of 8 and nr of 8: columns N8 .. N8 + 7 lie in one packed panel. */
+    const float *panel = (const float *)(const void *)((const unsigned char *)g->packed_b +
+                                                       TFLC_GEMM_PACKED_HEADER) +
+                         (n8 / nr) * k * nr + n8 % nr;
+    for (size_t i = m_begin; i < m_end;) {
+        const size_t r = m_end - i >= TAIL_MAX_ROWS ? TAIL_MAX_ROWS : 1;
+        if (half) tail_half_group(g, i, r, panel, nr, n8, n_begin, n_end);
+        if (g->n > n8 + half)
+            tail_rows_group(g, i, r, panel + half, nr, n8 + half, n_begin, n_end);
+        i += r;
+    }
+}
+
+/* N == 1 under mul_add: each row in the one-row order (Eigen's matrix-vector product). */
+static void mul_add_one_column(const tflc_gemm_f32_config *cfg, const tflc_gemm_f32_args *g,
+                               size_t m_begin, size_t m_end) {
+    const float *b = (const float *)(const void *)((const unsigned char *)g->packed_b +
+                                                   TFLC_GEMM_PACKED_HEADER);
+    const size_t nr = cfg->nr, k = g->k, k4 = k & ~(size_t)3;
+    for (size_t i = m_begin; i < m_end; i++) {
+        const float *a = g->a + i * g->lda;
+        float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+        for (size_t kk = 0; kk < k4; kk += 4) {
+            const float p0 = a[kk] * b[kk * nr], p1 = a[kk + 1] * b[(kk + 1) * nr];
+            const float p2 = a[kk + 2] * b[(kk + 2) * nr], p3 = a[kk + 3] * b[(kk + 3) * nr];
+            s0 = s0 + p0;
+            s1 = s1 + p1;
+            s2 = s2 + p2;
+            s3 = s3 + p3;
+        }
+        float acc = (s0 + s2) + (s1 + s3);
+        for (size_t kk = k4; kk < k; kk++) {
+            const float p = a[kk] * b[kk * nr];
+            acc = acc + p;
+        }
+        g->c[i * g->ldc] = clamp_f32(acc + (g->bias ? g->bias[0] : 0.0f), g->min, g->max);
+    }
+}
+
 void tflc_gemm_f32_range_flags(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_end,
                                size_t n_begin, size_t n_end, unsigned extra_flags) {
+    tflc_gemm_f32_range_in(g, m_begin, m_end, n_begin, n_end, extra_flags, 0, g->m);
+}
+
+void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_end,
+                            size_t n_begin, size_t n_end, unsigned extra_flags, size_t row0,
+                            size_t rows_total) {
     static const float zeros[TFLC_GEMM_MAX_NR];
     const tflc_gemm_f32_config *cfg = tflc_gemm_f32_packed_config(g->packed_b);
     const size_t mr = cfg->mr, nr = cfg->nr, k = g->k;
@@ -191,6 +358,10 @@ void tflc_gemm_f32_range_flags(const tflc_gemm_f32_args *g, size_t m_begin, size
     }
     if (g->m == 1 && !(extra_flags & TFLC_GEMM_PART)) {
         dot_range(cfg, g, n_begin, n_end);
+        return;
+    }
+    if ((extra_flags & TFLC_GEMM_MUL_ADD) && g->n == 1) {
+        mul_add_one_column(cfg, g, m_begin, m_end);
         return;
     }
     const float *panels =
@@ -230,6 +401,8 @@ void tflc_gemm_f32_range_flags(const tflc_gemm_f32_args *g, size_t m_begin, size
             }
         }
     }
+    if (extra_flags & TFLC_GEMM_MUL_ADD)
+        mul_add_eigen_tail(cfg, g, m_begin, m_end, n_begin, n_end, row0, rows_total);
 }
 
 void tflc_gemm_f32(size_t m, size_t n, size_t k, const float *a, size_t lda,

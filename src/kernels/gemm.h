@@ -24,11 +24,13 @@
  *     of two) and, across K slices, nothing (C holds the exact float partial sum).
  *   - TFLC_GEMM_MUL_ADD (the _flags entry points): the same loop with each product rounded before it is
  *     added, which is LiteRT's arithmetic on x86 (its builtin CONV_2D runs Eigen built
- *     without FMA: on single-op layers that fit one Eigen depth block its bits equal this on
- *     every output channel below the last multiple of 8, and all of them on the layers
- *     measured with N a multiple of 8). It costs speed: ~0.67x the FMA kernel on AVX-512
- *     (Zen 4, 14x32 tile, best of 300 runs: 77 vs 114 GFLOP/s), so callers ask for it only
- *     where the work is small (see ops/conv_2d.c). The scalar config always does this.
+ *     without FMA: its bits equal this on every output channel below the last multiple of 8).
+ *     The last N % 8 channels (Eigen's half packet and leftover rows) and N == 1 sum in
+ *     Eigen's other orders, recomputed after the tiles in portable C (gemm.c, "Eigen's
+ *     leftover rows"), so LiteRT's bits on all channels. It costs speed: ~0.67x the FMA
+ *     kernel on AVX-512 (Zen 4, 14x32 tile, best of 300 runs: 77 vs 114 GFLOP/s), so
+ *     callers ask for it only where the work is small (see ops/conv_2d.c). The scalar config
+ *     always rounds so (without the flag: in k order on every channel).
  *   - Packed B (prepare time, cached on the model by the callers): a 64-byte header, then
  *     ceil(N / NR) panels; panel p holds B[k][p*NR + j] at float offset p*K*NR + k*NR + j,
  *     columns past N zero. The K slice [k0, k0 + kc) of a panel is contiguous.
@@ -175,6 +177,14 @@ void tflc_gemm_f32_range(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_e
  * in the GEMM's order). */
 void tflc_gemm_f32_range_flags(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_end,
                                size_t n_begin, size_t n_end, unsigned flags);
+
+/* range_flags for a g whose rows are rows [row0, row0 + g->m) of a taller product of
+ * rows_total rows (a chunk or an output row of a convolution): TFLC_GEMM_MUL_ADD's order
+ * depends on a row's place in the whole product (Eigen's last rows_total % 4 rows, gemm.c).
+ * range_flags is this with row0 = 0, rows_total = g->m. */
+void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_end,
+                            size_t n_begin, size_t n_end, unsigned flags, size_t row0,
+                            size_t rows_total);
 
 /* A split of the output into m_tasks x n_tasks rectangles of whole tiles. */
 typedef struct tflc_gemm_f32_plan {

@@ -337,42 +337,138 @@ static void test_big_shapes(void) {
         if (!check_shape(shapes[s][0], shapes[s][1], shapes[s][2], (int)s)) break;
 }
 
-/* TFLC_GEMM_MUL_ADD: every variant rounds each product, then adds it, in k order, so it
- * gives the scalar kernel's bits (the scalar kernel's order, with or without the flag),
- * ragged tiles and K slices (K > KC: the partial sum passes through C) included. */
+/* Product kk of element (i, j), rounded. */
+static float prod_at(const problem *p, size_t i, size_t j, size_t kk) {
+    return p->a[i * p->lda + kk] * p->b_kn[kk * (p->n + 2) + j];
+}
+
+/* Sum of products kk in [k0, k1) of element (i, j) into s, in k order (each sum rounded). */
+static float sum_in_order(const problem *p, size_t i, size_t j, size_t k0, size_t k1, float s) {
+    for (size_t kk = k0; kk < k1; kk++) s = s + prod_at(p, i, j, kk);
+    return s;
+}
+
+/* TFLC_GEMM_MUL_ADD's order (gemm.c, LiteRT's Eigen GEMM), written out again per element:
+ * N8 = N & ~7, M4 = M & ~3 (M == 1 and N == 1 are matrix-vector products: the one-row
+ * order, one_row_ref below, with s[kk % 4]).
+ *   j < N8 or i >= M4:                 one sum in k order
+ *   N8 <= j < N8 + (N & 4):            even / odd k below K & ~7 apart, e + o, then in order
+ *   j >= N8 + (N & 4):                 s[kk % 4] below K & ~3, (s0 + s1) + (s2 + s3), then in
+ *                                      order
+ * then + bias, clamp. */
+static float mul_add_ref(const problem *p, size_t i, size_t j) {
+    const size_t n8 = p->n & ~(size_t)7, half = p->n & 4, k = p->k;
+    float acc;
+    if (p->m == 1 || p->n == 1) {
+        float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        for (size_t kk = 0; kk < (k & ~(size_t)3); kk++) s[kk % 4] = s[kk % 4] + prod_at(p, i, j, kk);
+        acc = sum_in_order(p, i, j, k & ~(size_t)3, k, (s[0] + s[2]) + (s[1] + s[3]));
+    } else if (j < n8 || i >= (p->m & ~(size_t)3)) {
+        acc = sum_in_order(p, i, j, 0, k, 0.0f);
+    } else if (j < n8 + half) {
+        float e = 0.0f, o = 0.0f;
+        for (size_t kk = 0; kk < (k & ~(size_t)7); kk += 2) {
+            e = e + prod_at(p, i, j, kk);
+            o = o + prod_at(p, i, j, kk + 1);
+        }
+        acc = sum_in_order(p, i, j, k & ~(size_t)7, k, e + o);
+    } else {
+        float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        for (size_t kk = 0; kk < (k & ~(size_t)3); kk++) s[kk % 4] = s[kk % 4] + prod_at(p, i, j, kk);
+        acc = sum_in_order(p, i, j, k & ~(size_t)3, k, (s[0] + s[1]) + (s[2] + s[3]));
+    }
+    return clampf(acc + (p->bias ? p->bias[j] : 0.0f), p->min, p->max);
+}
+
+/* One variant's mul_add output against mul_add_ref, bit for bit. */
+static bool mul_add_matches(const tflc_gemm_f32_config *cfg, const problem *p, const outbuf *o,
+                            const char *how) {
+    bool ok = sentinels_intact(p, o);
+    CHECK_MSG(ok, "%s mul_add (%s) wrote outside C (M=%zu N=%zu K=%zu)", cfg->name, how, p->m,
+              p->n, p->k);
+    for (size_t i = 0; ok && i < p->m; i++)
+        for (size_t j = 0; ok && j < p->n; j++) {
+            const float got = o->c[i * o->ldc + j], want = mul_add_ref(p, i, j);
+            if (memcmp(&got, &want, sizeof got) == 0) continue;
+            CHECK_MSG(false, "%s mul_add (%s) at (%zu,%zu) M=%zu N=%zu K=%zu: %.9g, want %.9g",
+                      cfg->name, how, i, j, p->m, p->n, p->k, (double)got, (double)want);
+            ok = false;
+        }
+    checked_elements += (int)(p->m * p->n);
+    return ok;
+}
+
+/* TFLC_GEMM_MUL_ADD: every variant gives mul_add_ref's bits, whole and split over tasks
+ * (row and column ranges), ragged tiles and K slices (K > KC) included. */
 static bool check_mul_add(size_t m, size_t n, size_t k, int options) {
     static const float mins[] = {-INFINITY, 0.0f, 0.0f, -0.25f};
     static const float maxs[] = {INFINITY, INFINITY, 6.0f, 0.25f};
     problem p = make_problem(m, n, k, options % 2 == 0, mins[options % 4], maxs[options % 4]);
-    outbuf ref = run_variant(tflc_f32_gemm_config_scalar(), &p, true);
     bool ok = true;
     for (int v = 0; ok && v < n_variants; v++) {
-        outbuf o = run_variant_flags(variants[v], &p, TFLC_GEMM_MUL_ADD);
-        ok = sentinels_intact(&p, &o);
-        CHECK_MSG(ok, "%s mul_add wrote outside C (M=%zu N=%zu K=%zu)", variants[v]->name, m, n,
-                  k);
-        for (size_t i = 0; ok && i < m; i++)
-            for (size_t j = 0; ok && j < n; j++) {
-                const float got = o.c[i * o.ldc + j], want = ref.c[i * ref.ldc + j];
-                if (memcmp(&got, &want, sizeof got) == 0) continue;
-                CHECK_MSG(false, "%s mul_add at (%zu,%zu) M=%zu N=%zu K=%zu: %.9g, scalar %.9g",
-                          variants[v]->name, i, j, m, n, k, (double)got, (double)want);
-                ok = false;
-            }
-        checked_elements += (int)(m * n);
-        free(o.c);
+        outbuf whole = run_variant_flags(variants[v], &p, TFLC_GEMM_MUL_ADD);
+        void *packed = xaligned(tflc_gemm_f32_packed_size(variants[v], n, k));
+        tflc_gemm_f32_pack_b(variants[v], n, k, p.b_nk, k + 2, true, packed);
+        outbuf split = make_out(&p);
+        const tflc_gemm_f32_args g = {m, n, k, p.a, p.lda, packed, p.bias, split.c, split.ldc,
+                                      p.min, p.max};
+        tflc_gemm_f32_plan plan;
+        const int tasks = tflc_gemm_f32_plan_split(&g, 1 + options % 4, &plan);
+        for (int t = tasks - 1; t >= 0; t--)
+            tflc_gemm_f32_task_flags(&g, &plan, t, TFLC_GEMM_MUL_ADD);
+        ok = mul_add_matches(variants[v], &p, &whole, "whole") &&
+             mul_add_matches(variants[v], &p, &split, "split");
+        free(whole.c);
+        free(split.c);
+        free(packed);
     }
-    free(ref.c);
     free_problem(&p);
     return ok;
 }
 
+/* The product in chunks of `chunk` rows through tflc_gemm_f32_range_in (as CONV_2D's im2col
+ * chunks and output rows call it): every variant still gives the whole product's
+ * mul_add_ref bits, whatever the chunk's size mod 4. */
+static bool check_mul_add_chunks(size_t m, size_t n, size_t k, size_t chunk) {
+    problem p = make_problem(m, n, k, true, 0.0f, INFINITY);
+    bool ok = true;
+    for (int v = 0; ok && v < n_variants; v++) {
+        void *packed = xaligned(tflc_gemm_f32_packed_size(variants[v], n, k));
+        tflc_gemm_f32_pack_b(variants[v], n, k, p.b_nk, k + 2, true, packed);
+        outbuf o = make_out(&p);
+        for (size_t r0 = 0; r0 < m; r0 += chunk) {
+            const size_t count = m - r0 < chunk ? m - r0 : chunk;
+            const tflc_gemm_f32_args g = {count, n, k, p.a + r0 * p.lda, p.lda, packed, p.bias,
+                                          o.c + r0 * o.ldc, o.ldc, p.min, p.max};
+            tflc_gemm_f32_range_in(&g, 0, count, 0, n,
+                                   TFLC_GEMM_MUL_ADD | (m > 1 ? TFLC_GEMM_PART : 0u), r0, m);
+        }
+        ok = mul_add_matches(variants[v], &p, &o, "chunks");
+        free(o.c);
+        free(packed);
+    }
+    free_problem(&p);
+    return ok;
+}
+
+/* Every N % 8 (the leftover rows of Eigen's packets) and M % 4 (its leftover columns), then
+ * random shapes and K past the cache blocks. */
 static void test_mul_add_bit_exact(void) {
-    static const size_t big[][3] = {{61, 70, 1030}, {3, 5, 2049}, {70, 545, 257}, {29, 1, 513}};
+    static const size_t big[][3] = {{61, 70, 1030}, {3, 5, 2049}, {70, 545, 257}, {29, 1, 513},
+                                    {81, 1, 1000}, {25, 3, 333},  {49, 2, 511}};
+    for (size_t n = 1; n <= 19; n++)
+        for (size_t m = 4; m <= 7; m++)
+            if (!check_mul_add(m * 5, n, 13 + n, (int)(n + m))) return;
     for (int t = 0; t < 200; t++)
         if (!check_mul_add(rng_range(1, 70), rng_range(1, 70), rng_range(1, 70), t)) return;
     for (size_t s = 0; s < sizeof big / sizeof big[0]; s++)
         if (!check_mul_add(big[s][0], big[s][1], big[s][2], (int)s)) return;
+    /* Chunks of 14 (the AVX-512 tile's rows), 7, 6, 5 and 1 rows of 49 / 50 / 51. */
+    static const size_t chunks[] = {14, 7, 6, 5, 1};
+    for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++)
+        for (size_t n = 9; n <= 15; n += 3)
+            if (!check_mul_add_chunks(49 + c % 3, n, 20 + c, chunks[c])) return;
+    if (!check_mul_add_chunks(23, 1, 30, 5)) return;
 }
 
 /* One row (M == 1): LiteRT's matrix-vector order (kernels/f32_gemm_dot.h), written out
