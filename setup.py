@@ -59,7 +59,7 @@ X86_FILE_FLAGS = {
 SCALAR_FILE_FLAGS = {
     name: ["-ffp-contract=off"]
     for name in ("f32_gemm_scalar.c", "f32_dwconv_scalar.c", "f32_vunary_scalar.c",
-                 "f32_vbinary_scalar.c")
+                 "f32_vbinary_scalar.c", "gemm.c")
 }
 
 

@@ -48,7 +48,7 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$" AND
       PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq")
 endif()
 
-# The portable reference kernels: no FMA contraction whatever the build's -std (GCC
+# The portable reference kernels (and gemm.c's LiteRT-order tail): no FMA contraction whatever the build's -std (GCC
 # contracts a*b+c under -std=gnu* when the target has FMA). GCC's -O3 also "vectorizes" the
 # k loop of the unrolled tile as an in-order reduction, with shuffles, at half the speed of
 # the straight code its SLP vectorizer makes of the same body: 2x fewer instructions with
@@ -59,11 +59,12 @@ if(CMAKE_C_COMPILER_ID MATCHES "GNU")
       PROPERTIES COMPILE_OPTIONS "-ffp-contract=off;-fno-tree-loop-vectorize")
   set_source_files_properties(
       ${TFLC_KERNELS_DIR}/f32_dwconv_scalar.c ${TFLC_KERNELS_DIR}/f32_vunary_scalar.c
-      ${TFLC_KERNELS_DIR}/f32_vbinary_scalar.c
+      ${TFLC_KERNELS_DIR}/f32_vbinary_scalar.c ${TFLC_KERNELS_DIR}/gemm.c
       PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
 elseif(CMAKE_C_COMPILER_ID MATCHES "Clang")
   set_source_files_properties(
       ${TFLC_KERNELS_DIR}/f32_gemm_scalar.c ${TFLC_KERNELS_DIR}/f32_dwconv_scalar.c
       ${TFLC_KERNELS_DIR}/f32_vunary_scalar.c ${TFLC_KERNELS_DIR}/f32_vbinary_scalar.c
+      ${TFLC_KERNELS_DIR}/gemm.c
       PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
 endif()

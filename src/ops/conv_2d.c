@@ -32,8 +32,9 @@
  * reference loop (padding taps add 0); with TFLC_ISA=scalar the results are the
  * reference's bit for bit. The SIMD kernels use FMA (one rounding per product and sum
  * instead of two), except on layers with fewer than CONV_MUL_ADD_WEIGHTS filter elements:
- * there they round as LiteRT does (kernels/gemm.h, mul_add), which costs ~1.5x on those
- * small layers only. Those are the layers a dynamic-range model keeps in float (the
+ * there they round and order the sums as LiteRT does (kernels/gemm.h, mul_add: also Eigen's
+ * order on the last N % 8 channels and M % 4 pixels, so TFLC_ISA=scalar no longer gives the
+ * reference loop's bits there), which costs ~1.5x on those small layers only. Those are the layers a dynamic-range model keeps in float (the
  * converter quantizes only weights of at least 1024 elements), and a float result one ulp
  * away from LiteRT's there can flip the rounding of the next hybrid layer's on-the-fly input
  * quantization, an error of a whole input step, not an ulp. A convolution with a single
@@ -475,11 +476,13 @@ static unsigned conv_gemm_flags(const conv_params *p, size_t rows) {
     return (p->mul_add ? TFLC_GEMM_MUL_ADD : 0u) | (rows > 1 ? TFLC_GEMM_PART : 0u);
 }
 
-/* Output pixels [0, m) of one GEMM call: A [m, k] at lda, C [m, n] at out. */
-static void conv_gemm(const conv_gemm_job *j, size_t m, const float *a, size_t lda, float *out) {
+/* Output pixels [row0, row0 + m) of one GEMM call: A [m, k] at lda, C [m, n] at out. The
+ * small-filter order depends on where the pixels sit among all j->rows (gemm.h range_in). */
+static void conv_gemm(const conv_gemm_job *j, size_t row0, size_t m, const float *a, size_t lda,
+                      float *out) {
     const tflc_gemm_f32_args g = {m, j->n, j->k, a, lda, j->packed, j->bias, out, j->n,
                                   j->p->act.min, j->p->act.max};
-    tflc_gemm_f32_range_flags(&g, 0, m, 0, j->n, conv_gemm_flags(j->p, j->rows));
+    tflc_gemm_f32_range_in(&g, 0, m, 0, j->n, conv_gemm_flags(j->p, j->rows), row0, j->rows);
 }
 
 static void conv_task_pointwise(void *ctx, int task, int thread) {
@@ -496,7 +499,7 @@ static void conv_task_rows(void *ctx, int task, int thread) {
     const int32_t b = task / g->y.out, oy = task % g->y.out;
     const float *a = j->in + tflc_conv_offset(g, b, (int64_t)oy * g->y.stride, 0, g->in_c);
     float *c = j->out + (size_t)task * (size_t)g->x.out * j->n;
-    conv_gemm(j, (size_t)g->x.out, a, (size_t)g->x.stride * (size_t)g->in_c, c);
+    conv_gemm(j, (size_t)task * (size_t)g->x.out, (size_t)g->x.out, a, (size_t)g->x.stride * (size_t)g->in_c, c);
 }
 
 /* Task = a chunk of col_rows output pixels, through this thread's im2col buffer. */
@@ -506,7 +509,7 @@ static void conv_task_im2col(void *ctx, int task, int thread) {
     const size_t count = j->rows - r0 < j->p->col_rows ? j->rows - r0 : j->p->col_rows;
     float *col = j->col + (size_t)thread * j->p->col_floats;
     conv_im2col(j->p, j->in, r0, count, col);
-    conv_gemm(j, count, col, j->k, j->out + r0 * j->n);
+    conv_gemm(j, r0, count, col, j->k, j->out + r0 * j->n);
 }
 
 static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {
