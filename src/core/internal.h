@@ -162,6 +162,12 @@ struct tflc_kernel {
 /* eval reads only its inputs' shapes (SHAPE, RANK): fold it whenever shapes are known. */
 #define TFLC_KERNEL_SHAPE_ONLY 2u
 
+/* One operator's profile: invokes that ran it and their summed wall time. */
+typedef struct tflc_node_time {
+    uint64_t count;
+    uint64_t ns;
+} tflc_node_time;
+
 /* A subgraph instantiated inside a runner: the signature's own, or one it calls (IF, WHILE,
  * CALL, CALL_ONCE). Each has its own tensors, nodes and planned arena (graph.c). */
 struct tflc_graph {
@@ -175,6 +181,8 @@ struct tflc_graph {
     size_t arena_bytes;
     tflc_pages arena_pages;           /* what arena points into (huge pages when big) */
     bool prepared;                    /* shapes, plan and arena are current */
+    tflc_node_time *profile;          /* [desc->n_ops] while op profiling is on, else NULL;
+                                       * owned by the runner (tflc_runner_set_profiling) */
 };
 
 /* -------------------------------------------------------- shared helpers -- */
