@@ -24,13 +24,42 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "core/runner.h"
 #include "core/threadpool.h"
 
-/* Polls before sleeping: long enough to bridge the gap between two operators of one invoke
- * (microseconds), short enough not to burn a shared core for long when idle. */
+/* Waiting, on either side, goes in three stages:
+ *   1. FAST_SPIN_NS of plain polling. Two operators of one invoke usually follow each other
+ *      within microseconds, and a thread that yields in that gap may lose its core to
+ *      another process for a whole time slice (1-3 ms on a loaded machine) right when the
+ *      next operator needs it.
+ *   2. SPIN_ITERATIONS polls with a sched_yield every 64: a longer gap (a serial operator,
+ *      the caller between invokes) keeps the thread ready without hogging a shared core.
+ *   3. a condition variable. */
+#define FAST_SPIN_NS 20000
 #define SPIN_ITERATIONS 10000
+/* Polls between two clock reads (a vDSO clock_gettime costs about as much as 64 pauses). */
+#define SPIN_CLOCK_EVERY 64
+
+static uint64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Counts polls and says when `budget_ns` has passed since the first one. */
+typedef struct spin_clock {
+    uint64_t deadline;
+    unsigned polls;
+} spin_clock;
+
+static bool spin_expired(spin_clock *c, uint64_t budget_ns) {
+    if (++c->polls % SPIN_CLOCK_EVERY != 1) return false;
+    uint64_t now = mono_ns();
+    if (c->polls == 1) c->deadline = now + budget_ns;
+    return now >= c->deadline;
+}
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -63,11 +92,16 @@ struct tflc_threadpool {
     int n_tasks;
 
     atomic_uint generation;           /* odd: a job is open */
-    atomic_int next_task;             /* next unclaimed task index */
     atomic_int active;                /* workers inside the current job */
     atomic_int sleepers;              /* workers blocked (or about to block) on `wake` */
     atomic_bool caller_waiting;       /* the caller is blocked (or about to block) on `done` */
     atomic_bool stop;
+
+    /* Every thread of a job claims its tasks here: on a cache line of its own (64 bytes
+     * either side), so claims do not steal the line the others poll. */
+    char pad_before[64];
+    atomic_int next_task;             /* next unclaimed task index */
+    char pad_after[64];
 };
 
 /* Set for the lifetime of a worker, and on the caller while it runs tasks: a parallel_for
@@ -92,11 +126,18 @@ static void run_serial(int n_tasks, tflc_task_fn fn, void *ctx) {
 static bool has_new_job(unsigned gen, unsigned seen) { return (gen & 1u) && gen != seen; }
 
 /* Returns when a job other than `seen` is open, or the pool stops. */
+static bool job_or_stop(tflc_threadpool *p, unsigned seen) {
+    return has_new_job(atomic_load_explicit(&p->generation, memory_order_acquire), seen) ||
+           atomic_load_explicit(&p->stop, memory_order_relaxed);
+}
+
 static void wait_for_job(tflc_threadpool *p, unsigned seen) {
+    for (spin_clock c = {0, 0}; !spin_expired(&c, FAST_SPIN_NS);) {
+        if (job_or_stop(p, seen)) return;
+        cpu_relax();
+    }
     for (int i = 0; i < SPIN_ITERATIONS; i++) {
-        if (has_new_job(atomic_load_explicit(&p->generation, memory_order_acquire), seen) ||
-            atomic_load_explicit(&p->stop, memory_order_relaxed))
-            return;
+        if (job_or_stop(p, seen)) return;
         cpu_relax();
         if (i % 64 == 63) sched_yield(); /* a busy machine: give the core back */
     }
@@ -150,6 +191,10 @@ static void start_workers(tflc_threadpool *p) {
 /* ---------------------------------------------------------------- caller -- */
 
 static void wait_for_workers(tflc_threadpool *p) {
+    for (spin_clock c = {0, 0}; !spin_expired(&c, FAST_SPIN_NS);) {
+        if (atomic_load(&p->active) == 0) return;
+        cpu_relax();
+    }
     for (int i = 0; i < SPIN_ITERATIONS; i++) {
         if (atomic_load(&p->active) == 0) return;
         cpu_relax();
@@ -258,3 +303,18 @@ void tflc_node_parallel_for(tflc_node *node, int n_tasks, void (*fn)(void *ctx, 
 }
 
 int tflc_node_num_threads(const tflc_node *node) { return tflc_threadpool_size(node_pool(node)); }
+
+int tflc_node_split_span(const tflc_node *node, size_t n, size_t min_span, size_t align, size_t *span_out) {
+    const size_t threads = (size_t)tflc_node_num_threads(node);
+    if (align == 0) align = 1;
+    size_t tasks = n / (min_span ? min_span : 1);
+    if (tasks > TFLC_TASKS_PER_THREAD * threads) tasks = TFLC_TASKS_PER_THREAD * threads;
+    if (threads <= 1 || tasks <= 1) {
+        *span_out = n;
+        return 1;
+    }
+    size_t span = (n + tasks - 1) / tasks;
+    span = (span + align - 1) / align * align;
+    *span_out = span;
+    return (int)((n + span - 1) / span);
+}

@@ -30,8 +30,8 @@
  * same bits. Quantized ADD/SUB (general scales), MUL and SQUARED_DIFFERENCE rows of those
  * forms run kernels/qs8_vbinary.h's loops, which are the fixed-point arithmetic below
  * rearranged exactly for 32-bit lanes; prepare keeps the row loops for any parameters where
- * that rearrangement could overflow. Outputs of 64K elements and more are split into one
- * contiguous span per thread.
+ * that rearrangement could overflow. Outputs of 32K elements and more are split into
+ * contiguous spans, several per thread (tflc_node_split_span).
  */
 #include "ops/math_common.h"
 
@@ -624,9 +624,9 @@ static void row_quant(const math_row *row) {
 
 /* ------------------------------------------------------------- threads -- */
 
-/* Outputs below this many elements per task run on the calling thread alone: a task of a
- * vector loop (~0.3-0.6 ns an element, 8-bit) is then ~10 us, the pool's wake-up cost. */
-#define BIN_TASK_MIN_ELEMS 32768
+/* Spans are at least this many elements: a task of a vector loop (~0.3-0.6 ns an element,
+ * 8-bit; ~1 ns float) is then 5-15 us, well above the pool's cost of handing one out. */
+#define BIN_TASK_MIN_ELEMS 16384
 #define BIN_TASK_ALIGN 64          /* task spans start on 64-element boundaries */
 
 /* Elements [e0, e1) of the output, in row order: a partial first row, whole rows, a partial
@@ -682,21 +682,17 @@ static void bin_task(void *ctx, int task, int thread) {
     if (e0 < e1) bin_walk_span(&j->p->plan, j->p, j->in, j->out, j->fn, e0, e1);
 }
 
-/* Large outputs split into one contiguous span per thread; others walk the plan here. */
+/* Large outputs split into contiguous spans, a few per thread; others walk the plan here. */
 static void bin_run(tflc_node *node, const bin_params *p, math_row_fn fn) {
     bin_job j = {.p = p, .in = {node->inputs[0]->data, node->inputs[1]->data},
                  .out = node->outputs[0]->data, .fn = fn,
                  .total = tflc_tensor_count(node->outputs[0])};
-    size_t tasks = j.total / BIN_TASK_MIN_ELEMS;
-    const size_t threads = (size_t)tflc_node_num_threads(node);
-    tasks = tasks < threads ? tasks : threads;
+    const int tasks = tflc_node_split_span(node, j.total, BIN_TASK_MIN_ELEMS, BIN_TASK_ALIGN, &j.chunk);
     if (tasks <= 1) {
         math_plan_walk(&p->plan, p, j.in, j.out, fn);
         return;
     }
-    j.chunk = (j.total + tasks - 1) / tasks;
-    j.chunk = (j.chunk + BIN_TASK_ALIGN - 1) / BIN_TASK_ALIGN * BIN_TASK_ALIGN;
-    tflc_node_parallel_for(node, (int)tasks, bin_task, &j);
+    tflc_node_parallel_for(node, tasks, bin_task, &j);
 }
 
 /* ---------------------------------------------------------------- eval -- */
