@@ -30,8 +30,8 @@
  * same bits. Quantized ADD/SUB (general scales), MUL and SQUARED_DIFFERENCE rows of those
  * forms run kernels/qs8_vbinary.h's loops, which are the fixed-point arithmetic below
  * rearranged exactly for 32-bit lanes; prepare keeps the row loops for any parameters where
- * that rearrangement could overflow. Outputs of 32K elements and more are split into
- * contiguous spans, several per thread (tflc_node_split_span).
+ * that rearrangement could overflow. Outputs of 64K elements and more are split into
+ * contiguous spans, up to several per thread (tflc_node_split_span).
  */
 #include "ops/math_common.h"
 
@@ -624,9 +624,11 @@ static void row_quant(const math_row *row) {
 
 /* ------------------------------------------------------------- threads -- */
 
-/* Spans are at least this many elements: a task of a vector loop (~0.3-0.6 ns an element,
- * 8-bit; ~1 ns float) is then 5-15 us, well above the pool's cost of handing one out. */
-#define BIN_TASK_MIN_ELEMS 16384
+/* Spans are at least this many elements, so outputs below twice that run on the calling
+ * thread alone: a task of a vector loop (~0.3-0.6 ns an element, 8-bit) is then ~10 us or
+ * more, well above the pool's cost of handing one out, and a small op does not risk waiting
+ * for a descheduled worker. */
+#define BIN_TASK_MIN_ELEMS 32768
 #define BIN_TASK_ALIGN 64          /* task spans start on 64-element boundaries */
 
 /* Elements [e0, e1) of the output, in row order: a partial first row, whole rows, a partial

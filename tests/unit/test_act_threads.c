@@ -1,7 +1,7 @@
 /*
  * test_act_threads.c -- the activations (RELU..GELU, every eval mode) split over a pool of
  * 3 threads give the same bytes as one pass on the calling thread (the existing serial
- * path). Sizes: 1, a vector tail, just under and over the smallest split (2 * 8192
+ * path). Sizes: 1, a vector tail, just under and over the smallest split (2 * 16384
  * elements), and ragged sizes of many spans, so spans end mid-vector and the last is short.
  */
 #include "ops/math_common.h"
@@ -109,7 +109,7 @@ static const act_case cases[] = {
 };
 
 static void test_threads_same_bytes(void) {
-    static const size_t sizes[] = {1, 63, 16383, 16384, 16385, 16421, 100013, 8192 * 12 + 1, 262144 + 77};
+    static const size_t sizes[] = {1, 63, 32767, 32768, 32769, 32837, 100013, 16384 * 12 + 1, 262144 + 77};
     static uint8_t in[(262144 + 77) * sizeof(float)];
     for (size_t k = 0; k < N(cases); k++)
         for (size_t s = 0; s < N(sizes); s++) {
