@@ -24,42 +24,17 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "core/runner.h"
 #include "core/threadpool.h"
 
-/* Waiting, on either side, goes in three stages:
- *   1. FAST_SPIN_NS of plain polling. Two operators of one invoke usually follow each other
- *      within microseconds, and a thread that yields in that gap may lose its core to
- *      another process for a whole time slice (1-3 ms on a loaded machine) right when the
- *      next operator needs it.
- *   2. SPIN_ITERATIONS polls with a sched_yield every 64: a longer gap (a serial operator,
- *      the caller between invokes) keeps the thread ready without hogging a shared core.
- *   3. a condition variable. */
-#define FAST_SPIN_NS 20000
+/* Polls before sleeping: long enough to bridge the gap between two operators of one invoke
+ * (microseconds), short enough not to burn a shared core for long when idle. Every 64 polls
+ * the thread yields: when the other cores are busy, the caller and a worker may share one
+ * core, and a poll that never yields would keep the other from running until the next tick.
+ * (Polling without yields for the first 20 us of a wait was tried: on this shared 2-core
+ * machine it made some 2-thread runs slower than 1 thread, as the two threads took turns.) */
 #define SPIN_ITERATIONS 10000
-/* Polls between two clock reads (a vDSO clock_gettime costs about as much as 64 pauses). */
-#define SPIN_CLOCK_EVERY 64
-
-static uint64_t mono_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Counts polls and says when `budget_ns` has passed since the first one. */
-typedef struct spin_clock {
-    uint64_t deadline;
-    unsigned polls;
-} spin_clock;
-
-static bool spin_expired(spin_clock *c, uint64_t budget_ns) {
-    if (++c->polls % SPIN_CLOCK_EVERY != 1) return false;
-    uint64_t now = mono_ns();
-    if (c->polls == 1) c->deadline = now + budget_ns;
-    return now >= c->deadline;
-}
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -125,17 +100,13 @@ static void run_serial(int n_tasks, tflc_task_fn fn, void *ctx) {
 
 static bool has_new_job(unsigned gen, unsigned seen) { return (gen & 1u) && gen != seen; }
 
-/* Returns when a job other than `seen` is open, or the pool stops. */
 static bool job_or_stop(tflc_threadpool *p, unsigned seen) {
     return has_new_job(atomic_load_explicit(&p->generation, memory_order_acquire), seen) ||
            atomic_load_explicit(&p->stop, memory_order_relaxed);
 }
 
+/* Returns when a job other than `seen` is open, or the pool stops. */
 static void wait_for_job(tflc_threadpool *p, unsigned seen) {
-    for (spin_clock c = {0, 0}; !spin_expired(&c, FAST_SPIN_NS);) {
-        if (job_or_stop(p, seen)) return;
-        cpu_relax();
-    }
     for (int i = 0; i < SPIN_ITERATIONS; i++) {
         if (job_or_stop(p, seen)) return;
         cpu_relax();
@@ -191,10 +162,6 @@ static void start_workers(tflc_threadpool *p) {
 /* ---------------------------------------------------------------- caller -- */
 
 static void wait_for_workers(tflc_threadpool *p) {
-    for (spin_clock c = {0, 0}; !spin_expired(&c, FAST_SPIN_NS);) {
-        if (atomic_load(&p->active) == 0) return;
-        cpu_relax();
-    }
     for (int i = 0; i < SPIN_ITERATIONS; i++) {
         if (atomic_load(&p->active) == 0) return;
         cpu_relax();
