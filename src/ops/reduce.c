@@ -375,10 +375,9 @@ static void reduce_run(tflc_node *node, const reduce_params *p, const void *in, 
         reduce_blocks(&j, 0, split);
         return;
     }
-    /* Several slices per thread (a late thread then costs one small slice), each at least
-     * two lines wide. */
-    const int tasks = tflc_node_split_span(node, split, 2 * REDUCE_SLICE_ALIGN, REDUCE_SLICE_ALIGN, &j.chunk);
-    tflc_node_parallel_for(node, tasks, reduce_task, &j);
+    size_t chunk = (split + (size_t)threads - 1) / (size_t)threads;
+    j.chunk = (chunk + REDUCE_SLICE_ALIGN - 1) / REDUCE_SLICE_ALIGN * REDUCE_SLICE_ALIGN;
+    tflc_node_parallel_for(node, (int)((split + j.chunk - 1) / j.chunk), reduce_task, &j);
 }
 
 /* Defines reduce_<name>(p, in, out): out[o] = OP(out[o], x) for each input x of output o in
