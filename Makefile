@@ -28,8 +28,8 @@ asan:
 # The threaded tests (concurrent runners, shared variables, init once) under ThreadSanitizer.
 tsan:
 	@$(CMAKE) -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTFLC_TSAN=ON >/dev/null
-	@$(CMAKE) --build build-tsan -j $(JOBS) --target test_stateful test_api test_threadpool test_gemm test_qbinary test_reduce_pool
-	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --output-on-failure -R 'test_stateful|test_api|test_threadpool|test_gemm|test_qbinary|test_reduce_pool'
+	@$(CMAKE) --build build-tsan -j $(JOBS) --target test_stateful test_api test_threadpool test_gemm test_qbinary test_reduce_pool test_act_threads test_conv_threads test_qconv_fast test_profile
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --output-on-failure -R 'test_stateful|test_api|test_threadpool|test_gemm|test_qbinary|test_reduce_pool|test_act_threads|test_conv_threads|test_qconv_fast|test_profile'
 
 fuzz:
 	@$(CMAKE) -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DTFLC_FUZZ=ON >/dev/null

@@ -329,6 +329,36 @@ TFLC_API int tflc_runner_output_tensor_index(const tflc_runner *runner, int inde
 /* Bytes of the runner's activation arena (0 before allocate). */
 TFLC_API size_t tflc_runner_arena_bytes(const tflc_runner *runner);
 
+/* -------------------------------------------------------------- profiling -- */
+
+/* Per-operator timing of invoke, as LiteRT's benchmark_model --enable_op_profiling does.
+ * Off by default; while off, invoke pays one predictable branch per operator. Only the
+ * operators of the signature's own subgraph are timed: a subgraph that one of them calls
+ * (IF, WHILE, CALL) counts toward that operator. Times are wall clock (CLOCK_MONOTONIC),
+ * so with threads they include waiting for the pool. */
+typedef struct tflc_op_profile {
+    int op_index;               /* operator index in the signature's subgraph */
+    const char *op_name;        /* as tflc_model_operator_name; lives as long as the model */
+    const tflc_tensor *output;  /* its first output (NULL if none); valid as the runner's tensors */
+    uint64_t count;             /* invokes that ran it since enabled or reset (0 if folded) */
+    uint64_t total_ns;          /* its time over those invokes, in nanoseconds */
+} tflc_op_profile;
+
+/* enable != 0 turns profiling on (allocating its counters here, not at invoke) and clears
+ * the counters; 0 turns it off and frees them. Calling it during an invoke on another thread
+ * is a race. Fails only with OUT_OF_MEMORY (profiling then stays off) or a NULL runner. */
+TFLC_API tflc_status tflc_runner_set_profiling(tflc_runner *runner, int enable);
+/* 1 while profiling is on. */
+TFLC_API int tflc_runner_is_profiling(const tflc_runner *runner);
+/* Sets every counter back to 0 (e.g. after warm-up runs). A no-op while profiling is off. */
+TFLC_API void tflc_runner_reset_profile(tflc_runner *runner);
+/* Entries tflc_runner_profile_at accepts: the operator count of the signature's subgraph
+ * while profiling is on, else 0. */
+TFLC_API int tflc_runner_profile_count(const tflc_runner *runner);
+/* Copies entry `index` (= operator index) into *profile_out. INVALID_ARGUMENT for a NULL
+ * argument or an index out of range, MISUSE while profiling is off. */
+TFLC_API tflc_status tflc_runner_profile_at(const tflc_runner *runner, int index, tflc_op_profile *profile_out);
+
 /* ----------------------------------------------------------------- tensor -- */
 
 typedef struct tflc_quantization {

@@ -53,13 +53,17 @@ static const char usage_text[] =
     "  bench MODEL [--signature KEY] [--threads N] [--warmup N] [--runs N]\n"
     "              [--min-secs S] [--max-secs S] [--warmup-min-secs S]\n"
     "              [--input-shape NAME=d0,d1,...]... [--fill zeros|random] [--seed N]\n"
-    "              [--json] [--samples]\n"
+    "              [--json] [--samples] [--profile]\n"
     "      Time one signature: load (map, verify, interpreter, runner), allocate, first\n"
     "      inference, warmup runs, then steady-state runs until at least --runs runs\n"
     "      and --min-secs seconds have passed (or --max-secs), each invoke timed alone.\n"
     "      Prints mean, median, p90, min, max, arena bytes and peak RSS (VmHWM, or\n"
     "      ru_maxrss where /proc is missing); --json prints one JSON object instead\n"
     "      (--samples adds every steady-state time, in ms).\n"
+    "      --profile (or --enable_op_profiling[=true]) times every operator over the\n"
+    "      steady-state runs and adds a table per operator (index, type, output shape,\n"
+    "      mean time, % of the summed operator time) sorted by time, and one per\n"
+    "      operator type; with --json, an \"op_profile\" object.\n"
     "      Defaults as LiteRT's benchmark_model: 1 thread, --warmup 1,\n"
     "      --warmup-min-secs 0.5, --runs 50, --min-secs 1, --max-secs 150.\n"
     "      Inputs are filled once (--fill random, the default, seeded by --seed, or\n"
@@ -1521,6 +1525,7 @@ typedef struct bench_options {
     long threads, warmup, runs;
     double warmup_min_secs, min_secs, max_secs;
     int json, samples, fill; /* fill: 1 zeros, 2 random */
+    int profile;             /* --profile: per-operator times over the steady state */
     uint64_t seed;
     bench_shape *shapes;
     int nshapes;
@@ -1622,6 +1627,18 @@ static int bench_parse_shape(const char *v, bench_shape *s)
     return 0;
 }
 
+/* benchmark_model's boolean flags: --flag=true|false (also 1|0). */
+static int parse_bool_flag(const char *flag, const char *v, int *out)
+{
+    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+        *out = 1;
+    else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+        *out = 0;
+    else
+        return fail("%s '%s': expected true or false", flag, v);
+    return 0;
+}
+
 static int parse_bench_args(int argc, char **argv, bench_options *o)
 {
     for (int i = 0; i < argc; i++) {
@@ -1633,6 +1650,10 @@ static int parse_bench_args(int argc, char **argv, bench_options *o)
             o->json = 1;
         } else if (strcmp(a, "--samples") == 0) {
             o->samples = 1;
+        } else if (strcmp(a, "--profile") == 0 || strcmp(a, "--enable_op_profiling") == 0) {
+            o->profile = 1;
+        } else if (strncmp(a, "--enable_op_profiling=", 22) == 0) {
+            if (parse_bool_flag("--enable_op_profiling", a + 22, &o->profile)) return 1;
         } else if (BENCH_TAKE("--graph")) {
             if (r < 0) return 1;
             if (o->path) return fail("bench: the model is given twice ('%s' and '%s')", o->path, v);
@@ -1920,8 +1941,135 @@ static void json_ms(const char *key, double seconds, int comma)
     if (comma) putchar(',');
 }
 
+/* ------------------------------------------------------------ op profile -- */
+
+/* One row of the profile: an operator, or all operators of one type. */
+typedef struct prof_row {
+    int index;                  /* operator index; for a type row, its operator count */
+    const char *op;
+    const tflc_tensor *output;  /* NULL in a type row */
+    double mean;                /* seconds per steady-state run */
+} prof_row;
+
+typedef struct bench_profile {
+    prof_row *nodes, *types;    /* nodes sorted by mean, then types sorted by mean */
+    int n_nodes, n_types;
+    double total;               /* sum of every operator's mean */
+} bench_profile;
+
+static int cmp_prof_row(const void *a, const void *b)
+{
+    const prof_row *x = a, *y = b;
+    if (x->mean != y->mean) return x->mean < y->mean ? 1 : -1;
+    return x->index - y->index;
+}
+
+/* The type rows: one per op name, summing its operators' means. */
+static void bench_profile_types(bench_profile *p)
+{
+    for (int i = 0; i < p->n_nodes; i++) {
+        const prof_row *r = &p->nodes[i];
+        int k = 0;
+        while (k < p->n_types && strcmp(p->types[k].op, r->op) != 0) k++;
+        if (k == p->n_types) p->types[p->n_types++] = (prof_row){0, r->op, NULL, 0.0};
+        p->types[k].index++;
+        p->types[k].mean += r->mean;
+    }
+    qsort(p->types, (size_t)p->n_types, sizeof *p->types, cmp_prof_row);
+}
+
+/* Reads the runner's counters: mean time per run of each operator that ran. */
+static int bench_profile_collect(tflc_runner *runner, bench_profile *p)
+{
+    int n = tflc_runner_profile_count(runner);
+    p->nodes = calloc((size_t)n + 1, sizeof *p->nodes);
+    p->types = calloc((size_t)n + 1, sizeof *p->types);
+    if (!p->nodes || !p->types) return fail("out of memory");
+    for (int i = 0; i < n; i++) {
+        tflc_op_profile op;
+        if (tflc_runner_profile_at(runner, i, &op) != TFLC_OK) return fail("op profile: %s", tflc_last_error());
+        if (op.count == 0) continue; /* folded at allocate */
+        double mean = (double)op.total_ns * 1e-9 / (double)op.count;
+        p->nodes[p->n_nodes++] = (prof_row){op.op_index, op.op_name, op.output, mean};
+        p->total += mean;
+    }
+    qsort(p->nodes, (size_t)p->n_nodes, sizeof *p->nodes, cmp_prof_row);
+    bench_profile_types(p);
+    return 0;
+}
+
+static double prof_percent(const bench_profile *p, double mean) { return p->total > 0 ? 100.0 * mean / p->total : 0; }
+
+static void bench_profile_text(const bench_profile *p)
+{
+    char a[32];
+    printf("\noperator profile (mean over the steady-state runs; %% of %s summed over operators):\n",
+           bench_duration(a, sizeof a, p->total));
+    printf("  %5s  %-24s %-22s %12s %7s %7s\n", "index", "op", "output", "mean", "%", "cum %");
+    double cum = 0;
+    for (int i = 0; i < p->n_nodes; i++) {
+        const prof_row *r = &p->nodes[i];
+        char shape[64] = "";
+        if (r->output) {
+            size_t used = 0;
+            const int32_t *d = tflc_tensor_dims(r->output);
+            int rank = tflc_tensor_rank(r->output);
+            for (int k = 0; k < rank && used < sizeof shape; k++)
+                used += (size_t)snprintf(shape + used, sizeof shape - used, "%s%d", k ? "x" : "", (int)d[k]);
+            if (rank == 0) snprintf(shape, sizeof shape, "scalar");
+        }
+        cum += prof_percent(p, r->mean);
+        printf("  %5d  %-24s %-22s %12s %6.2f%% %6.2f%%\n", r->index, r->op, shape,
+               bench_duration(a, sizeof a, r->mean), prof_percent(p, r->mean), cum);
+    }
+    printf("\nby operator type:\n");
+    printf("  %-24s %6s %12s %7s\n", "op", "count", "mean", "%");
+    for (int i = 0; i < p->n_types; i++) {
+        const prof_row *r = &p->types[i];
+        printf("  %-24s %6d %12s %6.2f%%\n", r->op, r->index, bench_duration(a, sizeof a, r->mean),
+               prof_percent(p, r->mean));
+    }
+}
+
+/* ,"op_profile":{"total_ms":T,"nodes":[{"index":I,"op":"CONV_2D","shape":[..],"mean_ms":M,
+ * "percent":P},...],"by_op":[{"op":"CONV_2D","count":N,"mean_ms":M,"percent":P},...]} */
+static void bench_profile_json(const bench_profile *p)
+{
+    fputs(",\"op_profile\":{", stdout);
+    json_ms("total_ms", p->total, 1);
+    fputs("\"nodes\":[", stdout);
+    for (int i = 0; i < p->n_nodes; i++) {
+        const prof_row *r = &p->nodes[i];
+        printf("%s{\"index\":%d,\"op\":", i ? "," : "", r->index);
+        json_string(stdout, r->op);
+        fputs(",\"shape\":", stdout);
+        if (r->output)
+            json_dims(stdout, tflc_tensor_dims(r->output), tflc_tensor_rank(r->output));
+        else
+            fputs("null", stdout);
+        putchar(',');
+        json_ms("mean_ms", r->mean, 1);
+        fputs("\"percent\":", stdout);
+        json_float(stdout, prof_percent(p, r->mean));
+        putchar('}');
+    }
+    fputs("],\"by_op\":[", stdout);
+    for (int i = 0; i < p->n_types; i++) {
+        const prof_row *r = &p->types[i];
+        fputs(i ? ",{\"op\":" : "{\"op\":", stdout);
+        json_string(stdout, r->op);
+        printf(",\"count\":%d,", r->index);
+        json_ms("mean_ms", r->mean, 1);
+        fputs("\"percent\":", stdout);
+        json_float(stdout, prof_percent(p, r->mean));
+        putchar('}');
+    }
+    fputs("]}", stdout);
+}
+
+/* prof: the op profile to add, or NULL. */
 static void bench_print_json(const bench_options *o, tflc_runner *runner, const input_plan *plans,
-                             const bench_result *r)
+                             const bench_result *r, const bench_profile *prof)
 {
     const bench_stats *st = &r->stats;
     fputs("{\"model\":", stdout);
@@ -1961,8 +2109,10 @@ static void bench_print_json(const bench_options *o, tflc_runner *runner, const 
         for (size_t i = 0; i < kept; i++) printf("%s%.6g", i ? "," : "", r->steady.t[i] * 1e3);
         putchar(']');
     }
+    if (prof) bench_profile_json(prof);
     fputs("}\n", stdout);
 }
+
 
 static int cmd_bench(int argc, char **argv)
 {
@@ -1983,6 +2133,7 @@ static int cmd_bench(int argc, char **argv)
     input_plan *plans = NULL;
     bench_result r;
     memset(&r, 0, sizeof r);
+    bench_profile prof = {NULL, NULL, 0, 0, 0.0};
     int n = 0;
     bench_progress pg = {isatty(STDERR_FILENO), 0};
     int rc = parse_bench_args(argc, argv, &o);
@@ -2020,14 +2171,23 @@ static int cmd_bench(int argc, char **argv)
         goto done;
     /* Before the steady state grows its sample buffer: the peak of the runtime's own use. */
     r.peak_rss = bench_peak_rss();
+    if (o.profile && tflc_runner_set_profiling(runner, 1) != TFLC_OK) {
+        rc = fail("cannot enable op profiling: %s", runner_message(runner));
+        goto done;
+    }
     if ((rc = bench_loop(runner, o.runs, o.min_secs, o.max_secs, "steady state", 1, &r.steady, &pg)) != 0) goto done;
     bench_progress_clear(&pg);
     r.stats = bench_summarize(&r.steady);
-    if (o.json)
-        bench_print_json(&o, runner, plans, &r);
-    else
+    if (o.profile && (rc = bench_profile_collect(runner, &prof)) != 0) goto done;
+    if (o.json) {
+        bench_print_json(&o, runner, plans, &r, o.profile ? &prof : NULL);
+    } else {
         bench_print_text(&o, runner, plans, &r);
+        if (o.profile) bench_profile_text(&prof);
+    }
 done:
+    free(prof.nodes);
+    free(prof.types);
     for (int i = 0; plans && i < n; i++) {
         free(plans[i].data);
         free(plans[i].strings);

@@ -163,6 +163,12 @@ struct tflc_kernel {
 /* eval reads only its inputs' shapes (SHAPE, RANK): fold it whenever shapes are known. */
 #define TFLC_KERNEL_SHAPE_ONLY 2u
 
+/* One operator's profile: invokes that ran it and their summed wall time. */
+typedef struct tflc_node_time {
+    uint64_t count;
+    uint64_t ns;
+} tflc_node_time;
+
 /* A subgraph instantiated inside a runner: the signature's own, or one it calls (IF, WHILE,
  * CALL, CALL_ONCE). Each has its own tensors, nodes and planned arena (graph.c). */
 struct tflc_graph {
@@ -177,6 +183,8 @@ struct tflc_graph {
     tflc_pages arena_pages;           /* what arena points into (huge pages when big) */
     bool prepared;                    /* shapes, plan and arena are current */
     bool string_inputs;               /* an input is a string tensor: invoke checks it was set */
+    tflc_node_time *profile;          /* [desc->n_ops] while op profiling is on, else NULL;
+                                       * owned by the runner (tflc_runner_set_profiling) */
 };
 
 /* -------------------------------------------------------- shared helpers -- */
@@ -238,6 +246,13 @@ const tflc_kernel *tflc_find_builtin_kernel(int32_t code, int32_t version, const
 void tflc_node_parallel_for(tflc_node *node, int n_tasks, void (*fn)(void *ctx, int task, int thread), void *ctx);
 /* Threads tflc_node_parallel_for may use (>= 1): size per-thread scratch with it. */
 int tflc_node_num_threads(const tflc_node *node);
+/* A split of n independent elements (an elementwise op's output) into spans for
+ * tflc_node_parallel_for: about TFLC_TASKS_PER_THREAD spans per thread (a late or descheduled
+ * thread then delays the op by one small span, not half of it), each a multiple of `align`
+ * elements and at least `min_span` long. Returns the span count (1: run it serially) and the
+ * span length in *span_out; span t covers [t * span, min(n, (t + 1) * span)). */
+#define TFLC_TASKS_PER_THREAD 4
+int tflc_node_split_span(const tflc_node *node, size_t n, size_t min_span, size_t align, size_t *span_out);
 
 /* Contents readable at prepare time: model constants and tensors folded at allocate. */
 static inline bool tflc_tensor_is_constant(const tflc_tensor *t) {

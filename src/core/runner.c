@@ -81,6 +81,7 @@ tflc_status tflc_runner_create(tflc_interpreter *interp, const char *key, tflc_r
 
 void tflc_runner_free(tflc_runner *runner) {
     if (!runner) return;
+    if (runner->graph) free(runner->graph->profile);
     for (int i = 0; runner->graphs && i < runner->model->n_subgraphs; i++) tflc_graph_release(&runner->graphs[i]);
     free(runner->graphs);
     tflc_threadpool_free(runner->pool); /* threadpool hook */
@@ -230,6 +231,52 @@ size_t tflc_runner_arena_bytes(const tflc_runner *runner) {
     for (int i = 0; i < runner->model->n_subgraphs; i++)
         if (runner->graphs[i].desc && runner->graphs[i].prepared) total += runner->graphs[i].arena_bytes;
     return total;
+}
+
+/* ------------------------------------------------------------ profiling -- */
+
+tflc_status tflc_runner_set_profiling(tflc_runner *runner, int enable) {
+    if (!runner) return tflc_fail(NULL, TFLC_ERROR_INVALID_ARGUMENT, "runner is NULL");
+    tflc_graph *g = runner->graph;
+    if (!enable) {
+        free(g->profile);
+        g->profile = NULL;
+        return TFLC_OK;
+    }
+    if (!g->profile) {
+        /* n_ops + 1: calloc(0) may return NULL, which would read as "off" */
+        g->profile = calloc((size_t)g->desc->n_ops + 1, sizeof *g->profile);
+        if (!g->profile) return RUNNER_FAIL(runner, TFLC_ERROR_OUT_OF_MEMORY, "out of memory for the op profile");
+    }
+    tflc_runner_reset_profile(runner);
+    return TFLC_OK;
+}
+
+int tflc_runner_is_profiling(const tflc_runner *runner) { return runner && runner->graph->profile ? 1 : 0; }
+
+void tflc_runner_reset_profile(tflc_runner *runner) {
+    if (!runner || !runner->graph->profile) return;
+    memset(runner->graph->profile, 0, (size_t)runner->graph->desc->n_ops * sizeof *runner->graph->profile);
+}
+
+int tflc_runner_profile_count(const tflc_runner *runner) {
+    return tflc_runner_is_profiling(runner) ? runner->graph->desc->n_ops : 0;
+}
+
+tflc_status tflc_runner_profile_at(const tflc_runner *runner, int index, tflc_op_profile *profile_out) {
+    if (!runner || !profile_out) return tflc_fail(NULL, TFLC_ERROR_INVALID_ARGUMENT, "runner or profile_out is NULL");
+    const tflc_graph *g = runner->graph;
+    if (!g->profile) return tflc_fail(NULL, TFLC_ERROR_MISUSE, "op profiling is off (tflc_runner_set_profiling)");
+    if (index < 0 || index >= g->desc->n_ops)
+        return tflc_fail(NULL, TFLC_ERROR_INVALID_ARGUMENT, "operator %d out of range (the signature has %d)", index,
+                         g->desc->n_ops);
+    const tflc_node *node = &g->nodes[index];
+    profile_out->op_index = index;
+    profile_out->op_name = tflc_op_desc_name(node->desc);
+    profile_out->output = node->n_outputs ? node->outputs[0] : NULL;
+    profile_out->count = g->profile[index].count;
+    profile_out->total_ns = g->profile[index].ns;
+    return TFLC_OK;
 }
 
 /* --------------------------------------------------------------- invoke -- */

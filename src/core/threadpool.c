@@ -29,7 +29,11 @@
 #include "core/threadpool.h"
 
 /* Polls before sleeping: long enough to bridge the gap between two operators of one invoke
- * (microseconds), short enough not to burn a shared core for long when idle. */
+ * (microseconds), short enough not to burn a shared core for long when idle. Every 64 polls
+ * the thread yields: when the other cores are busy, the caller and a worker may share one
+ * core, and a poll that never yields would keep the other from running until the next tick.
+ * (Polling without yields for the first 20 us of a wait was tried: on this shared 2-core
+ * machine it made some 2-thread runs slower than 1 thread, as the two threads took turns.) */
 #define SPIN_ITERATIONS 10000
 
 static inline void cpu_relax(void) {
@@ -63,11 +67,16 @@ struct tflc_threadpool {
     int n_tasks;
 
     atomic_uint generation;           /* odd: a job is open */
-    atomic_int next_task;             /* next unclaimed task index */
     atomic_int active;                /* workers inside the current job */
     atomic_int sleepers;              /* workers blocked (or about to block) on `wake` */
     atomic_bool caller_waiting;       /* the caller is blocked (or about to block) on `done` */
     atomic_bool stop;
+
+    /* Every thread of a job claims its tasks here: on a cache line of its own (64 bytes
+     * either side), so claims do not steal the line the others poll. */
+    char pad_before[64];
+    atomic_int next_task;             /* next unclaimed task index */
+    char pad_after[64];
 };
 
 /* Set for the lifetime of a worker, and on the caller while it runs tasks: a parallel_for
@@ -91,12 +100,15 @@ static void run_serial(int n_tasks, tflc_task_fn fn, void *ctx) {
 
 static bool has_new_job(unsigned gen, unsigned seen) { return (gen & 1u) && gen != seen; }
 
+static bool job_or_stop(tflc_threadpool *p, unsigned seen) {
+    return has_new_job(atomic_load_explicit(&p->generation, memory_order_acquire), seen) ||
+           atomic_load_explicit(&p->stop, memory_order_relaxed);
+}
+
 /* Returns when a job other than `seen` is open, or the pool stops. */
 static void wait_for_job(tflc_threadpool *p, unsigned seen) {
     for (int i = 0; i < SPIN_ITERATIONS; i++) {
-        if (has_new_job(atomic_load_explicit(&p->generation, memory_order_acquire), seen) ||
-            atomic_load_explicit(&p->stop, memory_order_relaxed))
-            return;
+        if (job_or_stop(p, seen)) return;
         cpu_relax();
         if (i % 64 == 63) sched_yield(); /* a busy machine: give the core back */
     }
@@ -258,3 +270,18 @@ void tflc_node_parallel_for(tflc_node *node, int n_tasks, void (*fn)(void *ctx, 
 }
 
 int tflc_node_num_threads(const tflc_node *node) { return tflc_threadpool_size(node_pool(node)); }
+
+int tflc_node_split_span(const tflc_node *node, size_t n, size_t min_span, size_t align, size_t *span_out) {
+    const size_t threads = (size_t)tflc_node_num_threads(node);
+    if (align == 0) align = 1;
+    size_t tasks = n / (min_span ? min_span : 1);
+    if (tasks > TFLC_TASKS_PER_THREAD * threads) tasks = TFLC_TASKS_PER_THREAD * threads;
+    if (threads <= 1 || tasks <= 1) {
+        *span_out = n;
+        return 1;
+    }
+    size_t span = (n + tasks - 1) / tasks;
+    span = (span + align - 1) / align * align;
+    *span_out = span;
+    return (int)((n + span - 1) / span);
+}

@@ -431,6 +431,8 @@ typedef struct conv_gemm_job {
     size_t k, n, rows;
     tflc_gemm_f32_args pointwise;          /* CONV_GEMM_POINTWISE */
     tflc_gemm_f32_plan plan;
+    size_t col_step;                       /* CONV_GEMM_IM2COL: output channels per task */
+    int col_tasks;                         /* ... and column blocks per row chunk */
 } conv_gemm_job;
 
 /* Rows [r0, r0 + count) of the im2col matrix: row = output pixel (n, oy, ox), column
@@ -476,13 +478,15 @@ static unsigned conv_gemm_flags(const conv_params *p, size_t rows) {
     return (p->mul_add ? TFLC_GEMM_MUL_ADD : 0u) | (rows > 1 ? TFLC_GEMM_PART : 0u);
 }
 
-/* Output pixels [row0, row0 + m) of one GEMM call: A [m, k] at lda, C [m, n] at out. The
- * small-filter order depends on where the pixels sit among all j->rows (gemm.h range_in). */
+/* Output pixels [row0, row0 + m) x channels [n0, n1) of one GEMM call: A [m, k] at lda,
+ * C [m, n] at out. n0 is a multiple of nr, so every tile is the one a whole-width call
+ * computes; the small-filter order depends on where the pixels sit among all j->rows
+ * (gemm.h range_in). */
 static void conv_gemm(const conv_gemm_job *j, size_t row0, size_t m, const float *a, size_t lda,
-                      float *out) {
+                      float *out, size_t n0, size_t n1) {
     const tflc_gemm_f32_args g = {m, j->n, j->k, a, lda, j->packed, j->bias, out, j->n,
                                   j->p->act.min, j->p->act.max};
-    tflc_gemm_f32_range_in(&g, 0, m, 0, j->n, conv_gemm_flags(j->p, j->rows), row0, j->rows);
+    tflc_gemm_f32_range_in(&g, 0, m, n0, n1, conv_gemm_flags(j->p, j->rows), row0, j->rows);
 }
 
 static void conv_task_pointwise(void *ctx, int task, int thread) {
@@ -499,17 +503,34 @@ static void conv_task_rows(void *ctx, int task, int thread) {
     const int32_t b = task / g->y.out, oy = task % g->y.out;
     const float *a = j->in + tflc_conv_offset(g, b, (int64_t)oy * g->y.stride, 0, g->in_c);
     float *c = j->out + (size_t)task * (size_t)g->x.out * j->n;
-    conv_gemm(j, (size_t)task * (size_t)g->x.out, (size_t)g->x.out, a, (size_t)g->x.stride * (size_t)g->in_c, c);
+    conv_gemm(j, (size_t)task * (size_t)g->x.out, (size_t)g->x.out, a,
+              (size_t)g->x.stride * (size_t)g->in_c, c, 0, j->n);
 }
 
-/* Task = a chunk of col_rows output pixels, through this thread's im2col buffer. */
+/* Task = a chunk of col_rows output pixels x a block of col_step output channels, through
+ * this thread's im2col buffer (a chunk split into column blocks is gathered once per block:
+ * k floats a row against the block's k * col_step multiply-adds). */
 static void conv_task_im2col(void *ctx, int task, int thread) {
     const conv_gemm_job *j = ctx;
-    const size_t r0 = (size_t)task * j->p->col_rows;
+    const size_t r0 = (size_t)(task / j->col_tasks) * j->p->col_rows;
+    const size_t n0 = (size_t)(task % j->col_tasks) * j->col_step;
     const size_t count = j->rows - r0 < j->p->col_rows ? j->rows - r0 : j->p->col_rows;
     float *col = j->col + (size_t)thread * j->p->col_floats;
     conv_im2col(j->p, j->in, r0, count, col);
-    conv_gemm(j, r0, count, col, j->k, j->out + r0 * j->n);
+    conv_gemm(j, r0, count, col, j->k, j->out + r0 * j->n, n0, n0 + j->col_step < j->n ? n0 + j->col_step : j->n);
+}
+
+/* Column blocks for `row_tasks` im2col chunks: with fewer than 4 chunks per thread (a small
+ * image, many channels: ResNet's 7x7x512 3x3 convolutions have 2), each chunk is split into
+ * column blocks of whole nr panels, so a late or descheduled thread holds up one small task,
+ * not half of the convolution. Sets j->col_step and j->col_tasks. */
+static void conv_plan_columns(conv_gemm_job *j, size_t row_tasks, int threads) {
+    const size_t nr = tflc_gemm_f32_packed_config(j->packed)->nr, panels = (j->n + nr - 1) / nr;
+    const size_t target = threads > 1 ? 4 * (size_t)threads : 1;
+    size_t want = row_tasks < target ? (target + row_tasks - 1) / row_tasks : 1;
+    if (want > panels) want = panels;
+    j->col_step = (panels + want - 1) / want * nr;
+    j->col_tasks = (int)((j->n + j->col_step - 1) / j->col_step);
 }
 
 static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {
@@ -544,10 +565,13 @@ static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {
         tflc_node_parallel_for(node, p->g.batches * p->g.y.out, conv_task_rows, &j);
         break;
     default: {
-        const int tasks = (int)((j.rows + p->col_rows - 1) / p->col_rows);
-        if (threads <= p->threads) {
+        const size_t row_tasks = (j.rows + p->col_rows - 1) / p->col_rows;
+        const bool parallel = threads <= p->threads; /* else serial: im2col buffers per thread */
+        conv_plan_columns(&j, row_tasks, parallel ? threads : 1);
+        const int tasks = (int)row_tasks * j.col_tasks;
+        if (parallel) {
             tflc_node_parallel_for(node, tasks, conv_task_im2col, &j);
-        } else {   /* more threads than prepare sized im2col buffers for: stay serial */
+        } else {
             for (int t = 0; t < tasks; t++) conv_task_im2col(&j, t, 0);
         }
         break;

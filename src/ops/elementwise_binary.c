@@ -30,8 +30,8 @@
  * same bits. Quantized ADD/SUB (general scales), MUL and SQUARED_DIFFERENCE rows of those
  * forms run kernels/qs8_vbinary.h's loops, which are the fixed-point arithmetic below
  * rearranged exactly for 32-bit lanes; prepare keeps the row loops for any parameters where
- * that rearrangement could overflow. Outputs of 64K elements and more are split into one
- * contiguous span per thread.
+ * that rearrangement could overflow. Outputs of 64K elements and more are split into
+ * contiguous spans, up to several per thread (tflc_node_split_span).
  * A MUL that core/graph.c fuses with the LOGISTIC feeding it (swish, ops/fusion.h) reads
  * only x: float32 through f32_vunary's swish (sigmoid, product and this clamp: the pair's
  * bits), int8 / uint8 through a table of the pair on every byte (x8_lut).
@@ -642,8 +642,10 @@ static void row_quant(const math_row *row) {
 
 /* ------------------------------------------------------------- threads -- */
 
-/* Outputs below this many elements per task run on the calling thread alone: a task of a
- * vector loop (~0.3-0.6 ns an element, 8-bit) is then ~10 us, the pool's wake-up cost. */
+/* Spans are at least this many elements, so outputs below twice that run on the calling
+ * thread alone: a task of a vector loop (~0.3-0.6 ns an element, 8-bit) is then ~10 us or
+ * more, well above the pool's cost of handing one out, and a small op does not risk waiting
+ * for a descheduled worker. */
 #define BIN_TASK_MIN_ELEMS 32768
 #define BIN_TASK_ALIGN 64          /* task spans start on 64-element boundaries */
 
@@ -700,29 +702,17 @@ static void bin_task(void *ctx, int task, int thread) {
     if (e0 < e1) bin_walk_span(&j->p->plan, j->p, j->in, j->out, j->fn, e0, e1);
 }
 
-/* How many tasks share `total` output elements (1: run on the calling thread), and the
- * elements per task, a multiple of BIN_TASK_ALIGN. */
-static size_t bin_split(const tflc_node *node, size_t total, size_t *chunk) {
-    size_t tasks = total / BIN_TASK_MIN_ELEMS;
-    const size_t threads = (size_t)tflc_node_num_threads(node);
-    tasks = tasks < threads ? tasks : threads;
-    if (tasks <= 1) return 1;
-    *chunk = (total + tasks - 1) / tasks;
-    *chunk = (*chunk + BIN_TASK_ALIGN - 1) / BIN_TASK_ALIGN * BIN_TASK_ALIGN;
-    return tasks;
-}
-
-/* Large outputs split into one contiguous span per thread; others walk the plan here. */
+/* Large outputs split into contiguous spans, a few per thread; others walk the plan here. */
 static void bin_run(tflc_node *node, const bin_params *p, math_row_fn fn) {
     bin_job j = {.p = p, .in = {node->inputs[0]->data, node->inputs[1]->data},
                  .out = node->outputs[0]->data, .fn = fn,
                  .total = tflc_tensor_count(node->outputs[0])};
-    const size_t tasks = bin_split(node, j.total, &j.chunk);
+    const int tasks = tflc_node_split_span(node, j.total, BIN_TASK_MIN_ELEMS, BIN_TASK_ALIGN, &j.chunk);
     if (tasks <= 1) {
         math_plan_walk(&p->plan, p, j.in, j.out, fn);
         return;
     }
-    tflc_node_parallel_for(node, (int)tasks, bin_task, &j);
+    tflc_node_parallel_for(node, tasks, bin_task, &j);
 }
 
 /* ---------------------------------------------------------- fused swish -- */
@@ -743,13 +733,17 @@ static void swish_task(void *ctx, int task, int thread) {
     if (e0 < e1) swish_span(j->p, j->in[0], j->out, e0, e1);
 }
 
-/* One pass over x, split over the pool like any binary op of that size. */
+/* A sigmoid and a product per element, compute-bound like an activation: split from the
+ * activations' span (ACT_MIN_SPAN in activations.c), not the memory-bound binary ops'. */
+#define SWISH_MIN_SPAN 16384
+
+/* One pass over x, split over the pool in spans of SWISH_MIN_SPAN elements or more. */
 static tflc_status swish_eval(tflc_node *node, const bin_params *p) {
     bin_job j = {.p = p, .in = {node->inputs[p->swish_x]->data}, .out = node->outputs[0]->data,
                  .total = tflc_tensor_count(node->outputs[0])};
-    const size_t tasks = bin_split(node, j.total, &j.chunk);
+    const int tasks = tflc_node_split_span(node, j.total, SWISH_MIN_SPAN, BIN_TASK_ALIGN, &j.chunk);
     if (tasks <= 1) swish_span(p, j.in[0], j.out, 0, j.total);
-    else tflc_node_parallel_for(node, (int)tasks, swish_task, &j);
+    else tflc_node_parallel_for(node, tasks, swish_task, &j);
     return TFLC_OK;
 }
 

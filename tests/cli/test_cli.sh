@@ -477,6 +477,40 @@ else
     skip bench_json_fields "no python3"
 fi
 if [ "$(wc -l <"$OUT" | tr -d ' ')" = 1 ]; then ok; else bad bench_json_one_line "$(head -c 300 "$OUT")"; fi
+# Op profiling: a table per operator and one per type (ops_mix: 13 operators, 2 SUB).
+expect_success bench_profile bench ops_mix.tflite $Q --profile
+out_has bench_profile_table "operator profile"
+out_has bench_profile_softmax " SOFTMAX "
+out_has bench_profile_by_type "by operator type:"
+expect_success bench_profile_off bench ops_mix.tflite $Q
+if grep -q "operator profile" "$OUT"; then bad bench_profile_off_default "profile printed without --profile"; else ok; fi
+expect_success bench_profile_litert bench ops_mix.tflite $Q --enable_op_profiling=true --threads 2
+out_has bench_profile_litert_table "operator profile"
+expect_success bench_profile_litert_false bench ops_mix.tflite $Q --enable_op_profiling=false
+if grep -q "operator profile" "$OUT"; then bad bench_profile_false "profile printed with =false"; else ok; fi
+expect_failure err_bench_profile_bad_bool "--enable_op_profiling 'yes'" bench ops_mix.tflite --enable_op_profiling=yes
+expect_success bench_profile_json bench ops_mix.tflite $Q --json --profile
+if [ "$HAVE_PY" = 1 ]; then
+    if "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+p = d["op_profile"]
+nodes = p["nodes"]
+assert len(nodes) == 13 and sorted(n["index"] for n in nodes) == list(range(13)), nodes
+assert all(n["mean_ms"] > 0 for n in nodes), nodes
+assert [n["mean_ms"] for n in nodes] == sorted((n["mean_ms"] for n in nodes), reverse=True), nodes
+assert abs(sum(n["percent"] for n in nodes) - 100) < 0.01, nodes
+assert abs(sum(n["mean_ms"] for n in nodes) - p["total_ms"]) < 1e-6 + 1e-6 * p["total_ms"], p
+by = {t["op"]: t for t in p["by_op"]}
+assert by["SUB"]["count"] == 2 and by["RESHAPE"]["count"] == 2 and by["SOFTMAX"]["count"] == 1, by
+assert sum(t["count"] for t in by.values()) == 13, by
+assert [n["shape"] for n in nodes if n["index"] == 12] == [[18]], nodes
+' <"$OUT" >"$TMP/py.out" 2>&1; then ok; else bad bench_profile_json_fields "$(cat "$TMP/py.out")"; fi
+else
+    skip bench_profile_json_fields "no python3"
+fi
+expect_success bench_json_no_profile bench keras_dense.tflite $Q --json
+if grep -q "op_profile" "$OUT"; then bad bench_json_no_profile_key "op_profile without --profile"; else ok; fi
 expect_failure err_bench_unknown_signature "unknown signature 'mul'" bench multi_signatures.tflite --signature mul
 expect_failure err_bench_unknown_signature_litert "unknown signature 'mul'" bench multi_signatures.tflite --signature_to_run_for=mul
 expect_failure err_bench_ambiguous_signature "--signature" bench multi_signatures.tflite $Q

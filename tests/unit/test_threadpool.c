@@ -329,6 +329,47 @@ static void test_runner_gets_pool(void) {
     check_runner_threads(TFLC_MAX_THREADS + 10, TFLC_MAX_THREADS); /* clamped, workers lazy */
 }
 
+/* tflc_node_split_span on a node of a runner with `threads` threads: the spans tile [0, n)
+ * in order, each a multiple of align and at least min_span long (the last may be shorter),
+ * at most TFLC_TASKS_PER_THREAD per thread; serial (one span of n) when threads is 1 or n
+ * is below two minimum spans. */
+static void check_spans(tflc_node *node, int threads, size_t n, size_t min_span, size_t align) {
+    size_t span = 0;
+    int tasks = tflc_node_split_span(node, n, min_span, align, &span);
+    CHECK_MSG(tasks >= 1 && tasks <= TFLC_TASKS_PER_THREAD * threads, "n %zu: %d tasks", n, tasks);
+    if (threads == 1 || n < 2 * min_span) {
+        CHECK_MSG(tasks == 1 && span == n, "n %zu: %d tasks of %zu", n, tasks, span);
+        return;
+    }
+    CHECK_MSG(tasks >= 2 && span % align == 0 && span >= min_span, "n %zu: span %zu", n, span);
+    CHECK_MSG((size_t)(tasks - 1) * span < n && (size_t)tasks * span >= n, "n %zu: %d x %zu", n, tasks, span);
+}
+
+static void test_split_span(void) {
+    static const size_t sizes[] = {0, 1, 63, 32767, 32768, 32769, 65536, 100013, 1 << 20, 75264};
+    for (int threads = 1; threads <= 3; threads++) {
+        tflc_model *model = NULL;
+        tflc_interpreter *interp = NULL;
+        tflc_runner *runner = NULL;
+        tflc_interpreter_options opts;
+        tflc_interpreter_options_init(&opts);
+        opts.num_threads = threads;
+        CHECK_OK(tflc_model_load_file(TFLC_TEST_MODELS_DIR "/keras_dense.tflite", NULL, &model));
+        if (model) CHECK_OK(tflc_interpreter_create(model, &opts, &interp));
+        if (interp) CHECK_OK(tflc_runner_create(interp, NULL, &runner));
+        if (runner)
+            for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+                check_spans(&runner->graph->nodes[0], threads, sizes[i], 16384, 64);
+                check_spans(&runner->graph->nodes[0], threads, sizes[i], 32, 16);
+            }
+        tflc_runner_free(runner);
+        tflc_interpreter_free(interp);
+        tflc_model_free(model);
+    }
+    size_t span = 0;
+    CHECK(tflc_node_split_span(NULL, 1 << 20, 16, 16, &span) == 1 && span == (size_t)1 << 20);
+}
+
 static void test_node_outside_runner_is_serial(void) {
     serial_count = 0;
     tflc_node_parallel_for(NULL, 3, in_order, NULL);
@@ -396,6 +437,7 @@ static void run_tests(void) {
     TEST(test_independent_pools_concurrently);
     TEST(test_runner_gets_pool);
     TEST(test_node_outside_runner_is_serial);
+    TEST(test_split_span);
     TEST(test_dispatch_cost);
 }
 
