@@ -527,6 +527,27 @@ public:
     std::string error() const { return r_ ? detail::str(tflc_runner_error(r_)) : std::string(); }
     size_t arena_bytes() const noexcept { return tflc_runner_arena_bytes(r_); }
 
+    /* Per-operator timing (tflc_runner_set_profiling): one entry per operator of the
+     * signature's subgraph, in operator order; empty while profiling is off. */
+    struct OpProfile {
+        int op_index;
+        std::string op_name;
+        uint64_t count;     /* invokes that ran it since enabled or reset */
+        uint64_t total_ns;  /* its wall time over those invokes */
+    };
+    bool IsProfiling() const noexcept { return r_ && tflc_runner_is_profiling(r_); }
+    void ResetProfile() noexcept { tflc_runner_reset_profile(r_); }
+    std::vector<OpProfile> Profile() const {
+        std::vector<OpProfile> v;
+        const int n = r_ ? tflc_runner_profile_count(r_) : 0;
+        for (int i = 0; i < n; i++) {
+            tflc_op_profile op;
+            if (tflc_runner_profile_at(r_, i, &op) == TFLC_OK)
+                v.push_back(OpProfile{op.op_index, detail::str(op.op_name), op.count, op.total_ns});
+        }
+        return v;
+    }
+
 #if !defined(TFLC_NO_EXCEPTIONS)
     /* Any shape the operators accept (checked at AllocateTensors). */
     void ResizeInputTensor(detail::Name name, const std::vector<int> &dims) {
@@ -538,6 +559,8 @@ public:
     }
     void AllocateTensors() { detail::check(AllocateTensors(std::nothrow)); }
     void Invoke() { detail::check(Invoke(std::nothrow)); }
+    /* Turns per-operator timing on (clearing the counters) or off. */
+    void SetProfiling(bool enable) { detail::check(SetProfiling(std::nothrow, enable)); }
     Tensor input_tensor(detail::Name name) {
         Tensor t;
         detail::check(input_tensor(std::nothrow, name, t));
@@ -570,6 +593,7 @@ public:
     }
     tflc_status AllocateTensors(std::nothrow_t) noexcept { return tflc_runner_allocate(r_); }
     tflc_status Invoke(std::nothrow_t) noexcept { return tflc_runner_invoke(r_); }
+    tflc_status SetProfiling(std::nothrow_t, bool enable) noexcept { return tflc_runner_set_profiling(r_, enable ? 1 : 0); }
     tflc_status input_tensor(std::nothrow_t, detail::Name name, Tensor &out) noexcept {
         tflc_tensor *t = nullptr;
         tflc_status s = tflc_runner_input(r_, name.p, &t);

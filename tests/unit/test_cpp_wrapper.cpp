@@ -257,6 +257,37 @@ static void test_lifetime_any_order(void) {
     CHECK_STR_CONTAINS(tflc::LastError().c_str(), "runner is NULL");
 }
 
+// Per-operator profiling through the wrapper: off by default, one entry per operator with
+// the C API's name and a count equal to the invokes since it was turned on.
+static void test_profiling(void) {
+    tflc::Model m;
+    CHECK_OK(tflc::Model::FromFile(std::nothrow, MODEL("multi_signatures.tflite"), m));
+    tflc::Interpreter it;
+    CHECK_OK(tflc::Interpreter::Create(std::nothrow, m, it));
+    tflc::SignatureRunner r;
+    CHECK_OK(it.GetSignatureRunner(std::nothrow, "add", r));
+    CHECK_OK(r.AllocateTensors(std::nothrow));
+    CHECK(!r.IsProfiling() && r.Profile().empty());
+    CHECK_OK(r.SetProfiling(std::nothrow, true));
+    CHECK(r.IsProfiling());
+    for (int i = 0; i < 3; i++) CHECK_OK(r.Invoke(std::nothrow));
+    const std::vector<tflc::SignatureRunner::OpProfile> ops = r.Profile();
+    CHECK(!ops.empty() && static_cast<int>(ops.size()) == tflc_runner_profile_count(r.get()));
+    for (size_t i = 0; i < ops.size(); i++) {
+        tflc_op_profile c;
+        CHECK_OK(tflc_runner_profile_at(r.get(), static_cast<int>(i), &c));
+        CHECK(ops[i].op_index == static_cast<int>(i) && ops[i].op_name == c.op_name);
+        CHECK(ops[i].count == 3 && ops[i].total_ns == c.total_ns);
+    }
+    r.ResetProfile();
+    for (const auto &op : r.Profile()) CHECK(op.count == 0 && op.total_ns == 0);
+    CHECK_OK(r.SetProfiling(std::nothrow, false));
+    CHECK(!r.IsProfiling() && r.Profile().empty());
+    tflc::SignatureRunner empty;
+    CHECK(empty.SetProfiling(std::nothrow, true) == TFLC_ERROR_INVALID_ARGUMENT);
+    CHECK(!empty.IsProfiling() && empty.Profile().empty());
+}
+
 // -------------------------------------------------------------- the numbers --
 
 // keras_dense through the wrapper matches the reference golden (batch 5).
@@ -554,6 +585,7 @@ static void run_tests(void) {
     TEST(test_model_signatures_and_moves);
     TEST(test_model_from_buffer);
     TEST(test_lifetime_any_order);
+    TEST(test_profiling);
     TEST(test_keras_dense_golden);
     TEST(test_nothrow_errors);
 #if !defined(TFLC_NO_EXCEPTIONS)
