@@ -48,9 +48,10 @@ typedef enum fc_mode { FC_FLOAT, FC_QUANT, FC_HYBRID } fc_mode;
 
 /* Below this many multiply-adds (batches * units * depth) an FC runs on the calling thread:
  * waking the pool costs about what a second thread saves. lstm_text_float32's step runs two
- * 1 x 128 x 512 products: at 2 threads the invoke took 375-396 us serial against 394-416 us
- * split (4 interleaved rounds). */
-#define FC_SERIAL_MACS 131072
+ * 1 x 128 x 512 products (65536): split at 2 threads its invoke takes 0.28 ms against 0.38 ms
+ * serial (5 interleaved rounds at load ~1; a 131072 floor had measured the other way on a
+ * machine at load 4-9, where a second thread is often not there). */
+#define FC_SERIAL_MACS 16384
 
 /* int8 with at most this many units and FC_SMALL_MACS multiply-adds runs fc_eval_q8_small:
  * a plain loop with the requantization fused, its per-unit multipliers in the parameters.
