@@ -34,19 +34,8 @@
 
 /* ------------------------------------------------------------- helpers -- */
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-
-static uint32_t rng_next(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 16);
-}
-
-/* Uniform in [lo, hi). */
-static float rng_uniform(float lo, float hi) {
-    return lo + (hi - lo) * ((float)(rng_next() & 0xFFFFFF) / 16777216.0f);
-}
+#define TEST_RNG_SEED 0x9E3779B97F4A7C15ull
+#include "rng.h"
 
 static float from_bits(uint32_t b) {
     float f;

@@ -28,20 +28,8 @@
 #include "test.h"
 #include "op_harness.h"
 
-static uint64_t rng_state = 0xD1B54A32D192ED03ull;
-
-static uint32_t rng(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 16);
-}
-
-static int32_t rng_range(int32_t lo, int32_t hi) {
-    return lo + (int32_t)(rng() % (uint32_t)(hi - lo + 1));
-}
-
-static float rng_unit(void) { return (float)(rng() & 0xFFFFFF) / 16777216.0f; }
+#define TEST_RNG_SEED 0xD1B54A32D192ED03ull
+#include "rng.h"
 
 static int levels[TFLC_ISA_COUNT];
 static int n_levels;

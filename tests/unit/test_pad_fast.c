@@ -20,18 +20,8 @@
 #include "test.h"
 #include "op_harness.h"
 
-static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
-
-static uint32_t rng(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 16);
-}
-
-static int32_t rng_range(int32_t lo, int32_t hi) {
-    return lo + (int32_t)(rng() % (uint32_t)(hi - lo + 1));
-}
+#define TEST_RNG_SEED 0x2545F4914F6CDD1Dull
+#include "rng.h"
 
 typedef struct pad_case {
     int rank;

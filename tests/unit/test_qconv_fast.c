@@ -29,20 +29,8 @@
 
 /* ------------------------------------------------------------------ helpers -- */
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-
-static uint32_t rng(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 16);
-}
-
-static int32_t rng_range(int32_t lo, int32_t hi) {
-    return lo + (int32_t)(rng() % (uint32_t)(hi - lo + 1));
-}
-
-static float rng_unit(void) { return (float)(rng() & 0xFFFFFF) / 16777216.0f; }
+#define TEST_RNG_SEED 0x9E3779B97F4A7C15ull
+#include "rng.h"
 
 static int8_t rng_i8(void) { return (int8_t)(rng() & 0xFF); }
 

@@ -30,19 +30,8 @@
 
 /* ------------------------------------------------------------- helpers -- */
 
-static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
-
-static uint32_t rng_next(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 16);
-}
-
-/* Uniform in [lo, hi). */
-static float rng_uniform(float lo, float hi) {
-    return lo + (hi - lo) * ((float)(rng_next() & 0xFFFFFF) / 16777216.0f);
-}
+#define TEST_RNG_SEED 0x2545F4914F6CDD1Dull
+#include "rng.h"
 
 static int rng_int(int lo, int hi) { return lo + (int)(rng_next() % (uint32_t)(hi - lo + 1)); }
 
