@@ -19,6 +19,13 @@ static size_t round_up(size_t n, size_t align) { return (n + align - 1) / align 
 /* Small pages, for the tail of a block past its last whole huge page. */
 #define SMALL_PAGE ((size_t)4096)
 
+/* TFLC_HUGE_PAGES=1 in the environment: advise huge pages (see pages.h for why not by
+ * default). Read at each mapping, which happens at allocate time only. */
+static bool huge_pages_wanted(void) {
+    const char *v = getenv("TFLC_HUGE_PAGES");
+    return v && v[0] == '1' && v[1] == '\0';
+}
+
 /* len bytes (a multiple of 4 KiB) at a 2 MiB boundary: map one huge page more and unmap
  * the unaligned head and the tail, since THP only backs aligned 2 MiB ranges. Only the
  * whole 2 MiB pieces are advised: a huge page over the tail would be resident whole
@@ -34,7 +41,8 @@ static void *map_aligned(size_t len) {
     size_t tail = (size_t)(raw + len + huge - (p + len));
     if (tail) munmap(p + len, tail);
 #ifdef MADV_HUGEPAGE
-    madvise(p, len / huge * huge, MADV_HUGEPAGE);   /* advice only: failure leaves 4 KiB pages */
+    if (huge_pages_wanted())
+        madvise(p, len / huge * huge, MADV_HUGEPAGE);   /* advice only: failure leaves 4 KiB pages */
 #endif
     return p;
 }

@@ -1,6 +1,6 @@
 /*
- * pages.h -- large blocks straight from the kernel, on transparent huge pages where it
- * allows them (the arena, packed weights).
+ * pages.h -- large blocks straight from the kernel, 2 MiB-aligned so that transparent huge
+ * pages can back them (the arena, packed weights).
  *
  * Why: a fresh 4 KiB page costs a fault the first time it is written, ~2 us on the
  * virtual machines we measure; packing ResNet50's 100 MB of weights faulted 25k pages and
@@ -17,6 +17,17 @@
  * our 2-core VM, 100 MB: 4 KiB pages 42 ms every time; huge pages 9 ms, but 30-50 ms in
  * one run of four, and packing ResNet50 after a LiteRT run tripled. So callers use them
  * for bounded amounts (the weight cache caps its share: weight_cache.c).
+ *
+ * Worse, with the kernel's THP defrag mode "madvise" (Debian's default) an advised fault
+ * compacts memory synchronously when no free 2 MiB block is at hand. Measured here
+ * (2026-11-27, 8 interleaved loads each, /tmp/startup_ab.py): ResNet50 float32 startup
+ * median 237 ms advised vs 187 ms not, but its worst advised run took 5.4 s (allocate alone
+ * 1.5 s), MobileNet V2 float32's 267 ms against a 27 ms median, the Transformer block's
+ * 954 ms against 5 ms; not advised, the worst was within 1.3x of the median on all five
+ * models, and steady-state latency moved by 0-6%. A runtime must not stall for seconds on
+ * the host's memory state, so the advice is opt-in: TFLC_HUGE_PAGES=1 in the environment.
+ * Blocks stay 2 MiB-aligned either way, so a host whose THP mode is "always" still backs
+ * them with huge pages, by its administrator's choice.
  *
  *     tflc_pages blk;
  *     if (!tflc_pages_alloc(&blk, bytes, true)) return out_of_memory;
