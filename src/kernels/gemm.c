@@ -155,24 +155,32 @@ void tflc_gemm_f32_range(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_e
     tflc_gemm_f32_range_flags(g, m_begin, m_end, n_begin, n_end, 0);
 }
 
+/* The packed B panels of g: [ceil(n / nr)][k][nr] floats after the header. */
+static const float *packed_panels(const tflc_gemm_f32_args *g) {
+    return (const float *)(const void *)((const unsigned char *)g->packed_b + TFLC_GEMM_PACKED_HEADER);
+}
+
+/* The nr bias values of the panel at column n0 holding nc columns: g->bias itself for a
+ * whole panel, else the nc values zero-padded in `tail` (zeros without a bias). */
+static const float *panel_bias(const tflc_gemm_f32_args *g, size_t n0, size_t nc, size_t nr,
+                               float *tail) {
+    static const float zeros[TFLC_GEMM_MAX_NR];
+    if (!g->bias) return zeros;
+    if (nc == nr) return g->bias + n0;
+    memcpy(tail, g->bias + n0, nc * sizeof(float));
+    memset(tail + nc, 0, (nr - nc) * sizeof(float));
+    return tail;
+}
+
 /* M == 1: each panel through the config's dot kernel (LiteRT's matrix-vector order). */
 static void dot_range(const tflc_gemm_f32_config *cfg, const tflc_gemm_f32_args *g,
                       size_t n_begin, size_t n_end) {
-    static const float zeros[TFLC_GEMM_MAX_NR];
-    const float *panels =
-        (const float *)(const void *)((const unsigned char *)g->packed_b + TFLC_GEMM_PACKED_HEADER);
+    const float *panels = packed_panels(g);
     const size_t nr = cfg->nr;
     float bias_tail[TFLC_GEMM_MAX_NR];
     for (size_t n0 = n_begin; n0 < n_end; n0 += nr) {
         const size_t nc = min_sz(nr, n_end - n0);
-        const float *bias = zeros;
-        if (g->bias && nc == nr) {
-            bias = g->bias + n0;
-        } else if (g->bias) {
-            memcpy(bias_tail, g->bias + n0, nc * sizeof(float));
-            memset(bias_tail + nc, 0, (nr - nc) * sizeof(float));
-            bias = bias_tail;
-        }
+        const float *bias = panel_bias(g, n0, nc, nr, bias_tail);
         cfg->dot(g->k, g->a, panels + (n0 / nr) * g->k * nr, g->c + n0, nc, bias, g->min, g->max);
     }
 }
@@ -300,9 +308,7 @@ static void mul_add_eigen_tail(const tflc_gemm_f32_config *cfg, const tflc_gemm_
     if (n8 == g->n || n_end <= n8 || m_begin >= m4) return;
     if (m_end > m4) m_end = m4;
     /* N8 is a multiple of 8 and nr of 8: columns N8 .. N8 + 7 lie in one packed panel. */
-    const float *panel = (const float *)(const void *)((const unsigned char *)g->packed_b +
-                                                       TFLC_GEMM_PACKED_HEADER) +
-                         (n8 / nr) * k * nr + n8 % nr;
+    const float *panel = packed_panels(g) + (n8 / nr) * k * nr + n8 % nr;
     for (size_t i = m_begin; i < m_end;) {
         const size_t r = m_end - i >= TAIL_MAX_ROWS ? TAIL_MAX_ROWS : 1;
         if (half) tail_half_group(g, i, r, panel, nr, n8, n_begin, n_end);
@@ -315,8 +321,7 @@ static void mul_add_eigen_tail(const tflc_gemm_f32_config *cfg, const tflc_gemm_
 /* N == 1 under mul_add: each row in the one-row order (Eigen's matrix-vector product). */
 static void mul_add_one_column(const tflc_gemm_f32_config *cfg, const tflc_gemm_f32_args *g,
                                size_t m_begin, size_t m_end) {
-    const float *b = (const float *)(const void *)((const unsigned char *)g->packed_b +
-                                                   TFLC_GEMM_PACKED_HEADER);
+    const float *b = packed_panels(g);
     const size_t nr = cfg->nr, k = g->k, k4 = k & ~(size_t)3;
     for (size_t i = m_begin; i < m_end; i++) {
         const float *a = g->a + i * g->lda;
@@ -346,7 +351,6 @@ void tflc_gemm_f32_range_flags(const tflc_gemm_f32_args *g, size_t m_begin, size
 void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_end,
                             size_t n_begin, size_t n_end, unsigned extra_flags, size_t row0,
                             size_t rows_total) {
-    static const float zeros[TFLC_GEMM_MAX_NR];
     const tflc_gemm_f32_config *cfg = tflc_gemm_f32_packed_config(g->packed_b);
     const size_t mr = cfg->mr, nr = cfg->nr, k = g->k;
     if (m_end > g->m) m_end = g->m;
@@ -364,8 +368,7 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
         mul_add_one_column(cfg, g, m_begin, m_end);
         return;
     }
-    const float *panels =
-        (const float *)(const void *)((const unsigned char *)g->packed_b + TFLC_GEMM_PACKED_HEADER);
+    const float *panels = packed_panels(g);
     const size_t kc_max = cfg->kc, mc_max = cfg->mc, nc_max = cfg->nc;
     _Alignas(64) float apack[TFLC_GEMM_APACK_FLOATS];
     float bias_tail[TFLC_GEMM_MAX_NR];
@@ -383,14 +386,7 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
                 for (size_t n0 = nb; n0 < nb_end; n0 += nr) {
                     const size_t nc = min_sz(nr, nb_end - n0);
                     const float *b = panels + (n0 / nr) * k * nr + kb * nr;
-                    const float *bias = zeros;
-                    if (g->bias && nc == nr) {
-                        bias = g->bias + n0;
-                    } else if (g->bias) {
-                        memcpy(bias_tail, g->bias + n0, nc * sizeof(float));
-                        memset(bias_tail + nc, 0, (nr - nc) * sizeof(float));
-                        bias = bias_tail;
-                    }
+                    const float *bias = panel_bias(g, n0, nc, nr, bias_tail);
                     float *c = g->c + mb * g->ldc + n0;
                     for (size_t i = 0; i < mc; i += mr) {
                         const size_t r = min_sz(mr, mc - i);
