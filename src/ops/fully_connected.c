@@ -336,10 +336,25 @@ static void fc_prepare_q8_small(tflc_node *node, fc_params *p) {
     node->scratch_bytes = 0;
 }
 
+/* The int8 weights [m, k] packed for gcfg's GEMM, from the model's weight cache (one entry
+ * shared by the int8 and hybrid paths and every runner), or NULL when they are not a model
+ * constant (eval packs them into scratch then). */
+static const void *fc_cached_q8_weights(const tflc_node *node, const tflc_qgemm_s8_config *gcfg,
+                                        size_t m, size_t k, size_t packed_bytes) {
+    const tflc_tensor *w = node->inputs[1];
+    const tflc_model *model = node->graph && node->graph->runner ? node->graph->runner->model
+                                                                 : NULL;
+    if (!tflc_tensor_is_constant(w) || !tflc_weight_cache_owns(model, w->data)) return NULL;
+    fc_q8_pack_args args = {gcfg, m, k, w->data};
+    const void *packed = tflc_weight_cache_get(model, w->data,
+                                               TFLC_WCACHE_QS8_GEMM_B | (uint32_t)gcfg->isa << 8,
+                                               packed_bytes, fc_q8_pack_weights, &args);
+    return packed && tflc_qgemm_s8_packed_is(packed, m, k) ? packed : NULL;
+}
+
 /* int8 activations: the int8 GEMM form and its scratch. Leaves p->q8 NULL (reference loops)
  * otherwise. */
 static void fc_prepare_q8(tflc_node *node, fc_params *p) {
-    const tflc_tensor *w = node->inputs[1];
     const size_t n = (size_t)p->batches, m = (size_t)p->units, k = (size_t)p->depth;
     p->q8 = NULL;
     p->packed = NULL;
@@ -353,15 +368,7 @@ static void fc_prepare_q8(tflc_node *node, fc_params *p) {
     }
     const tflc_qgemm_s8_config *gcfg = tflc_qs8_config_gemm(q8);
     const size_t packed_bytes = tflc_qgemm_s8_packed_size(gcfg, m, k);
-    const tflc_model *model = node->graph && node->graph->runner ? node->graph->runner->model
-                                                                 : NULL;
-    if (tflc_tensor_is_constant(w) && tflc_weight_cache_owns(model, w->data)) {
-        fc_q8_pack_args args = {gcfg, m, k, w->data};
-        p->packed = tflc_weight_cache_get(model, w->data,
-                                          TFLC_WCACHE_QS8_GEMM_B | (uint32_t)gcfg->isa << 8,
-                                          packed_bytes, fc_q8_pack_weights, &args);
-        if (p->packed && !tflc_qgemm_s8_packed_is(p->packed, m, k)) p->packed = NULL;
-    }
+    p->packed = fc_cached_q8_weights(node, gcfg, m, k, packed_bytes);
     p->q8_threads = fc_threads(node, p);
     p->q8_rows = tflc_qs8_chunk_rows(gcfg, n, m * sizeof(int32_t), p->q8_threads);
     p->q8_split = tflc_qs8_split_plan(gcfg, n, m, p->q8_rows, p->q8_threads);
@@ -381,7 +388,6 @@ static void fc_prepare_q8(tflc_node *node, fc_params *p) {
  * and room for the dots. Leaves p->q8_gemm NULL (the reference loops) when the int8 fast
  * paths are off. */
 static void fc_prepare_hybrid_gemm(tflc_node *node, fc_params *p) {
-    const tflc_tensor *w = node->inputs[1];
     const size_t n = (size_t)p->batches, m = (size_t)p->units, k = (size_t)p->depth;
     p->q8_gemm = NULL;
     p->packed = NULL;
@@ -392,15 +398,7 @@ static void fc_prepare_hybrid_gemm(tflc_node *node, fc_params *p) {
      * which the compiler vectorizes (lstm_text_int8 at TFLC_ISA=avx2: 3.6 ms against 3.2). */
     if (gcfg->isa == TFLC_ISA_SCALAR) return;
     const size_t packed_bytes = tflc_qgemm_s8_packed_size(gcfg, m, k);
-    const tflc_model *model = node->graph && node->graph->runner ? node->graph->runner->model
-                                                                 : NULL;
-    if (tflc_tensor_is_constant(w) && tflc_weight_cache_owns(model, w->data)) {
-        fc_q8_pack_args args = {gcfg, m, k, w->data};
-        p->packed = tflc_weight_cache_get(model, w->data,
-                                          TFLC_WCACHE_QS8_GEMM_B | (uint32_t)gcfg->isa << 8,
-                                          packed_bytes, fc_q8_pack_weights, &args);
-        if (p->packed && !tflc_qgemm_s8_packed_is(p->packed, m, k)) p->packed = NULL;
-    }
+    p->packed = fc_cached_q8_weights(node, gcfg, m, k, packed_bytes);
     p->q8_rows = n < FC_HYBRID_ROWS ? n : FC_HYBRID_ROWS;
     p->q8_packed_off = fc_align64(node->scratch_bytes);
     p->q8_acc_off = p->q8_packed_off + (p->packed ? 0 : fc_align64(packed_bytes));
