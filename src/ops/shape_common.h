@@ -169,6 +169,21 @@ static inline void tflc_sh_view_dense_out(tflc_sh_view *v) {
     tflc_sh_strides(v->dims, v->rank, v->out_strides);
 }
 
+/* Advances (idx, io, oo) to the next run of the view's last dimension (an odometer over
+ * dims 0..rank-2, offsets in elements); false after the last run. */
+static inline bool tflc_sh_view_next_run(const tflc_sh_view *v, int32_t *idx, int64_t *io,
+                                         int64_t *oo) {
+    for (int d = v->rank - 2; d >= 0; d--) {
+        *io += v->in_strides[d];
+        *oo += v->out_strides[d];
+        if (++idx[d] < v->dims[d]) return true;
+        *io -= v->in_strides[d] * v->dims[d];
+        *oo -= v->out_strides[d] * v->dims[d];
+        idx[d] = 0;
+    }
+    return false;
+}
+
 /* Copies every element of the view from in to out (elem bytes each). The callers built
  * the view from shapes checked at prepare, so every offset lies inside both buffers. */
 static inline void tflc_sh_view_copy(const tflc_sh_view *v, const void *in, void *out, size_t elem) {
@@ -189,16 +204,7 @@ static inline void tflc_sh_view_copy(const tflc_sh_view *v, const void *in, void
             for (int32_t i = 0; i < inner; i++)
                 memcpy(dst + (oo + i * os) * (int64_t)elem, src + (io + i * is) * (int64_t)elem, elem);
         }
-        int d = r - 2;
-        for (; d >= 0; d--) {
-            io += v->in_strides[d];
-            oo += v->out_strides[d];
-            if (++idx[d] < v->dims[d]) break;
-            io -= v->in_strides[d] * v->dims[d];
-            oo -= v->out_strides[d] * v->dims[d];
-            idx[d] = 0;
-        }
-        if (d < 0) return;
+        if (!tflc_sh_view_next_run(v, idx, &io, &oo)) return;
     }
 }
 

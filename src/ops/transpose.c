@@ -69,16 +69,7 @@ static void transpose_strided(const tflc_sh_view *v, const char *in, char *out, 
     int64_t io = v->in_base, oo = v->out_base;
     for (;;) {
         strided_run(out + oo * (int64_t)elem, in + io * (int64_t)elem, inner, is, elem);
-        int d = r - 2;
-        for (; d >= 0; d--) {
-            io += v->in_strides[d];
-            oo += v->out_strides[d];
-            if (++idx[d] < v->dims[d]) break;
-            io -= v->in_strides[d] * v->dims[d];
-            oo -= v->out_strides[d] * v->dims[d];
-            idx[d] = 0;
-        }
-        if (d < 0) return;
+        if (!tflc_sh_view_next_run(v, idx, &io, &oo)) return;
     }
 }
 
