@@ -33,6 +33,7 @@
 #error "include test.h before op_harness.h"
 #endif
 
+#include <math.h>
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -432,5 +433,23 @@ static inline void unflatten(size_t k, const tflc_tensor *out, int32_t *idx) {
         k /= (size_t)out->dims[d];
     }
 }
+
+/* ------------------------------------------------------------ float bits -- */
+
+static inline float from_bits(uint32_t b) {
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
+
+static inline uint32_t to_bits(float f) {
+    uint32_t b;
+    memcpy(&b, &f, sizeof b);
+    return b;
+}
+
+/* The same float bit for bit, or both NaN (any payload): what "same result" means for the
+ * float kernels' tests. */
+static inline bool same_value(float a, float b) { return to_bits(a) == to_bits(b) || (isnan(a) && isnan(b)); }
 
 #endif

@@ -16,61 +16,21 @@
  * measured 4.5e-7) of a softmax computed in double from the same float exponents
  * (x - max) * beta, and the operator takes the kernel for beta >= 0.
  */
-#include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "kernels/cpu.h"
 #include "kernels/f32_vunary.h"
 #include "ops/math_common.h"
+#include "guarded.h"
 #include "test.h"
 #include "op_harness.h"
 
 /* ------------------------------------------------------------- helpers -- */
 
-static float from_bits(uint32_t b) {
-    float f;
-    memcpy(&f, &b, sizeof f);
-    return f;
-}
-
-static uint32_t to_bits(float f) {
-    uint32_t b;
-    memcpy(&b, &f, sizeof b);
-    return b;
-}
-
-static bool same_value(float a, float b) {
-    return to_bits(a) == to_bits(b) || (isnan(a) && isnan(b));
-}
-
-typedef struct guarded {
-    unsigned char *map;
-    size_t map_bytes;
-    float *data;
-} guarded;
-
-/* `count` floats ending where a PROT_NONE page starts. */
-static guarded guarded_alloc(size_t count) {
-    const size_t page = (size_t)sysconf(_SC_PAGESIZE), bytes = count * sizeof(float);
-    guarded g = {NULL, (bytes + page - 1) / page * page + page, NULL};
-    const int fd = open("/dev/zero", O_RDWR);     /* MAP_ANONYMOUS is not POSIX 2008 */
-    if (fd < 0) abort();
-    void *m = mmap(NULL, g.map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED) abort();
-    g.map = m;
-    if (mprotect(g.map + g.map_bytes - page, page, PROT_NONE) != 0) abort();
-    g.data = (float *)(void *)(g.map + g.map_bytes - page - bytes);
-    return g;
-}
-
-static void guarded_free(guarded *g) { munmap(g->map, g->map_bytes); }
 
 static const tflc_f32_vunary_config *configs[TFLC_ISA_COUNT];
 static int n_configs;
@@ -120,15 +80,15 @@ static void test_hard_swish_tails(void) {
     find_configs();
     for (int v = 0; v < n_configs; v++)
         for (size_t n = 0; n <= 70; n++) {
-            guarded in = guarded_alloc(n), out = guarded_alloc(n);
-            for (size_t i = 0; i < n; i++) in.data[i] = (float)((int)(i * 37 % 101) - 50) * 0.17f;
+            guarded in = guarded_alloc(n * sizeof(float)), out = guarded_alloc(n * sizeof(float));
+            for (size_t i = 0; i < n; i++) in.f32[i] = (float)((int)(i * 37 % 101) - 50) * 0.17f;
             bool ok = true;
-            configs[v]->hard_swish(n, in.data, out.data);
+            configs[v]->hard_swish(n, in.f32, out.f32);
             for (size_t i = 0; i < n; i++)
-                ok = ok && same_value(out.data[i], hard_swish_spec(in.data[i]));
-            configs[v]->hard_swish(n, in.data, in.data);              /* in place */
+                ok = ok && same_value(out.f32[i], hard_swish_spec(in.f32[i]));
+            configs[v]->hard_swish(n, in.f32, in.f32);              /* in place */
             for (size_t i = 0; i < n; i++)
-                ok = ok && same_value(in.data[i], out.data[i]);   /* checked above */
+                ok = ok && same_value(in.f32[i], out.f32[i]);   /* checked above */
             CHECK_MSG(ok, "%s, n = %zu", configs[v]->name, n);
             guarded_free(&in);
             guarded_free(&out);
@@ -177,14 +137,14 @@ static void test_softmax_variants_agree(void) {
         for (size_t k = 0; k < 70 + N(long_rows); k++) {
             const size_t n = k < 70 ? k + 1 : long_rows[k - 70];
             const float beta = betas[k % N(betas)];
-            guarded in = guarded_alloc(n), out = guarded_alloc(n);
-            for (size_t i = 0; i < n; i++) in.data[i] = rng_uniform(&st, -30.0f, 30.0f);
-            configs[0]->softmax(n, in.data, beta, want);
-            configs[v]->softmax(n, in.data, beta, out.data);
+            guarded in = guarded_alloc(n * sizeof(float)), out = guarded_alloc(n * sizeof(float));
+            for (size_t i = 0; i < n; i++) in.f32[i] = rng_uniform(&st, -30.0f, 30.0f);
+            configs[0]->softmax(n, in.f32, beta, want);
+            configs[v]->softmax(n, in.f32, beta, out.f32);
             bool ok = true;
-            for (size_t i = 0; i < n; i++) ok = ok && same_value(out.data[i], want[i]);
-            configs[v]->softmax(n, in.data, beta, in.data);          /* in place */
-            for (size_t i = 0; i < n; i++) ok = ok && same_value(in.data[i], want[i]);
+            for (size_t i = 0; i < n; i++) ok = ok && same_value(out.f32[i], want[i]);
+            configs[v]->softmax(n, in.f32, beta, in.f32);          /* in place */
+            for (size_t i = 0; i < n; i++) ok = ok && same_value(in.f32[i], want[i]);
             CHECK_MSG(ok, "%s, n = %zu, beta %g", configs[v]->name, n, (double)beta);
             guarded_free(&in);
             guarded_free(&out);

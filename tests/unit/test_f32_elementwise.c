@@ -37,23 +37,6 @@
 #define TEST_RNG_SEED 0x9E3779B97F4A7C15ull
 #include "rng.h"
 
-static float from_bits(uint32_t b) {
-    float f;
-    memcpy(&f, &b, sizeof f);
-    return f;
-}
-
-static uint32_t to_bits(float f) {
-    uint32_t b;
-    memcpy(&b, &f, sizeof b);
-    return b;
-}
-
-/* Same bits, or both NaN. */
-static bool same_value(float a, float b) {
-    return to_bits(a) == to_bits(b) || (isnan(a) && isnan(b));
-}
-
 /* Distance in representable floats (finite a, b). */
 static int64_t ulp_distance(float a, float b) {
     int64_t ia = (int32_t)to_bits(a), ib = (int32_t)to_bits(b);

@@ -15,32 +15,24 @@
  * extremes. Ragged lengths 0..67 cover every tail of the 16- and 32-element loops; arrays end
  * against a PROT_NONE page, so a load or store past the last element faults.
  */
-#include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "core/threadpool.h"
 #include "kernels/cpu.h"
 #include "kernels/qs8_vbinary.h"
 #include "ops/math_common.h"
+#include "guarded.h"
 #include "test.h"
 #include "op_harness.h"
 
 /* ------------------------------------------------------------- helpers -- */
 
-static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
-
-static uint32_t rng_next(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 16);
-}
+#define TEST_RNG_SEED 0x2545F4914F6CDD1Dull
+#include "rng.h"
 
 /* Uniform in [lo, hi]. */
 static int32_t rng_int(int32_t lo, int32_t hi) {
@@ -51,29 +43,6 @@ static int32_t rng_int(int32_t lo, int32_t hi) {
 static float rng_scale(double lo, double hi) {
     return (float)exp2(lo + (hi - lo) * (double)(rng_next() & 0xFFFFFF) / 16777216.0);
 }
-
-/* `bytes` bytes ending where a PROT_NONE page starts. */
-typedef struct guarded {
-    unsigned char *map;
-    size_t map_bytes;
-    void *data;
-} guarded;
-
-static guarded guarded_alloc(size_t bytes) {
-    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    guarded g = {NULL, (bytes + page - 1) / page * page + page, NULL};
-    const int fd = open("/dev/zero", O_RDWR);     /* MAP_ANONYMOUS is not POSIX 2008 */
-    if (fd < 0) abort();
-    void *m = mmap(NULL, g.map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED) abort();
-    g.map = m;
-    if (mprotect(g.map + g.map_bytes - page, page, PROT_NONE) != 0) abort();
-    g.data = g.map + g.map_bytes - page - bytes;
-    return g;
-}
-
-static void guarded_free(guarded *g) { munmap(g->map, g->map_bytes); }
 
 /* SQUARED_DIFFERENCE is quantized for int8 only in the op (its int16 squares could overflow,
  * and prepare refuses them); the kernels' uint8 instance is tested all the same. */
