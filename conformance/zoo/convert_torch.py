@@ -33,7 +33,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 
@@ -44,6 +43,7 @@ if REPO not in sys.path:
 
 from conformance.zoo import torch_models  # noqa: E402
 from conformance.zoo.convert_zoo import CACHE_DIR as ZOO_CACHE_DIR  # noqa: E402
+from conformance.zoo.convert_zoo import _builder_source, _write_atomic  # noqa: E402
 
 CACHE_DIR = os.path.join(ZOO_CACHE_DIR, "torch")
 CACHE_TAG = "tflc-zoo-torch-v1"
@@ -63,11 +63,6 @@ def torch_python():
 
 # ------------------------------------------------------------------------------- cache --
 
-def _builder_source(fn):
-    src = inspect.getsource(fn)
-    return src[src.index("def "):] if "def " in src else src
-
-
 def cache_key(net, form):
     fields = {k: getattr(net, k) for k in KEY_FIELDS}
     conv_src = "".join(inspect.getsource(f) for f in (convert_form, build, calibrate_bn,
@@ -80,14 +75,6 @@ def cache_key(net, form):
 def _paths(net, form, key=None):
     base = os.path.join(CACHE_DIR, f"{net.name}.{form}.{key or cache_key(net, form)}")
     return base + ".tflite", base + ".json"
-
-
-def _write_atomic(path, data):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data if isinstance(data, bytes) else data.encode())
-    os.replace(tmp, path)
 
 
 def meta(net, form):
