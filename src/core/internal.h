@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/pages.h"
+#include "kernels/cpu.h"
 #include "tflc.h"
 
 #define TFLC_ERRMSG_SIZE 512
@@ -251,7 +252,6 @@ int tflc_node_num_threads(const tflc_node *node);
  * thread then delays the op by one small span, not half of it), each a multiple of `align`
  * elements and at least `min_span` long. Returns the span count (1: run it serially) and the
  * span length in *span_out; span t covers [t * span, min(n, (t + 1) * span)). */
-#define TFLC_TASKS_PER_THREAD 4
 int tflc_node_split_span(const tflc_node *node, size_t n, size_t min_span, size_t align, size_t *span_out);
 
 /* Contents readable at prepare time: model constants and tensors folded at allocate. */

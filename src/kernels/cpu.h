@@ -20,6 +20,7 @@
 #define TFLC_KERNELS_CPU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Ordered: a higher level implies every lower one. Append-only; _COUNT sizes tables. */
 typedef enum tflc_isa {
@@ -49,5 +50,24 @@ bool tflc_cpu_has_isa(tflc_isa isa);
 
 /* "scalar", "avx2", "avx512"; "?" for anything else. */
 const char *tflc_isa_name(tflc_isa isa);
+
+/* ---------------------------------------------------------- work splits -- */
+
+/* Tasks per thread that a parallel split aims at: tasks are handed out dynamically, so a
+ * thread that starts late or is descheduled (a shared machine) holds an op up by one small
+ * task, not by its whole share. */
+#define TFLC_TASKS_PER_THREAD 4
+
+/* The column step (a multiple of nr) splitting n columns of row_tasks row chunks so that
+ * there are about TFLC_TASKS_PER_THREAD tasks per thread in all; the whole width (rounded
+ * up to nr) when the row chunks are enough or threads <= 1. */
+static inline size_t tflc_split_col_step(size_t n, size_t nr, size_t row_tasks, int threads) {
+    const size_t panels = (n + nr - 1) / nr;
+    const size_t target = threads > 1 ? (size_t)TFLC_TASKS_PER_THREAD * (size_t)threads : 1;
+    size_t want = row_tasks && row_tasks < target ? (target + row_tasks - 1) / row_tasks : 1;
+    if (want > panels) want = panels;
+    if (want < 1) want = 1;
+    return (panels + want - 1) / want * nr;
+}
 
 #endif

@@ -415,7 +415,7 @@ int tflc_gemm_f32_plan_split(const tflc_gemm_f32_args *g, int n_threads,
     const tflc_gemm_f32_config *cfg = tflc_gemm_f32_packed_config(g->packed_b);
     const size_t mr = cfg->mr, nr = cfg->nr;
     const size_t m_tiles = g->m ? div_up(g->m, mr) : 1, n_tiles = g->n ? div_up(g->n, nr) : 1;
-    size_t want = n_threads > 1 ? 4 * (size_t)n_threads : 1;
+    size_t want = n_threads > 1 ? (size_t)TFLC_TASKS_PER_THREAD * (size_t)n_threads : 1;
     /* Along M first: each task then packs only its own rows of A. */
     size_t m_tasks = min_sz(m_tiles, want);
     size_t n_tasks = min_sz(n_tiles, div_up(want, m_tasks));

@@ -71,7 +71,7 @@ size_t tflc_qs8_chunk_rows(const tflc_qgemm_s8_config *gcfg, size_t rows, size_t
     size_t chunk = (size_t)196608 / (row_bytes ? row_bytes : 1);
     if (chunk > 1024) chunk = 1024;
     if (threads > 1) {            /* several chunks per thread: see tflc_qs8_split_plan */
-        const size_t parts = (size_t)QS8_TASKS_PER_THREAD * (size_t)threads;
+        const size_t parts = (size_t)TFLC_TASKS_PER_THREAD * (size_t)threads;
         size_t per_task = (rows + parts - 1) / parts;
         if (chunk > per_task) chunk = per_task;
     }
@@ -83,18 +83,10 @@ size_t tflc_qs8_chunk_rows(const tflc_qgemm_s8_config *gcfg, size_t rows, size_t
 tflc_qs8_split tflc_qs8_split_plan(const tflc_qgemm_s8_config *gcfg, size_t rows, size_t n,
                                    size_t chunk, int threads) {
     tflc_qs8_split sp;
-    const size_t nr = gcfg->nr, panels = (n + nr - 1) / nr;
     sp.chunk = chunk ? chunk : 1;
     sp.row_tasks = (int)((rows + sp.chunk - 1) / sp.chunk);
-    /* About QS8_TASKS_PER_THREAD tasks per thread, handed out dynamically: a thread that
-     * starts late or is descheduled (a shared machine) then holds up the GEMM by one small
-     * task, not by half of it. Few row chunks (few pixels, many channels) split columns. */
-    const size_t target = (size_t)QS8_TASKS_PER_THREAD * (size_t)(threads > 1 ? threads : 0);
-    size_t want = 1;
-    if ((size_t)sp.row_tasks < target) want = (target + (size_t)sp.row_tasks - 1) / (size_t)sp.row_tasks;
-    if (want > panels) want = panels;
-    if (want < 1) want = 1;
-    sp.col_step = (panels + want - 1) / want * nr;
+    /* Few row chunks (few pixels, many channels): split the columns too. */
+    sp.col_step = tflc_split_col_step(n, gcfg->nr, (size_t)sp.row_tasks, threads);
     sp.col_tasks = (int)((n + sp.col_step - 1) / sp.col_step);
     if (sp.col_tasks < 1) sp.col_tasks = 1;
     return sp;

@@ -232,17 +232,14 @@ typedef struct tflc_qs8_gemm_rq {
 void tflc_qs8_gemm_requant(const tflc_qs8_gemm_rq *g, size_t rows, const int8_t *a, size_t lda,
                            int8_t *out, size_t ldo, size_t n0, size_t n1, int32_t *acc);
 
-/* Tasks per thread that the split aims at (rows first, then columns). */
-#define QS8_TASKS_PER_THREAD 4
-
 /* Rows per chunk for a GEMM with per-row working set `row_bytes` (its int32 accumulators,
  * its im2col row): about 192 KiB of it, a multiple of mr, at most 1024, and with threads > 1
- * at most rows / (QS8_TASKS_PER_THREAD * threads) (rounded up to mr). */
+ * at most rows / (TFLC_TASKS_PER_THREAD * threads) (rounded up to mr). */
 size_t tflc_qs8_chunk_rows(const tflc_qgemm_s8_config *gcfg, size_t rows, size_t row_bytes,
                            int threads);
 
 /* The tasks of a rows x n GEMM: row chunks of `chunk` rows, each split into column blocks of
- * col_step columns (a multiple of nr) when there are fewer than QS8_TASKS_PER_THREAD row
+ * col_step columns (a multiple of nr) when there are fewer than TFLC_TASKS_PER_THREAD row
  * chunks per thread (few rows, many channels); task t is row chunk t / col_tasks, column
  * block t % col_tasks. Every output element is computed whole by one task, so any split
  * gives the same bytes. */

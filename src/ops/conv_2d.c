@@ -520,16 +520,12 @@ static void conv_task_im2col(void *ctx, int task, int thread) {
     conv_gemm(j, r0, count, col, j->k, j->out + r0 * j->n, n0, n0 + j->col_step < j->n ? n0 + j->col_step : j->n);
 }
 
-/* Column blocks for `row_tasks` im2col chunks: with fewer than 4 chunks per thread (a small
- * image, many channels: ResNet's 7x7x512 3x3 convolutions have 2), each chunk is split into
- * column blocks of whole nr panels, so a late or descheduled thread holds up one small task,
- * not half of the convolution. Sets j->col_step and j->col_tasks. */
+/* Column blocks for `row_tasks` im2col chunks: with fewer than TFLC_TASKS_PER_THREAD chunks
+ * per thread (a small image, many channels: ResNet's 7x7x512 3x3 convolutions have 2), each
+ * chunk is split into column blocks of whole nr panels, so a late or descheduled thread
+ * holds up one small task, not half of the convolution. Sets j->col_step and j->col_tasks. */
 static void conv_plan_columns(conv_gemm_job *j, size_t row_tasks, int threads) {
-    const size_t nr = tflc_gemm_f32_packed_config(j->packed)->nr, panels = (j->n + nr - 1) / nr;
-    const size_t target = threads > 1 ? 4 * (size_t)threads : 1;
-    size_t want = row_tasks < target ? (target + row_tasks - 1) / row_tasks : 1;
-    if (want > panels) want = panels;
-    j->col_step = (panels + want - 1) / want * nr;
+    j->col_step = tflc_split_col_step(j->n, tflc_gemm_f32_packed_config(j->packed)->nr, row_tasks, threads);
     j->col_tasks = (int)((j->n + j->col_step - 1) / j->col_step);
 }
 
