@@ -21,6 +21,8 @@
 #ifndef AVX2_NC
 #define AVX2_NC 1024
 #endif
+/* The FMA path's summation block (gemm.h): each block of k summed apart, then added. */
+#define AVX2_SUM_BLOCK 64
 /* Packed-A row stride: KC plus one cache line, so the rows fall in different L1 sets. */
 #define AVX2_AS (AVX2_KC + 16)
 
@@ -47,7 +49,10 @@ static inline __attribute__((always_inline)) void avx2_tile(
     float *restrict c, size_t ldc, size_t nc, const float *bias, float min, float max,
     unsigned flags) {
     __m256 lo[AVX2_MR], hi[AVX2_MR];
-    if (flags & TFLC_GEMM_ACCUMULATE) {
+    /* A later K slice: MUL_ADD continues C's sum (LiteRT's order); FMA sums the slice from
+     * zero and adds it to C after (blocked summation: closer to the exact sum over long K). */
+    const bool from_c = flags & TFLC_GEMM_ACCUMULATE, mul_add = flags & TFLC_GEMM_MUL_ADD;
+    if (from_c && mul_add) {
         const __m256i mlo = lanes_below(nc), mhi = lanes_below(nc > 8 ? nc - 8 : 0);
         UNROLL
         for (size_t i = 0; i < r; i++) {
@@ -59,7 +64,7 @@ static inline __attribute__((always_inline)) void avx2_tile(
         for (size_t i = 0; i < r; i++) lo[i] = hi[i] = _mm256_setzero_ps();
     }
     /* Two copies of the k loop, so that neither tests the flag per step. */
-    if (flags & TFLC_GEMM_MUL_ADD) {
+    if (mul_add) {
         for (; kc != 0; kc--) {
             const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
             b += AVX2_NR;
@@ -72,16 +77,43 @@ static inline __attribute__((always_inline)) void avx2_tile(
             a++;
         }
     } else {
-        for (; kc != 0; kc--) {
-            const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-            b += AVX2_NR;
+        /* Blocks of AVX2_SUM_BLOCK k, each summed from zero and added to C's partial sum
+         * (kept in C between blocks), as the AVX-512 kernel does. */
+        const __m256i mlo = lanes_below(nc), mhi = lanes_below(nc > 8 ? nc - 8 : 0);
+        bool c_partial = from_c;
+        for (;;) {
+            size_t n = kc < AVX2_SUM_BLOCK ? kc : AVX2_SUM_BLOCK;
+            kc -= n;
+            for (; n != 0; n--) {
+                const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+                b += AVX2_NR;
+                UNROLL
+                for (size_t i = 0; i < r; i++) {
+                    const __m256 ai = _mm256_broadcast_ss(a + i * AVX2_AS);
+                    lo[i] = _mm256_fmadd_ps(ai, b0, lo[i]);
+                    hi[i] = _mm256_fmadd_ps(ai, b1, hi[i]);
+                }
+                a++;
+            }
+            if (c_partial) {
+                UNROLL
+                for (size_t i = 0; i < r; i++) {
+                    lo[i] = _mm256_add_ps(_mm256_maskload_ps(c + i * ldc, mlo), lo[i]);
+                    hi[i] = _mm256_add_ps(_mm256_maskload_ps(c + i * ldc + 8, mhi), hi[i]);
+                }
+            }
+            if (kc == 0) break;
             UNROLL
             for (size_t i = 0; i < r; i++) {
-                const __m256 ai = _mm256_broadcast_ss(a + i * AVX2_AS);
-                lo[i] = _mm256_fmadd_ps(ai, b0, lo[i]);
-                hi[i] = _mm256_fmadd_ps(ai, b1, hi[i]);
+                if (nc == AVX2_NR) {
+                    _mm256_storeu_ps(c + i * ldc, lo[i]);
+                    _mm256_storeu_ps(c + i * ldc + 8, hi[i]);
+                } else {
+                    store_row_partial(c + i * ldc, nc, lo[i], hi[i]);
+                }
+                lo[i] = hi[i] = _mm256_setzero_ps();
             }
-            a++;
+            c_partial = true;
         }
     }
     if (flags & TFLC_GEMM_FINAL) {

@@ -21,6 +21,8 @@
 #ifndef AVX512_NC
 #define AVX512_NC 1024
 #endif
+/* The FMA path's summation block (gemm.h): each block of k summed apart, then added. */
+#define AVX512_SUM_BLOCK 64
 /* Packed-A row stride: KC plus one cache line, so the 14 rows fall in different L1 sets. */
 #define AVX512_AS (AVX512_KC + 16)
 
@@ -36,7 +38,10 @@ static inline __attribute__((always_inline)) void avx512_tile(
     const __mmask16 mlo = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
     const __mmask16 mhi =
         (__mmask16)(nc >= 32 ? 0xFFFFu : nc <= 16 ? 0u : (1u << (nc - 16)) - 1u);
-    if (flags & TFLC_GEMM_ACCUMULATE) {
+    /* A later K slice: MUL_ADD continues C's sum (LiteRT's order); FMA sums the slice from
+     * zero and adds it to C after (blocked summation: closer to the exact sum over long K). */
+    const bool from_c = flags & TFLC_GEMM_ACCUMULATE, mul_add = flags & TFLC_GEMM_MUL_ADD;
+    if (from_c && mul_add) {
         UNROLL
         for (size_t i = 0; i < r; i++) {
             lo[i] = _mm512_maskz_loadu_ps(mlo, c + i * ldc);
@@ -47,7 +52,7 @@ static inline __attribute__((always_inline)) void avx512_tile(
         for (size_t i = 0; i < r; i++) lo[i] = hi[i] = _mm512_setzero_ps();
     }
     /* Two copies of the k loop, so that neither tests the flag per step. */
-    if (flags & TFLC_GEMM_MUL_ADD) {
+    if (mul_add) {
         for (; kc != 0; kc--) {
             const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
             b += AVX512_NR;
@@ -60,16 +65,38 @@ static inline __attribute__((always_inline)) void avx512_tile(
             a++;
         }
     } else {
-        for (; kc != 0; kc--) {
-            const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-            b += AVX512_NR;
+        /* Blocks of AVX512_SUM_BLOCK k, each summed from zero and added to C's partial sum
+         * (kept in C between blocks: L1, one load, add and store per 16 lanes per block). */
+        bool c_partial = from_c;
+        for (;;) {
+            size_t n = kc < AVX512_SUM_BLOCK ? kc : AVX512_SUM_BLOCK;
+            kc -= n;
+            for (; n != 0; n--) {
+                const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+                b += AVX512_NR;
+                UNROLL
+                for (size_t i = 0; i < r; i++) {
+                    const __m512 ai = _mm512_set1_ps(a[i * AVX512_AS]);
+                    lo[i] = _mm512_fmadd_ps(ai, b0, lo[i]);
+                    hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
+                }
+                a++;
+            }
+            if (c_partial) {
+                UNROLL
+                for (size_t i = 0; i < r; i++) {
+                    lo[i] = _mm512_add_ps(_mm512_maskz_loadu_ps(mlo, c + i * ldc), lo[i]);
+                    hi[i] = _mm512_add_ps(_mm512_maskz_loadu_ps(mhi, c + i * ldc + 16), hi[i]);
+                }
+            }
+            if (kc == 0) break;
             UNROLL
             for (size_t i = 0; i < r; i++) {
-                const __m512 ai = _mm512_set1_ps(a[i * AVX512_AS]);
-                lo[i] = _mm512_fmadd_ps(ai, b0, lo[i]);
-                hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
+                _mm512_mask_storeu_ps(c + i * ldc, mlo, lo[i]);
+                _mm512_mask_storeu_ps(c + i * ldc + 16, mhi, hi[i]);
+                lo[i] = hi[i] = _mm512_setzero_ps();
             }
-            a++;
+            c_partial = true;
         }
     }
     if (flags & TFLC_GEMM_FINAL) {

@@ -82,7 +82,11 @@
 /* One tile of r rows (r fixed per function, r <= MR) and nc <= NR valid columns:
  *   acc[i][j] = (ACCUMULATE ? c[i*ldc + j] : 0) + sum over k < kc of a[i*AS + k] * b[k*NR + j]
  *              summed in k order, by FMA or (MUL_ADD, and always in the scalar config) by a
- *              rounded product and a rounded sum
+ *              rounded product and a rounded sum. MUL_ADD (and scalar) continue C's sum in k
+ *              order; FMA sums each block of 64 k from zero and adds it to the partial sum
+ *              (C's, then the previous blocks'): a blocked sum, whose rounding error grows
+ *              with K / 64 + 64 rather than with K (the AVX2 / AVX-512 kernels keep the
+ *              partial sum in C between blocks)
  *   FINAL:     acc = clamp(acc + bias[j], min, max)   (NaN passes through the clamp)
  *   c[i*ldc + j] = acc[i][j]   for i < r, j < nc; nothing else is written.
  * a: packed A tile, row i at a + i*AS with AS = the config's a_stride, a compile-time constant
