@@ -39,7 +39,12 @@ typedef struct qs8_rq16 {
     /* 64-bit path */
     __m512i m[2], left[2], right[2], half[2];
     __mmask8 rpos[2];              /* right > 0: negative values round away from zero */
-    __m512i lo, hi, zp;            /* lo - zp, hi - zp, zp (int32 lanes) */
+    /* folded: TIES_UP on the 32-bit path with every shift e in [1, 20] adds zp * 2^(31+e)
+     * to bias_e / bias_o, so the one rounding gives r + zp directly (exact: a multiple of
+     * the divisor; |r| < 2^30 for e >= 1, and the 64-bit sum stays below 2^63 for e <= 20).
+     * full: [lo, hi] is all of int8, so the saturating narrowing is the clamp. */
+    bool folded, full;
+    __m512i lo, hi, zp;            /* lo - zp, hi - zp (lo, hi when folded), zp (int32) */
 } qs8_rq16;
 
 QS8_INLINE __m512i qs8_half64(__m512i v, int which) {
@@ -95,9 +100,20 @@ QS8_INLINE qs8_rq16 qs8_rq16_load(const tflc_qs8_requant *rq, size_t c, __mmask1
         p.half[h] = _mm512_srli_epi64(_mm512_sllv_epi64(one, p.right[h]), 1);
         p.rpos[h] = _mm512_cmpgt_epi64_mask(p.right[h], _mm512_setzero_si512());
     }
-    p.zp = _mm512_set1_epi32(rq->out_zero_point);
-    p.lo = _mm512_set1_epi32(rq->lo - rq->out_zero_point);
-    p.hi = _mm512_set1_epi32(rq->hi - rq->out_zero_point);
+    const __mmask16 e_ok = _mm512_mask_cmpge_epi32_mask(k, right, _mm512_set1_epi32(1)) &
+                           _mm512_mask_cmple_epi32_mask(k, right, _mm512_set1_epi32(20));
+    p.folded = p.simple && rounding == TFLC_QS8_ROUND_TIES_UP && e_ok == k;
+    p.full = rq->lo <= INT8_MIN && rq->hi >= INT8_MAX;
+    const int32_t zp = rq->out_zero_point;
+    if (p.folded) {
+        const __m512i zp64 = _mm512_set1_epi64(zp);
+        p.bias_e = _mm512_add_epi64(p.bias_e, _mm512_sllv_epi64(zp64, p.sh_e));
+        p.bias_o = _mm512_add_epi64(
+            p.bias_o, _mm512_sllv_epi64(zp64, _mm512_add_epi64(p.sh_o, _mm512_set1_epi64(31))));
+    }
+    p.zp = _mm512_set1_epi32(zp);
+    p.lo = _mm512_set1_epi32(p.folded ? rq->lo : rq->lo - zp);
+    p.hi = _mm512_set1_epi32(p.folded ? rq->hi : rq->hi - zp);
     return p;
 }
 
@@ -158,6 +174,14 @@ QS8_INLINE __m512i qs8_rq16_ties_up(const qs8_rq16 *p, __m512i x) {
 /* 16 int32 accumulators of the block's channels -> 16 int8 outputs. */
 QS8_INLINE __m128i qs8_rq16_apply(const qs8_rq16 *p, __m512i acc, tflc_qs8_rounding rounding) {
     __m512i r;
+    if (rounding == TFLC_QS8_ROUND_TIES_UP && p->folded) {   /* r + zp already */
+        r = qs8_rq16_ties_up(p, acc);
+        __m128i bytes = p->full ? _mm512_cvtsepi32_epi8(r)
+                                : _mm512_cvtepi32_epi8(
+                                      _mm512_min_epi32(_mm512_max_epi32(r, p->lo), p->hi));
+        __asm__("" : "+v"(bytes));   /* as below */
+        return bytes;
+    }
     if (p->simple && rounding == TFLC_QS8_ROUND_TIES_UP) {
         r = qs8_rq16_ties_up(p, acc);
     } else if (p->simple) {
