@@ -426,6 +426,63 @@ static bool check_mul_add(size_t m, size_t n, size_t k, int options) {
     return ok;
 }
 
+/* The FMA path's order (gemm.h), per element: blocks of 64 k, each summed from zero by fused
+ * multiply-adds, added to the partial sum (the first block is the partial); + bias, clamp. */
+static float fma_blocked_ref(const problem *p, size_t i, size_t j) {
+    float partial = 0.0f;
+    for (size_t k0 = 0; k0 < p->k; k0 += 64) {
+        float s = 0.0f;
+        for (size_t kk = k0; kk < p->k && kk < k0 + 64; kk++)
+            s = fmaf(p->a[i * p->lda + kk], p->b_kn[kk * (p->n + 2) + j], s);
+        partial = k0 == 0 ? s : partial + s;
+    }
+    return clampf(partial + (p->bias ? p->bias[j] : 0.0f), p->min, p->max);
+}
+
+/* The SIMD variants' FMA path gives fma_blocked_ref's bits, whole and split over tasks: K on
+ * both sides of the 64-product blocks and of the 256 K slices, ragged tiles. (The scalar
+ * config always sums as MUL_ADD.) */
+static bool check_fma_blocked(size_t m, size_t n, size_t k, int options) {
+    static const float mins[] = {-INFINITY, 0.0f, 0.0f, -0.25f};
+    static const float maxs[] = {INFINITY, INFINITY, 6.0f, 0.25f};
+    problem p = make_problem(m, n, k, options % 2 == 0, mins[options % 4], maxs[options % 4]);
+    bool ok = true;
+    for (int v = 0; ok && v < n_variants; v++) {
+        if (variants[v]->isa == TFLC_ISA_SCALAR) continue;
+        void *packed = xaligned(tflc_gemm_f32_packed_size(variants[v], n, k));
+        tflc_gemm_f32_pack_b(variants[v], n, k, p.b_nk, k + 2, true, packed);
+        outbuf split = make_out(&p);
+        const tflc_gemm_f32_args g = {m, n, k, p.a, p.lda, packed, p.bias, split.c, split.ldc,
+                                      p.min, p.max};
+        tflc_gemm_f32_plan plan;
+        const int tasks = tflc_gemm_f32_plan_split(&g, 1 + options % 3, &plan);
+        for (int t = tasks - 1; t >= 0; t--) tflc_gemm_f32_task(&g, &plan, t);
+        ok = sentinels_intact(&p, &split);
+        CHECK_MSG(ok, "%s fma wrote outside C (M=%zu N=%zu K=%zu)", variants[v]->name, m, n, k);
+        for (size_t i = 0; ok && i < m; i++)
+            for (size_t j = 0; ok && j < n; j++) {
+                const float got = split.c[i * split.ldc + j], want = fma_blocked_ref(&p, i, j);
+                if (memcmp(&got, &want, sizeof got) == 0) continue;
+                CHECK_MSG(false, "%s fma at (%zu,%zu) M=%zu N=%zu K=%zu: %.9g, want %.9g",
+                          variants[v]->name, i, j, m, n, k, (double)got, (double)want);
+                ok = false;
+            }
+        checked_elements += (int)(m * n);
+        free(split.c);
+        free(packed);
+    }
+    free_problem(&p);
+    return ok;
+}
+
+static void test_fma_blocked_order(void) {
+    static const size_t ks[] = {1, 2, 63, 64, 65, 127, 128, 129, 255, 256, 257, 320, 513, 1030};
+    for (size_t s = 0; s < sizeof ks / sizeof ks[0]; s++)
+        if (!check_fma_blocked(rng_range(2, 30), rng_range(1, 70), ks[s], (int)s)) return;
+    for (int t = 0; t < 40; t++)
+        if (!check_fma_blocked(rng_range(2, 60), rng_range(1, 90), rng_range(1, 700), t)) return;
+}
+
 /* The product in chunks of `chunk` rows through tflc_gemm_f32_range_in (as CONV_2D's im2col
  * chunks and output rows call it): every variant still gives the whole product's
  * mul_add_ref bits, whatever the chunk's size mod 4. */
@@ -806,6 +863,7 @@ static void run_tests(void) {
     TEST(test_random_ragged);
     TEST(test_big_shapes);
     TEST(test_mul_add_bit_exact);
+    TEST(test_fma_blocked_order);
     TEST(test_one_row_order);
     TEST(test_k_zero);
     TEST(test_nan_and_inf);
