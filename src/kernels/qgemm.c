@@ -167,8 +167,9 @@ void tflc_qgemm_s8_range(size_t m, size_t n, size_t k, const int8_t *a, size_t l
             const size_t kc = min_sz(cfg->kc, k - kb), kc4 = round4(kc);
             for (size_t mb = m_begin; mb < m_end; mb += cfg->mc) {
                 const size_t mc = min_sz(cfg->mc, m_end - mb);
-                pack_a(mc, kc, a + mb * lda + kb, lda, cfg->a_stride, (uint8_t)cfg->a_offset,
-                       apack);
+                (cfg->pack_a ? cfg->pack_a : pack_a)(mc, kc, a + mb * lda + kb, lda,
+                                                     cfg->a_stride, (uint8_t)cfg->a_offset,
+                                                     apack);
                 for (size_t n0 = nb; n0 < nb_end; n0 += nr) {
                     const size_t nc = min_sz(nr, nb_end - n0);
                     const unsigned char *panel = panels + (n0 / nr) * pb;

@@ -43,6 +43,12 @@
 #define TFLC_QGEMM_APACK_BYTES 32768   /* packed-A block on the stack */
 #define TFLC_QGEMM_PACKED_HEADER 64
 
+/* Rows [0, mc) x bytes [0, kc) of a (row stride lda) + the config's a_offset, at row stride
+ * a_stride in dst, each row zero-padded to a multiple of 4 bytes (bytes past that up to the
+ * next 64 may be written too: a_stride leaves room). */
+typedef void (*tflc_qs8_pack_a_fn)(size_t mc, size_t kc, const int8_t *a, size_t lda,
+                                   size_t a_stride, uint8_t offset, uint8_t *dst);
+
 /* One tile of r rows (fixed per function) and nc <= NR columns, kc a multiple of 4:
  *   acc[i][j] = (init ? init[j] : c[i*ldc + j]) + sum over k < kc of a[i*AS + k] * b(k, j)
  * with a[] the packed (offset) bytes, AS the config's a_stride, b(k, j) the slice's group
@@ -61,6 +67,7 @@ typedef struct tflc_qgemm_s8_config {
     uint32_t a_stride;         /* bytes between packed-A rows: >= kc; mc * a_stride <=
                                   TFLC_QGEMM_APACK_BYTES */
     tflc_qs8_gemm_ukernel_fn ukernel[TFLC_QGEMM_MAX_MR + 1];   /* [r], r in 1..mr */
+    tflc_qs8_pack_a_fn pack_a;     /* NULL: the portable loop (qgemm.c) */
 } tflc_qgemm_s8_config;
 
 const tflc_qgemm_s8_config *tflc_qs8_gemm_config_scalar(void);

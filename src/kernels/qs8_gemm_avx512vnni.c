@@ -96,6 +96,27 @@ QS8_VNNI_UKERNEL(12)
 QS8_VNNI_UKERNEL(13)
 QS8_VNNI_UKERNEL(14)
 
+/* pack_a (qgemm.h) 64 bytes at a time: each row's bytes XOR 0x80 (a + 128 as unsigned),
+ * the lanes past kc zero, through a masked load and a masked move; every store is a whole
+ * 64 bytes (the row stride has room for the last one). */
+static void vnni_pack_a(size_t mc, size_t kc, const int8_t *a, size_t lda, size_t a_stride,
+                        uint8_t offset, uint8_t *dst) {
+    const __m512i flip = _mm512_set1_epi8((char)offset);
+    for (size_t i = 0; i < mc; i++) {
+        const int8_t *src = a + i * lda;
+        uint8_t *row = dst + i * a_stride;
+        for (size_t k0 = 0; k0 < kc; k0 += 64) {
+            const size_t n = kc - k0 < 64 ? kc - k0 : 64;
+            const __mmask64 m = n == 64 ? ~(__mmask64)0 : ((__mmask64)1 << n) - 1;
+            const __m512i v = _mm512_maskz_loadu_epi8(m, src + k0);
+            _mm512_storeu_si512(row + k0, _mm512_maskz_add_epi8(m, v, flip));
+        }
+    }
+}
+
+_Static_assert(QS8_VNNI_AS >= QS8_VNNI_KC + 64 && QS8_VNNI_AS % 64 == 0,
+               "vnni_pack_a's whole 64-byte stores stay inside a packed row");
+
 static const tflc_qgemm_s8_config vnni_config = {
     .name = "qs8_gemm_14x32_avx512vnni",
     .isa = TFLC_ISA_AVX512,
@@ -114,6 +135,7 @@ static const tflc_qgemm_s8_config vnni_config = {
                 qs8_gemm_ukernel_9x32_avx512vnni, qs8_gemm_ukernel_10x32_avx512vnni,
                 qs8_gemm_ukernel_11x32_avx512vnni, qs8_gemm_ukernel_12x32_avx512vnni,
                 qs8_gemm_ukernel_13x32_avx512vnni, qs8_gemm_ukernel_14x32_avx512vnni},
+    .pack_a = vnni_pack_a,
 };
 
 const tflc_qgemm_s8_config *tflc_qs8_gemm_config_avx512vnni(void) { return &vnni_config; }
