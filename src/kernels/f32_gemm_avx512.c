@@ -151,6 +151,24 @@ static void f32_gemm_dot_avx512(size_t k, const float *a, const float *b, float 
     tflc_f32_gemm_dot_panel(AVX512_NR, k, a, b, c, nc, bias, min, max);
 }
 
+/* pack_a (gemm.h) 16 floats per masked load; the short rows of small convolutions (K of
+ * 16 to 64) then cost one or a few loads and stores instead of a memcpy call each. */
+static void f32_pack_a_avx512(size_t mc, size_t kc, const float *a, size_t lda,
+                              size_t a_stride, float *dst) {
+    for (size_t i = 0; i < mc; i++) {
+        const float *src = a + i * lda;
+        float *row = dst + i * a_stride;
+        size_t k0 = 0;
+        for (; k0 + 16 <= kc; k0 += 16) _mm512_storeu_ps(row + k0, _mm512_loadu_ps(src + k0));
+        if (k0 < kc) {
+            const __mmask16 m = (__mmask16)((1u << (kc - k0)) - 1u);
+            _mm512_storeu_ps(row + k0, _mm512_maskz_loadu_ps(m, src + k0));
+        }
+    }
+}
+
+_Static_assert(AVX512_AS >= AVX512_KC + 16, "the last whole store stays inside a packed row");
+
 static const tflc_gemm_f32_config avx512_config = {
     .name = "f32_gemm_14x32_avx512",
     .isa = TFLC_ISA_AVX512,
@@ -160,6 +178,7 @@ static const tflc_gemm_f32_config avx512_config = {
     .mc = AVX512_MC,
     .nc = AVX512_NC,
     .a_stride = AVX512_AS,
+    .pack_a = f32_pack_a_avx512,
     .ukernel = {NULL, f32_gemm_ukernel_1x32_avx512, f32_gemm_ukernel_2x32_avx512,
                 f32_gemm_ukernel_3x32_avx512, f32_gemm_ukernel_4x32_avx512,
                 f32_gemm_ukernel_5x32_avx512, f32_gemm_ukernel_6x32_avx512,

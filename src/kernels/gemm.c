@@ -382,7 +382,8 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
                                    (extra_flags & TFLC_GEMM_MUL_ADD);
             for (size_t mb = m_begin; mb < m_end; mb += mc_max) {
                 const size_t mc = min_sz(mc_max, m_end - mb);
-                pack_a(mc, kc, g->a + mb * g->lda + kb, g->lda, cfg->a_stride, apack);
+                (cfg->pack_a ? cfg->pack_a : pack_a)(mc, kc, g->a + mb * g->lda + kb, g->lda,
+                                                     cfg->a_stride, apack);
                 for (size_t n0 = nb; n0 < nb_end; n0 += nr) {
                     const size_t nc = min_sz(nr, nb_end - n0);
                     const float *b = panels + (n0 / nr) * k * nr + kb * nr;

@@ -103,6 +103,11 @@ typedef void (*tflc_f32_gemm_ukernel_fn)(size_t kc, const float *a, const float 
 typedef void (*tflc_f32_gemm_dot_fn)(size_t k, const float *a, const float *b, float *c,
                                      size_t nc, const float *bias, float min, float max);
 
+/* Rows [0, mc) x columns [0, kc) of a (row stride lda) copied to dst at row stride a_stride
+ * (floats past kc, up to the next 16, may be written too: a_stride leaves room). */
+typedef void (*tflc_f32_pack_a_fn)(size_t mc, size_t kc, const float *a, size_t lda,
+                                   size_t a_stride, float *dst);
+
 typedef struct tflc_gemm_f32_config {
     const char *name;          /* e.g. "f32_gemm_14x32_avx512" */
     tflc_isa isa;
@@ -113,6 +118,7 @@ typedef struct tflc_gemm_f32_config {
                                   TFLC_GEMM_APACK_FLOATS */
     tflc_f32_gemm_ukernel_fn ukernel[TFLC_GEMM_MAX_MR + 1];   /* [r]: r rows, r in 1..mr */
     tflc_f32_gemm_dot_fn dot;  /* one-row products (f32_gemm_dot.h) */
+    tflc_f32_pack_a_fn pack_a; /* NULL: a memcpy per row (gemm.c) */
 } tflc_gemm_f32_config;
 
 /* Each ISA's config, from its own translation unit (compiled with that ISA's flags); NULL
