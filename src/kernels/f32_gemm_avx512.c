@@ -27,11 +27,12 @@
 #define AVX512_AS (AVX512_KC + 16)
 
 /* r is a compile-time constant in every caller; with the row loops fully unrolled the
- * accumulator arrays live in registers. */
+ * accumulator arrays live in registers. half (a constant too): nc <= 16, only lo[] is
+ * computed and stored. */
 #define UNROLL _Pragma("GCC unroll 16")
 
 static inline __attribute__((always_inline)) void avx512_tile(
-    const size_t r, size_t kc, const float *restrict a, const float *restrict b,
+    const size_t r, const bool half, size_t kc, const float *restrict a, const float *restrict b,
     float *restrict c, size_t ldc, size_t nc, const float *bias, float min, float max,
     unsigned flags) {
     __m512 lo[AVX512_MR], hi[AVX512_MR];
@@ -45,22 +46,22 @@ static inline __attribute__((always_inline)) void avx512_tile(
         UNROLL
         for (size_t i = 0; i < r; i++) {
             lo[i] = _mm512_maskz_loadu_ps(mlo, c + i * ldc);
-            hi[i] = _mm512_maskz_loadu_ps(mhi, c + i * ldc + 16);
+            if (!half) hi[i] = _mm512_maskz_loadu_ps(mhi, c + i * ldc + 16);
         }
     } else {
         UNROLL
-        for (size_t i = 0; i < r; i++) lo[i] = hi[i] = _mm512_setzero_ps();
+        for (size_t i = 0; i < r; i++) lo[i] = hi[i] = _mm512_setzero_ps();   /* hi unused if half */
     }
     /* Two copies of the k loop, so that neither tests the flag per step. */
     if (mul_add) {
         for (; kc != 0; kc--) {
-            const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+            const __m512 b0 = _mm512_loadu_ps(b), b1 = half ? b0 : _mm512_loadu_ps(b + 16);
             b += AVX512_NR;
             UNROLL
             for (size_t i = 0; i < r; i++) {
                 const __m512 ai = _mm512_set1_ps(a[i * AVX512_AS]);
                 lo[i] = _mm512_add_ps(lo[i], _mm512_mul_ps(ai, b0));
-                hi[i] = _mm512_add_ps(hi[i], _mm512_mul_ps(ai, b1));
+                if (!half) hi[i] = _mm512_add_ps(hi[i], _mm512_mul_ps(ai, b1));
             }
             a++;
         }
@@ -72,13 +73,13 @@ static inline __attribute__((always_inline)) void avx512_tile(
             size_t n = kc < AVX512_SUM_BLOCK ? kc : AVX512_SUM_BLOCK;
             kc -= n;
             for (; n != 0; n--) {
-                const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+                const __m512 b0 = _mm512_loadu_ps(b), b1 = half ? b0 : _mm512_loadu_ps(b + 16);
                 b += AVX512_NR;
                 UNROLL
                 for (size_t i = 0; i < r; i++) {
                     const __m512 ai = _mm512_set1_ps(a[i * AVX512_AS]);
                     lo[i] = _mm512_fmadd_ps(ai, b0, lo[i]);
-                    hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
+                    if (!half) hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
                 }
                 a++;
             }
@@ -86,14 +87,15 @@ static inline __attribute__((always_inline)) void avx512_tile(
                 UNROLL
                 for (size_t i = 0; i < r; i++) {
                     lo[i] = _mm512_add_ps(_mm512_maskz_loadu_ps(mlo, c + i * ldc), lo[i]);
-                    hi[i] = _mm512_add_ps(_mm512_maskz_loadu_ps(mhi, c + i * ldc + 16), hi[i]);
+                    if (!half)
+                        hi[i] = _mm512_add_ps(_mm512_maskz_loadu_ps(mhi, c + i * ldc + 16), hi[i]);
                 }
             }
             if (kc == 0) break;
             UNROLL
             for (size_t i = 0; i < r; i++) {
                 _mm512_mask_storeu_ps(c + i * ldc, mlo, lo[i]);
-                _mm512_mask_storeu_ps(c + i * ldc + 16, mhi, hi[i]);
+                if (!half) _mm512_mask_storeu_ps(c + i * ldc + 16, mhi, hi[i]);
                 lo[i] = hi[i] = _mm512_setzero_ps();
             }
             c_partial = true;
@@ -106,7 +108,8 @@ static inline __attribute__((always_inline)) void avx512_tile(
         for (size_t i = 0; i < r; i++) {
             /* max/min return their second operand when either is NaN: a NaN sum stays NaN. */
             lo[i] = _mm512_min_ps(vmax, _mm512_max_ps(vmin, _mm512_add_ps(lo[i], vb0)));
-            hi[i] = _mm512_min_ps(vmax, _mm512_max_ps(vmin, _mm512_add_ps(hi[i], vb1)));
+            if (!half)
+                hi[i] = _mm512_min_ps(vmax, _mm512_max_ps(vmin, _mm512_add_ps(hi[i], vb1)));
         }
     }
     if (nc == AVX512_NR) {
@@ -119,7 +122,7 @@ static inline __attribute__((always_inline)) void avx512_tile(
         UNROLL
         for (size_t i = 0; i < r; i++) {
             _mm512_mask_storeu_ps(c + i * ldc, mlo, lo[i]);
-            _mm512_mask_storeu_ps(c + i * ldc + 16, mhi, hi[i]);
+            if (!half) _mm512_mask_storeu_ps(c + i * ldc + 16, mhi, hi[i]);
         }
     }
 }
@@ -129,7 +132,10 @@ static inline __attribute__((always_inline)) void avx512_tile(
                                                  float *c, size_t ldc, size_t nc,            \
                                                  const float *bias, float min, float max,    \
                                                  unsigned flags) {                           \
-        avx512_tile(R, kc, a, b, c, ldc, nc, bias, min, max, flags);                        \
+        if (nc <= 16) /* a panel's last 16 columns or fewer: half the tile's work */        \
+            avx512_tile(R, true, kc, a, b, c, ldc, nc, bias, min, max, flags);              \
+        else                                                                                 \
+            avx512_tile(R, false, kc, a, b, c, ldc, nc, bias, min, max, flags);             \
     }
 AVX512_UKERNEL(1)
 AVX512_UKERNEL(2)
