@@ -33,11 +33,10 @@ static inline __m512 sigmoid16(__m512 x) {
     const __m512 p_low = ADD(r, SET1(1.0f));
     __m512 p = ADD(MUL(r, p_odd), p_even);
     p = ADD(MUL(r2, p), p_low);
-    /* 2^m: lanes below -104 (masked out below) and NaN lanes (p is NaN) may build any
-     * exponent here; the others have m in [-75, 12]. */
-    const __m512i bits = _mm512_slli_epi32(
-        _mm512_add_epi32(_mm512_cvtps_epi32(m), _mm512_set1_epi32(127)), 23);
-    __m512 e = MUL(p, _mm512_castsi512_ps(bits));
+    /* p * 2^m in one VSCALEFPS: m is in [-75, 12] on the lanes that count (below -104 they
+     * are masked out below; NaN stays NaN), so p * 2^m is a normal float, exact, the same
+     * value as the scalar code's multiply by the built power of two. */
+    __m512 e = _mm512_scalef_ps(p, m);
     e = MUL(e, e);
     const __m512 y = _mm512_div_ps(e, ADD(SET1(1.0f), e));
     return _mm512_mask_mov_ps(y, zero, _mm512_setzero_ps());
