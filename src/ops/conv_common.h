@@ -463,18 +463,19 @@ static inline bool tflc_conv_mult_block_fits(const void *block, const tflc_conv_
                   sizeof(float) * (size_t)want.n_scales) == 0;
 }
 
-/* Prepare of a quantized conv: checks the multipliers (the 16x8 range when `int16`, same
- * failure as before), then takes them from the model's weight cache when the filter is the
- * model's constant and the cached block fits these scales; otherwise reserves scratch for
- * tflc_conv_mults_at_eval to fill at each eval. Shapes: filter_q has 1 or `channels`
+/* Prepare of a quantized conv: with `int16`, checks the 16x8 range of the shifts (the one
+ * way the multipliers can fail); then takes them from the model's weight cache when the
+ * filter is the model's constant and the cached block fits these scales, else reserves
+ * scratch for tflc_conv_mults_at_eval to fill at each eval. filter_q has 1 or `channels`
  * scales (tflc_conv_check_filter_scales). */
 static inline tflc_status tflc_conv_prepare_mults(tflc_node *node, const tflc_tensor *filter,
                                                   float in_scale,
                                                   const tflc_quantization *filter_q,
                                                   float out_scale, int32_t channels, bool int16,
                                                   size_t *scratch, tflc_conv_mults *cm) {
-    tflc_status s = tflc_conv_channel_multipliers(node, in_scale, filter_q, out_scale, channels,
-                                                  int16, NULL, NULL);
+    tflc_status s = int16 ? tflc_conv_channel_multipliers(node, in_scale, filter_q, out_scale,
+                                                          channels, true, NULL, NULL)
+                          : TFLC_OK;
     if (s != TFLC_OK) return s;
     *cm = (tflc_conv_mults){.filter_q = filter_q, .in_scale = in_scale, .out_scale = out_scale,
                             .channels = channels};
