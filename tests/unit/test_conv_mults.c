@@ -195,7 +195,7 @@ typedef struct scales {
 } scales;
 
 typedef struct shared_data {
-    int16_t in[1 * 5 * 6 * 5];     /* int8 runs read the first half as int8 */
+    int16_t in[1 * 5 * 6 * 5];     /* int8 runs read its first 150 bytes as int8 */
     int8_t w[S_FILTER];
     int32_t bias[SM];
     int64_t bias64[SM];            /* 16x8 */
