@@ -28,6 +28,9 @@
 /* Kinds of derived block (append-only). ISA-dependent layouts add the ISA: kind | isa << 8. */
 enum {
     TFLC_WCACHE_F32_GEMM_B = 1,      /* tflc_gemm_f32_pack_b of a [N, K] weight */
+    TFLC_WCACHE_QS8_MULT = 2,        /* a quantized conv's per-channel requantization
+                                        multipliers and shifts (ops/conv_common.h; keyed by
+                                        the filter, not ISA-dependent) */
 };
 
 /* The cached block for (key, kind, bytes), computed by fill(dst, arg) on first use; NULL if

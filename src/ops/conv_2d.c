@@ -98,7 +98,7 @@ typedef struct conv_params {
     bool bias64;                           /* Q16 with int64 bias: 64-bit requantization */
     bool hybrid_asymmetric;                /* hybrid: per-channel path */
     float hybrid_filter_scale;             /* hybrid, symmetric path */
-    size_t mult_off, shift_off;            /* scratch: int32[M] multipliers and shifts */
+    tflc_conv_mults rq;                    /* quantized: the per-channel multipliers */
     size_t q_off, scale_off, zp_off;       /* scratch (hybrid): int8 input, float[N], int32[N] */
     /* float path on the GEMM */
     conv_gemm_form gemm;
@@ -192,8 +192,8 @@ static tflc_status conv_pick_mode(tflc_node *node, conv_params *p, int bias_type
     return s;
 }
 
-/* Quantized modes: scales, zero points, activation range, multipliers (checked here,
- * recomputed into scratch by eval). */
+/* Quantized modes: scales, zero points, activation range, multipliers (once per model in
+ * the weight cache, or into scratch at each eval: tflc_conv_prepare_mults). */
 static tflc_status conv_prepare_quantized(tflc_node *node, conv_params *p, int act_kind,
                                           size_t *scratch) {
     const tflc_tensor *in = node->inputs[0], *w = node->inputs[1], *out = node->outputs[0];
@@ -219,10 +219,8 @@ static tflc_status conv_prepare_quantized(tflc_node *node, conv_params *p, int a
     s = tflc_conv_act_range_q(node, act_kind, out->dtype, oq->scales[0], p->out_offset,
                               &p->act_min, &p->act_max);
     if (s == TFLC_OK)
-        s = tflc_conv_channel_multipliers(node, iq->scales[0], wq, oq->scales[0], p->g.out_c,
-                                          p->mode == CONV_Q16 && p->bias64, NULL, NULL);
-    p->mult_off = tflc_conv_scratch_reserve(scratch, sizeof(int32_t) * (size_t)p->g.out_c);
-    p->shift_off = tflc_conv_scratch_reserve(scratch, sizeof(int32_t) * (size_t)p->g.out_c);
+        s = tflc_conv_prepare_mults(node, w, iq->scales[0], wq, oq->scales[0], p->g.out_c,
+                                    p->mode == CONV_Q16 && p->bias64, scratch, &p->rq);
     return s;
 }
 
@@ -241,11 +239,6 @@ static tflc_status conv_prepare_hybrid(tflc_node *node, conv_params *p, int act_
     p->scale_off = tflc_conv_scratch_reserve(scratch, sizeof(float) * (size_t)p->g.batches);
     p->zp_off = tflc_conv_scratch_reserve(scratch, sizeof(int32_t) * (size_t)p->g.batches);
     return TFLC_OK;
-}
-
-/* The model that owns the node's constants (NULL for a node built by hand). */
-static const tflc_model *conv_model(const tflc_node *node) {
-    return node->graph && node->graph->runner ? node->graph->runner->model : NULL;
 }
 
 typedef struct conv_pack_args {
@@ -270,7 +263,7 @@ static void conv_prepare_gemm(tflc_node *node, conv_params *p, size_t *scratch) 
     if (p->groups != 1 || rows == 0 || n == 0 || k == 0) return;
     const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_get();
     const size_t packed_bytes = tflc_gemm_f32_packed_size(cfg, n, k);
-    const tflc_model *model = conv_model(node);
+    const tflc_model *model = tflc_conv_model(node);
     if (tflc_tensor_is_constant(w) && tflc_weight_cache_owns(model, w->data)) {
         conv_pack_args args = {cfg, n, k, w->data};
         p->packed = tflc_weight_cache_get(model, w->data,
@@ -325,7 +318,7 @@ static void conv_prepare_q8_gemm(tflc_node *node, conv_params *p, size_t *scratc
     if (!q8) return;
     const tflc_qgemm_s8_config *gcfg = tflc_qs8_config_gemm(q8);
     const size_t packed_bytes = tflc_qgemm_s8_packed_size(gcfg, n, k);
-    const tflc_model *model = conv_model(node);
+    const tflc_model *model = tflc_conv_model(node);
     if (tflc_tensor_is_constant(w) && tflc_weight_cache_owns(model, w->data)) {
         conv_q8_pack_args args = {gcfg, n, k, w->data};
         p->packed = tflc_weight_cache_get(model, w->data,
@@ -739,13 +732,8 @@ static tflc_status conv_eval_quantized(tflc_node *node, const conv_params *p) {
     const tflc_tensor *in = node->inputs[0], *w = node->inputs[1], *out = node->outputs[0];
     const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
     const void *x = conv_src(node, p)->data;
-    int32_t *mult = tflc_conv_scratch_at(node, p->mult_off);
-    int32_t *shift = tflc_conv_scratch_at(node, p->shift_off);
-    const tflc_quantization *iq = tflc_ops_quant(in), *wq = tflc_ops_quant(w),
-                            *oq = tflc_ops_quant(out);
-    tflc_status s = tflc_conv_channel_multipliers(node, iq->scales[0], wq, oq->scales[0],
-                                                  p->g.out_c, false, mult, shift);
-    if (s != TFLC_OK) return s;
+    const int32_t *mult, *shift;
+    tflc_conv_mults_at_eval(node, &p->rq, &mult, &shift);
     if (p->mode == CONV_Q8 && p->q8) {
         conv_eval_q8_gemm(node, p, mult, shift);
         return TFLC_OK;

@@ -14,6 +14,8 @@
 #include <float.h>
 #include <string.h>
 
+#include "core/runner.h"
+#include "core/weight_cache.h"
 #include "ops/nn_common.h"   /* nn_mul_by_qm_ties_up */
 #include "ops/ops.h"
 
@@ -350,27 +352,165 @@ static inline tflc_status tflc_conv_act_range_q(tflc_node *node, int kind, tflc_
     return TFLC_OK;
 }
 
-/* Per-output-channel requantization of a quantized conv: multiplier and shift of
- * in_scale * filter_scale[c] / out_scale (TFLite's PopulateConvolutionQuantizationParams).
- * filter_q has 1 scale (per-tensor) or `channels` scales. `int16` asks for the 16x8 range
- * check: TFLite's 64-bit requantization needs shift <= 7. */
+/* The real multiplier of output channel c: in_scale * filter_scale[c] / out_scale, in
+ * double as TFLite's PopulateConvolutionQuantizationParams. filter_q has 1 scale
+ * (per-tensor) or one per channel. */
+static inline double tflc_conv_channel_ratio(float in_scale, const tflc_quantization *filter_q,
+                                             float out_scale, int32_t c) {
+    float fs = filter_q->scales[filter_q->count == 1 ? 0 : c];
+    return (double)in_scale * (double)fs / (double)out_scale;
+}
+
+/* Per-output-channel requantization of a quantized conv: multiplier and shift of each
+ * channel's ratio (above), into mult[channels] and shift[channels] (either may be NULL).
+ * `int16` asks for the 16x8 range check: TFLite's 64-bit requantization needs shift <= 7;
+ * without it this cannot fail. */
 static inline tflc_status tflc_conv_channel_multipliers(tflc_node *node, float in_scale,
                                                         const tflc_quantization *filter_q,
                                                         float out_scale, int32_t channels,
                                                         bool int16, int32_t *mult, int32_t *shift) {
     for (int32_t c = 0; c < channels; c++) {
-        float fs = filter_q->scales[filter_q->count == 1 ? 0 : c];
+        double ratio = tflc_conv_channel_ratio(in_scale, filter_q, out_scale, c);
         int32_t m;
         int s;
-        tflc_conv_quantize_multiplier((double)in_scale * (double)fs / (double)out_scale, &m, &s);
+        tflc_conv_quantize_multiplier(ratio, &m, &s);
         if (int16 && s > 7)
             return tflc_node_fail(node, TFLC_ERROR_UNSUPPORTED, "channel %d: the output scale "
-                                  "ratio %g is too large for 16x8 requantization", (int)c,
-                                  (double)in_scale * (double)fs / (double)out_scale);
+                                  "ratio %g is too large for 16x8 requantization", (int)c, ratio);
         if (mult) mult[c] = m;
         if (shift) shift[c] = s;
     }
     return TFLC_OK;
+}
+
+/* ------------------------------------------- requantization, planned once -- */
+
+/* The model that owns the node's constants (NULL for a node built by hand). */
+static inline const tflc_model *tflc_conv_model(const tflc_node *node) {
+    return node->graph && node->graph->runner ? node->graph->runner->model : NULL;
+}
+
+/* The multipliers depend only on model constants (the input, filter and output scales), so
+ * prepare computes them once per model into a block of the weight cache, kind
+ * TFLC_WCACHE_QS8_MULT, keyed by the filter's data (CONV_2D, DEPTHWISE_CONV_2D and
+ * TRANSPOSE_CONV share it; the values do not depend on the op or the ISA). The block is
+ *
+ *     tflc_conv_mult_header | float filter_scales[n_scales] | int32 mult[channels]
+ *                                                            | int32 shift[channels]
+ *
+ * The header holds every input of the computation: two filter tensors may share one buffer
+ * (a flatbuffer allows it) with other scales, and two convs one filter tensor with other
+ * input or output scales. A block whose header differs is not used. */
+typedef struct tflc_conv_mult_header {
+    int32_t channels, n_scales;
+    uint32_t in_scale_bits, out_scale_bits;
+} tflc_conv_mult_header;
+
+/* Where the block's mult[channels] starts (shift[channels] follows it). */
+static inline size_t tflc_conv_mult_block_mult_at(int32_t n_scales) {
+    return sizeof(tflc_conv_mult_header) + sizeof(float) * (size_t)n_scales;
+}
+
+/* Bytes of the block for `channels` and `n_scales`. */
+static inline size_t tflc_conv_mult_block_size(int32_t channels, int32_t n_scales) {
+    return tflc_conv_mult_block_mult_at(n_scales) + 2 * sizeof(int32_t) * (size_t)channels;
+}
+
+static inline uint32_t tflc_conv_f32_bits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+/* The header of the block for these scales. */
+static inline tflc_conv_mult_header tflc_conv_mult_header_of(float in_scale,
+                                                             const tflc_quantization *filter_q,
+                                                             float out_scale, int32_t channels) {
+    tflc_conv_mult_header h = {channels, filter_q->count, tflc_conv_f32_bits(in_scale),
+                               tflc_conv_f32_bits(out_scale)};
+    return h;
+}
+
+/* The requantization plan of a quantized conv. */
+typedef struct tflc_conv_mults {
+    const int32_t *mult, *shift;          /* [channels] in the cached block, or NULL: */
+    size_t mult_off, shift_off;           /*   scratch int32[channels], filled at each eval */
+    const tflc_quantization *filter_q;    /* what the eval fill reads */
+    float in_scale, out_scale;
+    int32_t channels;
+} tflc_conv_mults;
+
+/* fill() of the weight cache: arg is the plan, its header then arrays computed. */
+static inline void tflc_conv_mult_fill(void *dst, const void *arg) {
+    const tflc_conv_mults *cm = arg;
+    const tflc_conv_mult_header h =
+        tflc_conv_mult_header_of(cm->in_scale, cm->filter_q, cm->out_scale, cm->channels);
+    unsigned char *b = dst;
+    memcpy(b, &h, sizeof h);
+    memcpy(b + sizeof h, cm->filter_q->scales, sizeof(float) * (size_t)h.n_scales);
+    int32_t *mult = (int32_t *)(void *)(b + tflc_conv_mult_block_mult_at(h.n_scales));
+    (void)tflc_conv_channel_multipliers(NULL, cm->in_scale, cm->filter_q, cm->out_scale,
+                                        cm->channels, false, mult, mult + cm->channels);
+}
+
+/* True when the cached block at `block` was computed from these scales. */
+static inline bool tflc_conv_mult_block_fits(const void *block, const tflc_conv_mults *cm) {
+    const tflc_conv_mult_header want =
+        tflc_conv_mult_header_of(cm->in_scale, cm->filter_q, cm->out_scale, cm->channels);
+    const unsigned char *b = block;
+    return memcmp(b, &want, sizeof want) == 0 &&
+           memcmp(b + sizeof want, cm->filter_q->scales,
+                  sizeof(float) * (size_t)want.n_scales) == 0;
+}
+
+/* Prepare of a quantized conv: with `int16`, checks the 16x8 range of the shifts (the one
+ * way the multipliers can fail); then takes them from the model's weight cache when the
+ * filter is the model's constant and the cached block fits these scales, else reserves
+ * scratch for tflc_conv_mults_at_eval to fill at each eval. filter_q has 1 or `channels`
+ * scales (tflc_conv_check_filter_scales). */
+static inline tflc_status tflc_conv_prepare_mults(tflc_node *node, const tflc_tensor *filter,
+                                                  float in_scale,
+                                                  const tflc_quantization *filter_q,
+                                                  float out_scale, int32_t channels, bool int16,
+                                                  size_t *scratch, tflc_conv_mults *cm) {
+    tflc_status s = int16 ? tflc_conv_channel_multipliers(node, in_scale, filter_q, out_scale,
+                                                          channels, true, NULL, NULL)
+                          : TFLC_OK;
+    if (s != TFLC_OK) return s;
+    *cm = (tflc_conv_mults){.filter_q = filter_q, .in_scale = in_scale, .out_scale = out_scale,
+                            .channels = channels};
+    const tflc_model *model = tflc_conv_model(node);
+    if (tflc_tensor_is_constant(filter) && tflc_weight_cache_owns(model, filter->data)) {
+        const size_t bytes = tflc_conv_mult_block_size(channels, filter_q->count);
+        const void *b = tflc_weight_cache_get(model, filter->data, TFLC_WCACHE_QS8_MULT, bytes,
+                                              tflc_conv_mult_fill, cm);
+        if (b && tflc_conv_mult_block_fits(b, cm)) {
+            cm->mult = (const int32_t *)(const void *)((const unsigned char *)b +
+                                                       tflc_conv_mult_block_mult_at(filter_q->count));
+            cm->shift = cm->mult + channels;
+            return TFLC_OK;
+        }
+    }
+    cm->mult_off = tflc_conv_scratch_reserve(scratch, sizeof(int32_t) * (size_t)channels);
+    cm->shift_off = tflc_conv_scratch_reserve(scratch, sizeof(int32_t) * (size_t)channels);
+    return TFLC_OK;
+}
+
+/* Eval: the multipliers and shifts [channels], computed into scratch when not cached (no
+ * allocation either way). */
+static inline void tflc_conv_mults_at_eval(const tflc_node *node, const tflc_conv_mults *cm,
+                                           const int32_t **mult, const int32_t **shift) {
+    if (cm->mult) {
+        *mult = cm->mult;
+        *shift = cm->shift;
+        return;
+    }
+    int32_t *m = tflc_conv_scratch_at(node, cm->mult_off);
+    int32_t *s = tflc_conv_scratch_at(node, cm->shift_off);
+    (void)tflc_conv_channel_multipliers(NULL, cm->in_scale, cm->filter_q, cm->out_scale,
+                                        cm->channels, false, m, s);
+    *mult = m;
+    *shift = s;
 }
 
 /* The filter's scales must be one (per-tensor) or one per output channel. */

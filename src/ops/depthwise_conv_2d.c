@@ -54,7 +54,7 @@ typedef struct dw_params {
     tflc_ops_act act;                      /* float and hybrid outputs */
     int32_t act_min, act_max;              /* quantized outputs, in output units */
     int32_t in_offset, filter_offset, out_offset;   /* -in_zp, -filter_zp, out_zp */
-    size_t mult_off, shift_off;            /* scratch: int32[M] multipliers and shifts */
+    tflc_conv_mults rq;                    /* quantized: the per-channel multipliers */
     size_t q_off, scale_off, zp_off;       /* scratch (hybrid): int8 input, float[N], int32[N] */
     /* float, depth multiplier 1: kernels/f32_dwconv.h */
     bool f32_fast;
@@ -157,10 +157,8 @@ static tflc_status dw_prepare_quantized(tflc_node *node, dw_params *p, int act_k
         s = tflc_conv_act_range_q(node, act_kind, out->dtype, oq->scales[0], p->out_offset,
                                   &p->act_min, &p->act_max);
     if (s == TFLC_OK)
-        s = tflc_conv_channel_multipliers(node, iq->scales[0], wq, oq->scales[0], p->g.out_c,
-                                          p->mode == DW_Q16, NULL, NULL);
-    p->mult_off = tflc_conv_scratch_reserve(scratch, sizeof(int32_t) * (size_t)p->g.out_c);
-    p->shift_off = tflc_conv_scratch_reserve(scratch, sizeof(int32_t) * (size_t)p->g.out_c);
+        s = tflc_conv_prepare_mults(node, w, iq->scales[0], wq, oq->scales[0], p->g.out_c,
+                                    p->mode == DW_Q16, scratch, &p->rq);
     return s;
 }
 
@@ -174,11 +172,6 @@ static tflc_status dw_prepare_hybrid(tflc_node *node, dw_params *p, int act_kind
     p->scale_off = tflc_conv_scratch_reserve(scratch, sizeof(float) * (size_t)p->g.batches);
     p->zp_off = tflc_conv_scratch_reserve(scratch, sizeof(int32_t) * (size_t)p->g.batches);
     return s;
-}
-
-/* The model that owns the node's constants (NULL for a node built by hand). */
-static const tflc_model *dw_model(const tflc_node *node) {
-    return node->graph && node->graph->runner ? node->graph->runner->model : NULL;
 }
 
 typedef struct dw_pack_args {
@@ -203,7 +196,7 @@ static tflc_status dw_prepare_f32(tflc_node *node, dw_params *p, int act_kind, s
     const tflc_dwconv_f32_config *cfg = tflc_dwconv_f32_config_get();
     const size_t channels = (size_t)p->g.out_c;
     const size_t bytes = tflc_dwconv_f32_packed_size(cfg, p->g.y.filter, p->g.x.filter, channels);
-    const tflc_model *model = dw_model(node);
+    const tflc_model *model = tflc_conv_model(node);
     if (tflc_tensor_is_constant(w) && tflc_weight_cache_owns(model, w->data)) {
         const dw_pack_args args = {cfg, p->g.y.filter, p->g.x.filter, channels, w->data};
         p->f32_packed = tflc_weight_cache_get(model, w->data,
@@ -373,12 +366,8 @@ static int64_t dw_bias(const tflc_tensor *bias, int32_t m) {
 static tflc_status dw_eval_quantized(tflc_node *node, const dw_params *p) {
     const tflc_tensor *in = node->inputs[0], *w = node->inputs[1], *out = node->outputs[0];
     const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
-    int32_t *mult = tflc_conv_scratch_at(node, p->mult_off);
-    int32_t *shift = tflc_conv_scratch_at(node, p->shift_off);
-    tflc_status s = tflc_conv_channel_multipliers(node, tflc_ops_quant(in)->scales[0],
-                                                  tflc_ops_quant(w), tflc_ops_quant(out)->scales[0],
-                                                  p->g.out_c, false, mult, shift);
-    if (s != TFLC_OK) return s;
+    const int32_t *mult, *shift;
+    tflc_conv_mults_at_eval(node, &p->rq, &mult, &shift);
     if (p->mode == DW_Q8 && tflc_dw_int8_fast(node, &p->g, p->multiplier, -p->in_offset,
                                               p->out_offset, p->act_min, p->act_max, mult, shift))
         return TFLC_OK;   /* the channel-vectorized int8 path (depthwise_int8_fast.c) */

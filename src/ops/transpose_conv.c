@@ -46,7 +46,7 @@ typedef struct tc_params {
     int32_t in_offset, filter_offset, out_offset;   /* -in_zp, -filter_zp, out_zp */
     bool bias64;                           /* Q16 with int64 bias (or none) */
     size_t acc_off;                        /* scratch: int64 accumulators [output elements] */
-    size_t mult_off, shift_off;            /* scratch: int32[M] */
+    tflc_conv_mults rq;                    /* quantized: the per-channel multipliers */
     size_t q_off, scale_off, zp_off;       /* scratch (hybrid): int8 input, float[N], int32[N] */
 } tc_params;
 
@@ -165,11 +165,9 @@ static tflc_status tc_prepare_quantized(tflc_node *node, tc_params *p, int act_k
     s = tflc_conv_act_range_q(node, act_kind, out->dtype, oq->scales[0], p->out_offset,
                               &p->act_min, &p->act_max);
     if (s == TFLC_OK)
-        s = tflc_conv_channel_multipliers(node, iq->scales[0], wq, oq->scales[0], p->out_c,
-                                          p->bias64, NULL, NULL);
+        s = tflc_conv_prepare_mults(node, w, iq->scales[0], wq, oq->scales[0], p->out_c,
+                                    p->bias64, scratch, &p->rq);
     p->acc_off = tflc_conv_scratch_reserve(scratch, sizeof(int64_t) * tflc_tensor_count(out));
-    p->mult_off = tflc_conv_scratch_reserve(scratch, sizeof(int32_t) * (size_t)p->out_c);
-    p->shift_off = tflc_conv_scratch_reserve(scratch, sizeof(int32_t) * (size_t)p->out_c);
     return s;
 }
 
@@ -332,12 +330,8 @@ static tflc_status tc_eval_quantized(tflc_node *node, const tc_params *p) {
     const tflc_tensor *w = node->inputs[1], *in = node->inputs[2];
     tflc_tensor *out = node->outputs[0];
     int64_t *acc = tflc_conv_scratch_at(node, p->acc_off);
-    int32_t *mult = tflc_conv_scratch_at(node, p->mult_off);
-    int32_t *shift = tflc_conv_scratch_at(node, p->shift_off);
-    tflc_status s = tflc_conv_channel_multipliers(node, tflc_ops_quant(in)->scales[0],
-                                                  tflc_ops_quant(w), tflc_ops_quant(out)->scales[0],
-                                                  p->out_c, false, mult, shift);
-    if (s != TFLC_OK) return s;
+    const int32_t *mult, *shift;
+    tflc_conv_mults_at_eval(node, &p->rq, &mult, &shift);
     memset(acc, 0, sizeof(int64_t) * tflc_tensor_count(out));
     tc_scatter_q(p, in, w, acc);
     tc_finish_q(p, tflc_ops_optional_input(node, 3), acc, mult, shift, out);
