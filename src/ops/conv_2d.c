@@ -428,6 +428,25 @@ typedef struct conv_gemm_job {
     int col_tasks;                         /* ... and column blocks per row chunk */
 } conv_gemm_job;
 
+/* The output pixel (n, oy, ox) of an im2col row, stepped row by row (a division per row
+ * costs more than a short row's copy). */
+typedef struct conv_pixel {
+    size_t b, oy, ox;
+} conv_pixel;
+
+static conv_pixel conv_pixel_at(const tflc_conv_geom *g, size_t pix) {
+    const size_t ow = (size_t)g->x.out, oh = (size_t)g->y.out;
+    return (conv_pixel){pix / (ow * oh), (pix / ow) % oh, pix % ow};
+}
+
+static void conv_pixel_next(const tflc_conv_geom *g, conv_pixel *px) {
+    if (++px->ox < (size_t)g->x.out) return;
+    px->ox = 0;
+    if (++px->oy < (size_t)g->y.out) return;
+    px->oy = 0;
+    px->b++;
+}
+
 /* Rows [r0, r0 + count) of the im2col matrix: row = output pixel (n, oy, ox), column
  * (ky, kx, c); taps outside the input are 0. A filter row whose taps are all inside and
  * adjacent (dilation 1) is one copy of kw * c floats. */
@@ -435,10 +454,10 @@ static void conv_im2col(const conv_params *p, const float *in, size_t r0, size_t
                         float *col) {
     const tflc_conv_geom *g = &p->g;
     const size_t c = (size_t)g->in_c, kw = (size_t)g->x.filter;
-    const size_t ow = (size_t)g->x.out, oh = (size_t)g->y.out;
-    for (size_t r = 0; r < count; r++) {
-        const size_t pix = r0 + r, ox = pix % ow, oy = (pix / ow) % oh, b = pix / (ow * oh);
-        const int64_t ix0 = (int64_t)ox * g->x.stride - g->x.pad;
+    conv_pixel px = conv_pixel_at(g, r0);
+    for (size_t r = 0; r < count; r++, conv_pixel_next(g, &px)) {
+        const size_t oy = px.oy, b = px.b;
+        const int64_t ix0 = (int64_t)px.ox * g->x.stride - g->x.pad;
         const bool row_inside = g->x.dilation == 1 && ix0 >= 0 && ix0 + (int64_t)kw <= g->x.in;
         float *dst = col + r * (size_t)g->y.filter * kw * c;
         for (int32_t ky = 0; ky < g->y.filter; ky++) {
@@ -598,11 +617,11 @@ static void conv_im2col_q8(const conv_params *p, const int8_t *in, size_t r0, si
                            int8_t *col) {
     const tflc_conv_geom *g = &p->g;
     const size_t c = (size_t)g->in_c, kw = (size_t)g->x.filter;
-    const size_t ow = (size_t)g->x.out, oh = (size_t)g->y.out;
     const int zp = -p->in_offset;
-    for (size_t r = 0; r < count; r++) {
-        const size_t pix = r0 + r, ox = pix % ow, oy = (pix / ow) % oh, b = pix / (ow * oh);
-        const int64_t ix0 = (int64_t)ox * g->x.stride - g->x.pad;
+    conv_pixel px = conv_pixel_at(g, r0);
+    for (size_t r = 0; r < count; r++, conv_pixel_next(g, &px)) {
+        const size_t oy = px.oy, b = px.b;
+        const int64_t ix0 = (int64_t)px.ox * g->x.stride - g->x.pad;
         const bool row_inside = g->x.dilation == 1 && ix0 >= 0 && ix0 + (int64_t)kw <= g->x.in;
         int8_t *dst = col + r * (size_t)g->y.filter * kw * c;
         for (int32_t ky = 0; ky < g->y.filter; ky++) {
