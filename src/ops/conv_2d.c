@@ -428,6 +428,30 @@ typedef struct conv_gemm_job {
     int col_tasks;                         /* ... and column blocks per row chunk */
 } conv_gemm_job;
 
+/* n bytes: short runs (an image of 3 or 4 channels: 9 to 48 bytes a filter row) as two
+ * fixed-size copies that overlap in the middle, not through a libc call or a byte loop. */
+static inline void conv_copy_bytes(void *dst_, const void *src_, size_t n) {
+    unsigned char *dst = dst_;
+    const unsigned char *src = src_;
+    if (n > 64) {
+        memcpy(dst, src, n);
+    } else if (n >= 32) {
+        memcpy(dst, src, 32);
+        memcpy(dst + n - 32, src + n - 32, 32);
+    } else if (n >= 16) {
+        memcpy(dst, src, 16);
+        memcpy(dst + n - 16, src + n - 16, 16);
+    } else if (n >= 8) {
+        memcpy(dst, src, 8);
+        memcpy(dst + n - 8, src + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(dst, src, 4);
+        memcpy(dst + n - 4, src + n - 4, 4);
+    } else {
+        for (size_t i = 0; i < n; i++) dst[i] = src[i];
+    }
+}
+
 /* The output pixel (n, oy, ox) of an im2col row, stepped row by row (a division per row
  * costs more than a short row's copy). */
 typedef struct conv_pixel {
@@ -468,16 +492,16 @@ static void conv_im2col(const conv_params *p, const float *in, size_t r0, size_t
                 continue;
             }
             if (row_inside) {
-                memcpy(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix0, g->in_c),
-                       kw * c * sizeof(float));
+                conv_copy_bytes(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix0, g->in_c),
+                                kw * c * sizeof(float));
                 dst += kw * c;
                 continue;
             }
             for (int32_t kx = 0; kx < g->x.filter; kx++, dst += c) {
                 int64_t ix = ix0 + (int64_t)kx * g->x.dilation;
                 if (ix < 0 || ix >= g->x.in) memset(dst, 0, c * sizeof(float));
-                else memcpy(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix, g->in_c),
-                            c * sizeof(float));
+                else conv_copy_bytes(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix, g->in_c),
+                                     c * sizeof(float));
             }
         }
     }
@@ -602,14 +626,6 @@ typedef struct conv_q8_job {
     tflc_qs8_gemm_rq g;
 } conv_q8_job;
 
-/* n bytes: short runs (an image of 3 or 4 channels) inline, not through a libc call. */
-static inline void conv_copy_q8(int8_t *dst, const int8_t *src, size_t n) {
-    if (n > 32) {
-        memcpy(dst, src, n);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) dst[i] = src[i];
-}
 
 /* Rows [r0, r0 + count) of the int8 im2col matrix; taps outside the input hold the input
  * zero point. A filter row whose taps are all inside and adjacent (dilation 1) is one copy. */
@@ -632,14 +648,14 @@ static void conv_im2col_q8(const conv_params *p, const int8_t *in, size_t r0, si
                 continue;
             }
             if (row_inside) {
-                conv_copy_q8(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix0, g->in_c), kw * c);
+                conv_copy_bytes(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix0, g->in_c), kw * c);
                 dst += kw * c;
                 continue;
             }
             for (int32_t kx = 0; kx < g->x.filter; kx++, dst += c) {
                 int64_t ix = ix0 + (int64_t)kx * g->x.dilation;
                 if (ix < 0 || ix >= g->x.in) memset(dst, zp, c);
-                else conv_copy_q8(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix, g->in_c), c);
+                else conv_copy_bytes(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix, g->in_c), c);
             }
         }
     }
