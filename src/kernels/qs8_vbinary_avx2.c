@@ -181,12 +181,29 @@ QB_INLINE void qbinary(const int op, const int dt, const int form, size_t n, con
     }
 }
 
+
+/* The row forms row by row through the VV loop (the row side is recomputed per row). */
+QB_INLINE void qbinary_rows(const int op, const int dt, const int form, size_t rows, size_t n,
+                            const void *a, const void *b, void *y,
+                            const tflc_qbinary_params *p) {
+    const size_t es = dt == TFLC_QBINARY_S16 ? 2 : 1;
+    const char *pa = a, *pb = b;
+    char *py = y;
+    for (size_t r = 0; r < rows; r++) {
+        const size_t o = r * n * es;
+        qbinary(op, dt, TFLC_QBINARY_VV, n, form == TFLC_QBINARY_RV ? pa : pa + o,
+                form == TFLC_QBINARY_VR ? pb : pb + o, py + o, p);
+    }
+}
+
 TFLC_QBINARY_ENTRY_POINTS(avx2)
+TFLC_QBINARY_ROWS_ENTRY_POINTS(avx2)
 
 static const tflc_qbinary_config avx2_config = {
     .name = "qs8_vbinary_avx2",
     .isa = TFLC_ISA_AVX2,
     .fn = TFLC_QBINARY_FN_TABLE(avx2),
+    .rows = TFLC_QBINARY_ROWS_TABLE(avx2),
 };
 
 const tflc_qbinary_config *tflc_qbinary_config_avx2(void) { return &avx2_config; }

@@ -168,12 +168,31 @@ static inline __attribute__((always_inline)) void qbinary(const int op, const in
     }
 }
 
+
+/* The row forms row by row through the VV loop (the row side is recomputed per row). */
+static inline __attribute__((always_inline)) void qbinary_rows(const int op, const int dt,
+                                                               const int form, size_t rows,
+                                                               size_t n, const void *a,
+                                                               const void *b, void *y,
+                                                               const tflc_qbinary_params *p) {
+    const size_t es = dt == TFLC_QBINARY_S16 ? 2 : 1;
+    const char *pa = a, *pb = b;
+    char *py = y;
+    for (size_t r = 0; r < rows; r++) {
+        const size_t o = r * n * es;
+        qbinary(op, dt, TFLC_QBINARY_VV, n, form == TFLC_QBINARY_RV ? pa : pa + o,
+                form == TFLC_QBINARY_VR ? pb : pb + o, py + o, p);
+    }
+}
+
 TFLC_QBINARY_ENTRY_POINTS(scalar)
+TFLC_QBINARY_ROWS_ENTRY_POINTS(scalar)
 
 static const tflc_qbinary_config scalar_config = {
     .name = "qs8_vbinary_scalar",
     .isa = TFLC_ISA_SCALAR,
     .fn = TFLC_QBINARY_FN_TABLE(scalar),
+    .rows = TFLC_QBINARY_ROWS_TABLE(scalar),
 };
 
 const tflc_qbinary_config *tflc_qbinary_config_scalar(void) { return &scalar_config; }
