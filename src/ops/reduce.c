@@ -35,6 +35,8 @@
 #include "ops/shape_common.h"
 #include "ops/nn_common.h"   /* nn_mul_by_qm_ties_up, nn_clamp_i32 */
 
+#include "kernels/cpu.h"
+
 enum { R_SUM, R_MEAN, R_PROD, R_MAX, R_MIN, R_ANY, R_ALL };
 
 /* How a quantized MEAN or SUM is computed (LiteRT's reduce.cc picks the same way). */
@@ -485,25 +487,60 @@ DEFINE_REDUCE(all_b, bool, true, acc && x)
                 acc[j] = (int64_t)((uint64_t)acc[j] + (uint64_t)(int64_t)in[r * stride + j]); \
     }
 
-/* cols for 8/16-bit inputs: int32 lanes over chunks of at most CHUNK rows (see above). */
-#define DEFINE_SUM64_COLS_NARROW(name, T, CHUNK)                                           \
-    static void sum64_##name##_tile(int64_t *restrict acc, const T *restrict in, size_t w,  \
-                                    size_t rows, size_t stride) {                          \
+/* The column tile of an 8/16-bit sum: t[j] = sum over rows of in[r * stride + j], j < w,
+ * added into acc. Plain C that the compiler vectorizes across the tile; it is compiled for
+ * the baseline (SSE2 unpacks to widen) and, where GCC / Clang target x86, also for AVX2 and
+ * AVX-512BW, whose widening loads (vpmovsx / vpmovzx) make it a load and an add per 8 or 16
+ * columns; sum64_tile_isa picks one by tflc_cpu_isa(), so TFLC_ISA caps it. */
+#if defined(__GNUC__) && defined(__x86_64__)
+#define REDUCE_X86_TILES 1
+#define REDUCE_TARGET_AVX2 __attribute__((target("avx2")))
+#define REDUCE_TARGET_AVX512 __attribute__((target("avx512f,avx512bw")))
+#else
+#define REDUCE_X86_TILES 0
+#endif
+
+#define DEFINE_SUM64_TILE(name, T, sfx, ATTR)                                              \
+    ATTR static void sum64_##name##_tile_##sfx(int64_t *restrict acc, const T *restrict in, \
+                                               size_t w, size_t rows, size_t stride) {     \
         int32_t t[REDUCE_COL_TILE] = {0};                                                  \
         for (size_t r = 0; r < rows; r++)                                                  \
             for (size_t j = 0; j < w; j++) t[j] += in[r * stride + j];                     \
         for (size_t j = 0; j < w; j++)                                                     \
             acc[j] = (int64_t)((uint64_t)acc[j] + (uint64_t)(int64_t)t[j]);                \
-    }                                                                                      \
+    }
+
+#if REDUCE_X86_TILES
+#define DEFINE_SUM64_TILES(name, T)                                                        \
+    DEFINE_SUM64_TILE(name, T, base, )                                                     \
+    DEFINE_SUM64_TILE(name, T, avx2, REDUCE_TARGET_AVX2)                                   \
+    DEFINE_SUM64_TILE(name, T, avx512, REDUCE_TARGET_AVX512)                               \
+    typedef void (*sum64_##name##_tile_fn)(int64_t *, const T *, size_t, size_t, size_t);  \
+    static sum64_##name##_tile_fn sum64_##name##_tile_isa(void) {                          \
+        const tflc_isa isa = tflc_cpu_isa();                                               \
+        return isa >= TFLC_ISA_AVX512 ? sum64_##name##_tile_avx512                         \
+               : isa >= TFLC_ISA_AVX2 ? sum64_##name##_tile_avx2 : sum64_##name##_tile_base; \
+    }
+#else
+#define DEFINE_SUM64_TILES(name, T)                                                        \
+    DEFINE_SUM64_TILE(name, T, base, )                                                     \
+    typedef void (*sum64_##name##_tile_fn)(int64_t *, const T *, size_t, size_t, size_t);  \
+    static sum64_##name##_tile_fn sum64_##name##_tile_isa(void) { return sum64_##name##_tile_base; }
+#endif
+
+/* cols for 8/16-bit inputs: int32 lanes over chunks of at most CHUNK rows (see above). */
+#define DEFINE_SUM64_COLS_NARROW(name, T, CHUNK)                                           \
+    DEFINE_SUM64_TILES(name, T)                                                            \
     static void sum64_##name##_cols(void *acc_, const void *in_, size_t n, size_t rows,    \
                                     size_t stride) {                                       \
         int64_t *acc = acc_;                                                               \
         const T *in = in_;                                                                 \
+        const sum64_##name##_tile_fn tile = sum64_##name##_tile_isa();                     \
         for (size_t j0 = 0; j0 < n; j0 += REDUCE_COL_TILE) {                               \
             const size_t w = n - j0 < REDUCE_COL_TILE ? n - j0 : REDUCE_COL_TILE;          \
             for (size_t r0 = 0; r0 < rows; r0 += (CHUNK)) {                                \
                 const size_t rn = rows - r0 < (CHUNK) ? rows - r0 : (CHUNK);               \
-                sum64_##name##_tile(acc + j0, in + r0 * stride + j0, w, rn, stride);       \
+                tile(acc + j0, in + r0 * stride + j0, w, rn, stride);                      \
             }                                                                              \
         }                                                                                  \
     }

@@ -19,8 +19,10 @@
  * path (a 255x257 int16 window on it, a 256x256 one on the per-element path) at the extreme
  * values.
  *
- * Neither kernel dispatches on TFLC_ISA (plain C loops the compiler vectorizes), so one run
- * covers them.
+ * Both are plain C loops the compiler vectorizes. The one that dispatches is the 8/16-bit
+ * column tile of a spatial MEAN / SUM (compiled for the baseline, AVX2 and AVX-512BW, picked
+ * by tflc_cpu_isa()): run this test under TFLC_ISA=scalar and =avx2 as well to cover all
+ * three.
  */
 #include <float.h>
 #include <math.h>
