@@ -17,7 +17,8 @@
  * One IEEE operation per element (correctly rounded whatever the vector width), then the
  * clamp written as x < min ? min : (x > max ? max : x), which lets NaN through and keeps -0:
  * every config gives the same bits as the scalar one and as ops/elementwise_binary.c's
- * reference loop. y may be a or b (in place); otherwise the arrays do not overlap.
+ * reference loop. y may be a or b (in place; in the row forms only the block, never the
+ * row); otherwise the arrays do not overlap.
  */
 #ifndef TFLC_KERNELS_F32_VBINARY_H
 #define TFLC_KERNELS_F32_VBINARY_H

@@ -42,7 +42,8 @@
  *     or the reference's saturating left shift could saturate; the caller then keeps its
  *     reference loop.
  * Every config gives the same bits as the scalar one, which is tested against the reference
- * formulas (tests/unit/test_qbinary.c). y may equal a or b (in place); no other overlap.
+ * formulas (tests/unit/test_qbinary.c). y may equal a or b (in place; in the row forms only
+ * the block, never the row); no other overlap.
  */
 #ifndef TFLC_KERNELS_QS8_VBINARY_H
 #define TFLC_KERNELS_QS8_VBINARY_H
