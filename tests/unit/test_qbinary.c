@@ -215,6 +215,37 @@ static bool check_all(const tflc_qbinary_spec *s, const tflc_qbinary_params *p, 
     return true;
 }
 
+/* Every (a, b) pair of an 8-bit dtype through both row forms of every config: a block of
+ * 256 rows (row r holds the value lo + r in every channel) against rows of 128 channels
+ * (lo + c, then lo + 128 + c), so each channel block and each lane meets every value. */
+static bool check_rows_pairs(const tflc_qbinary_spec *s, const tflc_qbinary_params *p) {
+    static uint8_t blk[256 * 128], row[128], y[256 * 128];
+    int32_t lo, hi;
+    dt_range(s->dtype, &lo, &hi);
+    for (int half = 0; half < 2; half++)
+        for (int form = 0; form < TFLC_QBINARY_ROWS_FORM_COUNT; form++) {
+            for (size_t i = 0; i < N(blk); i++) put(s->dtype, blk, i, lo + (int32_t)(i / 128));
+            for (size_t c = 0; c < 128; c++) put(s->dtype, row, c, lo + 128 * half + (int32_t)c);
+            const bool vr = form == TFLC_QBINARY_VR;
+            for (int v = 0; v < n_configs; v++) {
+                memset(y, 0x5A, sizeof y);
+                configs[v]->rows[s->op][s->dtype][form](256, 128, vr ? blk : row, vr ? row : blk,
+                                                        y, p);
+                for (size_t i = 0; i < N(y); i++) {
+                    const int32_t x = get(s->dtype, blk, i), c = get(s->dtype, row, i % 128);
+                    const int32_t want = vr ? ref(s, x, c) : ref(s, c, x);
+                    if (get(s->dtype, y, i) != want) {
+                        fprintf(stderr, "%s %s %s rows form %d: block %d row %d gives %d, want %d\n",
+                                configs[v]->name, op_names[s->op], dt_names[s->dtype], form, x, c,
+                                get(s->dtype, y, i), want);
+                        return false;
+                    }
+                }
+            }
+        }
+    return true;
+}
+
 #define GRID 65536
 
 /* Every (a, b) pair of an 8-bit dtype (VV), and each form with a scalar side; int16:
@@ -236,6 +267,7 @@ static bool check_spec(const tflc_qbinary_spec *s, const tflc_qbinary_params *p)
         want[i] = ref(s, va, vb);
     }
     if (!check_all(s, p, TFLC_QBINARY_VV, n, a, b, y, want)) return false;
+    if (q8 && !check_rows_pairs(s, p)) return false;
     for (int form = TFLC_QBINARY_VS; form <= TFLC_QBINARY_SV; form++) {
         const size_t m = q8 ? 256 : 512;        /* the vector side: its whole range (8-bit) */
         for (int rep = 0; rep < 6; rep++) {
