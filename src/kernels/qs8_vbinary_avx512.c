@@ -250,11 +250,16 @@ static bool qb_split_ok(const int dt, const int block_side, const tflc_qbinary_p
     return w + c <= INT32_MAX;
 }
 
-/* Kh and Kl (in the low word, 0 in the high one) of the channels [j0, j0 + 64) of the row,
- * zeros past n. */
+/* Channels per block of the folded MUL: Kh and Kl of a block (2 KB) stay in L1 while its
+ * rows stream past, and a block's row is 256 contiguous bytes, long enough for the
+ * prefetcher when the rows are wider (C 672, 1152). */
+enum { QB_SPLIT_BLOCK = 256 };
+
+/* Kh and Kl (in the low word, 0 in the high one) of the channels [j0, j0 + QB_SPLIT_BLOCK)
+ * of the row, zeros past n. */
 static inline void qb_split_factors(const int dt, const void *row, size_t j0, size_t n,
                                     int32_t offset, int32_t mult, int32_t *kh, int32_t *kl) {
-    for (size_t j = 0; j < 64; j++) {
+    for (size_t j = 0; j < QB_SPLIT_BLOCK; j++) {
         const size_t c = j0 + j;
         const int32_t x = c >= n ? 0
                           : dt == TFLC_QBINARY_S8 ? ((const int8_t *)row)[c]
@@ -266,8 +271,8 @@ static inline void qb_split_factors(const int dt, const void *row, size_t j0, si
     }
 }
 
-/* The row form for a MUL qb_split_ok accepts (n < QB_ROWS_BLOCK_MAX): channel blocks of up
- * to 64 outer, Kh and Kl of the block in registers, rows streaming. */
+/* The row form for a MUL qb_split_ok accepts: channel blocks of QB_SPLIT_BLOCK outer, rows
+ * streaming through each. */
 QB_INLINE void qb_mul_rows_split(const int dt, const int block_side, size_t rows, size_t n,
                                  const char *blk, const char *row, char *y,
                                  const tflc_qbinary_params *p, const qb_vec *v) {
@@ -278,29 +283,23 @@ QB_INLINE void qb_mul_rows_split(const int dt, const int block_side, size_t rows
     const __m512i neg_lim = _mm512_set1_epi32(-(1 << 14)), half = _mm512_set1_epi32(1 << 15);
     const __m512i lo = _mm512_add_epi32(v->lo, v->zp), hi = _mm512_add_epi32(v->hi, v->zp);
     const __m128i sh = _mm_cvtsi32_si128(15 + e);
-    int32_t kh_s[64], kl_s[64];
-    for (size_t c0 = 0; c0 < n; c0 += 64) {
-        qb_split_factors(dt, row, c0, n, p->in[1 - block_side].offset, p->out_mult, kh_s, kl_s);
-        __m512i kh[4], kl[4];
-        __mmask16 k[4];
-        for (int q = 0; q < 4; q++) {
-            const size_t j = c0 + 16 * (size_t)q;
-            k[q] = (__mmask16)(j >= n ? 0u : n - j >= 16 ? 0xFFFFu : (1u << (n - j)) - 1);
-            kh[q] = _mm512_loadu_si512(kh_s + 16 * q);
-            kl[q] = _mm512_loadu_si512(kl_s + 16 * q);
-        }
+    int32_t kh[QB_SPLIT_BLOCK], kl[QB_SPLIT_BLOCK];
+    for (size_t c0 = 0; c0 < n; c0 += QB_SPLIT_BLOCK) {
+        const size_t w = n - c0 < QB_SPLIT_BLOCK ? n - c0 : QB_SPLIT_BLOCK;
+        qb_split_factors(dt, row, c0, n, p->in[1 - block_side].offset, p->out_mult, kh, kl);
         for (size_t r = 0; r < rows; r++)
-            for (int q = 0; q < 4 && k[q]; q++) {
-                const size_t o = r * n + c0 + 16 * (size_t)q;
-                const __m512i x = _mm512_add_epi32(qb_load(dt, blk + o, k[q]), xoff);
-                const __m512i u = _mm512_madd_epi16(x, kl[q]);
-                const __m512i w = _mm512_add_epi32(_mm512_mullo_epi32(x, kh[q]),
-                                                   _mm512_srai_epi32(u, 16));
-                const __mmask16 neg = _mm512_cmplt_epi32_mask(w, neg_lim);   /* W < 0 */
-                __m512i t = _mm512_add_epi32(w, cst);
+            for (size_t j = 0; j < w; j += 16) {
+                const __mmask16 k = (__mmask16)(w - j >= 16 ? 0xFFFFu : (1u << (w - j)) - 1);
+                const size_t o = r * n + c0 + j;
+                const __m512i x = _mm512_add_epi32(qb_load(dt, blk + o, k), xoff);
+                const __m512i u = _mm512_madd_epi16(x, _mm512_loadu_si512(kl + j));
+                const __m512i t0 = _mm512_add_epi32(
+                    _mm512_mullo_epi32(x, _mm512_loadu_si512(kh + j)), _mm512_srai_epi32(u, 16));
+                const __mmask16 neg = _mm512_cmplt_epi32_mask(t0, neg_lim);   /* W < 0 */
+                __m512i t = _mm512_add_epi32(t0, cst);
                 t = _mm512_sra_epi32(_mm512_mask_sub_epi32(t, neg, t, half), sh);
                 if (!v->sat) t = _mm512_min_epi32(_mm512_max_epi32(t, lo), hi);
-                qb_store(dt, y + o, t, k[q]);
+                qb_store(dt, y + o, t, k);
             }
     }
 }
@@ -310,16 +309,24 @@ QB_INLINE void qb_mul_rows_split(const int dt, const int block_side, size_t rows
  * this far apart defeats the prefetcher (R 196, C 672: 0.24 against 0.20 ns an element). */
 enum { QB_ROWS_BLOCK_MAX = 256 };
 
-/* The row forms: narrow rows (n < QB_ROWS_BLOCK_MAX, the early squeeze-excite layers:
- * R 12544, C 32) in channel blocks of up to 64 outer, the row side's prepared values for the
- * block held in four zmm while the block's rows stream past (one load, widening and offset
- * or rescale per channel for the whole block instead of per row); each output is
- * qb_block16's with the row side as its constant operand, so the bits are VV's. */
+/* The row forms. An 8-bit MUL that qb_split_ok accepts (the squeeze-excite scale of the
+ * converter's models) takes qb_mul_rows_split. Otherwise narrow rows (n < QB_ROWS_BLOCK_MAX)
+ * go in channel blocks of up to 64 outer, the row side's prepared values for the block held
+ * in four zmm while the block's rows stream past (one load, widening and offset or rescale
+ * per channel for the whole block instead of per row); each output is qb_block16's with the
+ * row side as its constant operand, so the bits are VV's. */
 QB_INLINE void qbinary_rows(const int op, const int dt, const int form, size_t rows, size_t n,
                             const void *a, const void *b, void *y,
                             const tflc_qbinary_params *p) {
     const int sa = form == TFLC_QBINARY_RV, sb = form == TFLC_QBINARY_VR;
     const size_t es = dt == TFLC_QBINARY_S16 ? 2 : 1;
+    if (op == TFLC_QBINARY_MUL && qb_split_ok(dt, sa ? 1 : 0, p)) {
+        qb_vec v;
+        qb_vec_init(&v, p);
+        qb_vec_modes(&v, op, dt, p);
+        qb_mul_rows_split(dt, sa ? 1 : 0, rows, n, sa ? b : a, sa ? a : b, y, p, &v);
+        return;
+    }
     if (n >= QB_ROWS_BLOCK_MAX) {
         for (size_t r = 0; r < rows; r++) {
             const size_t o = r * n * es;
@@ -333,10 +340,6 @@ QB_INLINE void qbinary_rows(const int op, const int dt, const int form, size_t r
     qb_vec_modes(&v, op, dt, p);
     const char *pa = a, *pb = b, *row = sa ? pa : pb;
     char *py = y;
-    if (op == TFLC_QBINARY_MUL && qb_split_ok(dt, sa ? 1 : 0, p)) {
-        qb_mul_rows_split(dt, sa ? 1 : 0, rows, n, sa ? pb : pa, row, py, p, &v);
-        return;
-    }
     for (size_t c0 = 0; c0 < n; c0 += 64) {
         __m512i c[4];
         __mmask16 k[4];
