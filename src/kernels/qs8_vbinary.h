@@ -121,6 +121,10 @@ typedef struct tflc_qbinary_params {
     bool fold;                           /* out_right >= 1 and |SRDHM| + 2^(out_right-1) + 1
                                           * < 2^31 for every r: SIMD configs may fold the two
                                           * output roundings into one (qs8_vbinary_avx512.c) */
+    bool mul_split;                      /* 8-bit MUL: the row forms may fold the row's
+                                          * factor B into the multiplier, K = B * out_mult
+                                          * = Kh * 2^16 + Kl (proof: qs8_vbinary_avx512.c;
+                                          * bounds: qs8_vbinary_scalar.c, mul_split_ok) */
 } tflc_qbinary_params;
 
 /* Fills *p from *s and returns true when the kernels reproduce the reference exactly for

@@ -9,7 +9,6 @@
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
 #include <immintrin.h>
-#include <stdlib.h>   /* llabs */
 
 #define QB_INLINE static inline __attribute__((always_inline))
 
@@ -227,28 +226,8 @@ QB_INLINE __m512i qb_row_const(const int op, const int dt, const qb_vec *v, int 
  *   RDPOT(h, e) + zp = floor((W + 2^(14+e) - [W < 0] * 2^15 + zp * 2^(15+e)) / 2^(15+e)).
  * In 32-bit lanes that is one vpmaddwd (x * Kl: x in the low word, Kl in the low word and 0
  * in the high one), one vpmulld (x * Kh), adds and one shift, in place of qb_out's two
- * 64-bit products and their recombination. qb_split_ok bounds every sum below 2^31. */
-
-/* True when the folded form is exact for this MUL: the fold (e >= 1, no left shift), e <= 16
- * (a shift of 15 + e <= 31), |x| < 2^15 (a word for vpmaddwd) and every partial sum of the
- * output formula inside int32 for any 8-bit x and B of the dtype. */
-static bool qb_split_ok(const int dt, const int block_side, const tflc_qbinary_params *p) {
-    if (dt == TFLC_QBINARY_S16 || !p->fold || p->out_right < 1 || p->out_right > 16 ||
-        p->out_mult < 0)
-        return false;
-    const int64_t lo = dt == TFLC_QBINARY_S8 ? INT8_MIN : 0;
-    const int64_t hi = dt == TFLC_QBINARY_S8 ? INT8_MAX : UINT8_MAX;
-    const int64_t xo = p->in[block_side].offset, bo = p->in[1 - block_side].offset;
-    const int64_t xmax = llabs(lo + xo) > llabs(hi + xo) ? llabs(lo + xo) : llabs(hi + xo);
-    const int64_t bmax = llabs(lo + bo) > llabs(hi + bo) ? llabs(lo + bo) : llabs(hi + bo);
-    if (xmax >= 32768) return false;
-    const int64_t e = p->out_right;
-    const int64_t kh = ((bmax * p->out_mult) >> 16) + 1;           /* |Kh| <= |K| / 2^16 + 1/2 */
-    const int64_t w = xmax * kh + xmax;                            /* |x*Kh + floor(x*Kl/2^16)| */
-    const int64_t c = (INT64_C(1) << 14) + (INT64_C(1) << (14 + e)) +
-                      llabs((int64_t)p->out_zp) * (INT64_C(1) << (15 + e)) + (INT64_C(1) << 15);
-    return w + c <= INT32_MAX;
-}
+ * 64-bit products and their recombination. tflc_qbinary_prepare sets p->mul_split when
+ * every sum stays below 2^31 (qs8_vbinary_scalar.c, mul_split_ok). */
 
 /* Channels per block of the folded MUL: Kh and Kl of a block (2 KB) stay in L1 while its
  * rows stream past, and a block's row is 256 contiguous bytes, long enough for the
@@ -271,7 +250,7 @@ static inline void qb_split_factors(const int dt, const void *row, size_t j0, si
     }
 }
 
-/* The row form for a MUL qb_split_ok accepts: channel blocks of QB_SPLIT_BLOCK outer, rows
+/* The row form of an 8-bit MUL with p->mul_split: channel blocks of QB_SPLIT_BLOCK outer, rows
  * streaming through each. */
 QB_INLINE void qb_mul_rows_split(const int dt, const int block_side, size_t rows, size_t n,
                                  const char *blk, const char *row, char *y,
@@ -309,7 +288,7 @@ QB_INLINE void qb_mul_rows_split(const int dt, const int block_side, size_t rows
  * this far apart defeats the prefetcher (R 196, C 672: 0.24 against 0.20 ns an element). */
 enum { QB_ROWS_BLOCK_MAX = 256 };
 
-/* The row forms. An 8-bit MUL that qb_split_ok accepts (the squeeze-excite scale of the
+/* The row forms. An 8-bit MUL with p->mul_split (the squeeze-excite scale of the
  * converter's models) takes qb_mul_rows_split. Otherwise narrow rows (n < QB_ROWS_BLOCK_MAX)
  * go in channel blocks of up to 64 outer, the row side's prepared values for the block held
  * in four zmm while the block's rows stream past (one load, widening and offset or rescale
@@ -320,7 +299,7 @@ QB_INLINE void qbinary_rows(const int op, const int dt, const int form, size_t r
                             const tflc_qbinary_params *p) {
     const int sa = form == TFLC_QBINARY_RV, sb = form == TFLC_QBINARY_VR;
     const size_t es = dt == TFLC_QBINARY_S16 ? 2 : 1;
-    if (op == TFLC_QBINARY_MUL && qb_split_ok(dt, sa ? 1 : 0, p)) {
+    if (op == TFLC_QBINARY_MUL && dt != TFLC_QBINARY_S16 && p->mul_split) {
         qb_vec v;
         qb_vec_init(&v, p);
         qb_vec_modes(&v, op, dt, p);
