@@ -70,12 +70,15 @@ VBINARY_OP(sub, TFLC_VBINARY_SUB)
 VBINARY_OP(mul, TFLC_VBINARY_MUL)
 VBINARY_OP(div, TFLC_VBINARY_DIV)
 
+TFLC_F32_VBINARY_ROWS_ALL(avx2)
+
 #define VBINARY_ROW(op) {f32_v##op##_avx2, f32_v##op##c_avx2, f32_vr##op##c_avx2}
 
 static const tflc_f32_vbinary_config avx2_config = {
     .name = "f32_vbinary_avx2",
     .isa = TFLC_ISA_AVX2,
     .fn = {VBINARY_ROW(add), VBINARY_ROW(sub), VBINARY_ROW(mul), VBINARY_ROW(div)},
+    .rows = TFLC_F32_VBINARY_ROWS_TABLE(avx2),
 };
 
 const tflc_f32_vbinary_config *tflc_f32_vbinary_config_avx2(void) { return &avx2_config; }

@@ -65,12 +65,15 @@ VBINARY_OP(sub, TFLC_VBINARY_SUB)
 VBINARY_OP(mul, TFLC_VBINARY_MUL)
 VBINARY_OP(div, TFLC_VBINARY_DIV)
 
+TFLC_F32_VBINARY_ROWS_ALL(avx512)
+
 #define VBINARY_ROW(op) {f32_v##op##_avx512, f32_v##op##c_avx512, f32_vr##op##c_avx512}
 
 static const tflc_f32_vbinary_config avx512_config = {
     .name = "f32_vbinary_avx512",
     .isa = TFLC_ISA_AVX512,
     .fn = {VBINARY_ROW(add), VBINARY_ROW(sub), VBINARY_ROW(mul), VBINARY_ROW(div)},
+    .rows = TFLC_F32_VBINARY_ROWS_TABLE(avx512),
 };
 
 const tflc_f32_vbinary_config *tflc_f32_vbinary_config_avx512(void) { return &avx512_config; }

@@ -22,8 +22,10 @@ static inline float apply(const int op, float a, float b) {
 }
 
 /* op and form are constants in every instance below: one straight loop each. */
-static inline void vbinary(const int op, const int form, size_t n, const float *a,
-                           const float *b, float *y, float min, float max) {
+static inline __attribute__((always_inline)) void vbinary(const int op, const int form,
+                                                          size_t n, const float *a,
+                                                          const float *b, float *y,
+                                                          float min, float max) {
     if (form == TFLC_VBINARY_VS) {
         const float s = b[0];
         for (size_t i = 0; i < n; i++) y[i] = clamp_f32(apply(op, a[i], s), min, max);
@@ -49,12 +51,15 @@ VBINARY_OP(sub, TFLC_VBINARY_SUB)
 VBINARY_OP(mul, TFLC_VBINARY_MUL)
 VBINARY_OP(div, TFLC_VBINARY_DIV)
 
+TFLC_F32_VBINARY_ROWS_ALL(scalar)
+
 #define VBINARY_ROW(op) {f32_v##op##_scalar, f32_v##op##c_scalar, f32_vr##op##c_scalar}
 
 static const tflc_f32_vbinary_config scalar_config = {
     .name = "f32_vbinary_scalar",
     .isa = TFLC_ISA_SCALAR,
     .fn = {VBINARY_ROW(add), VBINARY_ROW(sub), VBINARY_ROW(mul), VBINARY_ROW(div)},
+    .rows = TFLC_F32_VBINARY_ROWS_TABLE(scalar),
 };
 
 const tflc_f32_vbinary_config *tflc_f32_vbinary_config_scalar(void) { return &scalar_config; }

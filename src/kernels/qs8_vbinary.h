@@ -22,6 +22,12 @@
  *
  *   VV  y[i] = f(a[i], b[i])     VS  y[i] = f(a[i], b[0])     SV  y[i] = f(a[0], b[i])
  *
+ * and over a block of rows x n against one row of n broadcast down it (the squeeze-excite
+ * scale [1,H,W,C] * [1,1,1,C]: rows = H * W, n = C), the vector side prepared once per
+ * channel block rather than once per row:
+ *
+ *   VR  y[r*n + i] = f(a[r*n + i], b[i])     RV  y[r*n + i] = f(a[i], b[r*n + i])
+ *
  * How it stays exact in 32-bit lanes (proofs beside tflc_qbinary_prepare):
  *   - SRDHM(a, b) = floor((a * b + 2^30) / 2^31) for every pair but (INT32_MIN, INT32_MIN):
  *     gemmlowp's nudge of 1 - 2^30 and truncation for negative products is the same "round
@@ -36,7 +42,8 @@
  *     or the reference's saturating left shift could saturate; the caller then keeps its
  *     reference loop.
  * Every config gives the same bits as the scalar one, which is tested against the reference
- * formulas (tests/unit/test_qbinary.c). y may equal a or b (in place); no other overlap.
+ * formulas (tests/unit/test_qbinary.c). y may equal a or b (in place; in the row forms only
+ * the block, never the row); no other overlap.
  */
 #ifndef TFLC_KERNELS_QS8_VBINARY_H
 #define TFLC_KERNELS_QS8_VBINARY_H
@@ -69,6 +76,13 @@ typedef enum tflc_qbinary_form {
     TFLC_QBINARY_SV,
     TFLC_QBINARY_FORM_COUNT
 } tflc_qbinary_form;
+
+/* Row forms (append-only): which side is the row broadcast down the block. */
+typedef enum tflc_qbinary_rows_form {
+    TFLC_QBINARY_VR = 0,                 /* b is the row */
+    TFLC_QBINARY_RV,                     /* a is the row */
+    TFLC_QBINARY_ROWS_FORM_COUNT
+} tflc_qbinary_rows_form;
 
 /* The reference's parameters, as ops/elementwise_binary.c computes them in prepare.
  * in_mult / in_shift / left_shift are read for ADD, SUB and SQDIFF only. */
@@ -107,6 +121,10 @@ typedef struct tflc_qbinary_params {
     bool fold;                           /* out_right >= 1 and |SRDHM| + 2^(out_right-1) + 1
                                           * < 2^31 for every r: SIMD configs may fold the two
                                           * output roundings into one (qs8_vbinary_avx512.c) */
+    bool mul_split;                      /* 8-bit MUL: the row forms may fold the row's
+                                          * factor B into the multiplier, K = B * out_mult
+                                          * = Kh * 2^16 + Kl (proof: qs8_vbinary_avx512.c;
+                                          * bounds: qs8_vbinary_scalar.c, mul_split_ok) */
 } tflc_qbinary_params;
 
 /* Fills *p from *s and returns true when the kernels reproduce the reference exactly for
@@ -117,10 +135,16 @@ bool tflc_qbinary_prepare(const tflc_qbinary_spec *s, tflc_qbinary_params *p);
 typedef void (*tflc_qbinary_fn)(size_t n, const void *a, const void *b, void *y,
                                 const tflc_qbinary_params *p);
 
+/* rows x n elements of the block (a or b, as the form says; y likewise), one row of n. */
+typedef void (*tflc_qbinary_rows_fn)(size_t rows, size_t n, const void *a, const void *b,
+                                     void *y, const tflc_qbinary_params *p);
+
 typedef struct tflc_qbinary_config {
     const char *name;                    /* e.g. "qs8_vbinary_avx2" */
     tflc_isa isa;
     tflc_qbinary_fn fn[TFLC_QBINARY_OP_COUNT][TFLC_QBINARY_DTYPE_COUNT][TFLC_QBINARY_FORM_COUNT];
+    tflc_qbinary_rows_fn rows[TFLC_QBINARY_OP_COUNT][TFLC_QBINARY_DTYPE_COUNT]
+                             [TFLC_QBINARY_ROWS_FORM_COUNT];
 } tflc_qbinary_config;
 
 /* The 36 entry points of one ISA file and its table, by suffix: the file defines
@@ -154,6 +178,37 @@ typedef struct tflc_qbinary_config {
 #define TFLC_QBINARY_FN_TABLE(sfx)                                                           \
     {TFLC_QBINARY_FN_OP(sfx, add), TFLC_QBINARY_FN_OP(sfx, sub), TFLC_QBINARY_FN_OP(sfx, mul), \
      TFLC_QBINARY_FN_OP(sfx, sqdiff)}
+
+/* The 24 row entry points likewise, from the file's
+ *   static void qbinary_rows(int op, int dt, int form, size_t rows, size_t n, const void *a,
+ *                            const void *b, void *y, const tflc_qbinary_params *p)
+ * (form: TFLC_QBINARY_VR or _RV): TFLC_QBINARY_ROWS_ENTRY_POINTS(avx2) and
+ * `.rows = TFLC_QBINARY_ROWS_TABLE(avx2)`. */
+#define TFLC_QBINARY_ROWS_ENTRY(sfx, op, dt, form, OP, DT, FORM)                             \
+    static void q##op##_##dt##_##form##_##sfx(size_t rows, size_t n, const void *a,         \
+                                              const void *b, void *y,                       \
+                                              const tflc_qbinary_params *p) {               \
+        qbinary_rows(OP, DT, FORM, rows, n, a, b, y, p);                                     \
+    }
+#define TFLC_QBINARY_ROWS_ENTRY_FORMS(sfx, op, dt, OP, DT)                                   \
+    TFLC_QBINARY_ROWS_ENTRY(sfx, op, dt, vr, OP, DT, TFLC_QBINARY_VR)                        \
+    TFLC_QBINARY_ROWS_ENTRY(sfx, op, dt, rv, OP, DT, TFLC_QBINARY_RV)
+#define TFLC_QBINARY_ROWS_ENTRY_OP(sfx, op, OP)                                              \
+    TFLC_QBINARY_ROWS_ENTRY_FORMS(sfx, op, s8, OP, TFLC_QBINARY_S8)                          \
+    TFLC_QBINARY_ROWS_ENTRY_FORMS(sfx, op, u8, OP, TFLC_QBINARY_U8)                          \
+    TFLC_QBINARY_ROWS_ENTRY_FORMS(sfx, op, s16, OP, TFLC_QBINARY_S16)
+#define TFLC_QBINARY_ROWS_ENTRY_POINTS(sfx)                                                  \
+    TFLC_QBINARY_ROWS_ENTRY_OP(sfx, add, TFLC_QBINARY_ADD)                                   \
+    TFLC_QBINARY_ROWS_ENTRY_OP(sfx, sub, TFLC_QBINARY_SUB)                                   \
+    TFLC_QBINARY_ROWS_ENTRY_OP(sfx, mul, TFLC_QBINARY_MUL)                                   \
+    TFLC_QBINARY_ROWS_ENTRY_OP(sfx, sqdiff, TFLC_QBINARY_SQDIFF)
+#define TFLC_QBINARY_ROWS_ROW(sfx, op, dt) {q##op##_##dt##_vr_##sfx, q##op##_##dt##_rv_##sfx}
+#define TFLC_QBINARY_ROWS_OP(sfx, op)                                                        \
+    {TFLC_QBINARY_ROWS_ROW(sfx, op, s8), TFLC_QBINARY_ROWS_ROW(sfx, op, u8),                 \
+     TFLC_QBINARY_ROWS_ROW(sfx, op, s16)}
+#define TFLC_QBINARY_ROWS_TABLE(sfx)                                                         \
+    {TFLC_QBINARY_ROWS_OP(sfx, add), TFLC_QBINARY_ROWS_OP(sfx, sub),                         \
+     TFLC_QBINARY_ROWS_OP(sfx, mul), TFLC_QBINARY_ROWS_OP(sfx, sqdiff)}
 
 /* Each ISA's config, from its own translation unit; NULL when built without its flags. */
 const tflc_qbinary_config *tflc_qbinary_config_scalar(void);

@@ -181,12 +181,107 @@ QB_INLINE void qbinary(const int op, const int dt, const int form, size_t n, con
     }
 }
 
+
+/* ---- 8-bit MUL against a row of per-channel factors with p->mul_split: the factor folded
+ * into the multiplier, K = B * out_mult = Kh * 2^16 + Kl, one vpmaddwd and one vpmulld per
+ * 8 lanes (the derivation is qs8_vbinary_avx512.c's qb_mul_rows_split). */
+
+enum { QB_SPLIT_BLOCK = 256 };   /* channels per block: Kh and Kl (2 KB) stay in L1 */
+
+/* Kh and Kl (in the low word, 0 in the high one) of the channels [j0, j0 + QB_SPLIT_BLOCK)
+ * of the row, zeros past n. */
+static inline void qb_split_factors(const int dt, const void *row, size_t j0, size_t n,
+                                    int32_t offset, int32_t mult, int32_t *kh, int32_t *kl) {
+    for (size_t j = 0; j < QB_SPLIT_BLOCK; j++) {
+        const size_t c = j0 + j;
+        const int32_t x = c >= n ? 0
+                          : dt == TFLC_QBINARY_S8 ? ((const int8_t *)row)[c]
+                                                  : ((const uint8_t *)row)[c];
+        const int64_t k = c >= n ? 0 : (int64_t)(x + offset) * mult;
+        const int32_t low = (int16_t)(uint16_t)((uint64_t)k & 0xFFFFu);
+        kh[j] = (int32_t)((k - low) / 65536);
+        kl[j] = (int32_t)(uint16_t)low;
+    }
+}
+
+/* The constants of the folded output stage. */
+typedef struct qb_split_vec {
+    __m256i xoff, cst, neg_lim, half, lo, hi;
+    __m128i sh;
+} qb_split_vec;
+
+/* 8 outputs: x (block + offset) against Kh, Kl of their channels. */
+QB_INLINE __m256i qb_split8(const qb_split_vec *s, __m256i x, const int32_t *kh, const int32_t *kl) {
+    const __m256i u = _mm256_madd_epi16(x, _mm256_loadu_si256((const __m256i *)kl));
+    const __m256i w = _mm256_add_epi32(
+        _mm256_mullo_epi32(x, _mm256_loadu_si256((const __m256i *)kh)), _mm256_srai_epi32(u, 16));
+    const __m256i neg = _mm256_cmpgt_epi32(s->neg_lim, w);                    /* W < 0 */
+    const __m256i t = _mm256_sub_epi32(_mm256_add_epi32(w, s->cst), _mm256_and_si256(neg, s->half));
+    return _mm256_min_epi32(_mm256_max_epi32(_mm256_sra_epi32(t, s->sh), s->lo), s->hi);
+}
+
+QB_INLINE void qb_mul_rows_split(const int dt, const int block_side, size_t rows, size_t n,
+                                 const char *blk, const char *row, char *y,
+                                 const tflc_qbinary_params *p) {
+    const int e = p->out_right;
+    const qb_split_vec s = {
+        .xoff = _mm256_set1_epi32(p->in[block_side].offset),
+        .cst = _mm256_set1_epi32((1 << 14) + (1 << (14 + e)) +
+                                 (int32_t)((int64_t)p->out_zp * (INT64_C(1) << (15 + e)))),
+        .neg_lim = _mm256_set1_epi32(-(1 << 14)), .half = _mm256_set1_epi32(1 << 15),
+        .lo = _mm256_set1_epi32(p->lo + p->out_zp), .hi = _mm256_set1_epi32(p->hi + p->out_zp),
+        .sh = _mm_cvtsi32_si128(15 + e),
+    };
+    int32_t kh[QB_SPLIT_BLOCK], kl[QB_SPLIT_BLOCK];
+    for (size_t c0 = 0; c0 < n; c0 += QB_SPLIT_BLOCK) {
+        const size_t w = n - c0 < QB_SPLIT_BLOCK ? n - c0 : QB_SPLIT_BLOCK;
+        qb_split_factors(dt, row, c0, n, p->in[1 - block_side].offset, p->out_mult, kh, kl);
+        for (size_t r = 0; r < rows; r++)
+            for (size_t j = 0; j < w; j += 16) {
+                const size_t o = r * n + c0 + j, m = w - j < 16 ? w - j : 16;
+                uint8_t tx[16] = {0}, ty[16];
+                const bool tail = m < 16;      /* the last 1..15 through zero-padded copies */
+                if (tail) memcpy(tx, blk + o, m);
+                __m256i x0, x1;
+                qb_load16(dt, tail ? (const void *)tx : blk + o, &x0, &x1);
+                x0 = _mm256_add_epi32(x0, s.xoff);
+                x1 = _mm256_add_epi32(x1, s.xoff);
+                qb_store16(dt, tail ? (void *)ty : y + o, qb_split8(&s, x0, kh + j, kl + j),
+                           qb_split8(&s, x1, kh + j + 8, kl + j + 8));
+                if (tail) memcpy(y + o, ty, m);
+            }
+    }
+}
+
+/* The row forms: an 8-bit MUL with p->mul_split through qb_mul_rows_split; otherwise row by
+ * row through the VV loop (the row side is recomputed per row). */
+QB_INLINE void qbinary_rows(const int op, const int dt, const int form, size_t rows, size_t n,
+                            const void *a, const void *b, void *y,
+                            const tflc_qbinary_params *p) {
+    const size_t es = dt == TFLC_QBINARY_S16 ? 2 : 1;
+    const char *pa = a, *pb = b;
+    char *py = y;
+    if (op == TFLC_QBINARY_MUL && dt != TFLC_QBINARY_S16 && p->mul_split) {
+        const int block_side = form == TFLC_QBINARY_RV ? 1 : 0;
+        qb_mul_rows_split(dt, block_side, rows, n, block_side ? pb : pa, block_side ? pa : pb,
+                          py, p);
+        return;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        const size_t o = r * n * es;
+        qbinary(op, dt, TFLC_QBINARY_VV, n, form == TFLC_QBINARY_RV ? pa : pa + o,
+                form == TFLC_QBINARY_VR ? pb : pb + o, py + o, p);
+    }
+}
+
 TFLC_QBINARY_ENTRY_POINTS(avx2)
+TFLC_QBINARY_ROWS_ENTRY_POINTS(avx2)
 
 static const tflc_qbinary_config avx2_config = {
     .name = "qs8_vbinary_avx2",
     .isa = TFLC_ISA_AVX2,
     .fn = TFLC_QBINARY_FN_TABLE(avx2),
+    .rows = TFLC_QBINARY_ROWS_TABLE(avx2),
 };
 
 const tflc_qbinary_config *tflc_qbinary_config_avx2(void) { return &avx2_config; }

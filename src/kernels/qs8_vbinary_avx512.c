@@ -205,12 +205,146 @@ QB_INLINE void qbinary(const int op, const int dt, const int form, size_t n, con
     }
 }
 
+
+/* A row side's prepared values for lanes k of x: (x + offset) for MUL (high words cleared
+ * when the product is one vpmaddwd and it is b), the rescale for ADD/SUB/SQDIFF. */
+QB_INLINE __m512i qb_row_const(const int op, const int dt, const qb_vec *v, int side,
+                               const void *x, __mmask16 k) {
+    const __m512i raw = qb_load(dt, x, k);
+    if (op != TFLC_QBINARY_MUL) return qb_in(v, side, raw);
+    const __m512i c = _mm512_add_epi32(raw, v->off[side]);
+    return v->madd && side == 1 ? _mm512_and_si512(c, _mm512_set1_epi32(0xFFFF)) : c;
+}
+
+/* ---- 8-bit MUL against a row of per-channel factors, with the factor folded into the
+ * multiplier. With x = block + offset, B = row + offset (one per channel) and K = B * out_mult
+ * split as K = Kh * 2^16 + Kl (Kl the signed low 16 bits), SRDHM(x * B, out_mult) is
+ *   h = floor((x*Kh*2^16 + x*Kl + 2^30) / 2^31) = floor(W / 2^15),
+ *   W = x*Kh + floor(x*Kl / 2^16) + 2^14                              (nested floors),
+ * and with RDPOT(h, e) = floor((h + 2^(e-1) - [h < 0]) / 2^e) (qb_round_fold) and [h < 0] =
+ * [W < 0], the output before the clamp is
+ *   RDPOT(h, e) + zp = floor((W + 2^(14+e) - [W < 0] * 2^15 + zp * 2^(15+e)) / 2^(15+e)).
+ * In 32-bit lanes that is one vpmaddwd (x * Kl: x in the low word, Kl in the low word and 0
+ * in the high one), one vpmulld (x * Kh), adds and one shift, in place of qb_out's two
+ * 64-bit products and their recombination. tflc_qbinary_prepare sets p->mul_split when
+ * every sum stays below 2^31 (qs8_vbinary_scalar.c, mul_split_ok). */
+
+/* Channels per block of the folded MUL: Kh and Kl of a block (2 KB) stay in L1 while its
+ * rows stream past, and a block's row is 256 contiguous bytes, long enough for the
+ * prefetcher when the rows are wider (C 672, 1152). */
+enum { QB_SPLIT_BLOCK = 256 };
+
+/* Kh and Kl (in the low word, 0 in the high one) of the channels [j0, j0 + QB_SPLIT_BLOCK)
+ * of the row, zeros past n. */
+static inline void qb_split_factors(const int dt, const void *row, size_t j0, size_t n,
+                                    int32_t offset, int32_t mult, int32_t *kh, int32_t *kl) {
+    for (size_t j = 0; j < QB_SPLIT_BLOCK; j++) {
+        const size_t c = j0 + j;
+        const int32_t x = c >= n ? 0
+                          : dt == TFLC_QBINARY_S8 ? ((const int8_t *)row)[c]
+                                                  : ((const uint8_t *)row)[c];
+        const int64_t k = c >= n ? 0 : (int64_t)(x + offset) * mult;
+        const int32_t low = (int16_t)(uint16_t)((uint64_t)k & 0xFFFFu);
+        kh[j] = (int32_t)((k - low) / 65536);
+        kl[j] = (int32_t)(uint16_t)low;
+    }
+}
+
+/* The row form of an 8-bit MUL with p->mul_split: channel blocks of QB_SPLIT_BLOCK outer, rows
+ * streaming through each. */
+QB_INLINE void qb_mul_rows_split(const int dt, const int block_side, size_t rows, size_t n,
+                                 const char *blk, const char *row, char *y,
+                                 const tflc_qbinary_params *p, const qb_vec *v) {
+    const int e = p->out_right;
+    const __m512i xoff = _mm512_set1_epi32(p->in[block_side].offset);
+    const __m512i cst = _mm512_set1_epi32((1 << 14) + (1 << (14 + e)) +
+                                          (int32_t)((int64_t)p->out_zp * (INT64_C(1) << (15 + e))));
+    const __m512i neg_lim = _mm512_set1_epi32(-(1 << 14)), half = _mm512_set1_epi32(1 << 15);
+    const __m512i lo = _mm512_add_epi32(v->lo, v->zp), hi = _mm512_add_epi32(v->hi, v->zp);
+    const __m128i sh = _mm_cvtsi32_si128(15 + e);
+    int32_t kh[QB_SPLIT_BLOCK], kl[QB_SPLIT_BLOCK];
+    for (size_t c0 = 0; c0 < n; c0 += QB_SPLIT_BLOCK) {
+        const size_t w = n - c0 < QB_SPLIT_BLOCK ? n - c0 : QB_SPLIT_BLOCK;
+        qb_split_factors(dt, row, c0, n, p->in[1 - block_side].offset, p->out_mult, kh, kl);
+        for (size_t r = 0; r < rows; r++)
+            for (size_t j = 0; j < w; j += 16) {
+                const __mmask16 k = (__mmask16)(w - j >= 16 ? 0xFFFFu : (1u << (w - j)) - 1);
+                const size_t o = r * n + c0 + j;
+                const __m512i x = _mm512_add_epi32(qb_load(dt, blk + o, k), xoff);
+                const __m512i u = _mm512_madd_epi16(x, _mm512_loadu_si512(kl + j));
+                const __m512i t0 = _mm512_add_epi32(
+                    _mm512_mullo_epi32(x, _mm512_loadu_si512(kh + j)), _mm512_srai_epi32(u, 16));
+                const __mmask16 neg = _mm512_cmplt_epi32_mask(t0, neg_lim);   /* W < 0 */
+                __m512i t = _mm512_add_epi32(t0, cst);
+                t = _mm512_sra_epi32(_mm512_mask_sub_epi32(t, neg, t, half), sh);
+                if (!v->sat) t = _mm512_min_epi32(_mm512_max_epi32(t, lo), hi);
+                qb_store(dt, y + o, t, k);
+            }
+    }
+}
+
+/* Rows of at least this many elements go row by row through the VV loop: the row side's
+ * preparation is then a small share of a row, and walking a narrow channel block down rows
+ * this far apart defeats the prefetcher (R 196, C 672: 0.24 against 0.20 ns an element). */
+enum { QB_ROWS_BLOCK_MAX = 256 };
+
+/* The row forms. An 8-bit MUL with p->mul_split (the squeeze-excite scale of the
+ * converter's models) takes qb_mul_rows_split. Otherwise narrow rows (n < QB_ROWS_BLOCK_MAX)
+ * go in channel blocks of up to 64 outer, the row side's prepared values for the block held
+ * in four zmm while the block's rows stream past (one load, widening and offset or rescale
+ * per channel for the whole block instead of per row); each output is qb_block16's with the
+ * row side as its constant operand, so the bits are VV's. */
+QB_INLINE void qbinary_rows(const int op, const int dt, const int form, size_t rows, size_t n,
+                            const void *a, const void *b, void *y,
+                            const tflc_qbinary_params *p) {
+    const int sa = form == TFLC_QBINARY_RV, sb = form == TFLC_QBINARY_VR;
+    const size_t es = dt == TFLC_QBINARY_S16 ? 2 : 1;
+    if (op == TFLC_QBINARY_MUL && dt != TFLC_QBINARY_S16 && p->mul_split) {
+        qb_vec v;
+        qb_vec_init(&v, p);
+        qb_vec_modes(&v, op, dt, p);
+        qb_mul_rows_split(dt, sa ? 1 : 0, rows, n, sa ? b : a, sa ? a : b, y, p, &v);
+        return;
+    }
+    if (n >= QB_ROWS_BLOCK_MAX) {
+        for (size_t r = 0; r < rows; r++) {
+            const size_t o = r * n * es;
+            qbinary(op, dt, TFLC_QBINARY_VV, n, sa ? a : (const char *)a + o,
+                    sb ? b : (const char *)b + o, (char *)y + o, p);
+        }
+        return;
+    }
+    qb_vec v;
+    qb_vec_init(&v, p);
+    qb_vec_modes(&v, op, dt, p);
+    const char *pa = a, *pb = b, *row = sa ? pa : pb;
+    char *py = y;
+    for (size_t c0 = 0; c0 < n; c0 += 64) {
+        __m512i c[4];
+        __mmask16 k[4];
+        for (int q = 0; q < 4; q++) {
+            const size_t j = c0 + 16 * (size_t)q;
+            k[q] = (__mmask16)(j >= n ? 0u : n - j >= 16 ? 0xFFFFu : (1u << (n - j)) - 1);
+            c[q] = k[q] ? qb_row_const(op, dt, &v, sa ? 0 : 1, row + j * es, k[q])
+                        : _mm512_setzero_si512();
+        }
+        for (size_t r = 0; r < rows; r++)
+            for (int q = 0; q < 4 && k[q]; q++) {
+                const size_t o = (r * n + c0 + 16 * (size_t)q) * es;
+                qb_block16(op, dt, sa, sb, &v, sa ? pa : pa + o, sb ? pb : pb + o, py + o, c[q],
+                           c[q], k[q]);
+            }
+    }
+}
+
 TFLC_QBINARY_ENTRY_POINTS(avx512)
+TFLC_QBINARY_ROWS_ENTRY_POINTS(avx512)
 
 static const tflc_qbinary_config avx512_config = {
     .name = "qs8_vbinary_avx512",
     .isa = TFLC_ISA_AVX512,
     .fn = TFLC_QBINARY_FN_TABLE(avx512),
+    .rows = TFLC_QBINARY_ROWS_TABLE(avx512),
 };
 
 const tflc_qbinary_config *tflc_qbinary_config_avx512(void) { return &avx512_config; }

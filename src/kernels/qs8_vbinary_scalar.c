@@ -84,6 +84,26 @@ static bool prepare_output(const tflc_qbinary_spec *s, int64_t r_max, tflc_qbina
     return s->lo <= s->hi;
 }
 
+/* p->mul_split for an 8-bit MUL (see qs8_vbinary.h): x the block side, B the row side,
+ * K = B * out_mult = Kh * 2^16 + Kl with |Kl| <= 2^15; every partial sum of
+ * x*Kh + floor(x*Kl / 2^16) + 2^14 + 2^(14+e) + zp * 2^(15+e) - 2^15 inside int32, x a word
+ * for vpmaddwd (|x*Kl| <= 2^30) and a shift of 15 + e <= 31. Either side may be the block. */
+static bool mul_split_ok(const tflc_qbinary_spec *s, const tflc_qbinary_params *p) {
+    if (s->op != TFLC_QBINARY_MUL || s->dtype == TFLC_QBINARY_S16 || !p->fold ||
+        p->out_right < 1 || p->out_right > 16)
+        return false;
+    const int64_t m0 = max_abs_x(s->dtype, s->in_offset[0]), m1 = max_abs_x(s->dtype, s->in_offset[1]);
+    const int64_t xmax = m0 > m1 ? m0 : m1;           /* both sides bound x and B alike */
+    if (xmax >= 32768) return false;
+    const int64_t e = p->out_right;
+    const int64_t kh = ((xmax * p->out_mult) >> 16) + 1;    /* |Kh| <= |K| / 2^16 + 1/2 */
+    const int64_t w = xmax * kh + xmax;                     /* |x*Kh + floor(x*Kl / 2^16)| */
+    const int64_t zp = p->out_zp < 0 ? -(int64_t)p->out_zp : p->out_zp;
+    const int64_t c = (INT64_C(1) << 14) + (INT64_C(1) << (14 + e)) + zp * (INT64_C(1) << (15 + e)) +
+                      (INT64_C(1) << 15);
+    return w + c <= INT32_MAX;
+}
+
 bool tflc_qbinary_prepare(const tflc_qbinary_spec *s, tflc_qbinary_params *p) {
     if ((unsigned)s->op >= TFLC_QBINARY_OP_COUNT || (unsigned)s->dtype >= TFLC_QBINARY_DTYPE_COUNT)
         return false;
@@ -99,7 +119,9 @@ bool tflc_qbinary_prepare(const tflc_qbinary_spec *s, tflc_qbinary_params *p) {
         r_max = b0 + b1;
         if (s->op == TFLC_QBINARY_SQDIFF) r_max = r_max > INT32_MAX ? r_max : r_max * r_max;
     }
-    return prepare_output(s, r_max, p);
+    if (!prepare_output(s, r_max, p)) return false;
+    p->mul_split = mul_split_ok(s, p);
+    return true;
 }
 
 /* -------------------------------------------------------------------- loops -- */
@@ -168,12 +190,31 @@ static inline __attribute__((always_inline)) void qbinary(const int op, const in
     }
 }
 
+
+/* The row forms row by row through the VV loop (the row side is recomputed per row). */
+static inline __attribute__((always_inline)) void qbinary_rows(const int op, const int dt,
+                                                               const int form, size_t rows,
+                                                               size_t n, const void *a,
+                                                               const void *b, void *y,
+                                                               const tflc_qbinary_params *p) {
+    const size_t es = dt == TFLC_QBINARY_S16 ? 2 : 1;
+    const char *pa = a, *pb = b;
+    char *py = y;
+    for (size_t r = 0; r < rows; r++) {
+        const size_t o = r * n * es;
+        qbinary(op, dt, TFLC_QBINARY_VV, n, form == TFLC_QBINARY_RV ? pa : pa + o,
+                form == TFLC_QBINARY_VR ? pb : pb + o, py + o, p);
+    }
+}
+
 TFLC_QBINARY_ENTRY_POINTS(scalar)
+TFLC_QBINARY_ROWS_ENTRY_POINTS(scalar)
 
 static const tflc_qbinary_config scalar_config = {
     .name = "qs8_vbinary_scalar",
     .isa = TFLC_ISA_SCALAR,
     .fn = TFLC_QBINARY_FN_TABLE(scalar),
+    .rows = TFLC_QBINARY_ROWS_TABLE(scalar),
 };
 
 const tflc_qbinary_config *tflc_qbinary_config_scalar(void) { return &scalar_config; }

@@ -30,8 +30,10 @@
  * same bits. Quantized ADD/SUB (general scales), MUL and SQUARED_DIFFERENCE rows of those
  * forms run kernels/qs8_vbinary.h's loops, which are the fixed-point arithmetic below
  * rearranged exactly for 32-bit lanes; prepare keeps the row loops for any parameters where
- * that rearrangement could overflow. Outputs of 64K elements and more are split into
- * contiguous spans, up to several per thread (tflc_node_split_span).
+ * that rearrangement could overflow. A plan that is [R, n] against one row of n broadcast
+ * down it (the squeeze-excite scale [1,H,W,C] * [1,1,1,C]) goes to those kernels' row forms,
+ * whole spans of rows per call (bin_setup_rows). Outputs of 64K elements and more are split
+ * into contiguous spans, up to several per thread (tflc_node_split_span).
  * A MUL that core/graph.c fuses with the LOGISTIC feeding it (swish, ops/fusion.h) reads
  * only x: float32 through f32_vunary's swish (sigmoid, product and this clamp: the pair's
  * bits), int8 / uint8 through a table of the pair on every byte (x8_lut).
@@ -79,7 +81,11 @@ typedef struct bin_params {
     size_t add16_vec_end;             /* int16 ADD, same shapes: see row_add16 (0: unused) */
     math_plan plan;
     tflc_f32_vbinary_fn vfn[TFLC_VBINARY_FORM_COUNT];   /* float ADD..DIV: the vector loops */
+    tflc_f32_vbinary_rows_fn vrows_fn[TFLC_VBINARY_ROWS_FORM_COUNT];   /* their row forms */
+    tflc_f32_vbinary_rows_fn vrows;   /* the plan is one of them (bin_setup_rows); or NULL */
     tflc_qbinary_fn qfn[TFLC_QBINARY_FORM_COUNT];       /* quantized ADD/SUB/MUL; NULL: none */
+    tflc_qbinary_rows_fn qrows_fn[TFLC_QBINARY_ROWS_FORM_COUNT];   /* their row forms */
+    tflc_qbinary_rows_fn qrows;       /* the plan is one of them (bin_setup_rows); or NULL */
     tflc_qbinary_params qk;                             /* their parameters */
     bin_swish swish;                  /* fused swish: x is inputs[swish_x], the other unused */
     int swish_x;
@@ -307,6 +313,26 @@ static void bin_setup_qfast(bin_params *p) {
     if (!tflc_qbinary_prepare(&spec, &p->qk)) return;
     const tflc_qbinary_config *cfg = tflc_qbinary_config_get();
     for (int f = 0; f < TFLC_QBINARY_FORM_COUNT; f++) p->qfn[f] = cfg->fn[spec.op][dt][f];
+    for (int f = 0; f < TFLC_QBINARY_ROWS_FORM_COUNT; f++)
+        p->qrows_fn[f] = cfg->rows[spec.op][dt][f];
+}
+
+/* A plan of [R, n] against one row of n broadcast down it (two dims after merging: one
+ * operand strides n and 1, the other 0 and 1; e.g. the squeeze-excite scale [1,H,W,C] *
+ * [1,1,1,C] is R = H * W, n = C) runs as whole blocks of rows through the row forms of
+ * qs8_vbinary.h / f32_vbinary.h instead of one call per row of n. */
+static void bin_setup_rows(bin_params *p) {
+    const math_plan *pl = &p->plan;
+    p->qrows = NULL;
+    p->vrows = NULL;
+    if (pl->rank != 2 || pl->n != 2) return;
+    for (int k = 0; k < 2; k++) {           /* k: the [R, n] operand, 1 - k: the row */
+        const int64_t *blk = pl->stride[k], *row = pl->stride[1 - k];
+        if (!(blk[1] == 1 && blk[0] == pl->dims[1] && row[1] == 1 && row[0] == 0)) continue;
+        if (p->qfn[0]) p->qrows = p->qrows_fn[k == 0 ? TFLC_QBINARY_VR : TFLC_QBINARY_RV];
+        if (p->mode == MODE_FLOAT)
+            p->vrows = p->vrows_fn[k == 0 ? TFLC_VBINARY_VR : TFLC_VBINARY_RV];
+    }
 }
 
 /* ------------------------------------------------------------- prepare -- */
@@ -341,6 +367,8 @@ static tflc_status bin_prepare(tflc_node *node, bin_op op) {
     p->dtype = node->inputs[0]->dtype;
     p->mode = p->dtype == TFLC_FLOAT32 ? MODE_FLOAT : MODE_INT;
     for (int f = 0; f < TFLC_QBINARY_FORM_COUNT; f++) p->qfn[f] = NULL;
+    for (int f = 0; f < TFLC_QBINARY_ROWS_FORM_COUNT; f++) p->qrows_fn[f] = NULL;
+    for (int f = 0; f < TFLC_VBINARY_ROWS_FORM_COUNT; f++) p->vrows_fn[f] = NULL;
     if (bin_is_quantized(p, node->outputs[0])) s = bin_setup_quantized(node, p);
     else s = bin_act_plain(node, p, bin_activation(node, op));
     if (s != TFLC_OK) return s;
@@ -352,9 +380,13 @@ static tflc_status bin_prepare(tflc_node *node, bin_op op) {
                                                [BIN_DIV] = TFLC_VBINARY_DIV};
         const tflc_f32_vbinary_config *cfg = tflc_f32_vbinary_config_get();
         for (int f = 0; f < TFLC_VBINARY_FORM_COUNT; f++) p->vfn[f] = cfg->fn[vops[op]][f];
+        for (int f = 0; f < TFLC_VBINARY_ROWS_FORM_COUNT; f++)
+            p->vrows_fn[f] = cfg->rows[vops[op]][f];
     }
     bin_setup_add16_vec(node, p);
-    return math_plan_prepare(node, node->inputs, 2, &p->plan);
+    s = math_plan_prepare(node, node->inputs, 2, &p->plan);
+    if (s == TFLC_OK) bin_setup_rows(p);
+    return s;
 }
 
 static tflc_status add_prepare(tflc_node *node) { return bin_prepare(node, BIN_ADD); }
@@ -715,6 +747,43 @@ static void bin_run(tflc_node *node, const bin_params *p, math_row_fn fn) {
     tflc_node_parallel_for(node, tasks, bin_task, &j);
 }
 
+/* A row-form plan (bin_setup_rows): its R rows of n split into spans of whole rows. */
+typedef struct bin_rows_job {
+    const bin_params *p;
+    const char *a, *b;
+    char *y;
+    size_t n, es, rows, span;       /* span: rows per task */
+    bool block_a;                    /* a is the [R, n] block (VR), else b is (RV) */
+} bin_rows_job;
+
+static void bin_rows_span(const bin_rows_job *j, size_t r0, size_t r1) {
+    const size_t o = r0 * j->n * j->es;
+    const char *a = j->block_a ? j->a + o : j->a, *b = j->block_a ? j->b : j->b + o;
+    if (j->p->qrows) j->p->qrows(r1 - r0, j->n, a, b, j->y + o, &j->p->qk);
+    else j->p->vrows(r1 - r0, j->n, (const float *)a, (const float *)b, (float *)(j->y + o),
+                     j->p->fmin, j->p->fmax);
+}
+
+static void bin_rows_task(void *ctx, int task, int thread) {
+    (void)thread;
+    const bin_rows_job *j = ctx;
+    const size_t r0 = (size_t)task * j->span;
+    const size_t r1 = r0 + j->span < j->rows ? r0 + j->span : j->rows;
+    if (r0 < r1) bin_rows_span(j, r0, r1);
+}
+
+static void bin_run_rows(tflc_node *node, const bin_params *p) {
+    const math_plan *pl = &p->plan;
+    bin_rows_job j = {.p = p, .a = node->inputs[0]->data, .b = node->inputs[1]->data,
+                      .y = node->outputs[0]->data, .n = (size_t)pl->dims[1],
+                      .es = tflc_dtype_size(p->dtype), .rows = (size_t)pl->dims[0],
+                      .block_a = pl->stride[0][0] != 0};
+    const size_t min_rows = (BIN_TASK_MIN_ELEMS + j.n - 1) / j.n;
+    const int tasks = tflc_node_split_span(node, j.rows, min_rows, 1, &j.span);
+    if (tasks <= 1) bin_rows_span(&j, 0, j.rows);
+    else tflc_node_parallel_for(node, tasks, bin_rows_task, &j);
+}
+
 /* ---------------------------------------------------------- fused swish -- */
 
 /* Elements [e0, e1) of a fused swish: x and out are contiguous and of one shape. */
@@ -782,6 +851,10 @@ static tflc_status bin_eval(tflc_node *node) {
     if ((p->mode == MODE_INT || p->mode == MODE_QDIV) && checked) {
         tflc_status s = bin_check_divisor(node, p);
         if (s != TFLC_OK) return s;
+    }
+    if (p->qrows || p->vrows) {
+        bin_run_rows(node, p);
+        return TFLC_OK;
     }
     math_row_fn fn = p->mode == MODE_FLOAT ? row_f32 : (p->mode == MODE_INT ? row_int : row_quant);
     if (p->add16_vec_end > 0) fn = row_add16;

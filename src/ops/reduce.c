@@ -35,6 +35,8 @@
 #include "ops/shape_common.h"
 #include "ops/nn_common.h"   /* nn_mul_by_qm_ties_up, nn_clamp_i32 */
 
+#include "kernels/cpu.h"
+
 enum { R_SUM, R_MEAN, R_PROD, R_MAX, R_MIN, R_ANY, R_ALL };
 
 /* How a quantized MEAN or SUM is computed (LiteRT's reduce.cc picks the same way). */
@@ -53,8 +55,9 @@ enum {
  * first: size-1 dims dropped, neighbours that are both reduced or both kept merged, so
  * [1,7,7,96] over {1,2} is [49 reduced][96 kept] and [1,50,64] over {-1} is [50 kept][64
  * reduced]. The innermost group decides the block:
- *   kept     a block is one row of `run` inputs that updates `run` consecutive outputs
- *            (out[j] = OP(out[j], in[j]));
+ *   kept     a block is `rows` rows of `run` inputs that all update the same `run`
+ *            consecutive outputs, row after row (out[j] = OP(out[j], in[r * run + j]));
+ *            rows = the reduced group just outside it, or 1;
  *   reduced  a block is `rows` rows of `run` inputs, row r folding into output r
  *            (rows = the kept group just outside it, or 1).
  * The groups outside the block (n_outer of them, lengths len and output strides ostride, 0
@@ -128,8 +131,8 @@ static void plan_reduce(reduce_params *p, const bool *reduced) {
     reduce_plan *pl = &p->plan;
     pl->last_reduced = n > 0 && red[n - 1];
     pl->run = n > 0 ? (size_t)len[n - 1] : 1;
-    pl->rows = pl->last_reduced && n > 1 ? (size_t)len[n - 2] : 1;
-    pl->n_outer = n - (pl->last_reduced && n > 1 ? 2 : 1);
+    pl->rows = n > 1 ? (size_t)len[n - 2] : 1;   /* groups alternate: the other kind */
+    pl->n_outer = n - (n > 1 ? 2 : 1);
     if (pl->n_outer < 0) pl->n_outer = 0;
     pl->block = pl->rows * pl->run;
     for (int g = 0; g < pl->n_outer; g++) {
@@ -319,11 +322,12 @@ static inline void walk_next(const reduce_params *p, walker *w) {
 }
 
 /* Walks the blocks of the plan, each cut to its slice [lo, hi) of `split` (columns of a
- * kept run, rows of a reduced block): calls cols(out + o, in + i, n) when the innermost
- * group is kept, rows(out + o, in + i, rows, run) when it is reduced, o the slice's first
- * output. Outputs of different slices are disjoint, so slices may run on different threads;
- * each output's inputs stay in row-major order. */
-typedef void (*reduce_cols_fn)(void *out, const void *in, size_t n);
+ * kept run, rows of a reduced block): calls cols(out + o, in + i, n, rows, run) when the
+ * innermost group is kept (rows rows of n columns, run elements apart), rows(out + o,
+ * in + i, rows, run) when it is reduced, o the slice's first output. Outputs of different
+ * slices are disjoint, so slices may run on different threads; each output's inputs stay in
+ * row-major order. */
+typedef void (*reduce_cols_fn)(void *out, const void *in, size_t n, size_t rows, size_t stride);
 typedef void (*reduce_rows_fn)(void *out, const void *in, size_t rows, size_t n);
 
 typedef struct reduce_job {
@@ -344,7 +348,8 @@ static void reduce_blocks(const reduce_job *j, size_t lo, size_t hi) {
             j->rows(j->out + (o + lo) * j->out_size, j->in + (i + lo * pl->run) * j->in_size,
                     hi - lo, pl->run);
         else
-            j->cols(j->out + (o + lo) * j->out_size, j->in + (i + lo) * j->in_size, hi - lo);
+            j->cols(j->out + (o + lo) * j->out_size, j->in + (i + lo) * j->in_size, hi - lo,
+                    pl->rows, pl->run);
         for (int g = pl->n_outer - 1; g >= 0; g--) {
             o += (size_t)pl->ostride[g];
             if (++idx[g] < pl->len[g]) break;
@@ -380,16 +385,31 @@ static void reduce_run(tflc_node *node, const reduce_params *p, const void *in, 
     tflc_node_parallel_for(node, (int)((split + j.chunk - 1) / j.chunk), reduce_task, &j);
 }
 
+/* Columns per tile of a cols kernel: its running values (up to 64 x 8 bytes) stay in L1,
+ * or in registers, while the block's rows stream past. */
+enum { REDUCE_COL_TILE = 64 };
+
 /* Defines reduce_<name>(p, in, out): out[o] = OP(out[o], x) for each input x of output o in
  * row-major input order, after filling with INIT. The rows kernel runs four rows' chains side
  * by side (each still sequential, so the bits are those of one chain at a time); the cols
- * kernel updates a row of outputs at once, one step per output. */
+ * kernel takes a tile of outputs through all the block's rows (row after row, so each output
+ * still sees its inputs in order), one step per output per row, vectorized across the tile. */
 #define DEFINE_REDUCE(name, T, INIT, OP)                                                   \
     static inline T name##_op(T acc, T x) { return (T)(OP); }                              \
-    static void name##_cols(void *out_, const void *in_, size_t n) {                       \
+    static void name##_cols(void *out_, const void *in_, size_t n, size_t rows,            \
+                            size_t stride) {                                               \
         T *restrict out = out_;                                                            \
         const T *restrict in = in_;                                                        \
-        for (size_t j = 0; j < n; j++) out[j] = name##_op(out[j], in[j]);                  \
+        for (size_t j0 = 0; j0 < n; j0 += REDUCE_COL_TILE) {                               \
+            const size_t w = n - j0 < REDUCE_COL_TILE ? n - j0 : REDUCE_COL_TILE;          \
+            T t[REDUCE_COL_TILE];                                                          \
+            for (size_t j = 0; j < w; j++) t[j] = out[j0 + j];                             \
+            for (size_t r = 0; r < rows; r++) {                                            \
+                const T *x = in + r * stride + j0;                                         \
+                for (size_t j = 0; j < w; j++) t[j] = name##_op(t[j], x[j]);               \
+            }                                                                              \
+            for (size_t j = 0; j < w; j++) out[j0 + j] = t[j];                             \
+        }                                                                                  \
     }                                                                                      \
     static void name##_rows(void *out_, const void *in_, size_t rows, size_t n) {          \
         T *out = out_;                                                                     \
@@ -450,14 +470,82 @@ DEFINE_REDUCE(any_b, bool, false, acc || x)
 DEFINE_REDUCE(all_b, bool, true, acc && x)
 
 /* int64 sums of any integer-valued input (scratch accumulators). Integer sums are exact (or
- * wrap mod 2^64 alike) in any order, so the compiler may vectorize the row sums freely. */
-#define DEFINE_SUM64(name, T)                                                              \
-    static void sum64_##name##_cols(void *acc_, const void *in_, size_t n) {               \
+ * wrap mod 2^64 alike) in any order, so the compiler may vectorize the row sums freely.
+ * The cols kernel of a narrow T ([R, C] -> [C], a spatial MEAN) sums a tile of columns over
+ * up to CHUNK rows in int32 lanes, exact while CHUNK * max|T| < 2^31 (int8 and uint8: 2^23
+ * rows of at most 128 or 255, int16 2^15 * 32768), then adds the tile into the int64
+ * accumulators: no call per pixel, and the widening adds vectorize across the tile. */
+
+/* cols for int32 / int64 inputs: straight into the int64 accumulators. */
+#define DEFINE_SUM64_COLS_WIDE(name, T)                                                    \
+    static void sum64_##name##_cols(void *acc_, const void *in_, size_t n, size_t rows,    \
+                                    size_t stride) {                                       \
         int64_t *restrict acc = acc_;                                                      \
         const T *restrict in = in_;                                                        \
-        for (size_t j = 0; j < n; j++)                                                     \
-            acc[j] = (int64_t)((uint64_t)acc[j] + (uint64_t)(int64_t)in[j]);               \
-    }                                                                                      \
+        for (size_t r = 0; r < rows; r++)                                                  \
+            for (size_t j = 0; j < n; j++)                                                 \
+                acc[j] = (int64_t)((uint64_t)acc[j] + (uint64_t)(int64_t)in[r * stride + j]); \
+    }
+
+/* The column tile of an 8/16-bit sum: t[j] = sum over rows of in[r * stride + j], j < w,
+ * added into acc. Plain C that the compiler vectorizes across the tile; it is compiled for
+ * the baseline (SSE2 unpacks to widen) and, where GCC / Clang target x86, also for AVX2 and
+ * AVX-512BW, whose widening loads (vpmovsx / vpmovzx) make it a load and an add per 8 or 16
+ * columns; sum64_tile_isa picks one by tflc_cpu_isa(), so TFLC_ISA caps it. */
+#if defined(__GNUC__) && defined(__x86_64__)
+#define REDUCE_X86_TILES 1
+#define REDUCE_TARGET_AVX2 __attribute__((target("avx2")))
+#define REDUCE_TARGET_AVX512 __attribute__((target("avx512f,avx512bw")))
+#else
+#define REDUCE_X86_TILES 0
+#endif
+
+#define DEFINE_SUM64_TILE(name, T, sfx, ATTR)                                              \
+    ATTR static void sum64_##name##_tile_##sfx(int64_t *restrict acc, const T *restrict in, \
+                                               size_t w, size_t rows, size_t stride) {     \
+        int32_t t[REDUCE_COL_TILE] = {0};                                                  \
+        for (size_t r = 0; r < rows; r++)                                                  \
+            for (size_t j = 0; j < w; j++) t[j] += in[r * stride + j];                     \
+        for (size_t j = 0; j < w; j++)                                                     \
+            acc[j] = (int64_t)((uint64_t)acc[j] + (uint64_t)(int64_t)t[j]);                \
+    }
+
+#if REDUCE_X86_TILES
+#define DEFINE_SUM64_TILES(name, T)                                                        \
+    DEFINE_SUM64_TILE(name, T, base, )                                                     \
+    DEFINE_SUM64_TILE(name, T, avx2, REDUCE_TARGET_AVX2)                                   \
+    DEFINE_SUM64_TILE(name, T, avx512, REDUCE_TARGET_AVX512)                               \
+    typedef void (*sum64_##name##_tile_fn)(int64_t *, const T *, size_t, size_t, size_t);  \
+    static sum64_##name##_tile_fn sum64_##name##_tile_isa(void) {                          \
+        const tflc_isa isa = tflc_cpu_isa();                                               \
+        return isa >= TFLC_ISA_AVX512 ? sum64_##name##_tile_avx512                         \
+               : isa >= TFLC_ISA_AVX2 ? sum64_##name##_tile_avx2 : sum64_##name##_tile_base; \
+    }
+#else
+#define DEFINE_SUM64_TILES(name, T)                                                        \
+    DEFINE_SUM64_TILE(name, T, base, )                                                     \
+    typedef void (*sum64_##name##_tile_fn)(int64_t *, const T *, size_t, size_t, size_t);  \
+    static sum64_##name##_tile_fn sum64_##name##_tile_isa(void) { return sum64_##name##_tile_base; }
+#endif
+
+/* cols for 8/16-bit inputs: int32 lanes over chunks of at most CHUNK rows (see above). */
+#define DEFINE_SUM64_COLS_NARROW(name, T, CHUNK)                                           \
+    DEFINE_SUM64_TILES(name, T)                                                            \
+    static void sum64_##name##_cols(void *acc_, const void *in_, size_t n, size_t rows,    \
+                                    size_t stride) {                                       \
+        int64_t *acc = acc_;                                                               \
+        const T *in = in_;                                                                 \
+        const sum64_##name##_tile_fn tile = sum64_##name##_tile_isa();                     \
+        for (size_t j0 = 0; j0 < n; j0 += REDUCE_COL_TILE) {                               \
+            const size_t w = n - j0 < REDUCE_COL_TILE ? n - j0 : REDUCE_COL_TILE;          \
+            for (size_t r0 = 0; r0 < rows; r0 += (CHUNK)) {                                \
+                const size_t rn = rows - r0 < (CHUNK) ? rows - r0 : (CHUNK);               \
+                tile(acc + j0, in + r0 * stride + j0, w, rn, stride);                      \
+            }                                                                              \
+        }                                                                                  \
+    }
+
+#define DEFINE_SUM64(name, T)                                                              \
     static void sum64_##name##_rows(void *acc_, const void *in_, size_t rows, size_t n) {  \
         int64_t *acc = acc_;                                                               \
         const T *in = in_;                                                                 \
@@ -473,6 +561,11 @@ DEFINE_REDUCE(all_b, bool, true, acc && x)
         reduce_run(node, p, in, sizeof(T), acc, sizeof(int64_t), sum64_##name##_cols,      \
                    sum64_##name##_rows);                                                   \
     }
+DEFINE_SUM64_COLS_WIDE(i32, int32_t)
+DEFINE_SUM64_COLS_WIDE(i64, int64_t)
+DEFINE_SUM64_COLS_NARROW(i8, int8_t, (size_t)1 << 23)
+DEFINE_SUM64_COLS_NARROW(u8, uint8_t, (size_t)1 << 23)
+DEFINE_SUM64_COLS_NARROW(i16, int16_t, (size_t)1 << 15)
 DEFINE_SUM64(i32, int32_t)
 DEFINE_SUM64(i64, int64_t)
 DEFINE_SUM64(i8, int8_t)

@@ -333,6 +333,45 @@ static void test_binary_variants(void) {
                 }
 }
 
+/* The row forms, every variant, op and side, on rows x n blocks (n 1..100 around the
+ * vector widths, rows 1, 7 and 1000; block, row and output against guard pages): the
+ * reference's bits for every element, and the same in place (y the block). */
+static void test_binary_rows(void) {
+    static const size_t ns[] = {1, 15, 16, 17, 33, 100};
+    static const size_t rs[] = {1, 7, 1000};
+    static float want[1000 * 100];
+    for (int v = 0; v < n_binary; v++)
+        for (int op = 0; op < TFLC_VBINARY_OP_COUNT; op++)
+            for (int form = 0; form < TFLC_VBINARY_ROWS_FORM_COUNT; form++)
+                for (size_t in = 0; in < N(ns); in++)
+                    for (size_t ir = 0; ir < N(rs); ir++) {
+                        const size_t n = ns[in], rows = rs[ir];
+                        const float lo = ir % 2 ? 0.0f : -FLT_MAX, hi = ir % 2 ? 6.0f : FLT_MAX;
+                        guarded blk = guarded_alloc(rows * n * sizeof(float));
+                        guarded row = guarded_alloc(n * sizeof(float));
+                        guarded y = guarded_alloc(rows * n * sizeof(float));
+                        for (size_t i = 0; i < rows * n; i++) blk.f32[i] = binary_input();
+                        for (size_t i = 0; i < n; i++) row.f32[i] = binary_input();
+                        const bool vr = form == TFLC_VBINARY_VR;
+                        for (size_t i = 0; i < rows * n; i++)
+                            want[i] = vr ? ref_binary(op, blk.f32[i], row.f32[i % n], lo, hi)
+                                         : ref_binary(op, row.f32[i % n], blk.f32[i], lo, hi);
+                        const float *a = vr ? blk.f32 : row.f32, *b = vr ? row.f32 : blk.f32;
+                        tflc_f32_vbinary_rows_fn f = binary[v]->rows[op][form];
+                        f(rows, n, a, b, y.f32, lo, hi);
+                        bool ok = true;
+                        for (size_t i = 0; i < rows * n; i++) ok = ok && same_value(y.f32[i], want[i]);
+                        f(rows, n, a, b, blk.f32, lo, hi);
+                        for (size_t i = 0; i < rows * n; i++) ok = ok && same_value(blk.f32[i], want[i]);
+                        CHECK_MSG(ok, "%s op %d rows form %d, %zu x %zu", binary[v]->name, op,
+                                  form, rows, n);
+                        guarded_free(&blk);
+                        guarded_free(&row);
+                        guarded_free(&y);
+                        if (!ok) return;
+                    }
+}
+
 /* The clamp keeps NaN and -0 and maps overflow to +-FLT_MAX, as LiteRT's. */
 static void test_binary_edges(void) {
     for (int v = 0; v < n_binary; v++) {
@@ -427,6 +466,7 @@ static void run_tests(void) {
     TEST(test_unary_accuracy);
     TEST(test_unary_variants_agree);
     TEST(test_binary_variants);
+    TEST(test_binary_rows);
     TEST(test_binary_edges);
     TEST(test_op_logistic_tanh);
     TEST(test_op_binary);

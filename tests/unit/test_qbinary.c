@@ -215,6 +215,37 @@ static bool check_all(const tflc_qbinary_spec *s, const tflc_qbinary_params *p, 
     return true;
 }
 
+/* Every (a, b) pair of an 8-bit dtype through both row forms of every config: a block of
+ * 256 rows (row r holds the value lo + r in every channel) against rows of 128 channels
+ * (lo + c, then lo + 128 + c), so each channel block and each lane meets every value. */
+static bool check_rows_pairs(const tflc_qbinary_spec *s, const tflc_qbinary_params *p) {
+    static uint8_t blk[256 * 128], row[128], y[256 * 128];
+    int32_t lo, hi;
+    dt_range(s->dtype, &lo, &hi);
+    for (int half = 0; half < 2; half++)
+        for (int form = 0; form < TFLC_QBINARY_ROWS_FORM_COUNT; form++) {
+            for (size_t i = 0; i < N(blk); i++) put(s->dtype, blk, i, lo + (int32_t)(i / 128));
+            for (size_t c = 0; c < 128; c++) put(s->dtype, row, c, lo + 128 * half + (int32_t)c);
+            const bool vr = form == TFLC_QBINARY_VR;
+            for (int v = 0; v < n_configs; v++) {
+                memset(y, 0x5A, sizeof y);
+                configs[v]->rows[s->op][s->dtype][form](256, 128, vr ? blk : row, vr ? row : blk,
+                                                        y, p);
+                for (size_t i = 0; i < N(y); i++) {
+                    const int32_t x = get(s->dtype, blk, i), c = get(s->dtype, row, i % 128);
+                    const int32_t want = vr ? ref(s, x, c) : ref(s, c, x);
+                    if (get(s->dtype, y, i) != want) {
+                        fprintf(stderr, "%s %s %s rows form %d: block %d row %d gives %d, want %d\n",
+                                configs[v]->name, op_names[s->op], dt_names[s->dtype], form, x, c,
+                                get(s->dtype, y, i), want);
+                        return false;
+                    }
+                }
+            }
+        }
+    return true;
+}
+
 #define GRID 65536
 
 /* Every (a, b) pair of an 8-bit dtype (VV), and each form with a scalar side; int16:
@@ -236,6 +267,7 @@ static bool check_spec(const tflc_qbinary_spec *s, const tflc_qbinary_params *p)
         want[i] = ref(s, va, vb);
     }
     if (!check_all(s, p, TFLC_QBINARY_VV, n, a, b, y, want)) return false;
+    if (q8 && !check_rows_pairs(s, p)) return false;
     for (int form = TFLC_QBINARY_VS; form <= TFLC_QBINARY_SV; form++) {
         const size_t m = q8 ? 256 : 512;        /* the vector side: its whole range (8-bit) */
         for (int rep = 0; rep < 6; rep++) {
@@ -338,6 +370,65 @@ static void test_ragged(void) {
                 }
 }
 
+/* The row forms on rows x n blocks: n around the 16-lane vectors, the 64-channel blocks and
+ * the row-by-row switch at 256; rows 1, 7 and 1000 (fewer for the widest rows); both sides
+ * as the row; block, row and output each against a guard page; then in place (y the
+ * block). Parameters derived or raw, as the single-row tests take them. */
+static void test_rows(void) {
+    static const size_t ns[] = {1, 15, 16, 17, 33, 64, 65, 100, 255, 256, 300};
+    static const size_t rs[] = {1, 7, 1000};
+    static int32_t want[1000 * 300];
+    for (int op = 0; op < TFLC_QBINARY_OP_COUNT; op++)
+        for (int dt = 0; dt < TFLC_QBINARY_DTYPE_COUNT; dt++)
+            for (int form = 0; form < TFLC_QBINARY_ROWS_FORM_COUNT && tested(op, dt); form++)
+                for (size_t in = 0; in < N(ns); in++)
+                    for (size_t ir = 0; ir < N(rs); ir++) {
+                        const size_t n = ns[in], rows = rs[ir], es = dt_size(dt);
+                        tflc_qbinary_spec s;
+                        tflc_qbinary_params p;
+                        if (ir % 2) {
+                            do raw_spec(op, dt, &s);
+                            while (!tflc_qbinary_prepare(&s, &p));
+                        } else {
+                            while (!derived_spec(op, dt, &s) || !tflc_qbinary_prepare(&s, &p)) {}
+                        }
+                        int32_t lo, hi;
+                        dt_range(dt, &lo, &hi);
+                        guarded blk = guarded_alloc(rows * n * es), row = guarded_alloc(n * es);
+                        guarded y = guarded_alloc(rows * n * es);
+                        for (size_t i = 0; i < rows * n; i++)
+                            put(dt, blk.data, i, i % 13 == 0 ? lo : i % 17 == 0 ? hi : rng_int(lo, hi));
+                        for (size_t i = 0; i < n; i++) put(dt, row.data, i, rng_int(lo, hi));
+                        const bool vr = form == TFLC_QBINARY_VR;
+                        for (size_t i = 0; i < rows * n; i++) {
+                            const int32_t x = get(dt, blk.data, i), c = get(dt, row.data, i % n);
+                            want[i] = vr ? ref(&s, x, c) : ref(&s, c, x);
+                        }
+                        const void *a = vr ? blk.data : row.data, *b = vr ? row.data : blk.data;
+                        bool ok = true;
+                        for (int v = 0; v < n_configs && ok; v++)
+                            for (int inplace = 0; inplace < 2 && ok; inplace++) {
+                                guarded keep = guarded_alloc(rows * n * es);
+                                memcpy(keep.data, blk.data, rows * n * es);
+                                void *out = inplace ? blk.data : y.data;
+                                if (!inplace) memset(y.data, 0x5A, rows * n * es);
+                                configs[v]->rows[op][dt][form](rows, n, a, b, out, &p);
+                                for (size_t i = 0; i < rows * n && ok; i++)
+                                    CHECK_MSG(ok = get(dt, out, i) == want[i],
+                                              "%s %s %s rows form %d, %zu x %zu%s: [%zu] %d, want %d",
+                                              configs[v]->name, op_names[op], dt_names[dt], form,
+                                              rows, n, inplace ? " in place" : "", i,
+                                              get(dt, out, i), want[i]);
+                                memcpy(blk.data, keep.data, rows * n * es);
+                                guarded_free(&keep);
+                            }
+                        guarded_free(&blk);
+                        guarded_free(&row);
+                        guarded_free(&y);
+                        if (!ok) return;
+                    }
+}
+
 /* Parameters the bound checks must refuse: a left shift that could saturate, a negative
  * multiplier, an empty clamp. */
 static void test_refusals(void) {
@@ -412,8 +503,9 @@ static size_t in_index(const int32_t *in_dims, const int32_t *out_dims, size_t i
 
 /* ADD / SUB / MUL / SQUARED_DIFFERENCE operators in every row form the fast path takes (same
  * shapes, a scalar on either side, [C] against [.., C], [1,H,W,C] x [1,1,1,C] and
- * [1,H,W,1], an outer product, plans with two and three outer dims) and sizes that split
- * over threads mid-row, serial and with
+ * [1,H,W,1], an outer product, plans with two and three outer dims; the [R, C] against [C]
+ * ones run as row blocks, C below and above 256) and sizes that split over threads mid-row,
+ * serial and with
  * 3 threads: the reference formulas' values for the parameters prepare derives. */
 static void test_operators(void) {
     static const tflc_kernel *const kernels[] = {&tflc_kernel_add, &tflc_kernel_sub,
@@ -427,6 +519,7 @@ static void test_operators(void) {
         {{1, 1, 1, 67}, {1, 37, 41, 67}},   {{1, 28, 28, 96}, {1, 1, 1, 96}},
         {{1, 37, 41, 67}, {1, 37, 41, 1}},  {{1, 1, 301, 1}, {1, 1, 1, 257}},
         {{1, 37, 41, 67}, {1, 37, 1, 67}},  {{3, 1, 41, 67}, {1, 7, 41, 1}},
+        {{1, 7, 7, 300}, {1, 1, 1, 300}},   {{1, 1, 1, 33}, {1, 61, 50, 33}},
     };
     static int8_t a[OP_MAX * 2], b[OP_MAX * 2];
     static int32_t want[OP_MAX];
@@ -491,6 +584,7 @@ static void run_tests(void) {
     TEST(test_derived_exact);
     TEST(test_raw_exact);
     TEST(test_ragged);
+    TEST(test_rows);
     TEST(test_mul_wide_offsets);
     CHECK_OK(tflc_threadpool_create(3, &pool3));
     TEST(test_operators);

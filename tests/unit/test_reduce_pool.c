@@ -19,8 +19,10 @@
  * path (a 255x257 int16 window on it, a 256x256 one on the per-element path) at the extreme
  * values.
  *
- * Neither kernel dispatches on TFLC_ISA (plain C loops the compiler vectorizes), so one run
- * covers them.
+ * Both are plain C loops the compiler vectorizes. The one that dispatches is the 8/16-bit
+ * column tile of a spatial MEAN / SUM (compiled for the baseline, AVX2 and AVX-512BW, picked
+ * by tflc_cpu_isa()): run this test under TFLC_ISA=scalar and =avx2 as well to cover all
+ * three.
  */
 #include <float.h>
 #include <math.h>
@@ -311,6 +313,65 @@ static void test_reduce_int_exact(void) {
                     }
                     oc_free(&c);
                 }
+}
+
+/* Runs MEAN of an int8 / uint8 / int16 case and compares every output with ref_qmean. */
+static void check_int_mean(const red_case *rc, tflc_dtype dt, const void *in, int64_t *sums) {
+    static const float sc8[] = {0.0371f, 0.0123f}, sc16[] = {0.00071f, 0.00043f};
+    static const int64_t zp8[] = {-7, 11}, zpu8[] = {131, 120}, zp16[] = {0, 0};
+    const float *sc = dt == TFLC_INT16 ? sc16 : sc8;
+    const int64_t *zp = dt == TFLC_INT16 ? zp16 : dt == TFLC_UINT8 ? zpu8 : zp8;
+    opcase c;
+    tflc_tensor *out = run_red(&c, rc, K_MEAN, dt, in, sc, zp);
+    ref_sums(rc, dt, in, sums);
+    bool ok = out != NULL;
+    for (size_t o = 0; ok && o < out_count(rc); o++) {
+        int64_t got = dt == TFLC_INT16 ? ((int16_t *)out->data)[o]
+                    : dt == TFLC_INT8 ? ((int8_t *)out->data)[o] : ((uint8_t *)out->data)[o];
+        int32_t want = ref_qmean(rc, dt, o, sums[o], count_of(rc, true), sc[0], (int32_t)zp[0],
+                                 sc[1], (int32_t)zp[1]);
+        CHECK_MSG(ok = got == want, "%s dims %d,%d,%d,%d [%zu]: %lld, want %d",
+                  tflc_dtype_name(dt), (int)rc->dims[0], (int)rc->dims[1], (int)rc->dims[2],
+                  (int)rc->dims[3], o, (long long)got, want);
+    }
+    oc_free(&c);
+}
+
+/* The squeeze-excite layout [1,H,W,C] over {1,2}: R = H * W rows of C kept channels, which
+ * the cols kernels take as one block (a tile of columns through all rows). Ragged C around
+ * the 64-column tile and the vector widths, R of 1, 7 and 1000; float SUM / MEAN / MAX bit
+ * for bit, int8 / uint8 / int16 MEAN exactly; and an int16 block of 40000 rows, more than
+ * one int32 chunk (2^15 rows), at the extreme values. */
+static void test_reduce_spatial_blocks(void) {
+    static float in[1000 * 100], want[100];
+    static int64_t sums[100];
+    static int16_t big[40000 * 3];
+    static const int32_t cs[] = {1, 15, 16, 17, 33, 100};
+    static const int32_t hw[][2] = {{1, 1}, {7, 1}, {25, 40}};
+    for (size_t i = 0; i < N(hw); i++)
+        for (size_t j = 0; j < N(cs); j++) {
+            const red_case rc = {4, {1, hw[i][0], hw[i][1], cs[j]}, 2, {1, 2},
+                                 {false, true, true, false}, true};
+            size_t n = count_of(&rc, false);
+            for (ref_kind k = K_SUM; k <= K_MAX; k++) {
+                if (k == K_PROD) continue;
+                opcase c;
+                fill(TFLC_FLOAT32, in, n);
+                tflc_tensor *out = run_red(&c, &rc, k, TFLC_FLOAT32, in, NULL, NULL);
+                ref_reduce_f32(&rc, k, in, want);
+                if (out) CHECK_MSG(f32_eq(out, want, out_count(&rc)), "kind %d R %d C %d", (int)k,
+                                   (int)(hw[i][0] * hw[i][1]), (int)cs[j]);
+                oc_free(&c);
+            }
+            const tflc_dtype dts[] = {TFLC_INT8, TFLC_UINT8, TFLC_INT16};
+            for (size_t t = 0; t < N(dts); t++) {
+                fill(dts[t], in, n);
+                check_int_mean(&rc, dts[t], in, sums);
+            }
+        }
+    const red_case tall = {4, {1, 40000, 1, 3}, 2, {1, 2}, {false, true, true, false}, true};
+    for (size_t i = 0; i < N(big); i++) big[i] = (int16_t)(i % 3 == 0 ? INT16_MIN : i % 3 == 1 ? INT16_MAX : (int16_t)rnd());
+    check_int_mean(&tall, TFLC_INT16, big, sums);
 }
 
 /* REDUCE_ANY over bools: the blocks of every layout, against a direct loop. */
@@ -618,6 +679,7 @@ static void run_tests(void) {
     TEST(test_reduce_f32_bits);
     TEST(test_reduce_f32_model_shapes);
     TEST(test_reduce_int_exact);
+    TEST(test_reduce_spatial_blocks);
     TEST(test_reduce_any);
     TEST(test_reduce_threads);
     TEST(test_pool_f32_bits);
