@@ -150,12 +150,12 @@ QS8_INLINE void qs8_dw_channels(const tflc_qs8_dw_row *r, const qs8_dw_rowgeom *
 /* ------------------------------------------------- depthwise, the fast rows -- */
 
 /* TIES_UP channels (all of a real model's but its last channels % 8) of rows whose filter is
- * 3 or 5 columns, column stride 1 or 2, no column dilation: channels in blocks of up to 64 (4
- * groups of 16 int32 lanes), interior pixels 4 at a time. Each filter row's input columns are
- * widened once and multiplied into every one of the 4 pixels they reach (a 3-wide stride-1
- * window over 4 pixels reads 6 columns, not 12); a product is added by VPDPWSSD where the CPU
- * has AVX512-VNNI (the input sign-extended to int32 against the tap's (w, 0) word pair is
- * x * w: one instruction for VPMADDWD + VPADDD). A pixel's 64 accumulators are requantized
+ * 3 or 5 columns, column stride 1 or 2, no column dilation, on CPUs with AVX512-VNNI (others,
+ * Skylake-X, keep the general rows above): channels in blocks of up to 64 (4 groups of 16
+ * int32 lanes), interior pixels 4 at a time. Each filter row's input columns are widened once
+ * and multiplied into every one of the 4 pixels they reach (a 3-wide stride-1 window over 4
+ * pixels reads 6 columns, not 12); a product is added by VPDPWSSD (the input sign-extended to
+ * int32 against the tap's (w, 0) word pair is x * w: one instruction for VPMADDWD + VPADDD). A pixel's 64 accumulators are requantized
  * (TIES_UP's one-rounding form), packed to bytes with saturation and clamped together, and
  * stored with one 64-byte store. Border pixels add (x - zp) * w over their taps inside the
  * input with the same widened taps (x - zp in [-255, 255] is still exact in the low word). */
@@ -174,24 +174,19 @@ static __attribute__((noinline)) void qs8_dw_channels_ties_up(const tflc_qs8_dw_
     qs8_dw_channels(r, gm, c, end, w32, TFLC_QS8_ROUND_TIES_UP);
 }
 
-/* Whether the AVX-512 rows may use VPDPWSSD (tflc_qs8_dw_allow_vnni). */
+/* Whether the fast rows may run where the CPU has VNNI (tflc_qs8_dw_allow_vnni). */
 static atomic_bool qs8_dw_vnni_allowed = true;
 
 void tflc_qs8_dw_allow_vnni(bool allow) {
     atomic_store_explicit(&qs8_dw_vnni_allowed, allow, memory_order_relaxed);
 }
 
-/* acc + x * w per int32 lane, w's high words 0 (x: a sign-extended int8, or x - zp). */
-QS8_INLINE __m512i qs8_dwf_mac(__m512i acc, __m512i x, const int32_t *w, bool vnni) {
-    if (vnni) {
-        /* the file is built without -mavx512vnni (its table serves every AVX-512 CPU): the
-         * assembler knows the instruction, and the caller checked the CPU has it */
-        __asm__("vpdpwssd %2, %1, %0"
-                : "+v"(acc)
-                : "v"(x), "m"(*(const __m512i *)(const void *)w));
-        return acc;
-    }
-    return _mm512_add_epi32(acc, _mm512_madd_epi16(x, _mm512_load_si512(w)));
+/* acc + x * w per int32 lane by VPDPWSSD, w's high words 0 (x: a sign-extended int8, or
+ * x - zp). The file is built without -mavx512vnni (its table serves every AVX-512 CPU): the
+ * assembler knows the instruction, and qs8_dwf_applies checked that the CPU has it. */
+QS8_INLINE __m512i qs8_dwf_mac(__m512i acc, __m512i x, const int32_t *w) {
+    __asm__("vpdpwssd %2, %1, %0" : "+v"(acc) : "v"(x), "m"(*(const __m512i *)(const void *)w));
+    return acc;
 }
 
 /* What every pixel of a block of channels [c, c + cn) shares. */
@@ -243,7 +238,7 @@ QS8_INLINE void qs8_dwf_store(const qs8_dwf_block *b, int8_t *o, const __m512i *
 QS8_INLINE void qs8_dwf_interior(const tflc_qs8_dw_row *r, const qs8_dwf_block *b,
                                  const int32_t *w32, size_t row_bytes, int32_t ox,
                                  const int P, const int KW, const int S, const int G,
-                                 const bool full, const bool vnni) {
+                                 const bool full) {
     const size_t C = r->channels;
     __m512i acc[QS8_DWF_PIX][4];
     const int64_t x0 = (int64_t)ox * S - r->pad_x;
@@ -258,13 +253,13 @@ QS8_INLINE void qs8_dwf_interior(const tflc_qs8_dw_row *r, const qs8_dwf_block *
             for (int j = 0; j < (P - 1) * S + KW; j++) {
                 /* input column j meets tap j - p * S of pixel p */
                 const __m512i xv = qs8_ld16(xrow + (size_t)j * C, b->k[g], full);
-                if (j < KW) a0 = qs8_dwf_mac(a0, xv, wt + j * 64, vnni);
+                if (j < KW) a0 = qs8_dwf_mac(a0, xv, wt + j * 64);
                 if (P > 1 && j >= S && j - S < KW)
-                    a1 = qs8_dwf_mac(a1, xv, wt + (j - S) * 64, vnni);
+                    a1 = qs8_dwf_mac(a1, xv, wt + (j - S) * 64);
                 if (P > 2 && j >= 2 * S && j - 2 * S < KW)
-                    a2 = qs8_dwf_mac(a2, xv, wt + (j - 2 * S) * 64, vnni);
+                    a2 = qs8_dwf_mac(a2, xv, wt + (j - 2 * S) * 64);
                 if (P > 3 && j >= 3 * S && j - 3 * S < KW)
-                    a3 = qs8_dwf_mac(a3, xv, wt + (j - 3 * S) * 64, vnni);
+                    a3 = qs8_dwf_mac(a3, xv, wt + (j - 3 * S) * 64);
             }
         acc[0][g] = a0;
         acc[1][g] = a1;
@@ -278,7 +273,7 @@ QS8_INLINE void qs8_dwf_interior(const tflc_qs8_dw_row *r, const qs8_dwf_block *
 /* One pixel, any of the row's: (x - zp) * w over its taps inside the input. */
 QS8_INLINE void qs8_dwf_pixel(const tflc_qs8_dw_row *r, const qs8_dwf_block *b,
                               const int32_t *w32, size_t row_bytes, int32_t ox, const int KW,
-                              const int G, const bool full, const bool vnni) {
+                              const int G, const bool full) {
     const size_t C = r->channels;
     const int64_t x0 = (int64_t)ox * r->stride_x - r->pad_x;
     int32_t kx0, kx1;
@@ -293,7 +288,7 @@ QS8_INLINE void qs8_dwf_pixel(const tflc_qs8_dw_row *r, const qs8_dwf_block *b,
             for (int g = 0; g < G; g++) {
                 const __m512i xv = _mm512_sub_epi32(qs8_ld16(xp + 16 * g, b->k[g], full),
                                                     b->in_zp);
-                acc[g] = qs8_dwf_mac(acc[g], xv, wt + kx * 64 + 16 * g, vnni);
+                acc[g] = qs8_dwf_mac(acc[g], xv, wt + kx * 64 + 16 * g);
             }
         }
     }
@@ -370,7 +365,7 @@ QS8_INLINE void qs8_dwf_widen(const tflc_qs8_dw_row *r, qs8_dwf_block *b, int32_
  * Interior pixels go 4 at a time, then one at a time; border pixels one at a time. */
 QS8_INLINE void qs8_dwf_block_run(const tflc_qs8_dw_row *r, const qs8_dw_rowgeom *gm,
                                   size_t c, size_t cn, int32_t *w32, const int KW,
-                                  const int S, const int G, const bool full, const bool vnni) {
+                                  const int S, const int G, const bool full) {
     qs8_dwf_block b;
     if (!qs8_dwf_setup(r, &b, c, cn, G)) {
         qs8_dw_channels_ties_up(r, gm, c, c + cn, w32);
@@ -379,41 +374,42 @@ QS8_INLINE void qs8_dwf_block_run(const tflc_qs8_dw_row *r, const qs8_dw_rowgeom
     qs8_dwf_widen(r, &b, w32, KW, G, full);
     const size_t rb = gm->row_bytes;
     int32_t ox = 0;
-    for (; ox < gm->ox_lo; ox++) qs8_dwf_pixel(r, &b, w32, rb, ox, KW, G, full, vnni);
+    for (; ox < gm->ox_lo; ox++) qs8_dwf_pixel(r, &b, w32, rb, ox, KW, G, full);
     for (; ox + QS8_DWF_PIX <= gm->ox_hi; ox += QS8_DWF_PIX)
-        qs8_dwf_interior(r, &b, w32, rb, ox, QS8_DWF_PIX, KW, S, G, full, vnni);
-    for (; ox < gm->ox_hi; ox++) qs8_dwf_interior(r, &b, w32, rb, ox, 1, KW, S, G, full, vnni);
-    for (; ox < r->out_w; ox++) qs8_dwf_pixel(r, &b, w32, rb, ox, KW, G, full, vnni);
+        qs8_dwf_interior(r, &b, w32, rb, ox, QS8_DWF_PIX, KW, S, G, full);
+    for (; ox < gm->ox_hi; ox++) qs8_dwf_interior(r, &b, w32, rb, ox, 1, KW, S, G, full);
+    for (; ox < r->out_w; ox++) qs8_dwf_pixel(r, &b, w32, rb, ox, KW, G, full);
 }
 
 /* One filter shape: blocks of 64 channels, then the rest (16, 32 or 48 unmasked, else
  * masked in 1 or 4 groups). */
 QS8_INLINE void qs8_dwf_shape(const tflc_qs8_dw_row *r, const qs8_dw_rowgeom *gm, size_t c,
-                              size_t end, int32_t *w32, const int KW, const int S,
-                              const bool vnni) {
-    for (; c + 64 <= end; c += 64) qs8_dwf_block_run(r, gm, c, 64, w32, KW, S, 4, true, vnni);
+                              size_t end, int32_t *w32, const int KW, const int S) {
+    for (; c + 64 <= end; c += 64) qs8_dwf_block_run(r, gm, c, 64, w32, KW, S, 4, true);
     const size_t rest = end - c;
     if (rest == 0) return;
-    if (rest == 48) qs8_dwf_block_run(r, gm, c, rest, w32, KW, S, 3, true, vnni);
-    else if (rest == 32) qs8_dwf_block_run(r, gm, c, rest, w32, KW, S, 2, true, vnni);
-    else if (rest == 16) qs8_dwf_block_run(r, gm, c, rest, w32, KW, S, 1, true, vnni);
-    else if (rest < 16) qs8_dwf_block_run(r, gm, c, rest, w32, KW, S, 1, false, vnni);
-    else qs8_dwf_block_run(r, gm, c, rest, w32, KW, S, 4, false, vnni);
+    if (rest == 48) qs8_dwf_block_run(r, gm, c, rest, w32, KW, S, 3, true);
+    else if (rest == 32) qs8_dwf_block_run(r, gm, c, rest, w32, KW, S, 2, true);
+    else if (rest == 16) qs8_dwf_block_run(r, gm, c, rest, w32, KW, S, 1, true);
+    else if (rest < 16) qs8_dwf_block_run(r, gm, c, rest, w32, KW, S, 1, false);
+    else qs8_dwf_block_run(r, gm, c, rest, w32, KW, S, 4, false);
 }
 
 #define QS8_DWF_SHAPE_FN(KW, S)                                                              \
     static void qs8_dwf_k##KW##s##S(const tflc_qs8_dw_row *r, const qs8_dw_rowgeom *gm,     \
-                                    size_t c, size_t end, int32_t *w32, bool vnni) {         \
-        if (vnni) qs8_dwf_shape(r, gm, c, end, w32, KW, S, true);                            \
-        else qs8_dwf_shape(r, gm, c, end, w32, KW, S, false);                                \
+                                    size_t c, size_t end, int32_t *w32) {                    \
+        qs8_dwf_shape(r, gm, c, end, w32, KW, S);                                            \
     }
 QS8_DWF_SHAPE_FN(3, 1)
 QS8_DWF_SHAPE_FN(3, 2)
 QS8_DWF_SHAPE_FN(5, 1)
 QS8_DWF_SHAPE_FN(5, 2)
 
-/* Whether the fast rows cover r's shape. */
+/* Whether the fast rows cover r's shape, on this CPU. */
 static bool qs8_dwf_applies(const tflc_qs8_dw_row *r, const qs8_dw_rowgeom *gm) {
+    if (!tflc_cpu_info_get()->avx512vnni ||
+        !atomic_load_explicit(&qs8_dw_vnni_allowed, memory_order_relaxed))
+        return false;
     return (r->kw == 3 || r->kw == 5) && (r->stride_x == 1 || r->stride_x == 2) &&
            r->dil_x == 1 && gm->taps <= QS8_DWF_MAX_TAPS;
 }
@@ -421,14 +417,12 @@ static bool qs8_dwf_applies(const tflc_qs8_dw_row *r, const qs8_dw_rowgeom *gm) 
 /* Channels [c, end) of a row qs8_dwf_applies to, all TIES_UP. */
 static void qs8_dwf_channels(const tflc_qs8_dw_row *r, const qs8_dw_rowgeom *gm, size_t c,
                              size_t end, int32_t *w32) {
-    const bool vnni = tflc_cpu_info_get()->avx512vnni &&
-                      atomic_load_explicit(&qs8_dw_vnni_allowed, memory_order_relaxed);
     const int shape = (r->kw == 5) * 2 + (r->stride_x == 2);
     switch (shape) {
-    case 0: qs8_dwf_k3s1(r, gm, c, end, w32, vnni); break;
-    case 1: qs8_dwf_k3s2(r, gm, c, end, w32, vnni); break;
-    case 2: qs8_dwf_k5s1(r, gm, c, end, w32, vnni); break;
-    default: qs8_dwf_k5s2(r, gm, c, end, w32, vnni); break;
+    case 0: qs8_dwf_k3s1(r, gm, c, end, w32); break;
+    case 1: qs8_dwf_k3s2(r, gm, c, end, w32); break;
+    case 2: qs8_dwf_k5s1(r, gm, c, end, w32); break;
+    default: qs8_dwf_k5s2(r, gm, c, end, w32); break;
     }
 }
 

@@ -456,7 +456,8 @@ static void test_dw_channels(void) {
  * 64-channel blocks (every tail: 16, 32, 48 whole, others masked), widths with no interior
  * pixel, fewer than 4, and 4k + 1..3, row dilation, SAME (padding at each border) and VALID,
  * some channels with left shifts (the block falls back to the general loop), column dilation
- * 2 (not covered: the general loop), each with VPDPWSSD allowed and not. */
+ * 2 (not covered: the general loop), each with the fast rows allowed and not (the general
+ * rows of AVX-512 CPUs without VNNI). */
 static void test_dw_fast_rows(void) {
     static const int32_t channels[] = {1, 15, 16, 17, 33, 48, 64, 65, 72, 120, 130};
     static const int32_t widths[] = {1, 2, 5, 7, 9, 12};
