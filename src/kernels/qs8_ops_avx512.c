@@ -303,8 +303,10 @@ QS8_INLINE bool qs8_dwf_rq_load(const tflc_qs8_requant *rq, size_t c, __mmask16 
                                 qs8_rq16 *p) {
     const __m512i s = _mm512_maskz_loadu_epi32(k, rq->shift + c);
     if (_mm512_cmpgt_epi32_mask(s, _mm512_setzero_si512()) != 0) return false;
-    /* right = min(-s, 31), as an even and an odd 64-bit lane each */
-    const __m512i right = _mm512_min_epi32(_mm512_sub_epi32(_mm512_setzero_si512(), s),
+    /* right = min(-s, 31) (s first clamped to -64, as qs8_rq16_load does: -INT32_MIN would
+     * overflow), as an even and an odd 64-bit lane each */
+    const __m512i s64 = _mm512_max_epi32(s, _mm512_set1_epi32(-64));
+    const __m512i right = _mm512_min_epi32(_mm512_sub_epi32(_mm512_setzero_si512(), s64),
                                            _mm512_set1_epi32(31));
     const __m512i e_even = _mm512_and_si512(right, _mm512_set1_epi64(0xFFFFFFFF));
     const __m512i e_odd = _mm512_srli_epi64(right, 32);
