@@ -154,11 +154,13 @@ QS8_INLINE void qs8_dw_channels(const tflc_qs8_dw_row *r, const qs8_dw_rowgeom *
  * Skylake-X, keep the general rows above): channels in blocks of up to 64 (4 groups of 16
  * int32 lanes), interior pixels 4 at a time. Each filter row's input columns are widened once
  * and multiplied into every one of the 4 pixels they reach (a 3-wide stride-1 window over 4
- * pixels reads 6 columns, not 12); a product is added by VPDPWSSD (the input sign-extended to
- * int32 against the tap's (w, 0) word pair is x * w: one instruction for VPMADDWD + VPADDD). A pixel's 64 accumulators are requantized
+ * pixels reads 6 columns, not 12); products are added by VPDPWSSD, two filter rows at once:
+ * the two rows' inputs interleaved as int16 pairs against their taps' (w0, w1) word pairs
+ * give x0 * w0 + x1 * w1 per channel (a last odd row: the input sign-extended to int32 against
+ * (w, 0)), so a 3x3 filter takes 6 multiplies per pixel, not 9. A pixel's 64 accumulators are requantized
  * (TIES_UP's one-rounding form), packed to bytes with saturation and clamped together, and
  * stored with one 64-byte store. Border pixels add (x - zp) * w over their taps inside the
- * input with the same widened taps (x - zp in [-255, 255] is still exact in the low word). */
+ * input with the same taps (x - zp in [-255, 255] is still exact in an int16 word). */
 
 #define QS8_DWF_PIX 4             /* interior pixels per pass */
 #define QS8_DWF_MAX_TAPS 25       /* rows of at most 5 x 5 taps */
@@ -231,8 +233,36 @@ QS8_INLINE void qs8_dwf_store(const qs8_dwf_block *b, int8_t *o, const __m512i *
     }
 }
 
+/* 16 channels of two input rows as int16 pairs: lane c = (a[c], b[c]), each sign-extended
+ * (VPMOVSXBW of the bytes interleaved), so that one VPDPWSSD against the pair of taps
+ * (wa, wb) adds a * wa + b * wb: two filter rows per multiply. */
+QS8_INLINE __m512i qs8_ld16_pair(const int8_t *a, const int8_t *b, __mmask16 k, bool full) {
+    const __m128i va = full ? _mm_loadu_si128((const __m128i *)(const void *)a)
+                            : _mm_maskz_loadu_epi8(k, a);
+    const __m128i vb = full ? _mm_loadu_si128((const __m128i *)(const void *)b)
+                            : _mm_maskz_loadu_epi8(k, b);
+    return _mm512_cvtepi8_epi16(
+        _mm256_set_m128i(_mm_unpackhi_epi8(va, vb), _mm_unpacklo_epi8(va, vb)));
+}
+
+/* The columns j of one unit of filter rows (a pair, or one row) into the P accumulators:
+ * input column j meets tap j - p * S of pixel p. x: the unit's input at column 0, ystep to
+ * its second row; wt: its taps (tap kx at wt + kx * 64). */
+QS8_INLINE void qs8_dwf_cols(__m512i *a, const int8_t *x, size_t C, size_t ystep,
+                             const int32_t *wt, __mmask16 k, const int P, const int KW,
+                             const int S, const bool full, const bool pair) {
+    for (int j = 0; j < (P - 1) * S + KW; j++) {
+        const int8_t *xp = x + (size_t)j * C;
+        const __m512i xv = pair ? qs8_ld16_pair(xp, xp + ystep, k, full) : qs8_ld16(xp, k, full);
+        for (int p = 0; p < P; p++) {
+            const int kx = j - p * S;
+            if (kx >= 0 && kx < KW) a[p] = qs8_dwf_mac(a[p], xv, wt + kx * 64);
+        }
+    }
+}
+
 /* Interior pixels ox .. ox + P - 1 (every tap inside the input), P = 4 or 1. w32: the row's
- * taps, tap t's group g at w32[t * 64 + 16 * g]. One group at a time, so that its P
+ * taps by units of filter rows (qs8_dwf_widen). One group at a time, so that its P
  * accumulators stay in registers (all 16 would not: GCC keeps such an array in memory);
  * they wait in acc for the other groups before the requantization. */
 QS8_INLINE void qs8_dwf_interior(const tflc_qs8_dw_row *r, const qs8_dwf_block *b,
@@ -246,25 +276,15 @@ QS8_INLINE void qs8_dwf_interior(const tflc_qs8_dw_row *r, const qs8_dwf_block *
                           (size_t)x0 * C + b->c;
     const size_t ystep = (size_t)r->dil_y * row_bytes;
     for (int g = 0; g < G; g++) {
-        __m512i a0 = b->bias_zp[g], a1 = a0, a2 = a0, a3 = a0;
+        __m512i a[QS8_DWF_PIX];
+        for (int p = 0; p < P; p++) a[p] = b->bias_zp[g];
         const int8_t *xrow = xbase + 16 * g;
         const int32_t *wt = w32 + 16 * g;
-        for (int32_t ky = r->ky0; ky < r->ky1; ky++, xrow += ystep, wt += KW * 64)
-            for (int j = 0; j < (P - 1) * S + KW; j++) {
-                /* input column j meets tap j - p * S of pixel p */
-                const __m512i xv = qs8_ld16(xrow + (size_t)j * C, b->k[g], full);
-                if (j < KW) a0 = qs8_dwf_mac(a0, xv, wt + j * 64);
-                if (P > 1 && j >= S && j - S < KW)
-                    a1 = qs8_dwf_mac(a1, xv, wt + (j - S) * 64);
-                if (P > 2 && j >= 2 * S && j - 2 * S < KW)
-                    a2 = qs8_dwf_mac(a2, xv, wt + (j - 2 * S) * 64);
-                if (P > 3 && j >= 3 * S && j - 3 * S < KW)
-                    a3 = qs8_dwf_mac(a3, xv, wt + (j - 3 * S) * 64);
-            }
-        acc[0][g] = a0;
-        acc[1][g] = a1;
-        acc[2][g] = a2;
-        acc[3][g] = a3;
+        int32_t ky = r->ky0;
+        for (; ky + 1 < r->ky1; ky += 2, xrow += 2 * ystep, wt += KW * 64)
+            qs8_dwf_cols(a, xrow, C, ystep, wt, b->k[g], P, KW, S, full, true);
+        if (ky < r->ky1) qs8_dwf_cols(a, xrow, C, ystep, wt, b->k[g], P, KW, S, full, false);
+        for (int p = 0; p < P; p++) acc[p][g] = a[p];
     }
     for (int p = 0; p < P; p++)
         qs8_dwf_store(b, r->out + (size_t)(ox + p) * C + b->c, acc[p], G, full);
@@ -280,14 +300,21 @@ QS8_INLINE void qs8_dwf_pixel(const tflc_qs8_dw_row *r, const qs8_dwf_block *b,
     tflc_qs8_taps(x0, r->in_w, KW, 1, &kx0, &kx1);
     __m512i acc[4];
     for (int g = 0; g < G; g++) acc[g] = b->bias[g];
+    const size_t ystep = (size_t)r->dil_y * row_bytes;
+    const __m512i zp16 = _mm512_set1_epi16((int16_t)r->in_zero_point);
     const int32_t *wt = w32;
-    for (int32_t ky = r->ky0; ky < r->ky1; ky++, wt += KW * 64) {
+    for (int32_t ky = r->ky0; ky < r->ky1; ky += 2, wt += KW * 64) {
+        const bool pair = ky + 1 < r->ky1;
         const int8_t *xrow = r->in + (size_t)(r->iy0 + (int64_t)ky * r->dil_y) * row_bytes + b->c;
         for (int32_t kx = kx0; kx < kx1; kx++) {
             const int8_t *xp = xrow + (size_t)(x0 + kx) * C;
             for (int g = 0; g < G; g++) {
-                const __m512i xv = _mm512_sub_epi32(qs8_ld16(xp + 16 * g, b->k[g], full),
-                                                    b->in_zp);
+                /* x - zp in [-255, 255]: exact in an int16 word */
+                const __m512i xv =
+                    pair ? _mm512_sub_epi16(qs8_ld16_pair(xp + 16 * g, xp + ystep + 16 * g,
+                                                          b->k[g], full),
+                                            zp16)
+                         : _mm512_sub_epi32(qs8_ld16(xp + 16 * g, b->k[g], full), b->in_zp);
                 acc[g] = qs8_dwf_mac(acc[g], xv, wt + kx * 64 + 16 * g);
             }
         }
@@ -340,22 +367,34 @@ QS8_INLINE bool qs8_dwf_setup(const tflc_qs8_dw_row *r, qs8_dwf_block *b, size_t
     return true;
 }
 
-/* The row's filter taps widened into w32 as (w, 0) word pairs, and the biases. */
+/* The row's filter taps into w32 by units of filter rows: rows ky0, ky0 + 1 as (w[ky0],
+ * w[ky0 + 1]) word pairs, then the next two, ..., a last odd row as (w, 0); unit u's tap kx
+ * at w32[(u * KW + kx) * 64 + 16 * g]. And the biases. */
 QS8_INLINE void qs8_dwf_widen(const tflc_qs8_dw_row *r, qs8_dwf_block *b, int32_t *w32,
                               const int KW, const int G, const bool full) {
     const size_t C = r->channels;
     __m512i sum[4];
     for (int g = 0; g < G; g++) sum[g] = _mm512_setzero_si512();
     int32_t *wt = w32;
-    for (int32_t ky = r->ky0; ky < r->ky1; ky++)
+    for (int32_t ky = r->ky0; ky < r->ky1; ky += 2) {
+        const bool pair = ky + 1 < r->ky1;
         for (int kx = 0; kx < KW; kx++, wt += 64) {
             const int8_t *wp = r->w + ((size_t)ky * (size_t)KW + (size_t)kx) * C + b->c;
+            const int8_t *wq = wp + (size_t)KW * C;   /* the pair's second row */
             for (int g = 0; g < G; g++) {
                 const __m512i wv = qs8_ld16(wp + 16 * g, b->k[g], full);
-                _mm512_store_si512(wt + 16 * g, _mm512_and_si512(wv, _mm512_set1_epi32(0xFFFF)));
                 sum[g] = _mm512_add_epi32(sum[g], wv);
+                if (pair) {
+                    sum[g] = _mm512_add_epi32(sum[g], qs8_ld16(wq + 16 * g, b->k[g], full));
+                    _mm512_store_si512(wt + 16 * g,
+                                       qs8_ld16_pair(wp + 16 * g, wq + 16 * g, b->k[g], full));
+                } else {
+                    _mm512_store_si512(wt + 16 * g,
+                                       _mm512_and_si512(wv, _mm512_set1_epi32(0xFFFF)));
+                }
             }
         }
+    }
     for (int g = 0; g < G; g++) {
         b->bias[g] = r->bias ? _mm512_maskz_loadu_epi32(b->k[g], r->bias + b->c + 16 * g)
                              : _mm512_setzero_si512();
