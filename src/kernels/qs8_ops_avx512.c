@@ -422,18 +422,18 @@ QS8_INLINE void qs8_dwf_block_run(const tflc_qs8_dw_row *r, const qs8_dw_rowgeom
     for (; ox < r->out_w; ox++) qs8_dwf_pixel(r, &b, w32, rb, ox, KW, G, full);
 }
 
-/* One filter shape: blocks of 64 channels, then the rest (16, 32 or 48 unmasked, else
- * masked in 1 or 4 groups). */
+/* One filter shape: blocks of 64 channels, then 32 (the whole of 32-channel layers, the
+ * first of MobileNet V2 and EfficientNet B0), then 16 at a time, a last partial 16 masked
+ * (four block variants, each a copy of the loops per filter shape). */
 QS8_INLINE void qs8_dwf_shape(const tflc_qs8_dw_row *r, const qs8_dw_rowgeom *gm, size_t c,
                               size_t end, int32_t *w32, const int KW, const int S) {
     for (; c + 64 <= end; c += 64) qs8_dwf_block_run(r, gm, c, 64, w32, KW, S, 4, true);
-    const size_t rest = end - c;
-    if (rest == 0) return;
-    if (rest == 48) qs8_dwf_block_run(r, gm, c, rest, w32, KW, S, 3, true);
-    else if (rest == 32) qs8_dwf_block_run(r, gm, c, rest, w32, KW, S, 2, true);
-    else if (rest == 16) qs8_dwf_block_run(r, gm, c, rest, w32, KW, S, 1, true);
-    else if (rest < 16) qs8_dwf_block_run(r, gm, c, rest, w32, KW, S, 1, false);
-    else qs8_dwf_block_run(r, gm, c, rest, w32, KW, S, 4, false);
+    if (c + 32 <= end) {
+        qs8_dwf_block_run(r, gm, c, 32, w32, KW, S, 2, true);
+        c += 32;
+    }
+    for (; c + 16 <= end; c += 16) qs8_dwf_block_run(r, gm, c, 16, w32, KW, S, 1, true);
+    if (c < end) qs8_dwf_block_run(r, gm, c, end - c, w32, KW, S, 1, false);
 }
 
 #define QS8_DWF_SHAPE_FN(KW, S)                                                              \
