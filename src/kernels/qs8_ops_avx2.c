@@ -1,7 +1,9 @@
 /*
  * qs8_ops_avx2.c -- the int8 operator kernels (qs8_ops.h) for AVX2: requantization 8
- * channels at a time (qs8_requant_avx2.h), and the depthwise row 16 channels at a time in
- * int32 lanes (as the AVX-512 file). Channel tails go through zero-padded stack copies.
+ * channels at a time (qs8_requant_avx2.h), and the depthwise row as the AVX-512 file's: fast
+ * rows for 3x3 and 5x5 filters (32 channels, 4 pixels and 2 filter rows per pass), general
+ * rows 16 channels at a time in int32 lanes. Channel tails of the general rows go through
+ * zero-padded stack copies.
  * Built with -mavx2 -mfma (cmake/kernels.cmake); without them the file only reports that it
  * has no table.
  */

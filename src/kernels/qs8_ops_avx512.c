@@ -1,8 +1,9 @@
 /*
  * qs8_ops_avx512.c -- the int8 operator kernels (qs8_ops.h) for AVX-512 F/BW/VL/DQ:
- * requantization 16 channels at a time (qs8_requant_avx512.h), and the depthwise row 32
- * channels at a time in int32 lanes (see the depthwise section), its accumulators
- * requantized in registers.
+ * requantization 16 channels at a time (qs8_requant_avx512.h), and the depthwise row: fast
+ * rows for 3x3 and 5x5 filters on VNNI CPUs (64 channels, 4 pixels and 2 filter rows per
+ * pass), general rows 32 channels at a time in int32 lanes for the rest (see the depthwise
+ * sections), the accumulators requantized in registers.
  * Built with -mavx512f -mavx512bw -mavx512vl -mavx512dq (cmake/kernels.cmake); without them
  * the file only reports that it has no table.
  */

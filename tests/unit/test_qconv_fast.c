@@ -453,7 +453,8 @@ static void test_dw_channels(void) {
 
 /* The AVX-512 fast rows (3 or 5 filter columns, column stride 1 or 2, no column dilation:
  * 64-channel blocks, 4 interior pixels per pass): channels around the 16-lane groups and the
- * 64-channel blocks (every tail: 16, 32, 48 whole, others masked), widths with no interior
+ * 64-channel blocks (tails of 8 to 63: 32- and 16-channel blocks, a last partial one masked;
+ * AVX2's 32-channel blocks and 8-channel tails), widths with no interior
  * pixel, fewer than 4, and 4k + 1..3, row dilation, SAME (padding at each border) and VALID,
  * some channels with left shifts (the block falls back to the general loop), column dilation
  * 2 (not covered: the general loop), each with the fast rows allowed and not (the general
