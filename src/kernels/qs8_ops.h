@@ -165,6 +165,11 @@ typedef struct tflc_qs8_dw_row {
 
 typedef void (*tflc_qs8_dw_row_fn)(const tflc_qs8_dw_row *r);
 
+/* For tests: whether the AVX-512 depthwise rows may take their VPDPWSSD fast rows where the
+ * CPU has AVX512-VNNI (the default), or must run the general rows as on CPUs without it.
+ * Same bytes either way. Not for concurrent use with running models. */
+void tflc_qs8_dw_allow_vnni(bool allow);
+
 /* Filter taps k in [*k0, *k1) of an axis with 0 <= origin + k * dilation < in (conv_common.h's
  * tflc_conv_taps, for the kernels). */
 static inline void tflc_qs8_taps(int64_t origin, int32_t in, int32_t filter, int32_t dilation,

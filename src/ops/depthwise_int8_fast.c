@@ -1,10 +1,11 @@
 /*
  * depthwise_int8_fast.c -- the int8 DEPTHWISE_CONV_2D fast path (depthwise_int8_fast.h): one
  * task per output row (n, oy), each running the selected ISA's row kernel
- * (tflc_qs8_config_get()->dw_row: AVX-512 32 channels at a time, AVX2 16, or the scalar
- * specification), which accumulates every channel's taps in int32 registers and requantizes
- * them in place. The filter is read as the model stores it ([1, KH, KW, C]: each tap's
- * channels are contiguous, as the input pixel's are), so there is nothing to pack.
+ * (tflc_qs8_config_get()->dw_row: AVX-512 or AVX2, with fast rows for 3x3 and 5x5 filters, or
+ * the scalar specification), which accumulates every channel's taps in int32 registers and
+ * requantizes them in place. The filter is read as the model stores it ([1, KH, KW, C]: each
+ * tap's channels are contiguous, as the input pixel's are); the kernels widen the taps of a
+ * block of channels once per row, on the stack, so there is nothing to pack at prepare.
  */
 #include "ops/depthwise_int8_fast.h"
 

@@ -455,6 +455,49 @@ static void test_dw_channels(void) {
     check_conv_case(&big);
 }
 
+/* The AVX-512 fast rows (3 or 5 filter columns, column stride 1 or 2, no column dilation:
+ * 64-channel blocks, 4 interior pixels per pass): channels around the 16-lane groups and the
+ * 64-channel blocks (tails of 8 to 63: 32- and 16-channel blocks, a last partial one masked;
+ * AVX2's 32-channel blocks and 8-channel tails), widths with no interior
+ * pixel, fewer than 4, and 4k + 1..3, row dilation, SAME (padding at each border) and VALID,
+ * some channels with left shifts (the block falls back to the general loop), column dilation
+ * 2 (not covered: the general loop), each with the fast rows allowed and not (the general
+ * rows of AVX-512 CPUs without VNNI). */
+static void test_dw_fast_rows(void) {
+    static const int32_t channels[] = {1, 15, 16, 17, 33, 48, 64, 65, 72, 120, 130};
+    static const int32_t widths[] = {1, 2, 5, 7, 9, 12};
+    int t = 0;
+    for (size_t ci = 0; ci < sizeof channels / sizeof channels[0]; ci++)
+        for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++)
+            for (int kw = 3; kw <= 5; kw += 2)
+                for (int st = 1; st <= 2; st++, t++) {
+                    conv_case k = random_conv(true, 4, 4, 1);
+                    k.cin = channels[ci];
+                    k.mult = 1;
+                    k.w = widths[wi];
+                    k.h = rng_range(1, 6);
+                    k.kw = kw;
+                    k.kh = t % 3 == 0 ? kw : rng_range(1, 5);
+                    k.sw = st;
+                    k.sh = rng_range(1, 2);
+                    k.dw = t % 11 == 0 ? 2 : 1;
+                    k.dh = t % 4 == 0 ? 2 : 1;
+                    k.padding = t % 5 == 0 && k.w >= (k.kw - 1) * k.dw + 1 &&
+                                        k.h >= (k.kh - 1) * k.dh + 1
+                                    ? CONV_PADDING_VALID
+                                    : CONV_PADDING_SAME;
+                    k.threads = t % 7 == 0 ? 3 : 1;
+                    pick_scales(&k, k.kh * k.kw, k.cin, t % 6 == 5);
+                    bool ok = true;
+                    for (int vnni = 1; ok && vnni >= 0; vnni--) {
+                        tflc_qs8_dw_allow_vnni(vnni != 0);
+                        ok = check_conv_case(&k);
+                    }
+                    tflc_qs8_dw_allow_vnni(true);
+                    if (!ok) return;
+                }
+}
+
 /* int32 accumulators that wrap: depths where sum (x - zp) * w passes 2^31 (every value at
  * an extreme: 255 * 127 per term over 70000 terms), which the reference wraps once from
  * int64 and the kernels wrap at every step, and a depthwise filter of 259 x 259 taps (past
@@ -743,6 +786,7 @@ static void run_tests(void) {
     TEST(test_conv_wraparound);
     TEST(test_dw_random);
     TEST(test_dw_channels);
+    TEST(test_dw_fast_rows);
     TEST(test_fc);
     TEST(test_fc_small);
     TEST(test_bmm);
