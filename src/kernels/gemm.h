@@ -85,8 +85,8 @@
  *              rounded product and a rounded sum. MUL_ADD (and scalar) continue C's sum in k
  *              order; FMA sums each block of 64 k from zero and adds it to the partial sum
  *              (C's, then the previous blocks'): a blocked sum, whose rounding error grows
- *              with K / 64 + 64 rather than with K (the AVX2 / AVX-512 kernels keep the
- *              partial sum in C between blocks)
+ *              with K / 64 + 64 rather than with K (the AVX-512 kernel keeps the totals
+ *              in a second set of registers, the AVX2 one in C between blocks)
  *   FINAL:     acc = clamp(acc + bias[j], min, max)   (NaN passes through the clamp)
  *   c[i*ldc + j] = acc[i][j]   for i < r, j < nc; nothing else is written.
  * a: packed A tile, row i at a + i*AS with AS = the config's a_stride, a compile-time constant
@@ -109,7 +109,7 @@ typedef void (*tflc_f32_pack_a_fn)(size_t mc, size_t kc, const float *a, size_t 
                                    size_t a_stride, float *dst);
 
 typedef struct tflc_gemm_f32_config {
-    const char *name;          /* e.g. "f32_gemm_14x32_avx512" */
+    const char *name;          /* e.g. "f32_gemm_7x32_avx512" */
     tflc_isa isa;
     uint32_t mr, nr;           /* register tile; nr <= TFLC_GEMM_MAX_NR, mr <= _MAX_MR */
     uint32_t kc, mc, nc;       /* cache blocks: K slice, rows per packed-A block (a multiple

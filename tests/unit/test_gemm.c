@@ -520,7 +520,7 @@ static void test_mul_add_bit_exact(void) {
         if (!check_mul_add(rng_range(1, 70), rng_range(1, 70), rng_range(1, 70), t)) return;
     for (size_t s = 0; s < sizeof big / sizeof big[0]; s++)
         if (!check_mul_add(big[s][0], big[s][1], big[s][2], (int)s)) return;
-    /* Chunks of 14 (the AVX-512 tile's rows), 7, 6, 5 and 1 rows of 49 / 50 / 51. */
+    /* Chunks of 14 (two AVX-512 tiles), 7 (one), 6, 5 and 1 rows of 49 / 50 / 51. */
     static const size_t chunks[] = {14, 7, 6, 5, 1};
     for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++)
         for (size_t n = 9; n <= 15; n += 3)
