@@ -25,6 +25,8 @@
 #define AVX2_SUM_BLOCK 64
 /* Packed-A row stride: KC plus one cache line, so the rows fall in different L1 sets. */
 #define AVX2_AS (AVX2_KC + 16)
+_Static_assert(AVX2_MC * AVX2_AS <= TFLC_GEMM_APACK_FLOATS && AVX2_MC % AVX2_MR == 0,
+               "a packed-A block fits gemm.c's stack buffer");
 
 /* Lanes [0, valid) set: a maskload reads only those (no fault past the row's end). */
 static inline __m256i lanes_below(size_t valid) {

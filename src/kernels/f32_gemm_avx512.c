@@ -29,6 +29,8 @@
 #define AVX512_SUM_BLOCK 64
 /* Packed-A row stride: KC plus one cache line, so the 14 rows fall in different L1 sets. */
 #define AVX512_AS (AVX512_KC + 16)
+_Static_assert(AVX512_MC * AVX512_AS <= TFLC_GEMM_APACK_FLOATS && AVX512_MC % AVX512_MR == 0,
+               "a packed-A block fits gemm.c's stack buffer");
 
 /* r is a compile-time constant in every caller; with the row loops fully unrolled the
  * accumulator arrays live in registers. half (a constant too): nc <= 16, only lo[] is
