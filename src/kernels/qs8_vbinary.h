@@ -147,6 +147,28 @@ typedef struct tflc_qbinary_config {
                              [TFLC_QBINARY_ROWS_FORM_COUNT];
 } tflc_qbinary_config;
 
+/* The folded 8-bit MUL against a row of per-channel factors (p->mul_split; the derivation is
+ * qs8_vbinary_avx512.c's qb_mul_rows_split): channels per block, whose Kh and Kl (2 KB) stay
+ * in L1 while the rows stream past; a block's row is 256 contiguous bytes, long enough for
+ * the prefetcher on wide rows (C 672, 1152). */
+enum { QB_SPLIT_BLOCK = 256 };
+
+/* Kh and Kl (in the low word, 0 in the high one) of the channels [j0, j0 + QB_SPLIT_BLOCK)
+ * of the row, zeros past n. */
+static inline void qb_split_factors(const int dt, const void *row, size_t j0, size_t n,
+                                    int32_t offset, int32_t mult, int32_t *kh, int32_t *kl) {
+    for (size_t j = 0; j < QB_SPLIT_BLOCK; j++) {
+        const size_t c = j0 + j;
+        const int32_t x = c >= n ? 0
+                          : dt == TFLC_QBINARY_S8 ? ((const int8_t *)row)[c]
+                                                  : ((const uint8_t *)row)[c];
+        const int64_t k = c >= n ? 0 : (int64_t)(x + offset) * mult;
+        const int32_t low = (int16_t)(uint16_t)((uint64_t)k & 0xFFFFu);
+        kh[j] = (int32_t)((k - low) / 65536);
+        kl[j] = (int32_t)(uint16_t)low;
+    }
+}
+
 /* The 36 entry points of one ISA file and its table, by suffix: the file defines
  *   static void qbinary(int op, int dt, int form, size_t n, const void *a, const void *b,
  *                       void *y, const tflc_qbinary_params *p)

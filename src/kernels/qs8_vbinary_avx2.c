@@ -186,23 +186,7 @@ QB_INLINE void qbinary(const int op, const int dt, const int form, size_t n, con
  * into the multiplier, K = B * out_mult = Kh * 2^16 + Kl, one vpmaddwd and one vpmulld per
  * 8 lanes (the derivation is qs8_vbinary_avx512.c's qb_mul_rows_split). */
 
-enum { QB_SPLIT_BLOCK = 256 };   /* channels per block: Kh and Kl (2 KB) stay in L1 */
 
-/* Kh and Kl (in the low word, 0 in the high one) of the channels [j0, j0 + QB_SPLIT_BLOCK)
- * of the row, zeros past n. */
-static inline void qb_split_factors(const int dt, const void *row, size_t j0, size_t n,
-                                    int32_t offset, int32_t mult, int32_t *kh, int32_t *kl) {
-    for (size_t j = 0; j < QB_SPLIT_BLOCK; j++) {
-        const size_t c = j0 + j;
-        const int32_t x = c >= n ? 0
-                          : dt == TFLC_QBINARY_S8 ? ((const int8_t *)row)[c]
-                                                  : ((const uint8_t *)row)[c];
-        const int64_t k = c >= n ? 0 : (int64_t)(x + offset) * mult;
-        const int32_t low = (int16_t)(uint16_t)((uint64_t)k & 0xFFFFu);
-        kh[j] = (int32_t)((k - low) / 65536);
-        kl[j] = (int32_t)(uint16_t)low;
-    }
-}
 
 /* The constants of the folded output stage. */
 typedef struct qb_split_vec {

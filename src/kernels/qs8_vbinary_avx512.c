@@ -229,27 +229,6 @@ QB_INLINE __m512i qb_row_const(const int op, const int dt, const qb_vec *v, int 
  * 64-bit products and their recombination. tflc_qbinary_prepare sets p->mul_split when
  * every sum stays below 2^31 (qs8_vbinary_scalar.c, mul_split_ok). */
 
-/* Channels per block of the folded MUL: Kh and Kl of a block (2 KB) stay in L1 while its
- * rows stream past, and a block's row is 256 contiguous bytes, long enough for the
- * prefetcher when the rows are wider (C 672, 1152). */
-enum { QB_SPLIT_BLOCK = 256 };
-
-/* Kh and Kl (in the low word, 0 in the high one) of the channels [j0, j0 + QB_SPLIT_BLOCK)
- * of the row, zeros past n. */
-static inline void qb_split_factors(const int dt, const void *row, size_t j0, size_t n,
-                                    int32_t offset, int32_t mult, int32_t *kh, int32_t *kl) {
-    for (size_t j = 0; j < QB_SPLIT_BLOCK; j++) {
-        const size_t c = j0 + j;
-        const int32_t x = c >= n ? 0
-                          : dt == TFLC_QBINARY_S8 ? ((const int8_t *)row)[c]
-                                                  : ((const uint8_t *)row)[c];
-        const int64_t k = c >= n ? 0 : (int64_t)(x + offset) * mult;
-        const int32_t low = (int16_t)(uint16_t)((uint64_t)k & 0xFFFFu);
-        kh[j] = (int32_t)((k - low) / 65536);
-        kl[j] = (int32_t)(uint16_t)low;
-    }
-}
-
 /* The row form of an 8-bit MUL with p->mul_split: channel blocks of QB_SPLIT_BLOCK outer, rows
  * streaming through each. */
 QB_INLINE void qb_mul_rows_split(const int dt, const int block_side, size_t rows, size_t n,
