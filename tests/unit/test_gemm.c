@@ -142,17 +142,30 @@ static outbuf run_variant(const tflc_gemm_f32_config *cfg, const problem *p, boo
     return o;
 }
 
-/* run_variant through tflc_gemm_f32_range_flags. */
-static outbuf run_variant_flags(const tflc_gemm_f32_config *cfg, const problem *p,
-                                unsigned flags) {
+/* The problem through one config with GEMM flags `flags`, B packed from [N, K]: the whole
+ * range in one tflc_gemm_f32_range_flags call (n_threads 0), or split over the tasks of an
+ * n_threads plan, run last task first. C in a fresh outbuf. */
+static outbuf run_split(const tflc_gemm_f32_config *cfg, const problem *p, int n_threads,
+                        unsigned flags) {
     void *packed = xaligned(tflc_gemm_f32_packed_size(cfg, p->n, p->k));
     tflc_gemm_f32_pack_b(cfg, p->n, p->k, p->b_nk, p->k + 2, true, packed);
     outbuf o = make_out(p);
     const tflc_gemm_f32_args g = {p->m, p->n, p->k, p->a, p->lda, packed, p->bias,
                                   o.c, o.ldc, p->min, p->max};
-    tflc_gemm_f32_range_flags(&g, 0, p->m, 0, p->n, flags);
+    if (n_threads == 0) {
+        tflc_gemm_f32_range_flags(&g, 0, p->m, 0, p->n, flags);
+    } else {
+        tflc_gemm_f32_plan plan;
+        const int tasks = tflc_gemm_f32_plan_split(&g, n_threads, &plan);
+        for (int t = tasks - 1; t >= 0; t--) tflc_gemm_f32_task_flags(&g, &plan, t, flags);
+    }
     free(packed);
     return o;
+}
+
+static outbuf run_variant_flags(const tflc_gemm_f32_config *cfg, const problem *p,
+                                unsigned flags) {
+    return run_split(cfg, p, 0, flags);
 }
 
 static float clampf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
@@ -407,20 +420,11 @@ static bool check_mul_add(size_t m, size_t n, size_t k, int options) {
     bool ok = true;
     for (int v = 0; ok && v < n_variants; v++) {
         outbuf whole = run_variant_flags(variants[v], &p, TFLC_GEMM_MUL_ADD);
-        void *packed = xaligned(tflc_gemm_f32_packed_size(variants[v], n, k));
-        tflc_gemm_f32_pack_b(variants[v], n, k, p.b_nk, k + 2, true, packed);
-        outbuf split = make_out(&p);
-        const tflc_gemm_f32_args g = {m, n, k, p.a, p.lda, packed, p.bias, split.c, split.ldc,
-                                      p.min, p.max};
-        tflc_gemm_f32_plan plan;
-        const int tasks = tflc_gemm_f32_plan_split(&g, 1 + options % 4, &plan);
-        for (int t = tasks - 1; t >= 0; t--)
-            tflc_gemm_f32_task_flags(&g, &plan, t, TFLC_GEMM_MUL_ADD);
+        outbuf split = run_split(variants[v], &p, 1 + options % 4, TFLC_GEMM_MUL_ADD);
         ok = mul_add_matches(variants[v], &p, &whole, "whole") &&
              mul_add_matches(variants[v], &p, &split, "split");
         free(whole.c);
         free(split.c);
-        free(packed);
     }
     free_problem(&p);
     return ok;
@@ -449,14 +453,7 @@ static bool check_fma_blocked(size_t m, size_t n, size_t k, int options) {
     bool ok = true;
     for (int v = 0; ok && v < n_variants; v++) {
         if (variants[v]->isa == TFLC_ISA_SCALAR) continue;
-        void *packed = xaligned(tflc_gemm_f32_packed_size(variants[v], n, k));
-        tflc_gemm_f32_pack_b(variants[v], n, k, p.b_nk, k + 2, true, packed);
-        outbuf split = make_out(&p);
-        const tflc_gemm_f32_args g = {m, n, k, p.a, p.lda, packed, p.bias, split.c, split.ldc,
-                                      p.min, p.max};
-        tflc_gemm_f32_plan plan;
-        const int tasks = tflc_gemm_f32_plan_split(&g, 1 + options % 3, &plan);
-        for (int t = tasks - 1; t >= 0; t--) tflc_gemm_f32_task(&g, &plan, t);
+        outbuf split = run_split(variants[v], &p, 1 + options % 3, 0);
         ok = sentinels_intact(&p, &split);
         CHECK_MSG(ok, "%s fma wrote outside C (M=%zu N=%zu K=%zu)", variants[v]->name, m, n, k);
         for (size_t i = 0; ok && i < m; i++)
@@ -469,7 +466,6 @@ static bool check_fma_blocked(size_t m, size_t n, size_t k, int options) {
             }
         checked_elements += (int)(m * n);
         free(split.c);
-        free(packed);
     }
     free_problem(&p);
     return ok;
