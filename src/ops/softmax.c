@@ -178,6 +178,15 @@ static void softmax_row(const float *x, float *out, size_t depth, float beta) {
 
 /* -------------------------------------------------------------- int8/uint8 -- */
 
+/* roundf(v) for v >= 0 without the libm call (the int8 row's per-element rounding): below
+ * 2^23 the fraction v - trunc(v) is exact, so half rounds up as roundf does; above, v is
+ * already an integer (saturated past int32, for degenerate output scales). */
+static inline int32_t sm_round_nonneg(float v) {
+    if (!(v < 8388608.0f)) return v < 2147483648.0f ? (int32_t)v : INT32_MAX;
+    const int32_t t = (int32_t)v;
+    return t + (v - (float)t >= 0.5f);
+}
+
 /* One row of LiteRT's table softmax: e^(beta s (x - max)) = table[255 - max + x]; x <= max
  * and both lie in the dtype's range, so the index stays in [0, 255]. */
 static void sm_lut8_row(const softmax_params *p, const float *table, const void *in, void *out,
@@ -194,8 +203,8 @@ static void sm_lut8_row(const softmax_params *p, const float *table, const void 
     tflc_ops_int_range(p->out_dtype, &lo, &hi);
     for (size_t c = 0; c < p->depth; c++) {
         const float v = table[off + nn_load_q(in, base + c, p->in_dtype)] * inv;
-        int32_t q = p->out_dtype == TFLC_UINT8 ? (int32_t)(v + 0.5f)
-                                               : (int32_t)roundf(v) + p->out_zp;
+        int64_t q = p->out_dtype == TFLC_UINT8 ? (int32_t)(v + 0.5f)
+                                               : (int64_t)sm_round_nonneg(v) + p->out_zp;
         nn_store_q(out, base + c, p->out_dtype, nn_clamp_i32(q, lo, hi));
     }
 }
