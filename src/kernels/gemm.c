@@ -277,23 +277,15 @@ static void tail_store(const tflc_gemm_f32_args *g, size_t i, size_t j0, tail_v4
     }
 }
 
-/* Rows [i, i + r) (r = TAIL_MAX_ROWS or 1) of the half packet's 4 columns from j0 (b the
- * panel there, nr floats per k), stored. */
-static void tail_half_group(const tflc_gemm_f32_args *g, size_t i, size_t r, const float *b,
-                            size_t nr, size_t j0, size_t n_begin, size_t n_end) {
+/* Rows [i, i + r) (r = TAIL_MAX_ROWS or 1) of 4 columns from j0 (b the panel there, nr
+ * floats per k), stored: the half packet's order (half) or the last N % 4 columns'. */
+static void tail_group(const tflc_gemm_f32_args *g, bool half, size_t i, size_t r,
+                       const float *b, size_t nr, size_t j0, size_t n_begin, size_t n_end) {
     tail_v4 v[TAIL_MAX_ROWS];
     const float *a = g->a + i * g->lda;
-    if (r == TAIL_MAX_ROWS) tail_half_rows(TAIL_MAX_ROWS, a, g->lda, b, nr, g->k, v);
-    else tail_half_rows(1, a, g->lda, b, nr, g->k, v);
-    for (size_t q = 0; q < r; q++) tail_store(g, i + q, j0, v[q], n_begin, n_end);
-}
-
-/* The same for the last N % 4 columns, from j0. */
-static void tail_rows_group(const tflc_gemm_f32_args *g, size_t i, size_t r, const float *b,
-                            size_t nr, size_t j0, size_t n_begin, size_t n_end) {
-    tail_v4 v[TAIL_MAX_ROWS];
-    const float *a = g->a + i * g->lda;
-    if (r == TAIL_MAX_ROWS) tail_rows_rows(TAIL_MAX_ROWS, a, g->lda, b, nr, g->k, v);
+    if (half && r == TAIL_MAX_ROWS) tail_half_rows(TAIL_MAX_ROWS, a, g->lda, b, nr, g->k, v);
+    else if (half) tail_half_rows(1, a, g->lda, b, nr, g->k, v);
+    else if (r == TAIL_MAX_ROWS) tail_rows_rows(TAIL_MAX_ROWS, a, g->lda, b, nr, g->k, v);
     else tail_rows_rows(1, a, g->lda, b, nr, g->k, v);
     for (size_t q = 0; q < r; q++) tail_store(g, i + q, j0, v[q], n_begin, n_end);
 }
@@ -311,9 +303,9 @@ static void mul_add_eigen_tail(const tflc_gemm_f32_config *cfg, const tflc_gemm_
     const float *panel = packed_panels(g) + (n8 / nr) * k * nr + n8 % nr;
     for (size_t i = m_begin; i < m_end;) {
         const size_t r = m_end - i >= TAIL_MAX_ROWS ? TAIL_MAX_ROWS : 1;
-        if (half) tail_half_group(g, i, r, panel, nr, n8, n_begin, n_end);
+        if (half) tail_group(g, true, i, r, panel, nr, n8, n_begin, n_end);
         if (g->n > n8 + half)
-            tail_rows_group(g, i, r, panel + half, nr, n8 + half, n_begin, n_end);
+            tail_group(g, false, i, r, panel + half, nr, n8 + half, n_begin, n_end);
         i += r;
     }
 }

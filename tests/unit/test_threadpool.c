@@ -291,16 +291,24 @@ static void count_node_task(void *ctx, int task, int thread) {
     atomic_fetch_add(&hits[task], 1);
 }
 
-static void check_runner_threads(int num_threads, int want_pool_size) {
-    tflc_model *model = NULL;
-    tflc_interpreter *interp = NULL;
-    tflc_runner *runner = NULL;
+/* keras_dense's runner with num_threads; *runner NULL (checks failed) if it could not be
+ * made. Free the three in reverse order. */
+static void open_runner(int num_threads, tflc_model **model, tflc_interpreter **interp,
+                        tflc_runner **runner) {
     tflc_interpreter_options opts;
     tflc_interpreter_options_init(&opts);
     opts.num_threads = num_threads;
-    CHECK_OK(tflc_model_load_file(TFLC_TEST_MODELS_DIR "/keras_dense.tflite", NULL, &model));
-    if (model) CHECK_OK(tflc_interpreter_create(model, &opts, &interp));
-    if (interp) CHECK_OK(tflc_runner_create(interp, NULL, &runner));
+    *model = NULL, *interp = NULL, *runner = NULL;
+    CHECK_OK(tflc_model_load_file(TFLC_TEST_MODELS_DIR "/keras_dense.tflite", NULL, model));
+    if (*model) CHECK_OK(tflc_interpreter_create(*model, &opts, interp));
+    if (*interp) CHECK_OK(tflc_runner_create(*interp, NULL, runner));
+}
+
+static void check_runner_threads(int num_threads, int want_pool_size) {
+    tflc_model *model;
+    tflc_interpreter *interp;
+    tflc_runner *runner;
+    open_runner(num_threads, &model, &interp, &runner);
     if (!runner) goto done;
     CHECK(tflc_threadpool_size(runner->pool) == want_pool_size);
     CHECK((runner->pool != NULL) == (want_pool_size > 1));
@@ -348,15 +356,10 @@ static void check_spans(tflc_node *node, int threads, size_t n, size_t min_span,
 static void test_split_span(void) {
     static const size_t sizes[] = {0, 1, 63, 32767, 32768, 32769, 65536, 100013, 1 << 20, 75264};
     for (int threads = 1; threads <= 3; threads++) {
-        tflc_model *model = NULL;
-        tflc_interpreter *interp = NULL;
-        tflc_runner *runner = NULL;
-        tflc_interpreter_options opts;
-        tflc_interpreter_options_init(&opts);
-        opts.num_threads = threads;
-        CHECK_OK(tflc_model_load_file(TFLC_TEST_MODELS_DIR "/keras_dense.tflite", NULL, &model));
-        if (model) CHECK_OK(tflc_interpreter_create(model, &opts, &interp));
-        if (interp) CHECK_OK(tflc_runner_create(interp, NULL, &runner));
+        tflc_model *model;
+        tflc_interpreter *interp;
+        tflc_runner *runner;
+        open_runner(threads, &model, &interp, &runner);
         if (runner)
             for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
                 check_spans(&runner->graph->nodes[0], threads, sizes[i], 16384, 64);
