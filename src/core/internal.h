@@ -249,8 +249,9 @@ void tflc_node_parallel_for(tflc_node *node, int n_tasks, void (*fn)(void *ctx, 
 int tflc_node_num_threads(const tflc_node *node);
 /* A split of n independent elements (an elementwise op's output) into spans for
  * tflc_node_parallel_for: about TFLC_TASKS_PER_THREAD spans per thread (a late or descheduled
- * thread then delays the op by one small span, not half of it), each a multiple of `align`
- * elements and at least `min_span` long. Returns the span count (1: run it serially) and the
+ * thread then delays the op by one small span, not half of it), at most twice that where
+ * more spans share out evenly (tflc_balanced_span), each a multiple of `align` elements
+ * and at least `min_span` long. Returns the span count (1: run it serially) and the
  * span length in *span_out; span t covers [t * span, min(n, (t + 1) * span)). */
 int tflc_node_split_span(const tflc_node *node, size_t n, size_t min_span, size_t align, size_t *span_out);
 

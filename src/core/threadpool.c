@@ -280,8 +280,9 @@ int tflc_node_split_span(const tflc_node *node, size_t n, size_t min_span, size_
         *span_out = n;
         return 1;
     }
-    size_t span = (n + tasks - 1) / tasks;
-    span = (span + align - 1) / align * align;
+    /* In units of `align` elements, evened out over the threads. */
+    const size_t units = (n + align - 1) / align, max_units = ((n + tasks - 1) / tasks + align - 1) / align;
+    const size_t span = tflc_balanced_span(units, 1, (int)threads, (min_span + align - 1) / align, max_units) * align;
     *span_out = span;
     return (int)((n + span - 1) / span);
 }

@@ -58,16 +58,47 @@ const char *tflc_isa_name(tflc_isa isa);
  * task, not by its whole share. */
 #define TFLC_TASKS_PER_THREAD 4
 
+/* The span, min_span..max_span units, that shares `groups` x ceil(units / span) equal tasks best
+ * among `threads`: handed out in turn, the busiest thread runs ceil(tasks / threads) of
+ * them, span units each, and the span that makes that load smallest wins (the largest on a
+ * tie: fewer tasks). Why not simply max_span: 28 row tiles in spans of 4 are 7 tasks, so one
+ * of 2 threads runs 16 tiles while the other idles after 12; spans of 2 make 14 tasks, 14
+ * tiles each. Only spans ceil(units / c) are tried, for task counts c per group from
+ * ceil(units / max_span) up to 2 * TFLC_TASKS_PER_THREAD * threads: a few dozen divisions,
+ * and never more than twice the tasks a split capped at TFLC_TASKS_PER_THREAD makes. */
+static inline size_t tflc_balanced_span(size_t units, size_t groups, int threads, size_t min_span,
+                                        size_t max_span) {
+    const size_t t = threads > 1 ? (size_t)threads : 1;
+    if (max_span < 1) max_span = 1;
+    if (groups < 1) groups = 1;
+    if (units <= 1 || t == 1) return max_span;
+    const size_t c0 = (units + max_span - 1) / max_span;
+    size_t best = max_span, best_load = (size_t)-1;
+    const size_t c_max = 2 * (size_t)TFLC_TASKS_PER_THREAD * t;
+    for (size_t c = c0; c <= c_max && c <= units; c++) {
+        const size_t span = (units + c - 1) / c;
+        if (span < min_span) break;
+        const size_t tasks = groups * ((units + span - 1) / span);
+        const size_t load = (tasks + t - 1) / t * span;
+        if (load < best_load) {
+            best = span;
+            best_load = load;
+        }
+    }
+    return best;
+}
+
 /* The column step (a multiple of nr) splitting n columns of row_tasks row chunks so that
- * there are about TFLC_TASKS_PER_THREAD tasks per thread in all; the whole width (rounded
- * up to nr) when the row chunks are enough or threads <= 1. */
+ * there are about TFLC_TASKS_PER_THREAD tasks per thread in all, evened out over the threads
+ * (tflc_balanced_span); the whole width (rounded up to nr) when the row chunks are enough or
+ * threads <= 1. */
 static inline size_t tflc_split_col_step(size_t n, size_t nr, size_t row_tasks, int threads) {
     const size_t panels = (n + nr - 1) / nr;
     const size_t target = threads > 1 ? (size_t)TFLC_TASKS_PER_THREAD * (size_t)threads : 1;
     size_t want = row_tasks && row_tasks < target ? (target + row_tasks - 1) / row_tasks : 1;
     if (want > panels) want = panels;
-    if (want < 1) want = 1;
-    return (panels + want - 1) / want * nr;
+    if (want <= 1) return (panels ? panels : 1) * nr;
+    return tflc_balanced_span(panels, row_tasks, threads, 1, (panels + want - 1) / want) * nr;
 }
 
 #endif

@@ -409,11 +409,15 @@ int tflc_gemm_f32_plan_split(const tflc_gemm_f32_args *g, int n_threads,
     const size_t mr = cfg->mr, nr = cfg->nr;
     const size_t m_tiles = g->m ? div_up(g->m, mr) : 1, n_tiles = g->n ? div_up(g->n, nr) : 1;
     size_t want = n_threads > 1 ? (size_t)TFLC_TASKS_PER_THREAD * (size_t)n_threads : 1;
-    /* Along M first: each task then packs only its own rows of A. */
+    /* Along M first: each task then packs only its own rows of A. Spans evened out over
+     * the threads (tflc_balanced_span). */
     size_t m_tasks = min_sz(m_tiles, want);
     size_t n_tasks = min_sz(n_tiles, div_up(want, m_tasks));
-    plan->m_step = div_up(m_tiles, m_tasks) * mr;
-    plan->n_step = div_up(n_tiles, n_tasks) * nr;
+    const size_t m_span = tflc_balanced_span(m_tiles, 1, n_threads, 1, div_up(m_tiles, m_tasks));
+    m_tasks = div_up(m_tiles, m_span);
+    plan->m_step = m_span * mr;
+    plan->n_step = (n_tasks > 1 ? tflc_balanced_span(n_tiles, m_tasks, n_threads, 1, div_up(n_tiles, n_tasks))
+                                : n_tiles) * nr;
     plan->m_tasks = (int)(g->m ? div_up(g->m, plan->m_step) : 1);
     plan->n_tasks = (int)(g->n ? div_up(g->n, plan->n_step) : 1);
     return plan->m_tasks * plan->n_tasks;

@@ -284,7 +284,8 @@ static void conv_prepare_gemm(tflc_node *node, conv_params *p, size_t *scratch) 
     if (chunk > 1024) chunk = 1024;
     size_t per_thread = (rows + (size_t)p->threads - 1) / (size_t)p->threads;
     if (chunk > per_thread) chunk = per_thread;
-    chunk = (chunk + cfg->mr - 1) / cfg->mr * cfg->mr;
+    const size_t mr = cfg->mr, tiles = (rows + mr - 1) / mr;
+    chunk = tflc_balanced_span(tiles, 1, p->threads, 1, (chunk + mr - 1) / mr) * mr;
     p->gemm = CONV_GEMM_IM2COL;
     p->col_rows = chunk;
     p->col_floats = chunk * k;

@@ -332,7 +332,7 @@ static void dw_eval_f32_fast(tflc_node *node, const dw_params *p) {
     const int threads = tflc_node_num_threads(node);
     size_t tasks = threads > 1 ? (size_t)TFLC_TASKS_PER_THREAD * (size_t)threads : 1;
     if (tasks > rows) tasks = rows;
-    j.rows_per_task = (rows + tasks - 1) / tasks;
+    j.rows_per_task = tflc_balanced_span(rows, 1, threads, 1, (rows + tasks - 1) / tasks);
     tflc_node_parallel_for(node, (int)((rows + j.rows_per_task - 1) / j.rows_per_task),
                            dw_task_f32, &j);
 }

@@ -14,6 +14,7 @@
 #include "core/interpreter.h"
 #include "core/runner.h"
 #include "core/threadpool.h"
+#include "kernels/cpu.h"
 
 #define MAX_TASKS 4096
 
@@ -339,12 +340,12 @@ static void test_runner_gets_pool(void) {
 
 /* tflc_node_split_span on a node of a runner with `threads` threads: the spans tile [0, n)
  * in order, each a multiple of align and at least min_span long (the last may be shorter),
- * at most TFLC_TASKS_PER_THREAD per thread; serial (one span of n) when threads is 1 or n
+ * at most 2 * TFLC_TASKS_PER_THREAD per thread (tflc_balanced_span); serial (one span of n) when threads is 1 or n
  * is below two minimum spans. */
 static void check_spans(tflc_node *node, int threads, size_t n, size_t min_span, size_t align) {
     size_t span = 0;
     int tasks = tflc_node_split_span(node, n, min_span, align, &span);
-    CHECK_MSG(tasks >= 1 && tasks <= TFLC_TASKS_PER_THREAD * threads, "n %zu: %d tasks", n, tasks);
+    CHECK_MSG(tasks >= 1 && tasks <= 2 * TFLC_TASKS_PER_THREAD * threads, "n %zu: %d tasks", n, tasks);
     if (threads == 1 || n < 2 * min_span) {
         CHECK_MSG(tasks == 1 && span == n, "n %zu: %d tasks of %zu", n, tasks, span);
         return;
@@ -371,6 +372,42 @@ static void test_split_span(void) {
     }
     size_t span = 0;
     CHECK(tflc_node_split_span(NULL, 1 << 20, 16, 16, &span) == 1 && span == (size_t)1 << 20);
+}
+
+/* The busiest thread's units when `groups` x ceil(units / span) tasks of `span` units are
+ * handed out in turn: the quantity tflc_balanced_span minimizes. */
+static size_t busiest_load(size_t units, size_t groups, size_t threads, size_t span) {
+    const size_t tasks = groups * ((units + span - 1) / span);
+    return (tasks + threads - 1) / threads * span;
+}
+
+static void test_balanced_span(void) {
+    /* MobileNet V2's 14x14 pointwise convolutions: 196 rows = 28 tiles of 7, at most 4 per
+     * task (8 tasks for 2 threads). Spans of 4 give 7 tasks, 16 tiles on one thread; 2 give
+     * 14 tasks, 14 each (1 would tie at 14 with twice the tasks). */
+    CHECK(tflc_balanced_span(28, 1, 2, 1, 4) == 2);
+    CHECK(tflc_balanced_span(28, 1, 1, 1, 28) == 28);     /* one thread: the cap, untouched */
+    CHECK(tflc_balanced_span(32, 1, 2, 1, 4) == 4);       /* 8 even tasks already */
+    CHECK(tflc_balanced_span(28, 1, 2, 3, 4) == 3);       /* spans of 2 too short: 3 loads 15 */
+    CHECK(tflc_balanced_span(28, 1, 2, 4, 4) == 4);       /* only the cap is long enough */
+    CHECK(tflc_balanced_span(10, 7, 2, 1, 5) == 5);       /* 7 row chunks x 2 blocks: 14 tasks */
+    CHECK(tflc_balanced_span(0, 1, 2, 1, 0) == 1);        /* empty work: a span of 1 */
+    /* Every size: within [min_span, max_span], never busier than the cap itself, at most
+     * 2 * TFLC_TASKS_PER_THREAD tasks per thread. */
+    for (size_t threads = 2; threads <= 3; threads++)
+        for (size_t groups = 1; groups <= 3; groups++)
+            for (size_t units = 1; units <= 300; units++) {
+                size_t cap = (units + TFLC_TASKS_PER_THREAD * threads - 1) / (TFLC_TASKS_PER_THREAD * threads);
+                size_t min_span = units % 3 == 0 ? cap / 2 + 1 : 1;
+                size_t span = tflc_balanced_span(units, groups, (int)threads, min_span, cap);
+                size_t tasks = (units + span - 1) / span;
+                CHECK_MSG(span >= min_span && span <= cap, "units %zu: span %zu of [%zu, %zu]", units, span,
+                          min_span, cap);
+                CHECK_MSG(busiest_load(units, groups, threads, span) <= busiest_load(units, groups, threads, cap),
+                          "units %zu: span %zu busier than %zu", units, span, cap);
+                CHECK_MSG(span == cap || tasks <= 2 * TFLC_TASKS_PER_THREAD * threads, "units %zu: %zu tasks",
+                          units, tasks);
+            }
 }
 
 static void test_node_outside_runner_is_serial(void) {
@@ -441,6 +478,7 @@ static void run_tests(void) {
     TEST(test_runner_gets_pool);
     TEST(test_node_outside_runner_is_serial);
     TEST(test_split_span);
+    TEST(test_balanced_span);
     TEST(test_dispatch_cost);
 }
 
