@@ -169,6 +169,41 @@ static void test_work_is_shared(void) {
     tflc_threadpool_free(pool);
 }
 
+/* Each thread starts on its own contiguous block: with 2 threads and 4 tasks the worker's
+ * block is [2, 4), so while the caller holds task 0 (waiting up to 2 s for task 2 to run),
+ * the worker's first task is 2 (with one shared counter it was 1). A worker that never
+ * came within the 2 s would leave the caller to run everything, and fail the check too. */
+static atomic_int first_task_of[2];
+
+static void wait_for_task2(void *ctx, int task, int thread) {
+    job *j = ctx;
+    int none = -1;
+    atomic_compare_exchange_strong(&first_task_of[thread & 1], &none, task);
+    if (task == 0) {
+        struct timespec t0, now, pause = {0, 100000};
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        do {
+            nanosleep(&pause, NULL);
+            clock_gettime(CLOCK_MONOTONIC, &now);
+        } while (atomic_load(&j->runs[2]) == 0 && now.tv_sec - t0.tv_sec < 2);
+    }
+    record_task(j, task, thread);
+}
+
+static void test_threads_start_on_own_block(void) {
+    tflc_threadpool *pool = NULL;
+    CHECK_OK(tflc_threadpool_create(2, &pool));
+    job_reset(&shared_job, 2);
+    atomic_store(&first_task_of[0], -1);
+    atomic_store(&first_task_of[1], -1);
+    tflc_parallel_for(pool, 4, wait_for_task2, &shared_job);
+    CHECK(job_complete(&shared_job, 4));
+    CHECK(atomic_load(&first_task_of[0]) == 0);
+    CHECK_MSG(atomic_load(&first_task_of[1]) == 2, "the worker started on task %d",
+              atomic_load(&first_task_of[1]));
+    tflc_threadpool_free(pool);
+}
+
 /* Many tiny jobs back to back: the hand-off between jobs (spin, sleep, wake) is where a
  * lost wake-up or a reused job field would show. */
 typedef struct sums {
@@ -470,6 +505,7 @@ static void run_tests(void) {
     TEST(test_fewer_tasks_than_threads);
     TEST(test_more_tasks_than_threads);
     TEST(test_work_is_shared);
+    TEST(test_threads_start_on_own_block);
     TEST(test_many_small_jobs);
     TEST(test_jobs_after_sleep);
     TEST(test_nested_call_runs_serially);
