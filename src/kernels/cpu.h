@@ -53,19 +53,36 @@ const char *tflc_isa_name(tflc_isa isa);
 
 /* ---------------------------------------------------------- work splits -- */
 
-/* Tasks per thread that a parallel split aims at: tasks are handed out dynamically, so a
- * thread that starts late or is descheduled (a shared machine) holds an op up by one small
- * task, not by its whole share. */
+/* Tasks per thread that a parallel split aims at: a thread that starts late or is
+ * descheduled (a shared machine) holds an op up by one small task, not by its whole share,
+ * as the others take over the rest of its block (core/threadpool.c). */
 #define TFLC_TASKS_PER_THREAD 4
 
-/* The span, min_span..max_span units, that shares `groups` x ceil(units / span) equal tasks best
- * among `threads`: handed out in turn, the busiest thread runs ceil(tasks / threads) of
- * them, span units each, and the span that makes that load smallest wins (the largest on a
- * tie: fewer tasks). Why not simply max_span: 28 row tiles in spans of 4 are 7 tasks, so one
- * of 2 threads runs 16 tiles while the other idles after 12; spans of 2 make 14 tasks, 14
- * tiles each. Only spans ceil(units / c) are tried, for task counts c per group from
- * ceil(units / max_span) up to 2 * TFLC_TASKS_PER_THREAD * threads: a few dozen divisions,
- * and never more than twice the tasks a split capped at TFLC_TASKS_PER_THREAD makes. */
+/* The units of the busiest of `threads` threads when `groups` groups of c tasks (span units
+ * each, the last of each group `last`) are handed out as the thread pool does, thread k
+ * taking the k-th contiguous block of the groups * c tasks (group-major). A block
+ * [a, b) holds floor(b / c) - floor(a / c) group ends. */
+static inline size_t tflc_busiest_load(size_t groups, size_t c, size_t span, size_t last,
+                                       size_t threads) {
+    const size_t n = groups * c;
+    size_t worst = 0;
+    for (size_t k = 0; k < threads; k++) {
+        const size_t a = n * k / threads, b = n * (k + 1) / threads;
+        const size_t load = (b - a) * span - (span - last) * (b / c - a / c);
+        if (load > worst) worst = load;
+    }
+    return worst;
+}
+
+/* The span, min_span..max_span units, that splits `groups` x ceil(units / span) tasks best
+ * among `threads` (tflc_busiest_load: the busiest thread's units), the largest on a tie
+ * (fewer, larger tasks reuse more of what they load). Why not simply max_span: 28 row tiles
+ * in spans of 4 are 7 tasks, so one of 2 threads runs 16 tiles while the other idles after
+ * 12; spans of 2 make 14 tasks, 14 tiles each. But 19 tiles in spans of 3 (6 of 3 and one of
+ * 1) already load 9 and 10, as spans of 2 would: 3 stays. Only spans ceil(units / c) are
+ * tried, for task counts c per group from ceil(units / max_span) up to
+ * 2 * TFLC_TASKS_PER_THREAD * threads: never more than twice the tasks a split capped at
+ * TFLC_TASKS_PER_THREAD makes. */
 static inline size_t tflc_balanced_span(size_t units, size_t groups, int threads, size_t min_span,
                                         size_t max_span) {
     const size_t t = threads > 1 ? (size_t)threads : 1;
@@ -78,8 +95,8 @@ static inline size_t tflc_balanced_span(size_t units, size_t groups, int threads
     for (size_t c = c0; c <= c_max && c <= units; c++) {
         const size_t span = (units + c - 1) / c;
         if (span < min_span) break;
-        const size_t tasks = groups * ((units + span - 1) / span);
-        const size_t load = (tasks + t - 1) / t * span;
+        const size_t tasks = (units + span - 1) / span;   /* per group; the last may be short */
+        const size_t load = tflc_busiest_load(groups, tasks, span, units - (tasks - 1) * span, t);
         if (load < best_load) {
             best = span;
             best_load = load;

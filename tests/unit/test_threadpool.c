@@ -409,11 +409,18 @@ static void test_split_span(void) {
     CHECK(tflc_node_split_span(NULL, 1 << 20, 16, 16, &span) == 1 && span == (size_t)1 << 20);
 }
 
-/* The busiest thread's units when `groups` x ceil(units / span) tasks of `span` units are
- * handed out in turn: the quantity tflc_balanced_span minimizes. */
+/* The busiest thread's units for `groups` x ceil(units / span) tasks handed out as the pool
+ * does (contiguous blocks), counted task by task: what tflc_balanced_span minimizes. */
 static size_t busiest_load(size_t units, size_t groups, size_t threads, size_t span) {
-    const size_t tasks = groups * ((units + span - 1) / span);
-    return (tasks + threads - 1) / threads * span;
+    const size_t per_group = (units + span - 1) / span, n = groups * per_group;
+    size_t worst = 0;
+    for (size_t k = 0; k < threads; k++) {
+        size_t load = 0;
+        for (size_t i = n * k / threads; i < n * (k + 1) / threads; i++)
+            load += i % per_group == per_group - 1 ? units - (per_group - 1) * span : span;
+        if (load > worst) worst = load;
+    }
+    return worst;
 }
 
 static void test_balanced_span(void) {
@@ -423,6 +430,10 @@ static void test_balanced_span(void) {
     CHECK(tflc_balanced_span(28, 1, 2, 1, 4) == 2);
     CHECK(tflc_balanced_span(28, 1, 1, 1, 28) == 28);     /* one thread: the cap, untouched */
     CHECK(tflc_balanced_span(32, 1, 2, 1, 4) == 4);       /* 8 even tasks already */
+    /* The Transformer block's 128-row products: 19 tiles, spans of 3 make six tasks of 3 and
+     * one of 1, blocks of 9 and 10 tiles; spans of 2 would load 10 too, with 10 tasks. */
+    CHECK(tflc_balanced_span(19, 1, 2, 1, 3) == 3);
+    CHECK(busiest_load(19, 1, 2, 3) == 10 && busiest_load(19, 1, 2, 2) == 10);
     CHECK(tflc_balanced_span(28, 1, 2, 3, 4) == 3);       /* spans of 2 too short: 3 loads 15 */
     CHECK(tflc_balanced_span(28, 1, 2, 4, 4) == 4);       /* only the cap is long enough */
     CHECK(tflc_balanced_span(10, 7, 2, 1, 5) == 5);       /* 7 row chunks x 2 blocks: 14 tasks */
