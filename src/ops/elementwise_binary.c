@@ -675,10 +675,11 @@ static void row_quant(const math_row *row) {
 /* ------------------------------------------------------------- threads -- */
 
 /* Spans are at least this many elements, so outputs below twice that run on the calling
- * thread alone: a task of a vector loop (~0.3-0.6 ns an element, 8-bit) is then ~10 us or
- * more, well above the pool's cost of handing one out, and a small op does not risk waiting
- * for a descheduled worker. */
-#define BIN_TASK_MIN_ELEMS 32768
+ * thread alone: a task of a vector loop (~0.3-0.6 ns an element, 8-bit) is then ~3 us or
+ * more, above the pool's cost of handing one out, and each thread mostly reads what its own
+ * core wrote (see ACT_MIN_SPAN in activations.c; 32768 measured slower on MobileNet V3 at 2
+ * threads). A descheduled worker's span is taken over by the other threads. */
+#define BIN_TASK_MIN_ELEMS 8192
 #define BIN_TASK_ALIGN 64          /* task spans start on 64-element boundaries */
 
 /* Elements [e0, e1) of the output, in row order: a partial first row, whole rows, a partial
