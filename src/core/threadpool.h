@@ -14,7 +14,9 @@
  *   - tasks 0..n_tasks-1 each run exactly once, on the calling thread (thread 0) or on a
  *     worker (threads 1..size-1); `thread` is stable for the duration of one task, so a
  *     kernel may index per-thread scratch with it (size it with tflc_threadpool_size).
- *     Which task runs on which thread is not fixed: tasks are handed out dynamically.
+ *     Which task runs on which thread is not fixed: thread t starts on the t-th contiguous
+ *     block of the tasks and then helps with the others' (threadpool.c), so on a quiet
+ *     machine it usually runs its own block.
  *   - tflc_parallel_for returns after every task has returned; everything the tasks wrote
  *     is then visible to the caller.
  *   - pool NULL, a pool of 1 thread, or n_tasks <= 1: the tasks run in order on the caller,
