@@ -367,8 +367,11 @@ static void reduce_task(void *ctx, int task, int thread) {
 }
 
 /* Runs the walk, split over the runner's threads when there is enough of it: at least
- * REDUCE_MIN_PARALLEL inputs and two slices of 16 (a 64-byte line of floats). */
-enum { REDUCE_MIN_PARALLEL = 1 << 15, REDUCE_SLICE_ALIGN = 16 };
+ * REDUCE_MIN_PARALLEL inputs and two slices of 16 (reduced rows), or of a 64-byte line of
+ * kept columns. Column slices narrower than a line (16 int8 channels of a 32-channel MEAN)
+ * made both threads stream every line of the input: EfficientNet B0 int8's first squeeze
+ * MEAN took 4x longer on 2 threads than on 1. */
+enum { REDUCE_MIN_PARALLEL = 1 << 15, REDUCE_SLICE_ALIGN = 16, REDUCE_SLICE_BYTES = 64 };
 
 static void reduce_run(tflc_node *node, const reduce_params *p, const void *in, size_t in_size,
                        void *out, size_t out_size, reduce_cols_fn cols, reduce_rows_fn rows) {
@@ -376,12 +379,14 @@ static void reduce_run(tflc_node *node, const reduce_params *p, const void *in, 
     reduce_job j = {.pl = &p->plan, .n_in = p->n_in, .in_size = in_size, .out_size = out_size,
                     .chunk = split, .in = in, .out = out, .cols = cols, .rows = rows};
     int threads = tflc_node_num_threads(node);
-    if (threads < 2 || p->n_in < REDUCE_MIN_PARALLEL || split < 2 * REDUCE_SLICE_ALIGN) {
+    const size_t line = in_size < REDUCE_SLICE_BYTES ? REDUCE_SLICE_BYTES / in_size : 1;
+    const size_t align = p->plan.last_reduced || line < REDUCE_SLICE_ALIGN ? REDUCE_SLICE_ALIGN : line;
+    if (threads < 2 || p->n_in < REDUCE_MIN_PARALLEL || split < 2 * align) {
         reduce_blocks(&j, 0, split);
         return;
     }
     size_t chunk = (split + (size_t)threads - 1) / (size_t)threads;
-    j.chunk = (chunk + REDUCE_SLICE_ALIGN - 1) / REDUCE_SLICE_ALIGN * REDUCE_SLICE_ALIGN;
+    j.chunk = (chunk + align - 1) / align * align;
     tflc_node_parallel_for(node, (int)((split + j.chunk - 1) / j.chunk), reduce_task, &j);
 }
 
