@@ -32,7 +32,7 @@
  * rearranged exactly for 32-bit lanes; prepare keeps the row loops for any parameters where
  * that rearrangement could overflow. A plan that is [R, n] against one row of n broadcast
  * down it (the squeeze-excite scale [1,H,W,C] * [1,1,1,C]) goes to those kernels' row forms,
- * whole spans of rows per call (bin_setup_rows). Outputs of 64K elements and more are split
+ * whole spans of rows per call (bin_setup_rows). Outputs of 16K elements and more are split
  * into contiguous spans, up to several per thread (tflc_node_split_span).
  * A MUL that core/graph.c fuses with the LOGISTIC feeding it (swish, ops/fusion.h) reads
  * only x: float32 through f32_vunary's swish (sigmoid, product and this clamp: the pair's
