@@ -13,9 +13,10 @@
  *   max      the largest element (float starts from -FLT_MAX, as TFLite's reference)
  *   l2       sqrt(sum of squares / count)
  * Eval takes one output position at a time and folds each tap's row of C channels into C
- * accumulators, which keeps every channel's order of operations (and so its bits) and lets
- * the channel loop vectorize. Quantized pools keep the input's quantization: the output must have the same scale and
- * zero point (TFLite assumes it and does not rescale).
+ * accumulators (for a quantized maximum, the output row itself, in its own type), which
+ * keeps every channel's order of operations (and so its bits) and lets the channel loop
+ * vectorize. Quantized pools keep the input's quantization: the output must have the same
+ * scale and zero point (TFLite assumes it and does not rescale).
  */
 #include "ops/conv_common.h"
 
@@ -225,15 +226,16 @@ DEFINE_ROWS_Q(rows_i16, int16_t)
 
 /* A quantized maximum is one of its inputs, so it is taken in the element type itself, in
  * the output row: the first tap copied, each later tap folded in, then the activation
- * clamp. Same values as the int32 accumulators of pool_row_q (max and clamp are exact
- * either way), at 4x the lanes per vector for int8 and with no widening (ResNet50's int8
- * 3x3 max pool: 0.53 ms through int32 rows). */
+ * clamp. Same values as pool_q's int32 (max and clamp are exact either way), at 4x the
+ * lanes per vector for int8 and with no widening (ResNet50's int8 3x3 max pool took 0.53 ms
+ * through int32 accumulator rows, 0.23 ms so). */
 #define DEFINE_MAX_ROWS(name, T)                                                             \
     static void name(T *restrict out, const T *restrict x, int32_t n) {                      \
         for (int32_t c = 0; c < n; c++) out[c] = out[c] < x[c] ? x[c] : out[c];              \
     }                                                                                        \
     static void name##_clamp(T *restrict out, int32_t n, int32_t lo, int32_t hi) {           \
-        for (int32_t c = 0; c < n; c++) out[c] = (T)(out[c] < lo ? lo : (out[c] > hi ? hi : out[c])); \
+        for (int32_t c = 0; c < n; c++)                                                      \
+            out[c] = (T)(out[c] < lo ? lo : (out[c] > hi ? hi : out[c]));                    \
     }
 DEFINE_MAX_ROWS(max_i8, int8_t)
 DEFINE_MAX_ROWS(max_u8, uint8_t)
@@ -257,9 +259,8 @@ static void pool_row_f32(const pool_params *p, pool_kind kind, const tflc_conv_w
     }
 }
 
-/* One quantized maximum [C] of type T (esize bytes) written at out: the window's taps folded
- * by the DEFINE_MAX_ROWS pair; an empty window gives the type's lowest value, clamped, as
- * pool_row_q. */
+/* One quantized maximum [C] of type T written at out: the window's taps folded by the
+ * DEFINE_MAX_ROWS pair; an empty window gives the type's lowest value, clamped, as pool_q. */
 #define POOL_MAX_NATIVE(T, fold)                                                             \
     do {                                                                                     \
         T *o = out;                                                                          \
