@@ -429,7 +429,8 @@ void tflc_gemm_f32_task(const tflc_gemm_f32_args *g, const tflc_gemm_f32_plan *p
 
 void tflc_gemm_f32_task_flags(const tflc_gemm_f32_args *g, const tflc_gemm_f32_plan *plan,
                               int task, unsigned flags) {
-    const size_t mi = (size_t)(task / plan->n_tasks), ni = (size_t)(task % plan->n_tasks);
+    /* Column-major (all row blocks of a column block, then the next): see gemm.h. */
+    const size_t mi = (size_t)(task % plan->m_tasks), ni = (size_t)(task / plan->m_tasks);
     tflc_gemm_f32_range_flags(g, mi * plan->m_step, (mi + 1) * plan->m_step, ni * plan->n_step,
                               (ni + 1) * plan->n_step, flags);
 }

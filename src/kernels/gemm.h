@@ -202,12 +202,16 @@ typedef struct tflc_gemm_f32_plan {
     int m_tasks, n_tasks;
 } tflc_gemm_f32_plan;
 
-/* Plans about 4 tasks per thread (dynamic hand-out evens out noisy cores), never smaller
- * than one MR x NR tile; n_threads <= 1 gives one task. Returns the task count. */
+/* Plans about 4 tasks per thread (threads steal from a late one), evened out over the threads
+ * (tflc_balanced_span), never smaller than one MR x NR tile; n_threads <= 1 gives one task.
+ * Returns the task count. */
 int tflc_gemm_f32_plan_split(const tflc_gemm_f32_args *g, int n_threads,
                              tflc_gemm_f32_plan *plan);
 
-/* Runs task `task` (0 .. m_tasks * n_tasks - 1) of a plan; _flags as range_flags. */
+/* Runs task `task` (0 .. m_tasks * n_tasks - 1) of a plan; _flags as range_flags. Tasks go
+ * column-major: task t is row block t % m_tasks of column block t / m_tasks, so the thread
+ * pool's contiguous blocks of tasks give each thread whole column blocks over every row
+ * (its own part of B) rather than unequal row blocks. */
 void tflc_gemm_f32_task(const tflc_gemm_f32_args *g, const tflc_gemm_f32_plan *plan, int task);
 void tflc_gemm_f32_task_flags(const tflc_gemm_f32_args *g, const tflc_gemm_f32_plan *plan,
                               int task, unsigned flags);

@@ -245,9 +245,12 @@ size_t tflc_qs8_chunk_rows(const tflc_qgemm_s8_config *gcfg, size_t rows, size_t
 
 /* The tasks of a rows x n GEMM: row chunks of `chunk` rows, each split into column blocks of
  * col_step columns (a multiple of nr) when there are fewer than TFLC_TASKS_PER_THREAD row
- * chunks per thread (few rows, many channels); task t is row chunk t / col_tasks, column
- * block t % col_tasks. Every output element is computed whole by one task, so any split
- * gives the same bytes. */
+ * chunks per thread (few rows, many channels); task t is row chunk t % row_tasks, column
+ * block t / row_tasks. Column-major because the pool hands thread k the k-th contiguous
+ * block of tasks: each thread then takes whole column blocks over all the rows (and only
+ * its part of the weights), where row-major gave one thread the full 14-row chunks of a
+ * 49-row ResNet50 layer and the other the short last one. Every output element is computed
+ * whole by one task, so any split gives the same bytes. */
 typedef struct tflc_qs8_split {
     size_t chunk, col_step;
     int row_tasks, col_tasks;

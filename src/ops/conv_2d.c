@@ -549,8 +549,9 @@ static void conv_task_rows(void *ctx, int task, int thread) {
  * k floats a row against the block's k * col_step multiply-adds). */
 static void conv_task_im2col(void *ctx, int task, int thread) {
     const conv_gemm_job *j = ctx;
-    const size_t r0 = (size_t)(task / j->col_tasks) * j->p->col_rows;
-    const size_t n0 = (size_t)(task % j->col_tasks) * j->col_step;
+    const size_t row_tasks = (j->rows + j->p->col_rows - 1) / j->p->col_rows;
+    const size_t r0 = (size_t)task % row_tasks * j->p->col_rows;   /* column-major: see qs8_ops.h */
+    const size_t n0 = (size_t)task / row_tasks * j->col_step;
     const size_t count = j->rows - r0 < j->p->col_rows ? j->rows - r0 : j->p->col_rows;
     float *col = j->col + (size_t)thread * j->p->col_floats;
     conv_im2col(j->p, j->in, r0, count, col);
@@ -665,8 +666,8 @@ static void conv_im2col_q8(const conv_params *p, const int8_t *in, size_t r0, si
 static void conv_task_q8(void *ctx, int task, int thread) {
     const conv_q8_job *j = ctx;
     const size_t chunk = j->split.chunk;
-    const size_t r0 = (size_t)(task / j->split.col_tasks) * chunk;
-    const size_t n0 = (size_t)(task % j->split.col_tasks) * j->split.col_step;
+    const size_t r0 = (size_t)(task % j->split.row_tasks) * chunk;   /* column-major */
+    const size_t n0 = (size_t)(task / j->split.row_tasks) * j->split.col_step;
     const size_t count = j->rows - r0 < chunk ? j->rows - r0 : chunk;
     const int8_t *a = j->in + r0 * j->k;
     if (j->p->gemm == CONV_GEMM_IM2COL) {
