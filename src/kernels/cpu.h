@@ -107,7 +107,9 @@ static inline size_t tflc_balanced_span(size_t units, size_t groups, int threads
 
 /* The column step (a multiple of nr) splitting n columns of row_tasks row chunks so that
  * there are about TFLC_TASKS_PER_THREAD tasks per thread in all, evened out over the threads
- * (tflc_balanced_span); the whole width (rounded up to nr) when the row chunks are enough or
+ * (tflc_balanced_span, counting row_tasks x column blocks equal tasks: callers run them
+ * column-major, so the threads' blocks are whole column blocks whatever the rows of the
+ * last chunk); the whole width (rounded up to nr) when the row chunks are enough or
  * threads <= 1. */
 static inline size_t tflc_split_col_step(size_t n, size_t nr, size_t row_tasks, int threads) {
     const size_t panels = (n + nr - 1) / nr;
