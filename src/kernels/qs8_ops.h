@@ -259,4 +259,12 @@ typedef struct tflc_qs8_split {
 tflc_qs8_split tflc_qs8_split_plan(const tflc_qgemm_s8_config *gcfg, size_t rows, size_t n,
                                    size_t chunk, int threads);
 
+/* Task `task` of a split: its first row (row chunk task % row_tasks) and first column
+ * (column block task / row_tasks), in the column-major order described above. */
+static inline void tflc_qs8_split_task(const tflc_qs8_split *sp, int task, size_t *row0,
+                                       size_t *col0) {
+    *row0 = (size_t)task % (size_t)sp->row_tasks * sp->chunk;
+    *col0 = (size_t)task / (size_t)sp->row_tasks * sp->col_step;
+}
+
 #endif

@@ -455,8 +455,8 @@ typedef struct bmm_q8_job {
 static void bmm_q8_task(void *ctx, int task, int thread) {
     const bmm_q8_job *j = ctx;
     const size_t chunk = j->split.chunk;
-    const size_t r0 = (size_t)(task % j->split.row_tasks) * chunk;   /* column-major */
-    const size_t c0 = (size_t)(task / j->split.row_tasks) * j->split.col_step;
+    size_t r0, c0;
+    tflc_qs8_split_task(&j->split, task, &r0, &c0);
     const size_t r1 = j->R - r0 < chunk ? j->R : r0 + chunk;
     if (j->raw) {
         tflc_qgemm_s8_range(j->R, j->C, j->K, j->a, j->K, 0, j->packed, NULL, j->out, j->C, r0,

@@ -425,7 +425,8 @@ typedef struct conv_gemm_job {
     size_t k, n, rows;
     tflc_gemm_f32_args pointwise;          /* CONV_GEMM_POINTWISE */
     tflc_gemm_f32_plan plan;
-    size_t col_step;                       /* CONV_GEMM_IM2COL: output channels per task */
+    size_t row_tasks;                      /* CONV_GEMM_IM2COL: chunks of col_rows pixels, */
+    size_t col_step;                       /* ... output channels per task */
     int col_tasks;                         /* ... and column blocks per row chunk */
 } conv_gemm_job;
 
@@ -549,21 +550,20 @@ static void conv_task_rows(void *ctx, int task, int thread) {
  * k floats a row against the block's k * col_step multiply-adds). */
 static void conv_task_im2col(void *ctx, int task, int thread) {
     const conv_gemm_job *j = ctx;
-    const size_t row_tasks = (j->rows + j->p->col_rows - 1) / j->p->col_rows;
-    const size_t r0 = (size_t)task % row_tasks * j->p->col_rows;   /* column-major: see qs8_ops.h */
-    const size_t n0 = (size_t)task / row_tasks * j->col_step;
+    const size_t r0 = (size_t)task % j->row_tasks * j->p->col_rows;   /* column-major: qs8_ops.h */
+    const size_t n0 = (size_t)task / j->row_tasks * j->col_step;
     const size_t count = j->rows - r0 < j->p->col_rows ? j->rows - r0 : j->p->col_rows;
     float *col = j->col + (size_t)thread * j->p->col_floats;
     conv_im2col(j->p, j->in, r0, count, col);
     conv_gemm(j, r0, count, col, j->k, j->out + r0 * j->n, n0, n0 + j->col_step < j->n ? n0 + j->col_step : j->n);
 }
 
-/* Column blocks for `row_tasks` im2col chunks: with fewer than TFLC_TASKS_PER_THREAD chunks
+/* Column blocks for j->row_tasks im2col chunks: with fewer than TFLC_TASKS_PER_THREAD chunks
  * per thread (a small image, many channels: ResNet's 7x7x512 3x3 convolutions have 2), each
  * chunk is split into column blocks of whole nr panels, so a late or descheduled thread
  * holds up one small task, not half of the convolution. Sets j->col_step and j->col_tasks. */
-static void conv_plan_columns(conv_gemm_job *j, size_t row_tasks, int threads) {
-    j->col_step = tflc_split_col_step(j->n, tflc_gemm_f32_packed_config(j->packed)->nr, row_tasks, threads);
+static void conv_plan_columns(conv_gemm_job *j, int threads) {
+    j->col_step = tflc_split_col_step(j->n, tflc_gemm_f32_packed_config(j->packed)->nr, j->row_tasks, threads);
     j->col_tasks = (int)((j->n + j->col_step - 1) / j->col_step);
 }
 
@@ -599,10 +599,10 @@ static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {
         tflc_node_parallel_for(node, p->g.batches * p->g.y.out, conv_task_rows, &j);
         break;
     default: {
-        const size_t row_tasks = (j.rows + p->col_rows - 1) / p->col_rows;
+        j.row_tasks = (j.rows + p->col_rows - 1) / p->col_rows;
         const bool parallel = threads <= p->threads; /* else serial: im2col buffers per thread */
-        conv_plan_columns(&j, row_tasks, parallel ? threads : 1);
-        const int tasks = (int)row_tasks * j.col_tasks;
+        conv_plan_columns(&j, parallel ? threads : 1);
+        const int tasks = (int)j.row_tasks * j.col_tasks;
         if (parallel) {
             tflc_node_parallel_for(node, tasks, conv_task_im2col, &j);
         } else {
@@ -666,8 +666,8 @@ static void conv_im2col_q8(const conv_params *p, const int8_t *in, size_t r0, si
 static void conv_task_q8(void *ctx, int task, int thread) {
     const conv_q8_job *j = ctx;
     const size_t chunk = j->split.chunk;
-    const size_t r0 = (size_t)(task % j->split.row_tasks) * chunk;   /* column-major */
-    const size_t n0 = (size_t)(task / j->split.row_tasks) * j->split.col_step;
+    size_t r0, n0;
+    tflc_qs8_split_task(&j->split, task, &r0, &n0);
     const size_t count = j->rows - r0 < chunk ? j->rows - r0 : chunk;
     const int8_t *a = j->in + r0 * j->k;
     if (j->p->gemm == CONV_GEMM_IM2COL) {

@@ -594,8 +594,8 @@ typedef struct fc_q8_job {
 static void fc_q8_task(void *ctx, int task, int thread) {
     const fc_q8_job *j = ctx;
     const size_t chunk = j->split.chunk;
-    const size_t r0 = (size_t)(task % j->split.row_tasks) * chunk;   /* column-major */
-    const size_t c0 = (size_t)(task / j->split.row_tasks) * j->split.col_step;
+    size_t r0, c0;
+    tflc_qs8_split_task(&j->split, task, &r0, &c0);
     const size_t count = j->n - r0 < chunk ? j->n - r0 : chunk;
     tflc_qs8_gemm_requant(&j->g, count, j->in + r0 * j->k, j->k, j->out + r0 * j->m, j->m, c0,
                           c0 + j->split.col_step, j->acc + (size_t)thread * chunk * j->m);
