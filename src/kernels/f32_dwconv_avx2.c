@@ -1,14 +1,15 @@
 /*
- * f32_dwconv_avx2.c -- float depthwise microkernels for AVX2 + FMA3: 8-channel tiles, one
+ * f32_dwconv_avx2.c -- float depthwise microkernels for AVX2: 8-channel tiles, one
  * ymm accumulator per pixel and tile starting from the bias, a multiply and an add per tap
  * (no FMA: LiteRT's bits, f32_dwconv.h), maskload / maskstore for the last (ragged) tile. The 3x3 window kernels keep a tile's 9 weight vectors in registers while
  * they walk the row (the 5x5 ones read part of theirs from the stack: 16 ymm registers).
- * Built with -mavx2 -mfma (cmake/kernels.cmake); without them the file only reports that it
- * has no config.
+ * Built with -mavx2 and no FMA contraction (cmake/kernels.cmake); without AVX2 the file only
+ * reports that it has no config. The config is offered on CPUs with AVX2 and FMA (the AVX2
+ * level of cpu.h), though these kernels use no FMA.
  */
 #include "kernels/f32_dwconv.h"
 
-#if defined(__AVX2__) && defined(__FMA__)
+#if defined(__AVX2__)
 #include <immintrin.h>
 
 #define TILE 8

@@ -40,6 +40,7 @@
 #include "ops/conv_common.h"
 #include "guarded.h"
 #include "test.h"
+#include "isa_configs.h"
 #include "op_harness.h"
 
 /* ------------------------------------------------------------- helpers -- */
@@ -259,6 +260,7 @@ static void test_variants_found(void) {
         if (cfg) variants[n_variants++] = cfg;
     }
     CHECK(n_variants >= 1 && variants[0]->isa == TFLC_ISA_SCALAR);
+    CHECK_ISA_CONFIGS(tflc_dwconv_f32_config_for);
     fprintf(stderr, "hardware ISA %s; variants:", tflc_isa_name(tflc_cpu_info_get()->hardware));
     for (int v = 0; v < n_variants; v++) {
         const tflc_dwconv_f32_config *cfg = variants[v];

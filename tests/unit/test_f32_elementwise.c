@@ -30,6 +30,7 @@
 #include "kernels/f32_vunary.h"
 #include "guarded.h"
 #include "test.h"
+#include "isa_configs.h"
 #include "op_harness.h"
 
 /* ------------------------------------------------------------- helpers -- */
@@ -82,6 +83,8 @@ static void test_variants_found(void) {
         CHECK((u != NULL) == (b != NULL));
     }
     CHECK(n_unary >= 1 && unary[0]->isa == TFLC_ISA_SCALAR && binary[0]->isa == TFLC_ISA_SCALAR);
+    CHECK_ISA_CONFIGS(tflc_f32_vunary_config_for);
+    CHECK_ISA_CONFIGS(tflc_f32_vbinary_config_for);
     CHECK(tflc_f32_vunary_config_get() == tflc_f32_vunary_config_for(tflc_cpu_isa()));
     CHECK(tflc_f32_vbinary_config_get() == tflc_f32_vbinary_config_for(tflc_cpu_isa()));
     fprintf(stderr, "variants:");

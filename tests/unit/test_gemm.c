@@ -33,6 +33,7 @@
 #include "kernels/cpu.h"
 #include "kernels/gemm.h"
 #include "test.h"
+#include "isa_configs.h"
 
 /* ------------------------------------------------------------- helpers -- */
 
@@ -259,6 +260,7 @@ static void test_cpu_detection_and_cap(void) {
     CHECK(strcmp(tflc_isa_name(TFLC_ISA_AVX512), "avx512") == 0);
     find_variants();
     CHECK(n_variants >= 1 && variants[0]->isa == TFLC_ISA_SCALAR);
+    CHECK_ISA_CONFIGS(tflc_gemm_f32_config_for);
     fprintf(stderr, "hardware ISA %s; variants:", tflc_isa_name(cpu->hardware));
     for (int v = 0; v < n_variants; v++) fprintf(stderr, " %s", variants[v]->name);
     fprintf(stderr, "\n");

@@ -27,6 +27,7 @@
 #include "ops/math_common.h"
 #include "guarded.h"
 #include "test.h"
+#include "isa_configs.h"
 #include "op_harness.h"
 
 /* ------------------------------------------------------------- helpers -- */
@@ -190,6 +191,7 @@ static void test_variants_found(void) {
         if (c) configs[n_configs++] = c;
     }
     CHECK(n_configs >= 1 && configs[0]->isa == TFLC_ISA_SCALAR);
+    CHECK_ISA_CONFIGS(tflc_qbinary_config_for);
     CHECK(tflc_qbinary_config_get() == tflc_qbinary_config_for(tflc_cpu_isa()));
     fprintf(stderr, "variants:");
     for (int v = 0; v < n_configs; v++) fprintf(stderr, " %s", configs[v]->name);

@@ -25,6 +25,7 @@
 #include "ops/conv_common.h"
 #include "ops/nn_common.h"
 #include "test.h"
+#include "isa_configs.h"
 #include "op_harness.h"
 
 /* ------------------------------------------------------------------ helpers -- */
@@ -88,6 +89,7 @@ static void test_levels(void) {
         CHECK(g != NULL && g->isa <= cfg->isa);
     }
     CHECK(n_levels >= 1 && levels[0] == TFLC_ISA_SCALAR);
+    CHECK_ISA_CONFIGS(tflc_qs8_config_for);
     const tflc_cpu_info *cpu = tflc_cpu_info_get();
     if (cpu->hardware >= TFLC_ISA_AVX2) CHECK(n_levels >= 2);
     if (cpu->hardware >= TFLC_ISA_AVX512) CHECK(n_levels == 3);
