@@ -41,6 +41,9 @@
  *     a specialized kernel walks the row one channel tile at a time with the tile's
  *     KH*KW weight vectors held in registers: one input load, one multiply and one add
  *     per tap.
+ *     Rows of a multiple of 256 channels (pixels a multiple of 1 KiB apart) go a chunk of
+ *     pixels at a time into a stack stage, stored after pixel by pixel: stored from the
+ *     sweep, their lines fall in a few L1 sets (f32_dwconv_avx512.c has the figures).
  *   - Everything else (borders, other window sizes, dilation): the generic kernel, per pixel
  *     and per channel tile, over that pixel's taps inside the input.
  *   - Ragged channel counts: the last tile is masked (AVX2 maskload, AVX-512 opmask); no

@@ -14,6 +14,10 @@
 
 #define TILE 8
 #define UNROLL _Pragma("GCC unroll 25")
+/* window_avx2's stage (16 KiB of stack), used for rows of a multiple of this many
+ * channels. */
+#define STAGE_FLOATS 4096
+#define STAGE_CHANNELS 256
 
 /* Lanes [0, lanes) set: a maskload reads only those (no fault past the pixel's end). */
 static inline __m256i lanes_mask(size_t lanes) {
@@ -67,10 +71,11 @@ static void f32_dwconv_generic_avx2(const tflc_dwconv_f32_row *r, size_t ox_begi
 }
 
 /* Interior pixels [ox_begin, ox_end) of a K x K window, stride S, dilation 1, for channels
- * [c, c + 8) (masked by m; `masked` false lets full tiles use plain loads and stores). */
+ * [c, c + 8) (masked by m; `masked` false lets full tiles use plain loads and stores): the
+ * sum of pixel ox_begin + p goes to dst + p * dst_stride (the output, or a stage). */
 static inline __attribute__((always_inline)) void window_tile(
     const tflc_dwconv_f32_row *r, size_t ox_begin, size_t ox_end, size_t c, __m256i m,
-    const int masked, const int K, const int S) {
+    const int masked, const int K, const int S, float *dst, size_t dst_stride) {
     const tflc_dwconv_f32_args *a = r->a;
     const tflc_dwconv_f32_shape *s = &a->shape;
     const size_t C = s->channels;
@@ -84,8 +89,7 @@ static inline __attribute__((always_inline)) void window_tile(
     for (int ky = r->ky0; ky < r->ky1; ky++)
         rows[ky] = r->in_batch + (size_t)(r->y0 + ky) * s->in_w * C + c;
     size_t xoff = (ox_begin * (size_t)S - (size_t)s->pad_left) * C;
-    float *o = r->out + ox_begin * C + c;
-    for (size_t ox = ox_begin; ox < ox_end; ox++, xoff += (size_t)S * C, o += C) {
+    for (size_t ox = ox_begin; ox < ox_end; ox++, xoff += (size_t)S * C, dst += dst_stride) {
         __m256 acc = bias;
         UNROLL
         for (int ky = 0; ky < K; ky++) {
@@ -99,19 +103,47 @@ static inline __attribute__((always_inline)) void window_tile(
             }
         }
         const __m256 y = clamp_acc(acc, vmin, vmax);
-        if (masked) _mm256_maskstore_ps(o, m, y);
-        else _mm256_storeu_ps(o, y);
+        if (masked) _mm256_maskstore_ps(dst, m, y);
+        else _mm256_storeu_ps(dst, y);
     }
 }
 
+/* As f32_dwconv_avx512.c: rows whose pixels are a multiple of 1 KiB apart are computed a
+ * chunk of pixels at a time into the stage and stored pixel by pixel, because their
+ * sweep's stores, one per pixel C floats apart, fall in a few L1 sets (that file gives
+ * the figures). */
 static inline __attribute__((always_inline)) void window_avx2(const tflc_dwconv_f32_row *r,
                                                               size_t ox_begin, size_t ox_end,
                                                               const int K, const int S) {
-    const size_t C = r->a->shape.channels;
-    const __m256i all = lanes_mask(TILE);
-    size_t c = 0;
-    for (; c + TILE <= C; c += TILE) window_tile(r, ox_begin, ox_end, c, all, 0, K, S);
-    if (c < C) window_tile(r, ox_begin, ox_end, c, lanes_mask(C - c), 1, K, S);
+    const size_t C = r->a->shape.channels, full = C / TILE;
+    const size_t tiles = (C + TILE - 1) / TILE;
+    const __m256i all = lanes_mask(TILE), last = lanes_mask(C - full * TILE);
+    if (C % STAGE_CHANNELS != 0) {
+        float *o = r->out + ox_begin * C;
+        for (size_t t = 0; t < full; t++)
+            window_tile(r, ox_begin, ox_end, t * TILE, all, 0, K, S, o + t * TILE, C);
+        if (full < tiles)
+            window_tile(r, ox_begin, ox_end, full * TILE, last, 1, K, S, o + full * TILE, C);
+        return;
+    }
+    /* C is a whole number of tiles here. */
+    _Alignas(32) float stage[STAGE_FLOATS];
+    const size_t chunk = C >= STAGE_FLOATS ? 1 : STAGE_FLOATS / C;
+    for (size_t ox0 = ox_begin; ox0 < ox_end; ox0 += chunk) {
+        const size_t ox1 = ox_end - ox0 < chunk ? ox_end : ox0 + chunk, n = ox1 - ox0;
+        if (C > STAGE_FLOATS) {   /* a very wide row: one pixel, a tile at a time */
+            for (size_t t = 0; t < tiles; t++)
+                window_tile(r, ox0, ox1, t * TILE, all, 0, K, S, r->out + ox0 * C + t * TILE, C);
+            continue;
+        }
+        for (size_t t = 0; t < tiles; t++)
+            window_tile(r, ox0, ox1, t * TILE, all, 0, K, S, stage + t * n * TILE, TILE);
+        for (size_t p = 0; p < n; p++) {
+            float *o = r->out + (ox0 + p) * C;
+            for (size_t t = 0; t < tiles; t++)
+                _mm256_storeu_ps(o + t * TILE, _mm256_load_ps(stage + (t * n + p) * TILE));
+        }
+    }
 }
 
 #define WINDOW_KERNEL(K, S)                                                                  \

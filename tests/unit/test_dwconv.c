@@ -312,6 +312,24 @@ static void test_windows_every_channel_count(void) {
                 }
 }
 
+/* Rows of a multiple of 256 channels, which the SIMD window kernels compute a chunk of
+ * pixels at a time into a stage before storing them (f32_dwconv_avx512.c): widths of
+ * several chunks with a short last one (AVX-512 chunks are 4096 / C pixels: 16 at C = 256,
+ * 8 at 512), and C = 4352, past the stage, one pixel at a time. */
+static void test_windows_staged_rows(void) {
+    static const size_t channels[] = {256, 512, 4352};
+    for (size_t ci = 0; ci < N(channels); ci++)
+        for (int k = 3; k <= 5; k += 2)
+            for (int stride = 1; stride <= 2; stride++) {
+                const size_t c = channels[ci], w = c > 4096 ? 6 : (size_t)(2 * 19 + k);
+                problem p = make_problem(1, (size_t)k + 2, w, c, k, k, stride, stride, 1, 1,
+                                         true, true, rng_range(0, 3));
+                bool ok = check_problem(&p);
+                free_problem(&p);
+                if (!ok) return;
+            }
+}
+
 /* stride_h != stride_w, stride 3, tiny and wide inputs (every column a border column, or
  * few of them). */
 static void test_windows_odd_strides_and_sizes(void) {
@@ -592,6 +610,7 @@ static void run_tests(void) {
     TEST(test_pack_layout);
     TEST(test_windows_every_channel_count);
     TEST(test_windows_odd_strides_and_sizes);
+    TEST(test_windows_staged_rows);
     TEST(test_generic_windows);
     TEST(test_rows_without_taps);
     TEST(test_random);
