@@ -111,13 +111,12 @@ void tflc_dwconv_f32_rows(const tflc_dwconv_f32_args *a, size_t row_begin, size_
     if (row_begin >= row_end || s->out_w == 0 || s->channels == 0) return;
     const tflc_dwconv_f32_config *cfg = tflc_dwconv_f32_packed_config(a->packed);
     const tflc_dwconv_f32_ukernel_fn window = window_kernel(cfg, s);
-    size_t lo = 0, hi = 0;
-    if (window) interior_columns(s, &lo, &hi);
     tflc_dwconv_f32_row row = {
         .a = a,
         .weights = (const float *)(const void *)((const unsigned char *)a->packed +
                                                  TFLC_DWCONV_PACKED_HEADER),
     };
+    if (window) interior_columns(s, &row.lo, &row.hi);
     const size_t image = s->in_h * s->in_w * s->channels;
     for (size_t r = row_begin; r < row_end; r++) {
         const size_t n = r / s->out_h, oy = r % s->out_h;
@@ -125,12 +124,6 @@ void tflc_dwconv_f32_rows(const tflc_dwconv_f32_args *a, size_t row_begin, size_
         row.y0 = (int64_t)oy * s->stride_h - s->pad_top;
         tflc_dwconv_taps(row.y0, s->in_h, s->kh, s->dilation_h, &row.ky0, &row.ky1);
         row.out = a->out + r * s->out_w * s->channels;
-        if (window && lo < hi) {
-            cfg->generic(&row, 0, lo);
-            window(&row, lo, hi);
-            cfg->generic(&row, hi, s->out_w);
-        } else {
-            cfg->generic(&row, 0, s->out_w);
-        }
+        (window ? window : cfg->generic)(&row, 0, s->out_w);
     }
 }

@@ -44,7 +44,9 @@
  *     Rows of a multiple of 256 channels (pixels a multiple of 1 KiB apart) go a chunk of
  *     pixels at a time into a stack stage, stored after pixel by pixel: stored from the
  *     sweep, their lines fall in a few L1 sets (f32_dwconv_avx512.c has the figures).
- *   - Everything else (borders, other window sizes, dilation): the generic kernel, per pixel
+ *     The AVX-512 kernels also take the border pixels, with the same weight registers,
+ *     skipping the taps outside the input; the others hand them to the generic kernel.
+ *   - Everything else (other window sizes, dilation): the generic kernel, per pixel
  *     and per channel tile, over that pixel's taps inside the input.
  *   - Ragged channel counts: the last tile is masked (AVX2 maskload, AVX-512 opmask); no
  *     load or store reaches past channel C-1 of a pixel.
@@ -98,6 +100,7 @@ typedef struct tflc_dwconv_f32_row {
     int64_t y0;                /* oy*stride_h - pad_top: input row of ky = 0 */
     int32_t ky0, ky1;
     float *out;                /* out + ((n*OH + oy)*OW)*C */
+    size_t lo, hi;             /* interior columns [lo, hi): every kx inside (window kernels) */
 } tflc_dwconv_f32_row;
 
 /* Filter taps k in [*k0, *k1) with 0 <= origin + k*dilation < in (the taps of one window
@@ -123,7 +126,9 @@ typedef struct tflc_dwconv_f32_config {
     tflc_isa isa;
     uint32_t tile;                           /* channels per tile, <= TFLC_DWCONV_MAX_TILE */
     tflc_dwconv_f32_ukernel_fn generic;
-    tflc_dwconv_f32_ukernel_fn window[2][2]; /* [3x3, 5x5][stride_w 1, 2], dilation 1 */
+    /* [3x3, 5x5][stride_w 1, 2], dilation 1: any pixels of the row, the border ones
+     * (outside [row->lo, row->hi)) over their taps inside the input */
+    tflc_dwconv_f32_ukernel_fn window[2][2];
 } tflc_dwconv_f32_config;
 
 /* Each ISA's config, from its own translation unit (compiled with that ISA's flags); NULL

@@ -67,9 +67,32 @@ static void f32_dwconv_generic_avx512(const tflc_dwconv_f32_row *r, size_t ox_be
     }
 }
 
-/* Interior pixels [ox_begin, ox_end) of a K x K window, stride S, dilation 1, for channels
+/* One border pixel ox of a K x K window, stride S, dilation 1, stored to dst: the taps
+ * (ky, kx) with rows[ky] set and input column x0 + kx inside the input, in the generic
+ * kernel's order (so its bits), with the weights in registers. */
+static inline __attribute__((always_inline)) void border_pixel(
+    const tflc_dwconv_f32_shape *s, size_t ox, const float *const rows[5], const __m512 w[25],
+    __m512 acc, __m512 vmin, __m512 vmax, __mmask16 m, const int K, const int S, float *dst) {
+    const int64_t x0 = (int64_t)ox * S - s->pad_left;
+    int32_t kx0, kx1;
+    tflc_dwconv_taps(x0, s->in_w, K, 1, &kx0, &kx1);
+    UNROLL
+    for (int ky = 0; ky < K; ky++) {
+        if (!rows[ky]) continue;
+        UNROLL
+        for (int kx = 0; kx < K; kx++) {
+            if (kx < kx0 || kx >= kx1) continue;
+            const float *x = rows[ky] + (size_t)(x0 + kx) * s->channels;
+            acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x), w[ky * K + kx]));
+        }
+    }
+    _mm512_mask_storeu_ps(dst, m, clamp_acc(acc, vmin, vmax));
+}
+
+/* Pixels [ox_begin, ox_end) of a K x K window, stride S, dilation 1, for channels
  * [c, c + 16) (masked by m; `masked` false lets full tiles use plain loads and stores): the
- * sum of pixel ox_begin + p goes to dst + p * dst_stride (the output, or a stage). */
+ * sum of pixel ox_begin + p goes to dst + p * dst_stride (the output, or a stage). The
+ * interior pixels [r->lo, r->hi) take every tap; the border ones go to border_pixel. */
 static inline __attribute__((always_inline)) void window_tile(
     const tflc_dwconv_f32_row *r, size_t ox_begin, size_t ox_end, size_t c, __mmask16 m,
     const int masked, const int K, const int S, float *dst, size_t dst_stride) {
@@ -85,8 +108,14 @@ static inline __attribute__((always_inline)) void window_tile(
     const float *rows[5] = {NULL, NULL, NULL, NULL, NULL};
     for (int ky = r->ky0; ky < r->ky1; ky++)
         rows[ky] = r->in_batch + (size_t)(r->y0 + ky) * s->in_w * C + c;
-    size_t xoff = (ox_begin * (size_t)S - (size_t)s->pad_left) * C;
-    for (size_t ox = ox_begin; ox < ox_end; ox++, xoff += (size_t)S * C, dst += dst_stride) {
+    /* [ox_begin, lo) border, [lo, hi) interior, [hi, ox_end) border */
+    const size_t lo = r->lo < ox_begin ? ox_begin : r->lo > ox_end ? ox_end : r->lo;
+    const size_t hi = r->hi < lo ? lo : r->hi > ox_end ? ox_end : r->hi;
+    size_t ox = ox_begin;
+    for (; ox < lo; ox++, dst += dst_stride)
+        border_pixel(s, ox, rows, w, bias, vmin, vmax, m, K, S, dst);
+    size_t xoff = lo < hi ? (lo * (size_t)S - (size_t)s->pad_left) * C : 0;
+    for (; ox < hi; ox++, xoff += (size_t)S * C, dst += dst_stride) {
         __m512 acc = bias;
         UNROLL
         for (int ky = 0; ky < K; ky++) {
@@ -103,6 +132,8 @@ static inline __attribute__((always_inline)) void window_tile(
         if (masked) _mm512_mask_storeu_ps(dst, m, y);
         else _mm512_storeu_ps(dst, y);
     }
+    for (; ox < ox_end; ox++, dst += dst_stride)
+        border_pixel(s, ox, rows, w, bias, vmin, vmax, m, K, S, dst);
 }
 
 /* Rows whose pixels are a multiple of 1 KiB apart (C a multiple of 256) go in chunks of
