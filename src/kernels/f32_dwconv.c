@@ -124,6 +124,14 @@ void tflc_dwconv_f32_rows(const tflc_dwconv_f32_args *a, size_t row_begin, size_
         row.y0 = (int64_t)oy * s->stride_h - s->pad_top;
         tflc_dwconv_taps(row.y0, s->in_h, s->kh, s->dilation_h, &row.ky0, &row.ky1);
         row.out = a->out + r * s->out_w * s->channels;
-        (window ? window : cfg->generic)(&row, 0, s->out_w);
+        if (window && cfg->window_borders) {
+            window(&row, 0, s->out_w);
+        } else if (window && row.lo < row.hi) {
+            cfg->generic(&row, 0, row.lo);
+            window(&row, row.lo, row.hi);
+            cfg->generic(&row, row.hi, s->out_w);
+        } else {
+            cfg->generic(&row, 0, s->out_w);
+        }
     }
 }

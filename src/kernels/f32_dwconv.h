@@ -45,7 +45,8 @@
  *     pixels at a time into a stack stage, stored after pixel by pixel: stored from the
  *     sweep, their lines fall in a few L1 sets (f32_dwconv_avx512.c has the figures).
  *     The AVX-512 kernels also take the border pixels, with the same weight registers,
- *     skipping the taps outside the input; the others hand them to the generic kernel.
+ *     skipping the taps outside the input (window_borders); for the others the driver
+ *     hands the border pixels to the generic kernel.
  *   - Everything else (other window sizes, dilation): the generic kernel, per pixel
  *     and per channel tile, over that pixel's taps inside the input.
  *   - Ragged channel counts: the last tile is masked (AVX2 maskload, AVX-512 opmask); no
@@ -57,6 +58,7 @@
 #ifndef TFLC_KERNELS_F32_DWCONV_H
 #define TFLC_KERNELS_F32_DWCONV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -126,9 +128,11 @@ typedef struct tflc_dwconv_f32_config {
     tflc_isa isa;
     uint32_t tile;                           /* channels per tile, <= TFLC_DWCONV_MAX_TILE */
     tflc_dwconv_f32_ukernel_fn generic;
-    /* [3x3, 5x5][stride_w 1, 2], dilation 1: any pixels of the row, the border ones
-     * (outside [row->lo, row->hi)) over their taps inside the input */
-    tflc_dwconv_f32_ukernel_fn window[2][2];
+    tflc_dwconv_f32_ukernel_fn window[2][2]; /* [3x3, 5x5][stride_w 1, 2], dilation 1 */
+    /* true: window kernels take any pixels of the row, the border ones (outside
+     * [row->lo, row->hi)) over their taps inside the input; false: interior pixels only,
+     * the driver hands the borders to generic */
+    bool window_borders;
 } tflc_dwconv_f32_config;
 
 /* Each ISA's config, from its own translation unit (compiled with that ISA's flags); NULL

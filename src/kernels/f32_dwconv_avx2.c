@@ -112,9 +112,9 @@ static inline __attribute__((always_inline)) void window_tile(
  * chunk of pixels at a time into the stage and stored pixel by pixel, because their
  * sweep's stores, one per pixel C floats apart, fall in a few L1 sets (that file gives
  * the figures). */
-static inline __attribute__((always_inline)) void interior_avx2(const tflc_dwconv_f32_row *r,
-                                                                size_t ox_begin, size_t ox_end,
-                                                                const int K, const int S) {
+static inline __attribute__((always_inline)) void window_avx2(const tflc_dwconv_f32_row *r,
+                                                              size_t ox_begin, size_t ox_end,
+                                                              const int K, const int S) {
     const size_t C = r->a->shape.channels, full = C / TILE;
     const size_t tiles = (C + TILE - 1) / TILE;
     const __m256i all = lanes_mask(TILE), last = lanes_mask(C - full * TILE);
@@ -144,21 +144,6 @@ static inline __attribute__((always_inline)) void interior_avx2(const tflc_dwcon
                 _mm256_storeu_ps(o + t * TILE, _mm256_load_ps(stage + (t * n + p) * TILE));
         }
     }
-}
-
-/* Pixels [ox_begin, ox_end) of the row: the interior ones here, the border ones by the
- * generic kernel. */
-static inline __attribute__((always_inline)) void window_avx2(const tflc_dwconv_f32_row *r,
-                                                              size_t ox_begin, size_t ox_end,
-                                                              const int K, const int S) {
-    const size_t lo = r->lo > ox_begin ? r->lo : ox_begin, hi = r->hi < ox_end ? r->hi : ox_end;
-    if (lo >= hi) {
-        f32_dwconv_generic_avx2(r, ox_begin, ox_end);
-        return;
-    }
-    f32_dwconv_generic_avx2(r, ox_begin, lo);
-    interior_avx2(r, lo, hi, K, S);
-    f32_dwconv_generic_avx2(r, hi, ox_end);
 }
 
 #define WINDOW_KERNEL(K, S)                                                                  \

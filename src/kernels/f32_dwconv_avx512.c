@@ -201,6 +201,7 @@ static const tflc_dwconv_f32_config avx512_config = {
     .generic = f32_dwconv_generic_avx512,
     .window = {{f32_dwconv_3x3s1_avx512, f32_dwconv_3x3s2_avx512},
                {f32_dwconv_5x5s1_avx512, f32_dwconv_5x5s2_avx512}},
+    .window_borders = true,
 };
 
 const tflc_dwconv_f32_config *tflc_f32_dwconv_config_avx512(void) { return &avx512_config; }

@@ -100,21 +100,12 @@ static inline void window_tile(const tflc_dwconv_f32_row *r, size_t ox_begin, si
     }
 }
 
-/* Pixels [ox_begin, ox_end) of the row: the interior ones here, the border ones by the
- * generic kernel. */
 static inline void window_scalar(const tflc_dwconv_f32_row *r, size_t ox_begin, size_t ox_end,
                                  const int K, const int S) {
     const size_t C = r->a->shape.channels;
-    const size_t lo = r->lo > ox_begin ? r->lo : ox_begin, hi = r->hi < ox_end ? r->hi : ox_end;
-    if (lo >= hi) {
-        f32_dwconv_generic_scalar(r, ox_begin, ox_end);
-        return;
-    }
-    f32_dwconv_generic_scalar(r, ox_begin, lo);
     size_t c = 0;
-    for (; c + TILE <= C; c += TILE) window_tile(r, lo, hi, c, TILE, K, S);
-    if (c < C) window_tile(r, lo, hi, c, C - c, K, S);
-    f32_dwconv_generic_scalar(r, hi, ox_end);
+    for (; c + TILE <= C; c += TILE) window_tile(r, ox_begin, ox_end, c, TILE, K, S);
+    if (c < C) window_tile(r, ox_begin, ox_end, c, C - c, K, S);
 }
 
 #define WINDOW_KERNEL(K, S)                                                                  \
