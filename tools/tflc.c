@@ -58,7 +58,8 @@ static const char usage_text[] =
     "      inference, warmup runs, then steady-state runs until at least --runs runs\n"
     "      and --min-secs seconds have passed (or --max-secs), each invoke timed alone.\n"
     "      Prints mean, median, p90, min, max, arena bytes and peak RSS (VmHWM, or\n"
-    "      ru_maxrss where /proc is missing); --json prints one JSON object instead\n"
+    "      ru_maxrss where /proc is missing), and the page faults of load, allocate and\n"
+    "      the first inference; --json prints one JSON object instead\n"
     "      (--samples adds every steady-state time, in ms).\n"
     "      --profile (or --enable_op_profiling[=true]) times every operator over the\n"
     "      steady-state runs and adds a table per operator (index, type, output shape,\n"
@@ -1561,6 +1562,24 @@ static long long bench_rss_now(void)
     return resident < 0 || page <= 0 ? -1 : resident * page;
 }
 
+/* Page faults this process has taken so far (minor + major, getrusage); -1 where it fails.
+ * Counted around each startup phase: on a virtual machine a fresh page's first touch costs
+ * microseconds, which is most of what allocate and the first inference spend beyond the
+ * steady state (bench/RESULTS.md). */
+static long long bench_faults_now(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) return -1;
+    return (long long)ru.ru_minflt + (long long)ru.ru_majflt;
+}
+
+/* Faults since `before` (a bench_faults_now reading), or -1. */
+static long long bench_faults_delta(long long before)
+{
+    long long now = bench_faults_now();
+    return before >= 0 && now >= before ? now - before : -1;
+}
+
 /* Peak resident set size of this program: VmHWM of /proc/self/status where it exists, else
  * getrusage's ru_maxrss. Linux keeps ru_maxrss across execve, so a tflc started by a large
  * process (a Python benchmark driver) would report its parent's peak; VmHWM starts afresh. */
@@ -1881,6 +1900,7 @@ static bench_stats bench_summarize(bench_series *s)
 
 typedef struct bench_result {
     double load, allocate, first;
+    long long load_faults, allocate_faults, first_faults;   /* -1: unknown */
     bench_series warm, steady;
     bench_stats stats;
     size_t arena;
@@ -1901,11 +1921,19 @@ static const char *bench_duration(char *buf, size_t size, double seconds)
     return buf;
 }
 
+/* ", 1234 page faults", or "" when unknown. */
+static const char *bench_faults_text(char *buf, size_t size, long long faults)
+{
+    if (faults < 0) buf[0] = '\0';
+    else snprintf(buf, size, ", %lld page faults", faults);
+    return buf;
+}
+
 static void bench_print_text(const bench_options *o, tflc_runner *runner, const input_plan *plans,
                              const bench_result *r)
 {
     const bench_stats *st = &r->stats;
-    char a[32], b[32], c[32], d[32], e[32], f[32];
+    char a[32], b[32], c[32], d[32], e[32], f[32], fb[48];
     printf("model:            %s\n", o->path);
     printf("signature:        %s\n", tflc_runner_signature_key(runner));
     printf("threads:          %ld\n", o->threads);
@@ -1917,9 +1945,12 @@ static void bench_print_text(const bench_options *o, tflc_runner *runner, const 
         if (o->fill == 2) printf(", seed %" PRIu64, o->seed);
         printf(")\n");
     }
-    printf("load:             %s (map, verify, interpreter, runner)\n", bench_duration(a, sizeof a, r->load));
-    printf("allocate:         %s (resize, prepare, plan arena)\n", bench_duration(a, sizeof a, r->allocate));
-    printf("first inference:  %s\n", bench_duration(a, sizeof a, r->first));
+    printf("load:             %s (map, verify, interpreter, runner)%s\n", bench_duration(a, sizeof a, r->load),
+           bench_faults_text(fb, sizeof fb, r->load_faults));
+    printf("allocate:         %s (resize, prepare, plan arena)%s\n", bench_duration(a, sizeof a, r->allocate),
+           bench_faults_text(fb, sizeof fb, r->allocate_faults));
+    printf("first inference:  %s%s\n", bench_duration(a, sizeof a, r->first),
+           bench_faults_text(fb, sizeof fb, r->first_faults));
     printf("warmup:           %zu runs, mean %s\n", r->warm.n,
            bench_duration(a, sizeof a, r->warm.n ? r->warm.sum / (double)r->warm.n : 0.0));
     printf("steady state:     %zu runs in %.2f s\n", r->steady.n, r->steady.elapsed);
@@ -2090,6 +2121,8 @@ static void bench_print_json(const bench_options *o, tflc_runner *runner, const 
     json_ms("load_ms", r->load, 1);
     json_ms("allocate_ms", r->allocate, 1);
     json_ms("first_ms", r->first, 1);
+    printf("\"load_faults\":%lld,\"allocate_faults\":%lld,\"first_faults\":%lld,", r->load_faults,
+           r->allocate_faults, r->first_faults);
     printf("\"warmup_runs\":%zu,", r->warm.n);
     json_ms("warmup_mean_ms", r->warm.n ? r->warm.sum / (double)r->warm.n : 0, 1);
     printf("\"runs\":%zu,\"steady_secs\":", r->steady.n);
@@ -2140,9 +2173,11 @@ static int cmd_bench(int argc, char **argv)
     if (rc) goto done;
 
     long long rss0 = bench_rss_now();
+    long long f0 = bench_faults_now();
     double t0 = bench_now();
     if ((rc = bench_load(&o, &model, &interp, &runner)) != 0) goto done;
     r.load = bench_now() - t0;
+    r.load_faults = bench_faults_delta(f0);
 
     n = tflc_runner_input_count(runner);
     plans = calloc((size_t)n + 1, sizeof *plans);
@@ -2151,18 +2186,22 @@ static int cmd_bench(int argc, char **argv)
         goto done;
     }
     if ((rc = bench_plan_inputs(runner, &o, plans)) != 0) goto done;
+    f0 = bench_faults_now();
     t0 = bench_now();
     if ((rc = bench_allocate(runner, plans, n)) != 0) goto done;
     r.allocate = bench_now() - t0;
+    r.allocate_faults = bench_faults_delta(f0);
     r.arena = tflc_runner_arena_bytes(runner);
     if ((rc = bench_copy_inputs(runner, plans, n)) != 0) goto done;
 
+    f0 = bench_faults_now();
     t0 = bench_now();
     if (tflc_runner_invoke(runner) != TFLC_OK) {
         rc = fail("invoke failed: %s", runner_message(runner));
         goto done;
     }
     r.first = bench_now() - t0;
+    r.first_faults = bench_faults_delta(f0);
     long long rss1 = bench_rss_now();
     r.rss_delta = rss0 >= 0 && rss1 >= 0 ? rss1 - rss0 : -1;
 

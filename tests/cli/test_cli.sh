@@ -472,6 +472,9 @@ assert d["runs"] == 3 and len(d["samples_ms"]) == 3, d
 assert d["threads"] == 2 and d["signature"] == "serving_default", d
 assert d["inputs"] == [{"name": "x_input", "dtype": "float32", "shape": [1, 4]}], d["inputs"]
 assert d["arena_bytes"] > 0 and d["peak_rss_bytes"] > 0, d
+for k in ("load_faults", "allocate_faults", "first_faults"):
+    assert isinstance(d[k], int) and d[k] >= 0, k
+assert d["load_faults"] > 0, d   # mapping and verifying the file touch its pages
 ' <"$OUT" >"$TMP/py.out" 2>&1; then ok; else bad bench_json_fields "$(cat "$TMP/py.out")"; fi
 else
     skip bench_json_fields "no python3"
