@@ -473,39 +473,67 @@ static void conv_pixel_next(const tflc_conv_geom *g, conv_pixel *px) {
     px->b++;
 }
 
-/* Rows [r0, r0 + count) of the im2col matrix: row = output pixel (n, oy, ox), column
- * (ky, kx, c); taps outside the input are 0. A filter row whose taps are all inside and
- * adjacent (dilation 1) is one copy of kw * c floats. */
-static void conv_im2col(const conv_params *p, const float *in, size_t r0, size_t count,
-                        float *col) {
-    const tflc_conv_geom *g = &p->g;
-    const size_t c = (size_t)g->in_c, kw = (size_t)g->x.filter;
+/* Pixel ox's taps of filter row ky (input row at src_row) when some fall outside the input
+ * or the filter is dilated: kx by kx, `fill` bytes for the outside ones. */
+static void conv_im2col_taps(const tflc_conv_geom *g, const unsigned char *src_row, size_t ox,
+                             size_t pix_bytes, int fill, unsigned char *dst) {
+    const int64_t ix0 = (int64_t)ox * g->x.stride - g->x.pad;
+    for (int32_t kx = 0; kx < g->x.filter; kx++, dst += pix_bytes) {
+        const int64_t ix = ix0 + (int64_t)kx * g->x.dilation;
+        if (ix < 0 || ix >= g->x.in) memset(dst, fill, pix_bytes);
+        else conv_copy_bytes(dst, src_row + (size_t)ix * pix_bytes, pix_bytes);
+    }
+}
+
+/* Rows [r0, r0 + count) of the im2col matrix, elements of elem bytes: row = output pixel
+ * (n, oy, ox), column (ky, kx, c); taps outside the input are bytes `fill` (float 0, or an
+ * int8 input's zero point). The pixels go a segment of one output row (n, oy) at a time,
+ * filter row by filter row: the segment's interior pixels (every kx inside, dilation 1)
+ * are one copy of kw * c elements each in a tight loop, the border ones tap by tap. Per
+ * pixel and filter row that is a few instructions (a 3-channel image's first convolution
+ * spent a third of its time here when each pixel recomputed its geometry). */
+static void conv_im2col_bytes(const tflc_conv_geom *g, const void *in_, size_t elem, int fill,
+                              size_t r0, size_t count, void *col_) {
+    const unsigned char *in = in_;
+    unsigned char *col = col_;
+    const size_t pix_bytes = (size_t)g->in_c * elem, run = (size_t)g->x.filter * pix_bytes;
+    const size_t row_bytes = (size_t)g->y.filter * run, ow = (size_t)g->x.out;
+    /* interior columns: ox*sx - pad >= 0 and ox*sx - pad + kw <= in_w, dilation 1 */
+    size_t x_lo = 0, x_hi = 0;
+    if (g->x.dilation == 1) {
+        const int64_t sx = g->x.stride, last = (int64_t)g->x.in - g->x.filter + g->x.pad;
+        x_lo = (size_t)((g->x.pad + sx - 1) / sx);
+        x_hi = last < 0 ? 0 : (size_t)(last / sx + 1);
+        if (x_hi > ow) x_hi = ow;
+        if (x_lo > x_hi) x_lo = x_hi;
+    }
     conv_pixel px = conv_pixel_at(g, r0);
-    for (size_t r = 0; r < count; r++, conv_pixel_next(g, &px)) {
-        const size_t oy = px.oy, b = px.b;
-        const int64_t ix0 = (int64_t)px.ox * g->x.stride - g->x.pad;
-        const bool row_inside = g->x.dilation == 1 && ix0 >= 0 && ix0 + (int64_t)kw <= g->x.in;
-        float *dst = col + r * (size_t)g->y.filter * kw * c;
+    for (size_t r = 0; r < count;) {
+        const size_t seg = count - r < ow - px.ox ? count - r : ow - px.ox;
+        const size_t ox0 = px.ox, ox1 = ox0 + seg;
+        const size_t lo = x_lo < ox0 ? ox0 : x_lo > ox1 ? ox1 : x_lo;
+        const size_t hi = x_hi < lo ? lo : x_hi > ox1 ? ox1 : x_hi;
+        unsigned char *seg_col = col + r * row_bytes;
         for (int32_t ky = 0; ky < g->y.filter; ky++) {
-            int64_t iy = (int64_t)oy * g->y.stride - g->y.pad + (int64_t)ky * g->y.dilation;
+            unsigned char *d = seg_col + (size_t)ky * run;
+            const int64_t iy = (int64_t)px.oy * g->y.stride - g->y.pad + (int64_t)ky * g->y.dilation;
             if (iy < 0 || iy >= g->y.in) {
-                memset(dst, 0, kw * c * sizeof(float));
-                dst += kw * c;
+                for (size_t i = 0; i < seg; i++) memset(d + i * row_bytes, fill, run);
                 continue;
             }
-            if (row_inside) {
-                conv_copy_bytes(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix0, g->in_c),
-                                kw * c * sizeof(float));
-                dst += kw * c;
-                continue;
-            }
-            for (int32_t kx = 0; kx < g->x.filter; kx++, dst += c) {
-                int64_t ix = ix0 + (int64_t)kx * g->x.dilation;
-                if (ix < 0 || ix >= g->x.in) memset(dst, 0, c * sizeof(float));
-                else conv_copy_bytes(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix, g->in_c),
-                                     c * sizeof(float));
-            }
+            const unsigned char *src_row = in + tflc_conv_offset(g, (int32_t)px.b, iy, 0, g->in_c) * elem;
+            for (size_t ox = ox0; ox < lo; ox++)
+                conv_im2col_taps(g, src_row, ox, pix_bytes, fill, d + (ox - ox0) * row_bytes);
+            const size_t step = (size_t)g->x.stride * pix_bytes;
+            const unsigned char *src = src_row + (lo * (size_t)g->x.stride - (size_t)g->x.pad) * pix_bytes;
+            for (size_t ox = lo; ox < hi; ox++, src += step)
+                conv_copy_bytes(d + (ox - ox0) * row_bytes, src, run);
+            for (size_t ox = hi; ox < ox1; ox++)
+                conv_im2col_taps(g, src_row, ox, pix_bytes, fill, d + (ox - ox0) * row_bytes);
         }
+        r += seg;
+        px.ox = ox1 - 1;              /* the segment's last pixel, then one step */
+        conv_pixel_next(g, &px);
     }
 }
 
@@ -554,7 +582,7 @@ static void conv_task_im2col(void *ctx, int task, int thread) {
     const size_t n0 = (size_t)task / j->row_tasks * j->col_step;
     const size_t count = j->rows - r0 < j->p->col_rows ? j->rows - r0 : j->p->col_rows;
     float *col = j->col + (size_t)thread * j->p->col_floats;
-    conv_im2col(j->p, j->in, r0, count, col);
+    conv_im2col_bytes(&j->p->g, j->in, sizeof(float), 0, r0, count, col);
     conv_gemm(j, r0, count, col, j->k, j->out + r0 * j->n, n0, n0 + j->col_step < j->n ? n0 + j->col_step : j->n);
 }
 
@@ -629,40 +657,6 @@ typedef struct conv_q8_job {
 } conv_q8_job;
 
 
-/* Rows [r0, r0 + count) of the int8 im2col matrix; taps outside the input hold the input
- * zero point. A filter row whose taps are all inside and adjacent (dilation 1) is one copy. */
-static void conv_im2col_q8(const conv_params *p, const int8_t *in, size_t r0, size_t count,
-                           int8_t *col) {
-    const tflc_conv_geom *g = &p->g;
-    const size_t c = (size_t)g->in_c, kw = (size_t)g->x.filter;
-    const int zp = -p->in_offset;
-    conv_pixel px = conv_pixel_at(g, r0);
-    for (size_t r = 0; r < count; r++, conv_pixel_next(g, &px)) {
-        const size_t oy = px.oy, b = px.b;
-        const int64_t ix0 = (int64_t)px.ox * g->x.stride - g->x.pad;
-        const bool row_inside = g->x.dilation == 1 && ix0 >= 0 && ix0 + (int64_t)kw <= g->x.in;
-        int8_t *dst = col + r * (size_t)g->y.filter * kw * c;
-        for (int32_t ky = 0; ky < g->y.filter; ky++) {
-            int64_t iy = (int64_t)oy * g->y.stride - g->y.pad + (int64_t)ky * g->y.dilation;
-            if (iy < 0 || iy >= g->y.in) {
-                memset(dst, zp, kw * c);
-                dst += kw * c;
-                continue;
-            }
-            if (row_inside) {
-                conv_copy_bytes(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix0, g->in_c), kw * c);
-                dst += kw * c;
-                continue;
-            }
-            for (int32_t kx = 0; kx < g->x.filter; kx++, dst += c) {
-                int64_t ix = ix0 + (int64_t)kx * g->x.dilation;
-                if (ix < 0 || ix >= g->x.in) memset(dst, zp, c);
-                else conv_copy_bytes(dst, in + tflc_conv_offset(g, (int32_t)b, iy, ix, g->in_c), c);
-            }
-        }
-    }
-}
-
 static void conv_task_q8(void *ctx, int task, int thread) {
     const conv_q8_job *j = ctx;
     const size_t chunk = j->split.chunk;
@@ -672,7 +666,7 @@ static void conv_task_q8(void *ctx, int task, int thread) {
     const int8_t *a = j->in + r0 * j->k;
     if (j->p->gemm == CONV_GEMM_IM2COL) {
         int8_t *col = j->col + (size_t)thread * chunk * j->k;
-        conv_im2col_q8(j->p, j->in, r0, count, col);
+        conv_im2col_bytes(&j->p->g, j->in, 1, -j->p->in_offset, r0, count, col);
         a = col;
     }
     tflc_qs8_gemm_requant(&j->g, count, a, j->k, j->out + r0 * j->n, j->n, n0,
