@@ -8,6 +8,8 @@
  */
 #include "kernels/qgemm.h"
 
+#include <stdbool.h>
+
 #if defined(__AVX512F__) && defined(__AVX512VNNI__)
 #include <immintrin.h>
 #include <string.h>
@@ -30,8 +32,8 @@ static inline __m512i broadcast_u32(const uint8_t *p) {
 /* r is a compile-time constant in every caller; with the row loops fully unrolled the
  * accumulator arrays live in registers. */
 static inline __attribute__((always_inline)) void vnni_tile(
-    const size_t r, size_t kc, const uint8_t *restrict a, const int8_t *restrict b,
-    int32_t *restrict c, size_t ldc, size_t nc, const int32_t *init) {
+    const size_t r, const bool half, size_t kc, const uint8_t *restrict a,
+    const int8_t *restrict b, int32_t *restrict c, size_t ldc, size_t nc, const int32_t *init) {
     __m512i lo[QS8_VNNI_MR], hi[QS8_VNNI_MR];
     const __mmask16 mlo = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
     const __mmask16 mhi =
@@ -47,18 +49,23 @@ static inline __attribute__((always_inline)) void vnni_tile(
         UNROLL
         for (size_t i = 0; i < r; i++) {
             lo[i] = _mm512_maskz_loadu_epi32(mlo, c + i * ldc);
-            hi[i] = _mm512_maskz_loadu_epi32(mhi, c + i * ldc + 16);
+            hi[i] = half ? lo[i] : _mm512_maskz_loadu_epi32(mhi, c + i * ldc + 16);
         }
     }
     for (size_t k = 0; k < kc; k += 4) {
-        const __m512i b0 = _mm512_loadu_si512(b), b1 = _mm512_loadu_si512(b + 64);
+        const __m512i b0 = _mm512_loadu_si512(b), b1 = half ? b0 : _mm512_loadu_si512(b + 64);
         b += 4 * QS8_VNNI_NR;
         UNROLL
         for (size_t i = 0; i < r; i++) {
             const __m512i ai = broadcast_u32(a + i * QS8_VNNI_AS + k);
             lo[i] = _mm512_dpbusd_epi32(lo[i], ai, b0);
-            hi[i] = _mm512_dpbusd_epi32(hi[i], ai, b1);
+            if (!half) hi[i] = _mm512_dpbusd_epi32(hi[i], ai, b1);
         }
+    }
+    if (half) {   /* nc <= 16: the panel's second half holds no column of C */
+        UNROLL
+        for (size_t i = 0; i < r; i++) _mm512_mask_storeu_epi32(c + i * ldc, mlo, lo[i]);
+        return;
     }
     if (nc == QS8_VNNI_NR) {
         UNROLL
@@ -79,7 +86,10 @@ static inline __attribute__((always_inline)) void vnni_tile(
     static void qs8_gemm_ukernel_##R##x32_avx512vnni(size_t kc, const uint8_t *a,           \
                                                      const int8_t *b, int32_t *c, size_t ldc, \
                                                      size_t nc, const int32_t *init) {       \
-        vnni_tile(R, kc, a, b, c, ldc, nc, init);                                           \
+        if (nc <= 16) /* a panel's last 16 columns or fewer: half the tile's work */        \
+            vnni_tile(R, true, kc, a, b, c, ldc, nc, init);                                 \
+        else                                                                                 \
+            vnni_tile(R, false, kc, a, b, c, ldc, nc, init);                                \
     }
 QS8_VNNI_UKERNEL(1)
 QS8_VNNI_UKERNEL(2)
