@@ -44,9 +44,9 @@
  *     Rows of a multiple of 256 channels (pixels a multiple of 1 KiB apart) go a chunk of
  *     pixels at a time into a stack stage, stored after pixel by pixel: stored from the
  *     sweep, their lines fall in a few L1 sets (f32_dwconv_avx512.c has the figures).
- *     The AVX-512 kernels also take the border pixels, with the same weight registers,
- *     skipping the taps outside the input (window_borders); for the others the driver
- *     hands the border pixels to the generic kernel.
+ *     The AVX-512 and AVX2 kernels also take the border pixels, with the same weights,
+ *     skipping the taps outside the input (window_borders); for the scalar ones the
+ *     driver hands the border pixels to the generic kernel.
  *   - Everything else (other window sizes, dilation): the generic kernel, per pixel
  *     and per channel tile, over that pixel's taps inside the input.
  *   - Ragged channel counts: the last tile is masked (AVX2 maskload, AVX-512 opmask); no

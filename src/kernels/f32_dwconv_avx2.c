@@ -1,8 +1,10 @@
 /*
  * f32_dwconv_avx2.c -- float depthwise microkernels for AVX2: 8-channel tiles, one
  * ymm accumulator per pixel and tile starting from the bias, a multiply and an add per tap
- * (no FMA: LiteRT's bits, f32_dwconv.h), maskload / maskstore for the last (ragged) tile. The 3x3 window kernels keep a tile's 9 weight vectors in registers while
- * they walk the row (the 5x5 ones read part of theirs from the stack: 16 ymm registers).
+ * (no FMA: LiteRT's bits, f32_dwconv.h), maskload / maskstore for the last (ragged) tile.
+ * The 3x3 window kernels keep a tile's 9 weight vectors in registers while they walk the
+ * row, border pixels included (the 5x5 ones read part of theirs from the stack: 16 ymm
+ * registers).
  * Built with -mavx2 and no FMA contraction (cmake/kernels.cmake); without AVX2 the file only
  * reports that it has no config. The config is offered on CPUs with AVX2 and FMA (the AVX2
  * level of cpu.h), though these kernels use no FMA.
@@ -70,9 +72,32 @@ static void f32_dwconv_generic_avx2(const tflc_dwconv_f32_row *r, size_t ox_begi
     }
 }
 
-/* Interior pixels [ox_begin, ox_end) of a K x K window, stride S, dilation 1, for channels
+/* One border pixel ox of a K x K window, stride S, dilation 1, stored to dst: the taps
+ * (ky, kx) with rows[ky] set and input column x0 + kx inside the input, in the generic
+ * kernel's order (so its bits), with the weights the caller holds. */
+static inline __attribute__((always_inline)) void border_pixel(
+    const tflc_dwconv_f32_shape *s, size_t ox, const float *const rows[5], const __m256 w[25],
+    __m256 acc, __m256 vmin, __m256 vmax, __m256i m, const int K, const int S, float *dst) {
+    const int64_t x0 = (int64_t)ox * S - s->pad_left;
+    int32_t kx0, kx1;
+    tflc_dwconv_taps(x0, s->in_w, K, 1, &kx0, &kx1);
+    UNROLL
+    for (int ky = 0; ky < K; ky++) {
+        if (!rows[ky]) continue;
+        UNROLL
+        for (int kx = 0; kx < K; kx++) {
+            if (kx < kx0 || kx >= kx1) continue;
+            const float *x = rows[ky] + (size_t)(x0 + kx) * s->channels;
+            acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_maskload_ps(x, m), w[ky * K + kx]));
+        }
+    }
+    _mm256_maskstore_ps(dst, m, clamp_acc(acc, vmin, vmax));
+}
+
+/* Pixels [ox_begin, ox_end) of a K x K window, stride S, dilation 1, for channels
  * [c, c + 8) (masked by m; `masked` false lets full tiles use plain loads and stores): the
- * sum of pixel ox_begin + p goes to dst + p * dst_stride (the output, or a stage). */
+ * sum of pixel ox_begin + p goes to dst + p * dst_stride (the output, or a stage). The
+ * interior pixels [r->lo, r->hi) take every tap; the border ones go to border_pixel. */
 static inline __attribute__((always_inline)) void window_tile(
     const tflc_dwconv_f32_row *r, size_t ox_begin, size_t ox_end, size_t c, __m256i m,
     const int masked, const int K, const int S, float *dst, size_t dst_stride) {
@@ -88,8 +113,14 @@ static inline __attribute__((always_inline)) void window_tile(
     const float *rows[5] = {NULL, NULL, NULL, NULL, NULL};
     for (int ky = r->ky0; ky < r->ky1; ky++)
         rows[ky] = r->in_batch + (size_t)(r->y0 + ky) * s->in_w * C + c;
-    size_t xoff = (ox_begin * (size_t)S - (size_t)s->pad_left) * C;
-    for (size_t ox = ox_begin; ox < ox_end; ox++, xoff += (size_t)S * C, dst += dst_stride) {
+    /* [ox_begin, lo) border, [lo, hi) interior, [hi, ox_end) border */
+    const size_t lo = r->lo < ox_begin ? ox_begin : r->lo > ox_end ? ox_end : r->lo;
+    const size_t hi = r->hi < lo ? lo : r->hi > ox_end ? ox_end : r->hi;
+    size_t ox = ox_begin;
+    for (; ox < lo; ox++, dst += dst_stride)
+        border_pixel(s, ox, rows, w, bias, vmin, vmax, m, K, S, dst);
+    size_t xoff = lo < hi ? (lo * (size_t)S - (size_t)s->pad_left) * C : 0;
+    for (; ox < hi; ox++, xoff += (size_t)S * C, dst += dst_stride) {
         __m256 acc = bias;
         UNROLL
         for (int ky = 0; ky < K; ky++) {
@@ -106,6 +137,8 @@ static inline __attribute__((always_inline)) void window_tile(
         if (masked) _mm256_maskstore_ps(dst, m, y);
         else _mm256_storeu_ps(dst, y);
     }
+    for (; ox < ox_end; ox++, dst += dst_stride)
+        border_pixel(s, ox, rows, w, bias, vmin, vmax, m, K, S, dst);
 }
 
 /* As f32_dwconv_avx512.c: rows whose pixels are a multiple of 1 KiB apart are computed a
@@ -163,6 +196,7 @@ static const tflc_dwconv_f32_config avx2_config = {
     .generic = f32_dwconv_generic_avx2,
     .window = {{f32_dwconv_3x3s1_avx2, f32_dwconv_3x3s2_avx2},
                {f32_dwconv_5x5s1_avx2, f32_dwconv_5x5s2_avx2}},
+    .window_borders = true,
 };
 
 const tflc_dwconv_f32_config *tflc_f32_dwconv_config_avx2(void) { return &avx2_config; }
