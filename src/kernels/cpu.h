@@ -120,4 +120,35 @@ static inline size_t tflc_split_col_step(size_t n, size_t nr, size_t row_tasks, 
     return tflc_balanced_span(panels, row_tasks, threads, 1, (panels + want - 1) / want) * nr;
 }
 
+/* The tasks of a rows x n product: row chunks of `chunk` rows, each split into column blocks
+ * of col_step columns (a multiple of nr) when there are fewer than TFLC_TASKS_PER_THREAD row
+ * chunks per thread (few rows, many columns); task t is row chunk t % row_tasks, column
+ * block t / row_tasks. Column-major because the pool hands thread k the k-th contiguous
+ * block of tasks: each thread then takes whole column blocks over all the rows (and only
+ * its part of the weights), where row-major gave one thread the full 14-row chunks of a
+ * 49-row ResNet50 layer and the other the short last one. Every output element is computed
+ * whole by one task, so any split gives the same bytes. */
+typedef struct tflc_split {
+    size_t chunk, col_step;
+    int row_tasks, col_tasks;
+} tflc_split;
+
+/* rows in chunks of `chunk` (0: 1), n columns in panels of nr, for `threads` threads. */
+static inline tflc_split tflc_split_plan(size_t rows, size_t n, size_t chunk, size_t nr,
+                                         int threads) {
+    tflc_split sp;
+    sp.chunk = chunk ? chunk : 1;
+    sp.row_tasks = (int)((rows + sp.chunk - 1) / sp.chunk);
+    sp.col_step = tflc_split_col_step(n, nr, (size_t)sp.row_tasks, threads);
+    sp.col_tasks = (int)((n + sp.col_step - 1) / sp.col_step);
+    if (sp.col_tasks < 1) sp.col_tasks = 1;
+    return sp;
+}
+
+/* Task `task` of a split: its first row and first column, in the column-major order above. */
+static inline void tflc_split_task(const tflc_split *sp, int task, size_t *row0, size_t *col0) {
+    *row0 = (size_t)task % (size_t)sp->row_tasks * sp->chunk;
+    *col0 = (size_t)task / (size_t)sp->row_tasks * sp->col_step;
+}
+
 #endif

@@ -5,6 +5,8 @@
  */
 #include "kernels/f32_dwconv.h"
 
+#include "kernels/window.h"
+
 #include <pthread.h>
 #include <string.h>
 
@@ -92,18 +94,6 @@ static tflc_dwconv_f32_ukernel_fn window_kernel(const tflc_dwconv_f32_config *cf
     return cfg->window[s->kh == 5][s->stride_w == 2];
 }
 
-/* Interior columns [*lo, *hi): ox*sw - pad_left >= 0 and ox*sw - pad_left + (kw-1)*dw < W. */
-static void interior_columns(const tflc_dwconv_f32_shape *s, size_t *lo, size_t *hi) {
-    const int64_t sw = s->stride_w;
-    const int64_t last = (int64_t)s->in_w - 1 + s->pad_left - (int64_t)(s->kw - 1) * s->dilation_w;
-    int64_t first = ((int64_t)s->pad_left + sw - 1) / sw;
-    int64_t end = last < 0 ? 0 : last / sw + 1;
-    if (end > (int64_t)s->out_w) end = (int64_t)s->out_w;
-    if (first > end) first = end;
-    *lo = (size_t)first;
-    *hi = (size_t)end;
-}
-
 void tflc_dwconv_f32_rows(const tflc_dwconv_f32_args *a, size_t row_begin, size_t row_end) {
     const tflc_dwconv_f32_shape *s = &a->shape;
     const size_t rows = s->batches * s->out_h;
@@ -116,7 +106,10 @@ void tflc_dwconv_f32_rows(const tflc_dwconv_f32_args *a, size_t row_begin, size_
         .weights = (const float *)(const void *)((const unsigned char *)a->packed +
                                                  TFLC_DWCONV_PACKED_HEADER),
     };
-    if (window) interior_columns(s, &row.lo, &row.hi);
+    if (window)
+        tflc_window_interior((int64_t)s->in_w, s->pad_left, s->stride_w,
+                             (int64_t)(s->kw - 1) * s->dilation_w, (int64_t)s->out_w, &row.lo,
+                             &row.hi);
     const size_t image = s->in_h * s->in_w * s->channels;
     for (size_t r = row_begin; r < row_end; r++) {
         const size_t n = r / s->out_h, oy = r % s->out_h;

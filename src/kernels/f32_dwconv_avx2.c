@@ -151,7 +151,7 @@ static inline __attribute__((always_inline)) void window_avx2(const tflc_dwconv_
     const size_t C = r->a->shape.channels, full = C / TILE;
     const size_t tiles = (C + TILE - 1) / TILE;
     const __m256i all = lanes_mask(TILE), last = lanes_mask(C - full * TILE);
-    if (C % STAGE_CHANNELS != 0) {
+    if (C % STAGE_CHANNELS != 0 || C > STAGE_FLOATS) {   /* store straight */
         float *o = r->out + ox_begin * C;
         for (size_t t = 0; t < full; t++)
             window_tile(r, ox_begin, ox_end, t * TILE, all, 0, K, S, o + t * TILE, C);
@@ -159,16 +159,11 @@ static inline __attribute__((always_inline)) void window_avx2(const tflc_dwconv_
             window_tile(r, ox_begin, ox_end, full * TILE, last, 1, K, S, o + full * TILE, C);
         return;
     }
-    /* C is a whole number of tiles here. */
+    /* C is a whole number of tiles, at most STAGE_FLOATS, here. */
     _Alignas(32) float stage[STAGE_FLOATS];
-    const size_t chunk = C >= STAGE_FLOATS ? 1 : STAGE_FLOATS / C;
+    const size_t chunk = STAGE_FLOATS / C;
     for (size_t ox0 = ox_begin; ox0 < ox_end; ox0 += chunk) {
         const size_t ox1 = ox_end - ox0 < chunk ? ox_end : ox0 + chunk, n = ox1 - ox0;
-        if (C > STAGE_FLOATS) {   /* a very wide row: one pixel, a tile at a time */
-            for (size_t t = 0; t < tiles; t++)
-                window_tile(r, ox0, ox1, t * TILE, all, 0, K, S, r->out + ox0 * C + t * TILE, C);
-            continue;
-        }
         for (size_t t = 0; t < tiles; t++)
             window_tile(r, ox0, ox1, t * TILE, all, 0, K, S, stage + t * n * TILE, TILE);
         for (size_t p = 0; p < n; p++) {

@@ -136,11 +136,11 @@ static inline __attribute__((always_inline)) void window_tile(
         border_pixel(s, ox, rows, w, bias, vmin, vmax, m, K, S, dst);
 }
 
-/* Rows whose pixels are a multiple of 1 KiB apart (C a multiple of 256) go in chunks of
- * pixels whose sums fit the stage: each channel tile sweeps the chunk with its weights in
- * registers, then the chunk is stored pixel by pixel, a pixel's channels in order. Stored
- * straight from the sweep, a tile's sums are one cache line per pixel, C floats apart, and
- * at such strides those lines all fall in 4 or fewer of L1's 64 sets: with C = 512, the
+/* Rows whose pixels are a multiple of 1 KiB apart (C a multiple of 256, up to STAGE_FLOATS)
+ * go in chunks of pixels whose sums fit the stage: each channel tile sweeps the chunk with its
+ * weights in registers, then the chunk is stored pixel by pixel, a pixel's channels in order.
+ * Stored straight from the sweep, a tile's sums are one cache line per pixel, C floats apart,
+ * and at such strides those lines all fall in 4 or fewer of L1's 64 sets: with C = 512, the
  * stores to uncached lines took most of the time. Measured with tflc bench on one-layer
  * models (3x3, stride 1, medians of 5 runs): 14x14x512 80 -> 52 us, 7x7x1024 47 -> 37,
  * 28x28x256 108 -> 79; at other strides the copy costs more than it saves (14x14x496
@@ -151,7 +151,7 @@ static inline __attribute__((always_inline)) void window_avx512(const tflc_dwcon
     const size_t C = r->a->shape.channels, full = C / TILE;
     const size_t tiles = (C + TILE - 1) / TILE;
     const __mmask16 last = lanes_mask(C - full * TILE);
-    if (C % STAGE_CHANNELS != 0) {
+    if (C % STAGE_CHANNELS != 0 || C > STAGE_FLOATS) {   /* store straight */
         float *o = r->out + ox_begin * C;
         for (size_t t = 0; t < full; t++)
             window_tile(r, ox_begin, ox_end, t * TILE, 0xFFFF, 0, K, S, o + t * TILE, C);
@@ -160,26 +160,16 @@ static inline __attribute__((always_inline)) void window_avx512(const tflc_dwcon
         return;
     }
     _Alignas(64) float stage[STAGE_FLOATS];
-    const size_t chunk = tiles * TILE >= STAGE_FLOATS ? 1 : STAGE_FLOATS / (tiles * TILE);
+    /* C is a whole number of tiles, at most STAGE_FLOATS, here. */
+    const size_t chunk = STAGE_FLOATS / C;
     for (size_t ox0 = ox_begin; ox0 < ox_end; ox0 += chunk) {
         const size_t ox1 = ox_end - ox0 < chunk ? ox_end : ox0 + chunk, n = ox1 - ox0;
-        if (tiles * TILE > STAGE_FLOATS) {   /* a very wide row: one pixel, a tile at a time */
-            for (size_t t = 0; t < tiles; t++)
-                window_tile(r, ox0, ox1, t * TILE, t < full ? 0xFFFF : last, 1, K, S,
-                            r->out + ox0 * C + t * TILE, C);
-            continue;
-        }
-        for (size_t t = 0; t < full; t++)
+        for (size_t t = 0; t < tiles; t++)
             window_tile(r, ox0, ox1, t * TILE, 0xFFFF, 0, K, S, stage + t * n * TILE, TILE);
-        if (full < tiles)
-            window_tile(r, ox0, ox1, full * TILE, last, 1, K, S, stage + full * n * TILE, TILE);
         for (size_t p = 0; p < n; p++) {
             float *o = r->out + (ox0 + p) * C;
-            for (size_t t = 0; t < full; t++)
+            for (size_t t = 0; t < tiles; t++)
                 _mm512_storeu_ps(o + t * TILE, _mm512_load_ps(stage + (t * n + p) * TILE));
-            if (full < tiles)
-                _mm512_mask_storeu_ps(o + full * TILE, last,
-                                      _mm512_load_ps(stage + (full * n + p) * TILE));
         }
     }
 }

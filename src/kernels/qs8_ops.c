@@ -70,7 +70,7 @@ size_t tflc_qs8_chunk_rows(const tflc_qgemm_s8_config *gcfg, size_t rows, size_t
     const size_t mr = gcfg->mr;
     size_t chunk = (size_t)196608 / (row_bytes ? row_bytes : 1);
     if (chunk > 1024) chunk = 1024;
-    if (threads > 1) {            /* several chunks per thread: see tflc_qs8_split_plan */
+    if (threads > 1) {            /* several chunks per thread: see tflc_split_plan */
         const size_t parts = (size_t)TFLC_TASKS_PER_THREAD * (size_t)threads;
         size_t per_task = (rows + parts - 1) / parts;
         if (chunk > per_task) chunk = per_task;
@@ -78,16 +78,4 @@ size_t tflc_qs8_chunk_rows(const tflc_qgemm_s8_config *gcfg, size_t rows, size_t
     if (chunk > rows) chunk = rows;
     chunk = (chunk + mr - 1) / mr * mr;
     return chunk ? chunk : mr;
-}
-
-tflc_qs8_split tflc_qs8_split_plan(const tflc_qgemm_s8_config *gcfg, size_t rows, size_t n,
-                                   size_t chunk, int threads) {
-    tflc_qs8_split sp;
-    sp.chunk = chunk ? chunk : 1;
-    sp.row_tasks = (int)((rows + sp.chunk - 1) / sp.chunk);
-    /* Few row chunks (few pixels, many channels): split the columns too. */
-    sp.col_step = tflc_split_col_step(n, gcfg->nr, (size_t)sp.row_tasks, threads);
-    sp.col_tasks = (int)((n + sp.col_step - 1) / sp.col_step);
-    if (sp.col_tasks < 1) sp.col_tasks = 1;
-    return sp;
 }

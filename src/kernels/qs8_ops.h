@@ -18,7 +18,7 @@
  *     tflc_qs8_gemm_requant(&g, rows, A, K, out, N, 0, N, acc);   // acc: rows * N int32
  *
  * Threads: the operators split a GEMM into (row chunk, column block) tasks with
- * tflc_qs8_chunk_rows and tflc_qs8_split_plan, each task with its own int32 buffer (and
+ * tflc_qs8_chunk_rows and tflc_split_plan (kernels/cpu.h), each task with its own int32 buffer (and
  * im2col rows) in the node's scratch, and a depthwise convolution into output rows; every
  * kernel here is reentrant and keeps its working data on the stack.
  *
@@ -242,29 +242,5 @@ void tflc_qs8_gemm_requant(const tflc_qs8_gemm_rq *g, size_t rows, const int8_t 
  * at most rows / (TFLC_TASKS_PER_THREAD * threads) (rounded up to mr). */
 size_t tflc_qs8_chunk_rows(const tflc_qgemm_s8_config *gcfg, size_t rows, size_t row_bytes,
                            int threads);
-
-/* The tasks of a rows x n GEMM: row chunks of `chunk` rows, each split into column blocks of
- * col_step columns (a multiple of nr) when there are fewer than TFLC_TASKS_PER_THREAD row
- * chunks per thread (few rows, many channels); task t is row chunk t % row_tasks, column
- * block t / row_tasks. Column-major because the pool hands thread k the k-th contiguous
- * block of tasks: each thread then takes whole column blocks over all the rows (and only
- * its part of the weights), where row-major gave one thread the full 14-row chunks of a
- * 49-row ResNet50 layer and the other the short last one. Every output element is computed
- * whole by one task, so any split gives the same bytes. */
-typedef struct tflc_qs8_split {
-    size_t chunk, col_step;
-    int row_tasks, col_tasks;
-} tflc_qs8_split;
-
-tflc_qs8_split tflc_qs8_split_plan(const tflc_qgemm_s8_config *gcfg, size_t rows, size_t n,
-                                   size_t chunk, int threads);
-
-/* Task `task` of a split: its first row (row chunk task % row_tasks) and first column
- * (column block task / row_tasks), in the column-major order described above. */
-static inline void tflc_qs8_split_task(const tflc_qs8_split *sp, int task, size_t *row0,
-                                       size_t *col0) {
-    *row0 = (size_t)task % (size_t)sp->row_tasks * sp->chunk;
-    *col0 = (size_t)task / (size_t)sp->row_tasks * sp->col_step;
-}
 
 #endif

@@ -8,6 +8,7 @@
  * has no table.
  */
 #include "kernels/qs8_ops.h"
+#include "kernels/window.h"
 
 #if defined(__AVX2__)
 #include <string.h>
@@ -383,11 +384,9 @@ QS8_INLINE void qs8_dw_row_impl(const tflc_qs8_dw_row *r, tflc_qs8_rounding roun
     const int64_t span = (int64_t)(r->kw - 1) * r->dil_x;   /* first to last filter column */
     gm.row_bytes = (size_t)r->in_w * r->channels;
     gm.widened = (r->ky1 - r->ky0) * r->kw <= QS8_DW_MAX_TAPS;
-    int64_t lo = ((int64_t)r->pad_x + r->stride_x - 1) / r->stride_x;
-    int64_t last = (int64_t)r->in_w - 1 - span + r->pad_x;
-    int64_t hi = last < 0 ? 0 : last / r->stride_x + 1;
-    if (hi > r->out_w) hi = r->out_w;
-    if (lo > hi) lo = hi;
+    size_t lo, hi;
+    tflc_window_interior((int64_t)r->in_w, r->pad_x, r->stride_x, span, (int64_t)r->out_w,
+                         &lo, &hi);
     gm.ox_lo = (int32_t)lo;
     gm.ox_hi = (int32_t)hi;
     const size_t main = tflc_qs8_main_cols(r->rq, 0, r->channels);

@@ -8,6 +8,7 @@
  * the file only reports that it has no table.
  */
 #include "kernels/qs8_ops.h"
+#include "kernels/window.h"
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && \
     defined(__AVX512DQ__)
@@ -475,12 +476,9 @@ QS8_INLINE void qs8_dw_row_impl(const tflc_qs8_dw_row *r, tflc_qs8_rounding roun
     gm.row_bytes = (size_t)r->in_w * r->channels;
     gm.taps = (r->ky1 - r->ky0) * r->kw;
     gm.widened = gm.taps <= QS8_DW_MAX_TAPS;
-    /* ox * stride - pad >= 0 and ox * stride - pad + span <= in_w - 1 */
-    int64_t lo = ((int64_t)r->pad_x + r->stride_x - 1) / r->stride_x;
-    int64_t last = (int64_t)r->in_w - 1 - span + r->pad_x;
-    int64_t hi = last < 0 ? 0 : last / r->stride_x + 1;
-    if (hi > r->out_w) hi = r->out_w;
-    if (lo > hi) lo = hi;
+    size_t lo, hi;   /* interior pixels: every filter column inside the input */
+    tflc_window_interior((int64_t)r->in_w, r->pad_x, r->stride_x, span, (int64_t)r->out_w,
+                         &lo, &hi);
     gm.ox_lo = (int32_t)lo;
     gm.ox_hi = (int32_t)hi;
     const size_t main = tflc_qs8_main_cols(r->rq, 0, r->channels);

@@ -448,7 +448,7 @@ typedef struct bmm_q8_job {
     int32_t *acc;                          /* thread t's: acc + t * chunk * C */
     size_t R, K, C;
     bool raw;                              /* BMM_Q8_I32: the GEMM writes out directly */
-    tflc_qs8_split split;
+    tflc_split split;
     tflc_qs8_gemm_rq g;
 } bmm_q8_job;
 
@@ -456,7 +456,7 @@ static void bmm_q8_task(void *ctx, int task, int thread) {
     const bmm_q8_job *j = ctx;
     const size_t chunk = j->split.chunk;
     size_t r0, c0;
-    tflc_qs8_split_task(&j->split, task, &r0, &c0);
+    tflc_split_task(&j->split, task, &r0, &c0);
     const size_t r1 = j->R - r0 < chunk ? j->R : r0 + chunk;
     if (j->raw) {
         tflc_qgemm_s8_range(j->R, j->C, j->K, j->a, j->K, 0, j->packed, NULL, j->out, j->C, r0,
@@ -494,7 +494,7 @@ static void bmm_eval_q8(tflc_node *node, const bmm_params *p, const int8_t *a, c
         .acc = (int32_t *)(void *)(scratch + p->q8_acc_off),
         .R = R, .K = K, .C = C,
         .raw = p->mode == BMM_Q8_I32,
-        .split = tflc_qs8_split_plan(p->q8_gemm, R, C, p->q8_rows, parallel ? threads : 1),
+        .split = tflc_split_plan(R, C, p->q8_rows, p->q8_gemm->nr, parallel ? threads : 1),
         .g = {C, K, NULL, NULL, p->lhs_zp, &rq, p->q8, p->rhs_zp},
     };
     const int tasks = j.split.row_tasks * j.split.col_tasks;

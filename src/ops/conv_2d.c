@@ -73,6 +73,7 @@
 #include "core/weight_cache.h"
 #include "kernels/gemm.h"
 #include "kernels/qs8_ops.h"
+#include "kernels/window.h"
 
 typedef enum conv_mode { CONV_F32, CONV_Q8, CONV_QU8, CONV_Q16, CONV_HYBRID } conv_mode;
 
@@ -425,9 +426,8 @@ typedef struct conv_gemm_job {
     size_t k, n, rows;
     tflc_gemm_f32_args pointwise;          /* CONV_GEMM_POINTWISE */
     tflc_gemm_f32_plan plan;
-    size_t row_tasks;                      /* CONV_GEMM_IM2COL: chunks of col_rows pixels, */
-    size_t col_step;                       /* ... output channels per task */
-    int col_tasks;                         /* ... and column blocks per row chunk */
+    tflc_split split;                      /* CONV_GEMM_IM2COL: chunks of col_rows pixels x
+                                            * column blocks (kernels/cpu.h) */
 } conv_gemm_job;
 
 /* n bytes: short runs (an image of 3 or 4 channels: 9 to 48 bytes a filter row) as two
@@ -498,15 +498,11 @@ static void conv_im2col_bytes(const tflc_conv_geom *g, const void *in_, size_t e
     unsigned char *col = col_;
     const size_t pix_bytes = (size_t)g->in_c * elem, run = (size_t)g->x.filter * pix_bytes;
     const size_t row_bytes = (size_t)g->y.filter * run, ow = (size_t)g->x.out;
-    /* interior columns: ox*sx - pad >= 0 and ox*sx - pad + kw <= in_w, dilation 1 */
+    /* interior columns (every kx inside), where a filter row is one run: dilation 1 */
     size_t x_lo = 0, x_hi = 0;
-    if (g->x.dilation == 1) {
-        const int64_t sx = g->x.stride, last = (int64_t)g->x.in - g->x.filter + g->x.pad;
-        x_lo = (size_t)((g->x.pad + sx - 1) / sx);
-        x_hi = last < 0 ? 0 : (size_t)(last / sx + 1);
-        if (x_hi > ow) x_hi = ow;
-        if (x_lo > x_hi) x_lo = x_hi;
-    }
+    if (g->x.dilation == 1)
+        tflc_window_interior(g->x.in, g->x.pad, g->x.stride, g->x.filter - 1, (int64_t)ow, &x_lo,
+                             &x_hi);
     conv_pixel px = conv_pixel_at(g, r0);
     for (size_t r = 0; r < count;) {
         const size_t seg = count - r < ow - px.ox ? count - r : ow - px.ox;
@@ -578,21 +574,13 @@ static void conv_task_rows(void *ctx, int task, int thread) {
  * k floats a row against the block's k * col_step multiply-adds). */
 static void conv_task_im2col(void *ctx, int task, int thread) {
     const conv_gemm_job *j = ctx;
-    const size_t r0 = (size_t)task % j->row_tasks * j->p->col_rows;   /* column-major: qs8_ops.h */
-    const size_t n0 = (size_t)task / j->row_tasks * j->col_step;
+    size_t r0, n0;
+    tflc_split_task(&j->split, task, &r0, &n0);
     const size_t count = j->rows - r0 < j->p->col_rows ? j->rows - r0 : j->p->col_rows;
+    const size_t n1 = j->n - n0 < j->split.col_step ? j->n : n0 + j->split.col_step;
     float *col = j->col + (size_t)thread * j->p->col_floats;
     conv_im2col_bytes(&j->p->g, j->in, sizeof(float), 0, r0, count, col);
-    conv_gemm(j, r0, count, col, j->k, j->out + r0 * j->n, n0, n0 + j->col_step < j->n ? n0 + j->col_step : j->n);
-}
-
-/* Column blocks for j->row_tasks im2col chunks: with fewer than TFLC_TASKS_PER_THREAD chunks
- * per thread (a small image, many channels: ResNet's 7x7x512 3x3 convolutions have 2), each
- * chunk is split into column blocks of whole nr panels, so a late or descheduled thread
- * holds up one small task, not half of the convolution. Sets j->col_step and j->col_tasks. */
-static void conv_plan_columns(conv_gemm_job *j, int threads) {
-    j->col_step = tflc_split_col_step(j->n, tflc_gemm_f32_packed_config(j->packed)->nr, j->row_tasks, threads);
-    j->col_tasks = (int)((j->n + j->col_step - 1) / j->col_step);
+    conv_gemm(j, r0, count, col, j->k, j->out + r0 * j->n, n0, n1);
 }
 
 static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {
@@ -627,10 +615,13 @@ static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {
         tflc_node_parallel_for(node, p->g.batches * p->g.y.out, conv_task_rows, &j);
         break;
     default: {
-        j.row_tasks = (j.rows + p->col_rows - 1) / p->col_rows;
         const bool parallel = threads <= p->threads; /* else serial: im2col buffers per thread */
-        conv_plan_columns(&j, parallel ? threads : 1);
-        const int tasks = (int)j.row_tasks * j.col_tasks;
+        /* With few chunks per thread (a small image, many channels: ResNet's 7x7x512 3x3
+         * convolutions have 2), chunks split into column blocks of whole nr panels, so a
+         * late or descheduled thread holds up one small task, not half of the convolution. */
+        j.split = tflc_split_plan(j.rows, j.n, p->col_rows,
+                                  tflc_gemm_f32_packed_config(j.packed)->nr, parallel ? threads : 1);
+        const int tasks = j.split.row_tasks * j.split.col_tasks;
         if (parallel) {
             tflc_node_parallel_for(node, tasks, conv_task_im2col, &j);
         } else {
@@ -644,7 +635,7 @@ static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {
 /* ------------------------------------------------------- int8 on the GEMM -- */
 
 /* One eval's int8 GEMM work, shared read-only by its tasks: task = (row chunk of col_rows
- * output pixels, block of output channels), as tflc_qs8_split_plan splits them. */
+ * output pixels, block of output channels), as tflc_split_plan splits them. */
 typedef struct conv_q8_job {
     const conv_params *p;
     const int8_t *in;
@@ -652,7 +643,7 @@ typedef struct conv_q8_job {
     int8_t *col;                           /* thread t's im2col rows: col + t * col_rows * k */
     int32_t *acc;                          /* thread t's accumulators: acc + t * col_rows * n */
     size_t k, n, rows;
-    tflc_qs8_split split;
+    tflc_split split;
     tflc_qs8_gemm_rq g;
 } conv_q8_job;
 
@@ -661,7 +652,7 @@ static void conv_task_q8(void *ctx, int task, int thread) {
     const conv_q8_job *j = ctx;
     const size_t chunk = j->split.chunk;
     size_t r0, n0;
-    tflc_qs8_split_task(&j->split, task, &r0, &n0);
+    tflc_split_task(&j->split, task, &r0, &n0);
     const size_t count = j->rows - r0 < chunk ? j->rows - r0 : chunk;
     const int8_t *a = j->in + r0 * j->k;
     if (j->p->gemm == CONV_GEMM_IM2COL) {
@@ -698,7 +689,7 @@ static void conv_eval_q8_gemm(tflc_node *node, const conv_params *p, const int32
                              p->q8, 0};
     const int threads = tflc_node_num_threads(node);
     const bool parallel = threads <= p->threads;   /* else stay serial: scratch is per thread */
-    j.split = tflc_qs8_split_plan(p->q8_gemm, j.rows, j.n, p->col_rows, parallel ? threads : 1);
+    j.split = tflc_split_plan(j.rows, j.n, p->col_rows, p->q8_gemm->nr, parallel ? threads : 1);
     const int tasks = j.split.row_tasks * j.split.col_tasks;
     if (parallel) tflc_node_parallel_for(node, tasks, conv_task_q8, &j);
     else for (int t = 0; t < tasks; t++) conv_task_q8(&j, t, 0);

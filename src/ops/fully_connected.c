@@ -92,7 +92,7 @@ typedef struct fc_params {
     const tflc_qgemm_s8_config *q8_gemm;   /* the config the weights are packed for */
     size_t q8_shift_off, q8_packed_off, q8_acc_off, q8_rows;
     int q8_threads;                        /* threads the scratch has room for (1: serial) */
-    tflc_qs8_split q8_split;               /* the tasks, planned for q8_threads */
+    tflc_split q8_split;               /* the tasks, planned for q8_threads */
     /* float with packed weights: the task split, planned at prepare (tasks 1: serial) */
     tflc_gemm_f32_plan plan;
     int tasks;
@@ -371,7 +371,7 @@ static void fc_prepare_q8(tflc_node *node, fc_params *p) {
     p->packed = fc_cached_q8_weights(node, gcfg, m, k, packed_bytes);
     p->q8_threads = fc_threads(node, p);
     p->q8_rows = tflc_qs8_chunk_rows(gcfg, n, m * sizeof(int32_t), p->q8_threads);
-    p->q8_split = tflc_qs8_split_plan(gcfg, n, m, p->q8_rows, p->q8_threads);
+    p->q8_split = tflc_split_plan(n, m, p->q8_rows, gcfg->nr, p->q8_threads);
     p->q8_shift_off = fc_align64(m * sizeof(int32_t));
     p->q8_packed_off = p->q8_shift_off + fc_align64(m * sizeof(int32_t));
     p->q8_acc_off = p->q8_packed_off + (p->packed ? 0 : fc_align64(packed_bytes));
@@ -587,7 +587,7 @@ typedef struct fc_q8_job {
     int8_t *out;
     int32_t *acc;                          /* thread t's: acc + t * chunk * M */
     size_t k, m, n;
-    tflc_qs8_split split;
+    tflc_split split;
     tflc_qs8_gemm_rq g;
 } fc_q8_job;
 
@@ -595,7 +595,7 @@ static void fc_q8_task(void *ctx, int task, int thread) {
     const fc_q8_job *j = ctx;
     const size_t chunk = j->split.chunk;
     size_t r0, c0;
-    tflc_qs8_split_task(&j->split, task, &r0, &c0);
+    tflc_split_task(&j->split, task, &r0, &c0);
     const size_t count = j->n - r0 < chunk ? j->n - r0 : chunk;
     tflc_qs8_gemm_requant(&j->g, count, j->in + r0 * j->k, j->k, j->out + r0 * j->m, j->m, c0,
                           c0 + j->split.col_step, j->acc + (size_t)thread * chunk * j->m);

@@ -315,7 +315,7 @@ static void test_windows_every_channel_count(void) {
 /* Rows of a multiple of 256 channels, which the SIMD window kernels compute a chunk of
  * pixels at a time into a stage before storing them (f32_dwconv_avx512.c): widths of
  * several chunks with a short last one (AVX-512 chunks are 4096 / C pixels: 16 at C = 256,
- * 8 at 512), and C = 4352, past the stage, one pixel at a time. */
+ * 8 at 512), and C = 4352, wider than the stage, which stores straight. */
 static void test_windows_staged_rows(void) {
     static const size_t channels[] = {256, 512, 4352};
     for (size_t ci = 0; ci < N(channels); ci++)
