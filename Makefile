@@ -4,7 +4,7 @@ ASAN    ?= build-asan
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE   ?= cmake
 
-.PHONY: all build test demo asan tsan fuzz clean conformance
+.PHONY: all build test demo asan tsan fuzz clean conformance aarch64
 
 all: build
 
@@ -31,12 +31,20 @@ tsan:
 	@$(CMAKE) --build build-tsan -j $(JOBS) --target test_stateful test_api test_threadpool test_gemm test_qbinary test_reduce_pool test_act_threads test_conv_threads test_qconv_fast test_profile
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --output-on-failure -R 'test_stateful|test_api|test_threadpool|test_gemm|test_qbinary|test_reduce_pool|test_act_threads|test_conv_threads|test_qconv_fast|test_profile'
 
+# The library and the C suite for aarch64, built with Debian's cross gcc and run under
+# qemu-user (packages gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user): the NEON
+# kernels against the portable ones, and every model test, on another architecture.
+aarch64:
+	@$(CMAKE) -S . -B build-aarch64 -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@$(CMAKE) --build build-aarch64 -j $(JOBS)
+	cd build-aarch64 && ctest --output-on-failure -j $(JOBS)
+
 fuzz:
 	@$(CMAKE) -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DTFLC_FUZZ=ON >/dev/null
 	@$(CMAKE) --build build-fuzz -j $(JOBS) --target fuzz_model
 
 clean:
-	rm -rf $(BUILD) $(ASAN) build-fuzz build-tsan
+	rm -rf $(BUILD) $(ASAN) build-fuzz build-tsan build-aarch64
 
 # Conformance with LiteRT (conformance/README.md): converts the single-op cases with the real
 # TensorFlow converter (cached), runs tflc and LiteRT on the same seeded inputs, prints a

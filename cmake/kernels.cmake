@@ -68,3 +68,18 @@ elseif(CMAKE_C_COMPILER_ID MATCHES "Clang")
       ${TFLC_KERNELS_DIR}/gemm.c
       PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
 endif()
+
+# aarch64: Advanced SIMD is part of the base ISA, so the NEON files need no flags beyond no
+# contraction (the same bit rules as the x86 files above). The int8 SDOT kernels need
+# Armv8.2's DotProd, which is optional: that file alone gets it, and runs only after the
+# AT_HWCAP check (cpu.c). Cross build and tests under qemu-user: cmake/aarch64-linux-gnu.cmake.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$" AND
+   CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
+  set_source_files_properties(
+      ${TFLC_KERNELS_DIR}/f32_gemm_neon.c ${TFLC_KERNELS_DIR}/f32_dwconv_neon.c
+      ${TFLC_KERNELS_DIR}/f32_vunary_neon.c ${TFLC_KERNELS_DIR}/f32_vbinary_neon.c
+      PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
+  set_source_files_properties(
+      ${TFLC_KERNELS_DIR}/qs8_gemm_neondot.c
+      PROPERTIES COMPILE_OPTIONS "-march=armv8.2-a+dotprod")
+endif()

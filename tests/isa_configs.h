@@ -1,5 +1,5 @@
 /*
- * isa_configs.h -- a check for the kernel tests: on x86-64 with GCC or Clang,
+ * isa_configs.h -- a check for the kernel tests: on x86-64 and aarch64 with GCC or Clang,
  * cmake/kernels.cmake compiles every ISA file with that ISA's flags, so a kernel family
  * must offer a config for every ISA this CPU has. A missing one means a file compiled to
  * its "no config" stub, and the variant tests would pass without ever running it:
@@ -14,12 +14,13 @@
 #include "kernels/cpu.h"
 #include "test.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if (defined(__x86_64__) || defined(__aarch64__)) && (defined(__GNUC__) || defined(__clang__))
 #define CHECK_ISA_CONFIGS(config_for)                                                       \
     do {                                                                                    \
-        for (int isa_ = 0; isa_ <= (int)tflc_cpu_info_get()->hardware; isa_++)             \
-            CHECK_MSG(config_for((tflc_isa)isa_) != NULL, "%s: no %s config", #config_for, \
-                      tflc_isa_name((tflc_isa)isa_));                                       \
+        for (int isa_ = 0; isa_ < (int)TFLC_ISA_COUNT; isa_++)                              \
+            if (tflc_cpu_has_isa((tflc_isa)isa_))                                           \
+                CHECK_MSG(config_for((tflc_isa)isa_) != NULL, "%s: no %s config",           \
+                          #config_for, tflc_isa_name((tflc_isa)isa_));                      \
     } while (0)
 #else
 #define CHECK_ISA_CONFIGS(config_for) ((void)0)   /* ISA files may be stubs here */

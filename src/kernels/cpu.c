@@ -1,5 +1,6 @@
 /*
- * cpu.c -- CPU feature detection (cpuid + xgetbv), once per process, with the TFLC_ISA cap.
+ * cpu.c -- CPU feature detection (cpuid + xgetbv on x86, AT_HWCAP on aarch64), once per
+ * process, with the TFLC_ISA cap.
  */
 #include "kernels/cpu.h"
 
@@ -11,6 +12,17 @@
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #define TFLC_CPU_X86 1
 #include <cpuid.h>
+#endif
+
+#if defined(__aarch64__) && defined(__linux__)
+#define TFLC_CPU_ARM64 1
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMD
+#define HWCAP_ASIMD (1ul << 1)
+#endif
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1ul << 20)
+#endif
 #endif
 
 static tflc_cpu_info cpu_info;
@@ -47,12 +59,28 @@ static void detect_x86(tflc_cpu_info *c) {
 }
 #endif
 
+#if defined(TFLC_CPU_ARM64)
+/* AdvSIMD is part of every aarch64 CPU, but the kernel says so too; DotProd is optional. */
+static void detect_arm64(tflc_cpu_info *c) {
+    const unsigned long hwcap = getauxval(AT_HWCAP);
+    c->neon = (hwcap & HWCAP_ASIMD) != 0;
+    c->neon_dot = c->neon && (hwcap & HWCAP_ASIMDDP) != 0;
+}
+#endif
+
 static tflc_isa parse_isa_cap(const char *s) {
     if (!s) return TFLC_ISA_COUNT;
     if (strcmp(s, "scalar") == 0) return TFLC_ISA_SCALAR;
     if (strcmp(s, "avx2") == 0) return TFLC_ISA_AVX2;
     if (strcmp(s, "avx512") == 0) return TFLC_ISA_AVX512;
+    if (strcmp(s, "neon") == 0) return TFLC_ISA_NEON;
     return TFLC_ISA_COUNT;
+}
+
+/* Both levels of one architecture's chain (scalar belongs to both). */
+static bool same_chain(tflc_isa a, tflc_isa b) {
+    const bool a_arm = a == TFLC_ISA_NEON, b_arm = b == TFLC_ISA_NEON;
+    return a == TFLC_ISA_SCALAR || b == TFLC_ISA_SCALAR || a_arm == b_arm;
 }
 
 static void cpu_detect(void) {
@@ -60,13 +88,19 @@ static void cpu_detect(void) {
     memset(&c, 0, sizeof c);
 #if defined(TFLC_CPU_X86)
     detect_x86(&c);
+#elif defined(TFLC_CPU_ARM64)
+    detect_arm64(&c);
 #endif
     c.hardware = TFLC_ISA_SCALAR;
     if (c.avx2 && c.fma) c.hardware = TFLC_ISA_AVX2;
     if (c.hardware == TFLC_ISA_AVX2 && c.avx512f && c.avx512bw && c.avx512vl && c.avx512dq)
         c.hardware = TFLC_ISA_AVX512;
-    tflc_isa cap = parse_isa_cap(getenv("TFLC_ISA"));
-    c.isa = cap < c.hardware ? cap : c.hardware;
+    if (c.neon) c.hardware = TFLC_ISA_NEON;
+    c.isa = c.hardware;
+    /* A cap of the other architecture (TFLC_ISA=avx2 on Arm) is not on this chain: it caps
+     * nothing, as an unknown value does not. Scalar is on every chain. */
+    const tflc_isa cap = parse_isa_cap(getenv("TFLC_ISA"));
+    if (cap == TFLC_ISA_SCALAR || (same_chain(cap, c.hardware) && cap < c.hardware)) c.isa = cap;
     cpu_info = c;
 }
 
@@ -78,7 +112,8 @@ const tflc_cpu_info *tflc_cpu_info_get(void) {
 tflc_isa tflc_cpu_isa(void) { return tflc_cpu_info_get()->isa; }
 
 bool tflc_cpu_has_isa(tflc_isa isa) {
-    return isa >= TFLC_ISA_SCALAR && isa < TFLC_ISA_COUNT && isa <= tflc_cpu_info_get()->hardware;
+    const tflc_isa hw = tflc_cpu_info_get()->hardware;
+    return isa >= TFLC_ISA_SCALAR && isa < TFLC_ISA_COUNT && isa <= hw && same_chain(isa, hw);
 }
 
 const char *tflc_isa_name(tflc_isa isa) {
@@ -86,6 +121,7 @@ const char *tflc_isa_name(tflc_isa isa) {
     case TFLC_ISA_SCALAR: return "scalar";
     case TFLC_ISA_AVX2: return "avx2";
     case TFLC_ISA_AVX512: return "avx512";
+    case TFLC_ISA_NEON: return "neon";
     default: return "?";
     }
 }

@@ -4,17 +4,24 @@
  *     const tflc_cpu_info *cpu = tflc_cpu_info_get();
  *     if (tflc_cpu_isa() >= TFLC_ISA_AVX512) ...   // the best ISA the kernels may use
  *
- * Detection reads cpuid and, for the AVX families, xgetbv: an instruction set counts only when
- * the OS saves its registers on a context switch (XCR0 bits). It runs once (pthread_once) on
+ * Detection on x86 reads cpuid and, for the AVX families, xgetbv: an instruction set counts
+ * only when the OS saves its registers on a context switch (XCR0 bits). On aarch64 it reads
+ * the kernel's hardware capabilities (getauxval(AT_HWCAP)). It runs once (pthread_once) on
  * the first call; every later call returns the same answer.
  *
- * The environment variable TFLC_ISA=scalar|avx2|avx512, read at that first call, caps the ISA
- * the kernels choose (for testing the portable paths on a machine that has more). A cap above
- * what the CPU has, or an unknown value, changes nothing.
+ * The environment variable TFLC_ISA=scalar|avx2|avx512|neon, read at that first call, caps
+ * the ISA the kernels choose (for testing the portable paths on a machine that has more). A
+ * cap above what the CPU has, or an unknown value, changes nothing.
  *
  * Microkernels are grouped by ISA level: TFLC_ISA_AVX2 means AVX2 + FMA; TFLC_ISA_AVX512
  * means AVX-512 F + BW + VL + DQ (the Skylake-X / Zen 4 set). The int8 VNNI kernels ask for
- * tflc_cpu_info_get()->avx512vnni on top of that.
+ * tflc_cpu_info_get()->avx512vnni on top of that. TFLC_ISA_NEON means aarch64's Advanced
+ * SIMD (every aarch64 CPU has it); the int8 dot-product kernels ask for
+ * tflc_cpu_info_get()->neon_dot (SDOT, Armv8.2's optional DotProd) on top.
+ *
+ * The levels form one chain per architecture: scalar < avx2 < avx512 on x86-64, scalar <
+ * neon on aarch64. A level of the other architecture is never "had" (tflc_cpu_has_isa), so a
+ * search down from the best level (config_for at each) skips it.
  */
 #ifndef TFLC_KERNELS_CPU_H
 #define TFLC_KERNELS_CPU_H
@@ -22,11 +29,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Ordered: a higher level implies every lower one. Append-only; _COUNT sizes tables. */
+/* Ordered within an architecture: a higher level implies every lower one of its chain (see
+ * above). Append-only; _COUNT sizes tables. */
 typedef enum tflc_isa {
     TFLC_ISA_SCALAR = 0,   /* portable C: the reference */
     TFLC_ISA_AVX2,         /* x86-64 AVX2 + FMA3 */
     TFLC_ISA_AVX512,       /* x86-64 AVX-512 F/BW/VL/DQ */
+    TFLC_ISA_NEON,         /* aarch64 Advanced SIMD */
     TFLC_ISA_COUNT
 } tflc_isa;
 
@@ -34,6 +43,7 @@ typedef struct tflc_cpu_info {
     bool avx2, fma;                              /* usable: CPU flag and OS ymm state */
     bool avx512f, avx512bw, avx512vl, avx512dq;  /* usable: CPU flag and OS zmm/opmask state */
     bool avx512vnni;                             /* VPDPBUSD on zmm */
+    bool neon, neon_dot;                         /* aarch64 AdvSIMD; SDOT / UDOT (DotProd) */
     tflc_isa hardware;                           /* best level the hardware + OS support */
     tflc_isa isa;                                /* hardware, capped by TFLC_ISA */
 } tflc_cpu_info;
@@ -48,7 +58,7 @@ tflc_isa tflc_cpu_isa(void);
  * every variant the hardware has). */
 bool tflc_cpu_has_isa(tflc_isa isa);
 
-/* "scalar", "avx2", "avx512"; "?" for anything else. */
+/* "scalar", "avx2", "avx512", "neon"; "?" for anything else. */
 const char *tflc_isa_name(tflc_isa isa);
 
 /* ---------------------------------------------------------- work splits -- */

@@ -140,6 +140,7 @@ typedef struct tflc_dwconv_f32_config {
 const tflc_dwconv_f32_config *tflc_f32_dwconv_config_scalar(void);
 const tflc_dwconv_f32_config *tflc_f32_dwconv_config_avx2(void);
 const tflc_dwconv_f32_config *tflc_f32_dwconv_config_avx512(void);
+const tflc_dwconv_f32_config *tflc_f32_dwconv_config_neon(void);
 
 /* The config for `isa`, or NULL when this build or this CPU lacks it (ignores the TFLC_ISA
  * cap, so tests reach every variant the machine has). */

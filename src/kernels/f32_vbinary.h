@@ -89,6 +89,7 @@ typedef struct tflc_f32_vbinary_config {
 const tflc_f32_vbinary_config *tflc_f32_vbinary_config_scalar(void);
 const tflc_f32_vbinary_config *tflc_f32_vbinary_config_avx2(void);
 const tflc_f32_vbinary_config *tflc_f32_vbinary_config_avx512(void);
+const tflc_f32_vbinary_config *tflc_f32_vbinary_config_neon(void);
 
 /* The config for `isa`, or NULL when this build or this CPU lacks it (ignores the TFLC_ISA
  * cap). */

@@ -72,6 +72,7 @@ const tflc_f32_vbinary_config *tflc_f32_vbinary_config_for(tflc_isa isa) {
     case TFLC_ISA_SCALAR: return tflc_f32_vbinary_config_scalar();
     case TFLC_ISA_AVX2: return tflc_f32_vbinary_config_avx2();
     case TFLC_ISA_AVX512: return tflc_f32_vbinary_config_avx512();
+    case TFLC_ISA_NEON: return tflc_f32_vbinary_config_neon();
     default: return NULL;
     }
 }

@@ -107,6 +107,7 @@ static const float vunary_erfc_delta[5] = {
 const tflc_f32_vunary_config *tflc_f32_vunary_config_scalar(void);
 const tflc_f32_vunary_config *tflc_f32_vunary_config_avx2(void);
 const tflc_f32_vunary_config *tflc_f32_vunary_config_avx512(void);
+const tflc_f32_vunary_config *tflc_f32_vunary_config_neon(void);
 
 /* The config for `isa`, or NULL when this build or this CPU lacks it (ignores the TFLC_ISA
  * cap). */

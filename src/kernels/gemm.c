@@ -32,6 +32,7 @@ const tflc_gemm_f32_config *tflc_gemm_f32_config_for(tflc_isa isa) {
     case TFLC_ISA_SCALAR: return tflc_f32_gemm_config_scalar();
     case TFLC_ISA_AVX2: return tflc_f32_gemm_config_avx2();
     case TFLC_ISA_AVX512: return tflc_f32_gemm_config_avx512();
+    case TFLC_ISA_NEON: return tflc_f32_gemm_config_neon();
     default: return NULL;
     }
 }

@@ -126,6 +126,7 @@ typedef struct tflc_gemm_f32_config {
 const tflc_gemm_f32_config *tflc_f32_gemm_config_scalar(void);
 const tflc_gemm_f32_config *tflc_f32_gemm_config_avx2(void);
 const tflc_gemm_f32_config *tflc_f32_gemm_config_avx512(void);
+const tflc_gemm_f32_config *tflc_f32_gemm_config_neon(void);
 
 /* The config for `isa`, or NULL when this build or this CPU lacks it (the TFLC_ISA cap is
  * ignored: tests force every variant the machine has through this). */

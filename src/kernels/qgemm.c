@@ -33,6 +33,8 @@ const tflc_qgemm_s8_config *tflc_qgemm_s8_config_for(tflc_isa isa) {
     case TFLC_ISA_SCALAR: return tflc_qs8_gemm_config_scalar();
     case TFLC_ISA_AVX512:
         return tflc_cpu_info_get()->avx512vnni ? tflc_qs8_gemm_config_avx512vnni() : NULL;
+    case TFLC_ISA_NEON:
+        return tflc_cpu_info_get()->neon_dot ? tflc_qs8_gemm_config_neondot() : NULL;
     default: return NULL;
     }
 }

@@ -72,9 +72,11 @@ typedef struct tflc_qgemm_s8_config {
 
 const tflc_qgemm_s8_config *tflc_qs8_gemm_config_scalar(void);
 const tflc_qgemm_s8_config *tflc_qs8_gemm_config_avx512vnni(void);   /* NULL if not built */
+const tflc_qgemm_s8_config *tflc_qs8_gemm_config_neondot(void);      /* NULL if not built */
 
-/* The config for `isa` (TFLC_ISA_AVX512: the VNNI one), or NULL when this build or CPU lacks
- * it; the best for this CPU under the TFLC_ISA cap (never NULL). */
+/* The config for `isa` (TFLC_ISA_AVX512: the VNNI one; TFLC_ISA_NEON: the SDOT one), or NULL
+ * when this build or CPU lacks it; the best for this CPU under the TFLC_ISA cap (never
+ * NULL). */
 const tflc_qgemm_s8_config *tflc_qgemm_s8_config_for(tflc_isa isa);
 const tflc_qgemm_s8_config *tflc_qgemm_s8_config_get(void);
 

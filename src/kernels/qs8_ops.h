@@ -198,6 +198,7 @@ typedef struct tflc_qs8_config {
 const tflc_qs8_config *tflc_qs8_config_scalar(void);
 const tflc_qs8_config *tflc_qs8_config_avx2(void);
 const tflc_qs8_config *tflc_qs8_config_avx512(void);
+const tflc_qs8_config *tflc_qs8_config_neon(void);
 
 /* The table of level `isa`, or NULL when this build or CPU lacks it (ignores TFLC_ISA). */
 const tflc_qs8_config *tflc_qs8_config_for(tflc_isa isa);

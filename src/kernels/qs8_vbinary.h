@@ -236,6 +236,7 @@ static inline void qb_split_factors(const int dt, const void *row, size_t j0, si
 const tflc_qbinary_config *tflc_qbinary_config_scalar(void);
 const tflc_qbinary_config *tflc_qbinary_config_avx2(void);
 const tflc_qbinary_config *tflc_qbinary_config_avx512(void);
+const tflc_qbinary_config *tflc_qbinary_config_neon(void);
 
 /* The config for `isa`, or NULL when this build or this CPU lacks it (ignores the TFLC_ISA
  * cap). */

@@ -227,6 +227,7 @@ const tflc_qbinary_config *tflc_qbinary_config_for(tflc_isa isa) {
     case TFLC_ISA_SCALAR: return tflc_qbinary_config_scalar();
     case TFLC_ISA_AVX2: return tflc_qbinary_config_avx2();
     case TFLC_ISA_AVX512: return tflc_qbinary_config_avx512();
+    case TFLC_ISA_NEON: return tflc_qbinary_config_neon();
     default: return NULL;
     }
 }

@@ -6,7 +6,8 @@
 # Prints "N passed, N failed" and exits non-zero on any failure. Checks that need python3
 # (JSON validation, comparing .npy outputs with the goldens) are skipped without it; they
 # use only python3's standard library (a small .npy reader below), not numpy.
-# TFLC_PYTHON selects another interpreter.
+# TFLC_PYTHON selects another interpreter. TFLC_EMULATOR, when set, prefixes every run of the
+# binary (a cross build's tests: "qemu-aarch64 -L /usr/aarch64-linux-gnu").
 
 if [ $# -ne 2 ]; then
     echo "usage: sh test_cli.sh TFLC_BINARY MODELS_DIR" >&2
@@ -46,7 +47,8 @@ skip() {
 
 # t_run ARGS...: runs tflc; stdout in $OUT, stderr in $ERR, status in $rc.
 t_run() {
-    "$TFLC" "$@" >"$OUT" 2>"$ERR"
+    # shellcheck disable=SC2086  # the emulator command is split on purpose
+    $TFLC_EMULATOR "$TFLC" "$@" >"$OUT" 2>"$ERR"
     rc=$?
 }
 

@@ -248,16 +248,28 @@ static void test_cpu_detection_and_cap(void) {
     /* Runs first: the cap is read once, at the first detection. */
     CHECK(setenv("TFLC_ISA", "avx2", 1) == 0);
     const tflc_cpu_info *cpu = tflc_cpu_info_get();
-    CHECK(cpu->isa == (cpu->hardware < TFLC_ISA_AVX2 ? cpu->hardware : TFLC_ISA_AVX2));
     CHECK(tflc_cpu_isa() == cpu->isa);
     CHECK(tflc_cpu_has_isa(TFLC_ISA_SCALAR));
     CHECK(tflc_cpu_has_isa(cpu->hardware));
     CHECK(!tflc_cpu_has_isa(TFLC_ISA_COUNT));
-    CHECK(tflc_gemm_f32_config_get()->isa <= TFLC_ISA_AVX2);
+    if (cpu->hardware == TFLC_ISA_NEON) {
+        /* An x86 cap is not on the Arm chain: it caps nothing; no x86 level is had. */
+        CHECK(cpu->neon && cpu->isa == TFLC_ISA_NEON);
+        CHECK(!tflc_cpu_has_isa(TFLC_ISA_AVX2) && !tflc_cpu_has_isa(TFLC_ISA_AVX512));
+        CHECK(tflc_gemm_f32_config_get()->isa == TFLC_ISA_NEON);
+    } else {
+        CHECK(cpu->isa == (cpu->hardware < TFLC_ISA_AVX2 ? cpu->hardware : TFLC_ISA_AVX2));
+        CHECK(!tflc_cpu_has_isa(TFLC_ISA_NEON));
+        CHECK(tflc_gemm_f32_config_get()->isa <= TFLC_ISA_AVX2);
+    }
+#if defined(__aarch64__) && defined(__linux__)
+    CHECK(cpu->hardware == TFLC_ISA_NEON);   /* AdvSIMD is in every aarch64 CPU */
+#endif
     CHECK(tflc_gemm_f32_config_get() == tflc_gemm_f32_config_for(tflc_gemm_f32_config_get()->isa));
     if (cpu->hardware >= TFLC_ISA_AVX2) CHECK(cpu->avx2 && cpu->fma);
     if (cpu->hardware >= TFLC_ISA_AVX512) CHECK(cpu->avx512f && cpu->avx512bw);
     CHECK(strcmp(tflc_isa_name(TFLC_ISA_AVX512), "avx512") == 0);
+    CHECK(strcmp(tflc_isa_name(TFLC_ISA_NEON), "neon") == 0);
     find_variants();
     CHECK(n_variants >= 1 && variants[0]->isa == TFLC_ISA_SCALAR);
     CHECK_ISA_CONFIGS(tflc_gemm_f32_config_for);
