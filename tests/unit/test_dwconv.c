@@ -422,6 +422,25 @@ static void test_nonfinite(void) {
         }
 }
 
+/* A sum of -0.0 under a clamp whose min is 0 stays -0.0, as the reference's v < min ? min :
+ * v keeps it (a vector max that orders -0 below +0, such as NEON's FMAX, would give +0):
+ * bias -0, inputs +0, weights -1, so every product and sum is -0. */
+static void test_negative_zero_clamp(void) {
+    for (int k = 3; k <= 5; k += 2)
+        for (int act = 1; act <= 2; act++) {
+            problem p = make_problem(1, 7, 9, 13, k, k, 1 + (k == 5), 1, 1, 1, true, true, act);
+            for (size_t i = 0; i < 7 * 9 * 13; i++) p.in[i] = 0.0f;
+            for (size_t i = 0; i < (size_t)(k * k) * 13; i++) p.w[i] = -1.0f;
+            for (size_t i = 0; i < 13; i++) p.bias[i] = -0.0f;
+            float *want = xmalloc(out_count(&p) * sizeof(float));
+            ref_dwconv(&p, want);
+            CHECK(want[0] == 0.0f && signbit(want[0]) && signbit(want[out_count(&p) - 1]));
+            free(want);
+            CHECK(check_problem(&p));
+            free_problem(&p);
+        }
+}
+
 /* Any split of the rows gives the same bits as one call. */
 static void test_split_rows(void) {
     for (int v = 0; v < n_variants; v++) {
@@ -615,6 +634,7 @@ static void run_tests(void) {
     TEST(test_rows_without_taps);
     TEST(test_random);
     TEST(test_nonfinite);
+    TEST(test_negative_zero_clamp);
     TEST(test_split_rows);
     TEST(test_no_access_past_the_end);
     TEST(test_op_reference_path);
