@@ -19,9 +19,11 @@
  *     tflc_qgemm_s8(M, N, K, A, K, in_zero_point, pb, bias, C, N);
  *
  * Design, as the f32 GEMM (gemm.h), with K in groups of 4 for VNNI's VPDPBUSD, which
- * multiplies 4 unsigned bytes of A by 4 signed bytes of B and adds them to an int32 lane:
- *   - A is packed per block with a per-config byte offset `a_offset` added (128 for VNNI:
- *     a + 128 = a ^ 0x80 is the unsigned byte VPDPBUSD needs; 0 for the scalar kernels).
+ * multiplies 4 unsigned bytes of A by 4 signed bytes of B and adds them to an int32 lane,
+ * and for Arm's SDOT, which multiplies 4 signed bytes by 4 signed bytes:
+ *   - A is packed per block with a per-config byte offset `a_offset` added (128 for VNNI
+ *     and the scalar kernels, which follow its contract: a + 128 = a ^ 0x80 is the unsigned
+ *     byte VPDPBUSD needs; 0 for SDOT).
  *     Then sum (a + off) * b = sum a*b + off * colsum(b), so each column starts from
  *     init[n] = bias[n] - (off + a_zero_point) * colsum[n], colsum packed with B.
  *   - Packed B: 64-byte header, then ceil(N / NR) panels of: int32 colsum[NR], then K4 / 4

@@ -1,9 +1,10 @@
 /*
  * test_qgemm.c -- the packed int8 GEMM (src/kernels/qgemm.h): every variant this CPU has
- * (scalar, AVX-512 VNNI), forced through its config, against a plain int64 reference
- * wrapped to int32. Integer arithmetic: the results must be equal bit for bit, including
- * where the int32 accumulator wraps. Ragged M/N/K (K not a multiple of 4 included), shapes
- * across the cache blocks, both B layouts, zero points across the int8 range, NULL bias.
+ * (scalar, AVX-512 VNNI, NEON SDOT), forced through its config, against a plain int64
+ * reference wrapped to int32. Integer arithmetic: the results must be equal bit for bit,
+ * including where the int32 accumulator wraps. Ragged M/N/K (K not a multiple of 4
+ * included), shapes across the cache blocks, both B layouts, zero points across the int8
+ * range, NULL bias.
  * C has padding columns and a guard row that must keep their 0xAB pattern.
  */
 #include <stdbool.h>
@@ -113,6 +114,7 @@ static void test_variants(void) {
     }
     CHECK(n_variants >= 1 && variants[0]->isa == TFLC_ISA_SCALAR);
     if (tflc_cpu_info_get()->avx512vnni) CHECK(n_variants == 2);
+    if (tflc_cpu_info_get()->neon_dot) CHECK(n_variants == 2);
     CHECK(tflc_qgemm_s8_config_get() != NULL);
     fprintf(stderr, "variants:");
     for (int v = 0; v < n_variants; v++) fprintf(stderr, " %s", variants[v]->name);
