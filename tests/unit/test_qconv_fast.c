@@ -91,10 +91,17 @@ static void test_levels(void) {
     CHECK(n_levels >= 1 && levels[0] == TFLC_ISA_SCALAR);
     CHECK_ISA_CONFIGS(tflc_qs8_config_for);
     const tflc_cpu_info *cpu = tflc_cpu_info_get();
-    if (cpu->hardware >= TFLC_ISA_AVX2) CHECK(n_levels >= 2);
-    if (cpu->hardware >= TFLC_ISA_AVX512) CHECK(n_levels == 3);
-    if (cpu->hardware >= TFLC_ISA_AVX512 && cpu->avx512vnni)
-        CHECK(tflc_qs8_config_gemm(tflc_qs8_config_for(TFLC_ISA_AVX512))->isa == TFLC_ISA_AVX512);
+    if (cpu->hardware == TFLC_ISA_NEON) {   /* aarch64's chain: scalar, NEON */
+        CHECK(n_levels == 2 && levels[1] == TFLC_ISA_NEON);
+        if (cpu->neon_dot)   /* the NEON ops run the SDOT GEMM */
+            CHECK(tflc_qs8_config_gemm(tflc_qs8_config_for(TFLC_ISA_NEON))->isa == TFLC_ISA_NEON);
+    } else {                                 /* x86's: scalar, AVX2, AVX-512 */
+        if (cpu->hardware >= TFLC_ISA_AVX2) CHECK(n_levels >= 2);
+        if (cpu->hardware >= TFLC_ISA_AVX512) CHECK(n_levels == 3);
+        if (cpu->hardware >= TFLC_ISA_AVX512 && cpu->avx512vnni)
+            CHECK(tflc_qs8_config_gemm(tflc_qs8_config_for(TFLC_ISA_AVX512))->isa ==
+                  TFLC_ISA_AVX512);
+    }
     tflc_qs8_force_level(TFLC_QS8_REFERENCE);
     CHECK(tflc_qs8_config_get() == NULL);
     tflc_qs8_force_level(TFLC_QS8_AUTO);
