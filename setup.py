@@ -56,6 +56,14 @@ X86_FILE_FLAGS = {
     "qs8_vbinary_avx2.c": ["-mavx2"],
     "qs8_vbinary_avx512.c": AVX512,
 }
+# aarch64: AdvSIMD is in the base ISA; only the SDOT GEMM needs Armv8.2's DotProd.
+ARM64_FILE_FLAGS = {
+    "f32_gemm_neon.c": ["-ffp-contract=off"],
+    "f32_dwconv_neon.c": ["-ffp-contract=off"],
+    "f32_vunary_neon.c": ["-ffp-contract=off"],
+    "f32_vbinary_neon.c": ["-ffp-contract=off"],
+    "qs8_gemm_neondot.c": ["-march=armv8.2-a+dotprod"],
+}
 SCALAR_FILE_FLAGS = {
     name: ["-ffp-contract=off"]
     for name in ("f32_gemm_scalar.c", "f32_dwconv_scalar.c", "f32_vunary_scalar.c",
@@ -68,13 +76,16 @@ class PerFileFlags(build_ext):
 
     def build_extensions(self):
         original = self.compiler._compile
-        x86 = platform.machine().lower() in ("x86_64", "amd64")
+        machine = platform.machine().lower()
+        x86, arm64 = machine in ("x86_64", "amd64"), machine in ("aarch64", "arm64")
 
         def compile_one(obj, src, ext, cc_args, extra_postargs, pp_opts):
             name = os.path.basename(src)
             extra = list(SCALAR_FILE_FLAGS.get(name, []))
             if x86:
                 extra += X86_FILE_FLAGS.get(name, [])
+            if arm64:
+                extra += ARM64_FILE_FLAGS.get(name, [])
             return original(obj, src, ext, cc_args, list(extra_postargs) + extra, pp_opts)
 
         self.compiler._compile = compile_one
