@@ -23,7 +23,8 @@
  * and for Arm's SDOT, which multiplies 4 signed bytes by 4 signed bytes:
  *   - A is packed per block with a per-config byte offset `a_offset` added (128 for VNNI
  *     and the scalar kernels, which follow its contract: a + 128 = a ^ 0x80 is the unsigned
- *     byte VPDPBUSD needs; 0 for SDOT).
+ *     byte VPDPBUSD needs; 0 for both NEON configs, SDOT and the plain SMULL one, which
+ *     multiply signed by signed).
  *     Then sum (a + off) * b = sum a*b + off * colsum(b), so each column starts from
  *     init[n] = bias[n] - (off + a_zero_point) * colsum[n], colsum packed with B.
  *   - Packed B: 64-byte header, then ceil(N / NR) panels of: int32 colsum[NR], then K4 / 4
@@ -75,10 +76,11 @@ typedef struct tflc_qgemm_s8_config {
 const tflc_qgemm_s8_config *tflc_qs8_gemm_config_scalar(void);
 const tflc_qgemm_s8_config *tflc_qs8_gemm_config_avx512vnni(void);   /* NULL if not built */
 const tflc_qgemm_s8_config *tflc_qs8_gemm_config_neondot(void);      /* NULL if not built */
+const tflc_qgemm_s8_config *tflc_qs8_gemm_config_neon(void);         /* NULL if not built */
 
-/* The config for `isa` (TFLC_ISA_AVX512: the VNNI one; TFLC_ISA_NEON: the SDOT one), or NULL
- * when this build or CPU lacks it; the best for this CPU under the TFLC_ISA cap (never
- * NULL). */
+/* The config for `isa` (TFLC_ISA_AVX512: the VNNI one; TFLC_ISA_NEON: the SDOT one where the
+ * CPU has DotProd, else the plain AdvSIMD one), or NULL when this build or CPU lacks it; the
+ * best for this CPU under the TFLC_ISA cap (never NULL). */
 const tflc_qgemm_s8_config *tflc_qgemm_s8_config_for(tflc_isa isa);
 const tflc_qgemm_s8_config *tflc_qgemm_s8_config_get(void);
 
@@ -88,6 +90,7 @@ size_t tflc_qgemm_s8_packed_size(const tflc_qgemm_s8_config *cfg, size_t n, size
 void tflc_qgemm_s8_pack_b(const tflc_qgemm_s8_config *cfg, size_t n, size_t k, const int8_t *b,
                           size_t ldb, bool transposed, void *dst);
 
+/* The config packed_b was packed for (its header names it), which tflc_qgemm_s8 runs. */
 const tflc_qgemm_s8_config *tflc_qgemm_s8_packed_config(const void *packed_b);
 
 /* True when packed_b was packed for n columns and k rows (a cached block looked up by its

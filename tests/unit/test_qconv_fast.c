@@ -93,8 +93,8 @@ static void test_levels(void) {
     const tflc_cpu_info *cpu = tflc_cpu_info_get();
     if (cpu->hardware == TFLC_ISA_NEON) {   /* aarch64's chain: scalar, NEON */
         CHECK(n_levels == 2 && levels[1] == TFLC_ISA_NEON);
-        if (cpu->neon_dot)   /* the NEON ops run the SDOT GEMM */
-            CHECK(tflc_qs8_config_gemm(tflc_qs8_config_for(TFLC_ISA_NEON))->isa == TFLC_ISA_NEON);
+        /* the NEON ops run a NEON GEMM: SDOT with DotProd, else SMULL */
+        CHECK(tflc_qs8_config_gemm(tflc_qs8_config_for(TFLC_ISA_NEON))->isa == TFLC_ISA_NEON);
     } else {                                 /* x86's: scalar, AVX2, AVX-512 */
         if (cpu->hardware >= TFLC_ISA_AVX2) CHECK(n_levels >= 2);
         if (cpu->hardware >= TFLC_ISA_AVX512) CHECK(n_levels == 3);

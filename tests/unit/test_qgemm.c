@@ -1,6 +1,7 @@
 /*
  * test_qgemm.c -- the packed int8 GEMM (src/kernels/qgemm.h): every variant this CPU has
- * (scalar, AVX-512 VNNI, NEON SDOT), forced through its config, against a plain int64
+ * (scalar, AVX-512 VNNI, NEON SDOT, plain NEON SMULL: a DotProd CPU runs both NEON ones),
+ * forced through its config (a B packed for it runs with it), against a plain int64
  * reference wrapped to int32. Integer arithmetic: the results must be equal bit for bit,
  * including where the int32 accumulator wraps. Ragged M/N/K (K not a multiple of 4
  * included), shapes across the cache blocks, both B layouts, zero points across the int8
@@ -39,7 +40,7 @@ static void *xaligned(size_t bytes) {
     return p;
 }
 
-static const tflc_qgemm_s8_config *variants[TFLC_ISA_COUNT];
+static const tflc_qgemm_s8_config *variants[TFLC_ISA_COUNT + 1];
 static int n_variants;
 static int checked_problems;
 
@@ -72,6 +73,11 @@ static bool check_problem(size_t m, size_t n, size_t k, int32_t zp, bool with_bi
             void *packed = xaligned(tflc_qgemm_s8_packed_size(cfg, n, k));
             if (t == 0) tflc_qgemm_s8_pack_b(cfg, n, k, b_nk, ldb_nk, true, packed);
             else tflc_qgemm_s8_pack_b(cfg, n, k, b_kn, ldb_kn, false, packed);
+            if (tflc_qgemm_s8_packed_config(packed) != cfg) {   /* else another kernel runs */
+                CHECK_MSG(false, "a B packed for %s runs with %s", cfg->name,
+                          tflc_qgemm_s8_packed_config(packed)->name);
+                ok = false;
+            }
             int32_t *c = xmalloc((m + 1) * ldc * sizeof(int32_t));
             memset(c, 0xAB, (m + 1) * ldc * sizeof(int32_t));
             tflc_qgemm_s8(m, n, k, a, lda, zp, packed, bias, c, ldc);
@@ -102,9 +108,15 @@ static bool check_problem(size_t m, size_t n, size_t k, int32_t zp, bool with_bi
 static int32_t random_zp(void) { return (int32_t)rng_range(0, 255) - 128; }
 
 static void test_variants(void) {
+    const tflc_cpu_info *cpu = tflc_cpu_info_get();
+    const tflc_qgemm_s8_config *neon = tflc_qs8_gemm_config_neon();
     n_variants = 0;
-    for (int isa = 0; isa < TFLC_ISA_COUNT; isa++) {
-        const tflc_qgemm_s8_config *cfg = tflc_qgemm_s8_config_for((tflc_isa)isa);
+    for (int isa = 0; isa <= TFLC_ISA_COUNT; isa++) {
+        /* config_for's for each ISA, then the plain NEON one where config_for(NEON) gives
+         * the SDOT one instead (a DotProd CPU runs both) */
+        const tflc_qgemm_s8_config *cfg =
+            isa < TFLC_ISA_COUNT ? tflc_qgemm_s8_config_for((tflc_isa)isa)
+            : cpu->neon && tflc_qgemm_s8_config_for(TFLC_ISA_NEON) != neon ? neon : NULL;
         if (!cfg) continue;
         variants[n_variants++] = cfg;
         CHECK(cfg->kc % 4 == 0 && cfg->mc % cfg->mr == 0 && cfg->nc % cfg->nr == 0);
@@ -113,8 +125,13 @@ static void test_variants(void) {
         for (uint32_t r = 1; r <= cfg->mr; r++) CHECK(cfg->ukernel[r] != NULL);
     }
     CHECK(n_variants >= 1 && variants[0]->isa == TFLC_ISA_SCALAR);
-    if (tflc_cpu_info_get()->avx512vnni) CHECK(n_variants == 2);
-    if (tflc_cpu_info_get()->neon_dot) CHECK(n_variants == 2);
+    if (cpu->avx512vnni) CHECK(n_variants == 2);
+    if (cpu->neon) {   /* scalar, [SDOT,] plain NEON: neither NEON file may be a stub */
+        CHECK(neon != NULL);
+        CHECK(n_variants == (cpu->neon_dot ? 3 : 2) && variants[n_variants - 1] == neon);
+        if (cpu->neon_dot) CHECK(variants[1] == tflc_qs8_gemm_config_neondot());
+        CHECK(neon && neon->isa == TFLC_ISA_NEON && neon->a_offset == 0);
+    }
     CHECK(tflc_qgemm_s8_config_get() != NULL);
     fprintf(stderr, "variants:");
     for (int v = 0; v < n_variants; v++) fprintf(stderr, " %s", variants[v]->name);
