@@ -22,6 +22,7 @@
 
 #if defined(__aarch64__) && defined(__ARM_NEON)
 #include <arm_neon.h>
+#include "kernels/qs8_gemm_neon.h"
 #include <stdbool.h>
 #include <string.h>
 
@@ -60,14 +61,8 @@ static inline __attribute__((always_inline)) void mull_tile(
         if (init) {
             s0 = vld1q_s32(init);
             s1 = half ? zero : vld1q_s32(init + 4);
-        } else if (nc == QS8_NEON_NR) {
-            s0 = vld1q_s32(c + i * ldc);
-            s1 = vld1q_s32(c + i * ldc + 4);
-        } else {   /* a ragged panel: only its nc columns of C are read */
-            int32_t t[QS8_NEON_NR] = {0};
-            memcpy(t, c + i * ldc, nc * sizeof(int32_t));
-            s0 = vld1q_s32(t);
-            s1 = vld1q_s32(t + 4);
+        } else {
+            tflc_qs8_neon_row_load(c + i * ldc, nc, &s0, &s1);
         }
         acc[i][0] = vzip1q_s32(s0, zero);
         acc[i][1] = vzip2q_s32(s0, zero);
@@ -90,30 +85,10 @@ static inline __attribute__((always_inline)) void mull_tile(
         b += 4 * QS8_NEON_NR;
     }
     UNROLL
-    for (size_t i = 0; i < r; i++) {
-        const int32x4_t lo = vpaddq_s32(acc[i][0], acc[i][1]);   /* columns 0-3 */
-        int32_t *ci = c + i * ldc;
-        if (nc == QS8_NEON_NR) {
-            vst1q_s32(ci, lo);
-            vst1q_s32(ci + 4, vpaddq_s32(acc[i][2], acc[i][3]));
-            continue;
-        }
-        /* only the nc columns of C are written: 4, 2, then 1 at a time */
-        int32x4_t v = lo;
-        size_t left = nc;
-        if (left >= 4) {   /* nc > 4 unless half (then nc == 4 and columns 4-7 unused) */
-            vst1q_s32(ci, v);
-            if (!half) v = vpaddq_s32(acc[i][2], acc[i][3]);
-            ci += 4;
-            left -= 4;
-        }
-        if (left >= 2) {
-            vst1_s32(ci, vget_low_s32(v));
-            v = vextq_s32(v, v, 2);
-            ci += 2;
-            left -= 2;
-        }
-        if (left) vst1q_lane_s32(ci, v, 0);
+    for (size_t i = 0; i < r; i++) {   /* columns 0-3 and 4-7 from their pairs of sums */
+        const int32x4_t lo = vpaddq_s32(acc[i][0], acc[i][1]);
+        const int32x4_t hi = half ? zero : vpaddq_s32(acc[i][2], acc[i][3]);
+        tflc_qs8_neon_row_store(c + i * ldc, nc, lo, hi);
     }
 }
 
@@ -131,21 +106,9 @@ QS8_NEON_UKERNEL(2)
 QS8_NEON_UKERNEL(3)
 QS8_NEON_UKERNEL(4)
 
-/* pack_a (qgemm.h) 16 bytes at a time, plus the offset (0 for this config, kept general);
- * the last kc % 16 bytes one by one, then zeros up to the next multiple of 4. Reads only
- * the kc bytes of each source row and writes only the first round4(kc) of each packed one. */
 static void neon_pack_a(size_t mc, size_t kc, const int8_t *a, size_t lda, size_t a_stride,
                         uint8_t offset, uint8_t *dst) {
-    const uint8x16_t off = vdupq_n_u8(offset);
-    const size_t k4 = (kc + 3) & ~(size_t)3;
-    for (size_t i = 0; i < mc; i++) {
-        const uint8_t *src = (const uint8_t *)a + i * lda;
-        uint8_t *row = dst + i * a_stride;
-        size_t k = 0;
-        for (; k + 16 <= kc; k += 16) vst1q_u8(row + k, vaddq_u8(vld1q_u8(src + k), off));
-        for (; k < kc; k++) row[k] = (uint8_t)(src[k] + offset);
-        for (; k < k4; k++) row[k] = 0;
-    }
+    tflc_qs8_neon_pack_a(mc, kc, a, lda, a_stride, offset, dst);
 }
 
 _Static_assert(QS8_NEON_AS >= QS8_NEON_KC && QS8_NEON_KC % 4 == 0 && QS8_NEON_AS % 4 == 0,

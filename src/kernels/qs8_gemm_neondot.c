@@ -19,6 +19,7 @@
 #error "qs8_gemm_neondot.c needs -march=armv8.2-a+dotprod (cmake/kernels.cmake)"
 #endif
 #include <arm_neon.h>
+#include "kernels/qs8_gemm_neon.h"
 #include <stdbool.h>
 #include <string.h>
 
@@ -57,20 +58,9 @@ static inline __attribute__((always_inline)) void dot_tile(
             lo[i] = i0;
             hi[i] = i1;
         }
-    } else if (nc == QS8_DOT_NR) {
+    } else {
         UNROLL
-        for (size_t i = 0; i < r; i++) {
-            lo[i] = vld1q_s32(c + i * ldc);
-            hi[i] = vld1q_s32(c + i * ldc + 4);
-        }
-    } else {   /* a ragged panel: only its nc columns of C are read */
-        UNROLL
-        for (size_t i = 0; i < r; i++) {
-            int32_t t[QS8_DOT_NR] = {0};
-            memcpy(t, c + i * ldc, nc * sizeof(int32_t));
-            lo[i] = vld1q_s32(t);
-            hi[i] = vld1q_s32(t + 4);
-        }
+        for (size_t i = 0; i < r; i++) tflc_qs8_neon_row_load(c + i * ldc, nc, &lo[i], &hi[i]);
     }
     size_t k = 0;
     for (; k + 16 <= kc; k += 16) {
@@ -95,33 +85,8 @@ static inline __attribute__((always_inline)) void dot_tile(
         QS8_DOT_GROUP(0);
         b += 4 * QS8_DOT_NR;
     }
-    if (nc == QS8_DOT_NR) {
-        UNROLL
-        for (size_t i = 0; i < r; i++) {
-            vst1q_s32(c + i * ldc, lo[i]);
-            vst1q_s32(c + i * ldc + 4, hi[i]);
-        }
-    } else {   /* only the nc columns of C are written: 4, 2, then 1 at a time */
-        UNROLL
-        for (size_t i = 0; i < r; i++) {
-            int32_t *ci = c + i * ldc;
-            int32x4_t v = lo[i];
-            size_t left = nc;
-            if (left >= 4) {   /* nc > 4 unless half (then nc == 4, hi unused) */
-                vst1q_s32(ci, v);
-                v = hi[i];
-                ci += 4;
-                left -= 4;
-            }
-            if (left >= 2) {
-                vst1_s32(ci, vget_low_s32(v));
-                v = vextq_s32(v, v, 2);
-                ci += 2;
-                left -= 2;
-            }
-            if (left) vst1q_lane_s32(ci, v, 0);
-        }
-    }
+    UNROLL
+    for (size_t i = 0; i < r; i++) tflc_qs8_neon_row_store(c + i * ldc, nc, lo[i], hi[i]);
 }
 
 #define QS8_DOT_UKERNEL(R)                                                                   \
@@ -142,21 +107,9 @@ QS8_DOT_UKERNEL(6)
 QS8_DOT_UKERNEL(7)
 QS8_DOT_UKERNEL(8)
 
-/* pack_a (qgemm.h) 16 bytes at a time, plus the offset (0 for this config, kept general);
- * the last kc % 16 bytes one by one, then zeros up to the next multiple of 4. Reads only
- * the kc bytes of each source row and writes only the first round4(kc) of each packed one. */
 static void neondot_pack_a(size_t mc, size_t kc, const int8_t *a, size_t lda, size_t a_stride,
                            uint8_t offset, uint8_t *dst) {
-    const uint8x16_t off = vdupq_n_u8(offset);
-    const size_t k4 = (kc + 3) & ~(size_t)3;
-    for (size_t i = 0; i < mc; i++) {
-        const uint8_t *src = (const uint8_t *)a + i * lda;
-        uint8_t *row = dst + i * a_stride;
-        size_t k = 0;
-        for (; k + 16 <= kc; k += 16) vst1q_u8(row + k, vaddq_u8(vld1q_u8(src + k), off));
-        for (; k < kc; k++) row[k] = (uint8_t)(src[k] + offset);
-        for (; k < k4; k++) row[k] = 0;
-    }
+    tflc_qs8_neon_pack_a(mc, kc, a, lda, a_stride, offset, dst);
 }
 
 _Static_assert(QS8_DOT_AS >= QS8_DOT_KC && QS8_DOT_KC % 16 == 0 && QS8_DOT_AS % 16 == 0,

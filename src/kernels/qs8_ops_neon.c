@@ -209,15 +209,21 @@ typedef struct qs8_dw_geom {
     size_t row_bytes;              /* in_w * channels */
 } qs8_dw_geom;
 
+/* p itself when full, else its first n bytes copied to tmp (16 bytes) and zero-padded: a
+ * ragged channel block never reads past the row. */
+QS8_INLINE const int8_t *qs8_dw_bytes(const int8_t *p, size_t n, const bool full,
+                                      int8_t *tmp) {
+    if (full) return p;
+    memset(tmp, 0, 16);
+    memcpy(tmp, p, n);
+    return tmp;
+}
+
 /* 8 * NH bytes at p (only n of them read unless full) minus the zero point, as int16. */
 QS8_INLINE void qs8_dw_ldx(int16x8_t *xv, const int8_t *p, size_t n, const int NH,
                            const bool full, int8x8_t zp) {
     int8_t tmp[16];
-    if (!full) {
-        memset(tmp, 0, sizeof tmp);
-        memcpy(tmp, p, n);
-        p = tmp;
-    }
+    p = qs8_dw_bytes(p, n, full, tmp);
     if (NH == 2) {
         const int8x16_t v = vld1q_s8(p);
         xv[0] = vsubl_s8(vget_low_s8(v), zp);
@@ -231,11 +237,7 @@ QS8_INLINE void qs8_dw_ldx(int16x8_t *xv, const int8_t *p, size_t n, const int N
 QS8_INLINE void qs8_dw_ldw8(int16x8_t *wv, const int8_t *p, size_t n, const int NH,
                             const bool full) {
     int8_t tmp[16];
-    if (!full) {
-        memset(tmp, 0, sizeof tmp);
-        memcpy(tmp, p, n);
-        p = tmp;
-    }
+    p = qs8_dw_bytes(p, n, full, tmp);
     if (NH == 2) {
         const int8x16_t v = vld1q_s8(p);
         wv[0] = vmovl_s8(vget_low_s8(v));
