@@ -17,8 +17,9 @@ typedef struct qpacked_header {
     uint32_t magic;
     uint32_t isa;
     uint32_t nr;
-    uint32_t tag;   /* config_tag of the config that packed it */
+    uint32_t reserved;
     uint64_t n, k;
+    const tflc_qgemm_s8_config *packer;   /* the config that packed it (in this process) */
 } qpacked_header;
 
 #define QPACKED_MAGIC 0x31385351u   /* "QS81" */
@@ -54,24 +55,17 @@ const tflc_qgemm_s8_config *tflc_qgemm_s8_config_get(void) {
     return best_config;
 }
 
-/* FNV-1a of the config's name: the header records it, so two configs of one ISA (NEON's SDOT
- * and plain ones) are told apart. */
-static uint32_t config_tag(const tflc_qgemm_s8_config *cfg) {
-    uint32_t h = 2166136261u;
-    for (const char *p = cfg->name; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
-    return h;
-}
-
-/* The config that packed B, among those this CPU runs for the ISA in its header: config_for's,
- * and on NEON also the plain one, which a DotProd CPU runs too (a caller, the tests, may pack
- * for it explicitly). Otherwise the scalar one (every config's B layout is the same for one
- * nr; the a_offset correction is made at run time from the config that runs). */
+/* The config that packed B (the header points to it; two NEON configs share an ISA and nr)
+ * when this CPU runs it: config_for's for the header's ISA, or on NEON also the plain one,
+ * which a DotProd CPU runs too (a caller, the tests, may pack for it explicitly). Otherwise
+ * the scalar one (every config's B layout is the same for one nr; the a_offset correction is
+ * made at run time from the config that runs). */
 const tflc_qgemm_s8_config *tflc_qgemm_s8_packed_config(const void *packed_b) {
     const qpacked_header *h = packed_b;
     const tflc_qgemm_s8_config *cand[2] = {tflc_qgemm_s8_config_for((tflc_isa)h->isa), NULL};
     if (h->isa == TFLC_ISA_NEON && cand[0]) cand[1] = tflc_qs8_gemm_config_neon();
     for (size_t i = 0; i < 2; i++)
-        if (cand[i] && cand[i]->nr == h->nr && config_tag(cand[i]) == h->tag) return cand[i];
+        if (cand[i] && cand[i] == h->packer) return cand[i];
     return tflc_qs8_gemm_config_scalar();
 }
 
@@ -116,7 +110,7 @@ static uint32_t row_sum_s8(const int8_t *src, size_t k) {
 
 void tflc_qgemm_s8_pack_b(const tflc_qgemm_s8_config *cfg, size_t n, size_t k, const int8_t *b,
                           size_t ldb, bool transposed, void *dst) {
-    const qpacked_header h = {QPACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, config_tag(cfg), n, k};
+    const qpacked_header h = {QPACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 0, n, k, cfg};
     memset(dst, 0, TFLC_QGEMM_PACKED_HEADER);
     memcpy(dst, &h, sizeof h);
     const size_t nr = cfg->nr, pb = panel_bytes(nr, k);
