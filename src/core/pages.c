@@ -10,14 +10,19 @@
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/mman.h>
+#include <unistd.h>
 #define HAVE_MMAP 1
 #endif
 
 static size_t round_up(size_t n, size_t align) { return (n + align - 1) / align * align; }
 
 #ifdef HAVE_MMAP
-/* Small pages, for the tail of a block past its last whole huge page. */
-#define SMALL_PAGE ((size_t)4096)
+/* The base page size: 4 KiB on x86-64, 4, 16 or 64 KiB on aarch64 kernels. Lengths passed to
+ * munmap are multiples of it, or the tail of a mapping would stay mapped (EINVAL). */
+static size_t small_page(void) {
+    const long page = sysconf(_SC_PAGESIZE);
+    return page > 0 ? (size_t)page : (size_t)4096;
+}
 
 /* TFLC_HUGE_PAGES=1 in the environment: advise huge pages (see pages.h for why not by
  * default). Read at each mapping, which happens at allocate time only. */
@@ -26,7 +31,7 @@ static bool huge_pages_wanted(void) {
     return v && v[0] == '1' && v[1] == '\0';
 }
 
-/* len bytes (a multiple of 4 KiB) at a 2 MiB boundary: map one huge page more and unmap
+/* len bytes (a multiple of the base page) at a 2 MiB boundary: map one huge page more and unmap
  * the unaligned head and the tail, since THP only backs aligned 2 MiB ranges. Only the
  * whole 2 MiB pieces are advised: a huge page over the tail would be resident whole
  * however little of it the block uses. */
@@ -53,7 +58,7 @@ bool tflc_pages_alloc(tflc_pages *blk, size_t bytes, bool huge) {
     blk->mapped = 0;
 #ifdef HAVE_MMAP
     if (huge && bytes >= TFLC_PAGES_HUGE) {
-        size_t len = round_up(bytes, SMALL_PAGE);
+        size_t len = round_up(bytes, small_page());
         if (len < bytes) return false;
         blk->data = map_aligned(len);
         if (blk->data) blk->mapped = len;

@@ -44,7 +44,7 @@
 
 typedef struct tflc_pages {
     void *data;        /* NULL when empty */
-    size_t mapped;     /* bytes mapped (a multiple of 4 KiB), 0: from the heap */
+    size_t mapped;     /* bytes mapped (a multiple of the base page), 0: from the heap */
 } tflc_pages;
 
 /* A block of at least `bytes` (0 is allowed and gives a small heap block), 64-byte
