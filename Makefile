@@ -4,7 +4,8 @@ ASAN    ?= build-asan
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE   ?= cmake
 
-.PHONY: all build test demo asan tsan fuzz clean conformance aarch64
+.PHONY: all build test demo asan tsan fuzz clean conformance conformance-venv aarch64 \
+        conformance-aarch64
 
 all: build
 
@@ -58,7 +59,10 @@ CONF_VENV   ?= build/venv-conformance
 CONF_PYTHON ?= python3
 CONF_ARGS   ?=
 
-conformance: build
+conformance: build conformance-venv
+	$(CONF_VENV)/bin/python conformance/run.py --tflc $(BUILD)/tflc --out $(BUILD)/conformance $(CONF_ARGS)
+
+conformance-venv:
 	@if ! $(CONF_VENV)/bin/python -c "import tensorflow, ai_edge_litert" >/dev/null 2>&1; then \
 	    echo "conformance: setting up $(CONF_VENV) (tests/models/make_venv.sh pins)"; \
 	    $(CONF_PYTHON) -m venv $(CONF_VENV) && \
@@ -67,7 +71,12 @@ conformance: build
 	        $$(sed -n 's/^[[:space:]]*\([A-Za-z0-9_.-]*==[^[:space:]\\]*\).*/\1/p' tests/models/make_venv.sh) \
 	        || exit 1; \
 	fi
-	$(CONF_VENV)/bin/python conformance/run.py --tflc $(BUILD)/tflc --out $(BUILD)/conformance $(CONF_ARGS)
+
+# The same suite with the aarch64 build's CLI under qemu-user (make aarch64 first): LiteRT
+# runs on this x86 host, so this checks the NEON kernels against the x86 reference's outputs.
+conformance-aarch64: aarch64 conformance-venv
+	TFLC_EMULATOR="qemu-aarch64 -L /usr/aarch64-linux-gnu" $(CONF_VENV)/bin/python conformance/run.py \
+	    --runner cli --tflc build-aarch64/tflc --out build-aarch64/conformance $(CONF_ARGS)
 
 # Performance side by side with LiteRT (bench/README.md). Builds, prepares a venv with
 # ai-edge-litert, numpy, matplotlib and tensorflow-cpu (bench/make_models.py builds the models

@@ -432,16 +432,19 @@ def litert_interpreter(buf, resolver_name, signature=None):
 
 
 class CliRunner:
-    """tflc through its command-line tool: run MODEL --input NAME=FILE.npy --output-dir."""
+    """tflc through its command-line tool: run MODEL --input NAME=FILE.npy --output-dir.
+    TFLC_EMULATOR in the environment prefixes each run (an aarch64 build under
+    "qemu-aarch64 -L /usr/aarch64-linux-gnu": make conformance-aarch64)."""
     kind = "cli"
 
     def __init__(self, binary):
         self.binary = binary
+        self.prefix = shlex.split(os.environ.get("TFLC_EMULATOR", ""))
 
     def version(self):
         try:
-            v = subprocess.run([self.binary, "--version"], capture_output=True, text=True,
-                               timeout=10).stdout.strip()
+            v = subprocess.run(self.prefix + [self.binary, "--version"], capture_output=True,
+                               text=True, timeout=10).stdout.strip()
             return v[5:] if v.startswith("tflc ") else v
         except OSError as e:
             return f"unavailable ({e})"
@@ -453,7 +456,7 @@ class CliRunner:
         cmd = [self.binary, "run", model_path]
         if info["signature"] is not None and info["signature_count"] > 1:
             cmd += ["--signature", info["signature"]]
-        shown = [repo_path(self.binary), "run", repo_path(model_path)]
+        shown = self.prefix + [repo_path(self.binary), "run", repo_path(model_path)]
         shown += cmd[3:]
         for pos, (t, x) in enumerate(zip(info["inputs"], inputs)):
             if t["tflc_name"] is None:
@@ -465,8 +468,8 @@ class CliRunner:
         shown += ["--output-dir", repo_path(outdir)]
         command = " ".join(shlex.quote(c) for c in shown)
         try:
-            r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               timeout=120, cwd=REPO)
+            r = subprocess.run(self.prefix + cmd, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, timeout=120, cwd=REPO)
         except subprocess.TimeoutExpired:
             raise RunError("tflc timed out after 120 s", command)
         if r.returncode != 0:
@@ -1149,8 +1152,10 @@ def main(argv=None):
     fam_info = [{"name": f.name, "cases": len(f.cases), "error": f.error} for f in fams]
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": "python conformance/run.py " + " ".join(shlex.quote(a) for a in (
-            sys.argv[1:] if argv is None else argv)),
+        "command": ("TFLC_EMULATOR=" + shlex.quote(os.environ["TFLC_EMULATOR"]) + " "
+                    if runner.kind == "cli" and os.environ.get("TFLC_EMULATOR") else "")
+                   + "python conformance/run.py " + " ".join(shlex.quote(a) for a in (
+                       sys.argv[1:] if argv is None else argv)),
         "filters": " ".join(
             [f"--family {f}" for f in args.family] + [f"--case {shlex.quote(g)}" for g in args.case]
             + [f"-k {shlex.quote(k)}" for k in args.k] + (["--failed"] if args.failed else [])),
