@@ -13,6 +13,9 @@
  *   scalar      one byte at a time (the reference)
  *   avx512vbmi  64 bytes per step: two VPERMI2B (each indexes 128 table bytes held in two
  *               zmm) and a blend on the index's top bit; the ragged end runs masked.
+ *   neon        64 bytes per step (aarch64): per 16 bytes, one TBL and three TBX, each over
+ *               a 64-byte quarter of the table held in four q registers; then 16-byte
+ *               steps, and the last 1..15 bytes one at a time.
  *
  * VBMI is not part of TFLC_ISA_AVX512 (cpu.h: F/BW/VL/DQ), so it is detected here, on top
  * of that level (cpuid leaf 7, ECX bit 1), and its file is built with a target attribute
@@ -39,6 +42,7 @@ typedef struct tflc_x8_lut_config {
 /* Each variant, from its own translation unit; NULL when built without it. */
 const tflc_x8_lut_config *tflc_x8_lut_config_scalar(void);
 const tflc_x8_lut_config *tflc_x8_lut_config_avx512vbmi(void);
+const tflc_x8_lut_config *tflc_x8_lut_config_neon(void);
 
 /* True when this CPU (and OS) can run the VBMI variant (ignores the TFLC_ISA cap). */
 bool tflc_x8_lut_cpu_has_vbmi(void);

@@ -1,6 +1,6 @@
 /*
  * x8_lut_scalar.c -- the portable byte table lookup (x8_lut.h), the reference the SIMD
- * variant is tested against; VBMI detection and the choice of config.
+ * variants are tested against; VBMI detection and the choice of config.
  */
 #include "kernels/x8_lut.h"
 
@@ -48,22 +48,30 @@ bool tflc_x8_lut_cpu_has_vbmi(void) {
 #endif
 }
 
+/* At most one SIMD variant runs on a given machine: VBMI on x86-64, NEON on aarch64 (each
+ * is NULL when built for the other architecture). */
 int tflc_x8_lut_configs(const tflc_x8_lut_config **out, int max) {
     int n = 0;
     if (n < max) out[n++] = &scalar_config;
     const tflc_x8_lut_config *vbmi = tflc_x8_lut_config_avx512vbmi();
     if (vbmi && tflc_x8_lut_cpu_has_vbmi() && n < max) out[n++] = vbmi;
+    const tflc_x8_lut_config *neon = tflc_x8_lut_config_neon();
+    if (neon && tflc_cpu_has_isa(TFLC_ISA_NEON) && n < max) out[n++] = neon;
     return n;
 }
 
 static const tflc_x8_lut_config *best_config;
 static pthread_once_t best_once = PTHREAD_ONCE_INIT;
 
+/* The levels are ordered only within an architecture (cpu.h), so each variant asks for its
+ * own level exactly: under the TFLC_ISA=scalar cap neither is chosen. */
 static void choose_config(void) {
     const tflc_x8_lut_config *vbmi = tflc_x8_lut_config_avx512vbmi();
+    const tflc_x8_lut_config *neon = tflc_x8_lut_config_neon();
+    const tflc_isa isa = tflc_cpu_isa();
     best_config = &scalar_config;
-    if (vbmi && tflc_cpu_isa() >= TFLC_ISA_AVX512 && tflc_x8_lut_cpu_has_vbmi())
-        best_config = vbmi;
+    if (vbmi && isa == TFLC_ISA_AVX512 && tflc_x8_lut_cpu_has_vbmi()) best_config = vbmi;
+    if (neon && isa == TFLC_ISA_NEON) best_config = neon;
 }
 
 const tflc_x8_lut_config *tflc_x8_lut_config_get(void) {

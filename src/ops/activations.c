@@ -16,7 +16,7 @@
  * LiteRT's per-element arithmetic depends on nothing but the input value for every op here
  * but PRELU and LOG_SOFTMAX, so prepare tabulates it (the RELU family and LEAKY_RELU by
  * running their per-element code, also used for int16, on all 256 bytes) and eval is one
- * table lookup (kernels/x8_lut.h: 64 bytes per step with AVX-512 VBMI).
+ * table lookup (kernels/x8_lut.h: 64 bytes per step with AVX-512 VBMI or NEON TBL).
  * Float LOGISTIC and TANH run Eigen's approximations, the ones LiteRT's builtin kernels use,
  * operation for operation and vectorized (kernels/f32_vunary.h): LiteRT's results bit for
  * bit (checked on 600k points and the special values). Float HARD_SWISH is vectorized in

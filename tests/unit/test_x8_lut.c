@@ -2,10 +2,12 @@
  * test_x8_lut.c -- the byte table lookup (src/kernels/x8_lut.h) and the int8 / uint8
  * elementwise operators that evaluate through it.
  *
- *   - Every variant this CPU has (scalar; AVX-512 VBMI where present) against a plain loop,
- *     on random tables and inputs, lengths 0..300 (every tail of the 64- and 128-byte
- *     loops), out of place and in place; arrays end against a PROT_NONE page, so a read or
- *     write past the last byte faults.
+ *   - Every variant this CPU has (scalar; AVX-512 VBMI where present; NEON on aarch64,
+ *     where a missing NEON config fails) against a plain loop, on random tables and inputs,
+ *     lengths 0..300 (every tail of the 16-, 64- and 128-byte loops), out of place and in
+ *     place; arrays end against a PROT_NONE page, so a read or write past the last byte
+ *     faults. Then every byte value at every position of each length 0..70 (every path of
+ *     each variant: the 64- and 16-byte steps and the ragged tail).
  *   - The operators on all 256 input bytes, for seeded random scales and zero points,
  *     against TFLite's recipe for each written out here from its definition: the RELU
  *     family and LEAKY_RELU (QuantizedReluX / the reference leaky kernel: rescale by a
@@ -32,15 +34,29 @@
 
 /* ------------------------------------------------------------- kernels -- */
 
+/* On aarch64 with GCC or Clang the NEON file is always built for real (as in
+ * isa_configs.h), so a NEON CPU without a NEON config means it compiled to its stub. */
+#if defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
+#define X8_LUT_WANT_NEON 1
+#else
+#define X8_LUT_WANT_NEON 0
+#endif
+
 static void test_configs(void) {
     const tflc_x8_lut_config *cfgs[4];
     const int n = tflc_x8_lut_configs(cfgs, 4);
     CHECK(n >= 1 && cfgs[0] == tflc_x8_lut_config_scalar());
-    if (tflc_x8_lut_cpu_has_vbmi()) CHECK(n == 2);
+    const tflc_x8_lut_config *neon = tflc_x8_lut_config_neon();
+    const bool has_neon = tflc_cpu_info_get()->neon;
+    if (X8_LUT_WANT_NEON && has_neon) CHECK_MSG(neon != NULL, "no NEON x8_lut config");
+    if (neon) CHECK(neon->isa == TFLC_ISA_NEON && neon->lut != NULL);
+    CHECK(n == 1 + (tflc_x8_lut_cpu_has_vbmi() ? 1 : 0) + (neon && has_neon ? 1 : 0));
     const tflc_x8_lut_config *best = tflc_x8_lut_config_get();
     CHECK(best != NULL);
-    if (tflc_cpu_isa() < TFLC_ISA_AVX512) CHECK(best == tflc_x8_lut_config_scalar());
+    if (tflc_cpu_isa() == TFLC_ISA_SCALAR || tflc_cpu_isa() == TFLC_ISA_AVX2)
+        CHECK(best == tflc_x8_lut_config_scalar());       /* TFLC_ISA=scalar picks it too */
     else CHECK(best == cfgs[n - 1]);
+    if (tflc_cpu_isa() == TFLC_ISA_NEON && neon) CHECK(best == neon);
     fprintf(stderr, "x8_lut: %d variant(s), chosen %s\n", n, best->name);
 }
 
@@ -78,6 +94,31 @@ static void test_variants_every_byte(void) {
             bool ok = true;
             for (size_t i = 0; i < N(in); i++) ok = ok && out[i] == table[in[i]];
             CHECK_MSG(ok, "%s, shift %d", cfgs[v]->name, shift);
+        }
+}
+
+/* Each length 0..70 with every byte value at every position: start s runs over all 256 and
+ * position i holds s + 37 i, out of place and in place, arrays against a guard page. */
+static void test_variants_every_byte_every_length(void) {
+    const tflc_x8_lut_config *cfgs[4];
+    const int n_cfg = tflc_x8_lut_configs(cfgs, 4);
+    uint8_t table[256], src[70];
+    for (int i = 0; i < 256; i++) table[i] = (uint8_t)(i * 167 + 91);   /* a permutation */
+    for (int v = 0; v < n_cfg; v++)
+        for (size_t n = 0; n <= 70; n++) {
+            guarded in = guarded_alloc(n), out = guarded_alloc(n);
+            int bad = 0;
+            for (int s = 0; s < 256; s++) {
+                for (size_t i = 0; i < n; i++) src[i] = (uint8_t)((size_t)s + 37 * i);
+                memcpy(in.u8, src, n);
+                cfgs[v]->lut(n, in.u8, table, out.u8);
+                cfgs[v]->lut(n, in.u8, table, in.u8);              /* in place */
+                for (size_t i = 0; i < n; i++)
+                    bad += (out.u8[i] != table[src[i]]) + (in.u8[i] != table[src[i]]);
+            }
+            CHECK_MSG(bad == 0, "%s, n = %zu: %d bytes differ", cfgs[v]->name, n, bad);
+            guarded_free(&in);
+            guarded_free(&out);
         }
 }
 
@@ -163,12 +204,15 @@ static float want_float_fn(op_kind k, float x) {
     }
 }
 
-/* LUTPopulate: quantize(f(dequantize(q))), round half away from zero, in float. */
+/* LUTPopulate: quantize(f(dequantize(q))), round half away from zero, in float. Its
+ * static_cast to int32 of a value out of range (EXP of a large input) is undefined in C;
+ * the library takes the reference platform's INT32_MIN (math_f32_to_i32), and so does this,
+ * where a plain cast would give INT32_MIN on x86-64 and INT32_MAX on aarch64. */
 static int32_t want_table(op_kind k, int32_t q, math_qparams in, math_qparams out, int32_t tmin,
                           int32_t tmax) {
     const float x = in.scale * (float)(q - in.zero_point);
     const float r = roundf(want_float_fn(k, x) * (1.0f / out.scale));
-    const int32_t v = (int32_t)(r + (float)out.zero_point);
+    const int32_t v = math_f32_to_i32(r + (float)out.zero_point);
     return v < tmin ? tmin : v > tmax ? tmax : v;
 }
 
@@ -251,6 +295,7 @@ static void run_tests(void) {
     TEST(test_configs);
     TEST(test_variants_match_loop);
     TEST(test_variants_every_byte);
+    TEST(test_variants_every_byte_every_length);
     TEST(test_ops_every_byte);
 }
 
