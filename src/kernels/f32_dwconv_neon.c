@@ -49,6 +49,26 @@ static inline float32x4_t clamp_acc(float32x4_t acc, float32x4_t vmin, float32x4
     return vbslq_f32(vcgtq_f32(acc, vmax), vmax, acc);
 }
 
+/* q register q of a V-register block at p: the last one of a masked block has `last`
+ * lanes. */
+static inline __attribute__((always_inline)) float32x4_t block_load(const float *p, int q,
+                                                                    const int V, size_t last,
+                                                                    const int masked) {
+    return masked && q == V - 1 ? load_lanes(p + q * Q, last) : vld1q_f32(p + q * Q);
+}
+
+/* The block's V accumulators, clamped, to dst. */
+static inline __attribute__((always_inline)) void block_store(float *dst, const float32x4_t *acc,
+                                                              float32x4_t vmin, float32x4_t vmax,
+                                                              const int V, size_t last,
+                                                              const int masked) {
+    for (int q = 0; q < V; q++) {
+        const float32x4_t y = clamp_acc(acc[q], vmin, vmax);
+        if (masked && q == V - 1) store_lanes(dst + q * Q, y, last);
+        else vst1q_f32(dst + q * Q, y);
+    }
+}
+
 /* ----------------------------------------------------------------- generic -- */
 
 /* Output channels [c, c + n0 + n1) of pixel ox over its taps inside the input: n0 (1..4)
@@ -124,18 +144,12 @@ static inline __attribute__((always_inline)) void border_pixel(
             const float *x = rows[ky] + (size_t)(x0 + kx) * s->channels;
             UNROLL
             for (int q = 0; q < V; q++) {
-                const float32x4_t v = masked && q == V - 1 ? load_lanes(x + q * Q, last)
-                                                           : vld1q_f32(x + q * Q);
+                const float32x4_t v = block_load(x, q, V, last, masked);
                 acc[q] = vaddq_f32(acc[q], vmulq_f32(v, w[ky * K + kx][q]));
             }
         }
     }
-    UNROLL
-    for (int q = 0; q < V; q++) {
-        const float32x4_t y = clamp_acc(acc[q], vmin, vmax);
-        if (masked && q == V - 1) store_lanes(dst + q * Q, y, last);
-        else vst1q_f32(dst + q * Q, y);
-    }
+    block_store(dst, acc, vmin, vmax, V, last, masked);
 }
 
 /* Pixels [ox_begin, ox_end) of a K x K window, stride S, dilation 1, for the block at
@@ -159,8 +173,7 @@ static inline __attribute__((always_inline)) void window_block(
     if (a->bias) {
         UNROLL
         for (int q = 0; q < V; q++)
-            bias[q] = masked && q == V - 1 ? load_lanes(a->bias + c + q * Q, last)
-                                           : vld1q_f32(a->bias + c + q * Q);
+            bias[q] = block_load(a->bias + c, q, V, last, masked);
     }
     const float32x4_t vmin = vdupq_n_f32(a->min), vmax = vdupq_n_f32(a->max);
     const float *rows[5] = {NULL, NULL, NULL, NULL, NULL};
@@ -184,19 +197,12 @@ static inline __attribute__((always_inline)) void window_block(
             for (int kx = 0; kx < K; kx++) {
                 UNROLL
                 for (int q = 0; q < V; q++) {
-                    const float *p = x + (size_t)kx * C + q * Q;
-                    const float32x4_t v = masked && q == V - 1 ? load_lanes(p, last)
-                                                               : vld1q_f32(p);
+                    const float32x4_t v = block_load(x + (size_t)kx * C, q, V, last, masked);
                     acc[q] = vaddq_f32(acc[q], vmulq_f32(v, w[ky * K + kx][q]));
                 }
             }
         }
-        UNROLL
-        for (int q = 0; q < V; q++) {
-            const float32x4_t y = clamp_acc(acc[q], vmin, vmax);
-            if (masked && q == V - 1) store_lanes(dst + q * Q, y, last);
-            else vst1q_f32(dst + q * Q, y);
-        }
+        block_store(dst, acc, vmin, vmax, V, last, masked);
     }
     for (; ox < ox_end; ox++, dst += C)
         border_pixel(s, ox, rows, w, bias, vmin, vmax, V, last, masked, K, S, dst);
