@@ -97,8 +97,8 @@ static void cpu_detect(void) {
         c.hardware = TFLC_ISA_AVX512;
     if (c.neon) c.hardware = TFLC_ISA_NEON;
     c.isa = c.hardware;
-    /* A cap of the other architecture (TFLC_ISA=avx2 on Arm) is not on this chain: it caps
-     * nothing, as an unknown value does not. Scalar is on every chain. */
+    /* A cap of the other architecture (TFLC_ISA=avx2 on Arm) is not on this chain: like an
+     * unknown value, it caps nothing. Scalar is on every chain. */
     const tflc_isa cap = parse_isa_cap(getenv("TFLC_ISA"));
     if (cap == TFLC_ISA_SCALAR || (same_chain(cap, c.hardware) && cap < c.hardware)) c.isa = cap;
     cpu_info = c;

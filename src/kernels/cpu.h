@@ -2,7 +2,7 @@
  * cpu.h -- which instruction sets this CPU (and its operating system) can run, detected once.
  *
  *     const tflc_cpu_info *cpu = tflc_cpu_info_get();
- *     if (tflc_cpu_isa() >= TFLC_ISA_AVX512) ...   // the best ISA the kernels may use
+ *     if (tflc_cpu_isa() == TFLC_ISA_AVX512) ...   // the best ISA the kernels may use
  *
  * Detection on x86 reads cpuid and, for the AVX families, xgetbv: an instruction set counts
  * only when the OS saves its registers on a context switch (XCR0 bits). On aarch64 it reads
