@@ -249,12 +249,10 @@ static void f32_softmax_neon(size_t n, const float *x, float beta, float *y) {
     float32x4_t vmax = SET1(x[0]);
     size_t i = 0;
     for (; i + 4 <= n; i += 4) vmax = max_ab(vld1q_f32(x + i), vmax);
-    float max = vgetq_lane_f32(vmax, 0);
-    for (int l = 1; l < 4; l++) {
-        const float v = l == 1 ? vgetq_lane_f32(vmax, 1)
-                        : l == 2 ? vgetq_lane_f32(vmax, 2) : vgetq_lane_f32(vmax, 3);
-        max = v > max ? v : max;
-    }
+    float lanes_max[4];
+    vst1q_f32(lanes_max, vmax);
+    float max = lanes_max[0];
+    for (int l = 1; l < 4; l++) max = lanes_max[l] > max ? lanes_max[l] : max;
     for (; i < n; i++) max = x[i] > max ? x[i] : max;
 
     const float32x4_t vm = SET1(max), vbeta = SET1(beta);
@@ -281,11 +279,11 @@ static void f32_softmax_neon(size_t n, const float *x, float beta, float *y) {
     const float32x4_t s4 = ADD(s8a, s8b);
     const float32x2_t s2 = vadd_f32(vget_low_f32(s4), vget_high_f32(s4));
     const float sum = vget_lane_f32(s2, 0) + vget_lane_f32(s2, 1);
-    const float32x4_t inv = SET1(1.0f / sum);
+    const float inv = 1.0f / sum;
+    const float32x4_t vinv = SET1(inv);
     i = 0;
-    for (; i + 4 <= n; i += 4) vst1q_f32(y + i, MUL(vld1q_f32(y + i), inv));
-    const float inv_s = 1.0f / sum;
-    for (; i < n; i++) y[i] = y[i] * inv_s;
+    for (; i + 4 <= n; i += 4) vst1q_f32(y + i, MUL(vld1q_f32(y + i), vinv));
+    for (; i < n; i++) y[i] = y[i] * inv;
 }
 
 static const tflc_f32_vunary_config neon_config = {

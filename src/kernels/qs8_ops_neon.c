@@ -14,8 +14,9 @@
  * RoundingDivideByPOT (ties away from zero) is SRSHL after subtracting 1 from negative h
  * where right > 0: h + ((h & -right) >> 31) (SSRA), as gemmlowp's NEON code does it (the
  * sign bit of -right is set exactly when right > 0; the add cannot wrap: |x * m| < 2^62
- * except for x = m = INT32_MIN, which SQRDMULH saturates, so h > INT32_MIN). SINGLE multiplies into 64-bit lanes (SMULL) and rounds with
- * SRSHL by -t, keeping the low 32 bits (XTN). Then out = clamp(r + zp, lo, hi) by saturating
+ * except for x = m = INT32_MIN, which SQRDMULH saturates, so h > INT32_MIN). SINGLE
+ * multiplies into 64-bit lanes (SMULL) and rounds with SRSHL by -t, keeping the low 32 bits
+ * (XTN). Then out = clamp(r + zp, lo, hi) by saturating
  * narrows: int32 -> int16 (SQXTN), + zp (SQADD), -> int8 (SQXTN), max lo, min hi, which
  * gives the exact clamp since lo and hi are int8.
  *
@@ -148,6 +149,17 @@ QS8_INLINE void qs8_store_n(int8_t *out, int8x16_t v, size_t n) {
     }
 }
 
+/* Stores the first n bytes of v, all 8 when n >= 8. */
+QS8_INLINE void qs8_store8_n(int8_t *out, int8x8_t v, size_t n) {
+    if (n >= 8) {
+        vst1_s8(out, v);
+    } else {
+        int8_t tmp[8];
+        vst1_s8(tmp, v);
+        memcpy(out, tmp, n);
+    }
+}
+
 /* Columns [j, j + cn) of every row, cn <= 4 * G (G = 4 or 2), full: cn == 4 * G. */
 QS8_INLINE void qs8_requant_block(size_t rows, size_t cn, const int32_t *acc, size_t ldacc,
                                   const tflc_qs8_requant *rq, size_t c, int8_t *out,
@@ -165,15 +177,8 @@ QS8_INLINE void qs8_requant_block(size_t rows, size_t cn, const int32_t *acc, si
         }
         int32x4_t r[4];
         for (int g = 0; g < G; g++) r[g] = qs8_rq4_scale(&p[g], vld1q_s32(a + 4 * g), rounding);
-        if (G == 4) {
-            qs8_store_n(out + i * ldo, qs8_out16(o, r), cn);
-        } else if (full) {
-            vst1_s8(out + i * ldo, qs8_out8(o, r));
-        } else {
-            int8_t b[8];
-            vst1_s8(b, qs8_out8(o, r));
-            memcpy(out + i * ldo, b, cn);
-        }
+        if (G == 4) qs8_store_n(out + i * ldo, qs8_out16(o, r), cn);
+        else qs8_store8_n(out + i * ldo, qs8_out8(o, r), cn);
     }
 }
 
@@ -302,15 +307,18 @@ QS8_INLINE void qs8_dw_store(const tflc_qs8_dw_row *r, const qs8_rq4 *p, const q
                              tflc_qs8_rounding rounding) {
     int8_t *out = r->out + (size_t)ox * r->channels + c;
     for (int q = 0; q < 2 * NH; q++) acc[q] = qs8_rq4_scale(&p[q], acc[q], rounding);
-    if (NH == 2) {
-        qs8_store_n(out, qs8_out16(o, acc), cn);
-    } else if (cn >= 8) {
-        vst1_s8(out, qs8_out8(o, acc));
-    } else {
-        int8_t tmp[8];
-        vst1_s8(tmp, qs8_out8(o, acc));
-        memcpy(out, tmp, cn);
-    }
+    if (NH == 2) qs8_store_n(out, qs8_out16(o, acc), cn);
+    else qs8_store8_n(out, qs8_out8(o, acc), cn);
+}
+
+/* One pixel from the bias over its taps inside the input, requantized and stored. */
+QS8_INLINE void qs8_dw_one_pixel(const tflc_qs8_dw_row *r, const qs8_dw_geom *gm,
+                                 const int16_t *w16, const qs8_rq4 *p, const qs8_rq_out *o,
+                                 const int32x4_t *bias, size_t c, size_t cn, int32_t ox,
+                                 const int NH, const bool full, tflc_qs8_rounding rounding) {
+    int32x4_t acc[4] = {bias[0], bias[1], bias[2], bias[3]};
+    qs8_dw_pixel_acc(acc, r, gm, w16, c, cn, ox, NH, full);
+    qs8_dw_store(r, p, o, acc, ox, c, cn, NH, rounding);
 }
 
 /* Interior pixels ox .. ox + QS8_DW_PIX - 1, every tap, full blocks only: each tap's
@@ -402,21 +410,15 @@ QS8_INLINE void qs8_dw_block(const tflc_qs8_dw_row *r, const qs8_dw_geom *gm, si
     qs8_dw_bias(bias, r, c, cn, NH);
     int32_t ox = 0;
     if (full) {   /* border pixels before the interior, the interior QS8_DW_PIX at a time */
-        for (; ox < gm->ox_lo; ox++) {
-            int32x4_t acc[4] = {bias[0], bias[1], bias[2], bias[3]};
-            qs8_dw_pixel_acc(acc, r, gm, w16, c, cn, ox, NH, full);
-            qs8_dw_store(r, p, &o, acc, ox, c, cn, NH, rounding);
-        }
+        for (; ox < gm->ox_lo; ox++)
+            qs8_dw_one_pixel(r, gm, w16, p, &o, bias, c, cn, ox, NH, full, rounding);
         for (; ox + QS8_DW_PIX <= gm->ox_hi; ox += QS8_DW_PIX) {
             if (KW > 0) qs8_dw_interior_k(r, gm, w16, p, &o, bias, c, ox, NH, KW, S, rounding);
             else qs8_dw_interior(r, gm, w16, p, &o, bias, c, ox, NH, rounding);
         }
     }
-    for (; ox < r->out_w; ox++) {
-        int32x4_t acc[4] = {bias[0], bias[1], bias[2], bias[3]};
-        qs8_dw_pixel_acc(acc, r, gm, w16, c, cn, ox, NH, full);
-        qs8_dw_store(r, p, &o, acc, ox, c, cn, NH, rounding);
-    }
+    for (; ox < r->out_w; ox++)
+        qs8_dw_one_pixel(r, gm, w16, p, &o, bias, c, cn, ox, NH, full, rounding);
 }
 
 /* Channels [c, end) of the row, all with one rounding; KW, S: the filter shape of

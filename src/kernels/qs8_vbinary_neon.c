@@ -161,11 +161,11 @@ QB_INLINE void qbinary(const int op, const int dt, const int form, size_t n, con
     const size_t es = dt == TFLC_QBINARY_S16 ? 2 : 1;
     qb_vec v;
     qb_vec_init(&v, p);
-    int32x4_t ca[4], cb[4];   /* a scalar side, prepared once (the same vector code) */
-    for (int i = 0; i < 4; i++) {
-        ca[i] = sa ? qb_prep(op, &v, 0, vdupq_n_s32(qb_load1(dt, a))) : vdupq_n_s32(0);
-        cb[i] = sb ? qb_prep(op, &v, 1, vdupq_n_s32(qb_load1(dt, b))) : vdupq_n_s32(0);
-    }
+    /* a scalar side, prepared once (the same vector code) */
+    const int32x4_t zero = vdupq_n_s32(0);
+    const int32x4_t sva = sa ? qb_prep(op, &v, 0, vdupq_n_s32(qb_load1(dt, a))) : zero;
+    const int32x4_t svb = sb ? qb_prep(op, &v, 1, vdupq_n_s32(qb_load1(dt, b))) : zero;
+    const int32x4_t ca[4] = {sva, sva, sva, sva}, cb[4] = {svb, svb, svb, svb};
     const char *pa = a, *pb = b;
     char *py = y;
     size_t i = 0;
@@ -206,17 +206,12 @@ QB_INLINE void qbinary_rows(const int op, const int dt, const int form, size_t r
         for (size_t r = 0; r < rows; r++) {
             const char *src = blk + (r * n + c0) * es;
             char *dst = py + (r * n + c0) * es;
-            size_t j = 0;
-            for (; j + 16 <= w; j += 16) {
+            for (size_t j = 0; j < w; j += 16) {
                 const int32x4_t c[4] = {vld1q_s32(prep + j), vld1q_s32(prep + j + 4),
                                         vld1q_s32(prep + j + 8), vld1q_s32(prep + j + 12)};
-                qb_block16(op, dt, ra, !ra, &v, src + j * es, src + j * es, dst + j * es, c, c);
-            }
-            if (j < w) {
-                const int32x4_t c[4] = {vld1q_s32(prep + j), vld1q_s32(prep + j + 4),
-                                        vld1q_s32(prep + j + 8), vld1q_s32(prep + j + 12)};
-                qb_tail16(op, dt, ra, !ra, &v, w - j, src + j * es, src + j * es, dst + j * es,
-                          c, c);
+                const char *x = src + j * es;
+                if (w - j >= 16) qb_block16(op, dt, ra, !ra, &v, x, x, dst + j * es, c, c);
+                else qb_tail16(op, dt, ra, !ra, &v, w - j, x, x, dst + j * es, c, c);
             }
         }
     }
