@@ -542,6 +542,7 @@ static tflc_status plan_and_bind(tflc_graph *g, const lifetimes *lt) {
         g->arena_bytes = 0;
         g->arena = tflc_pages_alloc(&g->arena_pages, bytes, true) ? g->arena_pages.data : NULL;
         if (!g->arena) s = TFLC_ERROR_OUT_OF_MEMORY;
+        else tflc_pages_prefault(&g->arena_pages, g->arena, bytes);
     }
     if (s != TFLC_OK) {
         free(items);

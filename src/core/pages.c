@@ -35,7 +35,7 @@ static bool huge_pages_wanted(void) {
  * the unaligned head and the tail, since THP only backs aligned 2 MiB ranges. Only the
  * whole 2 MiB pieces are advised: a huge page over the tail would be resident whole
  * however little of it the block uses. */
-static void *map_aligned(size_t len) {
+static void *map_aligned(size_t len, bool advise) {
     const size_t huge = TFLC_PAGES_HUGE;
     if (len > SIZE_MAX - huge) return NULL;
     unsigned char *raw = mmap(NULL, len + huge, PROT_READ | PROT_WRITE,
@@ -46,7 +46,7 @@ static void *map_aligned(size_t len) {
     size_t tail = (size_t)(raw + len + huge - (p + len));
     if (tail) munmap(p + len, tail);
 #ifdef MADV_HUGEPAGE
-    if (huge_pages_wanted())
+    if (advise && huge_pages_wanted())
         madvise(p, len / huge * huge, MADV_HUGEPAGE);   /* advice only: failure leaves 4 KiB pages */
 #endif
     return p;
@@ -57,18 +57,36 @@ bool tflc_pages_alloc(tflc_pages *blk, size_t bytes, bool huge) {
     blk->data = NULL;
     blk->mapped = 0;
 #ifdef HAVE_MMAP
-    if (huge && bytes >= TFLC_PAGES_HUGE) {
+    if (bytes >= TFLC_PAGES_HUGE) {
         size_t len = round_up(bytes, small_page());
         if (len < bytes) return false;
-        blk->data = map_aligned(len);
+        blk->data = map_aligned(len, huge);
         if (blk->data) blk->mapped = len;
         return blk->data != NULL;
     }
-#else
-    (void)huge;
 #endif
+    (void)huge;
     blk->data = aligned_alloc(64, bytes ? round_up(bytes, 64) : 64);
     return blk->data != NULL;
+}
+
+bool tflc_pages_prefault(const tflc_pages *blk, void *p, size_t len) {
+#if defined(HAVE_MMAP) && defined(__linux__)
+    if (!blk->mapped || len == 0) return false;
+    const uintptr_t page = small_page(), start = (uintptr_t)blk->data;
+    const uintptr_t lo = (uintptr_t)p / page * page;
+    uintptr_t hi = round_up((uintptr_t)p + len, page);
+    if (hi > start + blk->mapped) hi = start + blk->mapped;
+    if (lo < start || lo >= hi) return false;
+    /* 23 is MADV_POPULATE_WRITE, which older libc headers lack; a kernel without it
+     * fails with EINVAL and nothing happens. */
+    return madvise((void *)lo, hi - lo, 23) == 0;
+#else
+    (void)blk;
+    (void)p;
+    (void)len;
+    return false;
+#endif
 }
 
 void tflc_pages_free(tflc_pages *blk) {

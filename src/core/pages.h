@@ -29,6 +29,15 @@
  * Blocks stay 2 MiB-aligned either way, so a host whose THP mode is "always" still backs
  * them with huge pages, by its administrator's choice.
  *
+ * Blocks that are about to be written whole (a carved range of packed weights, an arena)
+ * are faulted in by one madvise(MADV_POPULATE_WRITE) first (tflc_pages_prefault): the
+ * kernel then fills the page table in one pass instead of taking one fault per page. A
+ * fresh 64 MiB mapping here: 24.4 ms written page by page, 19.5 ms populated (medians of 12).
+ * Start-up medians of 12 interleaved fresh processes, load + allocate + first inference:
+ * MobileNet V1 float32 25.7 -> 23.5 ms, V2 20.4 -> 17.5 ms, EfficientNet-B0 33.4 -> 27.9 ms,
+ * MobileNet V2 int8 7.0 -> 6.6 ms (the arena's faults move from the first inference into
+ * allocate, and cost less there).
+ *
  *     tflc_pages blk;
  *     if (!tflc_pages_alloc(&blk, bytes, true)) return out_of_memory;
  *     ... blk.data, 64-byte aligned, blk.data[0 .. bytes) usable, contents undefined ...
@@ -48,9 +57,17 @@ typedef struct tflc_pages {
 } tflc_pages;
 
 /* A block of at least `bytes` (0 is allowed and gives a small heap block), 64-byte
- * aligned; on huge pages when `huge` and bytes >= TFLC_PAGES_HUGE, else from the heap.
- * False, with *blk empty, when out of memory. */
+ * aligned: mapped 2 MiB-aligned when bytes >= TFLC_PAGES_HUGE (huge pages advised when
+ * `huge` and TFLC_HUGE_PAGES=1), else from the heap. False, with *blk empty, when out of
+ * memory. */
 bool tflc_pages_alloc(tflc_pages *blk, size_t bytes, bool huge);
+
+/* Faults in the pages of [p, p + len), a range inside blk that the caller is about to
+ * write whole (packed weights, an arena), in one system call (MADV_POPULATE_WRITE, Linux
+ * 5.14) instead of one page fault per 4 KiB page as it is first written. Only for mapped
+ * blocks: heap blocks, other systems and older kernels skip it (the writes fault the pages
+ * in as before). The contents are unchanged. True when the pages were faulted in. */
+bool tflc_pages_prefault(const tflc_pages *blk, void *p, size_t len);
 
 /* Returns the block; an empty one is a no-op. Leaves *blk empty. */
 void tflc_pages_free(tflc_pages *blk);

@@ -3,11 +3,12 @@
  * weight_cache.h). A singly linked list published with release stores: readers walk it
  * without the lock; the mutex serializes the fills.
  *
- * Storage: blocks of at least CACHE_SLAB_MIN bytes are carved from slabs on huge pages
- * (pages.h), so packing a model's weights faults a few 2 MiB pages instead of one 4 KiB
- * page per 4 KiB written; smaller blocks come from the heap. Past CACHE_HUGE_CAP bytes of
- * huge slabs, further slabs are heap blocks: beyond that the risk of cold host memory
- * (pages.h) outweighs the faults saved.
+ * Storage: blocks of at least CACHE_SLAB_MIN bytes are carved from mapped slabs (pages.h),
+ * each carved range faulted in by one call before fill() writes it (tflc_pages_prefault);
+ * smaller blocks come from the heap. With TFLC_HUGE_PAGES=1 the first CACHE_HUGE_CAP bytes
+ * of slabs are advised onto huge pages, so packing faults a few 2 MiB pages instead of one
+ * 4 KiB page per 4 KiB written; beyond that the risk of cold host memory (pages.h)
+ * outweighs the faults saved.
  */
 #include "core/weight_cache.h"
 
@@ -26,8 +27,8 @@ typedef struct cache_entry {
     bool in_slab;                     /* carved from a slab (else its own heap block) */
 } cache_entry;
 
-/* A block big entries are carved from, front to back: on huge pages while the model is
- * under CACHE_HUGE_CAP, else from the heap. */
+/* A block big entries are carved from, front to back; advised onto huge pages (when
+ * enabled) while the model is under CACHE_HUGE_CAP. */
 typedef struct cache_slab {
     struct cache_slab *next;
     tflc_pages pages;
@@ -38,7 +39,7 @@ struct tflc_weight_cache {
     pthread_mutex_t lock;             /* held while filling and publishing */
     cache_entry *head;                /* newest first; read with acquire loads */
     cache_slab *slabs;                /* newest first */
-    size_t huge_bytes;                /* bytes of the slabs on huge pages */
+    size_t huge_bytes;                /* bytes of the slabs advised onto huge pages */
 };
 
 #define CACHE_ALIGN 64
@@ -52,7 +53,7 @@ struct tflc_weight_cache {
 /* Huge-page slabs per model. 32 MiB covers the MobileNets, EfficientNet-B0 and int8
  * ResNet50 whole (allocate 1.4-2.4x faster, medians of interleaved runs); float ResNet50's
  * 100 MB, all on huge pages, was 2.3x slower than on 4 KiB pages in runs interleaved with
- * LiteRT's (cold host memory), so its remainder goes to the heap. */
+ * LiteRT's (cold host memory), so its remainder stays on 4 KiB pages. */
 #define CACHE_HUGE_CAP ((size_t)32 << 20)
 
 /* The model's cache, created on first use; NULL if out of memory. The model is logically
@@ -99,6 +100,7 @@ static void *slab_carve(struct tflc_weight_cache *cache, size_t rounded) {
     }
     void *p = (unsigned char *)s->pages.data + s->used;
     s->used += rounded;
+    tflc_pages_prefault(&s->pages, p, rounded);   /* fill() writes it all */
     return p;
 }
 
