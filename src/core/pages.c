@@ -51,16 +51,23 @@ static void *map_aligned(size_t len, bool advise) {
 #endif
     return p;
 }
+
+/* len bytes (a multiple of the base page) anywhere: below a huge page, alignment buys
+ * nothing. */
+static void *map_small(size_t len) {
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
 #endif
 
 bool tflc_pages_alloc(tflc_pages *blk, size_t bytes, bool huge) {
     blk->data = NULL;
     blk->mapped = 0;
 #ifdef HAVE_MMAP
-    if (bytes >= TFLC_PAGES_HUGE) {
+    if (bytes >= TFLC_PAGES_MAP_MIN) {
         size_t len = round_up(bytes, small_page());
         if (len < bytes) return false;
-        blk->data = map_aligned(len, huge);
+        blk->data = bytes >= TFLC_PAGES_HUGE ? map_aligned(len, huge) : map_small(len);
         if (blk->data) blk->mapped = len;
         return blk->data != NULL;
     }

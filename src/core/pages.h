@@ -49,7 +49,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define TFLC_PAGES_HUGE ((size_t)2 << 20)   /* a huge page, and the smallest block mapped */
+#define TFLC_PAGES_HUGE ((size_t)2 << 20)   /* a huge page: blocks this big are 2 MiB-aligned */
+#define TFLC_PAGES_MAP_MIN ((size_t)64 << 10)   /* the smallest block mapped (else the heap) */
 
 typedef struct tflc_pages {
     void *data;        /* NULL when empty */
@@ -57,9 +58,10 @@ typedef struct tflc_pages {
 } tflc_pages;
 
 /* A block of at least `bytes` (0 is allowed and gives a small heap block), 64-byte
- * aligned: mapped 2 MiB-aligned when bytes >= TFLC_PAGES_HUGE (huge pages advised when
- * `huge` and TFLC_HUGE_PAGES=1), else from the heap. False, with *blk empty, when out of
- * memory. */
+ * aligned: mapped when bytes >= TFLC_PAGES_MAP_MIN (rounded up to the base page, so that
+ * tflc_pages_prefault can fault it in), and then 2 MiB-aligned when bytes >=
+ * TFLC_PAGES_HUGE (huge pages advised when `huge` and TFLC_HUGE_PAGES=1); smaller blocks
+ * come from the heap. False, with *blk empty, when out of memory. */
 bool tflc_pages_alloc(tflc_pages *blk, size_t bytes, bool huge);
 
 /* Faults in the pages of [p, p + len), a range inside blk that the caller is about to

@@ -29,9 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
 #ifdef __linux__
 #include <sys/mman.h>
-#include <unistd.h>
 #endif
 
 #include "core/internal.h"
@@ -845,12 +845,13 @@ static void test_weight_cache_slabs(void) {
     tflc_weight_cache_free(model.weight_cache);
 }
 
-/* tflc_pages: heap below a huge page, 2 MiB-aligned mappings from one up (whether or not
- * huge pages are asked for: that is only advice); all writable. tflc_pages_prefault keeps
+/* tflc_pages: heap below TFLC_PAGES_MAP_MIN, mappings from there, 2 MiB-aligned from a huge
+ * page up (whether or not huge pages are asked for: that is only advice); all writable. tflc_pages_prefault keeps
  * the contents, on mapped and heap blocks, for a range anywhere in the block (also one
  * ending in the block's last, partial page). */
 static void test_pages(void) {
-    const size_t sizes[] = {0, 1, 64, TFLC_PAGES_HUGE - 1, TFLC_PAGES_HUGE, TFLC_PAGES_HUGE + 1,
+    const size_t sizes[] = {0, 1, 64, TFLC_PAGES_MAP_MIN - 1, TFLC_PAGES_MAP_MIN,
+                            TFLC_PAGES_HUGE - 1, TFLC_PAGES_HUGE, TFLC_PAGES_HUGE + 1,
                             (5 << 20) + 3};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         tflc_pages blk;
@@ -858,9 +859,10 @@ static void test_pages(void) {
         CHECK(tflc_pages_alloc(&blk, sizes[i], huge));
         if (!blk.data) continue;
         CHECK((uintptr_t)blk.data % 64 == 0);
-        if (sizes[i] >= TFLC_PAGES_HUGE) {
-            CHECK((uintptr_t)blk.data % TFLC_PAGES_HUGE == 0);
-            CHECK(blk.mapped >= sizes[i] && blk.mapped < sizes[i] + 4096 && blk.mapped % 4096 == 0);
+        if (sizes[i] >= TFLC_PAGES_MAP_MIN) {
+            const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+            if (sizes[i] >= TFLC_PAGES_HUGE) CHECK((uintptr_t)blk.data % TFLC_PAGES_HUGE == 0);
+            CHECK(blk.mapped >= sizes[i] && blk.mapped < sizes[i] + page && blk.mapped % page == 0);
         } else {
             CHECK(blk.mapped == 0);
         }
