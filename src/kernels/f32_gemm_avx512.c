@@ -35,44 +35,23 @@ _Static_assert(AVX512_MC * AVX512_AS <= TFLC_GEMM_APACK_FLOATS && AVX512_MC % AV
 
 /* r is a compile-time constant in every caller; with the row loops fully unrolled the
  * accumulator arrays live in registers. cols (a constant too) is nc rounded up to 16, 24
- * or 32: at 16 or fewer only lo[] is computed and stored; at 24, hi[] holds 8 valid
- * columns and is computed with 256-bit operations, which Zen 4 issues at twice the rate of
- * 512-bit ones (its FMA units are 256 bits wide), and its lanes 8..15 are never stored.
+ * or 32: at 16 or fewer only lo[] is computed and stored; at 24 the upper 8 columns are
+ * 256-bit accumulators (h8[], totals t8[]) and operations, which Zen 4 issues at twice the
+ * rate of 512-bit ones (its FMA units are 256 bits wide). (Keeping them in hi[]'s zmm
+ * registers and zero-extending each result made GCC add two moves per row and step.)
  * Best of 400 GEMMs (bench-style, clamp fused): M=3136 K=96 N=24, MobileNet V2's 24-channel
  * projection, 197 -> 177 us; N=120 and N=184 (96 + 24, 160 + 24 columns) 2-3% faster.
  * The same for 8 columns alone (lo[] at 256 bits, for N = 40 or 72) was 5-14% slower than
  * the 16-lane half tile, so a panel of 16 columns or fewer keeps that. */
 #define UNROLL _Pragma("GCC unroll 16")
 
-/* hi[]'s operations, in 8 lanes when narrow; the upper lanes are then zero (VEX 256-bit
- * results clear them). */
-#define W256(op, x, y) _mm512_zextps256_ps512(op(_mm512_castps512_ps256(x), _mm512_castps512_ps256(y)))
-static inline __attribute__((always_inline)) __m512 add_w(bool narrow, __m512 x, __m512 y) {
-    return narrow ? W256(_mm256_add_ps, x, y) : _mm512_add_ps(x, y);
-}
-static inline __attribute__((always_inline)) __m512 mul_w(bool narrow, __m512 x, __m512 y) {
-    return narrow ? W256(_mm256_mul_ps, x, y) : _mm512_mul_ps(x, y);
-}
-static inline __attribute__((always_inline)) __m512 max_w(bool narrow, __m512 x, __m512 y) {
-    return narrow ? W256(_mm256_max_ps, x, y) : _mm512_max_ps(x, y);
-}
-static inline __attribute__((always_inline)) __m512 min_w(bool narrow, __m512 x, __m512 y) {
-    return narrow ? W256(_mm256_min_ps, x, y) : _mm512_min_ps(x, y);
-}
-/* a * b + c with one rounding. */
-static inline __attribute__((always_inline)) __m512 fmadd_w(bool narrow, __m512 a, __m512 b,
-                                                            __m512 c) {
-    if (!narrow) return _mm512_fmadd_ps(a, b, c);
-    return _mm512_zextps256_ps512(_mm256_fmadd_ps(
-        _mm512_castps512_ps256(a), _mm512_castps512_ps256(b), _mm512_castps512_ps256(c)));
-}
-
 static inline __attribute__((always_inline)) void avx512_tile(
     const size_t r, const unsigned cols, size_t kc, const float *restrict a, const float *restrict b,
     float *restrict c, size_t ldc, size_t nc, const float *bias, float min, float max,
     unsigned flags) {
     __m512 lo[AVX512_MR], hi[AVX512_MR];
-    const bool half = cols <= 16, nhi = cols == 24;
+    __m256 h8[AVX512_MR];
+    const bool half = cols <= 16, narrow = cols == 24;   /* narrow: h8[] in place of hi[] */
     const __mmask16 mlo = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
     const __mmask16 mhi =
         (__mmask16)(nc >= 32 ? 0xFFFFu : nc <= 16 ? 0u : (1u << (nc - 16)) - 1u);
@@ -83,22 +62,29 @@ static inline __attribute__((always_inline)) void avx512_tile(
         UNROLL
         for (size_t i = 0; i < r; i++) {
             lo[i] = _mm512_maskz_loadu_ps(mlo, c + i * ldc);
-            if (!half) hi[i] = _mm512_maskz_loadu_ps(mhi, c + i * ldc + 16);
+            if (narrow) h8[i] = _mm256_maskz_loadu_ps((__mmask8)mhi, c + i * ldc + 16);
+            else if (!half) hi[i] = _mm512_maskz_loadu_ps(mhi, c + i * ldc + 16);
         }
     } else {
         UNROLL
-        for (size_t i = 0; i < r; i++) lo[i] = hi[i] = _mm512_setzero_ps();   /* hi unused if half */
+        for (size_t i = 0; i < r; i++) {   /* hi / h8 unused if half, and one of them if not */
+            lo[i] = hi[i] = _mm512_setzero_ps();
+            h8[i] = _mm256_setzero_ps();
+        }
     }
     /* Two copies of the k loop, so that neither tests the flag per step. */
     if (mul_add) {
         for (; kc != 0; kc--) {
             const __m512 b0 = _mm512_loadu_ps(b), b1 = half ? b0 : _mm512_loadu_ps(b + 16);
+            const __m256 b8 = _mm512_castps512_ps256(b1);
             b += AVX512_NR;
             UNROLL
             for (size_t i = 0; i < r; i++) {
                 const __m512 ai = _mm512_set1_ps(a[i * AVX512_AS]);
                 lo[i] = _mm512_add_ps(lo[i], _mm512_mul_ps(ai, b0));
-                if (!half) hi[i] = add_w(nhi, hi[i], mul_w(nhi, ai, b1));
+                if (narrow)
+                    h8[i] = _mm256_add_ps(h8[i], _mm256_mul_ps(_mm512_castps512_ps256(ai), b8));
+                else if (!half) hi[i] = _mm512_add_ps(hi[i], _mm512_mul_ps(ai, b1));
             }
             a++;
         }
@@ -107,32 +93,40 @@ static inline __attribute__((always_inline)) void avx512_tile(
          * running totals tlo / thi (C's partial sum first, for a later K slice): the second
          * set of accumulators is why the tile has 7 rows, not 14. */
         __m512 tlo[AVX512_MR], thi[AVX512_MR];
+        __m256 t8[AVX512_MR];
         bool have_total = from_c;
         UNROLL
         for (size_t i = 0; i < r; i++) {
             tlo[i] = from_c ? _mm512_maskz_loadu_ps(mlo, c + i * ldc) : _mm512_setzero_ps();
             thi[i] = from_c && !half ? _mm512_maskz_loadu_ps(mhi, c + i * ldc + 16) : tlo[i];
+            t8[i] = _mm512_castps512_ps256(thi[i]);
         }
         while (kc != 0) {
             size_t n = kc < AVX512_SUM_BLOCK ? kc : AVX512_SUM_BLOCK;
             kc -= n;
             UNROLL
-            for (size_t i = 0; i < r; i++) lo[i] = hi[i] = _mm512_setzero_ps();
+            for (size_t i = 0; i < r; i++) {
+                lo[i] = hi[i] = _mm512_setzero_ps();
+                h8[i] = _mm256_setzero_ps();
+            }
             for (; n != 0; n--) {
                 const __m512 b0 = _mm512_loadu_ps(b), b1 = half ? b0 : _mm512_loadu_ps(b + 16);
+                const __m256 b8 = _mm512_castps512_ps256(b1);
                 b += AVX512_NR;
                 UNROLL
                 for (size_t i = 0; i < r; i++) {
                     const __m512 ai = _mm512_set1_ps(a[i * AVX512_AS]);
                     lo[i] = _mm512_fmadd_ps(ai, b0, lo[i]);
-                    if (!half) hi[i] = fmadd_w(nhi, ai, b1, hi[i]);
+                    if (narrow) h8[i] = _mm256_fmadd_ps(_mm512_castps512_ps256(ai), b8, h8[i]);
+                    else if (!half) hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
                 }
                 a++;
             }
             UNROLL
             for (size_t i = 0; i < r; i++) {
                 tlo[i] = have_total ? _mm512_add_ps(tlo[i], lo[i]) : lo[i];
-                if (!half) thi[i] = have_total ? add_w(nhi, thi[i], hi[i]) : hi[i];
+                if (narrow) t8[i] = have_total ? _mm256_add_ps(t8[i], h8[i]) : h8[i];
+                else if (!half) thi[i] = have_total ? _mm512_add_ps(thi[i], hi[i]) : hi[i];
             }
             have_total = true;
         }
@@ -141,6 +135,7 @@ static inline __attribute__((always_inline)) void avx512_tile(
             for (size_t i = 0; i < r; i++) {
                 lo[i] = tlo[i];
                 hi[i] = thi[i];
+                h8[i] = t8[i];
             }
         }
     }
@@ -151,8 +146,21 @@ static inline __attribute__((always_inline)) void avx512_tile(
         for (size_t i = 0; i < r; i++) {
             /* max/min return their second operand when either is NaN: a NaN sum stays NaN. */
             lo[i] = _mm512_min_ps(vmax, _mm512_max_ps(vmin, _mm512_add_ps(lo[i], vb0)));
-            if (!half) hi[i] = min_w(nhi, vmax, max_w(nhi, vmin, add_w(nhi, hi[i], vb1)));
+            if (narrow)
+                h8[i] = _mm256_min_ps(_mm512_castps512_ps256(vmax),
+                                      _mm256_max_ps(_mm512_castps512_ps256(vmin),
+                                                    _mm256_add_ps(h8[i], _mm512_castps512_ps256(vb1))));
+            else if (!half)
+                hi[i] = _mm512_min_ps(vmax, _mm512_max_ps(vmin, _mm512_add_ps(hi[i], vb1)));
         }
+    }
+    if (narrow) {
+        UNROLL
+        for (size_t i = 0; i < r; i++) {
+            _mm512_mask_storeu_ps(c + i * ldc, mlo, lo[i]);
+            _mm256_mask_storeu_ps(c + i * ldc + 16, (__mmask8)mhi, h8[i]);
+        }
+        return;
     }
     if (nc == AVX512_NR) {
         UNROLL

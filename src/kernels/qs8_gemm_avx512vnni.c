@@ -23,6 +23,9 @@
 
 #define UNROLL _Pragma("GCC unroll 16")
 
+/* The low n bits set (n <= 8). */
+static inline unsigned mask_low(size_t n) { return n >= 8 ? 0xFFu : (1u << n) - 1u; }
+
 static inline __m512i broadcast_u32(const uint8_t *p) {
     int32_t v;
     memcpy(&v, p, sizeof v);
@@ -30,11 +33,17 @@ static inline __m512i broadcast_u32(const uint8_t *p) {
 }
 
 /* r is a compile-time constant in every caller; with the row loops fully unrolled the
- * accumulator arrays live in registers. */
+ * accumulator arrays live in registers. cols (a constant too) is nc rounded up to 16, 24
+ * or 32: at 16 or fewer only lo[] is computed and stored; at 24 the upper 8 columns are
+ * 256-bit accumulators (h8[]) and VPDPBUSDs, which Zen 4 issues at twice the rate of
+ * 512-bit ones (as f32_gemm_avx512.c's tile does). */
 static inline __attribute__((always_inline)) void vnni_tile(
-    const size_t r, const bool half, size_t kc, const uint8_t *restrict a,
+    const size_t r, const unsigned cols, size_t kc, const uint8_t *restrict a,
     const int8_t *restrict b, int32_t *restrict c, size_t ldc, size_t nc, const int32_t *init) {
     __m512i lo[QS8_VNNI_MR], hi[QS8_VNNI_MR];
+    __m256i h8[QS8_VNNI_MR];
+    const bool half = cols <= 16, narrow = cols == 24;
+    const __mmask8 m8 = (__mmask8)mask_low(nc > 16 ? nc - 16 : 0);
     const __mmask16 mlo = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
     const __mmask16 mhi =
         (__mmask16)(nc >= 32 ? 0xFFFFu : nc <= 16 ? 0u : (1u << (nc - 16)) - 1u);
@@ -44,27 +53,41 @@ static inline __attribute__((always_inline)) void vnni_tile(
         for (size_t i = 0; i < r; i++) {
             lo[i] = i0;
             hi[i] = i1;
+            h8[i] = _mm512_castsi512_si256(i1);
         }
     } else {
         UNROLL
         for (size_t i = 0; i < r; i++) {
             lo[i] = _mm512_maskz_loadu_epi32(mlo, c + i * ldc);
-            hi[i] = half ? lo[i] : _mm512_maskz_loadu_epi32(mhi, c + i * ldc + 16);
+            if (narrow) h8[i] = _mm256_maskz_loadu_epi32(m8, c + i * ldc + 16);
+            else hi[i] = half ? lo[i] : _mm512_maskz_loadu_epi32(mhi, c + i * ldc + 16);
         }
     }
     for (size_t k = 0; k < kc; k += 4) {
-        const __m512i b0 = _mm512_loadu_si512(b), b1 = half ? b0 : _mm512_loadu_si512(b + 64);
+        const __m512i b0 = _mm512_loadu_si512(b),
+                      b1 = half || narrow ? b0 : _mm512_loadu_si512(b + 64);
+        const __m256i b8 = narrow ? _mm256_loadu_si256((const __m256i *)(const void *)(b + 64))
+                                  : _mm512_castsi512_si256(b0);
         b += 4 * QS8_VNNI_NR;
         UNROLL
         for (size_t i = 0; i < r; i++) {
             const __m512i ai = broadcast_u32(a + i * QS8_VNNI_AS + k);
             lo[i] = _mm512_dpbusd_epi32(lo[i], ai, b0);
-            if (!half) hi[i] = _mm512_dpbusd_epi32(hi[i], ai, b1);
+            if (narrow) h8[i] = _mm256_dpbusd_epi32(h8[i], _mm512_castsi512_si256(ai), b8);
+            else if (!half) hi[i] = _mm512_dpbusd_epi32(hi[i], ai, b1);
         }
     }
     if (half) {   /* nc <= 16: the panel's second half holds no column of C */
         UNROLL
         for (size_t i = 0; i < r; i++) _mm512_mask_storeu_epi32(c + i * ldc, mlo, lo[i]);
+        return;
+    }
+    if (narrow) {
+        UNROLL
+        for (size_t i = 0; i < r; i++) {
+            _mm512_storeu_si512(c + i * ldc, lo[i]);
+            _mm256_mask_storeu_epi32(c + i * ldc + 16, m8, h8[i]);
+        }
         return;
     }
     if (nc == QS8_VNNI_NR) {
@@ -86,10 +109,12 @@ static inline __attribute__((always_inline)) void vnni_tile(
     static void qs8_gemm_ukernel_##R##x32_avx512vnni(size_t kc, const uint8_t *a,           \
                                                      const int8_t *b, int32_t *c, size_t ldc, \
                                                      size_t nc, const int32_t *init) {       \
-        if (nc <= 16) /* a panel's last 16 columns or fewer: half the tile's work */        \
-            vnni_tile(R, true, kc, a, b, c, ldc, nc, init);                                 \
+        if (nc > 24)                                                                         \
+            vnni_tile(R, 32, kc, a, b, c, ldc, nc, init);                                   \
+        else if (nc > 16) /* a panel's last columns: less of the tile's work */             \
+            vnni_tile(R, 24, kc, a, b, c, ldc, nc, init);                                   \
         else                                                                                 \
-            vnni_tile(R, false, kc, a, b, c, ldc, nc, init);                                \
+            vnni_tile(R, 16, kc, a, b, c, ldc, nc, init);                                   \
     }
 QS8_VNNI_UKERNEL(1)
 QS8_VNNI_UKERNEL(2)
