@@ -1,6 +1,6 @@
 /*
  * f32_vbinary.h -- float ADD / SUB / MUL / DIV over contiguous arrays, with the clamp of a
- * fused activation:
+ * fused activation (and SQUARED_DIFFERENCE, which has none: callers pass -inf, inf):
  *
  *     const tflc_f32_vbinary_config *cfg = tflc_f32_vbinary_config_get();
  *     cfg->fn[TFLC_VBINARY_MUL][TFLC_VBINARY_VS](n, a, &s, y, -FLT_MAX, FLT_MAX);
@@ -33,6 +33,7 @@ typedef enum tflc_vbinary_op {
     TFLC_VBINARY_SUB,
     TFLC_VBINARY_MUL,
     TFLC_VBINARY_DIV,
+    TFLC_VBINARY_SQDIFF,       /* (a - b) * (a - b), each rounded; called with no clamp */
     TFLC_VBINARY_OP_COUNT
 } tflc_vbinary_op;
 
@@ -80,10 +81,12 @@ typedef struct tflc_f32_vbinary_config {
     TFLC_F32_VBINARY_ROWS(sfx, add, TFLC_VBINARY_ADD)                                        \
     TFLC_F32_VBINARY_ROWS(sfx, sub, TFLC_VBINARY_SUB)                                        \
     TFLC_F32_VBINARY_ROWS(sfx, mul, TFLC_VBINARY_MUL)                                        \
-    TFLC_F32_VBINARY_ROWS(sfx, div, TFLC_VBINARY_DIV)
+    TFLC_F32_VBINARY_ROWS(sfx, div, TFLC_VBINARY_DIV)                                        \
+    TFLC_F32_VBINARY_ROWS(sfx, sqdiff, TFLC_VBINARY_SQDIFF)
 #define TFLC_F32_VBINARY_ROWS_TABLE(sfx)                                                     \
     {{f32_vadd_vr_##sfx, f32_vadd_rv_##sfx}, {f32_vsub_vr_##sfx, f32_vsub_rv_##sfx},         \
-     {f32_vmul_vr_##sfx, f32_vmul_rv_##sfx}, {f32_vdiv_vr_##sfx, f32_vdiv_rv_##sfx}}
+     {f32_vmul_vr_##sfx, f32_vmul_rv_##sfx}, {f32_vdiv_vr_##sfx, f32_vdiv_rv_##sfx},         \
+     {f32_vsqdiff_vr_##sfx, f32_vsqdiff_rv_##sfx}}
 
 /* Each ISA's config, from its own translation unit; NULL when built without its flags. */
 const tflc_f32_vbinary_config *tflc_f32_vbinary_config_scalar(void);

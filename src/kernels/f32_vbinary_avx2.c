@@ -15,6 +15,7 @@ static inline __m256 apply(const int op, __m256 a, __m256 b) {
     case TFLC_VBINARY_ADD: return _mm256_add_ps(a, b);
     case TFLC_VBINARY_SUB: return _mm256_sub_ps(a, b);
     case TFLC_VBINARY_MUL: return _mm256_mul_ps(a, b);
+    case TFLC_VBINARY_SQDIFF: { const __m256 d = _mm256_sub_ps(a, b); return _mm256_mul_ps(d, d); }
     default: return _mm256_div_ps(a, b);
     }
 }
@@ -69,6 +70,7 @@ VBINARY_OP(add, TFLC_VBINARY_ADD)
 VBINARY_OP(sub, TFLC_VBINARY_SUB)
 VBINARY_OP(mul, TFLC_VBINARY_MUL)
 VBINARY_OP(div, TFLC_VBINARY_DIV)
+VBINARY_OP(sqdiff, TFLC_VBINARY_SQDIFF)
 
 TFLC_F32_VBINARY_ROWS_ALL(avx2)
 
@@ -77,7 +79,8 @@ TFLC_F32_VBINARY_ROWS_ALL(avx2)
 static const tflc_f32_vbinary_config avx2_config = {
     .name = "f32_vbinary_avx2",
     .isa = TFLC_ISA_AVX2,
-    .fn = {VBINARY_ROW(add), VBINARY_ROW(sub), VBINARY_ROW(mul), VBINARY_ROW(div)},
+    .fn = {VBINARY_ROW(add), VBINARY_ROW(sub), VBINARY_ROW(mul), VBINARY_ROW(div),
+           VBINARY_ROW(sqdiff)},
     .rows = TFLC_F32_VBINARY_ROWS_TABLE(avx2),
 };
 

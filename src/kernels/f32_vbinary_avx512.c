@@ -15,6 +15,7 @@ static inline __m512 apply(const int op, __m512 a, __m512 b) {
     case TFLC_VBINARY_ADD: return _mm512_add_ps(a, b);
     case TFLC_VBINARY_SUB: return _mm512_sub_ps(a, b);
     case TFLC_VBINARY_MUL: return _mm512_mul_ps(a, b);
+    case TFLC_VBINARY_SQDIFF: { const __m512 d = _mm512_sub_ps(a, b); return _mm512_mul_ps(d, d); }
     default: return _mm512_div_ps(a, b);
     }
 }
@@ -64,6 +65,7 @@ VBINARY_OP(add, TFLC_VBINARY_ADD)
 VBINARY_OP(sub, TFLC_VBINARY_SUB)
 VBINARY_OP(mul, TFLC_VBINARY_MUL)
 VBINARY_OP(div, TFLC_VBINARY_DIV)
+VBINARY_OP(sqdiff, TFLC_VBINARY_SQDIFF)
 
 TFLC_F32_VBINARY_ROWS_ALL(avx512)
 
@@ -72,7 +74,8 @@ TFLC_F32_VBINARY_ROWS_ALL(avx512)
 static const tflc_f32_vbinary_config avx512_config = {
     .name = "f32_vbinary_avx512",
     .isa = TFLC_ISA_AVX512,
-    .fn = {VBINARY_ROW(add), VBINARY_ROW(sub), VBINARY_ROW(mul), VBINARY_ROW(div)},
+    .fn = {VBINARY_ROW(add), VBINARY_ROW(sub), VBINARY_ROW(mul), VBINARY_ROW(div),
+           VBINARY_ROW(sqdiff)},
     .rows = TFLC_F32_VBINARY_ROWS_TABLE(avx512),
 };
 

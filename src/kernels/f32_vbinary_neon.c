@@ -17,6 +17,7 @@ static inline float32x4_t apply4(const int op, float32x4_t a, float32x4_t b) {
     case TFLC_VBINARY_ADD: return vaddq_f32(a, b);
     case TFLC_VBINARY_SUB: return vsubq_f32(a, b);
     case TFLC_VBINARY_MUL: return vmulq_f32(a, b);
+    case TFLC_VBINARY_SQDIFF: { const float32x4_t d = vsubq_f32(a, b); return vmulq_f32(d, d); }
     default: return vdivq_f32(a, b);
     }
 }
@@ -26,6 +27,7 @@ static inline float apply1(const int op, float a, float b) {
     case TFLC_VBINARY_ADD: return a + b;
     case TFLC_VBINARY_SUB: return a - b;
     case TFLC_VBINARY_MUL: return a * b;
+    case TFLC_VBINARY_SQDIFF: { const float d = a - b; return d * d; }
     default: return a / b;
     }
 }
@@ -83,6 +85,7 @@ VBINARY_OP(add, TFLC_VBINARY_ADD)
 VBINARY_OP(sub, TFLC_VBINARY_SUB)
 VBINARY_OP(mul, TFLC_VBINARY_MUL)
 VBINARY_OP(div, TFLC_VBINARY_DIV)
+VBINARY_OP(sqdiff, TFLC_VBINARY_SQDIFF)
 
 TFLC_F32_VBINARY_ROWS_ALL(neon)
 
@@ -91,7 +94,8 @@ TFLC_F32_VBINARY_ROWS_ALL(neon)
 static const tflc_f32_vbinary_config neon_config = {
     .name = "f32_vbinary_neon",
     .isa = TFLC_ISA_NEON,
-    .fn = {VBINARY_ROW(add), VBINARY_ROW(sub), VBINARY_ROW(mul), VBINARY_ROW(div)},
+    .fn = {VBINARY_ROW(add), VBINARY_ROW(sub), VBINARY_ROW(mul), VBINARY_ROW(div),
+           VBINARY_ROW(sqdiff)},
     .rows = TFLC_F32_VBINARY_ROWS_TABLE(neon),
 };
 

@@ -17,6 +17,7 @@ static inline float apply(const int op, float a, float b) {
     case TFLC_VBINARY_ADD: return a + b;
     case TFLC_VBINARY_SUB: return a - b;
     case TFLC_VBINARY_MUL: return a * b;
+    case TFLC_VBINARY_SQDIFF: { const float d = a - b; return d * d; }
     default: return a / b;
     }
 }
@@ -50,6 +51,7 @@ VBINARY_OP(add, TFLC_VBINARY_ADD)
 VBINARY_OP(sub, TFLC_VBINARY_SUB)
 VBINARY_OP(mul, TFLC_VBINARY_MUL)
 VBINARY_OP(div, TFLC_VBINARY_DIV)
+VBINARY_OP(sqdiff, TFLC_VBINARY_SQDIFF)
 
 TFLC_F32_VBINARY_ROWS_ALL(scalar)
 
@@ -58,7 +60,8 @@ TFLC_F32_VBINARY_ROWS_ALL(scalar)
 static const tflc_f32_vbinary_config scalar_config = {
     .name = "f32_vbinary_scalar",
     .isa = TFLC_ISA_SCALAR,
-    .fn = {VBINARY_ROW(add), VBINARY_ROW(sub), VBINARY_ROW(mul), VBINARY_ROW(div)},
+    .fn = {VBINARY_ROW(add), VBINARY_ROW(sub), VBINARY_ROW(mul), VBINARY_ROW(div),
+           VBINARY_ROW(sqdiff)},
     .rows = TFLC_F32_VBINARY_ROWS_TABLE(scalar),
 };
 

@@ -80,7 +80,8 @@ typedef struct bin_params {
     int32_t qmin, qmax;
     size_t add16_vec_end;             /* int16 ADD, same shapes: see row_add16 (0: unused) */
     math_plan plan;
-    tflc_f32_vbinary_fn vfn[TFLC_VBINARY_FORM_COUNT];   /* float ADD..DIV: the vector loops */
+    tflc_f32_vbinary_fn vfn[TFLC_VBINARY_FORM_COUNT];   /* float ADD..DIV, SQUARED_DIFFERENCE:
+                                                           the vector loops (bin_has_vloops) */
     tflc_f32_vbinary_rows_fn vrows_fn[TFLC_VBINARY_ROWS_FORM_COUNT];   /* their row forms */
     tflc_f32_vbinary_rows_fn vrows;   /* the plan is one of them (bin_setup_rows); or NULL */
     tflc_qbinary_fn qfn[TFLC_QBINARY_FORM_COUNT];       /* quantized ADD/SUB/MUL; NULL: none */
@@ -93,6 +94,9 @@ typedef struct bin_params {
     tflc_x8_lut_fn swish_lut_fn;      /* SWISH_LUT8 */
     uint8_t swish_lut[256];           /* SWISH_LUT8, indexed by the byte of x */
 } bin_params;
+
+/* The float ops with vector loops (kernels/f32_vbinary.h). */
+static bool bin_has_vloops(bin_op op) { return op <= BIN_DIV || op == BIN_SQDIFF; }
 
 /* --------------------------------------------------------------- dtypes -- */
 
@@ -373,11 +377,16 @@ static tflc_status bin_prepare(tflc_node *node, bin_op op) {
     else s = bin_act_plain(node, p, bin_activation(node, op));
     if (s != TFLC_OK) return s;
     bin_setup_qfast(p);
-    if (p->mode == MODE_FLOAT && op <= BIN_DIV) {
+    if (p->mode == MODE_FLOAT && bin_has_vloops(op)) {
         static const tflc_vbinary_op vops[] = {[BIN_ADD] = TFLC_VBINARY_ADD,
                                                [BIN_SUB] = TFLC_VBINARY_SUB,
                                                [BIN_MUL] = TFLC_VBINARY_MUL,
-                                               [BIN_DIV] = TFLC_VBINARY_DIV};
+                                               [BIN_DIV] = TFLC_VBINARY_DIV,
+                                               [BIN_SQDIFF] = TFLC_VBINARY_SQDIFF};
+        if (op == BIN_SQDIFF) {   /* no activation, so no clamp: the loops' clamp is the identity */
+            p->fmin = -INFINITY;
+            p->fmax = INFINITY;
+        }
         const tflc_f32_vbinary_config *cfg = tflc_f32_vbinary_config_get();
         for (int f = 0; f < TFLC_VBINARY_FORM_COUNT; f++) p->vfn[f] = cfg->fn[vops[op]][f];
         for (int f = 0; f < TFLC_VBINARY_ROWS_FORM_COUNT; f++)
@@ -431,7 +440,7 @@ static void row_f32(const math_row *row) {
     const int64_t sa = row->step[0], sb = row->step[1];
     float *out = MATH_ROW_OUT(row, float);
     const bool clamp = p->op <= BIN_DIV;          /* only the arithmetic four clamp */
-    if (clamp && (sa != 0 || sb != 0)) {          /* steps are 0 or 1 */
+    if (bin_has_vloops(p->op) && (sa != 0 || sb != 0)) {   /* steps are 0 or 1 */
         const tflc_vbinary_form form = sa == 0 ? TFLC_VBINARY_SV
                                      : sb == 0 ? TFLC_VBINARY_VS : TFLC_VBINARY_VV;
         p->vfn[form]((size_t)row->n, a, b, out, p->fmin, p->fmax);

@@ -287,6 +287,7 @@ static float ref_op(int op, float a, float b) {
     case TFLC_VBINARY_ADD: return a + b;
     case TFLC_VBINARY_SUB: return a - b;
     case TFLC_VBINARY_MUL: return a * b;
+    case TFLC_VBINARY_SQDIFF: { const float d = a - b; return d * d; }
     default: return a / b;
     }
 }

@@ -274,6 +274,43 @@ static void test_transpose_all_perms(void) {
         }
 }
 
+/* Perms that swap the last two dims of 4-byte elements (transpose.c's blocked path: 4 x 4
+ * word tiles, then the ragged rows and columns), with the leading dims kept or swapped, on
+ * sizes around the tile: against the index formula. */
+static void test_transpose_last_two(void) {
+    static const int32_t sizes[] = {1, 3, 4, 5, 8, 13, 64};
+    static const int32_t perms[][4] = {{0, 1, 3, 2}, {1, 0, 3, 2}};
+    static int32_t in[2 * 3 * 64 * 64], want[2 * 3 * 64 * 64];
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) in[i] = (int32_t)(i * 2654435761u);
+    for (size_t ri = 0; ri < sizeof sizes / sizeof sizes[0]; ri++)
+        for (size_t ci = 0; ci < sizeof sizes / sizeof sizes[0]; ci++)
+            for (int pi = 0; pi < 2; pi++) {
+                const int32_t *perm = perms[pi];
+                const int32_t d[] = {2, 3, sizes[ri], sizes[ci]};
+                const int32_t st[] = {3 * d[2] * d[3], d[2] * d[3], d[3], 1};
+                int32_t wd[4];
+                for (int k = 0; k < 4; k++) wd[k] = d[perm[k]];
+                size_t o = 0;
+                for (int a = 0; a < wd[0]; a++)
+                    for (int b = 0; b < wd[1]; b++)
+                        for (int r = 0; r < wd[2]; r++)
+                            for (int c2 = 0; c2 < wd[3]; c2++, o++)
+                                want[o] = in[a * st[perm[0]] + b * st[perm[1]] +
+                                             r * st[perm[2]] + c2 * st[perm[3]]];
+                opcase c;
+                oc_init(&c, &tflc_kernel_transpose);
+                oc_in(&c, TFLC_INT32, 4, d, in);
+                oc_const_i32(&c, 4, perm);
+                oc_out(&c, TFLC_INT32);
+                CHECK_OK(oc_run(&c));
+                CHECK_MSG(shape_is(c.outs[0], 4, wd) &&
+                              memcmp(c.outs[0]->data, want, o * sizeof(int32_t)) == 0,
+                          "[2,3,%d,%d] perm {%d,%d,%d,%d}", d[2], d[3], perm[0], perm[1],
+                          perm[2], perm[3]);
+                oc_free(&c);
+            }
+}
+
 static void test_slice(void) {
     opcase c;
     const int32_t d[] = {3, 4}, b[] = {1, 1}, s[] = {-1, 2}, wd[] = {2, 2}, bad[] = {2, 0}, bs[] = {2, 1};
@@ -953,6 +990,7 @@ static void run_tests(void) {
     TEST(test_arg_max_min);
     TEST(test_transpose);
     TEST(test_transpose_all_perms);
+    TEST(test_transpose_last_two);
     TEST(test_slice);
     TEST(test_strided_slice);
     TEST(test_strided_slice_random);
