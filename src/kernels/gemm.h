@@ -27,9 +27,11 @@
  *     without FMA: its bits equal this on every output channel below the last multiple of 8).
  *     The last N % 8 channels (Eigen's half packet and leftover rows) and N == 1 sum in
  *     Eigen's other orders, recomputed after the tiles in portable C (gemm.c, "Eigen's
- *     leftover rows"), so LiteRT's bits on all channels. It costs speed: ~0.67x the FMA
- *     kernel on AVX-512 (Zen 4, 14x32 tile, best of 300 runs: 77 vs 114 GFLOP/s), so
- *     callers ask for it only where the work is small (see ops/conv_2d.c). The scalar config
+ *     leftover rows"), so LiteRT's bits on all channels. Twice the floating-point
+ *     operations; the AVX-512 kernel runs them at the FMA path's speed on Zen 4 (best of
+ *     300: M=12544 K=27 N=32 238 vs 233 us, K=256 N=64 and K=1152 N=32 equal), AVX2 and
+ *     NEON slower. Callers ask for it only on small layers (see ops/conv_2d.c), where those
+ *     bits matter; elsewhere FMA's blocked sums are the more accurate. The scalar config
  *     always rounds so (without the flag: in k order on every channel).
  *   - Packed B (prepare time, cached on the model by the callers): a 64-byte header, then
  *     ceil(N / NR) panels; panel p holds B[k][p*NR + j] at float offset p*K*NR + k*NR + j,

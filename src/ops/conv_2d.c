@@ -34,8 +34,9 @@
  * instead of two), except on layers with fewer than CONV_MUL_ADD_WEIGHTS filter elements:
  * there they round and order the sums as LiteRT does (kernels/gemm.h, mul_add: also Eigen's
  * order on the last N % 8 channels and M % 4 pixels, so TFLC_ISA=scalar no longer gives the
- * reference loop's bits there), which costs ~1.5x on those small layers only. Those are the layers a dynamic-range model keeps in float (the
- * converter quantizes only weights of at least 1024 elements), and a float result one ulp
+ * reference loop's bits there), at the FMA path's speed on AVX-512 (kernels/gemm.h). Those
+ * are the layers a dynamic-range model keeps in float (the converter quantizes only weights
+ * of at least 1024 elements), and a float result one ulp
  * away from LiteRT's there can flip the rounding of the next hybrid layer's on-the-fly input
  * quantization, an error of a whole input step, not an ulp. A convolution with a single
  * output pixel (squeeze-excite blocks) is a one-row product: the GEMM sums it in LiteRT's
