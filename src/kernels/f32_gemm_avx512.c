@@ -6,8 +6,8 @@
  * B and 7 broadcasts. (A 14 x 32 tile with one set, keeping the totals in C between blocks,
  * was 4-6% slower on MobileNet V1 and ResNet50 float32.) Ragged columns use opmask loads and
  * stores; a panel of 16 columns or fewer runs the half tile, one of 17 to 24 the upper half
- * in 256-bit operations. Built with -mavx512f
- * (cmake/kernels.cmake); without it the file only reports that it has no config.
+ * in 256-bit operations. Built with -mavx512f (cmake/kernels.cmake); without it the file
+ * only reports that it has no config.
  */
 #include "kernels/gemm.h"
 #include "kernels/f32_gemm_dot.h"
@@ -40,7 +40,7 @@ _Static_assert(AVX512_MC * AVX512_AS <= TFLC_GEMM_APACK_FLOATS && AVX512_MC % AV
  * rate of 512-bit ones (its FMA units are 256 bits wide). (Keeping them in hi[]'s zmm
  * registers and zero-extending each result made GCC add two moves per row and step.)
  * Best of 400 GEMMs (bench-style, clamp fused): M=3136 K=96 N=24, MobileNet V2's 24-channel
- * projection, 197 -> 177 us; N=120 and N=184 (96 + 24, 160 + 24 columns) 2-3% faster.
+ * projection, 197 -> 173 us; N=120 and N=184 (96 + 24, 160 + 24 columns) 2-3% faster.
  * The same for 8 columns alone (lo[] at 256 bits, for N = 40 or 72) was 5-14% slower than
  * the 16-lane half tile, so a panel of 16 columns or fewer keeps that. */
 #define UNROLL _Pragma("GCC unroll 16")

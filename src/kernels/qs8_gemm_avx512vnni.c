@@ -23,9 +23,6 @@
 
 #define UNROLL _Pragma("GCC unroll 16")
 
-/* The low n bits set (n <= 8). */
-static inline unsigned mask_low(size_t n) { return n >= 8 ? 0xFFu : (1u << n) - 1u; }
-
 static inline __m512i broadcast_u32(const uint8_t *p) {
     int32_t v;
     memcpy(&v, p, sizeof v);
@@ -43,10 +40,10 @@ static inline __attribute__((always_inline)) void vnni_tile(
     __m512i lo[QS8_VNNI_MR], hi[QS8_VNNI_MR];
     __m256i h8[QS8_VNNI_MR];
     const bool half = cols <= 16, narrow = cols == 24;
-    const __mmask8 m8 = (__mmask8)mask_low(nc > 16 ? nc - 16 : 0);
     const __mmask16 mlo = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
     const __mmask16 mhi =
         (__mmask16)(nc >= 32 ? 0xFFFFu : nc <= 16 ? 0u : (1u << (nc - 16)) - 1u);
+    const __mmask8 m8 = (__mmask8)mhi;   /* narrow: nc - 16 <= 8 columns */
     if (init) {
         const __m512i i0 = _mm512_loadu_si512(init), i1 = _mm512_loadu_si512(init + 16);
         UNROLL
