@@ -46,7 +46,8 @@ _Static_assert(AVX512_MC * AVX512_AS <= TFLC_GEMM_APACK_FLOATS && AVX512_MC % AV
 #define UNROLL _Pragma("GCC unroll 16")
 
 static inline __attribute__((always_inline)) void avx512_tile(
-    const size_t r, const unsigned cols, size_t kc, const float *restrict a, const float *restrict b,
+    const size_t r, const unsigned cols, size_t kc, const float *restrict a, const size_t as,
+    const float *restrict b,
     float *restrict c, size_t ldc, size_t nc, const float *bias, float min, float max,
     unsigned flags) {
     __m512 lo[AVX512_MR], hi[AVX512_MR];
@@ -88,8 +89,8 @@ static inline __attribute__((always_inline)) void avx512_tile(
             __asm__("" : "+r"(a2));
             UNROLL
             for (size_t i = 0; i < r; i++) {
-                const __m512 ai = _mm512_set1_ps(a2[i * AVX512_AS]);
-                lo[i] = _mm512_add_ps(lo[i], _mm512_mul_ps(_mm512_set1_ps(a[i * AVX512_AS]), b0));
+                const __m512 ai = _mm512_set1_ps(a2[i * as]);
+                lo[i] = _mm512_add_ps(lo[i], _mm512_mul_ps(_mm512_set1_ps(a[i * as]), b0));
                 if (narrow)
                     h8[i] = _mm256_add_ps(h8[i], _mm256_mul_ps(_mm512_castps512_ps256(ai), b8));
                 else if (!half) hi[i] = _mm512_add_ps(hi[i], _mm512_mul_ps(ai, b1));
@@ -123,7 +124,7 @@ static inline __attribute__((always_inline)) void avx512_tile(
                 b += AVX512_NR;
                 UNROLL
                 for (size_t i = 0; i < r; i++) {
-                    const __m512 ai = _mm512_set1_ps(a[i * AVX512_AS]);
+                    const __m512 ai = _mm512_set1_ps(a[i * as]);
                     lo[i] = _mm512_fmadd_ps(ai, b0, lo[i]);
                     if (narrow) h8[i] = _mm256_fmadd_ps(_mm512_castps512_ps256(ai), b8, h8[i]);
                     else if (!half) hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
@@ -185,17 +186,29 @@ static inline __attribute__((always_inline)) void avx512_tile(
     }
 }
 
+/* One tile of r rows of A at row stride `as`: the packed copy's constant AVX512_AS, or the
+ * caller's lda for the direct kernels, which read A in place (gemm.c decides). */
+#define AVX512_TILE_COLS(R, AS)                                                              \
+    do {                                                                                     \
+        if (nc > 24)                                                                         \
+            avx512_tile(R, 32, kc, a, AS, b, c, ldc, nc, bias, min, max, flags);            \
+        else if (nc > 16) /* a panel's last columns: less of the tile's work */             \
+            avx512_tile(R, 24, kc, a, AS, b, c, ldc, nc, bias, min, max, flags);            \
+        else                                                                                 \
+            avx512_tile(R, 16, kc, a, AS, b, c, ldc, nc, bias, min, max, flags);            \
+    } while (0)
 #define AVX512_UKERNEL(R)                                                                    \
     static void f32_gemm_ukernel_##R##x32_avx512(size_t kc, const float *a, const float *b, \
                                                  float *c, size_t ldc, size_t nc,            \
                                                  const float *bias, float min, float max,    \
                                                  unsigned flags) {                           \
-        if (nc > 24)                                                                         \
-            avx512_tile(R, 32, kc, a, b, c, ldc, nc, bias, min, max, flags);                \
-        else if (nc > 16) /* a panel's last columns: less of the tile's work */             \
-            avx512_tile(R, 24, kc, a, b, c, ldc, nc, bias, min, max, flags);                \
-        else                                                                                 \
-            avx512_tile(R, 16, kc, a, b, c, ldc, nc, bias, min, max, flags);                \
+        AVX512_TILE_COLS(R, AVX512_AS);                                                      \
+    }                                                                                        \
+    static void f32_gemm_direct_##R##x32_avx512(size_t kc, const float *a, size_t lda,      \
+                                                const float *b, float *c, size_t ldc,        \
+                                                size_t nc, const float *bias, float min,     \
+                                                float max, unsigned flags) {                 \
+        AVX512_TILE_COLS(R, lda);                                                            \
     }
 AVX512_UKERNEL(1)
 AVX512_UKERNEL(2)
@@ -238,6 +251,10 @@ static const tflc_gemm_f32_config avx512_config = {
     .nc = AVX512_NC,
     .a_stride = AVX512_AS,
     .pack_a = f32_pack_a_avx512,
+    .direct = {NULL, f32_gemm_direct_1x32_avx512, f32_gemm_direct_2x32_avx512,
+               f32_gemm_direct_3x32_avx512, f32_gemm_direct_4x32_avx512,
+               f32_gemm_direct_5x32_avx512, f32_gemm_direct_6x32_avx512,
+               f32_gemm_direct_7x32_avx512},
     .ukernel = {NULL, f32_gemm_ukernel_1x32_avx512, f32_gemm_ukernel_2x32_avx512,
                 f32_gemm_ukernel_3x32_avx512, f32_gemm_ukernel_4x32_avx512,
                 f32_gemm_ukernel_5x32_avx512, f32_gemm_ukernel_6x32_avx512,

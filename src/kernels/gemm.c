@@ -363,6 +363,12 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
     }
     const float *panels = packed_panels(g);
     const size_t kc_max = cfg->kc, mc_max = cfg->mc, nc_max = cfg->nc;
+    /* A in place (the config's direct kernels) unless its rows are a multiple of 4 KiB
+     * apart: then the same k of 7 rows falls in one L1 set and the packed copy, whose rows
+     * are spread over the sets, is faster (1024^3: 2-4%). Elsewhere skipping the copy wins:
+     * best of 300, M=3136 K=256 N=64 966 -> 900 us, M=3136 K=576 N=64 2239 -> 2069 us,
+     * M=3136 K=96 N=24 173 -> 151 us, M=12544 K=27 N=32 234 -> 219 us, none slower. */
+    const bool direct = cfg->direct[1] != NULL && g->lda % 1024 != 0;
     _Alignas(64) float apack[TFLC_GEMM_APACK_FLOATS];
     float bias_tail[TFLC_GEMM_MAX_NR];
 
@@ -375,8 +381,10 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
                                    (extra_flags & TFLC_GEMM_MUL_ADD);
             for (size_t mb = m_begin; mb < m_end; mb += mc_max) {
                 const size_t mc = min_sz(mc_max, m_end - mb);
-                (cfg->pack_a ? cfg->pack_a : pack_a)(mc, kc, g->a + mb * g->lda + kb, g->lda,
-                                                     cfg->a_stride, apack);
+                const float *a_blk = g->a + mb * g->lda + kb;
+                if (!direct)
+                    (cfg->pack_a ? cfg->pack_a : pack_a)(mc, kc, a_blk, g->lda, cfg->a_stride,
+                                                         apack);
                 for (size_t n0 = nb; n0 < nb_end; n0 += nr) {
                     const size_t nc = min_sz(nr, nb_end - n0);
                     const float *b = panels + (n0 / nr) * k * nr + kb * nr;
@@ -384,8 +392,12 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
                     float *c = g->c + mb * g->ldc + n0;
                     for (size_t i = 0; i < mc; i += mr) {
                         const size_t r = min_sz(mr, mc - i);
-                        cfg->ukernel[r](kc, apack + i * cfg->a_stride, b, c + i * g->ldc,
-                                        g->ldc, nc, bias, g->min, g->max, flags);
+                        if (direct)
+                            cfg->direct[r](kc, a_blk + i * g->lda, g->lda, b, c + i * g->ldc,
+                                           g->ldc, nc, bias, g->min, g->max, flags);
+                        else
+                            cfg->ukernel[r](kc, apack + i * cfg->a_stride, b, c + i * g->ldc,
+                                            g->ldc, nc, bias, g->min, g->max, flags);
                     }
                 }
             }

@@ -40,7 +40,9 @@
  *     copied row by row at a fixed row stride (the config's a_stride, a constant of its
  *     kernels): a microkernel then reaches its MR rows as constant displacements from one
  *     pointer, and packing is a plain row copy. The last tile of a block may have r < MR
- *     rows and runs the r-row kernel: no wasted rows.
+ *     rows and runs the r-row kernel: no wasted rows. A config with direct kernels (AVX-512)
+ *     reads A in place instead, at its run-time row stride, unless that stride is a
+ *     multiple of 4 KiB (gemm.c): the same tiles, the same sums, no copy.
  *   - Loops: NC columns (a KC x NC block of B stays in L2) > KC slice > MC rows (pack A) >
  *     NR panel > MR tile.
  *   - The config (one per ISA: scalar, AVX2+FMA, AVX-512) holds MR, NR, KC, MC, NC and one
@@ -99,6 +101,12 @@ typedef void (*tflc_f32_gemm_ukernel_fn)(size_t kc, const float *a, const float 
                                          size_t ldc, size_t nc, const float *bias, float min,
                                          float max, unsigned flags);
 
+/* ukernel with A read in place, row i at a + i*lda (lda a run-time stride): callers skip
+ * packing A when a product has a single K slice. */
+typedef void (*tflc_f32_gemm_direct_fn)(size_t kc, const float *a, size_t lda, const float *b,
+                                        float *c, size_t ldc, size_t nc, const float *bias,
+                                        float min, float max, unsigned flags);
+
 /* A one-row product (M == 1) over one packed panel: c[j] = clamp(dot + bias[j]) for j < nc,
  * summed in LiteRT's matrix-vector order (f32_gemm_dot.h); a [k], b the whole panel (k * NR
  * floats), bias NR readable floats. */
@@ -121,6 +129,7 @@ typedef struct tflc_gemm_f32_config {
     tflc_f32_gemm_ukernel_fn ukernel[TFLC_GEMM_MAX_MR + 1];   /* [r]: r rows, r in 1..mr */
     tflc_f32_gemm_dot_fn dot;  /* one-row products (f32_gemm_dot.h) */
     tflc_f32_pack_a_fn pack_a; /* NULL: a memcpy per row (gemm.c) */
+    tflc_f32_gemm_direct_fn direct[TFLC_GEMM_MAX_MR + 1];   /* [r], or all NULL: always pack */
 } tflc_gemm_f32_config;
 
 /* Each ISA's config, from its own translation unit (compiled with that ISA's flags); NULL

@@ -88,8 +88,12 @@ typedef struct problem {
     float min, max;
 } problem;
 
+/* A's row stride for make_problem when nonzero (>= k): test_packed_a_stride sets it to a
+ * multiple of 1024 floats, where the AVX-512 config packs A instead of reading it in place. */
+static size_t forced_lda;
+
 static problem make_problem(size_t m, size_t n, size_t k, bool with_bias, float min, float max) {
-    problem p = {m, n, k, k + 3, NULL, NULL, NULL, NULL, min, max};
+    problem p = {m, n, k, forced_lda ? forced_lda : k + 3, NULL, NULL, NULL, NULL, min, max};
     p.a = xmalloc((m * p.lda + 1) * sizeof(float));
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < p.lda; j++) p.a[i * p.lda + j] = j < k ? rng_float() : NAN;
@@ -359,6 +363,21 @@ static void test_each_k(void) {
 static void test_random_ragged(void) {
     for (int t = 0; t < 400; t++)
         if (!check_shape(rng_range(1, 70), rng_range(1, 70), rng_range(1, 70), t)) break;
+}
+
+/* A at a row stride of 1024 or 2048 floats (NaN past K): gemm.c then packs A for the
+ * AVX-512 config, which reads it in place at every other stride (the tests above), so
+ * both paths are checked on every variant, ragged and across the K slices. */
+static void test_packed_a_stride(void) {
+    static const size_t shapes[][4] = {{1, 33, 5, 1024},   {7, 24, 64, 1024},
+                                       {13, 70, 300, 1024}, {57, 17, 1000, 1024},
+                                       {130, 40, 513, 1024}, {20, 9, 2000, 2048}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        forced_lda = shapes[s][3];
+        const bool ok = check_shape(shapes[s][0], shapes[s][1], shapes[s][2], (int)s);
+        forced_lda = 0;
+        if (!ok) return;
+    }
 }
 
 /* Across the cache blocks: K > KC (accumulate through C), M > MC, N > NC. */
@@ -905,6 +924,7 @@ static void run_tests(void) {
     TEST(test_each_k);
     TEST(test_random_ragged);
     TEST(test_big_shapes);
+    TEST(test_packed_a_stride);
     TEST(test_mul_add_bit_exact);
     TEST(test_fma_blocked_order);
     TEST(test_one_row_order);
