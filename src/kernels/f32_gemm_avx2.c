@@ -1,7 +1,9 @@
 /*
  * f32_gemm_avx2.c -- f32 GEMM microkernels for AVX2 + FMA3: 6 x 16 register tile
- * (12 ymm accumulators, 2 ymm of B, 1 broadcast of A). Built with -mavx2 -mfma
- * (cmake/kernels.cmake); without them the file only reports that it has no config.
+ * (12 ymm accumulators, 2 ymm of B, 1 broadcast of A), from a packed A block or, in the
+ * direct kernels, from A in place at its run-time row stride (gemm.c chooses). Built with
+ * -mavx2 -mfma (cmake/kernels.cmake); without them the file only reports that it has no
+ * config.
  */
 #include "kernels/gemm.h"
 #include "kernels/f32_gemm_dot.h"
@@ -47,7 +49,7 @@ static inline void store_row_partial(float *c, size_t nc, __m256 lo, __m256 hi) 
 #define UNROLL _Pragma("GCC unroll 16")
 
 static inline __attribute__((always_inline)) void avx2_tile(
-    const size_t r, size_t kc, const float *restrict a, const float *restrict b,
+    const size_t r, size_t kc, const float *restrict a, const size_t as, const float *restrict b,
     float *restrict c, size_t ldc, size_t nc, const float *bias, float min, float max,
     unsigned flags) {
     __m256 lo[AVX2_MR], hi[AVX2_MR];
@@ -72,7 +74,7 @@ static inline __attribute__((always_inline)) void avx2_tile(
             b += AVX2_NR;
             UNROLL
             for (size_t i = 0; i < r; i++) {
-                const __m256 ai = _mm256_broadcast_ss(a + i * AVX2_AS);
+                const __m256 ai = _mm256_broadcast_ss(a + i * as);
                 lo[i] = _mm256_add_ps(lo[i], _mm256_mul_ps(ai, b0));
                 hi[i] = _mm256_add_ps(hi[i], _mm256_mul_ps(ai, b1));
             }
@@ -91,7 +93,7 @@ static inline __attribute__((always_inline)) void avx2_tile(
                 b += AVX2_NR;
                 UNROLL
                 for (size_t i = 0; i < r; i++) {
-                    const __m256 ai = _mm256_broadcast_ss(a + i * AVX2_AS);
+                    const __m256 ai = _mm256_broadcast_ss(a + i * as);
                     lo[i] = _mm256_fmadd_ps(ai, b0, lo[i]);
                     hi[i] = _mm256_fmadd_ps(ai, b1, hi[i]);
                 }
@@ -144,7 +146,13 @@ static inline __attribute__((always_inline)) void avx2_tile(
                                                float *c, size_t ldc, size_t nc,              \
                                                const float *bias, float min, float max,      \
                                                unsigned flags) {                             \
-        avx2_tile(R, kc, a, b, c, ldc, nc, bias, min, max, flags);                          \
+        avx2_tile(R, kc, a, AVX2_AS, b, c, ldc, nc, bias, min, max, flags);                 \
+    }                                                                                        \
+    static void f32_gemm_direct_##R##x16_avx2(size_t kc, const float *a, size_t lda,        \
+                                              const float *b, float *c, size_t ldc,          \
+                                              size_t nc, const float *bias, float min,       \
+                                              float max, unsigned flags) {                   \
+        avx2_tile(R, kc, a, lda, b, c, ldc, nc, bias, min, max, flags);                     \
     }
 AVX2_UKERNEL(1)
 AVX2_UKERNEL(2)
@@ -171,6 +179,9 @@ static const tflc_gemm_f32_config avx2_config = {
                 f32_gemm_ukernel_3x16_avx2, f32_gemm_ukernel_4x16_avx2,
                 f32_gemm_ukernel_5x16_avx2, f32_gemm_ukernel_6x16_avx2},
     .dot = f32_gemm_dot_avx2,
+    .direct = {NULL, f32_gemm_direct_1x16_avx2, f32_gemm_direct_2x16_avx2,
+               f32_gemm_direct_3x16_avx2, f32_gemm_direct_4x16_avx2,
+               f32_gemm_direct_5x16_avx2, f32_gemm_direct_6x16_avx2},
 };
 
 const tflc_gemm_f32_config *tflc_f32_gemm_config_avx2(void) { return &avx2_config; }

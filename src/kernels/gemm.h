@@ -40,8 +40,8 @@
  *     copied row by row at a fixed row stride (the config's a_stride, a constant of its
  *     kernels): a microkernel then reaches its MR rows as constant displacements from one
  *     pointer, and packing is a plain row copy. The last tile of a block may have r < MR
- *     rows and runs the r-row kernel: no wasted rows. A config with direct kernels (AVX-512)
- *     reads A in place instead, at its run-time row stride, unless that stride is a
+ *     rows and runs the r-row kernel: no wasted rows. A config with direct kernels (AVX-512,
+ *     AVX2) reads A in place instead, at its run-time row stride, unless that stride is a
  *     multiple of 4 KiB (gemm.c): the same tiles, the same sums, no copy.
  *   - Loops: NC columns (a KC x NC block of B stays in L2) > KC slice > MC rows (pack A) >
  *     NR panel > MR tile.
