@@ -90,15 +90,23 @@ static inline float32x4_t hard_swish4(float32x4_t x) {
     return MUL(MUL(x, SET1(1.0f / 6.0f)), r);
 }
 
+/* The range reduction both exps share (Cephes' constants): m = floor(t log2(e) + 1/2) and
+ * r = t - m ln 2 in two steps (ln 2 split in a high and a low part). */
+static inline float32x4_t exp_reduce4(float32x4_t t, float32x4_t *r_out) {
+    const float32x4_t m = vrndmq_f32(ADD(MUL(t, SET1(1.44269504088896341f)), SET1(0.5f)));
+    const float32x4_t r = ADD(MUL(m, SET1(-0.693359375f)), t);
+    *r_out = ADD(MUL(m, SET1(2.12194440e-4f)), r);
+    return m;
+}
+
 /* Eigen's pexp_float on t in [-121, -1] or NaN (the scalar exp_eigen): below -104 gives 0;
  * y * 2^m with m in [-150, -1] as (y * 2^b) * 2^(m - b), b = m >> 1 in [-75, -1]: the first
  * product is exact (normal), the second rounds once, as the scalar ldexpf does. */
 static inline float32x4_t exp_eigen4(float32x4_t t) {
     const uint32x4_t nan = vmvnq_u32(vceqq_f32(t, t));
     const uint32x4_t zero = vcltq_f32(t, SET1(-104.0f));
-    const float32x4_t m = vrndmq_f32(ADD(MUL(t, SET1(1.44269504088896341f)), SET1(0.5f)));
-    float32x4_t r = ADD(MUL(m, SET1(-0.693359375f)), t);
-    r = ADD(MUL(m, SET1(2.12194440e-4f)), r);
+    float32x4_t r;
+    const float32x4_t m = exp_reduce4(t, &r);
     const float32x4_t r2 = MUL(r, r);
     float32x4_t p_even = ADD(MUL(r2, SET1(1.37449637986719608306884765625e-3f)),
                              SET1(4.166965186595916748046875e-2f));
@@ -218,9 +226,8 @@ static void f32_vswish_neon(size_t n, const float *x, float lo_s, float hi_s, fl
 static inline float32x4_t exp_nonpositive4(float32x4_t t) {
     const uint32x4_t nan = vmvnq_u32(vceqq_f32(t, t));
     const uint32x4_t under = vcltq_f32(t, SET1(-87.0f));
-    const float32x4_t m = vrndmq_f32(ADD(MUL(t, SET1(1.44269504088896341f)), SET1(0.5f)));
-    float32x4_t r = ADD(MUL(m, SET1(-0.693359375f)), t);
-    r = ADD(MUL(m, SET1(2.12194440e-4f)), r);
+    float32x4_t r;
+    const float32x4_t m = exp_reduce4(t, &r);
     const float32x4_t r2 = MUL(r, r);
     float32x4_t p = ADD(MUL(SET1(1.9875691500e-4f), r), SET1(1.3981999507e-3f));
     p = ADD(MUL(p, r), SET1(8.3334519073e-3f));

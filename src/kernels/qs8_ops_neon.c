@@ -151,13 +151,8 @@ QS8_INLINE void qs8_store_n(int8_t *out, int8x16_t v, size_t n) {
 
 /* Stores the first n bytes of v, all 8 when n >= 8. */
 QS8_INLINE void qs8_store8_n(int8_t *out, int8x8_t v, size_t n) {
-    if (n >= 8) {
-        vst1_s8(out, v);
-    } else {
-        int8_t tmp[8];
-        vst1_s8(tmp, v);
-        memcpy(out, tmp, n);
-    }
+    if (n >= 8) vst1_s8(out, v);
+    else qs8_store_n(out, vcombine_s8(v, v), n);
 }
 
 /* Columns [j, j + cn) of every row, cn <= 4 * G (G = 4 or 2), full: cn == 4 * G. */

@@ -93,20 +93,14 @@ static void transpose_last_two_u32(const tflc_sh_view *v, const char *in, char *
     const int r = v->rank;
     const size_t rows = (size_t)v->dims[r - 2], cols = (size_t)v->dims[r - 1];
     const size_t src_row = (size_t)v->in_strides[r - 1] * 4;
+    /* The view without its last dim: its runs are the blocks, one per leading index. */
+    tflc_sh_view lead = *v;
+    lead.rank = r - 1;
     int32_t idx[TFLC_SH_VIEW_MAX] = {0};
-    int64_t io = v->in_base;
-    for (size_t block = 0;; block++) {
-        tflc_pack_transpose_u32(in + io * 4, src_row, cols, rows, out + block * rows * cols * 4,
-                                cols);
-        int d = r - 3;   /* the odometer over the leading dims */
-        for (; d >= 0; d--) {
-            io += v->in_strides[d];
-            if (++idx[d] < v->dims[d]) break;
-            io -= v->in_strides[d] * v->dims[d];
-            idx[d] = 0;
-        }
-        if (d < 0) return;
-    }
+    int64_t io = v->in_base, oo = v->out_base;
+    do {
+        tflc_pack_transpose_u32(in + io * 4, src_row, cols, rows, out + oo * 4, cols);
+    } while (tflc_sh_view_next_run(&lead, idx, &io, &oo));
 }
 
 static tflc_status transpose_eval(tflc_node *node) {
