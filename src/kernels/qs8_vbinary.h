@@ -238,6 +238,15 @@ const tflc_qbinary_config *tflc_qbinary_config_avx2(void);
 const tflc_qbinary_config *tflc_qbinary_config_avx512(void);
 const tflc_qbinary_config *tflc_qbinary_config_neon(void);
 
+/* avx512's config with the 8-bit ADD and SUB vector forms (VV) looked up in byte tables
+ * (VPERMI2B); NULL unless this build has AVX-512 and this CPU has VBMI. The TFLC_ISA level is
+ * still AVX512: config_get takes it over the plain one whenever that level is chosen. */
+const tflc_qbinary_config *tflc_qbinary_config_avx512vbmi(void);
+
+/* The byte-table loops of avx512vbmi start at this many elements: below it their two
+ * tables (about 0.1 us to build) cost more than they save. */
+#define TFLC_QBINARY_LUT_MIN 1024
+
 /* The config for `isa`, or NULL when this build or this CPU lacks it (ignores the TFLC_ISA
  * cap). */
 const tflc_qbinary_config *tflc_qbinary_config_for(tflc_isa isa);

@@ -7,6 +7,10 @@
  */
 #include "kernels/qs8_vbinary.h"
 
+#include <pthread.h>
+
+#include "kernels/x8_lut.h"
+
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
 #include <immintrin.h>
 
@@ -328,8 +332,140 @@ static const tflc_qbinary_config avx512_config = {
 
 const tflc_qbinary_config *tflc_qbinary_config_avx512(void) { return &avx512_config; }
 
+/* ---- 8-bit ADD / SUB of two vectors through byte tables (AVX-512 VBMI).
+ * Each input's rescale s_k(x) (qb_in: an offset, two multiplies, shifts and RDPOT, 13
+ * operations per 16 lanes) depends on the input byte alone, so it is a table of 256 int32
+ * values, built once per call with qb_in itself (so its bits are qb_in's). The table is held
+ * as four byte planes (byte j of every entry), each plane four zmm (entries 0-63 ... 192-255):
+ * VPERMI2B looks up a plane for 64 lanes in two steps, the lower 128 entries where the index's
+ * top bit is clear and the upper where it is set. The four planes of 64 lanes are then
+ * interleaved into int32 with unpacks, which leave lane i of 128-bit block L in dword
+ * (i % 4) of zmm i / 4; the output is narrowed with the saturating packs, which undo that
+ * order exactly. The output stage is qb_round_fold's (so only when p->fold), and the zero
+ * point and clamp are applied to the packed words and bytes:
+ *   sat8(sat16(sat16(q) + zp)) = sat8(q + zp) for |zp| < 2^15,
+ * as once q leaves int16 both sides saturate the same way. ResNet50's int8 ADD (802816
+ * elements): 0.49 ns an element with qb_in, see bench/RESULTS.md for the measured gain. */
+#define QB_VBMI __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi")))
+
+/* Input k's table as plane[j][q]: byte j of s_k for the entries 64q .. 64q + 63, entry e
+ * being the byte e (int8: (int8_t)e). */
+QB_VBMI static void qb_lut_build(const qb_vec *v, int k, const int dt, __m512i plane[4][4]) {
+    _Alignas(64) uint8_t bytes[4][256];
+    const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    for (int e = 0; e < 256; e += 16) {
+        __m512i raw = _mm512_add_epi32(iota, _mm512_set1_epi32(e));
+        if (dt == TFLC_QBINARY_S8) raw = _mm512_srai_epi32(_mm512_slli_epi32(raw, 24), 24);
+        const __m512i s = qb_in(v, k, raw);
+        for (int j = 0; j < 4; j++)
+            _mm_store_si128((__m128i *)&bytes[j][e], _mm512_cvtepi32_epi8(_mm512_srli_epi32(s, 8 * j)));
+    }
+    for (int j = 0; j < 4; j++)
+        for (int q = 0; q < 4; q++) plane[j][q] = _mm512_load_si512(&bytes[j][64 * q]);
+}
+
+/* Plane t of 64 table entries for the 64 indices x; `top` marks the indices >= 128. */
+QB_VBMI QB_INLINE __m512i qb_lut_plane(__m512i x, __mmask64 top, const __m512i t[4]) {
+    const __m512i lo = _mm512_mask2_permutex2var_epi8(t[0], x, (__mmask64)~top, t[1]);
+    return _mm512_mask2_permutex2var_epi8(t[2], lo, top, t[3]);
+}
+
+/* s_k of 64 bytes as 16-lane int32 vectors d[0..3], in the unpacks' order (see above). */
+QB_VBMI QB_INLINE void qb_lut_lookup(__m512i x, __m512i plane[4][4], __m512i d[4]) {
+    const __mmask64 top = _mm512_movepi8_mask(x);
+    const __m512i p0 = qb_lut_plane(x, top, plane[0]), p1 = qb_lut_plane(x, top, plane[1]);
+    const __m512i p2 = qb_lut_plane(x, top, plane[2]), p3 = qb_lut_plane(x, top, plane[3]);
+    const __m512i l01 = _mm512_unpacklo_epi8(p0, p1), h01 = _mm512_unpackhi_epi8(p0, p1);
+    const __m512i l23 = _mm512_unpacklo_epi8(p2, p3), h23 = _mm512_unpackhi_epi8(p2, p3);
+    d[0] = _mm512_unpacklo_epi16(l01, l23);
+    d[1] = _mm512_unpackhi_epi16(l01, l23);
+    d[2] = _mm512_unpacklo_epi16(h01, h23);
+    d[3] = _mm512_unpackhi_epi16(h01, h23);
+}
+
+/* The narrowed bytes of four output vectors (qb_round_fold's q, before zero point and clamp),
+ * back in input order. */
+QB_VBMI QB_INLINE __m512i qb_lut_narrow(const int dt, const __m512i q[4], __m512i zp16, __m512i lo8,
+                                        __m512i hi8, bool clamp) {
+    const __m512i w01 = _mm512_adds_epi16(_mm512_packs_epi32(q[0], q[1]), zp16);
+    const __m512i w23 = _mm512_adds_epi16(_mm512_packs_epi32(q[2], q[3]), zp16);
+    if (dt == TFLC_QBINARY_S8) {
+        const __m512i y = _mm512_packs_epi16(w01, w23);
+        return clamp ? _mm512_min_epi8(_mm512_max_epi8(y, lo8), hi8) : y;
+    }
+    const __m512i y = _mm512_packus_epi16(w01, w23);
+    return clamp ? _mm512_min_epu8(_mm512_max_epu8(y, lo8), hi8) : y;
+}
+
+QB_VBMI QB_INLINE void qb_lut_addsub(const int op, const int dt, size_t n, const uint8_t *a,
+                                     const uint8_t *b, uint8_t *y, const tflc_qbinary_params *p,
+                                     const qb_vec *v) {
+    __m512i ta[4][4], tb[4][4];
+    qb_lut_build(v, 0, dt, ta);
+    qb_lut_build(v, 1, dt, tb);
+    const int32_t dmin = dt == TFLC_QBINARY_S8 ? INT8_MIN : 0, dmax = dt == TFLC_QBINARY_S8 ? INT8_MAX : UINT8_MAX;
+    const int32_t lo = p->lo + p->out_zp < dmin ? dmin : p->lo + p->out_zp;
+    const int32_t hi = p->hi + p->out_zp > dmax ? dmax : p->hi + p->out_zp;
+    const bool clamp = lo > dmin || hi < dmax;
+    const __m512i zp16 = _mm512_set1_epi16((int16_t)p->out_zp);
+    const __m512i lo8 = _mm512_set1_epi8((char)lo), hi8 = _mm512_set1_epi8((char)hi);
+    for (size_t i = 0; i < n; i += 64) {
+        const __mmask64 m = n - i >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << (n - i)) - 1;
+        __m512i da[4], db[4], q[4];
+        qb_lut_lookup(_mm512_maskz_loadu_epi8(m, a + i), ta, da);
+        qb_lut_lookup(_mm512_maskz_loadu_epi8(m, b + i), tb, db);
+        for (int r = 0; r < 4; r++)
+            q[r] = qb_round_fold(v, op == TFLC_QBINARY_ADD ? _mm512_add_epi32(da[r], db[r])
+                                                           : _mm512_sub_epi32(da[r], db[r]));
+        _mm512_mask_storeu_epi8(y + i, m, qb_lut_narrow(dt, q, zp16, lo8, hi8, clamp));
+    }
+}
+
+/* The VV entry point: tables when they pay and the output stage folds, else qbinary's loop. */
+QB_VBMI QB_INLINE void qbinary_lut(const int op, const int dt, size_t n, const void *a,
+                                   const void *b, void *y, const tflc_qbinary_params *p) {
+    if (n < TFLC_QBINARY_LUT_MIN || !p->fold) {
+        qbinary(op, dt, TFLC_QBINARY_VV, n, a, b, y, p);
+        return;
+    }
+    qb_vec v;
+    qb_vec_init(&v, p);
+    qb_lut_addsub(op, dt, n, a, b, y, p, &v);
+}
+
+#define QB_LUT_ENTRY(op, dt, OP, DT)                                                          \
+    QB_VBMI static void q##op##_##dt##_vv_lut(size_t n, const void *a, const void *b, void *y, \
+                                              const tflc_qbinary_params *p) {                \
+        qbinary_lut(OP, DT, n, a, b, y, p);                                                    \
+    }
+QB_LUT_ENTRY(add, s8, TFLC_QBINARY_ADD, TFLC_QBINARY_S8)
+QB_LUT_ENTRY(add, u8, TFLC_QBINARY_ADD, TFLC_QBINARY_U8)
+QB_LUT_ENTRY(sub, s8, TFLC_QBINARY_SUB, TFLC_QBINARY_S8)
+QB_LUT_ENTRY(sub, u8, TFLC_QBINARY_SUB, TFLC_QBINARY_U8)
+
+/* avx512's config with the four 8-bit ADD / SUB vector entry points replaced. */
+static tflc_qbinary_config vbmi_config;
+static pthread_once_t vbmi_once = PTHREAD_ONCE_INIT;
+
+static void vbmi_config_init(void) {
+    vbmi_config = avx512_config;
+    vbmi_config.name = "qs8_vbinary_avx512vbmi";
+    vbmi_config.fn[TFLC_QBINARY_ADD][TFLC_QBINARY_S8][TFLC_QBINARY_VV] = qadd_s8_vv_lut;
+    vbmi_config.fn[TFLC_QBINARY_ADD][TFLC_QBINARY_U8][TFLC_QBINARY_VV] = qadd_u8_vv_lut;
+    vbmi_config.fn[TFLC_QBINARY_SUB][TFLC_QBINARY_S8][TFLC_QBINARY_VV] = qsub_s8_vv_lut;
+    vbmi_config.fn[TFLC_QBINARY_SUB][TFLC_QBINARY_U8][TFLC_QBINARY_VV] = qsub_u8_vv_lut;
+}
+
+const tflc_qbinary_config *tflc_qbinary_config_avx512vbmi(void) {
+    if (!tflc_cpu_has_isa(TFLC_ISA_AVX512) || !tflc_x8_lut_cpu_has_vbmi()) return NULL;
+    pthread_once(&vbmi_once, vbmi_config_init);
+    return &vbmi_config;
+}
+
 #else
 
 const tflc_qbinary_config *tflc_qbinary_config_avx512(void) { return NULL; }
+
+const tflc_qbinary_config *tflc_qbinary_config_avx512vbmi(void) { return NULL; }
 
 #endif

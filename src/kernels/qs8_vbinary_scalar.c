@@ -239,6 +239,8 @@ static void choose_config(void) {
     for (int isa = (int)tflc_cpu_isa(); isa >= 0 && !best_config; isa--)
         best_config = tflc_qbinary_config_for((tflc_isa)isa);
     if (!best_config) best_config = &scalar_config;
+    const tflc_qbinary_config *vbmi = tflc_qbinary_config_avx512vbmi();
+    if (vbmi && best_config->isa == TFLC_ISA_AVX512) best_config = vbmi;
 }
 
 const tflc_qbinary_config *tflc_qbinary_config_get(void) {

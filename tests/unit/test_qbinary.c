@@ -49,7 +49,7 @@ static float rng_scale(double lo, double hi) {
  * and prepare refuses them); the kernels' uint8 instance is tested all the same. */
 static bool tested(int op, int dt) { return !(op == TFLC_QBINARY_SQDIFF && dt == TFLC_QBINARY_S16); }
 
-static const tflc_qbinary_config *configs[TFLC_ISA_COUNT];
+static const tflc_qbinary_config *configs[TFLC_ISA_COUNT + 1];   /* + avx512vbmi */
 static int n_configs;
 
 static const char *const op_names[] = {"ADD", "SUB", "MUL", "SQUARED_DIFFERENCE"};
@@ -192,7 +192,10 @@ static void test_variants_found(void) {
     }
     CHECK(n_configs >= 1 && configs[0]->isa == TFLC_ISA_SCALAR);
     CHECK_ISA_CONFIGS(tflc_qbinary_config_for);
-    CHECK(tflc_qbinary_config_get() == tflc_qbinary_config_for(tflc_cpu_isa()));
+    const tflc_qbinary_config *vbmi = tflc_qbinary_config_avx512vbmi();
+    if (vbmi) configs[n_configs++] = vbmi;
+    const tflc_qbinary_config *best = tflc_qbinary_config_for(tflc_cpu_isa());
+    CHECK(tflc_qbinary_config_get() == (vbmi && tflc_cpu_isa() == TFLC_ISA_AVX512 ? vbmi : best));
     fprintf(stderr, "variants:");
     for (int v = 0; v < n_configs; v++) fprintf(stderr, " %s", configs[v]->name);
     fprintf(stderr, "\n");
@@ -332,12 +335,13 @@ static void test_raw_exact(void) {
         }
 }
 
-/* Lengths 0..67 in every form, arrays against a guard page, and in place. */
-static void test_ragged(void) {
+/* Lengths base + 0..67 in every form, arrays against a guard page, and in place. */
+static void ragged_from(size_t base) {
+    static int32_t want[TFLC_QBINARY_LUT_MIN + 68];
     for (int op = 0; op < TFLC_QBINARY_OP_COUNT; op++)
         for (int dt = 0; dt < TFLC_QBINARY_DTYPE_COUNT; dt++)
             for (int form = 0; form < TFLC_QBINARY_FORM_COUNT && tested(op, dt); form++)
-                for (size_t n = 0; n <= 67; n++) {
+                for (size_t n = base; n <= base + 67; n++) {
                     tflc_qbinary_spec s;
                     tflc_qbinary_params p;
                     while (!derived_spec(op, dt, &s) || !tflc_qbinary_prepare(&s, &p)) {}
@@ -350,7 +354,6 @@ static void test_ragged(void) {
                     guarded y = guarded_alloc(n * es);
                     for (size_t i = 0; i < ca; i++) put(dt, a.data, i, rng_int(lo, hi));
                     for (size_t i = 0; i < cb; i++) put(dt, b.data, i, rng_int(lo, hi));
-                    int32_t want[67];
                     for (size_t i = 0; i < n; i++)
                         want[i] = ref(&s, get(dt, a.data, ca == 1 ? 0 : i),
                                       get(dt, b.data, cb == 1 ? 0 : i));
@@ -370,6 +373,14 @@ static void test_ragged(void) {
                     guarded_free(&y);
                     if (!ok) return;
                 }
+}
+
+/* Short lengths (every tail of the 16- and 32-element loops), then lengths around
+ * TFLC_QBINARY_LUT_MIN, where the byte-table loops start: every tail of their 64-byte
+ * steps. */
+static void test_ragged(void) {
+    ragged_from(0);
+    ragged_from(TFLC_QBINARY_LUT_MIN - 3);
 }
 
 /* The row forms on rows x n blocks: n around the 16-lane vectors, the 64-channel blocks and
