@@ -49,7 +49,7 @@ static inline __attribute__((always_inline)) void avx512_tile(
     const size_t r, const unsigned cols, size_t kc, const float *restrict a, const size_t as,
     const float *restrict b,
     float *restrict c, size_t ldc, size_t nc, const float *bias, float min, float max,
-    unsigned flags) {
+    unsigned flags, const size_t taps, const float *const *tap_a) {
     __m512 lo[AVX512_MR], hi[AVX512_MR];
     __m256 h8[AVX512_MR];
     const bool half = cols <= 16, narrow = cols == 24;   /* narrow: h8[] in place of hi[] */
@@ -110,34 +110,39 @@ static inline __attribute__((always_inline)) void avx512_tile(
             thi[i] = from_c && !half ? _mm512_maskz_loadu_ps(mhi, c + i * ldc + 16) : tlo[i];
             t8[i] = _mm512_castps512_ps256(thi[i]);
         }
-        while (kc != 0) {
-            size_t n = kc < AVX512_SUM_BLOCK ? kc : AVX512_SUM_BLOCK;
-            kc -= n;
-            UNROLL
-            for (size_t i = 0; i < r; i++) {
-                lo[i] = hi[i] = _mm512_setzero_ps();
-                h8[i] = _mm256_setzero_ps();
-            }
-            for (; n != 0; n--) {
-                const __m512 b0 = _mm512_loadu_ps(b), b1 = half ? b0 : _mm512_loadu_ps(b + 16);
-                const __m256 b8 = _mm512_castps512_ps256(b1);
-                b += AVX512_NR;
+        /* taps > 1 (the conv kernels): K is `taps` runs of kc, run t's rows from tap_a[t]; kc
+         * is a multiple of the block, so the blocks are the ones of one run over all K. */
+        for (size_t t = 0; t < taps; t++) {
+            if (tap_a) a = tap_a[t];
+            for (size_t left = kc; left != 0;) {
+                size_t n = left < AVX512_SUM_BLOCK ? left : AVX512_SUM_BLOCK;
+                left -= n;
                 UNROLL
                 for (size_t i = 0; i < r; i++) {
-                    const __m512 ai = _mm512_set1_ps(a[i * as]);
-                    lo[i] = _mm512_fmadd_ps(ai, b0, lo[i]);
-                    if (narrow) h8[i] = _mm256_fmadd_ps(_mm512_castps512_ps256(ai), b8, h8[i]);
-                    else if (!half) hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
+                    lo[i] = hi[i] = _mm512_setzero_ps();
+                    h8[i] = _mm256_setzero_ps();
                 }
-                a++;
+                for (; n != 0; n--) {
+                    const __m512 b0 = _mm512_loadu_ps(b), b1 = half ? b0 : _mm512_loadu_ps(b + 16);
+                    const __m256 b8 = _mm512_castps512_ps256(b1);
+                    b += AVX512_NR;
+                    UNROLL
+                    for (size_t i = 0; i < r; i++) {
+                        const __m512 ai = _mm512_set1_ps(a[i * as]);
+                        lo[i] = _mm512_fmadd_ps(ai, b0, lo[i]);
+                        if (narrow) h8[i] = _mm256_fmadd_ps(_mm512_castps512_ps256(ai), b8, h8[i]);
+                        else if (!half) hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
+                    }
+                    a++;
+                }
+                UNROLL
+                for (size_t i = 0; i < r; i++) {
+                    tlo[i] = have_total ? _mm512_add_ps(tlo[i], lo[i]) : lo[i];
+                    if (narrow) t8[i] = have_total ? _mm256_add_ps(t8[i], h8[i]) : h8[i];
+                    else if (!half) thi[i] = have_total ? _mm512_add_ps(thi[i], hi[i]) : hi[i];
+                }
+                have_total = true;
             }
-            UNROLL
-            for (size_t i = 0; i < r; i++) {
-                tlo[i] = have_total ? _mm512_add_ps(tlo[i], lo[i]) : lo[i];
-                if (narrow) t8[i] = have_total ? _mm256_add_ps(t8[i], h8[i]) : h8[i];
-                else if (!half) thi[i] = have_total ? _mm512_add_ps(thi[i], hi[i]) : hi[i];
-            }
-            have_total = true;
         }
         if (have_total) {   /* else kc == 0 on a first slice: lo / hi are the zeros above */
             UNROLL
@@ -188,27 +193,35 @@ static inline __attribute__((always_inline)) void avx512_tile(
 
 /* One tile of r rows of A at row stride `as`: the packed copy's constant AVX512_AS, or the
  * caller's lda for the direct kernels, which read A in place (gemm.c decides). */
-#define AVX512_TILE_COLS(R, AS)                                                              \
+#define AVX512_TILE_COLS(R, AS, TAPS, TAP_A)                                                 \
     do {                                                                                     \
         if (nc > 24)                                                                         \
-            avx512_tile(R, 32, kc, a, AS, b, c, ldc, nc, bias, min, max, flags);            \
+            avx512_tile(R, 32, kc, a, AS, b, c, ldc, nc, bias, min, max, flags, TAPS, TAP_A); \
         else if (nc > 16) /* a panel's last columns: less of the tile's work */             \
-            avx512_tile(R, 24, kc, a, AS, b, c, ldc, nc, bias, min, max, flags);            \
+            avx512_tile(R, 24, kc, a, AS, b, c, ldc, nc, bias, min, max, flags, TAPS, TAP_A); \
         else                                                                                 \
-            avx512_tile(R, 16, kc, a, AS, b, c, ldc, nc, bias, min, max, flags);            \
+            avx512_tile(R, 16, kc, a, AS, b, c, ldc, nc, bias, min, max, flags, TAPS, TAP_A); \
     } while (0)
 #define AVX512_UKERNEL(R)                                                                    \
     static void f32_gemm_ukernel_##R##x32_avx512(size_t kc, const float *a, const float *b, \
                                                  float *c, size_t ldc, size_t nc,            \
                                                  const float *bias, float min, float max,    \
                                                  unsigned flags) {                           \
-        AVX512_TILE_COLS(R, AVX512_AS);                                                      \
+        AVX512_TILE_COLS(R, AVX512_AS, 1, NULL);                                             \
     }                                                                                        \
     static void f32_gemm_direct_##R##x32_avx512(size_t kc, const float *a, size_t lda,      \
                                                 const float *b, float *c, size_t ldc,        \
                                                 size_t nc, const float *bias, float min,     \
                                                 float max, unsigned flags) {                 \
-        AVX512_TILE_COLS(R, lda);                                                            \
+        AVX512_TILE_COLS(R, lda, 1, NULL);                                                   \
+    }                                                                                        \
+    static void f32_gemm_taps_##R##x32_avx512(size_t taps, size_t kc, const float *const *a_taps, \
+                                              size_t lda, const float *b, float *c,          \
+                                              size_t ldc, size_t nc, const float *bias,      \
+                                              float min, float max, unsigned flags) {        \
+        const float *a = a_taps[0];                                                          \
+        flags &= ~(unsigned)TFLC_GEMM_MUL_ADD; /* the FMA order only */                      \
+        AVX512_TILE_COLS(R, lda, taps, a_taps);                                              \
     }
 AVX512_UKERNEL(1)
 AVX512_UKERNEL(2)
@@ -251,6 +264,10 @@ static const tflc_gemm_f32_config avx512_config = {
     .nc = AVX512_NC,
     .a_stride = AVX512_AS,
     .pack_a = f32_pack_a_avx512,
+    .sum_block = AVX512_SUM_BLOCK,
+    .taps = {NULL, f32_gemm_taps_1x32_avx512, f32_gemm_taps_2x32_avx512, f32_gemm_taps_3x32_avx512,
+             f32_gemm_taps_4x32_avx512, f32_gemm_taps_5x32_avx512, f32_gemm_taps_6x32_avx512,
+             f32_gemm_taps_7x32_avx512},
     .direct = {NULL, f32_gemm_direct_1x32_avx512, f32_gemm_direct_2x32_avx512,
                f32_gemm_direct_3x32_avx512, f32_gemm_direct_4x32_avx512,
                f32_gemm_direct_5x32_avx512, f32_gemm_direct_6x32_avx512,

@@ -407,6 +407,31 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
         mul_add_eigen_tail(cfg, g, m_begin, m_end, n_begin, n_end, row0, rows_total);
 }
 
+bool tflc_gemm_f32_taps_fit(const tflc_gemm_f32_config *cfg, size_t run) {
+    return cfg->taps[1] != NULL && run > 0 && cfg->sum_block > 0 && run % cfg->sum_block == 0;
+}
+
+void tflc_gemm_f32_taps_rows(const tflc_gemm_f32_args *g, size_t m, size_t taps,
+                             const float *const *tap_a, size_t lda, float *c, size_t n_begin,
+                             size_t n_end) {
+    const tflc_gemm_f32_config *cfg = tflc_gemm_f32_packed_config(g->packed_b);
+    const size_t mr = cfg->mr, nr = cfg->nr, run = g->k / taps;
+    if (n_end > g->n) n_end = g->n;
+    const float *panels = packed_panels(g);
+    const float *a[TFLC_GEMM_MAX_TAPS];
+    float bias_tail[TFLC_GEMM_MAX_NR];
+    for (size_t i = 0; i < m; i += mr) {   /* a tile of pixels, then each panel over it */
+        const size_t r = min_sz(mr, m - i);
+        for (size_t t = 0; t < taps; t++) a[t] = tap_a[t] + i * lda;
+        for (size_t n0 = n_begin; n0 < n_end; n0 += nr) {
+            const size_t nc = min_sz(nr, n_end - n0);
+            cfg->taps[r](taps, run, a, lda, panels + (n0 / nr) * g->k * nr, c + i * g->ldc + n0,
+                         g->ldc, nc, panel_bias(g, n0, nc, nr, bias_tail), g->min, g->max,
+                         TFLC_GEMM_FINAL);
+        }
+    }
+}
+
 void tflc_gemm_f32(size_t m, size_t n, size_t k, const float *a, size_t lda,
                    const void *packed_b, const float *bias, float *c, size_t ldc, float min,
                    float max) {

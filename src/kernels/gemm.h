@@ -107,6 +107,14 @@ typedef void (*tflc_f32_gemm_direct_fn)(size_t kc, const float *a, size_t lda, c
                                         float *c, size_t ldc, size_t nc, const float *bias,
                                         float min, float max, unsigned flags);
 
+/* direct with K in `taps` runs of kc floats, run t's row i at a[t] + i*lda: a convolution's
+ * taps read in place (each run one filter tap's input channels, rows the tile's pixels).
+ * kc must be a multiple of the config's sum_block; the bits are then those of one direct
+ * call over the concatenated rows, in the FMA order (MUL_ADD is ignored). */
+typedef void (*tflc_f32_gemm_taps_fn)(size_t taps, size_t kc, const float *const *a, size_t lda,
+                                      const float *b, float *c, size_t ldc, size_t nc,
+                                      const float *bias, float min, float max, unsigned flags);
+
 /* A one-row product (M == 1) over one packed panel: c[j] = clamp(dot + bias[j]) for j < nc,
  * summed in LiteRT's matrix-vector order (f32_gemm_dot.h); a [k], b the whole panel (k * NR
  * floats), bias NR readable floats. */
@@ -130,6 +138,8 @@ typedef struct tflc_gemm_f32_config {
     tflc_f32_gemm_dot_fn dot;  /* one-row products (f32_gemm_dot.h) */
     tflc_f32_pack_a_fn pack_a; /* NULL: a memcpy per row (gemm.c) */
     tflc_f32_gemm_direct_fn direct[TFLC_GEMM_MAX_MR + 1];   /* [r], or all NULL: always pack */
+    uint32_t sum_block;        /* the FMA path's summation block (taps' kc: a multiple) */
+    tflc_f32_gemm_taps_fn taps[TFLC_GEMM_MAX_MR + 1];       /* [r], or all NULL: none */
 } tflc_gemm_f32_config;
 
 /* Each ISA's config, from its own translation unit (compiled with that ISA's flags); NULL
@@ -207,6 +217,19 @@ void tflc_gemm_f32_range_flags(const tflc_gemm_f32_args *g, size_t m_begin, size
 void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_end,
                             size_t n_begin, size_t n_end, unsigned flags, size_t row0,
                             size_t rows_total);
+
+/* A convolution's product with A read in place, tap by tap (no im2col copy): m rows (a run of
+ * output pixels), row i's K = taps runs of g->k / taps floats, run t at tap_a[t] + i * lda;
+ * columns [n_begin, n_end) (n_begin a multiple of nr) to c (row stride g->ldc), with g's
+ * packed B, bias and clamp (g->a, g->lda, g->m unused). The bits are those of
+ * tflc_gemm_f32_range_flags with TFLC_GEMM_PART over the same rows copied out (im2col),
+ * given tflc_gemm_f32_taps_fit(the packing config, g->k / taps): it has taps kernels and
+ * the run is a whole number of its summation blocks, so no block straddles two taps. */
+#define TFLC_GEMM_MAX_TAPS 64
+bool tflc_gemm_f32_taps_fit(const tflc_gemm_f32_config *cfg, size_t run);
+void tflc_gemm_f32_taps_rows(const tflc_gemm_f32_args *g, size_t m, size_t taps,
+                             const float *const *tap_a, size_t lda, float *c, size_t n_begin,
+                             size_t n_end);
 
 /* A split of the output into m_tasks x n_tasks rectangles of whole tiles. */
 typedef struct tflc_gemm_f32_plan {

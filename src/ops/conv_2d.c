@@ -88,6 +88,7 @@ typedef enum conv_gemm_form {
     CONV_GEMM_POINTWISE,       /* 1x1, stride 1 */
     CONV_GEMM_POINTWISE_ROWS,  /* 1x1, strided: one GEMM per output row */
     CONV_GEMM_IM2COL,
+    CONV_GEMM_TAPS,            /* A read in place tap by tap, from a zero-padded copy */
 } conv_gemm_form;
 
 typedef struct conv_params {
@@ -109,6 +110,9 @@ typedef struct conv_params {
                                               scratch at packed_off at each eval */
     size_t packed_off;
     size_t col_off, col_floats, col_rows;  /* scratch: per thread, col_rows im2col rows */
+    size_t pad_off, pad_h, pad_w;          /* CONV_GEMM_TAPS: scratch, [batches, pad_h, pad_w,
+                                              C] floats, the input with its zero border, or
+                                              pad_off SIZE_MAX: the input itself (no border) */
     int threads;                           /* tflc_node_num_threads at prepare */
     /* int8 on the int8 GEMM (gemm, packed, packed_off, col_off, col_rows, threads as above) */
     const tflc_qs8_config *q8;             /* NULL: the reference loops */
@@ -254,6 +258,29 @@ static void conv_pack_filter(void *dst, const void *arg) {
     tflc_gemm_f32_pack_b(a->cfg, a->n, a->k, a->filter, a->k, true, dst);
 }
 
+/* CONV_GEMM_TAPS when the taps kernels apply (tflc_gemm_f32_taps_fit: the FMA order, the
+ * channels a whole number of summation blocks) and the windows are undilated: A is then read
+ * from the input in place, each tap a run of C floats at a stride of stride_x * C, instead
+ * of copied out by im2col (9 copies of each input float for 3x3). With padding, the input
+ * is first copied once into a zero border (pad_h x pad_w, every window inside). Same bits
+ * as im2col: tflc_gemm_f32_taps_rows. */
+static bool conv_prepare_taps(conv_params *p, const tflc_gemm_f32_config *cfg, size_t rows,
+                              size_t *scratch) {
+    const tflc_conv_geom *g = &p->g;
+    const size_t taps = (size_t)g->y.filter * (size_t)g->x.filter;
+    if (p->mul_add || rows < 2 || g->y.dilation != 1 || g->x.dilation != 1 ||
+        taps > TFLC_GEMM_MAX_TAPS || !tflc_gemm_f32_taps_fit(cfg, (size_t)p->filter_c))
+        return false;
+    p->pad_h = (size_t)(g->y.out - 1) * (size_t)g->y.stride + (size_t)g->y.filter;
+    p->pad_w = (size_t)(g->x.out - 1) * (size_t)g->x.stride + (size_t)g->x.filter;
+    p->pad_off = SIZE_MAX;
+    if (g->y.pad != 0 || g->x.pad != 0 || p->pad_h > (size_t)g->y.in || p->pad_w > (size_t)g->x.in)
+        p->pad_off = tflc_conv_scratch_reserve(scratch, (size_t)g->batches * p->pad_h * p->pad_w *
+                                                            (size_t)p->filter_c * sizeof(float));
+    p->gemm = CONV_GEMM_TAPS;
+    return true;
+}
+
 /* Float, groups == 1: the GEMM form, the cached packed filter, scratch for im2col. */
 static void conv_prepare_gemm(tflc_node *node, conv_params *p, size_t *scratch) {
     const tflc_tensor *w = node->inputs[1];
@@ -288,8 +315,9 @@ static void conv_prepare_gemm(tflc_node *node, conv_params *p, size_t *scratch) 
     if (chunk > per_thread) chunk = per_thread;
     const size_t mr = cfg->mr, tiles = (rows + mr - 1) / mr;
     chunk = tflc_balanced_span(tiles, 1, p->threads, 1, (chunk + mr - 1) / mr) * mr;
-    p->gemm = CONV_GEMM_IM2COL;
     p->col_rows = chunk;
+    if (conv_prepare_taps(p, cfg, rows, scratch)) return;
+    p->gemm = CONV_GEMM_IM2COL;
     p->col_floats = chunk * k;
     p->col_off = tflc_conv_scratch_reserve(scratch, (size_t)p->threads * p->col_floats *
                                                         sizeof(float));
@@ -429,6 +457,12 @@ typedef struct conv_gemm_job {
     tflc_gemm_f32_plan plan;
     tflc_split split;                      /* CONV_GEMM_IM2COL: chunks of col_rows pixels x
                                             * column blocks (kernels/cpu.h) */
+    /* CONV_GEMM_TAPS: the image the taps read ([batches, src_h, src_w, C]: the input, or pad,
+     * its zero-bordered copy) and the product's arguments (A unused) */
+    const float *src;
+    float *pad;
+    size_t src_h, src_w;
+    tflc_gemm_f32_args taps;
 } conv_gemm_job;
 
 /* n bytes: short runs (an image of 3 or 4 channels: 9 to 48 bytes a filter row) as two
@@ -584,6 +618,76 @@ static void conv_task_im2col(void *ctx, int task, int thread) {
     conv_gemm(j, r0, count, col, j->k, j->out + r0 * j->n, n0, n1);
 }
 
+/* CONV_GEMM_TAPS, first: row `task` (batch b, row py) of the zero-bordered copy. */
+static void conv_task_pad(void *ctx, int task, int thread) {
+    const conv_gemm_job *j = ctx;
+    const conv_params *p = j->p;
+    const tflc_conv_geom *g = &p->g;
+    (void)thread;
+    const size_t c = (size_t)p->filter_c, row = p->pad_w * c;
+    const int32_t b = (int32_t)((size_t)task / p->pad_h);
+    const int64_t iy = (int64_t)((size_t)task % p->pad_h) - g->y.pad;
+    float *dst = j->pad + (size_t)task * row;
+    if (iy < 0 || iy >= g->y.in) {
+        memset(dst, 0, row * sizeof(float));
+        return;
+    }
+    const size_t x0 = (size_t)g->x.pad, x1 = x0 + (size_t)g->x.in < p->pad_w ? x0 + (size_t)g->x.in
+                                                                            : p->pad_w;
+    memset(dst, 0, x0 * c * sizeof(float));
+    memcpy(dst + x0 * c, j->in + tflc_conv_offset(g, b, iy, 0, g->in_c), (x1 - x0) * c * sizeof(float));
+    memset(dst + x1 * c, 0, (p->pad_w - x1) * c * sizeof(float));
+}
+
+/* CONV_GEMM_TAPS, then: a chunk of output pixels x a block of columns, one output row's run
+ * of pixels at a time (a run's rows are stride * C floats apart in every tap). */
+static void conv_task_taps(void *ctx, int task, int thread) {
+    const conv_gemm_job *j = ctx;
+    const tflc_conv_geom *g = &j->p->g;
+    (void)thread;
+    size_t r0, n0;
+    tflc_split_task(&j->split, task, &r0, &n0);
+    const size_t end = j->rows - r0 < j->p->col_rows ? j->rows : r0 + j->p->col_rows;
+    const size_t n1 = j->n - n0 < j->split.col_step ? j->n : n0 + j->split.col_step;
+    const size_t c = (size_t)j->p->filter_c, ow = (size_t)g->x.out;
+    const float *tap_a[TFLC_GEMM_MAX_TAPS];
+    conv_pixel px = conv_pixel_at(g, r0);
+    for (size_t pix = r0; pix < end; pix += ow - px.ox, px.ox = 0, px.oy++) {
+        if (px.oy == (size_t)g->y.out) {
+            px.oy = 0;
+            px.b++;
+        }
+        const size_t m = ow - px.ox < end - pix ? ow - px.ox : end - pix;
+        const float *base = j->src + ((px.b * j->src_h + px.oy * (size_t)g->y.stride) * j->src_w +
+                                      px.ox * (size_t)g->x.stride) * c;
+        size_t t = 0;
+        for (size_t ky = 0; ky < (size_t)g->y.filter; ky++)
+            for (size_t kx = 0; kx < (size_t)g->x.filter; kx++)
+                tap_a[t++] = base + (ky * j->src_w + kx) * c;
+        tflc_gemm_f32_taps_rows(&j->taps, m, t, tap_a, (size_t)g->x.stride * c,
+                                j->out + pix * j->n, n0, n1);
+    }
+}
+
+static void conv_eval_f32_taps(tflc_node *node, const conv_params *p, conv_gemm_job *j,
+                               int threads) {
+    const tflc_conv_geom *g = &p->g;
+    j->src = j->in;
+    j->src_h = (size_t)g->y.in;
+    j->src_w = (size_t)g->x.in;
+    if (p->pad_off != SIZE_MAX) {
+        j->src = j->pad = tflc_conv_scratch_at(node, p->pad_off);
+        j->src_h = p->pad_h;
+        j->src_w = p->pad_w;
+        tflc_node_parallel_for(node, g->batches * (int)p->pad_h, conv_task_pad, j);
+    }
+    j->taps = (tflc_gemm_f32_args){j->rows, j->n, j->k, NULL, 0, j->packed, j->bias, j->out, j->n,
+                                   p->act.min, p->act.max};
+    j->split = tflc_split_plan(j->rows, j->n, p->col_rows,
+                               tflc_gemm_f32_packed_config(j->packed)->nr, threads);
+    tflc_node_parallel_for(node, j->split.row_tasks * j->split.col_tasks, conv_task_taps, j);
+}
+
 static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {
     const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
     conv_gemm_job j = {
@@ -614,6 +718,9 @@ static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {
     }
     case CONV_GEMM_POINTWISE_ROWS:
         tflc_node_parallel_for(node, p->g.batches * p->g.y.out, conv_task_rows, &j);
+        break;
+    case CONV_GEMM_TAPS:
+        conv_eval_f32_taps(node, p, &j, threads);
         break;
     default: {
         const bool parallel = threads <= p->threads; /* else serial: im2col buffers per thread */
@@ -853,7 +960,7 @@ static tflc_status conv_eval(tflc_node *node) {
  * (its on-the-fly quantization depends on the input's size). */
 static bool conv_pads_exactly(const conv_params *p) {
     switch (p->mode) {
-    case CONV_F32: return p->gemm == CONV_GEMM_IM2COL;
+    case CONV_F32: return p->gemm == CONV_GEMM_IM2COL || p->gemm == CONV_GEMM_TAPS;
     case CONV_Q8: return !p->q8 || p->gemm == CONV_GEMM_IM2COL;
     case CONV_QU8: case CONV_Q16: return true;
     default: return false;

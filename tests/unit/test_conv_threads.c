@@ -3,12 +3,17 @@
  * chunks x column blocks) gives the same bytes as one pass on the calling thread. Shapes with
  * few output pixels and many channels (the column split), channel counts that are not a
  * multiple of any nr, one output pixel, strides, dilation and batches.
+ *
+ * And the taps form (channels a multiple of the GEMM's summation block: A read from the
+ * input, or its zero-bordered copy, in place) gives the bytes of the product it replaces:
+ * the im2col matrix, built here, through tflc_gemm_f32_range_flags.
  */
 #include "ops/conv_common.h"
 #include "test.h"
 #include "op_harness.h"
 
 #include "core/threadpool.h"
+#include "kernels/gemm.h"
 
 static tflc_threadpool *pool3;
 
@@ -83,9 +88,85 @@ static void test_im2col_threads_same_bytes(void) {
     }
 }
 
+/* One axis as TFLite plans it: output size and leading pad. */
+static void plan_axis(int padding, int32_t in, int32_t k, int32_t stride, int32_t *out,
+                      int32_t *pad) {
+    *out = padding == SAME ? (in + stride - 1) / stride : (in - k) / stride + 1;
+    const int32_t need = (*out - 1) * stride + k - in;
+    *pad = padding == SAME && need > 0 ? need / 2 : 0;
+}
+
+/* The output of s by definition of the GEMM form: im2col rows (0.0f outside the input),
+ * packed filter, tflc_gemm_f32_range_flags with TFLC_GEMM_PART, the activation's clamp. */
+static float *im2col_gemm(const conv_shape *s, const float *in, const float *w, const float *b) {
+    int32_t oh, ow, pt, pl;
+    plan_axis(s->padding, s->h, s->kh, s->stride, &oh, &pt);
+    plan_axis(s->padding, s->w, s->kw, s->stride, &ow, &pl);
+    const size_t m = (size_t)s->n * oh * ow, k = (size_t)s->kh * s->kw * s->c, n = (size_t)s->out_c;
+    float *a = calloc(m * k, sizeof(float)), *c = malloc(m * n * sizeof(float));
+    const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_get();
+    void *pb = aligned_alloc(64, (tflc_gemm_f32_packed_size(cfg, n, k) + 63) / 64 * 64);
+    for (size_t r = 0; r < m; r++) {
+        const int32_t bi = (int32_t)(r / ((size_t)oh * ow)), oy = (int32_t)(r / ow % oh);
+        const int32_t ox = (int32_t)(r % ow);
+        for (int32_t ky = 0; ky < s->kh; ky++)
+            for (int32_t kx = 0; kx < s->kw; kx++) {
+                const int32_t iy = oy * s->stride + ky - pt, ix = ox * s->stride + kx - pl;
+                if (iy < 0 || iy >= s->h || ix < 0 || ix >= s->w) continue;
+                memcpy(a + r * k + ((size_t)ky * s->kw + kx) * s->c,
+                       in + (((size_t)bi * s->h + iy) * s->w + ix) * s->c, (size_t)s->c * sizeof(float));
+            }
+    }
+    tflc_gemm_f32_pack_b(cfg, n, k, w, k, true, pb);
+    const float lo = s->act == ACT_NONE ? -INFINITY : 0.0f, hi = s->act == ACT_RELU6 ? 6.0f : INFINITY;
+    const tflc_gemm_f32_args g = {m, n, k, a, k, pb, b, c, n, lo, hi};
+    tflc_gemm_f32_range_flags(&g, 0, m, 0, n, TFLC_GEMM_PART);
+    free(a);
+    free(pb);
+    return c;
+}
+
+/* Shapes whose channels are whole summation blocks take the taps form where this CPU's GEMM
+ * has it (here AVX-512); the others, im2col. Either way the bytes are the product's. Padded
+ * (SAME, and stride 2's bottom-only pad) and unpadded (VALID: the input read in place),
+ * widths that are not a multiple of the 7-row tile, odd column counts, batches, 1 and 3
+ * threads. */
+static void test_taps_same_bytes_as_im2col(void) {
+    static const conv_shape shapes[] = {
+        {1, 14, 14, 64, 3, 3, 64, SAME, 1, 1, ACT_RELU},
+        {2, 9, 13, 64, 3, 3, 40, SAME, 1, 1, ACT_NONE},
+        {1, 16, 16, 64, 3, 3, 70, SAME, 2, 1, ACT_RELU6},   /* pads bottom and right only */
+        {1, 11, 12, 128, 3, 3, 33, VALID, 1, 1, ACT_NONE},  /* no border: in place */
+        {1, 10, 9, 64, 5, 5, 17, SAME, 1, 1, ACT_RELU},
+        {1, 8, 15, 64, 1, 3, 24, SAME, 1, 1, ACT_NONE},
+        {1, 15, 8, 128, 3, 1, 16, VALID, 2, 1, ACT_NONE},
+        {1, 7, 7, 40, 3, 3, 64, SAME, 1, 1, ACT_NONE},      /* not whole blocks: im2col */
+    };
+    static float in[2 * 16 * 16 * 128], w[70 * 5 * 5 * 128], b[70];
+    if (!tflc_gemm_f32_taps_fit(tflc_gemm_f32_config_get(), 64))
+        fprintf(stderr, "(no taps kernels on this CPU: im2col throughout)\n");
+    for (size_t k = 0; k < N(shapes); k++) {
+        const conv_shape *s = &shapes[k];
+        const size_t n_in = (size_t)s->n * s->h * s->w * s->c, n_w = (size_t)s->out_c * s->kh * s->kw * s->c;
+        for (size_t i = 0; i < n_in; i++) in[i] = rnd();
+        for (size_t i = 0; i < n_w; i++) w[i] = rnd();
+        for (int i = 0; i < s->out_c; i++) b[i] = rnd();
+        float *want = im2col_gemm(s, in, w, b);
+        for (int threads = 0; threads < 2; threads++) {
+            size_t bytes = 0;
+            unsigned char *got = run_conv(s, in, w, b, threads ? pool3 : NULL, &bytes);
+            CHECK_MSG(got && memcmp(got, want, bytes) == 0, "shape %zu, %d threads: not the "
+                      "im2col product's bytes", k, threads ? 3 : 1);
+            free(got);
+        }
+        free(want);
+    }
+}
+
 static void run_tests(void) {
     CHECK_OK(tflc_threadpool_create(3, &pool3));
     TEST(test_im2col_threads_same_bytes);
+    TEST(test_taps_same_bytes_as_im2col);
     tflc_threadpool_free(pool3);
 }
 
