@@ -229,6 +229,34 @@ void tflc_qgemm_s8_range(size_t m, size_t n, size_t k, const int8_t *a, size_t l
     }
 }
 
+bool tflc_qgemm_s8_taps_fit(const tflc_qgemm_s8_config *cfg, size_t run) {
+    return cfg->taps[1] != NULL && run > 0 && run % 4 == 0;
+}
+
+void tflc_qgemm_s8_taps_rows(size_t m, size_t n, size_t k, size_t taps,
+                             const uint8_t *const *tap_a, size_t lda, int32_t a_zero_point,
+                             const void *packed_b, const int32_t *bias, int32_t *c, size_t ldc,
+                             size_t n_begin, size_t n_end) {
+    const tflc_qgemm_s8_config *cfg = tflc_qgemm_s8_packed_config(packed_b);
+    const size_t mr = cfg->mr, nr = cfg->nr, pb = panel_bytes(nr, k);
+    if (n_end > n) n_end = n;
+    const unsigned char *panels = (const unsigned char *)packed_b + TFLC_QGEMM_PACKED_HEADER;
+    const uint32_t corr = cfg->a_offset + (uint32_t)a_zero_point;   /* modulo 2^32 */
+    const uint8_t *a[TFLC_QGEMM_MAX_TAPS];
+    int32_t init[TFLC_QGEMM_MAX_NR];
+    for (size_t n0 = n_begin; n0 < n_end; n0 += nr) {   /* a panel, then each tile under it */
+        const size_t nc = min_sz(nr, n_end - n0);
+        const unsigned char *panel = panels + (n0 / nr) * pb;
+        panel_init(panel, nr, nc, bias, n0, corr, init);
+        for (size_t i = 0; i < m; i += mr) {
+            for (size_t t = 0; t < taps; t++) a[t] = tap_a[t] + i * lda;
+            cfg->taps[min_sz(mr, m - i)](taps, k / taps, a, lda,
+                                         (const int8_t *)(panel + nr * sizeof(int32_t)),
+                                         c + i * ldc + n0, ldc, nc, init);
+        }
+    }
+}
+
 void tflc_qgemm_s8(size_t m, size_t n, size_t k, const int8_t *a, size_t lda,
                    int32_t a_zero_point, const void *packed_b, const int32_t *bias, int32_t *c,
                    size_t ldc) {

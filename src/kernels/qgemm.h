@@ -60,6 +60,13 @@ typedef void (*tflc_qs8_gemm_ukernel_fn)(size_t kc, const uint8_t *a, const int8
                                          int32_t *c, size_t ldc, size_t nc,
                                          const int32_t *init);
 
+/* ukernel with K in `taps` runs of kc bytes (kc a multiple of 4), run t's row i at
+ * a[t] + i*lda, read in place: a convolution's taps, the bytes already offset by a_offset
+ * (the caller's copy adds it). init must be given. */
+typedef void (*tflc_qs8_gemm_taps_fn)(size_t taps, size_t kc, const uint8_t *const *a,
+                                      size_t lda, const int8_t *b, int32_t *c, size_t ldc,
+                                      size_t nc, const int32_t *init);
+
 typedef struct tflc_qgemm_s8_config {
     const char *name;
     tflc_isa isa;
@@ -71,6 +78,7 @@ typedef struct tflc_qgemm_s8_config {
                                   TFLC_QGEMM_APACK_BYTES */
     tflc_qs8_gemm_ukernel_fn ukernel[TFLC_QGEMM_MAX_MR + 1];   /* [r], r in 1..mr */
     tflc_qs8_pack_a_fn pack_a;     /* NULL: the portable loop (qgemm.c) */
+    tflc_qs8_gemm_taps_fn taps[TFLC_QGEMM_MAX_MR + 1];   /* [r], or all NULL: none */
 } tflc_qgemm_s8_config;
 
 const tflc_qgemm_s8_config *tflc_qs8_gemm_config_scalar(void);
@@ -106,5 +114,18 @@ void tflc_qgemm_s8_range(size_t m, size_t n, size_t k, const int8_t *a, size_t l
                          int32_t a_zero_point, const void *packed_b, const int32_t *bias,
                          int32_t *c, size_t ldc, size_t m_begin, size_t m_end, size_t n_begin,
                          size_t n_end);
+
+/* A convolution's product with A read in place, tap by tap (no im2col copy): m rows (a run of
+ * output pixels) whose K = taps runs of k / taps bytes, run t of row i at tap_a[t] + i * lda,
+ * each byte already plus the packed config's a_offset; columns [n_begin, n_end) (n_begin a
+ * multiple of nr) of the int32 C at c (row stride ldc), as tflc_qgemm_s8_range gives them
+ * for the same rows copied out. Only for a config with taps kernels
+ * (tflc_qgemm_s8_taps_fit) and k / taps a multiple of 4. */
+#define TFLC_QGEMM_MAX_TAPS 64
+bool tflc_qgemm_s8_taps_fit(const tflc_qgemm_s8_config *cfg, size_t run);
+void tflc_qgemm_s8_taps_rows(size_t m, size_t n, size_t k, size_t taps,
+                             const uint8_t *const *tap_a, size_t lda, int32_t a_zero_point,
+                             const void *packed_b, const int32_t *bias, int32_t *c, size_t ldc,
+                             size_t n_begin, size_t n_end);
 
 #endif

@@ -35,8 +35,9 @@ static inline __m512i broadcast_u32(const uint8_t *p) {
  * 256-bit accumulators (h8[]) and VPDPBUSDs, which Zen 4 issues at twice the rate of
  * 512-bit ones (as f32_gemm_avx512.c's tile does). */
 static inline __attribute__((always_inline)) void vnni_tile(
-    const size_t r, const unsigned cols, size_t kc, const uint8_t *restrict a,
-    const int8_t *restrict b, int32_t *restrict c, size_t ldc, size_t nc, const int32_t *init) {
+    const size_t r, const unsigned cols, size_t kc, const uint8_t *restrict a, const size_t as,
+    const int8_t *restrict b, int32_t *restrict c, size_t ldc, size_t nc, const int32_t *init,
+    const size_t taps, const uint8_t *const *tap_a) {
     __m512i lo[QS8_VNNI_MR], hi[QS8_VNNI_MR];
     __m256i h8[QS8_VNNI_MR];
     const bool half = cols <= 16, narrow = cols == 24;
@@ -60,18 +61,23 @@ static inline __attribute__((always_inline)) void vnni_tile(
             else hi[i] = half ? lo[i] : _mm512_maskz_loadu_epi32(mhi, c + i * ldc + 16);
         }
     }
-    for (size_t k = 0; k < kc; k += 4) {
-        const __m512i b0 = _mm512_loadu_si512(b),
-                      b1 = half || narrow ? b0 : _mm512_loadu_si512(b + 64);
-        const __m256i b8 = narrow ? _mm256_loadu_si256((const __m256i *)(const void *)(b + 64))
-                                  : _mm512_castsi512_si256(b0);
-        b += 4 * QS8_VNNI_NR;
-        UNROLL
-        for (size_t i = 0; i < r; i++) {
-            const __m512i ai = broadcast_u32(a + i * QS8_VNNI_AS + k);
-            lo[i] = _mm512_dpbusd_epi32(lo[i], ai, b0);
-            if (narrow) h8[i] = _mm256_dpbusd_epi32(h8[i], _mm512_castsi512_si256(ai), b8);
-            else if (!half) hi[i] = _mm512_dpbusd_epi32(hi[i], ai, b1);
+    /* taps > 1 (the conv kernels): K is `taps` runs of kc bytes, run t's rows from tap_a[t]
+     * (integer sums: any split gives the same result). */
+    for (size_t t = 0; t < taps; t++) {
+        if (tap_a) a = tap_a[t];
+        for (size_t k = 0; k < kc; k += 4) {
+            const __m512i b0 = _mm512_loadu_si512(b),
+                          b1 = half || narrow ? b0 : _mm512_loadu_si512(b + 64);
+            const __m256i b8 = narrow ? _mm256_loadu_si256((const __m256i *)(const void *)(b + 64))
+                                      : _mm512_castsi512_si256(b0);
+            b += 4 * QS8_VNNI_NR;
+            UNROLL
+            for (size_t i = 0; i < r; i++) {
+                const __m512i ai = broadcast_u32(a + i * as + k);
+                lo[i] = _mm512_dpbusd_epi32(lo[i], ai, b0);
+                if (narrow) h8[i] = _mm256_dpbusd_epi32(h8[i], _mm512_castsi512_si256(ai), b8);
+                else if (!half) hi[i] = _mm512_dpbusd_epi32(hi[i], ai, b1);
+            }
         }
     }
     if (half) {   /* nc <= 16: the panel's second half holds no column of C */
@@ -102,16 +108,27 @@ static inline __attribute__((always_inline)) void vnni_tile(
     }
 }
 
+#define VNNI_TILE_COLS(R, AS, TAPS, TAP_A)                                                   \
+    do {                                                                                     \
+        if (nc > 24)                                                                         \
+            vnni_tile(R, 32, kc, a, AS, b, c, ldc, nc, init, TAPS, TAP_A);                  \
+        else if (nc > 16) /* a panel's last columns: less of the tile's work */             \
+            vnni_tile(R, 24, kc, a, AS, b, c, ldc, nc, init, TAPS, TAP_A);                  \
+        else                                                                                 \
+            vnni_tile(R, 16, kc, a, AS, b, c, ldc, nc, init, TAPS, TAP_A);                  \
+    } while (0)
 #define QS8_VNNI_UKERNEL(R)                                                                  \
     static void qs8_gemm_ukernel_##R##x32_avx512vnni(size_t kc, const uint8_t *a,           \
                                                      const int8_t *b, int32_t *c, size_t ldc, \
                                                      size_t nc, const int32_t *init) {       \
-        if (nc > 24)                                                                         \
-            vnni_tile(R, 32, kc, a, b, c, ldc, nc, init);                                   \
-        else if (nc > 16) /* a panel's last columns: less of the tile's work */             \
-            vnni_tile(R, 24, kc, a, b, c, ldc, nc, init);                                   \
-        else                                                                                 \
-            vnni_tile(R, 16, kc, a, b, c, ldc, nc, init);                                   \
+        VNNI_TILE_COLS(R, QS8_VNNI_AS, 1, NULL);                                             \
+    }                                                                                        \
+    static void qs8_gemm_taps_##R##x32_avx512vnni(size_t taps, size_t kc,                   \
+                                                  const uint8_t *const *a_taps, size_t lda,  \
+                                                  const int8_t *b, int32_t *c, size_t ldc,   \
+                                                  size_t nc, const int32_t *init) {          \
+        const uint8_t *a = a_taps[0];                                                        \
+        VNNI_TILE_COLS(R, lda, taps, a_taps);                                                \
     }
 QS8_VNNI_UKERNEL(1)
 QS8_VNNI_UKERNEL(2)
@@ -168,6 +185,13 @@ static const tflc_qgemm_s8_config vnni_config = {
                 qs8_gemm_ukernel_11x32_avx512vnni, qs8_gemm_ukernel_12x32_avx512vnni,
                 qs8_gemm_ukernel_13x32_avx512vnni, qs8_gemm_ukernel_14x32_avx512vnni},
     .pack_a = vnni_pack_a,
+    .taps = {NULL, qs8_gemm_taps_1x32_avx512vnni, qs8_gemm_taps_2x32_avx512vnni,
+             qs8_gemm_taps_3x32_avx512vnni, qs8_gemm_taps_4x32_avx512vnni,
+             qs8_gemm_taps_5x32_avx512vnni, qs8_gemm_taps_6x32_avx512vnni,
+             qs8_gemm_taps_7x32_avx512vnni, qs8_gemm_taps_8x32_avx512vnni,
+             qs8_gemm_taps_9x32_avx512vnni, qs8_gemm_taps_10x32_avx512vnni,
+             qs8_gemm_taps_11x32_avx512vnni, qs8_gemm_taps_12x32_avx512vnni,
+             qs8_gemm_taps_13x32_avx512vnni, qs8_gemm_taps_14x32_avx512vnni},
 };
 
 const tflc_qgemm_s8_config *tflc_qs8_gemm_config_avx512vnni(void) { return &vnni_config; }

@@ -334,6 +334,21 @@ static void conv_q8_pack_filter(void *dst, const void *arg) {
     tflc_qgemm_s8_pack_b(a->cfg, a->n, a->k, a->filter, a->k, true, dst);
 }
 
+/* int8 CONV_GEMM_TAPS (as the float form, conv_prepare_taps) when the GEMM has taps kernels
+ * and the windows are undilated: A read in place from a zero-bordered copy of the input that
+ * also adds the GEMM's a_offset (so always copied; the border holds the input zero point, as
+ * im2col's). Sets pad_h, pad_w. Integer sums: the same bits as im2col for any channels. */
+static bool conv_q8_taps_fit(conv_params *p, const tflc_qgemm_s8_config *gcfg) {
+    const tflc_conv_geom *g = &p->g;
+    if (g->y.dilation != 1 || g->x.dilation != 1 ||
+        (size_t)g->y.filter * (size_t)g->x.filter > TFLC_QGEMM_MAX_TAPS ||
+        !tflc_qgemm_s8_taps_fit(gcfg, (size_t)p->filter_c))
+        return false;
+    p->pad_h = (size_t)(g->y.out - 1) * (size_t)g->y.stride + (size_t)g->y.filter;
+    p->pad_w = (size_t)(g->x.out - 1) * (size_t)g->x.stride + (size_t)g->x.filter;
+    return true;
+}
+
 /* int8, groups == 1: the GEMM form, the cached packed filter, scratch for each thread's
  * accumulators (and im2col rows). Leaves p->q8 NULL (reference loops) otherwise. */
 static void conv_prepare_q8_gemm(tflc_node *node, conv_params *p, size_t *scratch) {
@@ -361,13 +376,18 @@ static void conv_prepare_q8_gemm(tflc_node *node, conv_params *p, size_t *scratc
     p->threads = tflc_node_num_threads(node);
     const bool pointwise = p->g.y.filter == 1 && p->g.x.filter == 1 && p->g.y.stride == 1 &&
                            p->g.x.stride == 1;   /* 1x1 windows never pad */
-    p->gemm = pointwise ? CONV_GEMM_POINTWISE : CONV_GEMM_IM2COL;
-    p->col_rows = tflc_qs8_chunk_rows(gcfg, rows, n * sizeof(int32_t) + (pointwise ? 0 : k),
+    p->gemm = pointwise ? CONV_GEMM_POINTWISE : conv_q8_taps_fit(p, gcfg) ? CONV_GEMM_TAPS
+                                                                       : CONV_GEMM_IM2COL;
+    const bool im2col = p->gemm == CONV_GEMM_IM2COL;
+    p->col_rows = tflc_qs8_chunk_rows(gcfg, rows, n * sizeof(int32_t) + (im2col ? k : 0),
                                       p->threads);
     p->q8_acc_off = tflc_conv_scratch_reserve(scratch, (size_t)p->threads * p->col_rows * n *
                                                            sizeof(int32_t));
-    if (!pointwise)
+    if (im2col)
         p->col_off = tflc_conv_scratch_reserve(scratch, (size_t)p->threads * p->col_rows * k);
+    if (p->gemm == CONV_GEMM_TAPS)
+        p->pad_off = tflc_conv_scratch_reserve(scratch, (size_t)p->g.batches * p->pad_h *
+                                                            p->pad_w * (size_t)p->filter_c);
     p->q8 = q8;
     p->q8_gemm = gcfg;
 }
@@ -639,8 +659,38 @@ static void conv_task_pad(void *ctx, int task, int thread) {
     memset(dst + x1 * c, 0, (p->pad_w - x1) * c * sizeof(float));
 }
 
-/* CONV_GEMM_TAPS, then: a chunk of output pixels x a block of columns, one output row's run
- * of pixels at a time (a run's rows are stride * C floats apart in every tap). */
+/* The taps' walk over a chunk of output pixels: one output row's run of pixels at a time
+ * (within a run, every tap's rows are stride * C elements apart), in the image the taps read,
+ * [batches, src_h, src_w, C] of elem bytes. */
+typedef struct conv_taps_walk {
+    size_t src_h, src_w, pixel_bytes;      /* pixel_bytes: C * elem */
+} conv_taps_walk;
+
+/* The first run from pixel px (at most end - pix pixels): its length, and each tap's byte
+ * offset in src of the run's first row (filter row-major, as the packed K). */
+static size_t conv_taps_run(const tflc_conv_geom *g, const conv_taps_walk *w, const conv_pixel *px,
+                            size_t pix, size_t end, size_t *tap_off) {
+    const size_t left = (size_t)g->x.out - px->ox;
+    const size_t base = ((px->b * w->src_h + px->oy * (size_t)g->y.stride) * w->src_w +
+                         px->ox * (size_t)g->x.stride) * w->pixel_bytes;
+    size_t t = 0;
+    for (size_t ky = 0; ky < (size_t)g->y.filter; ky++)
+        for (size_t kx = 0; kx < (size_t)g->x.filter; kx++)
+            tap_off[t++] = base + (ky * w->src_w + kx) * w->pixel_bytes;
+    return left < end - pix ? left : end - pix;
+}
+
+/* The pixel after a run of m pixels that started at px. */
+static void conv_taps_next(const tflc_conv_geom *g, conv_pixel *px, size_t m) {
+    px->ox += m;
+    if (px->ox < (size_t)g->x.out) return;
+    px->ox = 0;
+    if (++px->oy < (size_t)g->y.out) return;
+    px->oy = 0;
+    px->b++;
+}
+
+/* CONV_GEMM_TAPS, then: a chunk of output pixels x a block of columns, run by run. */
 static void conv_task_taps(void *ctx, int task, int thread) {
     const conv_gemm_job *j = ctx;
     const tflc_conv_geom *g = &j->p->g;
@@ -649,23 +699,18 @@ static void conv_task_taps(void *ctx, int task, int thread) {
     tflc_split_task(&j->split, task, &r0, &n0);
     const size_t end = j->rows - r0 < j->p->col_rows ? j->rows : r0 + j->p->col_rows;
     const size_t n1 = j->n - n0 < j->split.col_step ? j->n : n0 + j->split.col_step;
-    const size_t c = (size_t)j->p->filter_c, ow = (size_t)g->x.out;
+    const size_t c = (size_t)j->p->filter_c;
+    const conv_taps_walk w = {j->src_h, j->src_w, c * sizeof(float)};
+    const size_t taps = (size_t)g->y.filter * (size_t)g->x.filter;
+    size_t off[TFLC_GEMM_MAX_TAPS];
     const float *tap_a[TFLC_GEMM_MAX_TAPS];
     conv_pixel px = conv_pixel_at(g, r0);
-    for (size_t pix = r0; pix < end; pix += ow - px.ox, px.ox = 0, px.oy++) {
-        if (px.oy == (size_t)g->y.out) {
-            px.oy = 0;
-            px.b++;
-        }
-        const size_t m = ow - px.ox < end - pix ? ow - px.ox : end - pix;
-        const float *base = j->src + ((px.b * j->src_h + px.oy * (size_t)g->y.stride) * j->src_w +
-                                      px.ox * (size_t)g->x.stride) * c;
-        size_t t = 0;
-        for (size_t ky = 0; ky < (size_t)g->y.filter; ky++)
-            for (size_t kx = 0; kx < (size_t)g->x.filter; kx++)
-                tap_a[t++] = base + (ky * j->src_w + kx) * c;
-        tflc_gemm_f32_taps_rows(&j->taps, m, t, tap_a, (size_t)g->x.stride * c,
+    for (size_t pix = r0, m; pix < end; pix += m) {
+        m = conv_taps_run(g, &w, &px, pix, end, off);
+        for (size_t t = 0; t < taps; t++) tap_a[t] = j->src + off[t] / sizeof(float);
+        tflc_gemm_f32_taps_rows(&j->taps, m, taps, tap_a, (size_t)g->x.stride * c,
                                 j->out + pix * j->n, n0, n1);
+        conv_taps_next(g, &px, m);
     }
 }
 
@@ -750,10 +795,59 @@ typedef struct conv_q8_job {
     int8_t *out;
     int8_t *col;                           /* thread t's im2col rows: col + t * col_rows * k */
     int32_t *acc;                          /* thread t's accumulators: acc + t * col_rows * n */
+    uint8_t *pad;                          /* CONV_GEMM_TAPS: the bordered, offset copy */
     size_t k, n, rows;
     tflc_split split;
     tflc_qs8_gemm_rq g;
 } conv_q8_job;
+
+/* CONV_GEMM_TAPS (int8), first: row `task` of the bordered copy, every byte plus the GEMM's
+ * a_offset as its packing of A would add it; the border is the input zero point. */
+static void conv_task_pad_q8(void *ctx, int task, int thread) {
+    const conv_q8_job *j = ctx;
+    const conv_params *p = j->p;
+    const tflc_conv_geom *g = &p->g;
+    (void)thread;
+    const size_t c = (size_t)p->filter_c, row = p->pad_w * c;
+    const uint8_t off = (uint8_t)p->q8_gemm->a_offset;
+    const uint8_t border = (uint8_t)((uint8_t)(int8_t)(-p->in_offset) + off);
+    const int32_t b = (int32_t)((size_t)task / p->pad_h);
+    const int64_t iy = (int64_t)((size_t)task % p->pad_h) - g->y.pad;
+    uint8_t *dst = j->pad + (size_t)task * row;
+    if (iy < 0 || iy >= g->y.in) {
+        memset(dst, border, row);
+        return;
+    }
+    const size_t x0 = (size_t)g->x.pad, x1 = x0 + (size_t)g->x.in < p->pad_w ? x0 + (size_t)g->x.in
+                                                                            : p->pad_w;
+    const int8_t *src = j->in + tflc_conv_offset(g, b, iy, 0, g->in_c);
+    memset(dst, border, x0 * c);
+    for (size_t i = 0; i < (x1 - x0) * c; i++) dst[x0 * c + i] = (uint8_t)((uint8_t)src[i] + off);
+    memset(dst + x1 * c, border, (p->pad_w - x1) * c);
+}
+
+/* CONV_GEMM_TAPS (int8), then: a chunk's int32 accumulators run by run, then requantized. */
+static void conv_q8_taps_chunk(const conv_q8_job *j, size_t r0, size_t count, size_t n0,
+                               int32_t *acc) {
+    const conv_params *p = j->p;
+    const tflc_conv_geom *g = &p->g;
+    const size_t c = (size_t)p->filter_c, taps = (size_t)g->y.filter * (size_t)g->x.filter;
+    const size_t n1 = j->n - n0 < j->split.col_step ? j->n : n0 + j->split.col_step;
+    const conv_taps_walk w = {p->pad_h, p->pad_w, c};
+    size_t off[TFLC_QGEMM_MAX_TAPS];
+    const uint8_t *tap_a[TFLC_QGEMM_MAX_TAPS];
+    conv_pixel px = conv_pixel_at(g, r0);
+    for (size_t pix = r0, m; pix < r0 + count; pix += m) {
+        m = conv_taps_run(g, &w, &px, pix, r0 + count, off);
+        for (size_t t = 0; t < taps; t++) tap_a[t] = j->pad + off[t];
+        tflc_qgemm_s8_taps_rows(m, j->n, j->k, taps, tap_a, (size_t)g->x.stride * c,
+                                j->g.a_zero_point, j->g.packed_b, j->g.bias,
+                                acc + (pix - r0) * j->n, j->n, n0, n1);
+        conv_taps_next(g, &px, m);
+    }
+    j->g.cfg->requant(count, n1 - n0, acc + n0, j->n, j->g.rq, n0, j->out + r0 * j->n + n0,
+                      j->n);
+}
 
 
 static void conv_task_q8(void *ctx, int task, int thread) {
@@ -763,6 +857,10 @@ static void conv_task_q8(void *ctx, int task, int thread) {
     tflc_split_task(&j->split, task, &r0, &n0);
     const size_t count = j->rows - r0 < chunk ? j->rows - r0 : chunk;
     const int8_t *a = j->in + r0 * j->k;
+    if (j->p->gemm == CONV_GEMM_TAPS) {
+        conv_q8_taps_chunk(j, r0, count, n0, j->acc + (size_t)thread * chunk * j->n);
+        return;
+    }
     if (j->p->gemm == CONV_GEMM_IM2COL) {
         int8_t *col = j->col + (size_t)thread * chunk * j->k;
         conv_im2col_bytes(&j->p->g, j->in, 1, -j->p->in_offset, r0, count, col);
@@ -799,6 +897,10 @@ static void conv_eval_q8_gemm(tflc_node *node, const conv_params *p, const int32
     const bool parallel = threads <= p->threads;   /* else stay serial: scratch is per thread */
     j.split = tflc_split_plan(j.rows, j.n, p->col_rows, p->q8_gemm->nr, parallel ? threads : 1);
     const int tasks = j.split.row_tasks * j.split.col_tasks;
+    if (p->gemm == CONV_GEMM_TAPS) {
+        j.pad = tflc_conv_scratch_at(node, p->pad_off);
+        tflc_node_parallel_for(node, p->g.batches * (int)p->pad_h, conv_task_pad_q8, &j);
+    }
     if (parallel) tflc_node_parallel_for(node, tasks, conv_task_q8, &j);
     else for (int t = 0; t < tasks; t++) conv_task_q8(&j, t, 0);
 }
@@ -961,7 +1063,7 @@ static tflc_status conv_eval(tflc_node *node) {
 static bool conv_pads_exactly(const conv_params *p) {
     switch (p->mode) {
     case CONV_F32: return p->gemm == CONV_GEMM_IM2COL || p->gemm == CONV_GEMM_TAPS;
-    case CONV_Q8: return !p->q8 || p->gemm == CONV_GEMM_IM2COL;
+    case CONV_Q8: return !p->q8 || p->gemm == CONV_GEMM_IM2COL || p->gemm == CONV_GEMM_TAPS;
     case CONV_QU8: case CONV_Q16: return true;
     default: return false;
     }
