@@ -638,25 +638,35 @@ static void conv_task_im2col(void *ctx, int task, int thread) {
     conv_gemm(j, r0, count, col, j->k, j->out + r0 * j->n, n0, n1);
 }
 
-/* CONV_GEMM_TAPS, first: row `task` (batch b, row py) of the zero-bordered copy. */
-static void conv_task_pad(void *ctx, int task, int thread) {
-    const conv_gemm_job *j = ctx;
-    const conv_params *p = j->p;
+/* Row `task` (batch b, padded row py) of the taps form's bordered copy of `in` (values of
+ * elem bytes, C a row's pixel): `border` bytes outside the input, inside the input's bytes
+ * plus `offset` (int8: the GEMM's a_offset, as its packing of A adds it; float: 0, a copy). */
+static void conv_pad_row(const conv_params *p, const unsigned char *in, size_t elem, int task,
+                         unsigned char *pad, uint8_t border, uint8_t offset) {
     const tflc_conv_geom *g = &p->g;
-    (void)thread;
-    const size_t c = (size_t)p->filter_c, row = p->pad_w * c;
+    const size_t px = (size_t)p->filter_c * elem, row = p->pad_w * px;
     const int32_t b = (int32_t)((size_t)task / p->pad_h);
     const int64_t iy = (int64_t)((size_t)task % p->pad_h) - g->y.pad;
-    float *dst = j->pad + (size_t)task * row;
+    unsigned char *dst = pad + (size_t)task * row;
     if (iy < 0 || iy >= g->y.in) {
-        memset(dst, 0, row * sizeof(float));
+        memset(dst, border, row);
         return;
     }
     const size_t x0 = (size_t)g->x.pad, x1 = x0 + (size_t)g->x.in < p->pad_w ? x0 + (size_t)g->x.in
                                                                             : p->pad_w;
-    memset(dst, 0, x0 * c * sizeof(float));
-    memcpy(dst + x0 * c, j->in + tflc_conv_offset(g, b, iy, 0, g->in_c), (x1 - x0) * c * sizeof(float));
-    memset(dst + x1 * c, 0, (p->pad_w - x1) * c * sizeof(float));
+    const unsigned char *src = in + tflc_conv_offset(g, b, iy, 0, g->in_c) * elem;
+    memset(dst, border, x0 * px);
+    if (offset == 0) memcpy(dst + x0 * px, src, (x1 - x0) * px);
+    else for (size_t i = 0; i < (x1 - x0) * px; i++) dst[x0 * px + i] = (unsigned char)(src[i] + offset);
+    memset(dst + x1 * px, border, (p->pad_w - x1) * px);
+}
+
+/* CONV_GEMM_TAPS, first: row `task` of the zero-bordered copy (+0.0f, as im2col writes). */
+static void conv_task_pad(void *ctx, int task, int thread) {
+    const conv_gemm_job *j = ctx;
+    (void)thread;
+    conv_pad_row(j->p, (const unsigned char *)j->in, sizeof(float), task, (unsigned char *)j->pad,
+                 0, 0);
 }
 
 /* The taps' walk over a chunk of output pixels: one output row's run of pixels at a time
@@ -801,29 +811,15 @@ typedef struct conv_q8_job {
     tflc_qs8_gemm_rq g;
 } conv_q8_job;
 
-/* CONV_GEMM_TAPS (int8), first: row `task` of the bordered copy, every byte plus the GEMM's
- * a_offset as its packing of A would add it; the border is the input zero point. */
+/* CONV_GEMM_TAPS (int8), first: row `task` of the bordered copy; the border is the input
+ * zero point, which im2col writes there too. */
 static void conv_task_pad_q8(void *ctx, int task, int thread) {
     const conv_q8_job *j = ctx;
     const conv_params *p = j->p;
-    const tflc_conv_geom *g = &p->g;
     (void)thread;
-    const size_t c = (size_t)p->filter_c, row = p->pad_w * c;
     const uint8_t off = (uint8_t)p->q8_gemm->a_offset;
-    const uint8_t border = (uint8_t)((uint8_t)(int8_t)(-p->in_offset) + off);
-    const int32_t b = (int32_t)((size_t)task / p->pad_h);
-    const int64_t iy = (int64_t)((size_t)task % p->pad_h) - g->y.pad;
-    uint8_t *dst = j->pad + (size_t)task * row;
-    if (iy < 0 || iy >= g->y.in) {
-        memset(dst, border, row);
-        return;
-    }
-    const size_t x0 = (size_t)g->x.pad, x1 = x0 + (size_t)g->x.in < p->pad_w ? x0 + (size_t)g->x.in
-                                                                            : p->pad_w;
-    const int8_t *src = j->in + tflc_conv_offset(g, b, iy, 0, g->in_c);
-    memset(dst, border, x0 * c);
-    for (size_t i = 0; i < (x1 - x0) * c; i++) dst[x0 * c + i] = (uint8_t)((uint8_t)src[i] + off);
-    memset(dst + x1 * c, border, (p->pad_w - x1) * c);
+    conv_pad_row(p, (const unsigned char *)j->in, 1, task, j->pad,
+                 (uint8_t)((uint8_t)(int8_t)(-p->in_offset) + off), off);
 }
 
 /* CONV_GEMM_TAPS (int8), then: a chunk's int32 accumulators run by run, then requantized. */

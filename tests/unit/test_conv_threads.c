@@ -34,6 +34,15 @@ typedef struct conv_shape {
     int padding, stride, dilation, act;
 } conv_shape;
 
+/* Random input, filter and bias for shape s. */
+static void fill_random(const conv_shape *s, float *in, float *w, float *b) {
+    const size_t n_in = (size_t)s->n * s->h * s->w * s->c;
+    const size_t n_w = (size_t)s->out_c * s->kh * s->kw * s->c;
+    for (size_t i = 0; i < n_in; i++) in[i] = rnd();
+    for (size_t i = 0; i < n_w; i++) w[i] = rnd();
+    for (int i = 0; i < s->out_c; i++) b[i] = rnd();
+}
+
 /* A malloc'd copy of the output of `s` on in/w/b with `pool` (NULL: serial). */
 static void *run_conv(const conv_shape *s, const float *in, const float *w, const float *b,
                       tflc_threadpool *pool, size_t *bytes) {
@@ -74,10 +83,7 @@ static void test_im2col_threads_same_bytes(void) {
     static float in[2 * 56 * 56 * 64], w[512 * 5 * 5 * 64], b[512];
     for (size_t k = 0; k < N(shapes); k++) {
         const conv_shape *s = &shapes[k];
-        const size_t n_in = (size_t)s->n * s->h * s->w * s->c, n_w = (size_t)s->out_c * s->kh * s->kw * s->c;
-        for (size_t i = 0; i < n_in; i++) in[i] = rnd();
-        for (size_t i = 0; i < n_w; i++) w[i] = rnd();
-        for (int i = 0; i < s->out_c; i++) b[i] = rnd();
+        fill_random(s, in, w, b);
         size_t b1 = 0, b3 = 0;
         unsigned char *serial = run_conv(s, in, w, b, NULL, &b1);
         unsigned char *threaded = run_conv(s, in, w, b, pool3, &b3);
@@ -147,10 +153,7 @@ static void test_taps_same_bytes_as_im2col(void) {
         fprintf(stderr, "(no taps kernels on this CPU: im2col throughout)\n");
     for (size_t k = 0; k < N(shapes); k++) {
         const conv_shape *s = &shapes[k];
-        const size_t n_in = (size_t)s->n * s->h * s->w * s->c, n_w = (size_t)s->out_c * s->kh * s->kw * s->c;
-        for (size_t i = 0; i < n_in; i++) in[i] = rnd();
-        for (size_t i = 0; i < n_w; i++) w[i] = rnd();
-        for (int i = 0; i < s->out_c; i++) b[i] = rnd();
+        fill_random(s, in, w, b);
         float *want = im2col_gemm(s, in, w, b);
         for (int threads = 0; threads < 2; threads++) {
             size_t bytes = 0;
