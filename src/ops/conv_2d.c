@@ -88,7 +88,7 @@ typedef enum conv_gemm_form {
     CONV_GEMM_POINTWISE,       /* 1x1, stride 1 */
     CONV_GEMM_POINTWISE_ROWS,  /* 1x1, strided: one GEMM per output row */
     CONV_GEMM_IM2COL,
-    CONV_GEMM_TAPS,            /* A read in place tap by tap, from a zero-padded copy */
+    CONV_GEMM_TAPS,            /* A read in place tap by tap, from a bordered copy */
 } conv_gemm_form;
 
 typedef struct conv_params {
@@ -111,8 +111,7 @@ typedef struct conv_params {
     size_t packed_off;
     size_t col_off, col_floats, col_rows;  /* scratch: per thread, col_rows im2col rows */
     size_t pad_off, pad_h, pad_w;          /* CONV_GEMM_TAPS: scratch, [batches, pad_h, pad_w,
-                                              C] floats, the input with its zero border, or
-                                              pad_off SIZE_MAX: the input itself (no border) */
+                                              C] values, the input with its border */
     int threads;                           /* tflc_node_num_threads at prepare */
     /* int8 on the int8 GEMM (gemm, packed, packed_off, col_off, col_rows, threads as above) */
     const tflc_qs8_config *q8;             /* NULL: the reference loops */
@@ -259,11 +258,12 @@ static void conv_pack_filter(void *dst, const void *arg) {
 }
 
 /* CONV_GEMM_TAPS when the taps kernels apply (tflc_gemm_f32_taps_fit: the FMA order, the
- * channels a whole number of summation blocks) and the windows are undilated: A is then read
- * from the input in place, each tap a run of C floats at a stride of stride_x * C, instead
- * of copied out by im2col (9 copies of each input float for 3x3). With padding, the input
- * is first copied once into a zero border (pad_h x pad_w, every window inside). Same bits
- * as im2col: tflc_gemm_f32_taps_rows. */
+ * channels a whole number of summation blocks) and the windows are undilated: the input is
+ * copied once into a zero border (pad_h x pad_w, every window inside), and A is read from
+ * that in place, each tap a run of C floats at a stride of stride_x * C, instead of copied
+ * out by im2col (9 copies of each input float for 3x3). Same bits as im2col:
+ * tflc_gemm_f32_taps_rows. (Always copied, even unpadded: a PAD absorbed after prepare,
+ * tflc_conv_absorb_pad, then only changes what the copy reads.) */
 static bool conv_prepare_taps(conv_params *p, const tflc_gemm_f32_config *cfg, size_t rows,
                               size_t *scratch) {
     const tflc_conv_geom *g = &p->g;
@@ -273,10 +273,8 @@ static bool conv_prepare_taps(conv_params *p, const tflc_gemm_f32_config *cfg, s
         return false;
     p->pad_h = (size_t)(g->y.out - 1) * (size_t)g->y.stride + (size_t)g->y.filter;
     p->pad_w = (size_t)(g->x.out - 1) * (size_t)g->x.stride + (size_t)g->x.filter;
-    p->pad_off = SIZE_MAX;
-    if (g->y.pad != 0 || g->x.pad != 0 || p->pad_h > (size_t)g->y.in || p->pad_w > (size_t)g->x.in)
-        p->pad_off = tflc_conv_scratch_reserve(scratch, (size_t)g->batches * p->pad_h * p->pad_w *
-                                                            (size_t)p->filter_c * sizeof(float));
+    p->pad_off = tflc_conv_scratch_reserve(scratch, (size_t)g->batches * p->pad_h * p->pad_w *
+                                                        (size_t)p->filter_c * sizeof(float));
     p->gemm = CONV_GEMM_TAPS;
     return true;
 }
@@ -477,11 +475,9 @@ typedef struct conv_gemm_job {
     tflc_gemm_f32_plan plan;
     tflc_split split;                      /* CONV_GEMM_IM2COL: chunks of col_rows pixels x
                                             * column blocks (kernels/cpu.h) */
-    /* CONV_GEMM_TAPS: the image the taps read ([batches, src_h, src_w, C]: the input, or pad,
-     * its zero-bordered copy) and the product's arguments (A unused) */
-    const float *src;
+    /* CONV_GEMM_TAPS: the input's zero-bordered copy the taps read and the product's
+     * arguments (A unused) */
     float *pad;
-    size_t src_h, src_w;
     tflc_gemm_f32_args taps;
 } conv_gemm_job;
 
@@ -669,24 +665,20 @@ static void conv_task_pad(void *ctx, int task, int thread) {
                  0, 0);
 }
 
-/* The taps' walk over a chunk of output pixels: one output row's run of pixels at a time
- * (within a run, every tap's rows are stride * C elements apart), in the image the taps read,
- * [batches, src_h, src_w, C] of elem bytes. */
-typedef struct conv_taps_walk {
-    size_t src_h, src_w, pixel_bytes;      /* pixel_bytes: C * elem */
-} conv_taps_walk;
-
-/* The first run from pixel px (at most end - pix pixels): its length, and each tap's byte
- * offset in src of the run's first row (filter row-major, as the packed K). */
-static size_t conv_taps_run(const tflc_conv_geom *g, const conv_taps_walk *w, const conv_pixel *px,
+/* The taps' walk over a chunk of output pixels, one output row's run at a time (within a
+ * run, every tap's rows are stride * C values apart in the bordered copy): the first run from
+ * pixel px (at most end - pix pixels), its length, and each tap's byte offset in the copy of
+ * the run's first row (filter row-major, as the packed K). pixel_bytes: C values. */
+static size_t conv_taps_run(const conv_params *p, size_t pixel_bytes, const conv_pixel *px,
                             size_t pix, size_t end, size_t *tap_off) {
+    const tflc_conv_geom *g = &p->g;
     const size_t left = (size_t)g->x.out - px->ox;
-    const size_t base = ((px->b * w->src_h + px->oy * (size_t)g->y.stride) * w->src_w +
-                         px->ox * (size_t)g->x.stride) * w->pixel_bytes;
+    const size_t base = ((px->b * p->pad_h + px->oy * (size_t)g->y.stride) * p->pad_w +
+                         px->ox * (size_t)g->x.stride) * pixel_bytes;
     size_t t = 0;
     for (size_t ky = 0; ky < (size_t)g->y.filter; ky++)
         for (size_t kx = 0; kx < (size_t)g->x.filter; kx++)
-            tap_off[t++] = base + (ky * w->src_w + kx) * w->pixel_bytes;
+            tap_off[t++] = base + (ky * p->pad_w + kx) * pixel_bytes;
     return left < end - pix ? left : end - pix;
 }
 
@@ -710,14 +702,13 @@ static void conv_task_taps(void *ctx, int task, int thread) {
     const size_t end = j->rows - r0 < j->p->col_rows ? j->rows : r0 + j->p->col_rows;
     const size_t n1 = j->n - n0 < j->split.col_step ? j->n : n0 + j->split.col_step;
     const size_t c = (size_t)j->p->filter_c;
-    const conv_taps_walk w = {j->src_h, j->src_w, c * sizeof(float)};
     const size_t taps = (size_t)g->y.filter * (size_t)g->x.filter;
     size_t off[TFLC_GEMM_MAX_TAPS];
     const float *tap_a[TFLC_GEMM_MAX_TAPS];
     conv_pixel px = conv_pixel_at(g, r0);
     for (size_t pix = r0, m; pix < end; pix += m) {
-        m = conv_taps_run(g, &w, &px, pix, end, off);
-        for (size_t t = 0; t < taps; t++) tap_a[t] = j->src + off[t] / sizeof(float);
+        m = conv_taps_run(j->p, c * sizeof(float), &px, pix, end, off);
+        for (size_t t = 0; t < taps; t++) tap_a[t] = j->pad + off[t] / sizeof(float);
         tflc_gemm_f32_taps_rows(&j->taps, m, taps, tap_a, (size_t)g->x.stride * c,
                                 j->out + pix * j->n, n0, n1);
         conv_taps_next(g, &px, m);
@@ -726,16 +717,8 @@ static void conv_task_taps(void *ctx, int task, int thread) {
 
 static void conv_eval_f32_taps(tflc_node *node, const conv_params *p, conv_gemm_job *j,
                                int threads) {
-    const tflc_conv_geom *g = &p->g;
-    j->src = j->in;
-    j->src_h = (size_t)g->y.in;
-    j->src_w = (size_t)g->x.in;
-    if (p->pad_off != SIZE_MAX) {
-        j->src = j->pad = tflc_conv_scratch_at(node, p->pad_off);
-        j->src_h = p->pad_h;
-        j->src_w = p->pad_w;
-        tflc_node_parallel_for(node, g->batches * (int)p->pad_h, conv_task_pad, j);
-    }
+    j->pad = tflc_conv_scratch_at(node, p->pad_off);
+    tflc_node_parallel_for(node, p->g.batches * (int)p->pad_h, conv_task_pad, j);
     j->taps = (tflc_gemm_f32_args){j->rows, j->n, j->k, NULL, 0, j->packed, j->bias, j->out, j->n,
                                    p->act.min, p->act.max};
     j->split = tflc_split_plan(j->rows, j->n, p->col_rows,
@@ -829,12 +812,11 @@ static void conv_q8_taps_chunk(const conv_q8_job *j, size_t r0, size_t count, si
     const tflc_conv_geom *g = &p->g;
     const size_t c = (size_t)p->filter_c, taps = (size_t)g->y.filter * (size_t)g->x.filter;
     const size_t n1 = j->n - n0 < j->split.col_step ? j->n : n0 + j->split.col_step;
-    const conv_taps_walk w = {p->pad_h, p->pad_w, c};
     size_t off[TFLC_QGEMM_MAX_TAPS];
     const uint8_t *tap_a[TFLC_QGEMM_MAX_TAPS];
     conv_pixel px = conv_pixel_at(g, r0);
     for (size_t pix = r0, m; pix < r0 + count; pix += m) {
-        m = conv_taps_run(g, &w, &px, pix, r0 + count, off);
+        m = conv_taps_run(p, c, &px, pix, r0 + count, off);
         for (size_t t = 0; t < taps; t++) tap_a[t] = j->pad + off[t];
         tflc_qgemm_s8_taps_rows(m, j->n, j->k, taps, tap_a, (size_t)g->x.stride * c,
                                 j->g.a_zero_point, j->g.packed_b, j->g.bias,
