@@ -6,8 +6,9 @@
  * B and 7 broadcasts. (A 14 x 32 tile with one set, keeping the totals in C between blocks,
  * was 4-6% slower on MobileNet V1 and ResNet50 float32.) Ragged columns use opmask loads and
  * stores; a panel of 16 columns or fewer runs the half tile, one of 17 to 24 the upper half
- * in 256-bit operations. Built with -mavx512f (cmake/kernels.cmake); without it the file
- * only reports that it has no config.
+ * in 256-bit operations. The direct and taps kernels are the same tile reading A in place
+ * (a row stride; a convolution's taps: gemm.h). Built with -mavx512f (cmake/kernels.cmake);
+ * without it the file only reports that it has no config.
  */
 #include "kernels/gemm.h"
 #include "kernels/f32_gemm_dot.h"

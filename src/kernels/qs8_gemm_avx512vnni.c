@@ -2,9 +2,10 @@
  * qs8_gemm_avx512vnni.c -- int8 GEMM microkernels for AVX-512 VNNI: 14 x 32 int32 tile
  * (28 zmm accumulators). Per group of 4 k: two 64-byte loads of B (32 columns x 4 signed
  * bytes), and per row one broadcast of 4 unsigned A bytes into VPDPBUSD, which adds the 4
- * products to each int32 lane (no saturation: wraps like the scalar kernels). Built with
- * -mavx512f -mavx512bw -mavx512vnni (cmake/kernels.cmake); without them the file only reports
- * that it has no config.
+ * products to each int32 lane (no saturation: wraps like the scalar kernels). The taps
+ * kernels are the same tile reading A in place from a convolution's taps (qgemm.h). Built
+ * with -mavx512f -mavx512bw -mavx512vnni (cmake/kernels.cmake); without them the file only
+ * reports that it has no config.
  */
 #include "kernels/qgemm.h"
 
