@@ -257,6 +257,25 @@ static void conv_pack_filter(void *dst, const void *arg) {
     tflc_gemm_f32_pack_b(a->cfg, a->n, a->k, a->filter, a->k, true, dst);
 }
 
+/* The taps forms' bordered copy of the input, pad_h x pad_w pixels (every window inside),
+ * elem bytes a value: its bytes in *bytes, or false (im2col then, which works in bounded
+ * chunks) when it would be over twice the input plus 1 MiB: a filter wider than a small
+ * image, or batches of one pixel, must not make a hostile model's scratch explode. */
+static bool conv_taps_border(conv_params *p, size_t elem, size_t *bytes) {
+    const tflc_conv_geom *g = &p->g;
+    const size_t ph = (size_t)(g->y.out - 1) * (size_t)g->y.stride + (size_t)g->y.filter;
+    const size_t pw = (size_t)(g->x.out - 1) * (size_t)g->x.stride + (size_t)g->x.filter;
+    const size_t per_pixel = (size_t)g->batches * (size_t)p->filter_c * elem;   /* groups 1 */
+    const size_t in_bytes = per_pixel * (size_t)g->y.in * (size_t)g->x.in;     /* bounded */
+    if (ph > SIZE_MAX / pw || ph * pw > SIZE_MAX / per_pixel ||
+        ph * pw * per_pixel > 2 * in_bytes + ((size_t)1 << 20))
+        return false;
+    p->pad_h = ph;
+    p->pad_w = pw;
+    *bytes = ph * pw * per_pixel;
+    return true;
+}
+
 /* CONV_GEMM_TAPS when the taps kernels apply (tflc_gemm_f32_taps_fit: the FMA order, the
  * channels a whole number of summation blocks) and the windows are undilated: the input is
  * copied once into a zero border (pad_h x pad_w, every window inside), and A is read from
@@ -268,13 +287,12 @@ static bool conv_prepare_taps(conv_params *p, const tflc_gemm_f32_config *cfg, s
                               size_t *scratch) {
     const tflc_conv_geom *g = &p->g;
     const size_t taps = (size_t)g->y.filter * (size_t)g->x.filter;
+    size_t bytes;
     if (p->mul_add || rows < 2 || g->y.dilation != 1 || g->x.dilation != 1 ||
-        taps > TFLC_GEMM_MAX_TAPS || !tflc_gemm_f32_taps_fit(cfg, (size_t)p->filter_c))
+        taps > TFLC_GEMM_MAX_TAPS || !tflc_gemm_f32_taps_fit(cfg, (size_t)p->filter_c) ||
+        !conv_taps_border(p, sizeof(float), &bytes))
         return false;
-    p->pad_h = (size_t)(g->y.out - 1) * (size_t)g->y.stride + (size_t)g->y.filter;
-    p->pad_w = (size_t)(g->x.out - 1) * (size_t)g->x.stride + (size_t)g->x.filter;
-    p->pad_off = tflc_conv_scratch_reserve(scratch, (size_t)g->batches * p->pad_h * p->pad_w *
-                                                        (size_t)p->filter_c * sizeof(float));
+    p->pad_off = tflc_conv_scratch_reserve(scratch, bytes);
     p->gemm = CONV_GEMM_TAPS;
     return true;
 }
@@ -335,16 +353,13 @@ static void conv_q8_pack_filter(void *dst, const void *arg) {
 /* int8 CONV_GEMM_TAPS (as the float form, conv_prepare_taps) when the GEMM has taps kernels
  * and the windows are undilated: A read in place from a zero-bordered copy of the input that
  * also adds the GEMM's a_offset (so always copied; the border holds the input zero point, as
- * im2col's). Sets pad_h, pad_w. Integer sums: the same bits as im2col for any channels. */
-static bool conv_q8_taps_fit(conv_params *p, const tflc_qgemm_s8_config *gcfg) {
+ * im2col's). Sets pad_h, pad_w and the copy's bytes. Integer sums: the same bits as
+ * im2col for any channels. */
+static bool conv_q8_taps_fit(conv_params *p, const tflc_qgemm_s8_config *gcfg, size_t *bytes) {
     const tflc_conv_geom *g = &p->g;
-    if (g->y.dilation != 1 || g->x.dilation != 1 ||
-        (size_t)g->y.filter * (size_t)g->x.filter > TFLC_QGEMM_MAX_TAPS ||
-        !tflc_qgemm_s8_taps_fit(gcfg, (size_t)p->filter_c))
-        return false;
-    p->pad_h = (size_t)(g->y.out - 1) * (size_t)g->y.stride + (size_t)g->y.filter;
-    p->pad_w = (size_t)(g->x.out - 1) * (size_t)g->x.stride + (size_t)g->x.filter;
-    return true;
+    return g->y.dilation == 1 && g->x.dilation == 1 &&
+           (size_t)g->y.filter * (size_t)g->x.filter <= TFLC_QGEMM_MAX_TAPS &&
+           tflc_qgemm_s8_taps_fit(gcfg, (size_t)p->filter_c) && conv_taps_border(p, 1, bytes);
 }
 
 /* int8, groups == 1: the GEMM form, the cached packed filter, scratch for each thread's
@@ -374,8 +389,10 @@ static void conv_prepare_q8_gemm(tflc_node *node, conv_params *p, size_t *scratc
     p->threads = tflc_node_num_threads(node);
     const bool pointwise = p->g.y.filter == 1 && p->g.x.filter == 1 && p->g.y.stride == 1 &&
                            p->g.x.stride == 1;   /* 1x1 windows never pad */
-    p->gemm = pointwise ? CONV_GEMM_POINTWISE : conv_q8_taps_fit(p, gcfg) ? CONV_GEMM_TAPS
-                                                                       : CONV_GEMM_IM2COL;
+    size_t pad_bytes = 0;
+    p->gemm = pointwise                             ? CONV_GEMM_POINTWISE
+              : conv_q8_taps_fit(p, gcfg, &pad_bytes) ? CONV_GEMM_TAPS
+                                                      : CONV_GEMM_IM2COL;
     const bool im2col = p->gemm == CONV_GEMM_IM2COL;
     p->col_rows = tflc_qs8_chunk_rows(gcfg, rows, n * sizeof(int32_t) + (im2col ? k : 0),
                                       p->threads);
@@ -383,9 +400,7 @@ static void conv_prepare_q8_gemm(tflc_node *node, conv_params *p, size_t *scratc
                                                            sizeof(int32_t));
     if (im2col)
         p->col_off = tflc_conv_scratch_reserve(scratch, (size_t)p->threads * p->col_rows * k);
-    if (p->gemm == CONV_GEMM_TAPS)
-        p->pad_off = tflc_conv_scratch_reserve(scratch, (size_t)p->g.batches * p->pad_h *
-                                                            p->pad_w * (size_t)p->filter_c);
+    if (p->gemm == CONV_GEMM_TAPS) p->pad_off = tflc_conv_scratch_reserve(scratch, pad_bytes);
     p->q8 = q8;
     p->q8_gemm = gcfg;
 }

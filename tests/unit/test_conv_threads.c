@@ -44,6 +44,8 @@ static void fill_random(const conv_shape *s, float *in, float *w, float *b) {
 }
 
 /* A malloc'd copy of the output of `s` on in/w/b with `pool` (NULL: serial). */
+static size_t last_scratch;   /* the scratch bytes the last run_conv's prepare asked for */
+
 static void *run_conv(const conv_shape *s, const float *in, const float *w, const float *b,
                       tflc_threadpool *pool, size_t *bytes) {
     const int32_t d_in[] = {s->n, s->h, s->w, s->c}, d_w[] = {s->out_c, s->kh, s->kw, s->c},
@@ -63,6 +65,7 @@ static void *run_conv(const conv_shape *s, const float *in, const float *w, cons
     tflc_tensor *out = oc_out(&c, F32);
     fake_runner.pool = pool;
     tflc_status st = oc_run(&c);
+    last_scratch = c.node.scratch_bytes;
     fake_runner.pool = NULL;
     CHECK_MSG(st == TFLC_OK, "%s", tflc_last_error());
     void *copy = oc_output_copy(st, out, bytes);
@@ -166,10 +169,28 @@ static void test_taps_same_bytes_as_im2col(void) {
     }
 }
 
+/* A bordered copy much larger than the input (2000 batches of one pixel, 3x3 SAME: 9 pixels
+ * each) is refused: the conv takes im2col, whose chunks keep its scratch small, and still
+ * gives the product's bytes. */
+static void test_taps_border_bounded(void) {
+    static const conv_shape s = {2000, 1, 1, 64, 3, 3, 16, SAME, 1, 1, ACT_NONE};
+    static float in[2000 * 64], w[16 * 9 * 64], b[16];
+    fill_random(&s, in, w, b);
+    float *want = im2col_gemm(&s, in, w, b);
+    size_t bytes = 0;
+    unsigned char *got = run_conv(&s, in, w, b, NULL, &bytes);
+    CHECK(got && memcmp(got, want, bytes) == 0);
+    CHECK_MSG(last_scratch < ((size_t)2 << 20), "scratch %zu bytes (the copy would be 4.6 MB)",
+              last_scratch);
+    free(got);
+    free(want);
+}
+
 static void run_tests(void) {
     CHECK_OK(tflc_threadpool_create(3, &pool3));
     TEST(test_im2col_threads_same_bytes);
     TEST(test_taps_same_bytes_as_im2col);
+    TEST(test_taps_border_bounded);
     tflc_threadpool_free(pool3);
 }
 
