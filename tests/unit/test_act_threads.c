@@ -129,9 +129,58 @@ static void test_threads_same_bytes(void) {
         }
 }
 
+/* SOFTMAX over rows of `depth` values ([rows, depth]); float (beta 1 and 0.7: the vector row
+ * and, below, nothing else) and int16 (zero points 0, TFLite's tables). */
+static void *run_softmax(tflc_dtype dt, float beta, const void *in, int32_t rows, int32_t depth,
+                         tflc_threadpool *pool, size_t *bytes) {
+    static const float s_out16[] = {1.0f / 32768};
+    opcase c;
+    const int32_t d[] = {rows, depth};
+    oc_init(&c, &tflc_kernel_softmax);
+    tflc_tensor *x = oc_in(&c, dt, 2, d, in);
+    tflc_tensor *out = oc_out(&c, dt);
+    if (dt == I16) {
+        oc_quant_per_tensor(&c, x, s_in16, z0);
+        oc_quant_per_tensor(&c, out, s_out16, z0);
+    }
+    oc_options(&c, BO_Softmax);
+    opt_f32(&c, SOFTMAX_OPT_BETA, beta);
+    fake_runner.pool = pool;
+    tflc_status s = oc_run(&c);
+    fake_runner.pool = NULL;
+    CHECK_MSG(s == TFLC_OK, "SOFTMAX %s %dx%d: %s", tflc_dtype_name(dt), (int)rows, (int)depth,
+              tflc_last_error());
+    void *copy = oc_output_copy(s, out, bytes);
+    oc_free(&c);
+    return copy;
+}
+
+/* Rows split over 3 threads (spans of at least 8192 values) give the serial bytes: the
+ * attention shape, just under and over one span, one long row, many short ones. */
+static void test_softmax_rows_same_bytes(void) {
+    static const int32_t shapes[][2] = {{512, 128}, {64, 128}, {65, 128}, {63, 131},
+                                        {1, 20000}, {3000, 7}, {4097, 3}};
+    static uint8_t in[512 * 128 * sizeof(float)];
+    for (int dt = 0; dt < 2; dt++)
+        for (size_t k = 0; k < N(shapes); k++) {
+            const tflc_dtype t = dt ? I16 : F32;
+            const float beta = k % 2 ? 0.7f : 1.0f;
+            fill(t, in, (size_t)shapes[k][0] * (size_t)shapes[k][1]);
+            size_t b1 = 0, b3 = 0;
+            uint8_t *serial = run_softmax(t, beta, in, shapes[k][0], shapes[k][1], NULL, &b1);
+            uint8_t *threaded = run_softmax(t, beta, in, shapes[k][0], shapes[k][1], pool3, &b3);
+            CHECK_MSG(serial && threaded && b1 == b3 && memcmp(serial, threaded, b1) == 0,
+                      "SOFTMAX %s %dx%d differs with 3 threads", tflc_dtype_name(t),
+                      (int)shapes[k][0], (int)shapes[k][1]);
+            free(serial);
+            free(threaded);
+        }
+}
+
 static void run_tests(void) {
     CHECK_OK(tflc_threadpool_create(3, &pool3));
     TEST(test_threads_same_bytes);
+    TEST(test_softmax_rows_same_bytes);
     tflc_threadpool_free(pool3);
 }
 
