@@ -257,12 +257,16 @@ static void conv_pack_filter(void *dst, const void *arg) {
     tflc_gemm_f32_pack_b(a->cfg, a->n, a->k, a->filter, a->k, true, dst);
 }
 
-/* The taps forms' bordered copy of the input, pad_h x pad_w pixels (every window inside),
- * elem bytes a value: its bytes in *bytes, or false (im2col then, which works in bounded
- * chunks) when it would be over twice the input plus 1 MiB: a filter wider than a small
- * image, or batches of one pixel, must not make a hostile model's scratch explode. */
-static bool conv_taps_border(conv_params *p, size_t elem, size_t *bytes) {
+/* Whether a taps form can run this conv: undilated windows of at most max_taps taps, and a
+ * bordered copy of the input, pad_h x pad_w pixels (every window inside, elem bytes a value),
+ * of at most twice the input plus 1 MiB; its bytes in *bytes. Otherwise im2col, which works
+ * in bounded chunks: a filter wider than a small image, or batches of one pixel, must not
+ * make a hostile model's scratch explode. */
+static bool conv_taps_plan(conv_params *p, size_t max_taps, size_t elem, size_t *bytes) {
     const tflc_conv_geom *g = &p->g;
+    if (g->y.dilation != 1 || g->x.dilation != 1 ||
+        (size_t)g->y.filter * (size_t)g->x.filter > max_taps)
+        return false;
     const size_t ph = (size_t)(g->y.out - 1) * (size_t)g->y.stride + (size_t)g->y.filter;
     const size_t pw = (size_t)(g->x.out - 1) * (size_t)g->x.stride + (size_t)g->x.filter;
     const size_t per_pixel = (size_t)g->batches * (size_t)p->filter_c * elem;   /* groups 1 */
@@ -285,12 +289,9 @@ static bool conv_taps_border(conv_params *p, size_t elem, size_t *bytes) {
  * tflc_conv_absorb_pad, then only changes what the copy reads.) */
 static bool conv_prepare_taps(conv_params *p, const tflc_gemm_f32_config *cfg, size_t rows,
                               size_t *scratch) {
-    const tflc_conv_geom *g = &p->g;
-    const size_t taps = (size_t)g->y.filter * (size_t)g->x.filter;
     size_t bytes;
-    if (p->mul_add || rows < 2 || g->y.dilation != 1 || g->x.dilation != 1 ||
-        taps > TFLC_GEMM_MAX_TAPS || !tflc_gemm_f32_taps_fit(cfg, (size_t)p->filter_c) ||
-        !conv_taps_border(p, sizeof(float), &bytes))
+    if (p->mul_add || rows < 2 || !tflc_gemm_f32_taps_fit(cfg, (size_t)p->filter_c) ||
+        !conv_taps_plan(p, TFLC_GEMM_MAX_TAPS, sizeof(float), &bytes))
         return false;
     p->pad_off = tflc_conv_scratch_reserve(scratch, bytes);
     p->gemm = CONV_GEMM_TAPS;
@@ -356,10 +357,8 @@ static void conv_q8_pack_filter(void *dst, const void *arg) {
  * im2col's). Sets pad_h, pad_w and the copy's bytes. Integer sums: the same bits as
  * im2col for any channels. */
 static bool conv_q8_taps_fit(conv_params *p, const tflc_qgemm_s8_config *gcfg, size_t *bytes) {
-    const tflc_conv_geom *g = &p->g;
-    return g->y.dilation == 1 && g->x.dilation == 1 &&
-           (size_t)g->y.filter * (size_t)g->x.filter <= TFLC_QGEMM_MAX_TAPS &&
-           tflc_qgemm_s8_taps_fit(gcfg, (size_t)p->filter_c) && conv_taps_border(p, 1, bytes);
+    return tflc_qgemm_s8_taps_fit(gcfg, (size_t)p->filter_c) &&
+           conv_taps_plan(p, TFLC_QGEMM_MAX_TAPS, 1, bytes);
 }
 
 /* int8, groups == 1: the GEMM form, the cached packed filter, scratch for each thread's
@@ -682,18 +681,18 @@ static void conv_task_pad(void *ctx, int task, int thread) {
 
 /* The taps' walk over a chunk of output pixels, one output row's run at a time (within a
  * run, every tap's rows are stride * C values apart in the bordered copy): the first run from
- * pixel px (at most end - pix pixels), its length, and each tap's byte offset in the copy of
- * the run's first row (filter row-major, as the packed K). pixel_bytes: C values. */
-static size_t conv_taps_run(const conv_params *p, size_t pixel_bytes, const conv_pixel *px,
-                            size_t pix, size_t end, size_t *tap_off) {
+ * pixel px (at most end - pix pixels), its length, and each tap's offset in the copy, in
+ * values, of the run's first row (filter row-major, as the packed K). */
+static size_t conv_taps_run(const conv_params *p, const conv_pixel *px, size_t pix, size_t end,
+                            size_t *tap_off) {
     const tflc_conv_geom *g = &p->g;
-    const size_t left = (size_t)g->x.out - px->ox;
+    const size_t c = (size_t)p->filter_c, left = (size_t)g->x.out - px->ox;
     const size_t base = ((px->b * p->pad_h + px->oy * (size_t)g->y.stride) * p->pad_w +
-                         px->ox * (size_t)g->x.stride) * pixel_bytes;
+                         px->ox * (size_t)g->x.stride) * c;
     size_t t = 0;
     for (size_t ky = 0; ky < (size_t)g->y.filter; ky++)
         for (size_t kx = 0; kx < (size_t)g->x.filter; kx++)
-            tap_off[t++] = base + (ky * p->pad_w + kx) * pixel_bytes;
+            tap_off[t++] = base + (ky * p->pad_w + kx) * c;
     return left < end - pix ? left : end - pix;
 }
 
@@ -722,8 +721,8 @@ static void conv_task_taps(void *ctx, int task, int thread) {
     const float *tap_a[TFLC_GEMM_MAX_TAPS];
     conv_pixel px = conv_pixel_at(g, r0);
     for (size_t pix = r0, m; pix < end; pix += m) {
-        m = conv_taps_run(j->p, c * sizeof(float), &px, pix, end, off);
-        for (size_t t = 0; t < taps; t++) tap_a[t] = j->pad + off[t] / sizeof(float);
+        m = conv_taps_run(j->p, &px, pix, end, off);
+        for (size_t t = 0; t < taps; t++) tap_a[t] = j->pad + off[t];
         tflc_gemm_f32_taps_rows(&j->taps, m, taps, tap_a, (size_t)g->x.stride * c,
                                 j->out + pix * j->n, n0, n1);
         conv_taps_next(g, &px, m);
@@ -831,7 +830,7 @@ static void conv_q8_taps_chunk(const conv_q8_job *j, size_t r0, size_t count, si
     const uint8_t *tap_a[TFLC_QGEMM_MAX_TAPS];
     conv_pixel px = conv_pixel_at(g, r0);
     for (size_t pix = r0, m; pix < r0 + count; pix += m) {
-        m = conv_taps_run(p, c, &px, pix, r0 + count, off);
+        m = conv_taps_run(p, &px, pix, r0 + count, off);
         for (size_t t = 0; t < taps; t++) tap_a[t] = j->pad + off[t];
         tflc_qgemm_s8_taps_rows(m, j->n, j->k, taps, tap_a, (size_t)g->x.stride * c,
                                 j->g.a_zero_point, j->g.packed_b, j->g.bias,
