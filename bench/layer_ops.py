@@ -3,7 +3,8 @@
 
     python bench/layer_ops.py [--tflc build/tflc] [--out build/bench/layer_ops]
                               [--only SUBSTR] [--variants float32,int8] [--blocks 3]
-                              [--runs 200] [--min-secs 0.3] [--force] [--markdown FILE]
+                              [--runs 200] [--min-secs 0.3] [--threads 1] [--force]
+                              [--markdown FILE]
 
 Run it with a Python that has TensorFlow (the converter) and ai-edge-litert, e.g.
 /work/venv-gen/bin/python or build/venv-bench/bin/python. Each case is one Keras layer
@@ -16,7 +17,7 @@ networks. Models are cached in --out (rebuilt with --force).
 
 Timing, per case and variant, interleaved: a tflc block (`tflc bench --json --samples`,
 --runs runs and --min-secs seconds after a warmup), then a LiteRT block (Interpreter(
-model_path, num_threads=1), its default XNNPACK delegate, the native Invoke timed in a loop
+model_path, num_threads=--threads), its default XNNPACK delegate, the native Invoke timed in a loop
 after a warmup), --blocks times. The table gives the median over every timed invoke of each
 side and the ratio tflc/LiteRT, with the layer's GFLOP/s (2 x multiply-adds / time) on each
 side. LiteRT's figures include the Python call of Invoke (about a microsecond here).
@@ -106,17 +107,18 @@ def build(name, variant, path):
     os.replace(path + ".tmp", path)
 
 
-def tflc_block(tflc, path, runs, min_secs):
-    p = subprocess.run([tflc, "bench", path, "--warmup", "20", "--warmup-min-secs", "0.05",
+def tflc_block(tflc, path, runs, min_secs, threads):
+    p = subprocess.run([tflc, "bench", path, "--threads", str(threads),
+                        "--warmup", "20", "--warmup-min-secs", "0.05",
                         "--runs", str(runs), "--min-secs", f"{min_secs:g}", "--samples", "--json"],
                        capture_output=True, text=True, check=True)
     r = json.loads(p.stdout)
     return [v / 1e3 for v in r["samples_ms"]] if "samples_ms" in r else [r["median_ms"] / 1e3]
 
 
-def litert_block(path, runs, min_secs):
+def litert_block(path, runs, min_secs, threads):
     from ai_edge_litert.interpreter import Interpreter
-    it = Interpreter(model_path=path, num_threads=1)
+    it = Interpreter(model_path=path, num_threads=threads)
     it.allocate_tensors()
     d = it.get_input_details()[0]
     rng = np.random.default_rng(0)
@@ -145,6 +147,7 @@ def main(argv=None):
     ap.add_argument("--blocks", type=int, default=3)
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--min-secs", type=float, default=0.3)
+    ap.add_argument("--threads", type=int, default=1, help="num_threads on both sides")
     ap.add_argument("--force", action="store_true")
     ap.add_argument("--markdown", default="", help="also write the table to this file")
     args = ap.parse_args(argv)
@@ -163,8 +166,8 @@ def main(argv=None):
         path = os.path.join(args.out, f"{n}_{v}.tflite")
         t, x = [], []
         for _ in range(args.blocks):
-            t += tflc_block(args.tflc, path, args.runs, args.min_secs)
-            x += litert_block(path, args.runs, args.min_secs)
+            t += tflc_block(args.tflc, path, args.runs, args.min_secs, args.threads)
+            x += litert_block(path, args.runs, args.min_secs, args.threads)
         tm, xm = float(np.median(t)), float(np.median(x))
         gflop = 2.0 * macs(CASES[n]) / 1e9
         line = (f"| {n} | {v} | {tm * 1e6:.1f} | {xm * 1e6:.1f} | {tm / xm:.2f} "

@@ -25,10 +25,18 @@
 void tflc_qs8_gemv(size_t n, size_t k, const int8_t *a, int32_t a_zero_point,
                    const void *packed_b, const int32_t *bias, int32_t *c);
 
+/* The same for columns [n0, n1) only (c[j], n0 <= j < n1; the rest of c untouched): n0 a
+ * multiple of the packed config's nr, n1 <= n. A thread's share of a batch-1
+ * FULLY_CONNECTED or 1x1 convolution (tflc_qs8_gemm_requant with one row). */
+void tflc_qs8_gemv_cols(size_t n0, size_t n1, size_t n, size_t k, const int8_t *a,
+                        int32_t a_zero_point, const void *packed_b, const int32_t *bias,
+                        int32_t *c);
+
 /* The VNNI variant (B packed for tflc_qs8_gemm_config_avx512vnni()); NULL when not built.
  * It does not check the CPU. */
-typedef void (*tflc_qs8_gemv_fn)(size_t n, size_t k, const int8_t *a, int32_t a_zero_point,
-                                 const void *packed_b, const int32_t *bias, int32_t *c);
+typedef void (*tflc_qs8_gemv_fn)(size_t n0, size_t n1, size_t n, size_t k, const int8_t *a,
+                                 int32_t a_zero_point, const void *packed_b,
+                                 const int32_t *bias, int32_t *c);
 tflc_qs8_gemv_fn tflc_qs8_gemv_avx512vnni(void);
 
 /* colsum[j] = sum over k of B[k][j] (modulo 2^32), j < n, read from the packed block (the

@@ -69,8 +69,11 @@ static inline void panel_start(const unsigned char *panel, const int32_t *bias, 
     *hi = _mm512_sub_epi32(b1, _mm512_mullo_epi32(corr, s1));
 }
 
-static void gemv_vnni(size_t n, size_t k, const int8_t *a, int32_t a_zero_point,
-                      const void *packed_b, const int32_t *bias, int32_t *c) {
+/* Columns [n0, n1) of the product (n0 a multiple of GEMV_NR, n1 <= n). */
+static void gemv_vnni(size_t n0, size_t n1, size_t n, size_t k, const int8_t *a,
+                      int32_t a_zero_point, const void *packed_b, const int32_t *bias,
+                      int32_t *c) {
+    (void)n;   /* the panels' layout needs only K; n1 <= n bounds the columns */
     const size_t k4 = (k + 3) & ~(size_t)3, panel_bytes = GEMV_NR * 4 + k4 * GEMV_NR;
     const unsigned char *panels = (const unsigned char *)packed_b + TFLC_QGEMM_PACKED_HEADER;
     const __m512i corr = _mm512_set1_epi32((int32_t)(128u + (uint32_t)a_zero_point));
@@ -79,21 +82,21 @@ static void gemv_vnni(size_t n, size_t k, const int8_t *a, int32_t a_zero_point,
         const size_t kc = k - kb < GEMV_KB ? k - kb : GEMV_KB, kc4 = (kc + 3) & ~(size_t)3;
         for (size_t i = 0; i < kc; i++) ab[i] = (uint8_t)((uint8_t)a[kb + i] ^ 0x80u);
         for (size_t i = kc; i < kc4; i++) ab[i] = 0;
-        for (size_t n0 = 0; n0 < n; n0 += GEMV_NR) {
-            const size_t nc = n - n0 < GEMV_NR ? n - n0 : GEMV_NR;
-            const unsigned char *panel = panels + (n0 / GEMV_NR) * panel_bytes;
+        for (size_t j0 = n0; j0 < n1; j0 += GEMV_NR) {
+            const size_t nc = n1 - j0 < GEMV_NR ? n1 - j0 : GEMV_NR;
+            const unsigned char *panel = panels + (j0 / GEMV_NR) * panel_bytes;
             const int8_t *b = (const int8_t *)(panel + GEMV_NR * 4) + kb * GEMV_NR;
             const __mmask16 mlo = cols_mask(nc, 0), mhi = cols_mask(nc, 16);
             __m512i lo, hi, c0, c1;
             panel_dot(kc4 / 4, ab, b, &lo, &hi);
             if (kb == 0) {
-                panel_start(panel, bias ? bias + n0 : NULL, nc, corr, &c0, &c1);
+                panel_start(panel, bias ? bias + j0 : NULL, nc, corr, &c0, &c1);
             } else {
-                c0 = _mm512_maskz_loadu_epi32(mlo, c + n0);
-                c1 = _mm512_maskz_loadu_epi32(mhi, c + n0 + 16);
+                c0 = _mm512_maskz_loadu_epi32(mlo, c + j0);
+                c1 = _mm512_maskz_loadu_epi32(mhi, c + j0 + 16);
             }
-            _mm512_mask_storeu_epi32(c + n0, mlo, _mm512_add_epi32(c0, lo));
-            _mm512_mask_storeu_epi32(c + n0 + 16, mhi, _mm512_add_epi32(c1, hi));
+            _mm512_mask_storeu_epi32(c + j0, mlo, _mm512_add_epi32(c0, lo));
+            _mm512_mask_storeu_epi32(c + j0 + 16, mhi, _mm512_add_epi32(c1, hi));
         }
     }
 }

@@ -3,6 +3,7 @@
  * table the operators use, and the GEMM + requantization driver.
  */
 #include "kernels/qs8_ops.h"
+#include "kernels/qs8_gemv.h"
 
 #include <stdatomic.h>
 
@@ -51,8 +52,14 @@ void tflc_qs8_gemm_requant(const tflc_qs8_gemm_rq *g, size_t rows, const int8_t 
                            int8_t *out, size_t ldo, size_t n0, size_t n1, int32_t *acc) {
     if (n1 > g->n) n1 = g->n;
     if (rows == 0 || n0 >= n1) return;
-    tflc_qgemm_s8_range(rows, g->n, g->k, a, lda, g->a_zero_point, g->packed_b, g->bias, acc,
-                        g->n, 0, rows, n0, n1);
+    /* One row (a batch-1 FULLY_CONNECTED, a 1x1 convolution of a squeezed pixel): the GEMM's
+     * 1-row tile chains every K group into one accumulator pair and waits on each VPDPBUSD;
+     * the GEMV keeps four chains in flight. Integer sums: the same accumulators. */
+    if (rows == 1)
+        tflc_qs8_gemv_cols(n0, n1, g->n, g->k, a, g->a_zero_point, g->packed_b, g->bias, acc);
+    else
+        tflc_qgemm_s8_range(rows, g->n, g->k, a, lda, g->a_zero_point, g->packed_b, g->bias,
+                            acc, g->n, 0, rows, n0, n1);
     if (g->b_zero_point != 0) {   /* modulo 2^32, as the accumulators */
         for (size_t i = 0; i < rows; i++) {
             uint32_t sum = 0;

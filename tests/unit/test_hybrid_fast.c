@@ -44,7 +44,8 @@ static void find_levels(void) {
 
 /* ------------------------------------------------------------- the GEMV -- */
 
-/* tflc_qs8_gemv against tflc_qgemm_s8 with one row, for every GEMM config this CPU has:
+/* tflc_qs8_gemv and tflc_qs8_gemv_cols against tflc_qgemm_s8 with one row, for every GEMM
+ * config this CPU has:
  * ragged N and K (K across the 4096-byte blocks), zero points across the int8 range, bias or
  * NULL, extreme values so the int32 sums wrap. c has a guard past N. */
 static bool check_gemv(size_t n, size_t k, int32_t zp, bool with_bias, bool extreme) {
@@ -68,6 +69,20 @@ static bool check_gemv(size_t n, size_t k, int32_t zp, bool with_bias, bool extr
         ok = memcmp(want, got, (n + 1) * sizeof(int32_t)) == 0;
         CHECK_MSG(ok, "gemv %s n %zu k %zu zp %d%s%s differs from the GEMM", cfg->name, n, k,
                   (int)zp, with_bias ? " bias" : "", extreme ? " extreme" : "");
+        /* Column ranges [n0, n1): n0 on a panel boundary, n1 ragged; outside them c keeps
+         * its bytes. */
+        for (size_t n0 = 0; ok && n0 < n; n0 += cfg->nr) {
+            const size_t n1 = n0 + 1 + (size_t)rng_range(0, (int)(n - n0 - 1));
+            memset(got, 0xAB, (n + 1) * sizeof(int32_t));
+            tflc_qs8_gemv_cols(n0, n1, n, k, a, zp, packed, with_bias ? bias : NULL, got);
+            for (size_t j = 0; ok && j <= n; j++) {
+                int32_t untouched;
+                memset(&untouched, 0xAB, sizeof untouched);
+                ok = got[j] == (j >= n0 && j < n1 ? want[j] : untouched);
+                CHECK_MSG(ok, "gemv_cols %s n %zu k %zu [%zu, %zu): column %zu", cfg->name, n,
+                          k, n0, n1, j);
+            }
+        }
         int32_t *sums = malloc(n * sizeof(int32_t));
         tflc_qgemm_s8_packed_col_sums(packed, n, k, sums);
         for (size_t j = 0; ok && j < n; j++) {
