@@ -162,8 +162,8 @@ AVX2_UKERNEL(5)
 AVX2_UKERNEL(6)
 
 static void f32_gemm_dot_avx2(size_t k, const float *a, const float *b, float *c, size_t nc,
-                               const float *bias, float min, float max) {
-    tflc_f32_gemm_dot_panel(AVX2_NR, k, a, b, c, nc, bias, min, max);
+                               const float *bias, float min, float max, bool stream) {
+    tflc_f32_gemm_dot_panel(AVX2_NR, k, a, b, c, nc, bias, min, max, stream);
 }
 
 static const tflc_gemm_f32_config avx2_config = {

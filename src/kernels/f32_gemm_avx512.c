@@ -233,8 +233,8 @@ AVX512_UKERNEL(6)
 AVX512_UKERNEL(7)
 
 static void f32_gemm_dot_avx512(size_t k, const float *a, const float *b, float *c, size_t nc,
-                               const float *bias, float min, float max) {
-    tflc_f32_gemm_dot_panel(AVX512_NR, k, a, b, c, nc, bias, min, max);
+                               const float *bias, float min, float max, bool stream) {
+    tflc_f32_gemm_dot_panel(AVX512_NR, k, a, b, c, nc, bias, min, max, stream);
 }
 
 /* pack_a (gemm.h) 16 floats per masked load; the short rows of small convolutions (K of

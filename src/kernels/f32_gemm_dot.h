@@ -19,19 +19,31 @@
 #ifndef TFLC_KERNELS_F32_GEMM_DOT_H
 #define TFLC_KERNELS_F32_GEMM_DOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
+#include "kernels/cpu.h"   /* tflc_prefetch */
+
+/* How far ahead of its reads a streaming one-row product asks for B (bytes). */
+#define TFLC_DOT_PREFETCH_BYTES 8192
+
 /* One panel: a [k], b the packed panel (b[kk*NR + j]), columns [0, nc) of c written,
- * bias NR readable floats. NR is a compile-time constant after inlining. */
+ * bias NR readable floats. NR is a compile-time constant after inlining. stream: prefetch
+ * B ahead (a product whose weights come from memory; hints cost issue slots when B is in
+ * cache, so the caller asks only for large B). */
 static inline __attribute__((always_inline)) void tflc_f32_gemm_dot_panel(
     const size_t NR, size_t k, const float *restrict a, const float *restrict b,
-    float *restrict c, size_t nc, const float *restrict bias, float min, float max) {
+    float *restrict c, size_t nc, const float *restrict bias, float min, float max,
+    bool stream) {
     float s0[64], s1[64], s2[64], s3[64], acc[64];
     for (size_t j = 0; j < NR; j++) s0[j] = s1[j] = s2[j] = s3[j] = 0.0f;
     const size_t k4 = k & ~(size_t)3;
     for (size_t kk = 0; kk < k4; kk += 4, b += 4 * NR) {
         const float a0 = a[kk], a1 = a[kk + 1], a2 = a[kk + 2], a3 = a[kk + 3];
+        if (stream)
+            for (size_t line = 0; line < 4 * NR * sizeof(float); line += 64)
+                tflc_prefetch(b, TFLC_DOT_PREFETCH_BYTES + line);
         for (size_t j = 0; j < NR; j++) {
             const float p0 = a0 * b[j], p1 = a1 * b[NR + j];
             const float p2 = a2 * b[2 * NR + j], p3 = a3 * b[3 * NR + j];

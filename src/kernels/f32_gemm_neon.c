@@ -168,8 +168,8 @@ NEON_UKERNEL(4)
 NEON_UKERNEL(5)
 
 static void f32_gemm_dot_neon(size_t k, const float *a, const float *b, float *c, size_t nc,
-                              const float *bias, float min, float max) {
-    tflc_f32_gemm_dot_panel(NEON_NR, k, a, b, c, nc, bias, min, max);
+                              const float *bias, float min, float max, bool stream) {
+    tflc_f32_gemm_dot_panel(NEON_NR, k, a, b, c, nc, bias, min, max, stream);
 }
 
 static const tflc_gemm_f32_config neon_config = {

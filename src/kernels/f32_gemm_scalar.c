@@ -74,8 +74,8 @@ SCALAR_UKERNEL(3)
 SCALAR_UKERNEL(4)
 
 static void f32_gemm_dot_scalar(size_t k, const float *a, const float *b, float *c, size_t nc,
-                               const float *bias, float min, float max) {
-    tflc_f32_gemm_dot_panel(SCALAR_NR, k, a, b, c, nc, bias, min, max);
+                               const float *bias, float min, float max, bool stream) {
+    tflc_f32_gemm_dot_panel(SCALAR_NR, k, a, b, c, nc, bias, min, max, stream);
 }
 
 static const tflc_gemm_f32_config scalar_config = {

@@ -174,15 +174,23 @@ static const float *panel_bias(const tflc_gemm_f32_args *g, size_t n0, size_t nc
 }
 
 /* M == 1: each panel through the config's dot kernel (LiteRT's matrix-vector order). */
+/* B of at least this many bytes is read from memory by a one-row product: it is read once
+ * per product, and the weights of the operators in between have pushed it out of cache. The
+ * kernel then prefetches (MobileNet V2 float32's [1,1280] x [1280,1000]: ~450 -> ~300 us);
+ * below it, as in the LSTM's steps whose weights stay in cache, the hints only cost. */
+#define DOT_STREAM_BYTES ((size_t)1 << 20)
+
 static void dot_range(const tflc_gemm_f32_config *cfg, const tflc_gemm_f32_args *g,
                       size_t n_begin, size_t n_end) {
     const float *panels = packed_panels(g);
     const size_t nr = cfg->nr;
+    const bool stream = g->k * g->n * sizeof(float) >= DOT_STREAM_BYTES;
     float bias_tail[TFLC_GEMM_MAX_NR];
     for (size_t n0 = n_begin; n0 < n_end; n0 += nr) {
         const size_t nc = min_sz(nr, n_end - n0);
         const float *bias = panel_bias(g, n0, nc, nr, bias_tail);
-        cfg->dot(g->k, g->a, panels + (n0 / nr) * g->k * nr, g->c + n0, nc, bias, g->min, g->max);
+        cfg->dot(g->k, g->a, panels + (n0 / nr) * g->k * nr, g->c + n0, nc, bias, g->min,
+                 g->max, stream);
     }
 }
 

@@ -117,9 +117,11 @@ typedef void (*tflc_f32_gemm_taps_fn)(size_t taps, size_t kc, const float *const
 
 /* A one-row product (M == 1) over one packed panel: c[j] = clamp(dot + bias[j]) for j < nc,
  * summed in LiteRT's matrix-vector order (f32_gemm_dot.h); a [k], b the whole panel (k * NR
- * floats), bias NR readable floats. */
+ * floats), bias NR readable floats. stream: B is too large to be in cache (gemm.c decides),
+ * so the kernel prefetches ahead of its reads. */
 typedef void (*tflc_f32_gemm_dot_fn)(size_t k, const float *a, const float *b, float *c,
-                                     size_t nc, const float *bias, float min, float max);
+                                     size_t nc, const float *bias, float min, float max,
+                                     bool stream);
 
 /* Rows [0, mc) x columns [0, kc) of a (row stride lda) copied to dst at row stride a_stride
  * (floats past kc, up to the next 16, may be written too: a_stride leaves room). */
