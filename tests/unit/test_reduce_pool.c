@@ -247,13 +247,17 @@ static void test_reduce_f32_bits(void) {
 
 /* The layouts the models use, at their real sizes: squeeze-excite [1,7,7,960] over {1,2}
  * (keep) and {-3,-2}; LayerNorm [1,50,384] over {-1} (rows interleaved four at a time, with
- * a ragged tail of 50 % 4). */
+ * a ragged tail of 50 % 4) and the Transformer block's [1,128,256] (16 rows at a time on
+ * AVX-512, through a 16 x 16 transpose); [2,19,37] over {2}: 38 rows (two left after the
+ * 16-row blocks) of 37 values (5 after the 16-column blocks). */
 static void test_reduce_f32_model_shapes(void) {
     static float in[7 * 7 * 960], want[960];
     const red_case se = {4, {1, 7, 7, 960}, 2, {1, 2}, {false, true, true, false}, true};
     const red_case se2 = {4, {1, 7, 7, 960}, 2, {-3, -2}, {false, true, true, false}, false};
     const red_case ln = {3, {1, 50, 384}, 1, {-1}, {false, false, true, false}, true};
-    const red_case *cases[] = {&se, &se2, &ln};
+    const red_case tr = {3, {1, 128, 256}, 1, {-1}, {false, false, true, false}, true};
+    const red_case rg = {3, {2, 19, 37}, 1, {2}, {false, false, true, false}, false};
+    const red_case *cases[] = {&se, &se2, &ln, &tr, &rg};
     for (size_t i = 0; i < N(cases); i++)
         for (ref_kind k = K_SUM; k <= K_MEAN; k++) {
             opcase c;
