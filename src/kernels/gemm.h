@@ -199,6 +199,12 @@ typedef struct tflc_gemm_f32_args {
     float *c;
     size_t ldc;
     float min, max;
+    /* Optional, run on each block of C as soon as it is final (bias added, clamped), while
+     * it is in cache: rows x cols floats at c, row stride ldc. A fused activation
+     * (ops/fusion.h: epilogue); NULL: none. Blocks are a row block of the GEMM (mc rows, or
+     * a taps tile's mr) across the columns of the call, or a one-row product's panel. */
+    void (*epilogue)(const void *ctx, float *c, size_t ldc, size_t rows, size_t cols);
+    const void *epilogue_ctx;
 } tflc_gemm_f32_args;
 
 /* Rows [m_begin, m_end) and columns [n_begin, n_end) of C. n_begin must be a multiple of the

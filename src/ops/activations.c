@@ -563,6 +563,24 @@ static tflc_status act_eval(tflc_node *node) {
     return TFLC_OK;
 }
 
+/* A prepared activation node computing float32 from float32 (act_eval_f32's kinds). */
+static bool act_is_float(const tflc_node *act) {
+    if (act->kernel->eval != act_eval || act->n_inputs != 1 || act->n_outputs != 1) return false;
+    const act_params *p = act->params;
+    return p->mode == AM_FLOAT && act->inputs[0] && act->inputs[0]->dtype == TFLC_FLOAT32 &&
+           act->outputs[0]->dtype == TFLC_FLOAT32;
+}
+
+int tflc_epilogue_input(const tflc_node *node) {
+    if (act_is_float(node)) return 0;
+    return tflc_mul_swish_input(node);
+}
+
+void tflc_epilogue_apply(const tflc_node *node, float *data, size_t n) {
+    if (node->kernel->eval == act_eval) act_eval_f32(node->params, data, data, n);
+    else tflc_mul_swish_apply(node, data, data, n);
+}
+
 bool tflc_activation_apply(const tflc_node *act, const void *in, void *out, size_t n) {
     if (act->kernel->eval != act_eval) return false;
     act_apply(act->params, in, out, n);

@@ -399,7 +399,7 @@ static void bmm_eval_float(tflc_node *node, const bmm_params *p, const float *a,
             am = lhs_t;
         }
         bmm_gemm_job j = {{R, C, K, am, K, packed + ro * p->packed_bytes, NULL, out + ob * R * C,
-                           C, -INFINITY, INFINITY}, {0, 0, 0, 0}};
+                           C, -INFINITY, INFINITY, NULL, NULL}, {0, 0, 0, 0}};
         int tasks = tflc_gemm_f32_plan_split(&j.g, tflc_node_num_threads(node), &j.plan);
         tflc_node_parallel_for(node, tasks, bmm_gemm_task, &j);
     }

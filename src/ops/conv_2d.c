@@ -69,6 +69,7 @@
  * as zero-padded ones (see conv_pads_exactly): the same bits as the pair.
  */
 #include "ops/conv_common.h"
+#include "ops/fusion.h"
 
 #include "core/runner.h"
 #include "core/weight_cache.h"
@@ -120,6 +121,9 @@ typedef struct conv_params {
     /* A PAD absorbed by tflc_conv_2d_absorb_pad: the data input is that PAD's input and its
      * amounts are in g.y.pad / g.x.pad (y.in, x.in are the unpadded H, W); NULL: input 0. */
     const tflc_tensor *src;
+    /* A float activation fused in (tflc_conv_fuse_epilogue), applied in place to each
+     * task's output block; NULL: none. */
+    const tflc_node *epilogue;
 } conv_params;
 
 /* ------------------------------------------------------------- prepare -- */
@@ -598,6 +602,24 @@ static void conv_im2col_bytes(const tflc_conv_geom *g, const void *in_, size_t e
     }
 }
 
+/* The GEMM's epilogue (tflc_gemm_f32_args) for a fused activation, ctx the activation node:
+ * in place on a block of C as soon as the GEMM has finished it (a row block, in L1 or L2),
+ * one span when the block is whole rows. */
+static void conv_epilogue_block(const void *ctx, float *c, size_t ldc, size_t rows, size_t cols) {
+    const tflc_node *e = ctx;
+    if (cols == ldc) {
+        tflc_epilogue_apply(e, c, rows * cols);
+        return;
+    }
+    for (size_t r = 0; r < rows; r++) tflc_epilogue_apply(e, c + r * ldc, cols);
+}
+
+/* The GEMM arguments' epilogue fields for p's fused activation (none: NULL). */
+static void conv_set_epilogue(const conv_params *p, tflc_gemm_f32_args *g) {
+    g->epilogue = p->epilogue ? conv_epilogue_block : NULL;
+    g->epilogue_ctx = p->epilogue;
+}
+
 /* GEMM flags of every call: mul_add, and PART when a call covers a slice of a taller
  * product (one output pixel sums in the one-row order only when it is the whole output,
  * as in LiteRT). */
@@ -611,8 +633,9 @@ static unsigned conv_gemm_flags(const conv_params *p, size_t rows) {
  * (gemm.h range_in). */
 static void conv_gemm(const conv_gemm_job *j, size_t row0, size_t m, const float *a, size_t lda,
                       float *out, size_t n0, size_t n1) {
-    const tflc_gemm_f32_args g = {m, j->n, j->k, a, lda, j->packed, j->bias, out, j->n,
-                                  j->p->act.min, j->p->act.max};
+    tflc_gemm_f32_args g = {m, j->n, j->k, a, lda, j->packed, j->bias, out, j->n,
+                            j->p->act.min, j->p->act.max, NULL, NULL};
+    conv_set_epilogue(j->p, &g);
     tflc_gemm_f32_range_in(&g, 0, m, n0, n1, conv_gemm_flags(j->p, j->rows), row0, j->rows);
 }
 
@@ -734,7 +757,8 @@ static void conv_eval_f32_taps(tflc_node *node, const conv_params *p, conv_gemm_
     j->pad = tflc_conv_scratch_at(node, p->pad_off);
     tflc_node_parallel_for(node, p->g.batches * (int)p->pad_h, conv_task_pad, j);
     j->taps = (tflc_gemm_f32_args){j->rows, j->n, j->k, NULL, 0, j->packed, j->bias, j->out, j->n,
-                                   p->act.min, p->act.max};
+                                   p->act.min, p->act.max, NULL, NULL};
+    conv_set_epilogue(p, &j->taps);
     j->split = tflc_split_plan(j->rows, j->n, p->col_rows,
                                tflc_gemm_f32_packed_config(j->packed)->nr, threads);
     tflc_node_parallel_for(node, j->split.row_tasks * j->split.col_tasks, conv_task_taps, j);
@@ -763,7 +787,8 @@ static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {
     switch (p->gemm) {
     case CONV_GEMM_POINTWISE: {
         j.pointwise = (tflc_gemm_f32_args){j.rows, j.n, j.k, j.in, j.k, j.packed, j.bias,
-                                           j.out, j.n, p->act.min, p->act.max};
+                                           j.out, j.n, p->act.min, p->act.max, NULL, NULL};
+        conv_set_epilogue(p, &j.pointwise);
         int tasks = tflc_gemm_f32_plan_split(&j.pointwise, threads, &j.plan);
         tflc_node_parallel_for(node, tasks, conv_task_pointwise, &j);
         break;
@@ -1035,9 +1060,16 @@ static tflc_status conv_eval(tflc_node *node) {
     const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
     switch (p->mode) {
     case CONV_F32:
-        if (p->gemm != CONV_GEMM_NONE) conv_eval_f32_gemm(node, p);
-        else conv_eval_f32(p, conv_src(node, p)->data, node->inputs[1]->data,
-                           bias ? bias->data : NULL, node->outputs[0]->data);
+        if (p->gemm != CONV_GEMM_NONE) {
+            conv_eval_f32_gemm(node, p);
+        } else {
+            const size_t rows = tflc_tensor_count(node->outputs[0]) / (size_t)p->g.out_c;
+            conv_eval_f32(p, conv_src(node, p)->data, node->inputs[1]->data,
+                          bias ? bias->data : NULL, node->outputs[0]->data);
+            if (p->epilogue)
+                conv_epilogue_block(p->epilogue, node->outputs[0]->data, (size_t)p->g.out_c,
+                                    rows, (size_t)p->g.out_c);
+        }
         return TFLC_OK;
     case CONV_HYBRID: return conv_eval_hybrid(node, p);
     default: return conv_eval_quantized(node, p);
@@ -1096,6 +1128,20 @@ bool tflc_conv_absorb_pad(tflc_node *node, const tflc_node *pad) {
     p->g.y.pad += before[1];
     p->g.x.pad += before[2];
     p->src = x;
+    return true;
+}
+
+/* ----------------------------------------------------- activation fusion -- */
+
+bool tflc_conv_fuse_epilogue(tflc_node *node, const tflc_node *e) {
+    const int slot = tflc_epilogue_input(e);
+    if (node->kernel != &tflc_kernel_conv_2d || slot < 0) return false;
+    conv_params *p = node->params;
+    const tflc_tensor *x = node->outputs[0], *y = e->outputs[0];
+    if (p->mode != CONV_F32 || p->epilogue || e->inputs[slot] != x || x->dtype != TFLC_FLOAT32 ||
+        y->dtype != TFLC_FLOAT32 || p->g.out_c <= 0 || y->bytes != x->bytes)
+        return false;
+    p->epilogue = e;
     return true;
 }
 

@@ -39,6 +39,7 @@
  * depth multiplier 2 layers: builtin == reference on 29% to 44% of the elements).
  */
 #include "ops/conv_common.h"
+#include "ops/fusion.h"
 #include "ops/depthwise_int8_fast.h"
 
 #include "core/runner.h"
@@ -61,6 +62,9 @@ typedef struct dw_params {
     const void *f32_packed;                /* the cached packed filter, or NULL: pack into
                                               scratch at f32_packed_off at each eval */
     size_t f32_packed_off;
+    /* A float activation fused in (tflc_dw_fuse_epilogue), applied in place to each task's
+     * output rows; NULL: none. */
+    const tflc_node *epilogue;
 } dw_params;
 
 /* ------------------------------------------------------------- prepare -- */
@@ -289,14 +293,25 @@ static void dw_eval_f32(const dw_params *p, const float *in, const float *w, con
 /* One eval of the fast float path, shared read-only by its tasks (ranges of output rows). */
 typedef struct dw_f32_job {
     tflc_dwconv_f32_args args;
-    size_t rows_per_task;
+    size_t rows_per_task, rows;
+    const tflc_node *epilogue;
 } dw_f32_job;
 
 static void dw_task_f32(void *ctx, int task, int thread) {
     const dw_f32_job *j = ctx;
     (void)thread;
     const size_t begin = (size_t)task * j->rows_per_task;
-    tflc_dwconv_f32_rows(&j->args, begin, begin + j->rows_per_task);
+    if (!j->epilogue) {
+        tflc_dwconv_f32_rows(&j->args, begin, begin + j->rows_per_task);
+        return;
+    }
+    /* Row by row, each transformed right after it is written, while in L1. */
+    const size_t end = begin + j->rows_per_task < j->rows ? begin + j->rows_per_task : j->rows;
+    const size_t row = j->args.shape.out_w * j->args.shape.channels;
+    for (size_t r = begin; r < end; r++) {
+        tflc_dwconv_f32_rows(&j->args, r, r + 1);
+        tflc_epilogue_apply(j->epilogue, j->args.out + r * row, row);
+    }
 }
 
 static void dw_eval_f32_fast(tflc_node *node, const dw_params *p) {
@@ -328,6 +343,8 @@ static void dw_eval_f32_fast(tflc_node *node, const dw_params *p) {
     };
     const size_t rows = (size_t)g->batches * (size_t)g->y.out;
     if (rows == 0) return;
+    j.rows = rows;
+    j.epilogue = p->epilogue;
     /* About 4 row ranges per thread: dynamic hand-out evens out noisy cores. */
     const int threads = tflc_node_num_threads(node);
     size_t tasks = threads > 1 ? (size_t)TFLC_TASKS_PER_THREAD * (size_t)threads : 1;
@@ -425,13 +442,31 @@ static tflc_status dw_eval(tflc_node *node) {
     const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
     switch (p->mode) {
     case DW_F32:
-        if (p->f32_fast) dw_eval_f32_fast(node, p);
-        else dw_eval_f32(p, node->inputs[0]->data, node->inputs[1]->data,
-                         bias ? bias->data : NULL, node->outputs[0]->data);
+        if (p->f32_fast) {
+            dw_eval_f32_fast(node, p);
+        } else {
+            dw_eval_f32(p, node->inputs[0]->data, node->inputs[1]->data,
+                        bias ? bias->data : NULL, node->outputs[0]->data);
+            if (p->epilogue)
+                tflc_epilogue_apply(p->epilogue, node->outputs[0]->data,
+                                    tflc_tensor_count(node->outputs[0]));
+        }
         return TFLC_OK;
     case DW_HYBRID: return dw_eval_hybrid(node, p);
     default: return dw_eval_quantized(node, p);
     }
+}
+
+bool tflc_dw_fuse_epilogue(tflc_node *node, const tflc_node *e) {
+    const int slot = tflc_epilogue_input(e);
+    if (node->kernel != &tflc_kernel_depthwise_conv_2d || slot < 0) return false;
+    dw_params *p = node->params;
+    const tflc_tensor *x = node->outputs[0], *y = e->outputs[0];
+    if (p->mode != DW_F32 || p->epilogue || e->inputs[slot] != x || x->dtype != TFLC_FLOAT32 ||
+        y->dtype != TFLC_FLOAT32 || y->bytes != x->bytes)
+        return false;
+    p->epilogue = e;
+    return true;
 }
 
 const tflc_kernel tflc_kernel_depthwise_conv_2d = {

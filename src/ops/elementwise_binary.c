@@ -907,6 +907,17 @@ static bool swish_tabulate(bin_params *p, const tflc_node *logistic) {
     return true;
 }
 
+int tflc_mul_swish_input(const tflc_node *mul) {
+    if (mul->kernel != &tflc_kernel_mul || mul->n_outputs != 1) return -1;
+    const bin_params *p = mul->params;
+    return p->swish == SWISH_F32 ? p->swish_x : -1;
+}
+
+void tflc_mul_swish_apply(const tflc_node *mul, const float *x, float *out, size_t n) {
+    const bin_params *p = mul->params;
+    p->swish_f32(n, x, p->fmin, p->fmax, out);
+}
+
 bool tflc_mul_fuse_swish(tflc_node *mul, const tflc_node *logistic) {
     if (mul->kernel != &tflc_kernel_mul || logistic->kernel != &tflc_kernel_logistic) return false;
     bin_params *p = mul->params;

@@ -307,7 +307,7 @@ static void fc_prepare_gemm(tflc_node *node, fc_params *p) {
     p->tasks = 0;
     if (p->packed) {
         const tflc_gemm_f32_args g = {(size_t)p->batches, m, k, NULL, k, p->packed, NULL, NULL,
-                                      m, 0.0f, 0.0f};
+                                      m, 0.0f, 0.0f, NULL, NULL};
         p->tasks = tflc_gemm_f32_plan_split(&g, fc_threads(node, p), &p->plan);
     }
 }
@@ -460,7 +460,7 @@ static void fc_eval_float_gemm(tflc_node *node, const fc_params *p, const float 
         tflc_gemm_f32_pack_b(tflc_gemm_f32_config_get(), m, k, w, k, true, node->scratch);
         packed = node->scratch;
     }
-    const tflc_gemm_f32_args g = {n, m, k, in, k, packed, bias, out, m, p->act.min, p->act.max};
+    const tflc_gemm_f32_args g = {n, m, k, in, k, packed, bias, out, m, p->act.min, p->act.max, NULL, NULL};
     if (p->tasks == 1) {
         tflc_gemm_f32_range(&g, 0, n, 0, m);
     } else {

@@ -10,6 +10,13 @@
  *           the byte of x alone, so a 256-entry table built by running both prepared
  *           kernels on every byte (bit-exact by construction), looked up with
  *           kernels/x8_lut.h.
+ *   epilogue CONV_2D or DEPTHWISE_CONV_2D (float32) -> x; E(x) -> y, E a float activation
+ *           kernel (activations.c: HARD_SWISH, LOGISTIC, TANH, GELU, RELU, ...) or a MUL
+ *           fused into a float swish, x read by E alone (and by E's fused LOGISTIC): the
+ *           convolution writes y and applies E to each block of it right after computing
+ *           it (in place, while the block is in the core's cache); the E node is skipped and
+ *           x never materialized. The same float operations on the same values, so the
+ *           same bits.
  */
 #ifndef TFLC_OPS_FUSION_H
 #define TFLC_OPS_FUSION_H
@@ -23,6 +30,25 @@
  * n elements of `in` into `out`, of the node's input / output dtypes, instead of its own
  * tensors. False (nothing written) when the node is not such a kernel. */
 bool tflc_activation_apply(const tflc_node *act, const void *in, void *out, size_t n);
+
+/* The input slot of a prepared node that can run as an epilogue (a float activation: 0; a
+ * MUL fused into a float swish: the slot of x), or -1. Such a node computes each float32
+ * output element from its x alone, so it runs in place on any span of x. */
+int tflc_epilogue_input(const tflc_node *node);
+
+/* Runs such a node's arithmetic on n floats in place. */
+void tflc_epilogue_apply(const tflc_node *node, float *data, size_t n);
+
+/* elementwise_binary.c's side of the above for a fused swish MUL. */
+int tflc_mul_swish_input(const tflc_node *mul);
+void tflc_mul_swish_apply(const tflc_node *mul, const float *x, float *out, size_t n);
+
+/* After both nodes' prepare: makes the prepared epilogue node `e` (tflc_epilogue_input) part
+ * of the convolution `conv` (CONV_2D or DEPTHWISE_CONV_2D) whose output is e's x, applied to
+ * the convolution's output in place. True when taken (float32, e's output of the same size);
+ * the caller then points the convolution's output at e's. A later prepare undoes it. */
+bool tflc_conv_fuse_epilogue(tflc_node *conv, const tflc_node *e);
+bool tflc_dw_fuse_epilogue(tflc_node *dw, const tflc_node *e);
 
 /* After both nodes' prepare: turns the MUL node `mul` into the fused swish of the prepared
  * LOGISTIC node `logistic`, whose output must be one of the MUL's inputs and whose input

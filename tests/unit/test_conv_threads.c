@@ -128,7 +128,7 @@ static float *im2col_gemm(const conv_shape *s, const float *in, const float *w, 
     }
     tflc_gemm_f32_pack_b(cfg, n, k, w, k, true, pb);
     const float lo = s->act == ACT_NONE ? -INFINITY : 0.0f, hi = s->act == ACT_RELU6 ? 6.0f : INFINITY;
-    const tflc_gemm_f32_args g = {m, n, k, a, k, pb, b, c, n, lo, hi};
+    const tflc_gemm_f32_args g = {m, n, k, a, k, pb, b, c, n, lo, hi, NULL, NULL};
     tflc_gemm_f32_range_flags(&g, 0, m, 0, n, TFLC_GEMM_PART);
     free(a);
     free(pb);

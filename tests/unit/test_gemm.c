@@ -163,7 +163,7 @@ static outbuf run_split(const tflc_gemm_f32_config *cfg, const problem *p, int n
     tflc_gemm_f32_pack_b(cfg, p->n, p->k, p->b_nk, p->k + 2, true, packed);
     outbuf o = make_out(p);
     const tflc_gemm_f32_args g = {p->m, p->n, p->k, p->a, p->lda, packed, p->bias,
-                                  o.c, o.ldc, p->min, p->max};
+                                  o.c, o.ldc, p->min, p->max, NULL, NULL};
     if (n_threads == 0) {
         tflc_gemm_f32_range_flags(&g, 0, p->m, 0, p->n, flags);
     } else {
@@ -532,7 +532,7 @@ static bool check_mul_add_chunks(size_t m, size_t n, size_t k, size_t chunk) {
         for (size_t r0 = 0; r0 < m; r0 += chunk) {
             const size_t count = m - r0 < chunk ? m - r0 : chunk;
             const tflc_gemm_f32_args g = {count, n, k, p.a + r0 * p.lda, p.lda, packed, p.bias,
-                                          o.c + r0 * o.ldc, o.ldc, p.min, p.max};
+                                          o.c + r0 * o.ldc, o.ldc, p.min, p.max, NULL, NULL};
             tflc_gemm_f32_range_in(&g, 0, count, 0, n,
                                    TFLC_GEMM_MUL_ADD | (m > 1 ? TFLC_GEMM_PART : 0u), r0, m);
         }
@@ -594,7 +594,7 @@ static bool check_one_row(size_t n, size_t k, int options) {
         tflc_gemm_f32_pack_b(variants[v], n, k, p.b_nk, k + 2, true, packed);
         outbuf split = make_out(&p);
         const tflc_gemm_f32_args g = {1, n, k, p.a, p.lda, packed, p.bias, split.c, split.ldc,
-                                      p.min, p.max};
+                                      p.min, p.max, NULL, NULL};
         tflc_gemm_f32_plan plan;
         const int tasks = tflc_gemm_f32_plan_split(&g, 3, &plan);
         for (int t = tasks - 1; t >= 0; t--) tflc_gemm_f32_task(&g, &plan, t);
@@ -620,7 +620,7 @@ static bool check_one_row(size_t n, size_t k, int options) {
     tflc_gemm_f32_pack_b(sc, n, k, p.b_nk, k + 2, true, packed);
     outbuf part = make_out(&p);
     const tflc_gemm_f32_args g = {1, n, k, p.a, p.lda, packed, p.bias, part.c, part.ldc, p.min,
-                                  p.max};
+                                  p.max, NULL, NULL};
     tflc_gemm_f32_range_flags(&g, 0, 1, 0, n, TFLC_GEMM_PART);
     for (size_t j = 0; ok && j < n; j++) {
         float acc = 0.0f;
@@ -696,7 +696,7 @@ static void test_split_is_bit_identical(void) {
             for (int threads = 1; threads <= 5; threads++) {
                 outbuf part = make_out(&p);
                 tflc_gemm_f32_args g = {p.m, p.n, p.k, p.a, p.lda, packed, p.bias, part.c,
-                                        part.ldc, p.min, p.max};
+                                        part.ldc, p.min, p.max, NULL, NULL};
                 tflc_gemm_f32_plan plan;
                 int tasks = tflc_gemm_f32_plan_split(&g, threads, &plan);
                 CHECK(tasks >= 1 && tasks == plan.m_tasks * plan.n_tasks);

@@ -1,0 +1,226 @@
+/*
+ * test_epilogue_fusion.c -- a float activation or fused swish run as the epilogue of the
+ * convolution that produces its input (core/graph.c, fuse_activation_epilogues; ops/fusion.h):
+ * the fused graph must give the unfused graph's outputs bit for bit.
+ *
+ * A hand-built float32 subgraph:
+ *   0 in [1,H,W,C] -CONV_2D KxK SAME (w, b, fused activation)-> 3 x [1,H,W,M]
+ *   3 x -HARD_SWISH-> 4 y                               (epilogue of the CONV_2D)
+ *   4 y -DEPTHWISE_CONV_2D 3x3 SAME (dw, db)-> 7 d
+ *   7 d -LOGISTIC-> 8 s; MUL(d, s) -> 9 z                (swish, epilogue of the depthwise)
+ * Outputs y and z. The unfused graph also lists x and d as outputs, which keeps both
+ * activations as nodes of their own. Shapes pick each float convolution form: pointwise
+ * (several row blocks, a ragged last panel), im2col (3 channels), taps (64 channels on
+ * AVX-512), one-row products (1x1 images: the dot kernel, 1100 columns past the GEMM's
+ * 1024-column block), on 1 and 3 threads (column splits).
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/graph.h"
+#include "core/threadpool.h"
+#include "format/schema.h"
+#include "ops/conv_common.h"
+#include "ops/math_common.h"
+#include "test.h"
+#include "op_harness.h"
+
+#define TEST_RNG_SEED 0x2545F4914F6CDD1Dull
+#include "rng.h"
+
+enum { E_IN, E_W, E_B, E_X, E_Y, E_DW, E_DB, E_D, E_S, E_Z, E_TENSORS };
+
+typedef struct epi_case {
+    int32_t h, w, c, m, k, act;
+    int threads;
+} epi_case;
+
+typedef struct epi_graph {
+    tflc_tensor_desc tensors[E_TENSORS];
+    tflc_op_desc ops[5];
+    int32_t io[5][3], outs[5][1];
+    int32_t inputs[1], outputs[4];
+    tflc_subgraph_desc sg;
+    struct tflc_model model;
+    opcase conv_opts, dw_opts;             /* only their options tables */
+    float *w, *b, *dw, *db;
+} epi_graph;
+
+static int cases_run;
+
+static float *random_floats(size_t n, float scale) {
+    float *v = malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++) v[i] = scale * (2.0f * rng_unit() - 1.0f);
+    return v;
+}
+
+static void eg_tensor(epi_graph *f, int i, const int32_t *d, int rank, const void *data,
+                      size_t bytes) {
+    tflc_tensor_desc *t = &f->tensors[i];
+    t->name = "";
+    t->dtype = TFLC_FLOAT32;
+    t->rank = t->signature_rank = rank;
+    for (int k = 0; k < rank; k++) t->shape[k] = t->shape_signature[k] = d[k];
+    t->data = data;
+    t->data_size = bytes;
+}
+
+static void eg_op(epi_graph *f, int i, int32_t code, int n_in, int32_t a, int32_t b, int32_t c,
+                  int32_t out) {
+    tflc_op_desc *op = &f->ops[i];
+    f->io[i][0] = a, f->io[i][1] = b, f->io[i][2] = c;
+    f->outs[i][0] = out;
+    op->builtin_code = code;
+    op->version = 1;
+    op->inputs = f->io[i];
+    op->n_inputs = n_in;
+    op->outputs = f->outs[i];
+    op->n_outputs = 1;
+}
+
+static void eg_build(epi_graph *f, const epi_case *k, bool plain) {
+    const size_t nw = (size_t)k->m * (size_t)k->k * (size_t)k->k * (size_t)k->c;
+    f->w = random_floats(nw, 1.0f / sqrtf((float)(k->k * k->k * k->c)));
+    f->b = random_floats((size_t)k->m, 0.5f);
+    f->dw = random_floats((size_t)k->m * 9, 0.5f);
+    f->db = random_floats((size_t)k->m, 0.5f);
+    const int32_t in[4] = {1, k->h, k->w, k->c}, act[4] = {1, k->h, k->w, k->m};
+    const int32_t w[4] = {k->m, k->k, k->k, k->c}, dw[4] = {1, 3, 3, k->m}, m[1] = {k->m};
+    eg_tensor(f, E_IN, in, 4, NULL, 0);
+    eg_tensor(f, E_W, w, 4, f->w, nw * sizeof(float));
+    eg_tensor(f, E_B, m, 1, f->b, (size_t)k->m * sizeof(float));
+    eg_tensor(f, E_DW, dw, 4, f->dw, (size_t)k->m * 9 * sizeof(float));
+    eg_tensor(f, E_DB, m, 1, f->db, (size_t)k->m * sizeof(float));
+    for (int t = E_X; t <= E_Z; t++)
+        if (t != E_DW && t != E_DB) eg_tensor(f, t, act, 4, NULL, 0);
+    eg_op(f, 0, OPC_CONV_2D, 3, E_IN, E_W, E_B, E_X);
+    eg_op(f, 1, MATH_OPC_HARD_SWISH, 1, E_X, -1, -1, E_Y);
+    eg_op(f, 2, OPC_DEPTHWISE_CONV_2D, 3, E_Y, E_DW, E_DB, E_D);
+    eg_op(f, 3, OPC_LOGISTIC, 1, E_D, -1, -1, E_S);
+    eg_op(f, 4, OPC_MUL, 2, E_D, E_S, -1, E_Z);
+    oc_init(&f->conv_opts, &tflc_kernel_conv_2d);
+    oc_options(&f->conv_opts, BO_Conv2D);
+    opt_i8(&f->conv_opts, CONV2D_OPT_PADDING, CONV_PADDING_SAME);
+    opt_i32(&f->conv_opts, CONV2D_OPT_STRIDE_H, 1);
+    opt_i32(&f->conv_opts, CONV2D_OPT_STRIDE_W, 1);
+    opt_i8(&f->conv_opts, CONV2D_OPT_ACTIVATION, (int8_t)k->act);
+    oc_build_options(&f->conv_opts);
+    f->ops[0].options_type = BO_Conv2D;
+    f->ops[0].options = f->conv_opts.op.options;
+    oc_init(&f->dw_opts, &tflc_kernel_depthwise_conv_2d);
+    oc_options(&f->dw_opts, BO_DepthwiseConv2D);
+    opt_i8(&f->dw_opts, DWCONV_OPT_PADDING, CONV_PADDING_SAME);
+    opt_i32(&f->dw_opts, DWCONV_OPT_STRIDE_H, 1);
+    opt_i32(&f->dw_opts, DWCONV_OPT_STRIDE_W, 1);
+    opt_i32(&f->dw_opts, DWCONV_OPT_DEPTH_MULTIPLIER, 1);
+    oc_build_options(&f->dw_opts);
+    f->ops[2].options_type = BO_DepthwiseConv2D;
+    f->ops[2].options = f->dw_opts.op.options;
+    f->inputs[0] = E_IN;
+    f->outputs[0] = E_Y, f->outputs[1] = E_Z, f->outputs[2] = E_X, f->outputs[3] = E_D;
+    f->sg = (tflc_subgraph_desc){.name = "epilogue", .tensors = f->tensors,
+                                 .n_tensors = E_TENSORS, .ops = f->ops, .n_ops = 5,
+                                 .inputs = f->inputs, .n_inputs = 1, .outputs = f->outputs,
+                                 .n_outputs = plain ? 4 : 2};
+    f->model = (struct tflc_model){.subgraphs = &f->sg, .n_subgraphs = 1,
+                                   .max_tensor_bytes = TFLC_DEFAULT_MAX_TENSOR_BYTES};
+}
+
+static void eg_free(epi_graph *f) {
+    oc_free(&f->conv_opts);
+    oc_free(&f->dw_opts);
+    free(f->w);
+    free(f->b);
+    free(f->dw);
+    free(f->db);
+}
+
+/* Runs the graph (plain: x and d are outputs too) on the input `x_in`; copies y and z out and
+ * says whether both epilogues were taken. */
+static bool eg_run(const epi_case *k, bool plain, const float *x_in, float *y, float *z,
+                   bool *fused) {
+    static epi_graph f;
+    const uint64_t seed = rng_state;
+    memset(&f, 0, sizeof f);
+    eg_build(&f, k, plain);
+    rng_state = seed;                     /* the same weights for both graphs */
+    struct tflc_runner runner = {.model = &f.model};
+    if (k->threads > 1) CHECK(tflc_threadpool_create(k->threads, &runner.pool) == TFLC_OK);
+    tflc_graph g;
+    tflc_status s = tflc_graph_init(&g, &runner, 0);
+    if (s == TFLC_OK) s = tflc_graph_prepare(&g);
+    if (s == TFLC_OK) {
+        memcpy(g.tensors[E_IN].data, x_in, g.tensors[E_IN].bytes);
+        s = tflc_graph_invoke(&g);
+    }
+    if (s == TFLC_OK) {
+        memcpy(y, g.tensors[E_Y].data, g.tensors[E_Y].bytes);
+        memcpy(z, g.tensors[E_Z].data, g.tensors[E_Z].bytes);
+        *fused = g.nodes[1].fused && g.nodes[4].fused;
+        /* an epilogue's input is never written, so it has no storage */
+        CHECK(g.nodes[1].fused == (g.tensors[E_X].data == NULL));
+        CHECK(g.nodes[3].fused);          /* the swish pair fuses either way */
+    }
+    CHECK_MSG(s == TFLC_OK, "%s", runner.err);
+    tflc_graph_release(&g);
+    tflc_threadpool_free(runner.pool);
+    eg_free(&f);
+    return s == TFLC_OK;
+}
+
+static bool check_case(const epi_case *k) {
+    const size_t n_in = (size_t)k->h * (size_t)k->w * (size_t)k->c;
+    const size_t n_out = (size_t)k->h * (size_t)k->w * (size_t)k->m;
+    float *x = random_floats(n_in, 3.0f);
+    float *y0 = malloc(n_out * sizeof(float)), *z0 = malloc(n_out * sizeof(float));
+    float *y1 = malloc(n_out * sizeof(float)), *z1 = malloc(n_out * sizeof(float));
+    const uint64_t seed = rng_state;
+    bool fused = false, plain_fused = true;
+    bool ok = eg_run(k, false, x, y1, z1, &fused);
+    rng_state = seed;
+    ok = ok && eg_run(k, true, x, y0, z0, &plain_fused);
+    CHECK_MSG(!ok || (fused && !plain_fused), "[1,%d,%d,%d] -> %d, %dx%d: fused %d, plain %d",
+              k->h, k->w, k->c, k->m, k->k, k->k, fused, plain_fused);
+    ok = ok && fused && !plain_fused;
+    if (ok) {
+        ok = memcmp(y0, y1, n_out * sizeof(float)) == 0 && memcmp(z0, z1, n_out * sizeof(float)) == 0;
+        CHECK_MSG(ok, "[1,%d,%d,%d] -> %d, %dx%d, act %d, %d threads: fused outputs differ",
+                  k->h, k->w, k->c, k->m, k->k, k->k, k->act, k->threads);
+    }
+    cases_run++;
+    free(x);
+    free(y0);
+    free(z0);
+    free(y1);
+    free(z1);
+    return ok;
+}
+
+static void test_forms(void) {
+    static const epi_case cases[] = {
+        {17, 17, 8, 40, 1, ACT_NONE, 1},     /* pointwise: 289 rows, panels 32 + 8 */
+        {17, 17, 8, 40, 1, ACT_RELU6, 3},
+        {9, 11, 3, 16, 3, ACT_NONE, 1},      /* im2col, 3 channels */
+        {9, 11, 3, 70, 3, ACT_RELU, 3},
+        {8, 9, 64, 72, 3, ACT_NONE, 1},      /* taps (AVX-512), else im2col */
+        {8, 9, 64, 72, 3, ACT_NONE, 3},
+        {1, 1, 64, 1100, 1, ACT_NONE, 1},    /* one-row products, two column blocks */
+        {1, 1, 64, 1100, 1, ACT_NONE, 3},
+        {1, 1, 5, 33, 3, ACT_RELU_N1_TO_1, 1},
+        {7, 7, 96, 1040, 1, ACT_NONE, 3},    /* 49 rows x 1040 columns: column blocks */
+    };
+    for (size_t i = 0; i < N(cases); i++)
+        if (!check_case(&cases[i])) return;
+}
+
+static void test_counts(void) { CHECK(cases_run == 10); }
+
+static void run_tests(void) {
+    TEST(test_forms);
+    TEST(test_counts);
+}
+
+TEST_MAIN()
