@@ -632,7 +632,50 @@ REDUCE_TARGET_AVX512 static void sum_f32_rows16_avx512(float *out, const float *
         out[r] = s;
     }
 }
+
+/* The float column sums ([R, C] -> [C], a squeeze-excite's spatial MEAN) on AVX-512: a
+ * tile of up to 64 columns in four registers through all the rows, each lane adding its
+ * column's values in row order (sum_f32_seq_cols' bits). The generic tile kept its running
+ * sums in a stack array, so every row waited on a store and a reload: EfficientNet-B0's
+ * [1,112,112,32] MEAN took 35 us. NV vectors of 16 columns, masks k[0..NV). */
+REDUCE_TARGET_AVX512 static inline void sum_f32_col_tile(float *out, const float *in, size_t rows,
+                                                         size_t stride, const int nv,
+                                                         const __mmask16 *k) {
+    __m512 t[4];
+    for (int q = 0; q < nv; q++) t[q] = _mm512_maskz_loadu_ps(k[q], out + 16 * q);
+    for (size_t r = 0; r < rows; r++, in += stride)
+        for (int q = 0; q < nv; q++) t[q] = _mm512_add_ps(t[q], _mm512_maskz_loadu_ps(k[q], in + 16 * q));
+    for (int q = 0; q < nv; q++) _mm512_mask_storeu_ps(out + 16 * q, k[q], t[q]);
+}
+
+REDUCE_TARGET_AVX512 static void sum_f32_cols_avx512(float *out, const float *in, size_t n,
+                                                     size_t rows, size_t stride) {
+    for (size_t j0 = 0; j0 < n; j0 += 64) {
+        const size_t w = n - j0 < 64 ? n - j0 : 64;
+        __mmask16 k[4];
+        for (size_t q = 0; q < 4; q++) {
+            const size_t lanes = w > 16 * q ? w - 16 * q : 0;
+            k[q] = (__mmask16)(lanes >= 16 ? 0xFFFFu : (1u << lanes) - 1u);
+        }
+        switch ((w + 15) / 16) {   /* a constant count per loop, so t[] stays in registers */
+        case 1: sum_f32_col_tile(out + j0, in + j0, rows, stride, 1, k); break;
+        case 2: sum_f32_col_tile(out + j0, in + j0, rows, stride, 2, k); break;
+        case 3: sum_f32_col_tile(out + j0, in + j0, rows, stride, 3, k); break;
+        default: sum_f32_col_tile(out + j0, in + j0, rows, stride, 4, k); break;
+        }
+    }
+}
 #endif
+
+static void sum_f32_cols(void *out, const void *in, size_t n, size_t rows, size_t stride) {
+#if REDUCE_X86_TILES
+    if (tflc_cpu_isa() >= TFLC_ISA_AVX512) {
+        sum_f32_cols_avx512(out, in, n, rows, stride);
+        return;
+    }
+#endif
+    sum_f32_seq_cols(out, in, n, rows, stride);
+}
 
 static void sum_f32_rows(void *out_, const void *in_, size_t rows, size_t n) {
     float *out = out_;
@@ -647,7 +690,7 @@ static void sum_f32_rows(void *out_, const void *in_, size_t rows, size_t n) {
 
 static void reduce_sum_f32(tflc_node *node, const reduce_params *p, const float *in, float *out) {
     for (size_t o = 0; o < p->n_out; o++) out[o] = 0.0f;
-    reduce_run(node, p, in, sizeof(float), out, sizeof(float), sum_f32_seq_cols, sum_f32_rows);
+    reduce_run(node, p, in, sizeof(float), out, sizeof(float), sum_f32_cols, sum_f32_rows);
 }
 
 /* --------------------------------------------------------- MEAN / SUM -- */
