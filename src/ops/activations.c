@@ -581,6 +581,14 @@ void tflc_epilogue_apply(const tflc_node *node, float *data, size_t n) {
     else tflc_mul_swish_apply(node, data, data, n);
 }
 
+void tflc_epilogue_block(const void *node, float *c, size_t ldc, size_t rows, size_t cols) {
+    if (cols == ldc) {
+        tflc_epilogue_apply(node, c, rows * cols);
+        return;
+    }
+    for (size_t r = 0; r < rows; r++) tflc_epilogue_apply(node, c + r * ldc, cols);
+}
+
 bool tflc_activation_apply(const tflc_node *act, const void *in, void *out, size_t n) {
     if (act->kernel->eval != act_eval) return false;
     act_apply(act->params, in, out, n);

@@ -602,21 +602,10 @@ static void conv_im2col_bytes(const tflc_conv_geom *g, const void *in_, size_t e
     }
 }
 
-/* The GEMM's epilogue (tflc_gemm_f32_args) for a fused activation, ctx the activation node:
- * in place on a block of C as soon as the GEMM has finished it (a row block, in L1 or L2),
- * one span when the block is whole rows. */
-static void conv_epilogue_block(const void *ctx, float *c, size_t ldc, size_t rows, size_t cols) {
-    const tflc_node *e = ctx;
-    if (cols == ldc) {
-        tflc_epilogue_apply(e, c, rows * cols);
-        return;
-    }
-    for (size_t r = 0; r < rows; r++) tflc_epilogue_apply(e, c + r * ldc, cols);
-}
-
-/* The GEMM arguments' epilogue fields for p's fused activation (none: NULL). */
+/* The GEMM arguments' epilogue fields for p's fused activation (none: NULL): applied in
+ * place to each block of C as soon as the GEMM has finished it (a row block, in cache). */
 static void conv_set_epilogue(const conv_params *p, tflc_gemm_f32_args *g) {
-    g->epilogue = p->epilogue ? conv_epilogue_block : NULL;
+    g->epilogue = p->epilogue ? tflc_epilogue_block : NULL;
     g->epilogue_ctx = p->epilogue;
 }
 
@@ -1067,7 +1056,7 @@ static tflc_status conv_eval(tflc_node *node) {
             conv_eval_f32(p, conv_src(node, p)->data, node->inputs[1]->data,
                           bias ? bias->data : NULL, node->outputs[0]->data);
             if (p->epilogue)
-                conv_epilogue_block(p->epilogue, node->outputs[0]->data, (size_t)p->g.out_c,
+                tflc_epilogue_block(p->epilogue, node->outputs[0]->data, (size_t)p->g.out_c,
                                     rows, (size_t)p->g.out_c);
         }
         return TFLC_OK;

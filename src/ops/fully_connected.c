@@ -460,7 +460,8 @@ static void fc_eval_float_gemm(tflc_node *node, const fc_params *p, const float 
         tflc_gemm_f32_pack_b(tflc_gemm_f32_config_get(), m, k, w, k, true, node->scratch);
         packed = node->scratch;
     }
-    const tflc_gemm_f32_args g = {n, m, k, in, k, packed, bias, out, m, p->act.min, p->act.max, NULL, NULL};
+    const tflc_gemm_f32_args g = {n, m, k, in, k, packed, bias, out, m, p->act.min, p->act.max,
+                                  NULL, NULL};
     if (p->tasks == 1) {
         tflc_gemm_f32_range(&g, 0, n, 0, m);
     } else {

@@ -39,6 +39,10 @@ int tflc_epilogue_input(const tflc_node *node);
 /* Runs such a node's arithmetic on n floats in place. */
 void tflc_epilogue_apply(const tflc_node *node, float *data, size_t n);
 
+/* The same on rows x cols floats at c, row stride ldc: a GEMM's epilogue
+ * (tflc_gemm_f32_args.epilogue, its ctx the node). */
+void tflc_epilogue_block(const void *node, float *c, size_t ldc, size_t rows, size_t cols);
+
 /* elementwise_binary.c's side of the above for a fused swish MUL. */
 int tflc_mul_swish_input(const tflc_node *mul);
 void tflc_mul_swish_apply(const tflc_node *mul, const float *x, float *out, size_t n);
