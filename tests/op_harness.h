@@ -434,6 +434,34 @@ static inline void unflatten(size_t k, const tflc_tensor *out, int32_t *idx) {
     }
 }
 
+/* ------------------------------------------------- hand-built subgraphs -- */
+
+/* Descriptors of a subgraph built by hand (the graph-level fusion tests): a tensor of
+ * dims[0..rank) with constant data (or NULL: an activation), and an op with n_in of the
+ * inputs a, b, c (-1 for none) and the one output o, its index arrays io[3] and out[1] the
+ * caller's (they must outlive the descriptor). */
+static inline void desc_tensor(tflc_tensor_desc *t, tflc_dtype dtype, const int32_t *dims, int rank,
+                               const void *data, size_t bytes) {
+    t->name = "";
+    t->dtype = dtype;
+    t->rank = t->signature_rank = rank;
+    for (int k = 0; k < rank; k++) t->shape[k] = t->shape_signature[k] = dims[k];
+    t->data = data;
+    t->data_size = bytes;
+}
+
+static inline void desc_op(tflc_op_desc *op, int32_t *io, int32_t *out, int32_t code, int n_in,
+                           int32_t a, int32_t b, int32_t c, int32_t o) {
+    io[0] = a, io[1] = b, io[2] = c;
+    out[0] = o;
+    op->builtin_code = code;
+    op->version = 1;
+    op->inputs = io;
+    op->n_inputs = n_in;
+    op->outputs = out;
+    op->n_outputs = 1;
+}
+
 /* ------------------------------------------------------------ float bits -- */
 
 static inline float from_bits(uint32_t b) {

@@ -576,6 +576,14 @@ int tflc_epilogue_input(const tflc_node *node) {
     return tflc_mul_swish_input(node);
 }
 
+bool tflc_epilogue_fits(const tflc_node *producer, const tflc_node *e) {
+    const int slot = tflc_epilogue_input(e);
+    if (slot < 0 || producer->n_outputs != 1) return false;
+    const tflc_tensor *x = producer->outputs[0], *y = e->outputs[0];
+    return e->inputs[slot] == x && x->dtype == TFLC_FLOAT32 && y->dtype == TFLC_FLOAT32 &&
+           y->bytes == x->bytes;
+}
+
 void tflc_epilogue_apply(const tflc_node *node, float *data, size_t n) {
     if (node->kernel->eval == act_eval) act_eval_f32(node->params, data, data, n);
     else tflc_mul_swish_apply(node, data, data, n);

@@ -1123,13 +1123,9 @@ bool tflc_conv_absorb_pad(tflc_node *node, const tflc_node *pad) {
 /* ----------------------------------------------------- activation fusion -- */
 
 bool tflc_conv_fuse_epilogue(tflc_node *node, const tflc_node *e) {
-    const int slot = tflc_epilogue_input(e);
-    if (node->kernel != &tflc_kernel_conv_2d || slot < 0) return false;
+    if (node->kernel != &tflc_kernel_conv_2d || !tflc_epilogue_fits(node, e)) return false;
     conv_params *p = node->params;
-    const tflc_tensor *x = node->outputs[0], *y = e->outputs[0];
-    if (p->mode != CONV_F32 || p->epilogue || e->inputs[slot] != x || x->dtype != TFLC_FLOAT32 ||
-        y->dtype != TFLC_FLOAT32 || p->g.out_c <= 0 || y->bytes != x->bytes)
-        return false;
+    if (p->mode != CONV_F32 || p->epilogue || p->g.out_c <= 0) return false;
     p->epilogue = e;
     return true;
 }

@@ -458,13 +458,9 @@ static tflc_status dw_eval(tflc_node *node) {
 }
 
 bool tflc_dw_fuse_epilogue(tflc_node *node, const tflc_node *e) {
-    const int slot = tflc_epilogue_input(e);
-    if (node->kernel != &tflc_kernel_depthwise_conv_2d || slot < 0) return false;
+    if (node->kernel != &tflc_kernel_depthwise_conv_2d || !tflc_epilogue_fits(node, e)) return false;
     dw_params *p = node->params;
-    const tflc_tensor *x = node->outputs[0], *y = e->outputs[0];
-    if (p->mode != DW_F32 || p->epilogue || e->inputs[slot] != x || x->dtype != TFLC_FLOAT32 ||
-        y->dtype != TFLC_FLOAT32 || y->bytes != x->bytes)
-        return false;
+    if (p->mode != DW_F32 || p->epilogue) return false;
     p->epilogue = e;
     return true;
 }

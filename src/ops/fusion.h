@@ -36,6 +36,10 @@ bool tflc_activation_apply(const tflc_node *act, const void *in, void *out, size
  * output element from its x alone, so it runs in place on any span of x. */
 int tflc_epilogue_input(const tflc_node *node);
 
+/* Whether such a node e reads producer's one output as its x, both float32 and of one size:
+ * what every producer's fuse function below checks first. */
+bool tflc_epilogue_fits(const tflc_node *producer, const tflc_node *e);
+
 /* Runs such a node's arithmetic on n floats in place. */
 void tflc_epilogue_apply(const tflc_node *node, float *data, size_t n);
 

@@ -57,28 +57,9 @@ static float *random_floats(size_t n, float scale) {
     return v;
 }
 
-static void eg_tensor(epi_graph *f, int i, const int32_t *d, int rank, const void *data,
-                      size_t bytes) {
-    tflc_tensor_desc *t = &f->tensors[i];
-    t->name = "";
-    t->dtype = TFLC_FLOAT32;
-    t->rank = t->signature_rank = rank;
-    for (int k = 0; k < rank; k++) t->shape[k] = t->shape_signature[k] = d[k];
-    t->data = data;
-    t->data_size = bytes;
-}
-
 static void eg_op(epi_graph *f, int i, int32_t code, int n_in, int32_t a, int32_t b, int32_t c,
                   int32_t out) {
-    tflc_op_desc *op = &f->ops[i];
-    f->io[i][0] = a, f->io[i][1] = b, f->io[i][2] = c;
-    f->outs[i][0] = out;
-    op->builtin_code = code;
-    op->version = 1;
-    op->inputs = f->io[i];
-    op->n_inputs = n_in;
-    op->outputs = f->outs[i];
-    op->n_outputs = 1;
+    desc_op(&f->ops[i], f->io[i], f->outs[i], code, n_in, a, b, c, out);
 }
 
 static void eg_build(epi_graph *f, const epi_case *k, bool plain) {
@@ -89,13 +70,13 @@ static void eg_build(epi_graph *f, const epi_case *k, bool plain) {
     f->db = random_floats((size_t)k->m, 0.5f);
     const int32_t in[4] = {1, k->h, k->w, k->c}, act[4] = {1, k->h, k->w, k->m};
     const int32_t w[4] = {k->m, k->k, k->k, k->c}, dw[4] = {1, 3, 3, k->m}, m[1] = {k->m};
-    eg_tensor(f, E_IN, in, 4, NULL, 0);
-    eg_tensor(f, E_W, w, 4, f->w, nw * sizeof(float));
-    eg_tensor(f, E_B, m, 1, f->b, (size_t)k->m * sizeof(float));
-    eg_tensor(f, E_DW, dw, 4, f->dw, (size_t)k->m * 9 * sizeof(float));
-    eg_tensor(f, E_DB, m, 1, f->db, (size_t)k->m * sizeof(float));
+    desc_tensor(&f->tensors[E_IN], TFLC_FLOAT32, in, 4, NULL, 0);
+    desc_tensor(&f->tensors[E_W], TFLC_FLOAT32, w, 4, f->w, nw * sizeof(float));
+    desc_tensor(&f->tensors[E_B], TFLC_FLOAT32, m, 1, f->b, (size_t)k->m * sizeof(float));
+    desc_tensor(&f->tensors[E_DW], TFLC_FLOAT32, dw, 4, f->dw, (size_t)k->m * 9 * sizeof(float));
+    desc_tensor(&f->tensors[E_DB], TFLC_FLOAT32, m, 1, f->db, (size_t)k->m * sizeof(float));
     for (int t = E_X; t <= E_Z; t++)
-        if (t != E_DW && t != E_DB) eg_tensor(f, t, act, 4, NULL, 0);
+        if (t != E_DW && t != E_DB) desc_tensor(&f->tensors[t], TFLC_FLOAT32, act, 4, NULL, 0);
     eg_op(f, 0, OPC_CONV_2D, 3, E_IN, E_W, E_B, E_X);
     eg_op(f, 1, MATH_OPC_HARD_SWISH, 1, E_X, -1, -1, E_Y);
     eg_op(f, 2, OPC_DEPTHWISE_CONV_2D, 3, E_Y, E_DW, E_DB, E_D);

@@ -329,27 +329,13 @@ typedef struct graph_fixture {
 
 static void gf_tensor(graph_fixture *f, int i, tflc_dtype dt, int32_t d0, int32_t d1,
                       int32_t d2, int32_t d3, int rank, const void *data, size_t bytes) {
-    tflc_tensor_desc *t = &f->tensors[i];
     const int32_t d[4] = {d0, d1, d2, d3};
-    t->name = "";
-    t->dtype = dt;
-    t->rank = t->signature_rank = rank;
-    for (int k = 0; k < rank; k++) t->shape[k] = t->shape_signature[k] = d[k];
-    t->data = data;
-    t->data_size = bytes;
+    desc_tensor(&f->tensors[i], dt, d, rank, data, bytes);
 }
 
-static void gf_op(graph_fixture *f, int i, int32_t code, int n_in, int32_t a, int32_t b,
-                  int32_t c, int32_t out) {
-    tflc_op_desc *op = &f->ops[i];
-    f->io[i][0] = a, f->io[i][1] = b, f->io[i][2] = c;
-    f->outs[i][0] = out;
-    op->builtin_code = code;
-    op->version = 1;
-    op->inputs = f->io[i];
-    op->n_inputs = n_in;
-    op->outputs = f->outs[i];
-    op->n_outputs = 1;
+static void gf_op(graph_fixture *f, int i, int32_t code, int n_in, int32_t a, int32_t b, int32_t c,
+                  int32_t out) {
+    desc_op(&f->ops[i], f->io[i], f->outs[i], code, n_in, a, b, c, out);
 }
 
 /* `extra`: 0 plain, 1 p is also a subgraph output, 2 p has a second reader (RELU -> q). */
