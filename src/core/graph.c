@@ -13,7 +13,7 @@
  *      done by the conv's own padding (fuse_pads_into_convs), and a float activation read
  *      from a float convolution alone runs as that convolution's epilogue
  *      (fuse_activation_epilogues). The absorbed node is marked fused (skipped by invoke)
- *      and its output gets no lifetime.
+ *      and the tensor between the pair gets no lifetime.
  *   4. the arena: tensors that are neither constant, folded, strings nor dynamic, plus each
  *      node's scratch, planned by planner.c; pointers bound. The output of a RESHAPE,
  *      SQUEEZE or EXPAND_DIMS whose input dies there shares the input's slot (no copy).

@@ -122,7 +122,7 @@ typedef struct conv_params {
      * amounts are in g.y.pad / g.x.pad (y.in, x.in are the unpadded H, W); NULL: input 0. */
     const tflc_tensor *src;
     /* A float activation fused in (tflc_conv_fuse_epilogue), applied in place to each
-     * task's output block; NULL: none. */
+     * block of the output as soon as it is final; NULL: none. */
     const tflc_node *epilogue;
 } conv_params;
 

@@ -62,8 +62,8 @@ typedef struct dw_params {
     const void *f32_packed;                /* the cached packed filter, or NULL: pack into
                                               scratch at f32_packed_off at each eval */
     size_t f32_packed_off;
-    /* A float activation fused in (tflc_dw_fuse_epilogue), applied in place to each task's
-     * output rows; NULL: none. */
+    /* A float activation fused in (tflc_dw_fuse_epilogue), applied in place to each output
+     * row right after it is computed; NULL: none. */
     const tflc_node *epilogue;
 } dw_params;
 
