@@ -430,14 +430,24 @@ static int sole_reader(const tflc_subgraph_desc *sg, int t) {
 /* Folded (computed at allocate) and fused (done by another node) nodes do not run at invoke. */
 static bool skipped(const tflc_node *node) { return node->folded || node->fused; }
 
-/* Whether node `reader` is the one operator reading tensor t at invoke (besides skipped
- * ones: a fused swish's LOGISTIC, whose work its MUL does). */
+/* Whether an output of op `from` is an input of op `to`. */
+static bool feeds(const tflc_subgraph_desc *sg, int from, int to) {
+    for (int o = 0; o < sg->ops[from].n_outputs; o++)
+        for (int k = 0; k < sg->ops[to].n_inputs; k++)
+            if (sg->ops[to].inputs[k] == sg->ops[from].outputs[o]) return true;
+    return false;
+}
+
+/* Whether op `reader` is the one operator reading tensor t, once, besides fused ops whose
+ * work it does itself (a swish's LOGISTIC, fused into its MUL: it feeds the reader). Any
+ * other fused reader still needs t: a PAD absorbed by a convolution, which then reads t. */
 static bool read_only_by(const tflc_graph *g, int t, int reader) {
     const tflc_subgraph_desc *sg = g->desc;
     for (int i = 0; i < sg->n_ops; i++) {
         int reads = 0;
         for (int k = 0; k < sg->ops[i].n_inputs; k++) reads += sg->ops[i].inputs[k] == t;
-        if (reads && (i == reader ? reads > 1 : !skipped(&g->nodes[i]))) return false;
+        if (!reads) continue;
+        if (i == reader ? reads > 1 : !(g->nodes[i].fused && feeds(sg, i, reader))) return false;
     }
     return true;
 }

@@ -25,6 +25,7 @@
 #include "format/schema.h"
 #include "ops/conv_common.h"
 #include "ops/math_common.h"
+#include "ops/shape_common.h"
 #include "test.h"
 #include "op_harness.h"
 
@@ -197,10 +198,105 @@ static void test_forms(void) {
         if (!check_case(&cases[i])) return;
 }
 
+/* Refusal: x is also read by a PAD that a second convolution absorbs (that convolution then
+ * reads x itself, through the skipped PAD), so x must keep its storage:
+ *   0 in [1,6,5,8] -CONV_2D 1x1-> 3 x [1,6,5,8]; x -HARD_SWISH-> 4 y
+ *   x -PAD {0,0},{1,1},{1,1},{0,0}-> 6 p [1,8,7,8] -CONV_2D 3x3 VALID (7 w2, 8 b2)-> 9 o
+ * Outputs y and o; with x an output too (plain), o and y must be the same bytes. */
+enum { P_IN, P_W, P_B, P_X, P_Y, P_PADS, P_P, P_W2, P_B2, P_O, P_TENSORS };
+
+static bool pad_run(bool plain, const float *in, float *y, float *o, bool *act_fused,
+                    bool *pad_fused) {
+    static tflc_tensor_desc t[P_TENSORS];
+    static tflc_op_desc ops[4];
+    static int32_t io[4][3], outs[4][1], inputs[1], outputs[3];
+    static float w[8 * 8], b[8], w2[4 * 9 * 8], b2[4];
+    static const int32_t pads[8] = {0, 0, 1, 1, 1, 1, 0, 0};
+    const uint64_t seed = rng_state;
+    for (size_t i = 0; i < N(w); i++) w[i] = 2.0f * rng_unit() - 1.0f;
+    for (size_t i = 0; i < N(b); i++) b[i] = 2.0f * rng_unit() - 1.0f;
+    for (size_t i = 0; i < N(w2); i++) w2[i] = 2.0f * rng_unit() - 1.0f;
+    for (size_t i = 0; i < N(b2); i++) b2[i] = 2.0f * rng_unit() - 1.0f;
+    rng_state = seed;
+    const int32_t d_in[4] = {1, 6, 5, 8}, d_w[4] = {8, 1, 1, 8}, d_b[1] = {8}, d_pads[2] = {4, 2};
+    const int32_t d_p[4] = {1, 8, 7, 8}, d_w2[4] = {4, 3, 3, 8}, d_b2[1] = {4}, d_o[4] = {1, 6, 5, 4};
+    memset(t, 0, sizeof t);
+    desc_tensor(&t[P_IN], TFLC_FLOAT32, d_in, 4, NULL, 0);
+    desc_tensor(&t[P_W], TFLC_FLOAT32, d_w, 4, w, sizeof w);
+    desc_tensor(&t[P_B], TFLC_FLOAT32, d_b, 1, b, sizeof b);
+    desc_tensor(&t[P_X], TFLC_FLOAT32, d_in, 4, NULL, 0);
+    desc_tensor(&t[P_Y], TFLC_FLOAT32, d_in, 4, NULL, 0);
+    desc_tensor(&t[P_PADS], TFLC_INT32, d_pads, 2, pads, sizeof pads);
+    desc_tensor(&t[P_P], TFLC_FLOAT32, d_p, 4, NULL, 0);
+    desc_tensor(&t[P_W2], TFLC_FLOAT32, d_w2, 4, w2, sizeof w2);
+    desc_tensor(&t[P_B2], TFLC_FLOAT32, d_b2, 1, b2, sizeof b2);
+    desc_tensor(&t[P_O], TFLC_FLOAT32, d_o, 4, NULL, 0);
+    opcase conv1, conv2;
+    oc_init(&conv1, &tflc_kernel_conv_2d);
+    oc_options(&conv1, BO_Conv2D);
+    opt_i8(&conv1, CONV2D_OPT_PADDING, CONV_PADDING_VALID);
+    opt_i32(&conv1, CONV2D_OPT_STRIDE_H, 1);
+    opt_i32(&conv1, CONV2D_OPT_STRIDE_W, 1);
+    oc_build_options(&conv1);
+    oc_init(&conv2, &tflc_kernel_conv_2d);
+    oc_options(&conv2, BO_Conv2D);
+    opt_i8(&conv2, CONV2D_OPT_PADDING, CONV_PADDING_VALID);
+    opt_i32(&conv2, CONV2D_OPT_STRIDE_H, 1);
+    opt_i32(&conv2, CONV2D_OPT_STRIDE_W, 1);
+    oc_build_options(&conv2);
+    desc_op(&ops[0], io[0], outs[0], OPC_CONV_2D, 3, P_IN, P_W, P_B, P_X);
+    desc_op(&ops[1], io[1], outs[1], MATH_OPC_HARD_SWISH, 1, P_X, -1, -1, P_Y);
+    desc_op(&ops[2], io[2], outs[2], SH_OPC_PAD, 2, P_X, P_PADS, -1, P_P);
+    desc_op(&ops[3], io[3], outs[3], OPC_CONV_2D, 3, P_P, P_W2, P_B2, P_O);
+    ops[0].options_type = ops[3].options_type = BO_Conv2D;
+    ops[0].options = conv1.op.options;
+    ops[3].options = conv2.op.options;
+    inputs[0] = P_IN;
+    outputs[0] = P_Y, outputs[1] = P_O, outputs[2] = P_X;
+    tflc_subgraph_desc sg = {.name = "pad", .tensors = t, .n_tensors = P_TENSORS, .ops = ops,
+                             .n_ops = 4, .inputs = inputs, .n_inputs = 1, .outputs = outputs,
+                             .n_outputs = plain ? 3 : 2};
+    struct tflc_model model = {.subgraphs = &sg, .n_subgraphs = 1,
+                               .max_tensor_bytes = TFLC_DEFAULT_MAX_TENSOR_BYTES};
+    struct tflc_runner runner = {.model = &model};
+    tflc_graph g;
+    tflc_status s = tflc_graph_init(&g, &runner, 0);
+    if (s == TFLC_OK) s = tflc_graph_prepare(&g);
+    if (s == TFLC_OK) {
+        memcpy(g.tensors[P_IN].data, in, g.tensors[P_IN].bytes);
+        s = tflc_graph_invoke(&g);
+    }
+    if (s == TFLC_OK) {
+        memcpy(y, g.tensors[P_Y].data, g.tensors[P_Y].bytes);
+        memcpy(o, g.tensors[P_O].data, g.tensors[P_O].bytes);
+        *act_fused = g.nodes[1].fused;
+        *pad_fused = g.nodes[2].fused;
+        CHECK(g.tensors[P_X].data != NULL);
+    }
+    CHECK_MSG(s == TFLC_OK, "%s", runner.err);
+    tflc_graph_release(&g);
+    oc_free(&conv1);
+    oc_free(&conv2);
+    return s == TFLC_OK;
+}
+
+static void test_refuse_absorbed_pad_reader(void) {
+    float *in = random_floats(6 * 5 * 8, 2.0f);
+    float y0[6 * 5 * 8], o0[6 * 5 * 4], y1[6 * 5 * 8], o1[6 * 5 * 4];
+    bool act0 = true, pad0 = false, act1 = true, pad1 = false;
+    CHECK(pad_run(false, in, y1, o1, &act1, &pad1));
+    CHECK(pad_run(true, in, y0, o0, &act0, &pad0));
+    CHECK(pad1 && !act1);                  /* the PAD is absorbed, the epilogue refused */
+    CHECK(pad0 && !act0);
+    CHECK(memcmp(y0, y1, sizeof y0) == 0 && memcmp(o0, o1, sizeof o0) == 0);
+    free(in);
+}
+
 static void test_counts(void) { CHECK(cases_run == 10); }
 
 static void run_tests(void) {
     TEST(test_forms);
+    TEST(test_refuse_absorbed_pad_reader);
     TEST(test_counts);
 }
 
