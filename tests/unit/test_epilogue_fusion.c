@@ -63,6 +63,30 @@ static void eg_op(epi_graph *f, int i, int32_t code, int n_in, int32_t a, int32_
     desc_op(&f->ops[i], f->io[i], f->outs[i], code, n_in, a, b, c, out);
 }
 
+/* A CONV_2D options table (stride 1) in c, which owns it. */
+static void conv_options(opcase *c, int padding, int act) {
+    oc_init(c, &tflc_kernel_conv_2d);
+    oc_options(c, BO_Conv2D);
+    opt_i8(c, CONV2D_OPT_PADDING, padding);
+    opt_i32(c, CONV2D_OPT_STRIDE_H, 1);
+    opt_i32(c, CONV2D_OPT_STRIDE_W, 1);
+    opt_i8(c, CONV2D_OPT_ACTIVATION, (int8_t)act);
+    oc_build_options(c);
+}
+
+/* Initializes and prepares g over runner's model, fills graph input tensor `in_t` from in and
+ * invokes once. */
+static tflc_status graph_run_once(tflc_graph *g, struct tflc_runner *runner, int in_t,
+                                  const float *in) {
+    tflc_status s = tflc_graph_init(g, runner, 0);
+    if (s == TFLC_OK) s = tflc_graph_prepare(g);
+    if (s == TFLC_OK) {
+        memcpy(g->tensors[in_t].data, in, g->tensors[in_t].bytes);
+        s = tflc_graph_invoke(g);
+    }
+    return s;
+}
+
 static void eg_build(epi_graph *f, const epi_case *k, bool plain) {
     const size_t nw = (size_t)k->m * (size_t)k->k * (size_t)k->k * (size_t)k->c;
     f->w = random_floats(nw, 1.0f / sqrtf((float)(k->k * k->k * k->c)));
@@ -83,13 +107,7 @@ static void eg_build(epi_graph *f, const epi_case *k, bool plain) {
     eg_op(f, 2, OPC_DEPTHWISE_CONV_2D, 3, E_Y, E_DW, E_DB, E_D);
     eg_op(f, 3, OPC_LOGISTIC, 1, E_D, -1, -1, E_S);
     eg_op(f, 4, OPC_MUL, 2, E_D, E_S, -1, E_Z);
-    oc_init(&f->conv_opts, &tflc_kernel_conv_2d);
-    oc_options(&f->conv_opts, BO_Conv2D);
-    opt_i8(&f->conv_opts, CONV2D_OPT_PADDING, CONV_PADDING_SAME);
-    opt_i32(&f->conv_opts, CONV2D_OPT_STRIDE_H, 1);
-    opt_i32(&f->conv_opts, CONV2D_OPT_STRIDE_W, 1);
-    opt_i8(&f->conv_opts, CONV2D_OPT_ACTIVATION, (int8_t)k->act);
-    oc_build_options(&f->conv_opts);
+    conv_options(&f->conv_opts, CONV_PADDING_SAME, k->act);
     f->ops[0].options_type = BO_Conv2D;
     f->ops[0].options = f->conv_opts.op.options;
     oc_init(&f->dw_opts, &tflc_kernel_depthwise_conv_2d);
@@ -132,12 +150,7 @@ static bool eg_run(const epi_case *k, bool plain, const float *x_in, float *y, f
     struct tflc_runner runner = {.model = &f.model};
     if (k->threads > 1) CHECK(tflc_threadpool_create(k->threads, &runner.pool) == TFLC_OK);
     tflc_graph g;
-    tflc_status s = tflc_graph_init(&g, &runner, 0);
-    if (s == TFLC_OK) s = tflc_graph_prepare(&g);
-    if (s == TFLC_OK) {
-        memcpy(g.tensors[E_IN].data, x_in, g.tensors[E_IN].bytes);
-        s = tflc_graph_invoke(&g);
-    }
+    const tflc_status s = graph_run_once(&g, &runner, E_IN, x_in);
     if (s == TFLC_OK) {
         memcpy(y, g.tensors[E_Y].data, g.tensors[E_Y].bytes);
         memcpy(z, g.tensors[E_Z].data, g.tensors[E_Z].bytes);
@@ -232,18 +245,8 @@ static bool pad_run(bool plain, const float *in, float *y, float *o, bool *act_f
     desc_tensor(&t[P_B2], TFLC_FLOAT32, d_b2, 1, b2, sizeof b2);
     desc_tensor(&t[P_O], TFLC_FLOAT32, d_o, 4, NULL, 0);
     opcase conv1, conv2;
-    oc_init(&conv1, &tflc_kernel_conv_2d);
-    oc_options(&conv1, BO_Conv2D);
-    opt_i8(&conv1, CONV2D_OPT_PADDING, CONV_PADDING_VALID);
-    opt_i32(&conv1, CONV2D_OPT_STRIDE_H, 1);
-    opt_i32(&conv1, CONV2D_OPT_STRIDE_W, 1);
-    oc_build_options(&conv1);
-    oc_init(&conv2, &tflc_kernel_conv_2d);
-    oc_options(&conv2, BO_Conv2D);
-    opt_i8(&conv2, CONV2D_OPT_PADDING, CONV_PADDING_VALID);
-    opt_i32(&conv2, CONV2D_OPT_STRIDE_H, 1);
-    opt_i32(&conv2, CONV2D_OPT_STRIDE_W, 1);
-    oc_build_options(&conv2);
+    conv_options(&conv1, CONV_PADDING_VALID, ACT_NONE);
+    conv_options(&conv2, CONV_PADDING_VALID, ACT_NONE);
     desc_op(&ops[0], io[0], outs[0], OPC_CONV_2D, 3, P_IN, P_W, P_B, P_X);
     desc_op(&ops[1], io[1], outs[1], MATH_OPC_HARD_SWISH, 1, P_X, -1, -1, P_Y);
     desc_op(&ops[2], io[2], outs[2], SH_OPC_PAD, 2, P_X, P_PADS, -1, P_P);
@@ -260,12 +263,7 @@ static bool pad_run(bool plain, const float *in, float *y, float *o, bool *act_f
                                .max_tensor_bytes = TFLC_DEFAULT_MAX_TENSOR_BYTES};
     struct tflc_runner runner = {.model = &model};
     tflc_graph g;
-    tflc_status s = tflc_graph_init(&g, &runner, 0);
-    if (s == TFLC_OK) s = tflc_graph_prepare(&g);
-    if (s == TFLC_OK) {
-        memcpy(g.tensors[P_IN].data, in, g.tensors[P_IN].bytes);
-        s = tflc_graph_invoke(&g);
-    }
+    const tflc_status s = graph_run_once(&g, &runner, P_IN, in);
     if (s == TFLC_OK) {
         memcpy(y, g.tensors[P_Y].data, g.tensors[P_Y].bytes);
         memcpy(o, g.tensors[P_O].data, g.tensors[P_O].bytes);
