@@ -293,7 +293,7 @@ static void dw_eval_f32(const dw_params *p, const float *in, const float *w, con
 /* One eval of the fast float path, shared read-only by its tasks (ranges of output rows). */
 typedef struct dw_f32_job {
     tflc_dwconv_f32_args args;
-    size_t rows_per_task, rows;
+    size_t rows_per_task;
     const tflc_node *epilogue;
 } dw_f32_job;
 
@@ -306,7 +306,8 @@ static void dw_task_f32(void *ctx, int task, int thread) {
         return;
     }
     /* Row by row, each transformed right after it is written, while in L1. */
-    const size_t end = begin + j->rows_per_task < j->rows ? begin + j->rows_per_task : j->rows;
+    const size_t rows = j->args.shape.batches * j->args.shape.out_h;
+    const size_t end = begin + j->rows_per_task < rows ? begin + j->rows_per_task : rows;
     const size_t row = j->args.shape.out_w * j->args.shape.channels;
     for (size_t r = begin; r < end; r++) {
         tflc_dwconv_f32_rows(&j->args, r, r + 1);
@@ -343,7 +344,6 @@ static void dw_eval_f32_fast(tflc_node *node, const dw_params *p) {
     };
     const size_t rows = (size_t)g->batches * (size_t)g->y.out;
     if (rows == 0) return;
-    j.rows = rows;
     j.epilogue = p->epilogue;
     /* About 4 row ranges per thread: dynamic hand-out evens out noisy cores. */
     const int threads = tflc_node_num_threads(node);

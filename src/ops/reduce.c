@@ -723,8 +723,7 @@ static int32_t mean_4d_i8_value(const reduce_params *p, int64_t sum, bool vector
 }
 
 /* The [B, C] outputs of the int8 4-D MEAN: channel c < C - C % 16 goes through the vector
- * loop's rounding (a running channel index: a division per output cost MobileNet V2's
- * 1280-channel pool more than its sums). */
+ * loop's rounding (a running channel index, not a division per output). */
 static void mean_4d_i8_store(const reduce_params *p, const int64_t *acc, int8_t *out) {
     const size_t channels = (size_t)p->in_dims[3], vector_end = channels - channels % 16;
     for (size_t k = 0, c = 0; k < p->n_out; k++) {
