@@ -55,6 +55,8 @@ X86_FILE_FLAGS = {
     "qs8_ops_avx512.c": AVX512,
     "qs8_vbinary_avx2.c": ["-mavx2"],
     "qs8_vbinary_avx512.c": AVX512,
+    "maxpool_avx2.c": ["-mavx2"],
+    "maxpool_avx512.c": AVX512,
 }
 # aarch64: AdvSIMD is in the base ISA; only the SDOT GEMM needs Armv8.2's DotProd.
 ARM64_FILE_FLAGS = {

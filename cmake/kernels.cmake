@@ -39,12 +39,12 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$" AND
   set_source_files_properties(
       ${TFLC_KERNELS_DIR}/qs8_ops_avx512.c
       PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq")
-  # Quantized ADD / SUB / MUL: integer arithmetic only (qs8_vbinary.h).
+  # Quantized ADD / SUB / MUL: integer arithmetic only (qs8_vbinary.h); max pooling: compares.
   set_source_files_properties(
-      ${TFLC_KERNELS_DIR}/qs8_vbinary_avx2.c
+      ${TFLC_KERNELS_DIR}/qs8_vbinary_avx2.c ${TFLC_KERNELS_DIR}/maxpool_avx2.c
       PROPERTIES COMPILE_OPTIONS "-mavx2")
   set_source_files_properties(
-      ${TFLC_KERNELS_DIR}/qs8_vbinary_avx512.c
+      ${TFLC_KERNELS_DIR}/qs8_vbinary_avx512.c ${TFLC_KERNELS_DIR}/maxpool_avx512.c
       PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq")
 endif()
 

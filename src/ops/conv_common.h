@@ -138,9 +138,15 @@ typedef struct tflc_conv_window {
 static inline void tflc_conv_taps(int64_t origin, const tflc_conv_axis *a, int32_t *k0,
                                   int32_t *k1) {
     int64_t d = a->dilation, lo = 0, hi = a->filter;
-    if (origin < 0) lo = (-origin + d - 1) / d;                       /* first k inside */
     int64_t end = (int64_t)a->in - origin;                            /* k*d < end */
-    int64_t last = end <= 0 ? 0 : (end + d - 1) / d;
+    int64_t last;
+    if (d == 1) {   /* the common case, without the divisions (a pool's every output) */
+        if (origin < 0) lo = -origin;
+        last = end <= 0 ? 0 : end;
+    } else {
+        if (origin < 0) lo = (-origin + d - 1) / d;                   /* first k inside */
+        last = end <= 0 ? 0 : (end + d - 1) / d;
+    }
     if (last < hi) hi = last;
     if (lo > hi) lo = hi;
     *k0 = (int32_t)lo;

@@ -15,10 +15,13 @@
  * Eval takes one output position at a time and folds each tap's row of C channels into C
  * accumulators (for a quantized maximum, the output row itself, in its own type), which
  * keeps every channel's order of operations (and so its bits) and lets the channel loop
- * vectorize. Quantized pools keep the input's quantization: the output must have the same
+ * vectorize. A maximum of float32, int8 or uint8 instead hands the window's input rows to
+ * the max-pool kernels (kernels/maxpool.h), the same fold in SIMD. Quantized pools keep the input's quantization: the output must have the same
  * scale and zero point (TFLite assumes it and does not rescale).
  */
 #include "ops/conv_common.h"
+
+#include "kernels/maxpool.h"
 
 typedef enum pool_kind { POOL_AVERAGE, POOL_MAX, POOL_L2 } pool_kind;
 
@@ -29,6 +32,7 @@ typedef struct pool_params {
     int32_t act_min, act_max;      /* quantized, in output units */
     bool rows_q;                   /* quantized: channel-row path with int32 sums (scratch) */
     int threads;                   /* tflc_node_num_threads at prepare: scratch slots */
+    const tflc_maxpool_config *max_kernel;   /* MAX of float32, int8, uint8 (else NULL) */
 } pool_params;
 
 /* ------------------------------------------------------------- prepare -- */
@@ -99,6 +103,10 @@ static tflc_status pool_prepare(tflc_node *node, pool_kind kind) {
                       : tflc_conv_act_f32(node, act_kind, &p->act);
     if (s != TFLC_OK) return s;
     if (quantized) pool_plan_rows_q(node, p);
+    const bool max_kernel_types = p->dtype == TFLC_FLOAT32 || p->dtype == TFLC_INT8 ||
+                                  p->dtype == TFLC_UINT8;
+    p->max_kernel = kind == POOL_MAX && max_kernel_types && p->act_min <= p->act_max
+                        ? tflc_maxpool_config_get() : NULL;
     const int32_t dims[4] = {p->g.batches, p->g.y.out, p->g.x.out, p->g.out_c};
     return tflc_node_set_output_shape(node, 0, dims, 4);
 }
@@ -288,6 +296,87 @@ static void pool_max_native(const pool_params *p, const tflc_conv_window *w, con
     else POOL_MAX_NATIVE(int16_t, max_i16);
 }
 
+/* Maxima through the max-pool kernels (kernels/maxpool.h), one output row [OW, C] at a
+ * time: each window's input rows in (ky, kx) order go to an indirection array, a window the
+ * border clips repeating its first row up to KH * KW entries (a repeated row changes no
+ * maximum), and one kernel call takes POOL_ROWS_MAX / (KH * KW) pixels. A window of more
+ * taps than that array is folded in chunks of POOL_ROWS_MAX rows, each call after the first
+ * folding into the output; an empty window is one call with no rows (the fold's start,
+ * clamped: as pool_row_f32 and pool_max_native). FOLD is the typed kernel call, of
+ * (pixels, taps, rows, y, from_y). */
+enum { POOL_ROWS_MAX = 256 };
+
+#define DEFINE_POOL_MAX_ROW(name, T, FOLD)                                                   \
+    static void name(const pool_params *p, const void *in, int32_t n, int32_t oy, T *out) {  \
+        const size_t C = (size_t)p->g.in_c, full = (size_t)p->g.y.filter * (size_t)p->g.x.filter; \
+        const size_t per_call = full <= POOL_ROWS_MAX ? POOL_ROWS_MAX / full : 0;            \
+        const T *rows[POOL_ROWS_MAX], *lines[POOL_ROWS_MAX];                                 \
+        /* lines[i]: input row y0 + ky0 + i of the window rows, at x = 0 */                  \
+        const tflc_conv_window w0 = tflc_conv_window_at(&p->g, oy, 0);                       \
+        const int32_t kh = per_call > 0 ? w0.ky1 - w0.ky0 : 0;                               \
+        for (int32_t i = 0; i < kh; i++)                                                     \
+            lines[i] = (const T *)in + tflc_conv_offset(&p->g, n, w0.y0 + w0.ky0 + i, 0, p->g.in_c); \
+        size_t pending = 0; /* pixels in rows[], ending at output column ox - 1 */           \
+        for (int32_t ox = 0; ox < p->g.x.out; ox++) {                                        \
+            const tflc_conv_window w = tflc_conv_window_at(&p->g, oy, ox);                   \
+            if (kh > 0 && w.kx1 > w.kx0) {                                                   \
+                const T **r = rows + pending * full, **r_end = r + full;                     \
+                const size_t x_begin = (size_t)(w.x0 + w.kx0) * C, x_end = (size_t)(w.x0 + w.kx1) * C; \
+                for (int32_t i = 0; i < kh; i++)                                             \
+                    for (size_t x = x_begin; x < x_end; x += C) *r++ = lines[i] + x;         \
+                for (const T *first = lines[0] + x_begin; r < r_end;) *r++ = first;          \
+                if (++pending == per_call) {                                                 \
+                    FOLD(pending, full, rows, out + (size_t)(ox + 1 - (int32_t)pending) * C, false); \
+                    pending = 0;                                                             \
+                }                                                                            \
+                continue;                                                                    \
+            }                                                                                \
+            if (pending > 0) { /* the pixels before this one */                              \
+                FOLD(pending, full, rows, out + (size_t)(ox - (int32_t)pending) * C, false); \
+                pending = 0;                                                                 \
+            }                                                                                \
+            size_t taps = 0;                                                                 \
+            bool from_y = false;                                                             \
+            for (int32_t ky = w.ky0; ky < w.ky1; ky++)                                       \
+                for (int32_t kx = w.kx0; kx < w.kx1; kx++) {                                 \
+                    rows[taps++] = (const T *)in + pool_in_at(p, &w, n, ky, kx, 0);          \
+                    if (taps == POOL_ROWS_MAX) {                                             \
+                        FOLD(1, taps, rows, out + (size_t)ox * C, from_y);                   \
+                        from_y = true;                                                       \
+                        taps = 0;                                                            \
+                    }                                                                        \
+                }                                                                            \
+            if (taps > 0 || !from_y) FOLD(1, taps, rows, out + (size_t)ox * C, from_y);      \
+        }                                                                                    \
+        if (pending > 0)                                                                     \
+            FOLD(pending, full, rows, out + (size_t)(p->g.x.out - (int32_t)pending) * C, false); \
+    }
+
+#define POOL_FOLD_F32(pixels, taps, rows, y, from_y)                                         \
+    p->max_kernel->f32(pixels, taps, C, rows, y, C, from_y)
+#define POOL_FOLD_S8(pixels, taps, rows, y, from_y)                                          \
+    p->max_kernel->s8(pixels, taps, C, rows, y, C, from_y, (int8_t)p->act_min, (int8_t)p->act_max)
+#define POOL_FOLD_U8(pixels, taps, rows, y, from_y)                                          \
+    p->max_kernel->u8(pixels, taps, C, rows, y, C, from_y, (uint8_t)p->act_min,               \
+                      (uint8_t)p->act_max)
+DEFINE_POOL_MAX_ROW(pool_max_row_f32, float, POOL_FOLD_F32)
+DEFINE_POOL_MAX_ROW(pool_max_row_s8, int8_t, POOL_FOLD_S8)
+DEFINE_POOL_MAX_ROW(pool_max_row_u8, uint8_t, POOL_FOLD_U8)
+
+/* Output row `task` (= n * OH + oy) of a maximum through the kernels; floats then take the
+ * fused activation. */
+static void pool_max_kernel_row(const pool_params *p, const void *in, int task, void *out_row) {
+    const int32_t n = task / p->g.y.out, oy = task % p->g.y.out;
+    if (p->dtype == TFLC_FLOAT32) {
+        pool_max_row_f32(p, in, n, oy, out_row);
+        tflc_ops_apply_act_f32_n(&p->act, out_row, (size_t)p->g.x.out * (size_t)p->g.in_c);
+    } else if (p->dtype == TFLC_INT8) {
+        pool_max_row_s8(p, in, n, oy, out_row);
+    } else {
+        pool_max_row_u8(p, in, n, oy, out_row);
+    }
+}
+
 /* One quantized average [C]: int32 sums in acc, then pool_q's rounding division and the
  * activation clamp. */
 static void pool_avg_q(const pool_params *p, const tflc_conv_window *w, const void *in,
@@ -326,6 +415,10 @@ static void pool_row_task(void *ctx, int task, int thread) {
     const pool_params *p = j->p;
     const int32_t n = task / p->g.y.out, oy = task % p->g.y.out, C = p->g.in_c;
     size_t at = (size_t)task * (size_t)p->g.x.out * (size_t)C;
+    if (j->kind == POOL_MAX && p->max_kernel) {
+        pool_max_kernel_row(p, j->in, task, (char *)j->out + at * tflc_dtype_size(p->dtype));
+        return;
+    }
     for (int32_t ox = 0; ox < p->g.x.out; ox++, at += (size_t)C) {
         tflc_conv_window w = tflc_conv_window_at(&p->g, oy, ox);
         if (p->dtype == TFLC_FLOAT32) pool_row_f32(p, j->kind, &w, j->in, n, (float *)j->out + at);

@@ -19,6 +19,12 @@
  * path (a 255x257 int16 window on it, a 256x256 one on the per-element path) at the extreme
  * values.
  *
+ * Max-pool kernels (kernels/maxpool.h): every ISA config this CPU runs against the scalar
+ * one, byte for byte, over pixel runs with channel counts around each vector width, tap
+ * rows listed twice, a fold continued from y, and the floats whose order matters (NaN,
+ * -0 against +0, -inf, +-FLT_MAX); the bytes between pixels must stay untouched. And the
+ * op on a window of more taps than one kernel call takes (17x19, folded in chunks).
+ *
  * Both are plain C loops the compiler vectorizes. The one that dispatches is the 8/16-bit
  * column tile of a spatial MEAN / SUM (compiled for the baseline, AVX2 and AVX-512BW, picked
  * by tflc_cpu_isa()): run this test under TFLC_ISA=scalar and =avx2 as well to cover all
@@ -32,6 +38,8 @@
 #include <string.h>
 
 #include "core/threadpool.h"
+#include "isa_configs.h"
+#include "kernels/maxpool.h"
 #include "ops/conv_common.h"
 #include "ops/shape_common.h"
 #include "test.h"
@@ -679,6 +687,124 @@ static void test_pool_threads(void) {
     tflc_threadpool_free(pool);
 }
 
+/* ================================================= max-pool kernels == */
+
+/* Floats for a max: ordinary values, and the ones whose handling shows the fold's order. */
+static float rnd_max_f32(void) {
+    switch (rnd() % 12) {
+    case 0: return NAN;
+    case 1: return -0.0f;
+    case 2: return 0.0f;
+    case 3: return -INFINITY;
+    case 4: return rnd() % 2 ? FLT_MAX : -FLT_MAX;
+    default: return rnd_f32();
+    }
+}
+
+enum { MK_PIXELS = 4, MK_TAPS = 12, MK_N = 130, MK_STRIDE = MK_N + 5, MK_INPUTS = 8 };
+
+typedef struct mk_case {
+    size_t pixels, taps, n;
+    size_t pick[MK_PIXELS * MK_TAPS];   /* input row of each tap (rows repeat) */
+    bool from_y;
+    int32_t lo, hi;
+} mk_case;
+
+static void rand_mk_case(mk_case *k, int32_t type_lo, int32_t type_hi) {
+    static const size_t ns[] = {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 128, 130};
+    k->pixels = 1 + rnd() % MK_PIXELS;
+    k->taps = rnd() % (MK_TAPS + 1);
+    k->n = ns[rnd() % N(ns)];
+    for (size_t i = 0; i < k->pixels * k->taps; i++) k->pick[i] = rnd() % MK_INPUTS;
+    k->from_y = rnd() % 3 == 0;
+    int32_t a = type_lo + (int32_t)(rnd() % (uint32_t)(type_hi - type_lo + 1));
+    int32_t b = type_lo + (int32_t)(rnd() % (uint32_t)(type_hi - type_lo + 1));
+    bool full = rnd() % 2;   /* half the cases clamp nothing */
+    k->lo = full ? type_lo : (a < b ? a : b);
+    k->hi = full ? type_hi : (a < b ? b : a);
+}
+
+/* Runs the fold of one type (T, member FN of the config, its arguments from from_y on) on cfg
+ * and on the scalar one over the same inputs and y, and compares the whole y buffers. */
+#define MK_RUN(T, FN, ...)                                                                   \
+    do {                                                                                     \
+        const T *rows[MK_PIXELS * MK_TAPS];                                                  \
+        for (size_t i = 0; i < k.pixels * k.taps; i++) rows[i] = (const T *)in + k.pick[i] * MK_N; \
+        memcpy(got, y0, sizeof y0);                                                          \
+        memcpy(want, y0, sizeof y0);                                                         \
+        cfg->FN(k.pixels, k.taps, k.n, rows, (T *)got, MK_STRIDE, __VA_ARGS__);              \
+        ref->FN(k.pixels, k.taps, k.n, rows, (T *)want, MK_STRIDE, __VA_ARGS__);             \
+        CHECK_MSG(memcmp(got, want, sizeof got) == 0, "%s %s: %zu pixels %zu taps n %zu from_y %d", \
+                  cfg->name, #FN, k.pixels, k.taps, k.n, (int)k.from_y);                    \
+    } while (0)
+
+static void test_maxpool_kernels(void) {
+    CHECK_ISA_CONFIGS(tflc_maxpool_config_for);
+    CHECK(tflc_maxpool_config_get() == tflc_maxpool_config_for(tflc_cpu_isa()));
+    const tflc_maxpool_config *ref = tflc_maxpool_config_scalar();
+    static float in[MK_INPUTS * MK_N], y0[MK_PIXELS * MK_STRIDE];
+    static float got[MK_PIXELS * MK_STRIDE], want[MK_PIXELS * MK_STRIDE];
+    for (int isa = 0; isa < (int)TFLC_ISA_COUNT; isa++) {
+        const tflc_maxpool_config *cfg = tflc_maxpool_config_for((tflc_isa)isa);
+        if (!cfg) continue;
+        for (int iter = 0; iter < 600; iter++) {
+            mk_case k;
+            const int type = iter % 3;
+            if (type == 0) {
+                for (size_t i = 0; i < N(in); i++) in[i] = rnd_max_f32();
+                for (size_t i = 0; i < N(y0); i++) y0[i] = rnd_max_f32();
+                rand_mk_case(&k, 0, 0);
+                MK_RUN(float, f32, k.from_y);
+            } else {
+                fill(TFLC_INT8, in, sizeof in);
+                fill(TFLC_INT8, y0, sizeof y0);
+                if (type == 1) {
+                    rand_mk_case(&k, INT8_MIN, INT8_MAX);
+                    MK_RUN(int8_t, s8, k.from_y, (int8_t)k.lo, (int8_t)k.hi);
+                } else {
+                    rand_mk_case(&k, 0, UINT8_MAX);
+                    MK_RUN(uint8_t, u8, k.from_y, (uint8_t)k.lo, (uint8_t)k.hi);
+                }
+            }
+        }
+    }
+}
+
+/* A window of 17x19 = 323 taps, more than one kernel call takes: folded in chunks, each
+ * after the first from the output. Global (VALID) and strided SAME, float (with NaN, -0 and
+ * -inf among the inputs) and int8 / uint8 with and without ReLU. */
+static void test_pool_max_large_window(void) {
+    static float fin[2 * 20 * 21 * 33], fwant[2 * 20 * 21 * 33];
+    static int8_t in[2 * 20 * 21 * 33];
+    static int32_t want[2 * 20 * 21 * 33];
+    static const float sc[] = {0.05f};
+    static const int64_t zp8[] = {-9}, zpu8[] = {127};
+    const pool_case cases[] = {{2, 17, 19, 33, 17, 19, 1, 1, CONV_PADDING_VALID, ACT_NONE},
+                               {1, 20, 21, 17, 17, 19, 2, 3, CONV_PADDING_SAME, ACT_RELU}};
+    for (size_t i = 0; i < N(cases); i++) {
+        const pool_case *pc = &cases[i];
+        const size_t n = (size_t)pc->n * pc->h * pc->w * pc->c;
+        for (size_t j = 0; j < n; j++) fin[j] = rnd_max_f32();
+        opcase c;
+        tflc_tensor *out = run_pool(&c, pc, 1, TFLC_FLOAT32, fin, NULL, NULL);
+        ref_pool(pc, 1, TFLC_FLOAT32, fin, fwant);
+        if (out) CHECK_MSG(f32_eq(out, fwant, tflc_tensor_count(out)), "case %zu float", i);
+        oc_free(&c);
+        for (int t = 0; t < 2; t++) {
+            const tflc_dtype dt = t ? TFLC_UINT8 : TFLC_INT8;
+            const int64_t *zp = t ? zpu8 : zp8;
+            int32_t lo, hi;
+            tflc_ops_int_range(dt, &lo, &hi);
+            if (pc->act == ACT_RELU) lo = (int32_t)zp[0];
+            fill(dt, in, n);
+            out = run_pool(&c, pc, 1, dt, in, sc, zp);
+            ref_pool(pc, 1, dt, in, want);
+            if (out) CHECK_MSG(q_out_eq(out, dt, want, lo, hi), "case %zu %s", i, tflc_dtype_name(dt));
+            oc_free(&c);
+        }
+    }
+}
+
 static void run_tests(void) {
     TEST(test_reduce_f32_bits);
     TEST(test_reduce_f32_model_shapes);
@@ -690,6 +816,8 @@ static void run_tests(void) {
     TEST(test_pool_q_exact);
     TEST(test_pool_q_int32_edge);
     TEST(test_pool_threads);
+    TEST(test_maxpool_kernels);
+    TEST(test_pool_max_large_window);
 }
 
 TEST_MAIN()
