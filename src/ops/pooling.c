@@ -16,8 +16,9 @@
  * accumulators (for a quantized maximum, the output row itself, in its own type), which
  * keeps every channel's order of operations (and so its bits) and lets the channel loop
  * vectorize. A maximum of float32, int8 or uint8 instead hands the window's input rows to
- * the max-pool kernels (kernels/maxpool.h), the same fold in SIMD. Quantized pools keep the input's quantization: the output must have the same
- * scale and zero point (TFLite assumes it and does not rescale).
+ * the max-pool kernels (kernels/maxpool.h), the same fold in SIMD. Quantized pools keep the
+ * input's quantization: the output must have the same scale and zero point (TFLite assumes
+ * it and does not rescale).
  */
 #include "ops/conv_common.h"
 
@@ -306,47 +307,57 @@ static void pool_max_native(const pool_params *p, const tflc_conv_window *w, con
  * (pixels, taps, rows, y, from_y). */
 enum { POOL_ROWS_MAX = 256 };
 
-#define DEFINE_POOL_MAX_ROW(name, T, FOLD)                                                   \
-    static void name(const pool_params *p, const void *in, int32_t n, int32_t oy, T *out) {  \
+/* pixel: one window's maximum at y, its rows POOL_ROWS_MAX per call (the windows a row's
+ * indirection does not take: over POOL_ROWS_MAX taps, or empty). */
+#define DEFINE_POOL_MAX_PIXEL(pixel, T, FOLD)                                                \
+    static void pixel(const pool_params *p, const tflc_conv_window *w, const void *in,       \
+                      int32_t n, T *y) {                                                     \
+        const size_t C = (size_t)p->g.in_c;                                                  \
+        const T *rows[POOL_ROWS_MAX];                                                        \
+        size_t taps = 0;                                                                     \
+        bool from_y = false;                                                                 \
+        for (int32_t ky = w->ky0; ky < w->ky1; ky++)                                         \
+            for (int32_t kx = w->kx0; kx < w->kx1; kx++) {                                   \
+                rows[taps++] = (const T *)in + pool_in_at(p, w, n, ky, kx, 0);               \
+                if (taps == POOL_ROWS_MAX) {                                                 \
+                    FOLD(1, taps, rows, y, from_y);                                          \
+                    from_y = true;                                                           \
+                    taps = 0;                                                                \
+                }                                                                            \
+            }                                                                                \
+        if (taps > 0 || !from_y) FOLD(1, taps, rows, y, from_y);                             \
+    }
+
+/* row: output row oy of batch n at out, per_call pixels per kernel call; lines[i] points at
+ * x = 0 of the row's i-th window row (the window's rows depend on oy alone). */
+#define DEFINE_POOL_MAX_ROW(row, pixel, T, FOLD)                                             \
+    DEFINE_POOL_MAX_PIXEL(pixel, T, FOLD)                                                    \
+    static void row(const pool_params *p, const void *in, int32_t n, int32_t oy, T *out) {   \
         const size_t C = (size_t)p->g.in_c, full = (size_t)p->g.y.filter * (size_t)p->g.x.filter; \
         const size_t per_call = full <= POOL_ROWS_MAX ? POOL_ROWS_MAX / full : 0;            \
         const T *rows[POOL_ROWS_MAX], *lines[POOL_ROWS_MAX];                                 \
-        /* lines[i]: input row y0 + ky0 + i of the window rows, at x = 0 */                  \
         const tflc_conv_window w0 = tflc_conv_window_at(&p->g, oy, 0);                       \
         const int32_t kh = per_call > 0 ? w0.ky1 - w0.ky0 : 0;                               \
         for (int32_t i = 0; i < kh; i++)                                                     \
             lines[i] = (const T *)in + tflc_conv_offset(&p->g, n, w0.y0 + w0.ky0 + i, 0, p->g.in_c); \
-        size_t pending = 0; /* pixels in rows[], ending at output column ox - 1 */           \
+        size_t pending = 0; /* pixels in rows[], the last at output column ox - 1 */         \
         for (int32_t ox = 0; ox < p->g.x.out; ox++) {                                        \
             const tflc_conv_window w = tflc_conv_window_at(&p->g, oy, ox);                   \
-            if (kh > 0 && w.kx1 > w.kx0) {                                                   \
-                const T **r = rows + pending * full, **r_end = r + full;                     \
-                const size_t x_begin = (size_t)(w.x0 + w.kx0) * C, x_end = (size_t)(w.x0 + w.kx1) * C; \
-                for (int32_t i = 0; i < kh; i++)                                             \
-                    for (size_t x = x_begin; x < x_end; x += C) *r++ = lines[i] + x;         \
-                for (const T *first = lines[0] + x_begin; r < r_end;) *r++ = first;          \
-                if (++pending == per_call) {                                                 \
-                    FOLD(pending, full, rows, out + (size_t)(ox + 1 - (int32_t)pending) * C, false); \
-                    pending = 0;                                                             \
-                }                                                                            \
+            if (kh == 0 || w.kx1 <= w.kx0) {                                                 \
+                if (pending > 0) FOLD(pending, full, rows, out + (size_t)(ox - (int32_t)pending) * C, false); \
+                pending = 0;                                                                 \
+                pixel(p, &w, in, n, out + (size_t)ox * C);                                   \
                 continue;                                                                    \
             }                                                                                \
-            if (pending > 0) { /* the pixels before this one */                              \
-                FOLD(pending, full, rows, out + (size_t)(ox - (int32_t)pending) * C, false); \
+            const T **r = rows + pending * full, **r_end = r + full;                         \
+            const size_t x_begin = (size_t)(w.x0 + w.kx0) * C, x_end = (size_t)(w.x0 + w.kx1) * C; \
+            for (int32_t i = 0; i < kh; i++)                                                 \
+                for (size_t x = x_begin; x < x_end; x += C) *r++ = lines[i] + x;             \
+            for (const T *first = lines[0] + x_begin; r < r_end;) *r++ = first;              \
+            if (++pending == per_call) {                                                     \
+                FOLD(pending, full, rows, out + (size_t)(ox + 1 - (int32_t)pending) * C, false); \
                 pending = 0;                                                                 \
             }                                                                                \
-            size_t taps = 0;                                                                 \
-            bool from_y = false;                                                             \
-            for (int32_t ky = w.ky0; ky < w.ky1; ky++)                                       \
-                for (int32_t kx = w.kx0; kx < w.kx1; kx++) {                                 \
-                    rows[taps++] = (const T *)in + pool_in_at(p, &w, n, ky, kx, 0);          \
-                    if (taps == POOL_ROWS_MAX) {                                             \
-                        FOLD(1, taps, rows, out + (size_t)ox * C, from_y);                   \
-                        from_y = true;                                                       \
-                        taps = 0;                                                            \
-                    }                                                                        \
-                }                                                                            \
-            if (taps > 0 || !from_y) FOLD(1, taps, rows, out + (size_t)ox * C, from_y);      \
         }                                                                                    \
         if (pending > 0)                                                                     \
             FOLD(pending, full, rows, out + (size_t)(p->g.x.out - (int32_t)pending) * C, false); \
@@ -359,9 +370,9 @@ enum { POOL_ROWS_MAX = 256 };
 #define POOL_FOLD_U8(pixels, taps, rows, y, from_y)                                          \
     p->max_kernel->u8(pixels, taps, C, rows, y, C, from_y, (uint8_t)p->act_min,               \
                       (uint8_t)p->act_max)
-DEFINE_POOL_MAX_ROW(pool_max_row_f32, float, POOL_FOLD_F32)
-DEFINE_POOL_MAX_ROW(pool_max_row_s8, int8_t, POOL_FOLD_S8)
-DEFINE_POOL_MAX_ROW(pool_max_row_u8, uint8_t, POOL_FOLD_U8)
+DEFINE_POOL_MAX_ROW(pool_max_row_f32, pool_max_pixel_f32, float, POOL_FOLD_F32)
+DEFINE_POOL_MAX_ROW(pool_max_row_s8, pool_max_pixel_s8, int8_t, POOL_FOLD_S8)
+DEFINE_POOL_MAX_ROW(pool_max_row_u8, pool_max_pixel_u8, uint8_t, POOL_FOLD_U8)
 
 /* Output row `task` (= n * OH + oy) of a maximum through the kernels; floats then take the
  * fused activation. */
