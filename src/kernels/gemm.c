@@ -179,6 +179,15 @@ static const float *panel_bias(const tflc_gemm_f32_args *g, size_t n0, size_t nc
  * us); below it, as in the LSTM's steps whose weights stay in cache, the hints only cost. */
 #define DOT_STREAM_BYTES ((size_t)1 << 20)
 
+/* Rows per block of A: the config's mc, or fewer so that mc rows of row_floats floats fit
+ * TFLC_GEMM_APACK_FLOATS (a packed block must; read in place, a block of that size stays in
+ * L1/L2 while the panels pass over it), a multiple of mr and at least mr. */
+static size_t block_rows(const tflc_gemm_f32_config *cfg, size_t row_floats) {
+    size_t rows = TFLC_GEMM_APACK_FLOATS / row_floats / cfg->mr * cfg->mr;
+    if (rows < cfg->mr) rows = cfg->mr;
+    return rows < cfg->mc ? rows : cfg->mc;
+}
+
 /* g's epilogue on rows x cols floats at c (row stride g->ldc), if it has one. */
 static void epilogue_at(const tflc_gemm_f32_args *g, float *c, size_t rows, size_t cols) {
     if (g->epilogue && rows && cols) g->epilogue(g->epilogue_ctx, c, g->ldc, rows, cols);
@@ -383,13 +392,14 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
     /* MUL_ADD rewrites the last N % 8 columns after the tiles (Eigen's tail): epilogue then. */
     const bool block_epilogue = !(extra_flags & TFLC_GEMM_MUL_ADD);
     const float *panels = packed_panels(g);
-    const size_t kc_max = cfg->kc, mc_max = cfg->mc, nc_max = cfg->nc;
+    const size_t kc_max = cfg->kc, nc_max = cfg->nc;
     /* A in place (the config's direct kernels) unless its rows are a multiple of 4 KiB
      * apart: then the same k of 7 rows falls in one L1 set and the packed copy, whose rows
      * are spread over the sets, is faster (1024^3: 2-4%). Elsewhere skipping the copy wins:
      * best of 300, M=3136 K=256 N=64 966 -> 900 us, M=3136 K=576 N=64 2239 -> 2069 us,
      * M=3136 K=96 N=24 173 -> 151 us, M=12544 K=27 N=32 234 -> 219 us, none slower. */
     const bool direct = cfg->direct[1] != NULL && g->lda % 1024 != 0;
+    const size_t mc_max = block_rows(cfg, direct ? min_sz(k, kc_max) + 16 : cfg->a_stride);
     _Alignas(64) float apack[TFLC_GEMM_APACK_FLOATS];
     float bias_tail[TFLC_GEMM_MAX_NR];
 

@@ -36,13 +36,18 @@
  *   - Packed B (prepare time, cached on the model by the callers): a 64-byte header, then
  *     ceil(N / NR) panels; panel p holds B[k][p*NR + j] at float offset p*K*NR + k*NR + j,
  *     columns past N zero. The K slice [k0, k0 + kc) of a panel is contiguous.
- *   - Packed A (run time, on the stack, <= TFLC_GEMM_APACK_FLOATS): an MC x KC block of A
- *     copied row by row at a fixed row stride (the config's a_stride, a constant of its
+ *   - Packed A (run time, on the stack, <= TFLC_GEMM_APACK_FLOATS): a block of up to MC rows
+ *     (as many as fit) x KC of A copied row by row at a fixed row stride (the config's
+ *     a_stride, a constant of its
  *     kernels): a microkernel then reaches its MR rows as constant displacements from one
  *     pointer, and packing is a plain row copy. The last tile of a block may have r < MR
  *     rows and runs the r-row kernel: no wasted rows. A config with direct kernels (AVX-512,
  *     AVX2) reads A in place instead, at its run-time row stride, unless that stride is a
- *     multiple of 4 KiB (gemm.c): the same tiles, the same sums, no copy.
+ *     multiple of 4 KiB (gemm.c): the same tiles, the same sums, no copy. Read in place, a
+ *     block has as many rows (up to MC) as TFLC_GEMM_APACK_FLOATS holds at its K slice, so
+ *     the panels sweep a block of A that stays in cache whatever K is.
+ *   - Neither KC nor the block rows change a result: each block of SUM_BLOCK k is summed
+ *     the same way, and a K slice continues through C exactly (a float stored and loaded).
  *   - Loops: NC columns (a KC x NC block of B stays in L2) > KC slice > MC rows (pack A) >
  *     NR panel > MR tile.
  *   - The config (one per ISA: scalar, AVX2+FMA, AVX-512) holds MR, NR, KC, MC, NC and one
@@ -132,9 +137,11 @@ typedef struct tflc_gemm_f32_config {
     const char *name;          /* e.g. "f32_gemm_7x32_avx512" */
     tflc_isa isa;
     uint32_t mr, nr;           /* register tile; nr <= TFLC_GEMM_MAX_NR, mr <= _MAX_MR */
-    uint32_t kc, mc, nc;       /* cache blocks: K slice, rows per packed-A block (a multiple
-                                  of mr), columns per B block (a multiple of nr) */
-    uint32_t a_stride;         /* floats between packed-A rows: >= kc, mc * a_stride <=
+    uint32_t kc, mc, nc;       /* cache blocks: K slice, most rows per block of A (a
+                                  multiple of mr; gemm.c takes fewer where a block of them
+                                  would pass TFLC_GEMM_APACK_FLOATS), columns per B block (a
+                                  multiple of nr) */
+    uint32_t a_stride;         /* floats between packed-A rows: >= kc, mr * a_stride <=
                                   TFLC_GEMM_APACK_FLOATS */
     tflc_f32_gemm_ukernel_fn ukernel[TFLC_GEMM_MAX_MR + 1];   /* [r]: r rows, r in 1..mr */
     tflc_f32_gemm_dot_fn dot;  /* one-row products (f32_gemm_dot.h) */

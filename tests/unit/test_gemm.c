@@ -295,7 +295,7 @@ static void test_config_tables(void) {
         CHECK(cfg->mr >= 1 && cfg->mr <= TFLC_GEMM_MAX_MR);
         CHECK(cfg->nr >= 1 && cfg->nr <= TFLC_GEMM_MAX_NR);
         CHECK(cfg->mc % cfg->mr == 0 && cfg->nc % cfg->nr == 0);
-        CHECK((size_t)cfg->mc * cfg->kc <= TFLC_GEMM_APACK_FLOATS);
+        CHECK(cfg->a_stride >= cfg->kc && (size_t)cfg->mr * cfg->a_stride <= TFLC_GEMM_APACK_FLOATS);
         for (uint32_t r = 1; r <= cfg->mr; r++) CHECK(cfg->ukernel[r] != NULL);
     }
 }
