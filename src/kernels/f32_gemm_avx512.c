@@ -32,7 +32,7 @@
 #endif
 /* The FMA path's summation block (gemm.h): each block of k summed apart, then added. */
 #define AVX512_SUM_BLOCK 64
-/* Packed-A row stride: KC plus one cache line, so the 14 rows fall in different L1 sets. */
+/* Packed-A row stride: KC plus one cache line, so the tile's rows fall in different L1 sets. */
 #define AVX512_AS (AVX512_KC + 16)
 _Static_assert(AVX512_MR * AVX512_AS <= TFLC_GEMM_APACK_FLOATS && AVX512_MC % AVX512_MR == 0,
                "a packed-A tile fits gemm.c's stack buffer");

@@ -38,18 +38,20 @@
  *     columns past N zero. The K slice [k0, k0 + kc) of a panel is contiguous.
  *   - Packed A (run time, on the stack, <= TFLC_GEMM_APACK_FLOATS): a block of up to MC rows
  *     (as many as fit) x KC of A copied row by row at a fixed row stride (the config's
- *     a_stride, a constant of its
- *     kernels): a microkernel then reaches its MR rows as constant displacements from one
- *     pointer, and packing is a plain row copy. The last tile of a block may have r < MR
- *     rows and runs the r-row kernel: no wasted rows. A config with direct kernels (AVX-512,
- *     AVX2) reads A in place instead, at its run-time row stride, unless that stride is a
- *     multiple of 4 KiB (gemm.c): the same tiles, the same sums, no copy. Read in place, a
- *     block has as many rows (up to MC) as TFLC_GEMM_APACK_FLOATS holds at its K slice, so
- *     the panels sweep a block of A that stays in cache whatever K is.
+ *     a_stride, a constant of its kernels): a microkernel then reaches its MR rows as
+ *     constant displacements from one pointer, and packing is a plain row copy. The last
+ *     tile of a block may have r < MR rows and runs the r-row kernel: no wasted rows. A
+ *     config with direct kernels (AVX-512, AVX2) reads A in place instead, at its run-time
+ *     row stride, unless that stride is a multiple of 4 KiB (gemm.c): the same tiles, the
+ *     same sums, no copy. Read in place, a block has as many rows (up to MC) as
+ *     TFLC_GEMM_APACK_FLOATS holds at its K slice, so the panels sweep a block of A that
+ *     stays in cache whatever K is.
  *   - Neither KC nor the block rows change a result: each block of SUM_BLOCK k is summed
  *     the same way, and a K slice continues through C exactly (a float stored and loaded).
- *   - Loops: NC columns (a KC x NC block of B stays in L2) > KC slice > MC rows (pack A) >
- *     NR panel > MR tile.
+ *   - Loops: NC columns > KC slice > MC rows (pack A) > NR panel > MR tile. With AVX2's and
+ *     NEON's KC of 256 a KC x NC block of B stays in L2; AVX-512's KC of 1024 makes it up to
+ *     4 MiB, read again from L2 / L3 by each block of rows, which measured faster than
+ *     writing C once per 256 k (f32_gemm_avx512.c).
  *   - The config (one per ISA: scalar, AVX2+FMA, AVX-512) holds MR, NR, KC, MC, NC and one
  *     microkernel per row count 1..MR; it is chosen once from the CPU (kernels/cpu.h).
  *     A packed B records the config it was packed for, so tflc_gemm_f32 never mixes them.

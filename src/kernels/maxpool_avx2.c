@@ -16,7 +16,8 @@ static void maxpool_f32_avx2(size_t pixels, size_t taps, size_t n, const float *
         size_t c = 0;
         for (; c + 8 <= n; c += 8) {
             __m256 acc = from_y ? _mm256_loadu_ps(y + c) : _mm256_set1_ps(-FLT_MAX);
-            for (size_t t = 0; t < taps; t++) acc = _mm256_max_ps(_mm256_loadu_ps(rows[t] + c), acc);
+            for (size_t t = 0; t < taps; t++)
+                acc = _mm256_max_ps(_mm256_loadu_ps(rows[t] + c), acc);
             _mm256_storeu_ps(y + c, acc);
         }
         tflc_maxpool_f32_ref(taps, c, n, rows, y, from_y);

@@ -16,7 +16,8 @@ static void maxpool_f32_avx512(size_t pixels, size_t taps, size_t n, const float
         for (size_t c = 0; c < n; c += 16) {
             const __mmask16 m = (__mmask16)(n - c >= 16 ? 0xFFFFu : (1u << (n - c)) - 1u);
             __m512 acc = from_y ? _mm512_maskz_loadu_ps(m, y + c) : _mm512_set1_ps(-FLT_MAX);
-            for (size_t t = 0; t < taps; t++) acc = _mm512_max_ps(_mm512_maskz_loadu_ps(m, rows[t] + c), acc);
+            for (size_t t = 0; t < taps; t++)
+                acc = _mm512_max_ps(_mm512_maskz_loadu_ps(m, rows[t] + c), acc);
             _mm512_mask_storeu_ps(y + c, m, acc);
         }
 }

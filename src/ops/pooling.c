@@ -339,12 +339,14 @@ enum { POOL_ROWS_MAX = 256 };
         const tflc_conv_window w0 = tflc_conv_window_at(&p->g, oy, 0);                       \
         const int32_t kh = per_call > 0 ? w0.ky1 - w0.ky0 : 0;                               \
         for (int32_t i = 0; i < kh; i++)                                                     \
-            lines[i] = (const T *)in + tflc_conv_offset(&p->g, n, w0.y0 + w0.ky0 + i, 0, p->g.in_c); \
+            lines[i] = (const T *)in +                                                       \
+                       tflc_conv_offset(&p->g, n, w0.y0 + w0.ky0 + i, 0, p->g.in_c);         \
         size_t pending = 0; /* pixels in rows[], the last at output column ox - 1 */         \
         for (int32_t ox = 0; ox < p->g.x.out; ox++) {                                        \
             const tflc_conv_window w = tflc_conv_window_at(&p->g, oy, ox);                   \
             if (kh == 0 || w.kx1 <= w.kx0) {                                                 \
-                if (pending > 0) FOLD(pending, full, rows, out + (size_t)(ox - (int32_t)pending) * C, false); \
+                if (pending > 0)                                                             \
+                    FOLD(pending, full, rows, out + (size_t)(ox - (int32_t)pending) * C, false); \
                 pending = 0;                                                                 \
                 pixel(p, &w, in, n, out + (size_t)ox * C);                                   \
                 continue;                                                                    \
