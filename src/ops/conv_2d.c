@@ -1052,12 +1052,11 @@ static tflc_status conv_eval(tflc_node *node) {
         if (p->gemm != CONV_GEMM_NONE) {
             conv_eval_f32_gemm(node, p);
         } else {
-            const size_t rows = tflc_tensor_count(node->outputs[0]) / (size_t)p->g.out_c;
             conv_eval_f32(p, conv_src(node, p)->data, node->inputs[1]->data,
                           bias ? bias->data : NULL, node->outputs[0]->data);
             if (p->epilogue)
-                tflc_epilogue_block(p->epilogue, node->outputs[0]->data, (size_t)p->g.out_c,
-                                    rows, (size_t)p->g.out_c);
+                tflc_epilogue_apply(p->epilogue, node->outputs[0]->data,
+                                    tflc_tensor_count(node->outputs[0]));
         }
         return TFLC_OK;
     case CONV_HYBRID: return conv_eval_hybrid(node, p);

@@ -376,10 +376,10 @@ DEFINE_POOL_MAX_ROW(pool_max_row_f32, pool_max_pixel_f32, float, POOL_FOLD_F32)
 DEFINE_POOL_MAX_ROW(pool_max_row_s8, pool_max_pixel_s8, int8_t, POOL_FOLD_S8)
 DEFINE_POOL_MAX_ROW(pool_max_row_u8, pool_max_pixel_u8, uint8_t, POOL_FOLD_U8)
 
-/* Output row `task` (= n * OH + oy) of a maximum through the kernels; floats then take the
- * fused activation. */
-static void pool_max_kernel_row(const pool_params *p, const void *in, int task, void *out_row) {
-    const int32_t n = task / p->g.y.out, oy = task % p->g.y.out;
+/* Output row oy of batch n of a maximum through the kernels; floats then take the fused
+ * activation. */
+static void pool_max_kernel_row(const pool_params *p, const void *in, int32_t n, int32_t oy,
+                                void *out_row) {
     if (p->dtype == TFLC_FLOAT32) {
         pool_max_row_f32(p, in, n, oy, out_row);
         tflc_ops_apply_act_f32_n(&p->act, out_row, (size_t)p->g.x.out * (size_t)p->g.in_c);
@@ -429,7 +429,7 @@ static void pool_row_task(void *ctx, int task, int thread) {
     const int32_t n = task / p->g.y.out, oy = task % p->g.y.out, C = p->g.in_c;
     size_t at = (size_t)task * (size_t)p->g.x.out * (size_t)C;
     if (j->kind == POOL_MAX && p->max_kernel) {
-        pool_max_kernel_row(p, j->in, task, (char *)j->out + at * tflc_dtype_size(p->dtype));
+        pool_max_kernel_row(p, j->in, n, oy, (char *)j->out + at * tflc_dtype_size(p->dtype));
         return;
     }
     for (int32_t ox = 0; ox < p->g.x.out; ox++, at += (size_t)C) {
