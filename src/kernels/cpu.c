@@ -36,8 +36,34 @@ static uint64_t read_xcr0(void) {
     return ((uint64_t)edx << 32) | eax;
 }
 
+/* The L2 data or unified cache's bytes: Intel's deterministic cache leaf 4 (subleaf by
+ * subleaf, EAX level and type; ways x partitions x line x sets from EBX / ECX), AMD's
+ * extended leaf 0x80000006 (ECX[31:16] in KiB). 0 when neither says. */
+static size_t detect_l2(bool amd) {
+    unsigned a, b, cx, d;
+    if (amd) {
+        if (__get_cpuid_max(0x80000000u, NULL) < 0x80000006u) return 0;
+        __cpuid(0x80000006u, a, b, cx, d);
+        return (size_t)(cx >> 16) * 1024;
+    }
+    if (__get_cpuid_max(0, NULL) < 4) return 0;
+    for (unsigned i = 0; i < 16; i++) {
+        __cpuid_count(4, i, a, b, cx, d);
+        const unsigned type = a & 31u, level = (a >> 5) & 7u;
+        if (type == 0) break;
+        if (level == 2 && (type == 1 || type == 3))
+            return (size_t)((b >> 22) + 1) * (((b >> 12) & 1023u) + 1) * ((b & 4095u) + 1) *
+                   ((size_t)cx + 1);
+    }
+    return 0;
+}
+
 static void detect_x86(tflc_cpu_info *c) {
     unsigned a, b, cx, d;
+    if (__get_cpuid(0, &a, &b, &cx, &d)) {
+        c->amd = b == 0x68747541u && d == 0x69746e65u && cx == 0x444d4163u; /* "AuthenticAMD" */
+        c->l2_bytes = detect_l2(c->amd);
+    }
     if (!__get_cpuid(1, &a, &b, &cx, &d)) return;
     bool osxsave = (cx >> 27) & 1u, avx = (cx >> 28) & 1u, fma = (cx >> 12) & 1u;
     if (!osxsave || !avx) return;

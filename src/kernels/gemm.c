@@ -5,6 +5,7 @@
 #include "kernels/gemm.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #if defined(__SSE2__)
@@ -186,6 +187,45 @@ static size_t block_rows(const tflc_gemm_f32_config *cfg, size_t row_floats) {
     size_t rows = TFLC_GEMM_APACK_FLOATS / row_floats / cfg->mr * cfg->mr;
     if (rows < cfg->mr) rows = cfg->mr;
     return rows < cfg->mc ? rows : cfg->mc;
+}
+
+/* Bytes of B that a K slice may span across the columns of a call (the KC x NC block the
+ * row blocks of A sweep again and again), 0 for no limit. Intel's cores with 512-bit FMAs
+ * run two per cycle and reach L3 over a mesh: there a block that spills L2 starves the
+ * tile. On Emerald Rapids (2 MiB L2), best of 4 runs of bench/gemm.c, K slice 1024 against
+ * a block held to half of L2: 1024^3 109 -> 142 GF/s, 49x1024x1024 112 -> 141, while N = 64
+ * (a block of 147 KiB at K = 576) keeps 1024. Zen 4 (1 MiB L2, one 512-bit FMA per cycle)
+ * measured the other way, K slice 1024 faster on every network (f32_gemm_avx512.c), so AMD
+ * gets no limit. */
+static _Atomic size_t budget_override = TFLC_GEMM_B_BUDGET_DETECT;
+
+static size_t b_block_budget(void) {
+    const size_t forced = atomic_load_explicit(&budget_override, memory_order_relaxed);
+    if (forced != TFLC_GEMM_B_BUDGET_DETECT) return forced;
+    const tflc_cpu_info *cpu = tflc_cpu_info_get();
+    return cpu->amd ? 0 : cpu->l2_bytes / 2;
+}
+
+void tflc_gemm_f32_set_b_budget(size_t bytes) {
+    atomic_store_explicit(&budget_override, bytes, memory_order_relaxed);
+}
+
+/* The K slice for a product of depth k over `cols` columns per call: at most the config's
+ * kc, and within b_block_budget; when k needs several, k split into that many slices as
+ * even as whole summation blocks allow (K = 576 at a kc of 384: 320 + 256, not 384 + 192),
+ * so no slice is a short one that writes C for little work. Multiples of
+ * TFLC_GEMM_SUM_BLOCK keep every block of the FMA order in one slice: the split changes no
+ * result. */
+size_t tflc_gemm_f32_slice_k(const tflc_gemm_f32_config *cfg, size_t k, size_t cols) {
+    size_t kc = cfg->kc;
+    const size_t budget = b_block_budget(), block_bytes = cols * sizeof(float);
+    if (budget && block_bytes && budget / block_bytes < kc) {
+        const size_t fit = budget / block_bytes / TFLC_GEMM_SUM_BLOCK * TFLC_GEMM_SUM_BLOCK;
+        kc = fit > TFLC_GEMM_SUM_BLOCK ? fit : TFLC_GEMM_SUM_BLOCK;
+    }
+    if (k <= kc) return kc;
+    const size_t slices = div_up(k, kc);
+    return div_up(div_up(k, slices), TFLC_GEMM_SUM_BLOCK) * TFLC_GEMM_SUM_BLOCK;
 }
 
 /* g's epilogue on rows x cols floats at c (row stride g->ldc), if it has one. */
@@ -392,7 +432,8 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
     /* MUL_ADD rewrites the last N % 8 columns after the tiles (Eigen's tail): epilogue then. */
     const bool block_epilogue = !(extra_flags & TFLC_GEMM_MUL_ADD);
     const float *panels = packed_panels(g);
-    const size_t kc_max = cfg->kc, nc_max = cfg->nc;
+    const size_t nc_max = cfg->nc;
+    const size_t kc_max = tflc_gemm_f32_slice_k(cfg, k, min_sz(n_end - n_begin, nc_max));
     /* A in place (the config's direct kernels) unless its rows are a multiple of 4 KiB
      * apart: then the same k of 7 rows falls in one L1 set and the packed copy, whose rows
      * are spread over the sets, is faster (1024^3: 2-4%). Elsewhere skipping the copy wins:
@@ -451,22 +492,38 @@ bool tflc_gemm_f32_taps_fit(const tflc_gemm_f32_config *cfg, size_t run) {
 void tflc_gemm_f32_taps_rows(const tflc_gemm_f32_args *g, size_t m, size_t taps,
                              const float *const *tap_a, size_t lda, float *c, size_t n_begin,
                              size_t n_end) {
+    tflc_gemm_f32_taps_slice(g, m, taps, tap_a, lda, c, n_begin, n_end, 0, taps);
+}
+
+size_t tflc_gemm_f32_taps_per_slice(const tflc_gemm_f32_args *g, size_t taps, size_t cols) {
+    const size_t budget = b_block_budget(), tap_bytes = g->k / taps * cols * sizeof(float);
+    if (!budget || !tap_bytes || budget / tap_bytes >= taps) return taps;
+    const size_t fit = budget / tap_bytes ? budget / tap_bytes : 1;
+    return div_up(taps, div_up(taps, fit));   /* the slices as even as whole taps allow */
+}
+
+void tflc_gemm_f32_taps_slice(const tflc_gemm_f32_args *g, size_t m, size_t taps,
+                              const float *const *tap_a, size_t lda, float *c, size_t n_begin,
+                              size_t n_end, size_t t_begin, size_t t_end) {
     const tflc_gemm_f32_config *cfg = tflc_gemm_f32_packed_config(g->packed_b);
     const size_t mr = cfg->mr, nr = cfg->nr, run = g->k / taps;
     if (n_end > g->n) n_end = g->n;
+    const unsigned flags = (t_begin > 0 ? TFLC_GEMM_ACCUMULATE : 0u) |
+                           (t_end == taps ? TFLC_GEMM_FINAL : 0u);
     const float *panels = packed_panels(g);
     const float *a[TFLC_GEMM_MAX_TAPS];
     float bias_tail[TFLC_GEMM_MAX_NR];
     for (size_t i = 0; i < m; i += mr) {   /* a tile of pixels, then each panel over it */
         const size_t r = min_sz(mr, m - i);
-        for (size_t t = 0; t < taps; t++) a[t] = tap_a[t] + i * lda;
+        for (size_t t = t_begin; t < t_end; t++) a[t - t_begin] = tap_a[t] + i * lda;
         for (size_t n0 = n_begin; n0 < n_end; n0 += nr) {
             const size_t nc = min_sz(nr, n_end - n0);
-            cfg->taps[r](taps, run, a, lda, panels + (n0 / nr) * g->k * nr, c + i * g->ldc + n0,
-                         g->ldc, nc, panel_bias(g, n0, nc, nr, bias_tail), g->min, g->max,
-                         TFLC_GEMM_FINAL);
+            cfg->taps[r](t_end - t_begin, run, a, lda,
+                         panels + (n0 / nr) * g->k * nr + t_begin * run * nr,
+                         c + i * g->ldc + n0, g->ldc, nc, panel_bias(g, n0, nc, nr, bias_tail),
+                         g->min, g->max, flags);
         }
-        epilogue_at(g, c + i * g->ldc + n_begin, r, n_end - n_begin);
+        if (flags & TFLC_GEMM_FINAL) epilogue_at(g, c + i * g->ldc + n_begin, r, n_end - n_begin);
     }
 }
 

@@ -78,6 +78,9 @@
 #define TFLC_GEMM_MAX_NR 64
 /* Floats of the packed-A block each call keeps on its stack (64 KiB): mc * kc <= this. */
 #define TFLC_GEMM_APACK_FLOATS 16384
+/* The FMA path's summation block (floats of k; the configs' sum_block): a K slice is a
+ * multiple of it. */
+#define TFLC_GEMM_SUM_BLOCK 64
 /* Bytes before the first panel of a packed B. */
 #define TFLC_GEMM_PACKED_HEADER 64
 
@@ -191,6 +194,18 @@ const tflc_gemm_f32_config *tflc_gemm_f32_packed_config(const void *packed_b);
 
 /* ------------------------------------------------------------------- GEMM -- */
 
+/* The K slice of a product of depth k over `cols` columns per call (the config's kc at
+ * most; k itself if it fits): gemm.c's loops take K in slices of this many, the last one
+ * shorter. Beside the config's kc it keeps the KC x cols block of B within a budget of this
+ * CPU (half of one core's L2 on x86 other than AMD; none elsewhere), splits k evenly, and
+ * is a multiple of TFLC_GEMM_SUM_BLOCK below k, so it never changes a result. */
+size_t tflc_gemm_f32_slice_k(const tflc_gemm_f32_config *cfg, size_t k, size_t cols);
+
+/* Tests: replaces the CPU's B budget (bytes; 0 for none) until set back to
+ * TFLC_GEMM_B_BUDGET_DETECT. Set it while no product runs. */
+#define TFLC_GEMM_B_BUDGET_DETECT ((size_t)-1)
+void tflc_gemm_f32_set_b_budget(size_t bytes);
+
 /* C = clamp(A * B + bias, min, max) for the whole M x N output. packed_b must have been
  * packed for exactly this N and K. min <= max; pass -INFINITY / INFINITY for no clamp.
  * Never allocates; uses ~64 KiB of stack. */
@@ -247,6 +262,19 @@ bool tflc_gemm_f32_taps_fit(const tflc_gemm_f32_config *cfg, size_t run);
 void tflc_gemm_f32_taps_rows(const tflc_gemm_f32_args *g, size_t m, size_t taps,
                              const float *const *tap_a, size_t lda, float *c, size_t n_begin,
                              size_t n_end);
+
+/* The same product taken in K slices of whole taps, so that a slice of B stays in cache
+ * while it serves many runs of pixels (a caller loops slices outside its runs):
+ * tflc_gemm_f32_taps_per_slice gives the taps per slice for `cols` columns per call (all
+ * `taps` when B fits, and always on CPUs without a B budget: gemm.c), and
+ * tflc_gemm_f32_taps_slice runs taps [t_begin, t_end) of every row: the first slice writes
+ * C, later ones continue C's partial sums, and the last (t_end == taps) adds bias, clamps
+ * and runs the epilogue. Taken in order over all taps, the slices give taps_rows' bits
+ * (each slice is whole summation blocks, and C carries the exact partial sum). */
+size_t tflc_gemm_f32_taps_per_slice(const tflc_gemm_f32_args *g, size_t taps, size_t cols);
+void tflc_gemm_f32_taps_slice(const tflc_gemm_f32_args *g, size_t m, size_t taps,
+                              const float *const *tap_a, size_t lda, float *c, size_t n_begin,
+                              size_t n_end, size_t t_begin, size_t t_end);
 
 /* A split of the output into m_tasks x n_tasks rectangles of whole tiles. */
 typedef struct tflc_gemm_f32_plan {

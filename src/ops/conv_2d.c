@@ -731,13 +731,18 @@ static void conv_task_taps(void *ctx, int task, int thread) {
     const size_t taps = (size_t)g->y.filter * (size_t)g->x.filter;
     size_t off[TFLC_GEMM_MAX_TAPS];
     const float *tap_a[TFLC_GEMM_MAX_TAPS];
-    conv_pixel px = conv_pixel_at(g, r0);
-    for (size_t pix = r0, m; pix < end; pix += m) {
-        m = conv_taps_run(j->p, &px, pix, end, off);
-        for (size_t t = 0; t < taps; t++) tap_a[t] = j->pad + off[t];
-        tflc_gemm_f32_taps_rows(&j->taps, m, taps, tap_a, (size_t)g->x.stride * c,
-                                j->out + pix * j->n, n0, n1);
-        conv_taps_next(g, &px, m);
+    /* Slices of taps outside the runs: each slice of B serves the chunk's every pixel. */
+    const size_t per_slice = tflc_gemm_f32_taps_per_slice(&j->taps, taps, n1 - n0);
+    for (size_t t0 = 0; t0 < taps; t0 += per_slice) {
+        const size_t t1 = taps - t0 < per_slice ? taps : t0 + per_slice;
+        conv_pixel px = conv_pixel_at(g, r0);
+        for (size_t pix = r0, m; pix < end; pix += m) {
+            m = conv_taps_run(j->p, &px, pix, end, off);
+            for (size_t t = 0; t < taps; t++) tap_a[t] = j->pad + off[t];
+            tflc_gemm_f32_taps_slice(&j->taps, m, taps, tap_a, (size_t)g->x.stride * c,
+                                     j->out + pix * j->n, n0, n1, t0, t1);
+            conv_taps_next(g, &px, m);
+        }
     }
 }
 

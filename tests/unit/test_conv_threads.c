@@ -158,15 +158,42 @@ static void test_taps_same_bytes_as_im2col(void) {
         const conv_shape *s = &shapes[k];
         fill_random(s, in, w, b);
         float *want = im2col_gemm(s, in, w, b);
-        for (int threads = 0; threads < 2; threads++) {
-            size_t bytes = 0;
-            unsigned char *got = run_conv(s, in, w, b, threads ? pool3 : NULL, &bytes);
-            CHECK_MSG(got && memcmp(got, want, bytes) == 0, "shape %zu, %d threads: not the "
-                      "im2col product's bytes", k, threads ? 3 : 1);
-            free(got);
+        /* The CPU's B budget, then budgets that cut K into slices of one tap and of about
+         * a third of the taps (gemm.h: tflc_gemm_f32_taps_slice), as a CPU with a small L2
+         * would. */
+        const size_t tap_bytes = (size_t)s->c * (size_t)s->out_c * sizeof(float);
+        const size_t budgets[] = {TFLC_GEMM_B_BUDGET_DETECT, 1, 3 * tap_bytes};
+        for (size_t bi = 0; bi < N(budgets); bi++) {
+            tflc_gemm_f32_set_b_budget(budgets[bi]);
+            for (int threads = 0; threads < 2; threads++) {
+                size_t bytes = 0;
+                unsigned char *got = run_conv(s, in, w, b, threads ? pool3 : NULL, &bytes);
+                CHECK_MSG(got && memcmp(got, want, bytes) == 0, "shape %zu, budget %zu, %d "
+                          "threads: not the im2col product's bytes", k, budgets[bi],
+                          threads ? 3 : 1);
+                free(got);
+            }
         }
+        tflc_gemm_f32_set_b_budget(TFLC_GEMM_B_BUDGET_DETECT);
         free(want);
     }
+}
+
+/* Under a budget of 3 taps' worth of B, a 3x3 product over 64 channels x 64 columns takes
+ * 3 slices of 3 taps (any CPU: the budget is forced); with no budget, one slice. */
+static void test_taps_per_slice(void) {
+    const size_t tap_bytes = 64 * 64 * sizeof(float);
+    const tflc_gemm_f32_args g = {1, 64, 9 * 64, NULL, 0, NULL, NULL, NULL, 64, 0.0f, 0.0f,
+                                  NULL, NULL};
+    tflc_gemm_f32_set_b_budget(3 * tap_bytes);
+    CHECK(tflc_gemm_f32_taps_per_slice(&g, 9, 64) == 3);
+    tflc_gemm_f32_set_b_budget(4 * tap_bytes);   /* 4 fit: 3 slices, evened to 3 taps */
+    CHECK(tflc_gemm_f32_taps_per_slice(&g, 9, 64) == 3);
+    tflc_gemm_f32_set_b_budget(1);
+    CHECK(tflc_gemm_f32_taps_per_slice(&g, 9, 64) == 1);
+    tflc_gemm_f32_set_b_budget(0);
+    CHECK(tflc_gemm_f32_taps_per_slice(&g, 9, 64) == 9);
+    tflc_gemm_f32_set_b_budget(TFLC_GEMM_B_BUDGET_DETECT);
 }
 
 /* A bordered copy much larger than the input (2000 batches of one pixel, 3x3 SAME: 9 pixels
@@ -191,6 +218,7 @@ static void run_tests(void) {
     TEST(test_im2col_threads_same_bytes);
     TEST(test_taps_same_bytes_as_im2col);
     TEST(test_taps_border_bounded);
+    TEST(test_taps_per_slice);
     tflc_threadpool_free(pool3);
 }
 

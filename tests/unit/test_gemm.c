@@ -519,6 +519,52 @@ static void test_fma_blocked_order(void) {
         if (!check_fma_blocked(rng_range(2, 60), rng_range(1, 90), rng_range(1, 700), t)) return;
 }
 
+/* tflc_gemm_f32_slice_k: below k, a multiple of the summation block within the config's kc
+ * and the B budget (the block of B it spans, slice x cols floats, at most `budget` bytes,
+ * or one summation block when not even that fits), and no more slices than that cap needs
+ * (balanced). */
+static bool slice_k_sound(const tflc_gemm_f32_config *cfg, size_t k, size_t cols,
+                          size_t budget) {
+    const size_t s = tflc_gemm_f32_slice_k(cfg, k, cols);
+    if (s >= k) return s <= cfg->kc || s == k;
+    size_t cap = cfg->kc;
+    if (budget && budget / (cols * sizeof(float)) < cap) {
+        cap = budget / (cols * sizeof(float)) / TFLC_GEMM_SUM_BLOCK * TFLC_GEMM_SUM_BLOCK;
+        if (cap < TFLC_GEMM_SUM_BLOCK) cap = TFLC_GEMM_SUM_BLOCK;
+    }
+    return s % TFLC_GEMM_SUM_BLOCK == 0 && s <= cap && (k + s - 1) / s == (k + cap - 1) / cap;
+}
+
+/* K slices forced by a small B budget (as on CPUs with one, gemm.c) change no bit: every
+ * variant's FMA path still gives fma_blocked_ref's bits and the scalar / MUL_ADD path
+ * mul_add_ref's, with 2-4 uneven slices. The slices themselves follow slice_k_sound, with
+ * and without a budget. */
+static void test_k_slices_under_budget(void) {
+    static const size_t budgets[] = {0, 4096, 65536, (size_t)1 << 20};
+    for (size_t bi = 0; bi < sizeof budgets / sizeof budgets[0]; bi++) {
+        tflc_gemm_f32_set_b_budget(budgets[bi]);
+        for (int v = 0; v < n_variants; v++)
+            for (size_t k = 1; k < 3000; k += 37)
+                for (size_t cols = 1; cols <= 1024; cols = cols * 3 + 1)
+                    if (!slice_k_sound(variants[v], k, cols, budgets[bi])) {
+                        CHECK_MSG(false, "%s budget %zu k %zu cols %zu: slice %zu",
+                                  variants[v]->name, budgets[bi], k, cols,
+                                  tflc_gemm_f32_slice_k(variants[v], k, cols));
+                        tflc_gemm_f32_set_b_budget(TFLC_GEMM_B_BUDGET_DETECT);
+                        return;
+                    }
+    }
+    /* 64 KiB over 40-64 columns: slices of 256-384, so K = 600-900 takes 2-4 of them. */
+    tflc_gemm_f32_set_b_budget(65536);
+    CHECK(tflc_gemm_f32_slice_k(variants[n_variants - 1], 700, 48) < 700);
+    bool ok = true;
+    for (int t = 0; ok && t < 12; t++) {
+        const size_t m = rng_range(2, 40), n = rng_range(40, 64), k = rng_range(600, 900);
+        ok = check_fma_blocked(m, n, k, t) && check_mul_add(m, n, k, t);
+    }
+    tflc_gemm_f32_set_b_budget(TFLC_GEMM_B_BUDGET_DETECT);
+}
+
 /* The product in chunks of `chunk` rows through tflc_gemm_f32_range_in (as CONV_2D's im2col
  * chunks and output rows call it): every variant still gives the whole product's
  * mul_add_ref bits, whatever the chunk's size mod 4. */
@@ -930,6 +976,7 @@ static void run_tests(void) {
     TEST(test_packed_a_stride);
     TEST(test_mul_add_bit_exact);
     TEST(test_fma_blocked_order);
+    TEST(test_k_slices_under_budget);
     TEST(test_one_row_order);
     TEST(test_k_zero);
     TEST(test_nan_and_inf);
