@@ -41,9 +41,10 @@
  *     a specialized kernel walks the row one channel tile at a time with the tile's
  *     KH*KW weight vectors held in registers: one input load, one multiply and one add
  *     per tap.
- *     Rows of a multiple of 256 channels (pixels a multiple of 1 KiB apart) go a chunk of
- *     pixels at a time into a stack stage, stored after pixel by pixel: stored from the
- *     sweep, their lines fall in a few L1 sets (f32_dwconv_avx512.c has the figures).
+ *     On AMD CPUs, rows of a multiple of 256 channels (pixels a multiple of 1 KiB apart) go
+ *     a chunk of pixels at a time into a stack stage, stored after pixel by pixel: stored
+ *     from the sweep, their lines fall in a few L1 sets (f32_dwconv_avx512.c has the
+ *     figures, Zen 4's and Emerald Rapids', where storing straight is faster).
  *     The AVX-512 and AVX2 kernels also take the border pixels, with the same weights,
  *     skipping the taps outside the input (window_borders); for the scalar ones the
  *     driver hands the border pixels to the generic kernel.
@@ -164,6 +165,11 @@ void tflc_dwconv_f32_pack(const tflc_dwconv_f32_config *cfg, int32_t kh, int32_t
 const tflc_dwconv_f32_config *tflc_dwconv_f32_packed_config(const void *packed);
 
 /* ---------------------------------------------------------------- compute -- */
+
+/* Tests: 1 makes the AVX-512 window kernels stage rows of a multiple of 256 channels
+ * (f32_dwconv_avx512.c), 0 store them straight, -1 restores the CPU's default (staged on
+ * AMD). Set it while no convolution runs. The bits are the same either way. */
+void tflc_dwconv_f32_set_stage(int stage);
 
 /* Output rows [row_begin, row_end) of the N*OH rows (row = n*OH + oy). Rows are disjoint
  * parts of the output: any split over threads gives the same bits. Never allocates. */

@@ -8,6 +8,8 @@
  */
 #include "kernels/f32_dwconv.h"
 
+#include <stdatomic.h>
+
 #if defined(__AVX512F__)
 #include <immintrin.h>
 
@@ -17,6 +19,9 @@
  * channels. */
 #define STAGE_FLOATS 4096
 #define STAGE_CHANNELS 256
+#ifndef CHUNK_FLOATS
+#define CHUNK_FLOATS 1024
+#endif
 
 static inline __mmask16 lanes_mask(size_t lanes) {
     return (__mmask16)(lanes >= TILE ? 0xFFFFu : (1u << lanes) - 1u);
@@ -115,6 +120,34 @@ static inline __attribute__((always_inline)) void window_tile(
     for (; ox < lo; ox++, dst += dst_stride)
         border_pixel(s, ox, rows, w, bias, vmin, vmax, m, K, S, dst);
     size_t xoff = lo < hi ? (lo * (size_t)S - (size_t)s->pad_left) * C : 0;
+    /* P pixels at a time: each pixel's sum is one chain of K*K dependent adds (LiteRT's
+     * order), so P chains side by side keep the adders busy. 4 for 3x3; 2 for 5x5, whose
+     * 25 weights leave fewer registers. */
+    const size_t P = K == 3 ? 4 : 2;
+    for (; ox + P <= hi; ox += P, xoff += P * (size_t)S * C, dst += P * dst_stride) {
+        __m512 acc[4];
+        UNROLL
+        for (size_t p = 0; p < P; p++) acc[p] = bias;
+        UNROLL
+        for (int ky = 0; ky < K; ky++) {
+            if (!rows[ky]) continue;
+            const float *x = rows[ky] + xoff;
+            UNROLL
+            for (int kx = 0; kx < K; kx++)
+                UNROLL
+                for (size_t p = 0; p < P; p++) {
+                    const float *xp = x + (p * (size_t)S + (size_t)kx) * C;
+                    const __m512 v = masked ? _mm512_maskz_loadu_ps(m, xp) : _mm512_loadu_ps(xp);
+                    acc[p] = _mm512_add_ps(acc[p], _mm512_mul_ps(v, w[ky * K + kx]));
+                }
+        }
+        UNROLL
+        for (size_t p = 0; p < P; p++) {
+            const __m512 y = clamp_acc(acc[p], vmin, vmax);
+            if (masked) _mm512_mask_storeu_ps(dst + p * dst_stride, m, y);
+            else _mm512_storeu_ps(dst + p * dst_stride, y);
+        }
+    }
     for (; ox < hi; ox++, xoff += (size_t)S * C, dst += dst_stride) {
         __m512 acc = bias;
         UNROLL
@@ -144,19 +177,40 @@ static inline __attribute__((always_inline)) void window_tile(
  * stores to uncached lines took most of the time. Measured with tflc bench on one-layer
  * models (3x3, stride 1, medians of 5 runs): 14x14x512 80 -> 52 us, 7x7x1024 47 -> 37,
  * 28x28x256 108 -> 79; at other strides the copy costs more than it saves (14x14x496
- * 34 -> 44, 14x14x384 35 -> 44, 7x7x960 28 -> 35), so those rows store straight. */
+ * 34 -> 44, 14x14x384 35 -> 44, 7x7x960 28 -> 35), so those rows store straight. Those
+ * figures are Zen 4's; on Emerald Rapids the stage costs more than it saves at every C
+ * (storing straight, medians of 5 interleaved runs: 28x28x256 79.7 -> 69.5 us, 14x14x512
+ * 39.7 -> 33.8, 7x7x1024 23.0 -> 18.7), so only AMD CPUs take it. */
+static _Atomic int stage_mode = -1;   /* tflc_dwconv_f32_set_stage; -1: the CPU's default */
+
+static bool stage_rows(void) {
+    const int mode = atomic_load_explicit(&stage_mode, memory_order_relaxed);
+    return mode < 0 ? tflc_cpu_info_get()->amd : mode != 0;
+}
+
+void tflc_dwconv_f32_set_stage(int stage) {
+    atomic_store_explicit(&stage_mode, stage < 0 ? -1 : stage != 0, memory_order_relaxed);
+}
+
 static inline __attribute__((always_inline)) void window_avx512(const tflc_dwconv_f32_row *r,
                                                                 size_t ox_begin, size_t ox_end,
                                                                 const int K, const int S) {
     const size_t C = r->a->shape.channels, full = C / TILE;
     const size_t tiles = (C + TILE - 1) / TILE;
     const __mmask16 last = lanes_mask(C - full * TILE);
-    if (C % STAGE_CHANNELS != 0 || C > STAGE_FLOATS) {   /* store straight */
-        float *o = r->out + ox_begin * C;
-        for (size_t t = 0; t < full; t++)
-            window_tile(r, ox_begin, ox_end, t * TILE, 0xFFFF, 0, K, S, o + t * TILE, C);
-        if (full < tiles)
-            window_tile(r, ox_begin, ox_end, full * TILE, last, 1, K, S, o + full * TILE, C);
+    if (!stage_rows() || C % STAGE_CHANNELS != 0 || C > STAGE_FLOATS) {   /* store straight */
+        /* Chunks of pixels, every tile over a chunk before the next: the chunk's input
+         * lines are still in L1 when the next tile reads its own lines of the same pixels. */
+        const size_t chunk = K == 3 && C <= CHUNK_FLOATS / 8 ? CHUNK_FLOATS / C / 4 * 4
+                                                          : ox_end - ox_begin;
+        for (size_t ox0 = ox_begin; ox0 < ox_end; ox0 += chunk) {
+            const size_t ox1 = ox_end - ox0 < chunk ? ox_end : ox0 + chunk;
+            float *o = r->out + ox0 * C;
+            for (size_t t = 0; t < full; t++)
+                window_tile(r, ox0, ox1, t * TILE, 0xFFFF, 0, K, S, o + t * TILE, C);
+            if (full < tiles)
+                window_tile(r, ox0, ox1, full * TILE, last, 1, K, S, o + full * TILE, C);
+        }
         return;
     }
     _Alignas(64) float stage[STAGE_FLOATS];
@@ -199,5 +253,7 @@ const tflc_dwconv_f32_config *tflc_f32_dwconv_config_avx512(void) { return &avx5
 #else
 
 const tflc_dwconv_f32_config *tflc_f32_dwconv_config_avx512(void) { return NULL; }
+
+void tflc_dwconv_f32_set_stage(int stage) { (void)stage; }   /* no AVX-512 kernels to stage */
 
 #endif

@@ -296,7 +296,8 @@ static void test_pack_layout(void) {
 }
 
 /* The window kernels: 3x3 and 5x5, strides 1 and 2, SAME and VALID, every channel count
- * 1..40, odd sizes, batch 2, a random clamp, bias 3 times out of 4. */
+ * 1..40, odd sizes (interiors of 0 to ~13 pixels: the AVX-512 kernels' groups of 4 or 2
+ * pixels and every remainder), batch 2, a random clamp, bias 3 times out of 4. */
 static void test_windows_every_channel_count(void) {
     for (int c = 1; c <= 40; c++)
         for (int k = 3; k <= 5; k += 2)
@@ -318,16 +319,24 @@ static void test_windows_every_channel_count(void) {
  * 8 at 512), and C = 4352, wider than the stage, which stores straight. */
 static void test_windows_staged_rows(void) {
     static const size_t channels[] = {256, 512, 4352};
-    for (size_t ci = 0; ci < N(channels); ci++)
-        for (int k = 3; k <= 5; k += 2)
-            for (int stride = 1; stride <= 2; stride++) {
-                const size_t c = channels[ci], w = c > 4096 ? 6 : (size_t)(2 * 19 + k);
-                problem p = make_problem(1, (size_t)k + 2, w, c, k, k, stride, stride, 1, 1,
-                                         true, true, rng_range(0, 3));
-                bool ok = check_problem(&p);
-                free_problem(&p);
-                if (!ok) return;
-            }
+    /* Staged (AMD's default) and stored straight (elsewhere), whatever this CPU is. */
+    for (int stage = 0; stage <= 1; stage++) {
+        tflc_dwconv_f32_set_stage(stage);
+        for (size_t ci = 0; ci < N(channels); ci++)
+            for (int k = 3; k <= 5; k += 2)
+                for (int stride = 1; stride <= 2; stride++) {
+                    const size_t c = channels[ci], w = c > 4096 ? 6 : (size_t)(2 * 19 + k);
+                    problem p = make_problem(1, (size_t)k + 2, w, c, k, k, stride, stride, 1,
+                                             1, true, true, rng_range(0, 3));
+                    bool ok = check_problem(&p);
+                    free_problem(&p);
+                    if (!ok) {
+                        tflc_dwconv_f32_set_stage(-1);
+                        return;
+                    }
+                }
+    }
+    tflc_dwconv_f32_set_stage(-1);
 }
 
 /* stride_h != stride_w, stride 3, tiny and wide inputs (every column a border column, or
