@@ -47,11 +47,15 @@
 typedef enum fc_mode { FC_FLOAT, FC_QUANT, FC_HYBRID } fc_mode;
 
 /* Below this many multiply-adds (batches * units * depth) an FC runs on the calling thread:
- * waking the pool costs about what a second thread saves. lstm_text_float32's step runs two
- * 1 x 128 x 512 products (65536): split at 2 threads its invoke takes 0.28 ms against 0.38 ms
- * serial (5 interleaved rounds at load ~1; a 131072 floor had measured the other way on a
- * machine at load 4-9, where a second thread is often not there). */
-#define FC_SERIAL_MACS 16384
+ * handing half of it to another core costs about what that core saves, and the cost is the
+ * cores' distance. lstm_text_float32's step runs two 1 x 128 x 512 products (65536). On
+ * Zen 4 (AMD: FC_SERIAL_MACS_AMD) splitting them at 2 threads took its invoke from 0.38 to
+ * 0.28 ms (5 interleaved rounds at load ~1; a 131072 floor had measured the other way on a
+ * machine at load 4-9, where a second thread is often not there). On Emerald Rapids, whose
+ * cores meet over a mesh, the split made it slower: min of 3 rounds 351 us at 1 thread,
+ * 405 us at 2 split, 365 us at 2 serial (FC_SERIAL_MACS). */
+#define FC_SERIAL_MACS_AMD 16384
+#define FC_SERIAL_MACS 131072
 
 /* int8 with at most this many units and FC_SMALL_MACS multiply-adds runs fc_eval_q8_small:
  * a plain loop with the requantization fused, its per-unit multipliers in the parameters.
@@ -103,10 +107,11 @@ typedef struct fc_params {
 
 static void fc_unit_multiplier(const fc_params *p, size_t m, int32_t *mult, int *shift);
 
-/* Threads an FC of this size may use: 1 below FC_SERIAL_MACS. */
+/* Threads an FC of this size may use: 1 below the CPU's serial floor (FC_SERIAL_MACS). */
 static int fc_threads(tflc_node *node, const fc_params *p) {
     const double macs = (double)p->batches * (double)p->units * (double)p->depth;
-    return macs < FC_SERIAL_MACS ? 1 : tflc_node_num_threads(node);
+    const double floor = tflc_cpu_info_get()->amd ? FC_SERIAL_MACS_AMD : FC_SERIAL_MACS;
+    return macs < floor ? 1 : tflc_node_num_threads(node);
 }
 
 /* ----------------------------------------------------------- prepare: shapes -- */

@@ -1,7 +1,7 @@
 /*
  * test_fc_plan.c -- float FULLY_CONNECTED's task split, decided at prepare
  * (fully_connected.c): with packed weights from the model's weight cache the split is
- * planned at prepare, without them at each eval; products under FC_SERIAL_MACS run on the
+ * planned at prepare, without them at each eval; products under the serial floor run on the
  * caller, larger ones on the pool. Every combination must give the bits of the one-thread,
  * uncached run (each output is the same k-ordered sum whoever computes it), and that run
  * must agree with a double-precision loop to within float rounding of the sum.
@@ -110,7 +110,8 @@ static void check_shape(const fc_shape *k) {
 
 static void test_fc_float_split(void) {
     static const fc_shape shapes[] = {
-        /* keras_dense's layers, lstm_text's step (serial), then products split on the pool:
+        /* keras_dense's layers, lstm_text's step (serial, but split on AMD: fully_connected.c),
+         * then products split on the pool:
          * one row across columns, rows across M, ragged against every tile */
         {1, 4, 2, ACT_RELU}, {1, 2, 1, ACT_NONE}, {1, 1, 1, ACT_NONE}, {1, 128, 512, ACT_NONE},
         {1, 300, 600, ACT_RELU}, {3, 100, 37, ACT_NONE}, {40, 129, 70, ACT_RELU},
