@@ -106,7 +106,9 @@ bench: build
 # `apt-get install libopenblas-dev` first. OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on some
 # machines to dodge bugs of old OpenBLAS builds) would force an older, slower OpenBLAS
 # kernel, so this one command unsets both; the bench prints the core OpenBLAS then picked and
-# checks its results against tflc's.
+# checks its results against tflc's. An OpenBLAS older than the CPU (0.3.21 on Emerald
+# Rapids) falls back to its SSE3 "Prescott" kernels; on an AVX-512 CPU the bench then reruns
+# itself with OPENBLAS_CORETYPE=SkylakeX (bench/gemm.c).
 GEMM_BENCH_ARGS ?=
 
 .PHONY: bench-gemm

@@ -19,8 +19,9 @@
 #define AVX512_MR 7
 #define AVX512_NR 32
 /* K slice: a product of K <= 1024 writes each C tile once. With 256, MobileNet V1 / V2,
- * EfficientNet-B0 and ResNet50 float32 took 2-5% longer (12 alternating rounds each, the
- * same bits: gemm.h). */
+ * EfficientNet-B0 and ResNet50 float32 took 2-5% longer on Zen 4 (12 alternating rounds
+ * each, the same bits: gemm.h). On other x86 CPUs gemm.c holds the slice to a B budget
+ * (tflc_gemm_f32_slice_k); this stays the most, and sizes the packed-A stride. */
 #ifndef AVX512_KC
 #define AVX512_KC 1024
 #endif

@@ -48,10 +48,13 @@
  *     stays in cache whatever K is.
  *   - Neither KC nor the block rows change a result: each block of SUM_BLOCK k is summed
  *     the same way, and a K slice continues through C exactly (a float stored and loaded).
- *   - Loops: NC columns > KC slice > MC rows (pack A) > NR panel > MR tile. With AVX2's and
- *     NEON's KC of 256 a KC x NC block of B stays in L2; AVX-512's KC of 1024 makes it up to
- *     4 MiB, read again from L2 / L3 by each block of rows, which measured faster than
- *     writing C once per 256 k (f32_gemm_avx512.c).
+ *   - Loops: NC columns > KC slice > MC rows (pack A) > NR panel > MR tile. The K slice is
+ *     the config's KC at most (AVX2 and NEON 256, AVX-512 1024) and, on x86 other than AMD,
+ *     small enough that a slice x NC block of B fits half of one core's L2
+ *     (tflc_gemm_f32_slice_k), since the row blocks sweep that block again and again: on
+ *     Emerald Rapids a 4 MiB block read from L3 starved the tile, while Zen 4 measured
+ *     faster with KC 1024 whatever the block (f32_gemm_avx512.c). A convolution's taps
+ *     product is sliced the same way by whole taps (tflc_gemm_f32_taps_slice).
  *   - The config (one per ISA: scalar, AVX2+FMA, AVX-512) holds MR, NR, KC, MC, NC and one
  *     microkernel per row count 1..MR; it is chosen once from the CPU (kernels/cpu.h).
  *     A packed B records the config it was packed for, so tflc_gemm_f32 never mixes them.
