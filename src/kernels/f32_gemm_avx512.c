@@ -80,27 +80,31 @@ static inline __attribute__((always_inline)) void avx512_tile(
     }
     /* Two copies of the k loop, so that neither tests the flag per step. */
     if (mul_add) {
-        for (; kc != 0; kc--) {
-            const __m512 b0 = _mm512_loadu_ps(b), b1 = half ? b0 : _mm512_loadu_ps(b + 16);
-            const __m256 b8 = _mm512_castps512_ps256(b1);
-            b += AVX512_NR;
-            /* lo's multiplies take A's value as an embedded broadcast from memory (a load),
-             * hi's from a register broadcast (a shuffle) read through a copy of the pointer
-             * that GCC cannot see is the same, else it merges the two into the one shuffle
-             * both used to wait on. A first convolution's product (M=12544 K=27 N=32) took
-             * 317 us, now 238, the FMA path's 233 (best of 300). The same change in the FMA
-             * path (28 accumulators live) made it slower. */
-            const float *a2 = a;
-            __asm__("" : "+r"(a2));
-            UNROLL
-            for (size_t i = 0; i < r; i++) {
-                const __m512 ai = _mm512_set1_ps(a2[i * as]);
-                lo[i] = _mm512_add_ps(lo[i], _mm512_mul_ps(_mm512_set1_ps(a[i * as]), b0));
-                if (narrow)
-                    h8[i] = _mm256_add_ps(h8[i], _mm256_mul_ps(_mm512_castps512_ps256(ai), b8));
-                else if (!half) hi[i] = _mm512_add_ps(hi[i], _mm512_mul_ps(ai, b1));
+        /* taps > 1: K is `taps` runs of kc, summed in order as one run (k order). */
+        for (size_t t = 0; t < taps; t++) {
+            if (tap_a) a = tap_a[t];
+            for (size_t left = kc; left != 0; left--) {
+                const __m512 b0 = _mm512_loadu_ps(b), b1 = half ? b0 : _mm512_loadu_ps(b + 16);
+                const __m256 b8 = _mm512_castps512_ps256(b1);
+                b += AVX512_NR;
+                /* lo's multiplies take A's value as an embedded broadcast from memory (a load),
+                 * hi's from a register broadcast (a shuffle) read through a copy of the pointer
+                 * that GCC cannot see is the same, else it merges the two into the one shuffle
+                 * both used to wait on. A first convolution's product (M=12544 K=27 N=32) took
+                 * 317 us, now 238, the FMA path's 233 (best of 300). The same change in the FMA
+                 * path (28 accumulators live) made it slower. */
+                const float *a2 = a;
+                __asm__("" : "+r"(a2));
+                UNROLL
+                for (size_t i = 0; i < r; i++) {
+                    const __m512 ai = _mm512_set1_ps(a2[i * as]);
+                    lo[i] = _mm512_add_ps(lo[i], _mm512_mul_ps(_mm512_set1_ps(a[i * as]), b0));
+                    if (narrow)
+                        h8[i] = _mm256_add_ps(h8[i], _mm256_mul_ps(_mm512_castps512_ps256(ai), b8));
+                    else if (!half) hi[i] = _mm512_add_ps(hi[i], _mm512_mul_ps(ai, b1));
+                }
+                a++;
             }
-            a++;
         }
     } else {
         /* Blocks of AVX512_SUM_BLOCK k, each summed from zero in lo / hi and added to the
@@ -225,7 +229,6 @@ static inline __attribute__((always_inline)) void avx512_tile(
                                               size_t ldc, size_t nc, const float *bias,      \
                                               float min, float max, unsigned flags) {        \
         const float *a = a_taps[0];                                                          \
-        flags &= ~(unsigned)TFLC_GEMM_MUL_ADD; /* the FMA order only */                      \
         AVX512_TILE_COLS(R, lda, taps, a_taps);                                              \
     }
 AVX512_UKERNEL(1)

@@ -485,14 +485,17 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
     }
 }
 
-bool tflc_gemm_f32_taps_fit(const tflc_gemm_f32_config *cfg, size_t run) {
-    return cfg->taps[1] != NULL && run > 0 && cfg->sum_block > 0 && run % cfg->sum_block == 0;
+bool tflc_gemm_f32_taps_fit(const tflc_gemm_f32_config *cfg, size_t run, size_t n,
+                            bool mul_add) {
+    if (cfg->taps[1] == NULL || run == 0) return false;
+    if (mul_add) return n > 1 && n % 8 == 0;
+    return cfg->sum_block > 0 && run % cfg->sum_block == 0;
 }
 
 void tflc_gemm_f32_taps_rows(const tflc_gemm_f32_args *g, size_t m, size_t taps,
                              const float *const *tap_a, size_t lda, float *c, size_t n_begin,
-                             size_t n_end) {
-    tflc_gemm_f32_taps_slice(g, m, taps, tap_a, lda, c, n_begin, n_end, 0, taps);
+                             size_t n_end, unsigned flags) {
+    tflc_gemm_f32_taps_slice(g, m, taps, tap_a, lda, c, n_begin, n_end, 0, taps, flags);
 }
 
 size_t tflc_gemm_f32_taps_per_slice(const tflc_gemm_f32_args *g, size_t taps, size_t cols) {
@@ -504,12 +507,13 @@ size_t tflc_gemm_f32_taps_per_slice(const tflc_gemm_f32_args *g, size_t taps, si
 
 void tflc_gemm_f32_taps_slice(const tflc_gemm_f32_args *g, size_t m, size_t taps,
                               const float *const *tap_a, size_t lda, float *c, size_t n_begin,
-                              size_t n_end, size_t t_begin, size_t t_end) {
+                              size_t n_end, size_t t_begin, size_t t_end, unsigned extra_flags) {
     const tflc_gemm_f32_config *cfg = tflc_gemm_f32_packed_config(g->packed_b);
     const size_t mr = cfg->mr, nr = cfg->nr, run = g->k / taps;
     if (n_end > g->n) n_end = g->n;
     const unsigned flags = (t_begin > 0 ? TFLC_GEMM_ACCUMULATE : 0u) |
-                           (t_end == taps ? TFLC_GEMM_FINAL : 0u);
+                           (t_end == taps ? TFLC_GEMM_FINAL : 0u) |
+                           (extra_flags & TFLC_GEMM_MUL_ADD);
     const float *panels = packed_panels(g);
     const float *a[TFLC_GEMM_MAX_TAPS];
     float bias_tail[TFLC_GEMM_MAX_NR];

@@ -122,8 +122,8 @@ typedef void (*tflc_f32_gemm_direct_fn)(size_t kc, const float *a, size_t lda, c
 
 /* direct with K in `taps` runs of kc floats, run t's row i at a[t] + i*lda: a convolution's
  * taps read in place (each run one filter tap's input channels, rows the tile's pixels).
- * kc must be a multiple of the config's sum_block; the bits are then those of one direct
- * call over the concatenated rows, in the FMA order (MUL_ADD is ignored). */
+ * The bits are those of one direct call over the concatenated rows: in the FMA order when
+ * kc is a multiple of the config's sum_block, in MUL_ADD's k order for any kc. */
 typedef void (*tflc_f32_gemm_taps_fn)(size_t taps, size_t kc, const float *const *a, size_t lda,
                                       const float *b, float *c, size_t ldc, size_t nc,
                                       const float *bias, float min, float max, unsigned flags);
@@ -256,15 +256,20 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
 /* A convolution's product with A read in place, tap by tap (no im2col copy): m rows (a run of
  * output pixels), row i's K = taps runs of g->k / taps floats, run t at tap_a[t] + i * lda;
  * columns [n_begin, n_end) (n_begin a multiple of nr) to c (row stride g->ldc), with g's
- * packed B, bias and clamp (g->a, g->lda, g->m unused). The bits are those of
- * tflc_gemm_f32_range_flags with TFLC_GEMM_PART over the same rows copied out (im2col),
- * given tflc_gemm_f32_taps_fit(the packing config, g->k / taps): it has taps kernels and
- * the run is a whole number of its summation blocks, so no block straddles two taps. */
+ * packed B, bias and clamp (g->a, g->lda, g->m unused); flags 0 or TFLC_GEMM_MUL_ADD. The
+ * bits are those of tflc_gemm_f32_range_flags with TFLC_GEMM_PART (and the same flags) over
+ * the same rows copied out (im2col), given tflc_gemm_f32_taps_fit(the packing config,
+ * g->k / taps, g->n, MUL_ADD or not): the config has taps kernels and
+ *   - FMA order: the run is a whole number of its summation blocks (no block straddles two
+ *     taps);
+ *   - MUL_ADD (one k-ordered sum): N is a multiple of 8 and above 1, so that Eigen's other
+ *     orders (gemm.c: the last N % 8 columns, N == 1) never apply. */
 #define TFLC_GEMM_MAX_TAPS 64
-bool tflc_gemm_f32_taps_fit(const tflc_gemm_f32_config *cfg, size_t run);
+bool tflc_gemm_f32_taps_fit(const tflc_gemm_f32_config *cfg, size_t run, size_t n,
+                            bool mul_add);
 void tflc_gemm_f32_taps_rows(const tflc_gemm_f32_args *g, size_t m, size_t taps,
                              const float *const *tap_a, size_t lda, float *c, size_t n_begin,
-                             size_t n_end);
+                             size_t n_end, unsigned flags);
 
 /* The same product taken in K slices of whole taps, so that a slice of B stays in cache
  * while it serves many runs of pixels (a caller loops slices outside its runs):
@@ -273,11 +278,12 @@ void tflc_gemm_f32_taps_rows(const tflc_gemm_f32_args *g, size_t m, size_t taps,
  * tflc_gemm_f32_taps_slice runs taps [t_begin, t_end) of every row: the first slice writes
  * C, later ones continue C's partial sums, and the last (t_end == taps) adds bias, clamps
  * and runs the epilogue. Taken in order over all taps, the slices give taps_rows' bits
- * (each slice is whole summation blocks, and C carries the exact partial sum). */
+ * (each slice is whole summation blocks, or continues MUL_ADD's k-ordered sum, and C carries
+ * the exact partial sum). */
 size_t tflc_gemm_f32_taps_per_slice(const tflc_gemm_f32_args *g, size_t taps, size_t cols);
 void tflc_gemm_f32_taps_slice(const tflc_gemm_f32_args *g, size_t m, size_t taps,
                               const float *const *tap_a, size_t lda, float *c, size_t n_begin,
-                              size_t n_end, size_t t_begin, size_t t_end);
+                              size_t n_end, size_t t_begin, size_t t_end, unsigned flags);
 
 /* A split of the output into m_tasks x n_tasks rectangles of whole tiles. */
 typedef struct tflc_gemm_f32_plan {

@@ -284,8 +284,9 @@ static bool conv_taps_plan(conv_params *p, size_t max_taps, size_t elem, size_t 
     return true;
 }
 
-/* CONV_GEMM_TAPS when the taps kernels apply (tflc_gemm_f32_taps_fit: the FMA order, the
- * channels a whole number of summation blocks) and the windows are undilated: the input is
+/* CONV_GEMM_TAPS when the taps kernels apply (tflc_gemm_f32_taps_fit: in the FMA order the
+ * channels a whole number of summation blocks; in mul_add's, a multiple of 8 output
+ * channels, as in a first convolution over RGB) and the windows are undilated: the input is
  * copied once into a zero border (pad_h x pad_w, every window inside), and A is read from
  * that in place, each tap a run of C floats at a stride of stride_x * C, instead of copied
  * out by im2col (9 copies of each input float for 3x3). Same bits as im2col:
@@ -294,7 +295,8 @@ static bool conv_taps_plan(conv_params *p, size_t max_taps, size_t elem, size_t 
 static bool conv_prepare_taps(conv_params *p, const tflc_gemm_f32_config *cfg, size_t rows,
                               size_t *scratch) {
     size_t bytes;
-    if (p->mul_add || rows < 2 || !tflc_gemm_f32_taps_fit(cfg, (size_t)p->filter_c) ||
+    if (rows < 2 ||
+        !tflc_gemm_f32_taps_fit(cfg, (size_t)p->filter_c, (size_t)p->g.out_c, p->mul_add) ||
         !conv_taps_plan(p, TFLC_GEMM_MAX_TAPS, sizeof(float), &bytes))
         return false;
     p->pad_off = tflc_conv_scratch_reserve(scratch, bytes);
@@ -740,7 +742,8 @@ static void conv_task_taps(void *ctx, int task, int thread) {
             m = conv_taps_run(j->p, &px, pix, end, off);
             for (size_t t = 0; t < taps; t++) tap_a[t] = j->pad + off[t];
             tflc_gemm_f32_taps_slice(&j->taps, m, taps, tap_a, (size_t)g->x.stride * c,
-                                     j->out + pix * j->n, n0, n1, t0, t1);
+                                     j->out + pix * j->n, n0, n1, t0, t1,
+                                     j->p->mul_add ? TFLC_GEMM_MUL_ADD : 0u);
             conv_taps_next(g, &px, m);
         }
     }

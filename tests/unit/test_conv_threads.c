@@ -129,7 +129,9 @@ static float *im2col_gemm(const conv_shape *s, const float *in, const float *w, 
     tflc_gemm_f32_pack_b(cfg, n, k, w, k, true, pb);
     const float lo = s->act == ACT_NONE ? -INFINITY : 0.0f, hi = s->act == ACT_RELU6 ? 6.0f : INFINITY;
     const tflc_gemm_f32_args g = {m, n, k, a, k, pb, b, c, n, lo, hi, NULL, NULL};
-    tflc_gemm_f32_range_flags(&g, 0, m, 0, n, TFLC_GEMM_PART);
+    /* conv_2d.c's rule: filters of fewer than 1024 elements sum in LiteRT's mul_add order. */
+    const unsigned mul_add = n * k < 1024 ? TFLC_GEMM_MUL_ADD : 0u;
+    tflc_gemm_f32_range_flags(&g, 0, m, 0, n, TFLC_GEMM_PART | mul_add);
     free(a);
     free(pb);
     return c;
@@ -150,9 +152,14 @@ static void test_taps_same_bytes_as_im2col(void) {
         {1, 8, 15, 64, 1, 3, 24, SAME, 1, 1, ACT_NONE},
         {1, 15, 8, 128, 3, 1, 16, VALID, 2, 1, ACT_NONE},
         {1, 7, 7, 40, 3, 3, 64, SAME, 1, 1, ACT_NONE},      /* not whole blocks: im2col */
+        /* filters under 1024 elements (mul_add): taps where N is a multiple of 8 */
+        {1, 21, 19, 3, 3, 3, 32, SAME, 2, 1, ACT_RELU6},    /* a first convolution */
+        {2, 12, 11, 3, 3, 3, 16, SAME, 1, 1, ACT_NONE},
+        {1, 13, 14, 4, 3, 3, 24, VALID, 1, 1, ACT_RELU},    /* N = 24: the 24-column tile */
+        {1, 12, 12, 3, 3, 3, 12, SAME, 2, 1, ACT_NONE},     /* N % 8 != 0: im2col */
     };
     static float in[2 * 16 * 16 * 128], w[70 * 5 * 5 * 128], b[70];
-    if (!tflc_gemm_f32_taps_fit(tflc_gemm_f32_config_get(), 64))
+    if (!tflc_gemm_f32_taps_fit(tflc_gemm_f32_config_get(), 64, 64, false))
         fprintf(stderr, "(no taps kernels on this CPU: im2col throughout)\n");
     for (size_t k = 0; k < N(shapes); k++) {
         const conv_shape *s = &shapes[k];
