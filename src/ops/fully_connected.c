@@ -110,8 +110,8 @@ static void fc_unit_multiplier(const fc_params *p, size_t m, int32_t *mult, int 
 /* Threads an FC of this size may use: 1 below the CPU's serial floor (FC_SERIAL_MACS). */
 static int fc_threads(tflc_node *node, const fc_params *p) {
     const double macs = (double)p->batches * (double)p->units * (double)p->depth;
-    const double floor = tflc_cpu_info_get()->amd ? FC_SERIAL_MACS_AMD : FC_SERIAL_MACS;
-    return macs < floor ? 1 : tflc_node_num_threads(node);
+    const double serial_below = tflc_cpu_info_get()->amd ? FC_SERIAL_MACS_AMD : FC_SERIAL_MACS;
+    return macs < serial_below ? 1 : tflc_node_num_threads(node);
 }
 
 /* ----------------------------------------------------------- prepare: shapes -- */

@@ -339,6 +339,24 @@ static void test_windows_staged_rows(void) {
     tflc_dwconv_f32_set_stage(-1);
 }
 
+/* 3x3 rows of up to 128 channels, which the AVX-512 kernels sweep a chunk of pixels at a
+ * time (1024 / C, a multiple of 4: 8 at C = 96 and 128, 24 at 40): rows of several chunks
+ * with a ragged last one, the borders in the first and last, strides 1 and 2, SAME and
+ * VALID, a ragged last channel tile. */
+static void test_windows_chunked_rows(void) {
+    static const size_t channels[] = {40, 96, 100, 128};
+    for (size_t ci = 0; ci < N(channels); ci++)
+        for (int stride = 1; stride <= 2; stride++)
+            for (int same = 0; same <= 1; same++) {
+                const size_t w = (size_t)rng_range(37, 61);
+                problem p = make_problem(1, 5, w, channels[ci], 3, 3, stride, stride, 1, 1,
+                                         same != 0, true, rng_range(0, 3));
+                bool ok = check_problem(&p);
+                free_problem(&p);
+                if (!ok) return;
+            }
+}
+
 /* stride_h != stride_w, stride 3, tiny and wide inputs (every column a border column, or
  * few of them). */
 static void test_windows_odd_strides_and_sizes(void) {
@@ -639,6 +657,7 @@ static void run_tests(void) {
     TEST(test_windows_every_channel_count);
     TEST(test_windows_odd_strides_and_sizes);
     TEST(test_windows_staged_rows);
+    TEST(test_windows_chunked_rows);
     TEST(test_generic_windows);
     TEST(test_rows_without_taps);
     TEST(test_random);
