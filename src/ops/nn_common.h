@@ -19,6 +19,12 @@
 
 #include "ops/ops.h"
 
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>   /* x86-64 baseline: the hybrid quantizers' loops */
+#endif
+
 /* ------------------------------------------------------------- kernels -- */
 
 extern const tflc_kernel tflc_kernel_batch_matmul;            /* batch_matmul.c */
@@ -274,14 +280,153 @@ static inline int32_t nn_round_lane(float x, size_t i, size_t vec) {
     return (int32_t)r;
 }
 
+/* The hybrid row quantizers' two loops, vectorized (the serial min / max chain alone was a
+ * quarter of lstm_text_int8's time). Both give the scalar definitions' bits:
+ *   nn_min_max: `if (x[i] < lo) lo = x[i]; if (x[i] > hi) hi = x[i];` from *lo, *hi over
+ *     x[0..n). Lanes from the same start, folded by the same rule: the strict comparisons
+ *     never take a NaN and never swap a zero for a zero of the other sign, so the extremes
+ *     are the sequential loop's whatever the order.
+ *   nn_quantize_values: q[i] = clamp(nn_round_lane(x[i] * inv, i, n & ~7) + zp, qmin, qmax),
+ *     zp in [-128, 127]: the first n & ~7 values (the rounding's vector lanes) eight at a
+ *     time, the rest one by one. A lane out of int32's range rounds to INT32_MIN. */
+#if defined(__SSE2__)
+/* x86-64's baseline. MINPS / MAXPS return their second operand unless the first is strictly
+ * beyond it: the loop's rule. CVTTPS2DQ gives INT32_MIN for NaN and out-of-range lanes, as
+ * nn_round_lane. The zero point is added with int16 saturation after a saturating narrowing,
+ * and the int8 narrowing saturates: for any int32 t, clamp(sat16(sat16(t) + zp), qmin, qmax)
+ * equals clamp(t + zp, qmin, qmax), since |zp| <= 128 is far inside int16's range. */
+static inline void nn_min_max(const float *x, size_t n, float *lo, float *hi) {
+    const size_t n16 = n & ~(size_t)15;
+    if (n16) {
+        __m128 vlo[4], vhi[4];
+        for (int a = 0; a < 4; a++) vlo[a] = _mm_set1_ps(*lo), vhi[a] = _mm_set1_ps(*hi);
+        for (size_t i = 0; i < n16; i += 16)
+            for (int a = 0; a < 4; a++) {
+                const __m128 v = _mm_loadu_ps(x + i + 4 * (size_t)a);
+                vlo[a] = _mm_min_ps(v, vlo[a]);
+                vhi[a] = _mm_max_ps(v, vhi[a]);
+            }
+        float l[16], h[16];
+        for (int a = 0; a < 4; a++) _mm_storeu_ps(l + 4 * a, vlo[a]), _mm_storeu_ps(h + 4 * a, vhi[a]);
+        for (int j = 0; j < 16; j++) {
+            if (l[j] < *lo) *lo = l[j];
+            if (h[j] > *hi) *hi = h[j];
+        }
+    }
+    for (size_t i = n16; i < n; i++) {
+        if (x[i] < *lo) *lo = x[i];
+        if (x[i] > *hi) *hi = x[i];
+    }
+}
+
+static inline void nn_quantize_values(const float *x, size_t n, float inv, int32_t zp,
+                                      int32_t qmin, int32_t qmax, int8_t *q) {
+    const size_t n8 = n & ~(size_t)7;
+    const __m128 vinv = _mm_set1_ps(inv), zero = _mm_setzero_ps();
+    const __m128 up = _mm_set1_ps(0.5f), down = _mm_set1_ps(-0.5f);
+    const __m128i vzp = _mm_set1_epi16((int16_t)zp);
+    const __m128i vqmin = _mm_set1_epi16((int16_t)qmin), vqmax = _mm_set1_epi16((int16_t)qmax);
+    for (size_t i = 0; i < n8; i += 8) {
+        __m128i t[2];
+        for (int h = 0; h < 2; h++) {
+            const __m128 v = _mm_mul_ps(_mm_loadu_ps(x + i + 4 * (size_t)h), vinv);
+            const __m128 neg = _mm_cmplt_ps(v, zero);
+            const __m128 half = _mm_or_ps(_mm_and_ps(neg, down), _mm_andnot_ps(neg, up));
+            t[h] = _mm_cvttps_epi32(_mm_add_ps(v, half));
+        }
+        __m128i y = _mm_adds_epi16(_mm_packs_epi32(t[0], t[1]), vzp);
+        y = _mm_min_epi16(_mm_max_epi16(y, vqmin), vqmax);
+        _mm_storel_epi64((__m128i *)(void *)(q + i), _mm_packs_epi16(y, y));
+    }
+    for (size_t i = n8; i < n; i++) {
+        const int64_t y = (int64_t)nn_round_lane(x[i] * inv, i, n8) + zp;
+        q[i] = (int8_t)(y < qmin ? qmin : (y > qmax ? qmax : y));
+    }
+}
+#else
+/* Elsewhere: four floats or int32 as one value (GCC / Clang vector extension: NEON on
+ * aarch64), every lane operation the scalar one (IEEE multiply and add, compares,
+ * selects). */
+typedef float nn_v4f __attribute__((vector_size(16)));
+typedef int32_t nn_v4i __attribute__((vector_size(16)));
+
+static inline nn_v4f nn_v4f_load(const float *p) {
+    nn_v4f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline nn_v4f nn_v4f_splat(float f) { return (nn_v4f){f, f, f, f}; }
+
+static inline nn_v4i nn_v4i_splat(int32_t v) { return (nn_v4i){v, v, v, v}; }
+
+/* m ? a : b per lane, m a comparison's all-ones / zero lanes. */
+static inline nn_v4i nn_v4i_select(nn_v4i m, nn_v4i a, nn_v4i b) { return (m & a) | (~m & b); }
+
+static inline nn_v4f nn_v4f_select(nn_v4i m, nn_v4f a, nn_v4f b) {
+    nn_v4i ai, bi;
+    memcpy(&ai, &a, sizeof ai);
+    memcpy(&bi, &b, sizeof bi);
+    const nn_v4i r = nn_v4i_select(m, ai, bi);
+    nn_v4f out;
+    memcpy(&out, &r, sizeof out);
+    return out;
+}
+
+static inline void nn_min_max(const float *x, size_t n, float *lo, float *hi) {
+    const size_t n16 = n & ~(size_t)15;
+    if (n16) {
+        nn_v4f vlo[4], vhi[4];
+        for (int a = 0; a < 4; a++) vlo[a] = nn_v4f_splat(*lo), vhi[a] = nn_v4f_splat(*hi);
+        for (size_t i = 0; i < n16; i += 16)
+            for (int a = 0; a < 4; a++) {
+                const nn_v4f v = nn_v4f_load(x + i + 4 * (size_t)a);
+                vlo[a] = nn_v4f_select(v < vlo[a], v, vlo[a]);
+                vhi[a] = nn_v4f_select(v > vhi[a], v, vhi[a]);
+            }
+        for (int a = 0; a < 4; a++)
+            for (int j = 0; j < 4; j++) {
+                if (vlo[a][j] < *lo) *lo = vlo[a][j];
+                if (vhi[a][j] > *hi) *hi = vhi[a][j];
+            }
+    }
+    for (size_t i = n16; i < n; i++) {
+        if (x[i] < *lo) *lo = x[i];
+        if (x[i] > *hi) *hi = x[i];
+    }
+}
+
+static inline void nn_quantize_values(const float *x, size_t n, float inv, int32_t zp,
+                                      int32_t qmin, int32_t qmax, int8_t *q) {
+    typedef int8_t nn_v4b __attribute__((vector_size(4)));
+    const size_t n8 = n & ~(size_t)7;
+    const nn_v4f vinv = nn_v4f_splat(inv), zero = nn_v4f_splat(0.0f);
+    const nn_v4i lo256 = nn_v4i_splat(-256), hi256 = nn_v4i_splat(256);
+    const nn_v4i vzp = nn_v4i_splat(zp), vqmin = nn_v4i_splat(qmin), vqmax = nn_v4i_splat(qmax);
+    for (size_t i = 0; i < n8; i += 4) {
+        const nn_v4f v = nn_v4f_load(x + i) * vinv;
+        const nn_v4f r = v + nn_v4f_select(v < zero, nn_v4f_splat(-0.5f), nn_v4f_splat(0.5f));
+        const nn_v4i in_range = (r > nn_v4f_splat(-2147483904.0f)) &
+                                (r < nn_v4f_splat(2147483648.0f));
+        nn_v4i t = __builtin_convertvector(nn_v4f_select(in_range, r, zero), nn_v4i);
+        t = nn_v4i_select(in_range, t, lo256);   /* INT32_MIN, as far as the clamps see */
+        t = nn_v4i_select(t < lo256, lo256, nn_v4i_select(t > hi256, hi256, t)) + vzp;
+        t = nn_v4i_select(t < vqmin, vqmin, nn_v4i_select(t > vqmax, vqmax, t));
+        const nn_v4b b = __builtin_convertvector(t, nn_v4b);
+        memcpy(q + i, &b, sizeof b);
+    }
+    for (size_t i = n8; i < n; i++) {
+        const int64_t y = (int64_t)nn_round_lane(x[i] * inv, i, n8) + zp;
+        q[i] = (int8_t)(y < qmin ? qmin : (y > qmax ? qmax : y));
+    }
+}
+#endif
+
 /* tensor_utils::SymmetricQuantizeFloats: q = round(x * (127 / r)), clamped to +-127, where
  * r = max|x|; *scale = r / 127, or 1 (and q = 0) for an all-zero row. Rounding: nn_round_lane. */
 static inline void nn_quantize_symmetric(const float *x, size_t n, int8_t *q, float *scale) {
     float lo = n ? x[0] : 0.0f, hi = lo;
-    for (size_t i = 1; i < n; i++) {
-        if (x[i] < lo) lo = x[i];
-        if (x[i] > hi) hi = x[i];
-    }
+    nn_min_max(x, n, &lo, &hi);
     float range = fabsf(lo) > fabsf(hi) ? fabsf(lo) : fabsf(hi);
     if (range == 0.0f) {
         for (size_t i = 0; i < n; i++) q[i] = 0;
@@ -289,12 +434,7 @@ static inline void nn_quantize_symmetric(const float *x, size_t n, int8_t *q, fl
         return;
     }
     *scale = range / 127.0f;
-    const float inv = 127.0f / range;
-    const size_t vec = n & ~(size_t)7;
-    for (size_t i = 0; i < n; i++) {
-        int32_t r = nn_round_lane(x[i] * inv, i, vec);
-        q[i] = (int8_t)(r > 127 ? 127 : (r < -127 ? -127 : r));
-    }
+    nn_quantize_values(x, n, 127.0f / range, 0, -127, 127, q);
 }
 
 /* tensor_utils::AsymmetricQuantizeFloats: [min(0, min x), max(0, max x)] onto [-128, 127];
@@ -307,10 +447,7 @@ static inline void nn_quantize_symmetric(const float *x, size_t n, int8_t *q, fl
 static inline void nn_quantize_asymmetric(const float *x, size_t n, int8_t *q, float *scale,
                                           int32_t *zp) {
     float lo = 0.0f, hi = 0.0f;
-    for (size_t i = 0; i < n; i++) {
-        if (x[i] < lo) lo = x[i];
-        if (x[i] > hi) hi = x[i];
-    }
+    nn_min_max(x, n, &lo, &hi);
     const double rmin = lo, rmax = hi, qmin = -128.0, qmax = 127.0;
     if (rmin == rmax) {
         for (size_t i = 0; i < n; i++) q[i] = 0;
@@ -322,15 +459,13 @@ static inline void nn_quantize_asymmetric(const float *x, size_t n, int8_t *q, f
     const double zp_min = qmin - rmin / s, zp_max = qmax - rmax / s;
     const double err_min = fabs(qmin) + fabs(rmin / s), err_max = fabs(qmax) + fabs(rmax / s);
     const double zpd = err_min < err_max ? zp_min : zp_max;
-    int32_t nudged = zpd <= qmin ? -128 : (zpd >= qmax ? 127 : (int32_t)round(zpd));
+    /* An infinite value makes the scale infinite and zpd NaN: zero point 0 then (a NaN
+     * converted to int32 would be undefined; the row's products are inf or NaN anyway). */
+    const int32_t nudged = zpd != zpd ? 0 : zpd <= qmin ? -128
+                         : (zpd >= qmax ? 127 : (int32_t)round(zpd));
     *scale = (float)s;
     *zp = nudged;
-    const float inv = (float)(1.0 / (double)*scale);
-    const size_t vec = n & ~(size_t)7;
-    for (size_t i = 0; i < n; i++) {
-        int64_t r = (int64_t)nn_round_lane(inv * x[i], i, vec) + nudged;
-        q[i] = (int8_t)(r > 127 ? 127 : (r < -128 ? -128 : r));
-    }
+    nn_quantize_values(x, n, (float)(1.0 / (double)*scale), nudged, -128, 127, q);
 }
 
 /* Each of `rows` rows of `depth` floats quantized on its own (BatchQuantizeFloats).

@@ -70,6 +70,85 @@ static void test_hybrid_quantizers(void) {
     CHECK(zp == 0);
 }
 
+/* The quantizers as plain sequential loops (nn_common.h's before its lanes): the reference
+ * the four-lane versions must match byte for byte. */
+static void ref_min_max(const float *x, size_t n, float *lo, float *hi) {
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] < *lo) *lo = x[i];
+        if (x[i] > *hi) *hi = x[i];
+    }
+}
+
+static void ref_symmetric(const float *x, size_t n, int8_t *q, float *scale) {
+    float lo = n ? x[0] : 0.0f, hi = lo;
+    ref_min_max(x, n, &lo, &hi);
+    const float range = fabsf(lo) > fabsf(hi) ? fabsf(lo) : fabsf(hi);
+    if (range == 0.0f) {
+        memset(q, 0, n);
+        *scale = 1.0f;
+        return;
+    }
+    *scale = range / 127.0f;
+    const float inv = 127.0f / range;
+    for (size_t i = 0; i < n; i++) {
+        const int32_t r = nn_round_lane(x[i] * inv, i, n & ~(size_t)7);
+        q[i] = (int8_t)(r > 127 ? 127 : (r < -127 ? -127 : r));
+    }
+}
+
+static void ref_asymmetric(const float *x, size_t n, int8_t *q, float *scale, int32_t *zp) {
+    float lo = 0.0f, hi = 0.0f;
+    ref_min_max(x, n, &lo, &hi);
+    if ((double)lo == (double)hi) {
+        memset(q, 0, n);
+        *scale = 1.0f;
+        *zp = 0;
+        return;
+    }
+    const double s = (double)(hi - lo) / 255.0, rmin = lo, rmax = hi;
+    const double zp_min = -128.0 - rmin / s, zp_max = 127.0 - rmax / s;
+    const double zpd = 128.0 + fabs(rmin / s) < 127.0 + fabs(rmax / s) ? zp_min : zp_max;
+    *zp = isnan(zpd) ? 0 : zpd <= -128.0 ? -128 : (zpd >= 127.0 ? 127 : (int32_t)round(zpd));
+    *scale = (float)s;
+    const float inv = (float)(1.0 / (double)*scale);
+    for (size_t i = 0; i < n; i++) {
+        const int64_t r = (int64_t)nn_round_lane(inv * x[i], i, n & ~(size_t)7) + *zp;
+        q[i] = (int8_t)(r > 127 ? 127 : (r < -128 ? -128 : r));
+    }
+}
+
+/* Rows of 0..40 values, some with NaN, +-inf, +-0, huge and tiny values, values on a half
+ * step: both quantizers give the sequential loops' bytes, scale and zero point. */
+static void test_hybrid_quantizers_lanes(void) {
+    static const float specials[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 3.0e38f, -3.0e38f,
+                                     1e-40f, 0.5f, -0.5f, 0.49999997f, 127.0f};
+    uint32_t seed = 12345;
+    for (int t = 0; t < 4000; t++) {
+        float x[40];
+        const size_t n = (size_t)(t % 41);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1664525u + 1013904223u;
+            const bool special = (seed >> 28) == 0 && t % 3 == 0;
+            x[i] = special ? specials[(seed >> 8) % 12]
+                           : (float)((int32_t)(seed >> 9) - (1 << 22)) / (float)(1 << (seed % 23));
+        }
+        int8_t q[40], rq[40];
+        float scale = 0, rscale = 0;
+        int32_t zp = 7, rzp = 7;
+        nn_quantize_symmetric(x, n, q, &scale);
+        ref_symmetric(x, n, rq, &rscale);
+        bool ok = memcmp(q, rq, n) == 0 && memcmp(&scale, &rscale, sizeof scale) == 0;
+        nn_quantize_asymmetric(x, n, q, &scale, &zp);
+        ref_asymmetric(x, n, rq, &rscale, &rzp);
+        ok = ok && memcmp(q, rq, n) == 0 && memcmp(&scale, &rscale, sizeof scale) == 0 &&
+             zp == rzp;
+        if (!ok) {
+            CHECK_MSG(false, "row %d (%zu values) quantized differently", t, n);
+            return;
+        }
+    }
+}
+
 /* ================================================== FULLY_CONNECTED quantized == */
 
 /* int8, per-tensor: in scale 0.5 zp 1, weights scale 0.25 zp 0, out scale 1 zp -3.
@@ -1081,6 +1160,7 @@ static void test_registry(void) {
 static void run_tests(void) {
     TEST(test_fixed_point);
     TEST(test_hybrid_quantizers);
+    TEST(test_hybrid_quantizers_lanes);
     TEST(test_fc_int8);
     TEST(test_fc_int8_per_channel_relu);
     TEST(test_fc_uint8);
