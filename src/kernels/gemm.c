@@ -492,12 +492,6 @@ bool tflc_gemm_f32_taps_fit(const tflc_gemm_f32_config *cfg, size_t run, size_t 
     return cfg->sum_block > 0 && run % cfg->sum_block == 0;
 }
 
-void tflc_gemm_f32_taps_rows(const tflc_gemm_f32_args *g, size_t m, size_t taps,
-                             const float *const *tap_a, size_t lda, float *c, size_t n_begin,
-                             size_t n_end, unsigned flags) {
-    tflc_gemm_f32_taps_slice(g, m, taps, tap_a, lda, c, n_begin, n_end, 0, taps, flags);
-}
-
 size_t tflc_gemm_f32_taps_per_slice(const tflc_gemm_f32_args *g, size_t taps, size_t cols) {
     const size_t budget = b_block_budget(), tap_bytes = g->k / taps * cols * sizeof(float);
     if (!budget || !tap_bytes || budget / tap_bytes >= taps) return taps;

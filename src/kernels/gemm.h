@@ -267,19 +267,16 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
 #define TFLC_GEMM_MAX_TAPS 64
 bool tflc_gemm_f32_taps_fit(const tflc_gemm_f32_config *cfg, size_t run, size_t n,
                             bool mul_add);
-void tflc_gemm_f32_taps_rows(const tflc_gemm_f32_args *g, size_t m, size_t taps,
-                             const float *const *tap_a, size_t lda, float *c, size_t n_begin,
-                             size_t n_end, unsigned flags);
 
-/* The same product taken in K slices of whole taps, so that a slice of B stays in cache
- * while it serves many runs of pixels (a caller loops slices outside its runs):
+/* The product is taken in K slices of whole taps, so that a slice of B stays in cache while
+ * it serves many runs of pixels (a caller loops slices outside its runs):
  * tflc_gemm_f32_taps_per_slice gives the taps per slice for `cols` columns per call (all
  * `taps` when B fits, and always on CPUs without a B budget: gemm.c), and
  * tflc_gemm_f32_taps_slice runs taps [t_begin, t_end) of every row: the first slice writes
  * C, later ones continue C's partial sums, and the last (t_end == taps) adds bias, clamps
- * and runs the epilogue. Taken in order over all taps, the slices give taps_rows' bits
- * (each slice is whole summation blocks, or continues MUL_ADD's k-ordered sum, and C carries
- * the exact partial sum). */
+ * and runs the epilogue. Taken in order over all taps (one slice [0, taps) included), the
+ * slices give the bits above (each slice is whole summation blocks, or continues MUL_ADD's
+ * k-ordered sum, and C carries the exact partial sum). */
 size_t tflc_gemm_f32_taps_per_slice(const tflc_gemm_f32_args *g, size_t taps, size_t cols);
 void tflc_gemm_f32_taps_slice(const tflc_gemm_f32_args *g, size_t m, size_t taps,
                               const float *const *tap_a, size_t lda, float *c, size_t n_begin,

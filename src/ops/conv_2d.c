@@ -290,7 +290,7 @@ static bool conv_taps_plan(conv_params *p, size_t max_taps, size_t elem, size_t 
  * copied once into a zero border (pad_h x pad_w, every window inside), and A is read from
  * that in place, each tap a run of C floats at a stride of stride_x * C, instead of copied
  * out by im2col (9 copies of each input float for 3x3). Same bits as im2col:
- * tflc_gemm_f32_taps_rows. (Always copied, even unpadded: a PAD absorbed after prepare,
+ * tflc_gemm_f32_taps_slice. (Always copied, even unpadded: a PAD absorbed after prepare,
  * tflc_conv_absorb_pad, then only changes what the copy reads.) */
 static bool conv_prepare_taps(conv_params *p, const tflc_gemm_f32_config *cfg, size_t rows,
                               size_t *scratch) {

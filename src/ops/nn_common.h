@@ -288,40 +288,35 @@ static inline int32_t nn_round_lane(float x, size_t i, size_t vec) {
  *     are the sequential loop's whatever the order.
  *   nn_quantize_values: q[i] = clamp(nn_round_lane(x[i] * inv, i, n & ~7) + zp, qmin, qmax),
  *     zp in [-128, 127]: the first n & ~7 values (the rounding's vector lanes) eight at a
- *     time, the rest one by one. A lane out of int32's range rounds to INT32_MIN. */
+ *     time, the rest one by one. A lane out of int32's range rounds to INT32_MIN.
+ * Each ISA provides the lanes part, nn_min_max_lanes (the first n16 values, a multiple of 16,
+ * folded into *lo, *hi) and nn_quantize_lanes (the first n8, a multiple of 8); the scalar
+ * remainders are shared below. */
 #if defined(__SSE2__)
 /* x86-64's baseline. MINPS / MAXPS return their second operand unless the first is strictly
  * beyond it: the loop's rule. CVTTPS2DQ gives INT32_MIN for NaN and out-of-range lanes, as
  * nn_round_lane. The zero point is added with int16 saturation after a saturating narrowing,
  * and the int8 narrowing saturates: for any int32 t, clamp(sat16(sat16(t) + zp), qmin, qmax)
  * equals clamp(t + zp, qmin, qmax), since |zp| <= 128 is far inside int16's range. */
-static inline void nn_min_max(const float *x, size_t n, float *lo, float *hi) {
-    const size_t n16 = n & ~(size_t)15;
-    if (n16) {
-        __m128 vlo[4], vhi[4];
-        for (int a = 0; a < 4; a++) vlo[a] = _mm_set1_ps(*lo), vhi[a] = _mm_set1_ps(*hi);
-        for (size_t i = 0; i < n16; i += 16)
-            for (int a = 0; a < 4; a++) {
-                const __m128 v = _mm_loadu_ps(x + i + 4 * (size_t)a);
-                vlo[a] = _mm_min_ps(v, vlo[a]);
-                vhi[a] = _mm_max_ps(v, vhi[a]);
-            }
-        float l[16], h[16];
-        for (int a = 0; a < 4; a++) _mm_storeu_ps(l + 4 * a, vlo[a]), _mm_storeu_ps(h + 4 * a, vhi[a]);
-        for (int j = 0; j < 16; j++) {
-            if (l[j] < *lo) *lo = l[j];
-            if (h[j] > *hi) *hi = h[j];
+static inline void nn_min_max_lanes(const float *x, size_t n16, float *lo, float *hi) {
+    __m128 vlo[4], vhi[4];
+    for (int a = 0; a < 4; a++) vlo[a] = _mm_set1_ps(*lo), vhi[a] = _mm_set1_ps(*hi);
+    for (size_t i = 0; i < n16; i += 16)
+        for (int a = 0; a < 4; a++) {
+            const __m128 v = _mm_loadu_ps(x + i + 4 * (size_t)a);
+            vlo[a] = _mm_min_ps(v, vlo[a]);
+            vhi[a] = _mm_max_ps(v, vhi[a]);
         }
-    }
-    for (size_t i = n16; i < n; i++) {
-        if (x[i] < *lo) *lo = x[i];
-        if (x[i] > *hi) *hi = x[i];
+    float l[16], h[16];
+    for (int a = 0; a < 4; a++) _mm_storeu_ps(l + 4 * a, vlo[a]), _mm_storeu_ps(h + 4 * a, vhi[a]);
+    for (int j = 0; j < 16; j++) {
+        if (l[j] < *lo) *lo = l[j];
+        if (h[j] > *hi) *hi = h[j];
     }
 }
 
-static inline void nn_quantize_values(const float *x, size_t n, float inv, int32_t zp,
-                                      int32_t qmin, int32_t qmax, int8_t *q) {
-    const size_t n8 = n & ~(size_t)7;
+static inline void nn_quantize_lanes(const float *x, size_t n8, float inv, int32_t zp,
+                                     int32_t qmin, int32_t qmax, int8_t *q) {
     const __m128 vinv = _mm_set1_ps(inv), zero = _mm_setzero_ps();
     const __m128 up = _mm_set1_ps(0.5f), down = _mm_set1_ps(-0.5f);
     const __m128i vzp = _mm_set1_epi16((int16_t)zp);
@@ -337,10 +332,6 @@ static inline void nn_quantize_values(const float *x, size_t n, float inv, int32
         __m128i y = _mm_adds_epi16(_mm_packs_epi32(t[0], t[1]), vzp);
         y = _mm_min_epi16(_mm_max_epi16(y, vqmin), vqmax);
         _mm_storel_epi64((__m128i *)(void *)(q + i), _mm_packs_epi16(y, y));
-    }
-    for (size_t i = n8; i < n; i++) {
-        const int64_t y = (int64_t)nn_round_lane(x[i] * inv, i, n8) + zp;
-        q[i] = (int8_t)(y < qmin ? qmin : (y > qmax ? qmax : y));
     }
 }
 #else
@@ -373,33 +364,25 @@ static inline nn_v4f nn_v4f_select(nn_v4i m, nn_v4f a, nn_v4f b) {
     return out;
 }
 
-static inline void nn_min_max(const float *x, size_t n, float *lo, float *hi) {
-    const size_t n16 = n & ~(size_t)15;
-    if (n16) {
-        nn_v4f vlo[4], vhi[4];
-        for (int a = 0; a < 4; a++) vlo[a] = nn_v4f_splat(*lo), vhi[a] = nn_v4f_splat(*hi);
-        for (size_t i = 0; i < n16; i += 16)
-            for (int a = 0; a < 4; a++) {
-                const nn_v4f v = nn_v4f_load(x + i + 4 * (size_t)a);
-                vlo[a] = nn_v4f_select(v < vlo[a], v, vlo[a]);
-                vhi[a] = nn_v4f_select(v > vhi[a], v, vhi[a]);
-            }
-        for (int a = 0; a < 4; a++)
-            for (int j = 0; j < 4; j++) {
-                if (vlo[a][j] < *lo) *lo = vlo[a][j];
-                if (vhi[a][j] > *hi) *hi = vhi[a][j];
-            }
-    }
-    for (size_t i = n16; i < n; i++) {
-        if (x[i] < *lo) *lo = x[i];
-        if (x[i] > *hi) *hi = x[i];
-    }
+static inline void nn_min_max_lanes(const float *x, size_t n16, float *lo, float *hi) {
+    nn_v4f vlo[4], vhi[4];
+    for (int a = 0; a < 4; a++) vlo[a] = nn_v4f_splat(*lo), vhi[a] = nn_v4f_splat(*hi);
+    for (size_t i = 0; i < n16; i += 16)
+        for (int a = 0; a < 4; a++) {
+            const nn_v4f v = nn_v4f_load(x + i + 4 * (size_t)a);
+            vlo[a] = nn_v4f_select(v < vlo[a], v, vlo[a]);
+            vhi[a] = nn_v4f_select(v > vhi[a], v, vhi[a]);
+        }
+    for (int a = 0; a < 4; a++)
+        for (int j = 0; j < 4; j++) {
+            if (vlo[a][j] < *lo) *lo = vlo[a][j];
+            if (vhi[a][j] > *hi) *hi = vhi[a][j];
+        }
 }
 
-static inline void nn_quantize_values(const float *x, size_t n, float inv, int32_t zp,
-                                      int32_t qmin, int32_t qmax, int8_t *q) {
+static inline void nn_quantize_lanes(const float *x, size_t n8, float inv, int32_t zp,
+                                     int32_t qmin, int32_t qmax, int8_t *q) {
     typedef int8_t nn_v4b __attribute__((vector_size(4)));
-    const size_t n8 = n & ~(size_t)7;
     const nn_v4f vinv = nn_v4f_splat(inv), zero = nn_v4f_splat(0.0f);
     const nn_v4i lo256 = nn_v4i_splat(-256), hi256 = nn_v4i_splat(256);
     const nn_v4i vzp = nn_v4i_splat(zp), vqmin = nn_v4i_splat(qmin), vqmax = nn_v4i_splat(qmax);
@@ -415,12 +398,27 @@ static inline void nn_quantize_values(const float *x, size_t n, float inv, int32
         const nn_v4b b = __builtin_convertvector(t, nn_v4b);
         memcpy(q + i, &b, sizeof b);
     }
+}
+#endif
+
+static inline void nn_min_max(const float *x, size_t n, float *lo, float *hi) {
+    const size_t n16 = n & ~(size_t)15;
+    if (n16) nn_min_max_lanes(x, n16, lo, hi);
+    for (size_t i = n16; i < n; i++) {
+        if (x[i] < *lo) *lo = x[i];
+        if (x[i] > *hi) *hi = x[i];
+    }
+}
+
+static inline void nn_quantize_values(const float *x, size_t n, float inv, int32_t zp,
+                                      int32_t qmin, int32_t qmax, int8_t *q) {
+    const size_t n8 = n & ~(size_t)7;
+    nn_quantize_lanes(x, n8, inv, zp, qmin, qmax, q);
     for (size_t i = n8; i < n; i++) {
         const int64_t y = (int64_t)nn_round_lane(x[i] * inv, i, n8) + zp;
         q[i] = (int8_t)(y < qmin ? qmin : (y > qmax ? qmax : y));
     }
 }
-#endif
 
 /* tensor_utils::SymmetricQuantizeFloats: q = round(x * (127 / r)), clamped to +-127, where
  * r = max|x|; *scale = r / 127, or 1 (and q = 0) for an all-zero row. Rounding: nn_round_lane. */
