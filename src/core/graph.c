@@ -12,7 +12,9 @@
  *      (fuse_swish_pairs), and a PAD of H/W with the conv's zero read only by a CONV_2D is
  *      done by the conv's own padding (fuse_pads_into_convs), and a float activation read
  *      from a float convolution alone runs as that convolution's epilogue
- *      (fuse_activation_epilogues). The absorbed node is marked fused (skipped by invoke)
+ *      (fuse_activation_epilogues), and a float 1x1 CONV_2D whose large output only a
+ *      DEPTHWISE_CONV_2D reads is computed inside it (fuse_expand_into_dw). The absorbed
+ *      node is marked fused (skipped by invoke)
  *      and the tensor between the pair gets no lifetime.
  *   4. the arena: tensors that are neither constant, folded, strings nor dynamic, plus each
  *      node's scratch, planned by planner.c; pointers bound. The output of a RESHAPE,
@@ -514,6 +516,34 @@ static void fuse_activation_epilogues(tflc_graph *g, lifetimes *lt) {
     }
 }
 
+/* A float 1x1 CONV_2D (pointwise expansion) -> x -> DEPTHWISE_CONV_2D, x read by the
+ * depthwise convolution alone: the depthwise convolution computes x itself, a window of rows
+ * at a time, into a small ring per thread (ops/fusion.h, tflc_dw_fuse_expand), so x, which
+ * for MobileNet V2's first blocks ([1,112,112,96], 4.6 MiB) does not fit in L2, never goes
+ * out to memory and back. The same products on the same inputs, so the same bits. The
+ * CONV_2D is marked fused; x gets no arena slot and the CONV_2D's input lives until the
+ * depthwise convolution. Neither x nor the input may be state, nor x a graph output. */
+static void fuse_expand_into_dw(tflc_graph *g, lifetimes *lt) {
+    const tflc_subgraph_desc *sg = g->desc;
+    for (int i = 0; i < sg->n_ops; i++) {
+        tflc_node *dw = &g->nodes[i];
+        if (!runs_planned(dw, &tflc_kernel_depthwise_conv_2d) || dw->n_inputs < 1) continue;
+        const int x = sg->ops[i].inputs[0];
+        if (x < 0 || lt->first[x] < 0 || lt->first[x] >= i) continue;
+        tflc_node *conv = &g->nodes[lt->first[x]];
+        if (!runs_planned(conv, &tflc_kernel_conv_2d) || conv->n_outputs != 1 || conv->n_inputs < 1)
+            continue;
+        const int u = conv->desc->inputs[0];
+        if (u < 0 || is_state_tensor(g, u) || is_graph_output(sg, x) || is_state_tensor(g, x) ||
+            !read_only_by(g, x, i) || g->tensors[x].alloc != TFLC_ALLOC_NONE)
+            continue;
+        if (!tflc_dw_fuse_expand(dw, conv)) continue;
+        conv->fused = true;
+        lt->first[x] = lt->last[x] = -1;
+        if (lt->first[u] >= 0 && lt->last[u] < i) lt->last[u] = i;
+    }
+}
+
 /* Arena tensors: written by an op or fed as graph inputs; not constant, folded, string or
  * dynamic (those live on the heap). */
 static bool in_arena(const tflc_graph *g, const lifetimes *lt, int t) {
@@ -655,6 +685,7 @@ tflc_status tflc_graph_prepare(tflc_graph *g) {
     if (s == TFLC_OK) fuse_swish_pairs(g, &lt);
     if (s == TFLC_OK) fuse_pads_into_convs(g, &lt);
     if (s == TFLC_OK) fuse_activation_epilogues(g, &lt);
+    if (s == TFLC_OK) fuse_expand_into_dw(g, &lt);
     if (s == TFLC_OK) s = plan_and_bind(g, &lt);
     if (s == TFLC_OK) reset_state_tensors(g);
     free(lt.first);

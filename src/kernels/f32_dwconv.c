@@ -96,6 +96,11 @@ static tflc_dwconv_f32_ukernel_fn window_kernel(const tflc_dwconv_f32_config *cf
 }
 
 void tflc_dwconv_f32_rows(const tflc_dwconv_f32_args *a, size_t row_begin, size_t row_end) {
+    tflc_dwconv_f32_rows_from(a, row_begin, row_end, NULL);
+}
+
+void tflc_dwconv_f32_rows_from(const tflc_dwconv_f32_args *a, size_t row_begin, size_t row_end,
+                               const float *const *in_rows) {
     const tflc_dwconv_f32_shape *s = &a->shape;
     const size_t rows = s->batches * s->out_h;
     if (row_end > rows) row_end = rows;
@@ -106,6 +111,7 @@ void tflc_dwconv_f32_rows(const tflc_dwconv_f32_args *a, size_t row_begin, size_
         .a = a,
         .weights = (const float *)(const void *)((const unsigned char *)a->packed +
                                                  TFLC_DWCONV_PACKED_HEADER),
+        .in_rows = in_rows,
     };
     if (window)
         tflc_window_interior((int64_t)s->in_w, s->pad_left, s->stride_w,
@@ -114,7 +120,7 @@ void tflc_dwconv_f32_rows(const tflc_dwconv_f32_args *a, size_t row_begin, size_
     const size_t image = s->in_h * s->in_w * s->channels;
     for (size_t r = row_begin; r < row_end; r++) {
         const size_t n = r / s->out_h, oy = r % s->out_h;
-        row.in_batch = a->in + n * image;
+        row.in_batch = in_rows ? NULL : a->in + n * image;
         row.y0 = (int64_t)oy * s->stride_h - s->pad_top;
         tflc_dwconv_taps(row.y0, s->in_h, s->kh, s->dilation_h, &row.ky0, &row.ky1);
         row.out = a->out + r * s->out_w * s->channels;

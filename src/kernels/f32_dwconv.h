@@ -55,6 +55,10 @@
  *
  * Threads: rows (n, oy) are independent; tflc_dwconv_f32_rows takes any range of them, so a
  * caller splits N*OH rows over its threads (see ops/depthwise_conv_2d.c).
+ * Input rows: in place (a->in), or one by one through a table (tflc_dwconv_f32_rows_from),
+ * for a caller that computes the input a few rows at a time into a ring (the 1x1
+ * convolution fused in front: ops/fusion.h). The kernels find row iy through
+ * tflc_dwconv_in_row either way.
  */
 #ifndef TFLC_KERNELS_F32_DWCONV_H
 #define TFLC_KERNELS_F32_DWCONV_H
@@ -100,6 +104,8 @@ typedef struct tflc_dwconv_f32_row {
     const tflc_dwconv_f32_args *a;
     const float *weights;      /* the first tile of the packed filter (past the header) */
     const float *in_batch;     /* in + n*H*W*C */
+    const float *const *in_rows;   /* NULL, or input row iy of image n at in_rows[iy] (a
+                                      producer's rows in a ring: tflc_dwconv_f32_rows_from) */
     int64_t y0;                /* oy*stride_h - pad_top: input row of ky = 0 */
     int32_t ky0, ky1;
     float *out;                /* out + ((n*OH + oy)*OW)*C */
@@ -117,6 +123,12 @@ static inline void tflc_dwconv_taps(int64_t origin, size_t in, int32_t filter, i
     if (lo > hi) lo = hi;
     *k0 = (int32_t)lo;
     *k1 = (int32_t)hi;
+}
+
+/* Input row iy (pixel 0, channel 0) of the row's image, 0 <= iy < H. */
+static inline const float *tflc_dwconv_in_row(const tflc_dwconv_f32_row *r, int64_t iy) {
+    if (r->in_rows) return r->in_rows[iy];
+    return r->in_batch + (size_t)iy * r->a->shape.in_w * r->a->shape.channels;
 }
 
 /* Output pixels [ox_begin, ox_end) of one row. The generic kernel takes any pixels; a
@@ -174,5 +186,12 @@ void tflc_dwconv_f32_set_stage(int stage);
 /* Output rows [row_begin, row_end) of the N*OH rows (row = n*OH + oy). Rows are disjoint
  * parts of the output: any split over threads gives the same bits. Never allocates. */
 void tflc_dwconv_f32_rows(const tflc_dwconv_f32_args *a, size_t row_begin, size_t row_end);
+
+/* The same with the input rows given one by one: rows [row_begin, row_end) all of image
+ * n = row_begin / OH, whose input row iy is read at in_rows[iy] (a->in unused; only the rows
+ * inside the input that these output rows' windows touch need be set). The same bits as
+ * tflc_dwconv_f32_rows on an input holding those rows. */
+void tflc_dwconv_f32_rows_from(const tflc_dwconv_f32_args *a, size_t row_begin, size_t row_end,
+                               const float *const *in_rows);
 
 #endif

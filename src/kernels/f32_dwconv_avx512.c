@@ -48,7 +48,7 @@ static inline __attribute__((always_inline)) void pixel_tile(const tflc_dwconv_f
     __m512 acc = bias;
     for (int32_t ky = r->ky0; ky < r->ky1; ky++) {
         const int64_t iy = r->y0 + (int64_t)ky * s->dilation_h;
-        const float *in_row = r->in_batch + (size_t)iy * s->in_w * C + c;
+        const float *in_row = tflc_dwconv_in_row(r, iy) + c;
         const float *w = wt + (size_t)ky * (size_t)s->kw * TILE;
         for (int32_t kx = kx0; kx < kx1; kx++) {
             const float *x = in_row + (size_t)(x0 + (int64_t)kx * s->dilation_w) * C;
@@ -112,7 +112,7 @@ static inline __attribute__((always_inline)) void window_tile(
     const __m512 vmin = _mm512_set1_ps(a->min), vmax = _mm512_set1_ps(a->max);
     const float *rows[5] = {NULL, NULL, NULL, NULL, NULL};
     for (int ky = r->ky0; ky < r->ky1; ky++)
-        rows[ky] = r->in_batch + (size_t)(r->y0 + ky) * s->in_w * C + c;
+        rows[ky] = tflc_dwconv_in_row(r, r->y0 + ky) + c;
     /* [ox_begin, lo) border, [lo, hi) interior, [hi, ox_end) border */
     const size_t lo = r->lo < ox_begin ? ox_begin : r->lo > ox_end ? ox_end : r->lo;
     const size_t hi = r->hi < lo ? lo : r->hi > ox_end ? ox_end : r->hi;

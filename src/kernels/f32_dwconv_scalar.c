@@ -34,7 +34,7 @@ static inline void pixel_tile(const tflc_dwconv_f32_row *r, size_t ox, int32_t k
     for (size_t l = 0; l < lanes; l++) acc[l] = a->bias ? a->bias[c + l] : 0.0f;
     for (int32_t ky = r->ky0; ky < r->ky1; ky++) {
         const int64_t iy = r->y0 + (int64_t)ky * s->dilation_h;
-        const float *in_row = r->in_batch + (size_t)iy * s->in_w * C + c;
+        const float *in_row = tflc_dwconv_in_row(r, iy) + c;
         for (int32_t kx = kx0; kx < kx1; kx++) {
             const float *x = in_row + (size_t)(x0 + (int64_t)kx * s->dilation_w) * C;
             const float *w = wt + ((size_t)ky * (size_t)s->kw + (size_t)kx) * TILE;
@@ -78,7 +78,7 @@ static inline void window_tile(const tflc_dwconv_f32_row *r, size_t ox_begin, si
     for (size_t l = 0; l < TILE; l++) b[l] = a->bias && l < lanes ? a->bias[c + l] : 0.0f;
     const float *rows[5] = {NULL, NULL, NULL, NULL, NULL};
     for (int ky = r->ky0; ky < r->ky1; ky++)
-        rows[ky] = r->in_batch + (size_t)(r->y0 + ky) * s->in_w * C + c;
+        rows[ky] = tflc_dwconv_in_row(r, r->y0 + ky) + c;
     size_t xoff = (ox_begin * (size_t)S - (size_t)s->pad_left) * C;
     float *o = r->out + ox_begin * C + c;
     for (size_t ox = ox_begin; ox < ox_end; ox++, xoff += (size_t)S * C, o += C) {

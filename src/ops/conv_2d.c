@@ -1137,6 +1137,25 @@ bool tflc_conv_fuse_epilogue(tflc_node *node, const tflc_node *e) {
     return true;
 }
 
+bool tflc_conv_pointwise_f32(const tflc_node *node) {
+    if (node->kernel != &tflc_kernel_conv_2d) return false;
+    const conv_params *p = node->params;
+    return p->mode == CONV_F32 && p->gemm == CONV_GEMM_POINTWISE && !p->mul_add && p->packed &&
+           !p->src;
+}
+
+void tflc_conv_pointwise_rows_f32(const tflc_node *node, size_t pixel, size_t count, float *dst) {
+    const conv_params *p = node->params;
+    const tflc_tensor *bias = tflc_ops_optional_input(node, 2);
+    const size_t k = (size_t)p->filter_c, n = (size_t)p->g.out_c;
+    const size_t rows = (size_t)p->g.batches * (size_t)p->g.y.out * (size_t)p->g.x.out;
+    tflc_gemm_f32_args g = {count, n, k, (const float *)node->inputs[0]->data + pixel * k, k,
+                            p->packed, bias ? bias->data : NULL, dst, n, p->act.min,
+                            p->act.max, NULL, NULL};
+    conv_set_epilogue(p, &g);
+    tflc_gemm_f32_range_flags(&g, 0, count, 0, n, conv_gemm_flags(p, rows));
+}
+
 const tflc_kernel tflc_kernel_conv_2d = {
     .name = "CONV_2D",
     .params_size = sizeof(conv_params),

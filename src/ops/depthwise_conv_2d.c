@@ -31,6 +31,10 @@
  * (kernels/f32_dwconv.h): the filter packed once per model into channel tiles
  * (core/weight_cache.h; into scratch at each eval when it is not a model constant), output
  * rows split over the runner's threads. Other depth multipliers stay on dw_eval_f32.
+ * When the input x is a large 1x1 CONV_2D's output read by nothing else, this node computes
+ * x itself (tflc_dw_fuse_expand, dw_expand_rows): each thread a range of output rows, each
+ * input row of x computed once into the thread's ring right before the first window that
+ * reads it.
  * Float order of summation, on both paths and every ISA: acc = bias, then acc + x*w per tap
  * in (ky, kx) order, each product and each sum rounded (no FMA), then the activation. That
  * is LiteRT's builtin kernel (optimized_ops::DepthwiseConv starts its accumulators from the
@@ -38,6 +42,9 @@
  * differs from both by an ulp on about half the outputs (measured on 3x3, 5x5 stride 2 and
  * depth multiplier 2 layers: builtin == reference on 29% to 44% of the elements).
  */
+#include <stdatomic.h>
+#include <stdint.h>
+
 #include "ops/conv_common.h"
 #include "ops/fusion.h"
 #include "ops/depthwise_int8_fast.h"
@@ -65,6 +72,11 @@ typedef struct dw_params {
     /* A float activation fused in (tflc_dw_fuse_epilogue), applied in place to each output
      * row right after it is computed; NULL: none. */
     const tflc_node *epilogue;
+    /* The 1x1 CONV_2D whose output x this node computes itself (tflc_dw_fuse_expand), ring
+     * rows at a time per thread; NULL: x is read from its tensor. */
+    const tflc_node *expand;
+    size_t ring_off, ring_stride;          /* scratch: per thread, ring_stride bytes */
+    size_t ring_rows;                      /* rows of x in a thread's ring */
 } dw_params;
 
 /* ------------------------------------------------------------- prepare -- */
@@ -292,15 +304,57 @@ static void dw_eval_f32(const dw_params *p, const float *in, const float *w, con
 
 /* One eval of the fast float path, shared read-only by its tasks (ranges of output rows). */
 typedef struct dw_f32_job {
+    const dw_params *p;
     tflc_dwconv_f32_args args;
     size_t rows_per_task;
     const tflc_node *epilogue;
+    void *ring;                /* the fused form's per-thread rings (scratch), or NULL */
 } dw_f32_job;
+
+/* Bytes of a thread's ring before its rows: in_h row pointers, rounded to 64. */
+static size_t ring_ptr_bytes(size_t in_h) { return (in_h * sizeof(float *) + 63) / 64 * 64; }
+
+/* Output rows [begin, end) of the fused form (tflc_dw_fuse_expand): x's rows are computed
+ * into the thread's ring as the windows first need them, one input row (W pixels) per
+ * product; row iy sits in slot iy % ring_rows, which holds the whole window of each output
+ * row (the ring is as tall as the window), and is recomputed only where a task starts. */
+static void dw_expand_rows(const dw_f32_job *j, const dw_params *p, int thread, size_t begin,
+                           size_t end) {
+    const tflc_dwconv_f32_shape *s = &j->args.shape;
+    unsigned char *scratch = (unsigned char *)j->ring + (size_t)thread * p->ring_stride;
+    const float **in_rows = (const float **)(void *)scratch;
+    float *ring = (float *)(void *)(scratch + ring_ptr_bytes(s->in_h));
+    const size_t row_floats = s->in_w * s->channels, out_row = s->out_w * s->channels;
+    size_t image = (size_t)-1;
+    int64_t next = 0;   /* the first row of x not yet in the ring (of this image) */
+    for (size_t r = begin; r < end; r++) {
+        const size_t n = r / s->out_h, oy = r % s->out_h;
+        const int64_t y0 = (int64_t)oy * s->stride_h - s->pad_top;
+        int32_t ky0, ky1;
+        tflc_dwconv_taps(y0, s->in_h, s->kh, 1, &ky0, &ky1);
+        if (n != image || next < y0 + ky0) next = y0 + ky0;   /* a new image or a task start */
+        image = n;
+        for (; next < y0 + ky1; next++) {
+            float *slot = ring + (size_t)next % p->ring_rows * row_floats;
+            tflc_conv_pointwise_rows_f32(p->expand, (n * s->in_h + (size_t)next) * s->in_w,
+                                         s->in_w, slot);
+            in_rows[next] = slot;
+        }
+        tflc_dwconv_f32_rows_from(&j->args, r, r + 1, in_rows);
+        if (j->epilogue) tflc_epilogue_apply(j->epilogue, j->args.out + r * out_row, out_row);
+    }
+}
 
 static void dw_task_f32(void *ctx, int task, int thread) {
     const dw_f32_job *j = ctx;
-    (void)thread;
     const size_t begin = (size_t)task * j->rows_per_task;
+    if (j->ring) {
+        const size_t rows = j->args.shape.batches * j->args.shape.out_h;
+        dw_expand_rows(j, j->p, thread, begin,
+                       begin + j->rows_per_task < rows ? begin + j->rows_per_task : rows);
+        return;
+    }
+    (void)thread;
     if (!j->epilogue) {
         tflc_dwconv_f32_rows(&j->args, begin, begin + j->rows_per_task);
         return;
@@ -326,6 +380,10 @@ static void dw_eval_f32_fast(tflc_node *node, const dw_params *p) {
         packed = dst;
     }
     dw_f32_job j = {
+        .p = p,
+        .ring = p->expand ? (void *)(((uintptr_t)tflc_conv_scratch_at(node, p->ring_off) + 63) /
+                                     64 * 64)
+                          : NULL,
         .args = {
             .shape = {.batches = (size_t)g->batches, .in_h = (size_t)g->y.in,
                       .in_w = (size_t)g->x.in, .channels = (size_t)g->out_c,
@@ -334,7 +392,7 @@ static void dw_eval_f32_fast(tflc_node *node, const dw_params *p) {
                       .stride_h = g->y.stride, .stride_w = g->x.stride,
                       .dilation_h = g->y.dilation, .dilation_w = g->x.dilation,
                       .pad_top = g->y.pad, .pad_left = g->x.pad},
-            .in = node->inputs[0]->data,
+            .in = p->expand ? NULL : node->inputs[0]->data,
             .packed = packed,
             .bias = bias ? bias->data : NULL,
             .out = node->outputs[0]->data,
@@ -345,9 +403,13 @@ static void dw_eval_f32_fast(tflc_node *node, const dw_params *p) {
     const size_t rows = (size_t)g->batches * (size_t)g->y.out;
     if (rows == 0) return;
     j.epilogue = p->epilogue;
-    /* About 4 row ranges per thread: dynamic hand-out evens out noisy cores. */
+    /* About 4 row ranges per thread: dynamic hand-out evens out noisy cores. The fused form
+     * takes one range per thread: each range computes the rows of x above its first window
+     * again. */
     const int threads = tflc_node_num_threads(node);
-    size_t tasks = threads > 1 ? (size_t)TFLC_TASKS_PER_THREAD * (size_t)threads : 1;
+    size_t tasks = threads <= 1 ? 1
+                   : p->expand ? (size_t)threads
+                               : (size_t)TFLC_TASKS_PER_THREAD * (size_t)threads;
     if (tasks > rows) tasks = rows;
     j.rows_per_task = tflc_balanced_span(rows, 1, threads, 1, (rows + tasks - 1) / tasks);
     tflc_node_parallel_for(node, (int)((rows + j.rows_per_task - 1) / j.rows_per_task),
@@ -462,6 +524,52 @@ bool tflc_dw_fuse_epilogue(tflc_node *node, const tflc_node *e) {
     dw_params *p = node->params;
     if (p->mode != DW_F32 || p->epilogue) return false;
     p->epilogue = e;
+    return true;
+}
+
+/* x is computed inside the depthwise convolution (tflc_dw_fuse_expand) when an image of it
+ * is bigger than one core's L2 and than this: it would leave L2 between the two operators.
+ * A smaller x stays in L2, and there the row-by-row products cost more than the traffic
+ * they save. Emerald Rapids (2 MiB L2), MobileNet V2 float32, minima of interleaved runs,
+ * each expansion and its depthwise convolution on 2 threads: [1,112,112,96] (4.6 MiB) 382
+ * -> 332 us; [1,56,56,144] (1.7 MiB) 205 -> 213, [1,28,28,192] 82 -> 93. */
+#define DW_EXPAND_MIN_BYTES ((size_t)2 << 20)
+
+static _Atomic size_t expand_min_forced;   /* tflc_dw_set_expand_min_bytes; 0: default */
+
+void tflc_dw_set_expand_min_bytes(size_t bytes) {
+    atomic_store_explicit(&expand_min_forced, bytes, memory_order_relaxed);
+}
+
+/* x images of more than this many bytes are fused. */
+static size_t expand_min_bytes(void) {
+    const size_t forced = atomic_load_explicit(&expand_min_forced, memory_order_relaxed);
+    if (forced) return forced;
+    const size_t l2 = tflc_cpu_info_get()->l2_bytes;
+    return l2 > DW_EXPAND_MIN_BYTES ? l2 : DW_EXPAND_MIN_BYTES;
+}
+
+bool tflc_dw_fuse_expand(tflc_node *node, const tflc_node *conv) {
+    if (node->kernel != &tflc_kernel_depthwise_conv_2d || !tflc_conv_pointwise_f32(conv))
+        return false;
+    dw_params *p = node->params;
+    const tflc_conv_geom *g = &p->g;
+    if (p->mode != DW_F32 || !p->f32_fast || p->expand) return false;
+    if (g->y.dilation != 1 || g->y.stride > g->y.filter) return false;
+    const size_t row_floats = (size_t)g->x.in * (size_t)g->out_c;
+    const size_t image_bytes = (size_t)g->y.in * row_floats * sizeof(float);
+    if (image_bytes <= expand_min_bytes()) return false;
+    const tflc_tensor *x = node->inputs[0];
+    if (conv->outputs[0] != x ||
+        tflc_tensor_count(x) != (size_t)g->batches * (size_t)g->y.in * row_floats)
+        return false;
+    p->ring_rows = (size_t)g->y.filter;
+    const size_t ring_bytes = p->ring_rows * row_floats * sizeof(float);
+    p->ring_stride = ring_ptr_bytes((size_t)g->y.in) + (ring_bytes + 63) / 64 * 64;
+    /* + 64: the rings start at the first 64-byte boundary of the reservation */
+    const size_t threads = (size_t)tflc_node_num_threads(node);
+    p->ring_off = tflc_conv_scratch_reserve(&node->scratch_bytes, threads * p->ring_stride + 64);
+    p->expand = conv;
     return true;
 }
 

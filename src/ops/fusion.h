@@ -58,6 +58,29 @@ void tflc_mul_swish_apply(const tflc_node *mul, const float *x, float *out, size
 bool tflc_conv_fuse_epilogue(tflc_node *conv, const tflc_node *e);
 bool tflc_dw_fuse_epilogue(tflc_node *dw, const tflc_node *e);
 
+/* Whether a prepared CONV_2D is a float 1x1, stride 1 product on its cached packed filter
+ * in the FMA order (not the small-filter rounding, whose sums depend on where a pixel sits
+ * among all of them): each output pixel is then the same sum whatever pixels a call covers,
+ * so tflc_conv_pointwise_rows_f32 may compute any of them, in any order. */
+bool tflc_conv_pointwise_f32(const tflc_node *conv);
+
+/* Output pixels [pixel, pixel + count) of such a node (pixel = (n*H + y)*W + x), from its
+ * input tensor, into dst [count, channels], activation and fused epilogue applied: the bits
+ * its own eval writes there. Never allocates. */
+void tflc_conv_pointwise_rows_f32(const tflc_node *conv, size_t pixel, size_t count, float *dst);
+
+/* After both nodes' prepare and the epilogue fusions: makes the float DEPTHWISE_CONV_2D
+ * `dw` compute its input x itself, a few rows at a time into a per-thread ring in its
+ * scratch (node->scratch_bytes grows), from the 1x1 CONV_2D `conv` that writes x
+ * (tflc_conv_pointwise_f32). True when taken (the dw's fast float path, dilation 1, stride
+ * at most the window, and x big enough that it would not stay in cache between the two);
+ * the caller then marks conv fused and x gets no arena slot. A later prepare undoes it. */
+bool tflc_dw_fuse_expand(tflc_node *dw, const tflc_node *conv);
+
+/* Tests: x images of more than `bytes` bytes fuse (small graphs reach the fused form); 0
+ * restores the default (more than 2 MiB and than one core's L2). Set it before prepare. */
+void tflc_dw_set_expand_min_bytes(size_t bytes);
+
 /* After both nodes' prepare: turns the MUL node `mul` into the fused swish of the prepared
  * LOGISTIC node `logistic`, whose output must be one of the MUL's inputs and whose input
  * the other. True when fused; false (MUL unchanged) when the dtype, shapes or parameters do

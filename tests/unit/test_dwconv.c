@@ -489,6 +489,57 @@ static void test_split_rows(void) {
     }
 }
 
+/* tflc_dwconv_f32_rows_from: the input rows of each image copied one by one into separate
+ * blocks, handed out through a table in reverse order of address, give the bits of the
+ * input read in place (window kernels with and without borders, the generic kernel,
+ * ragged channel tiles, two images). */
+static void check_rows_from(const tflc_dwconv_f32_config *cfg, const problem *p) {
+    const tflc_dwconv_f32_shape *s = &p->s;
+    const size_t row_floats = s->in_w * s->channels, count = out_count(p);
+    void *packed = pack_for(cfg, p);
+    outbuf whole = make_out(count), part = make_out(count);
+    tflc_dwconv_f32_args a = args_for(p, packed, whole.out);
+    tflc_dwconv_f32_rows(&a, 0, s->batches * s->out_h);
+    float *copies = xmalloc(s->in_h * row_floats * sizeof(float));
+    const float **rows = xmalloc(s->in_h * sizeof(float *));
+    a.out = part.out;
+    a.in = NULL;
+    for (size_t n = 0; n < s->batches; n++) {
+        for (size_t y = 0; y < s->in_h; y++) {
+            float *dst = copies + (s->in_h - 1 - y) * row_floats;
+            memcpy(dst, p->in + (n * s->in_h + y) * row_floats, row_floats * sizeof(float));
+            rows[y] = dst;
+        }
+        for (size_t oy = 0; oy < s->out_h; oy += 2)     /* two rows a call, the last alone */
+            tflc_dwconv_f32_rows_from(&a, n * s->out_h + oy,
+                                      n * s->out_h + (oy + 2 < s->out_h ? oy + 2 : s->out_h), rows);
+    }
+    char what[256];
+    describe(p, what, sizeof what);
+    CHECK_MSG(memcmp(whole.base, part.base, (count + 2 * GUARD) * sizeof(float)) == 0,
+              "%s: rows_from differs from rows (%s)", cfg->name, what);
+    free(copies);
+    free(rows);
+    free(whole.base);
+    free(part.base);
+    free(packed);
+}
+
+static void test_rows_from(void) {
+    for (int v = 0; v < n_variants; v++) {
+        problem ps[] = {
+            make_problem(2, 9, 13, 37, 3, 3, 1, 1, 1, 1, true, true, 2),    /* 3x3 s1, borders */
+            make_problem(1, 12, 11, 40, 3, 3, 2, 2, 1, 1, true, true, 0),   /* 3x3 s2 */
+            make_problem(1, 10, 9, 24, 5, 5, 1, 1, 1, 1, true, false, 1),   /* 5x5 */
+            make_problem(2, 7, 8, 19, 2, 3, 1, 2, 2, 1, false, true, 3),    /* generic */
+        };
+        for (size_t i = 0; i < N(ps); i++) {
+            check_rows_from(variants[v], &ps[i]);
+            free_problem(&ps[i]);
+        }
+    }
+}
+
 /* ---------------------------------------------------- guard pages (bounds) -- */
 
 /* Input, bias and output each end at a PROT_NONE page: a load or store past channel C-1 of
@@ -664,6 +715,7 @@ static void run_tests(void) {
     TEST(test_nonfinite);
     TEST(test_negative_zero_clamp);
     TEST(test_split_rows);
+    TEST(test_rows_from);
     TEST(test_no_access_past_the_end);
     TEST(test_op_reference_path);
     TEST(test_op_fast_path);
