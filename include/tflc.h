@@ -340,7 +340,9 @@ typedef struct tflc_op_profile {
     int op_index;               /* operator index in the signature's subgraph */
     const char *op_name;        /* as tflc_model_operator_name; lives as long as the model */
     const tflc_tensor *output;  /* its first output (NULL if none); valid as the runner's tensors */
-    uint64_t count;             /* invokes that ran it since enabled or reset (0 if folded) */
+    uint64_t count;             /* invokes that ran it since enabled or reset (0 if folded,
+                                   or fused into another operator, whose time includes its
+                                   work) */
     uint64_t total_ns;          /* its time over those invokes, in nanoseconds */
 } tflc_op_profile;
 
