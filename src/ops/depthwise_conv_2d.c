@@ -304,10 +304,9 @@ static void dw_eval_f32(const dw_params *p, const float *in, const float *w, con
 
 /* One eval of the fast float path, shared read-only by its tasks (ranges of output rows). */
 typedef struct dw_f32_job {
-    const dw_params *p;
+    const dw_params *p;        /* its expand and epilogue */
     tflc_dwconv_f32_args args;
     size_t rows_per_task;
-    const tflc_node *epilogue;
     void *ring;                /* the fused form's per-thread rings (scratch), or NULL */
 } dw_f32_job;
 
@@ -318,8 +317,8 @@ static size_t ring_ptr_bytes(size_t in_h) { return (in_h * sizeof(float *) + 63)
  * into the thread's ring as the windows first need them, one input row (W pixels) per
  * product; row iy sits in slot iy % ring_rows, which holds the whole window of each output
  * row (the ring is as tall as the window), and is recomputed only where a task starts. */
-static void dw_expand_rows(const dw_f32_job *j, const dw_params *p, int thread, size_t begin,
-                           size_t end) {
+static void dw_expand_rows(const dw_f32_job *j, int thread, size_t begin, size_t end) {
+    const dw_params *p = j->p;
     const tflc_dwconv_f32_shape *s = &j->args.shape;
     unsigned char *scratch = (unsigned char *)j->ring + (size_t)thread * p->ring_stride;
     const float **in_rows = (const float **)(void *)scratch;
@@ -341,31 +340,28 @@ static void dw_expand_rows(const dw_f32_job *j, const dw_params *p, int thread, 
             in_rows[next] = slot;
         }
         tflc_dwconv_f32_rows_from(&j->args, r, r + 1, in_rows);
-        if (j->epilogue) tflc_epilogue_apply(j->epilogue, j->args.out + r * out_row, out_row);
+        if (p->epilogue) tflc_epilogue_apply(p->epilogue, j->args.out + r * out_row, out_row);
     }
 }
 
 static void dw_task_f32(void *ctx, int task, int thread) {
     const dw_f32_job *j = ctx;
+    const size_t rows = j->args.shape.batches * j->args.shape.out_h;
     const size_t begin = (size_t)task * j->rows_per_task;
+    const size_t end = begin + j->rows_per_task < rows ? begin + j->rows_per_task : rows;
     if (j->ring) {
-        const size_t rows = j->args.shape.batches * j->args.shape.out_h;
-        dw_expand_rows(j, j->p, thread, begin,
-                       begin + j->rows_per_task < rows ? begin + j->rows_per_task : rows);
+        dw_expand_rows(j, thread, begin, end);
         return;
     }
-    (void)thread;
-    if (!j->epilogue) {
-        tflc_dwconv_f32_rows(&j->args, begin, begin + j->rows_per_task);
+    if (!j->p->epilogue) {
+        tflc_dwconv_f32_rows(&j->args, begin, end);
         return;
     }
     /* Row by row, each transformed right after it is written, while in L1. */
-    const size_t rows = j->args.shape.batches * j->args.shape.out_h;
-    const size_t end = begin + j->rows_per_task < rows ? begin + j->rows_per_task : rows;
     const size_t row = j->args.shape.out_w * j->args.shape.channels;
     for (size_t r = begin; r < end; r++) {
         tflc_dwconv_f32_rows(&j->args, r, r + 1);
-        tflc_epilogue_apply(j->epilogue, j->args.out + r * row, row);
+        tflc_epilogue_apply(j->p->epilogue, j->args.out + r * row, row);
     }
 }
 
@@ -402,7 +398,6 @@ static void dw_eval_f32_fast(tflc_node *node, const dw_params *p) {
     };
     const size_t rows = (size_t)g->batches * (size_t)g->y.out;
     if (rows == 0) return;
-    j.epilogue = p->epilogue;
     /* About 4 row ranges per thread: dynamic hand-out evens out noisy cores. The fused form
      * takes one range per thread: each range computes the rows of x above its first window
      * again. */
