@@ -17,8 +17,10 @@ typedef struct packed_header {
     uint32_t magic;
     uint32_t isa;
     uint32_t nr;
-    uint32_t reserved;
+    uint32_t in_place;         /* 1: no panels follow; B is read at rows (refer_b) */
     uint64_t n, k;
+    const float *rows;         /* in place: B [N, K], row j at rows + j * ldb */
+    uint64_t ldb;
 } packed_header;
 
 #define PACKED_MAGIC 0x31424754u   /* "TGB1" */
@@ -71,7 +73,7 @@ size_t tflc_gemm_f32_packed_size(const tflc_gemm_f32_config *cfg, size_t n, size
 
 void tflc_gemm_f32_pack_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, const float *b,
                           size_t ldb, bool transposed, void *dst) {
-    packed_header h = {PACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 0, n, k};
+    packed_header h = {PACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 0, n, k, NULL, 0};
     memset(dst, 0, TFLC_GEMM_PACKED_HEADER);
     memcpy(dst, &h, sizeof h);
     float *out = (float *)((unsigned char *)dst + TFLC_GEMM_PACKED_HEADER);
@@ -90,6 +92,35 @@ void tflc_gemm_f32_pack_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, c
         if (cols < nr) memset(panel, 0, k * nr * sizeof(float));
         tflc_pack_transpose_u32(b + n0 * ldb, ldb * sizeof(float), cols, k, panel, nr);
     }
+}
+
+static _Atomic size_t in_place_min = TFLC_GEMM_IN_PLACE_FLOATS;
+
+void tflc_gemm_f32_set_in_place_min(size_t floats) {
+    atomic_store_explicit(&in_place_min, floats, memory_order_relaxed);
+}
+
+bool tflc_gemm_f32_b_in_place(size_t m, size_t n, size_t k) {
+    const size_t min = atomic_load_explicit(&in_place_min, memory_order_relaxed);
+    return m == 1 && n > 0 && k > 0 && n >= min / k + (min % k != 0);   /* n * k >= min */
+}
+
+void tflc_gemm_f32_refer_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, const float *b,
+                           size_t ldb, void *dst) {
+    packed_header h = {PACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 1, n, k, b, ldb};
+    memset(dst, 0, TFLC_GEMM_PACKED_HEADER);
+    memcpy(dst, &h, sizeof h);
+}
+
+size_t tflc_gemm_f32_weights_size(const tflc_gemm_f32_config *cfg, size_t m, size_t n, size_t k) {
+    return tflc_gemm_f32_b_in_place(m, n, k) ? TFLC_GEMM_PACKED_HEADER
+                                             : tflc_gemm_f32_packed_size(cfg, n, k);
+}
+
+void tflc_gemm_f32_weights_block(const tflc_gemm_f32_config *cfg, size_t m, size_t n, size_t k,
+                                 const float *w, void *dst) {
+    if (tflc_gemm_f32_b_in_place(m, n, k)) tflc_gemm_f32_refer_b(cfg, n, k, w, k, dst);
+    else tflc_gemm_f32_pack_b(cfg, n, k, w, k, true, dst);
 }
 
 /* One 4-byte word, any alignment. */
@@ -399,6 +430,66 @@ static void mul_add_one_column(const tflc_gemm_f32_config *cfg, const tflc_gemm_
     }
 }
 
+/* ------------------------------------------------------------- B in place -- */
+
+/* One-row products over B [N, K] as the model stores it (gemm.h, tflc_gemm_f32_refer_b), in
+ * f32_gemm_dot.h's order: lane l of a column's 4-lane sum holds the products of k = l, l+4,
+ * ... below K4 (a 4-float load of the row and of A), so each lane is that kernel's s[l]
+ * and the bits are its bits. IN_PLACE_COLS columns at a time: that many independent chains of
+ * dependent adds, and as many forward streams through B for the hardware prefetcher. */
+#define IN_PLACE_COLS 8
+#define IN_PLACE_AHEAD 256   /* bytes ahead of each row's reads: the AVX-512 kernel's distance */
+
+/* Columns [0, C) of the block at w (row c at w + c * ldb) into out[0, C); C a constant. */
+TAIL_INLINE void in_place_cols(const size_t C, size_t k, const float *a, const float *w,
+                               size_t ldb, const float *bias, float min, float max, float *out) {
+    tail_v4 s[IN_PLACE_COLS];
+    for (size_t c = 0; c < C; c++) s[c] = (tail_v4){0.0f, 0.0f, 0.0f, 0.0f};
+    const size_t k4 = k & ~(size_t)3;
+    for (size_t kk = 0; kk < k4; kk += 4) {
+        const tail_v4 av = tail_load(a + kk);
+        if (kk % 16 == 0)   /* a line of each row: hints ahead of the streams (cpu.h) */
+            for (size_t c = 0; c < C; c++) tflc_prefetch(w + c * ldb + kk, IN_PLACE_AHEAD);
+        for (size_t c = 0; c < C; c++) {
+            const tail_v4 p = av * tail_load(w + c * ldb + kk);
+            s[c] = s[c] + p;
+        }
+    }
+    for (size_t c = 0; c < C; c++) {
+        float acc = (s[c][0] + s[c][2]) + (s[c][1] + s[c][3]);
+        for (size_t kk = k4; kk < k; kk++) {
+            const float p = a[kk] * w[c * ldb + kk];
+            acc = acc + p;
+        }
+        out[c] = clamp_f32(acc + (bias ? bias[c] : 0.0f), min, max);
+    }
+}
+
+/* Rows [m_begin, m_end) x columns [n_begin, n_end) of g over the in-place B described by h,
+ * each row in the one-row order; then the epilogue. */
+static void in_place_range(const tflc_gemm_f32_config *cfg, const tflc_gemm_f32_args *g,
+                           const packed_header *h, size_t m_begin, size_t m_end, size_t n_begin,
+                           size_t n_end) {
+    for (size_t i = m_begin; i < m_end; i++) {
+        const float *a = g->a + i * g->lda;
+        float *c = g->c + i * g->ldc;
+        size_t j = n_begin;
+        if (cfg->dot_rows) {   /* whole groups of 4 columns; the rest below */
+            const size_t cols = (n_end - j) & ~(size_t)3;
+            cfg->dot_rows(g->k, a, h->rows + j * h->ldb, h->ldb, g->bias ? g->bias + j : NULL,
+                          c + j, cols, g->min, g->max);
+            j += cols;
+        }
+        for (; j + IN_PLACE_COLS <= n_end; j += IN_PLACE_COLS)
+            in_place_cols(IN_PLACE_COLS, g->k, a, h->rows + j * h->ldb, h->ldb,
+                          g->bias ? g->bias + j : NULL, g->min, g->max, c + j);
+        for (; j < n_end; j++)
+            in_place_cols(1, g->k, a, h->rows + j * h->ldb, h->ldb, g->bias ? g->bias + j : NULL,
+                          g->min, g->max, c + j);
+    }
+    epilogue_at(g, g->c + m_begin * g->ldc + n_begin, m_end - m_begin, n_end - n_begin);
+}
+
 void tflc_gemm_f32_range_flags(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_end,
                                size_t n_begin, size_t n_end, unsigned extra_flags) {
     tflc_gemm_f32_range_in(g, m_begin, m_end, n_begin, n_end, extra_flags, 0, g->m);
@@ -418,6 +509,11 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
     if (k == 0) {
         fill_bias(g, m_begin, m_end, n_begin, n_end);
         epilogue_at(g, c_range, range_rows, range_cols);
+        return;
+    }
+    const packed_header *h = g->packed_b;
+    if (h->in_place) {
+        in_place_range(cfg, g, h, m_begin, m_end, n_begin, n_end);
         return;
     }
     if (g->m == 1 && !(extra_flags & TFLC_GEMM_PART)) {

@@ -136,6 +136,13 @@ typedef void (*tflc_f32_gemm_dot_fn)(size_t k, const float *a, const float *b, f
                                      size_t nc, const float *bias, float min, float max,
                                      bool stream);
 
+/* A one-row product over B read in place (tflc_gemm_f32_refer_b): columns [0, nc) of
+ * c[j] = clamp(dot(a, w + j * ldb) + (bias ? bias[j] : 0)), K = k, nc a multiple of 4, in the
+ * one-row order of f32_gemm_dot.h (gemm.c's portable in_place_cols is the reference). */
+typedef void (*tflc_f32_gemm_dot_rows_fn)(size_t k, const float *a, const float *w, size_t ldb,
+                                          const float *bias, float *c, size_t nc, float min,
+                                          float max);
+
 /* Rows [0, mc) x columns [0, kc) of a (row stride lda) copied to dst at row stride a_stride
  * (floats past kc, up to the next 16, may be written too: a_stride leaves room). */
 typedef void (*tflc_f32_pack_a_fn)(size_t mc, size_t kc, const float *a, size_t lda,
@@ -157,6 +164,7 @@ typedef struct tflc_gemm_f32_config {
     tflc_f32_gemm_direct_fn direct[TFLC_GEMM_MAX_MR + 1];   /* [r], or all NULL: always pack */
     uint32_t sum_block;        /* the FMA path's summation block (taps' kc: a multiple) */
     tflc_f32_gemm_taps_fn taps[TFLC_GEMM_MAX_MR + 1];       /* [r], or all NULL: none */
+    tflc_f32_gemm_dot_rows_fn dot_rows;   /* B in place, or NULL: gemm.c's portable loop */
 } tflc_gemm_f32_config;
 
 /* Each ISA's config, from its own translation unit (compiled with that ISA's flags); NULL
@@ -177,6 +185,34 @@ const tflc_gemm_f32_config *tflc_gemm_f32_config_get(void);
 
 /* Bytes of a packed B for N columns and K rows (header included). */
 size_t tflc_gemm_f32_packed_size(const tflc_gemm_f32_config *cfg, size_t n, size_t k);
+
+/* B read in place. A one-row product (M == 1) whose weights [N, K] are at least
+ * TFLC_GEMM_IN_PLACE_FLOATS reads them as the model stores them instead of from a packed
+ * copy: such a product reads each weight once, from memory or L3 (the other layers' weights
+ * have pushed it out of L2), and a 4-lane sum per column along K, LiteRT's own
+ * matrix-vector form, keeps up with that stream; so the copy would cost start-up page
+ * faults and resident memory for nothing (MobileNet V3 Large float32: 13 of its 21 MiB of
+ * packed weights). Smaller one-row products (an LSTM's steps, whose weights stay in L2
+ * across the steps) keep the packed panels, where the kernel is faster.
+ * tflc_gemm_f32_b_in_place says which products; tflc_gemm_f32_refer_b writes the
+ * TFLC_GEMM_PACKED_HEADER-byte block that stands for B in tflc_gemm_f32_args::packed_b:
+ * a header that refers to b (row j at b + j * ldb, K floats used), which must outlive it.
+ * Products over such a block sum every row in the one-row order (f32_gemm_dot.h), the bits
+ * of the packed dot kernels, at any ISA; TFLC_GEMM_PART and MUL_ADD change nothing there.
+ * tflc_gemm_f32_taps_slice never takes one. */
+#define TFLC_GEMM_IN_PLACE_FLOATS ((size_t)1 << 17)   /* 512 KiB of weights */
+bool tflc_gemm_f32_b_in_place(size_t m, size_t n, size_t k);
+void tflc_gemm_f32_refer_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, const float *b,
+                           size_t ldb, void *dst);
+/* The block that stands for weights w [N, K] (row stride K) in a product of m rows: its size,
+ * and the block itself (tflc_gemm_f32_pack_b, transposed, or tflc_gemm_f32_refer_b when
+ * tflc_gemm_f32_b_in_place(m, n, k)). What FULLY_CONNECTED and CONV_2D cache. */
+size_t tflc_gemm_f32_weights_size(const tflc_gemm_f32_config *cfg, size_t m, size_t n, size_t k);
+void tflc_gemm_f32_weights_block(const tflc_gemm_f32_config *cfg, size_t m, size_t n, size_t k,
+                                 const float *w, void *dst);
+/* Tests: B of at least `floats` weights goes in place (TFLC_GEMM_IN_PLACE_FLOATS restores
+ * the default). Set it while no product is prepared. */
+void tflc_gemm_f32_set_in_place_min(size_t floats);
 
 /* Packs B into dst (tflc_gemm_f32_packed_size bytes, 64-byte aligned for the fastest loads).
  *   transposed == false: b is [K, N], element (k, n) at b[k*ldb + n]

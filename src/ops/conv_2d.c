@@ -107,6 +107,8 @@ typedef struct conv_params {
     /* float path on the GEMM */
     conv_gemm_form gemm;
     bool mul_add;                          /* GEMM with LiteRT's rounding (small filters) */
+    size_t b_rows;                         /* the rows the filter's block is for (gemm.h
+                                              tflc_gemm_f32_weights_size), 0: not a 1x1 */
     const void *packed;                    /* the cached packed filter, or NULL: pack into
                                               scratch at packed_off at each eval */
     size_t packed_off;
@@ -252,13 +254,13 @@ static tflc_status conv_prepare_hybrid(tflc_node *node, conv_params *p, int act_
 
 typedef struct conv_pack_args {
     const tflc_gemm_f32_config *cfg;
-    size_t n, k;
+    size_t rows, n, k;
     const float *filter;
 } conv_pack_args;
 
 static void conv_pack_filter(void *dst, const void *arg) {
     const conv_pack_args *a = arg;
-    tflc_gemm_f32_pack_b(a->cfg, a->n, a->k, a->filter, a->k, true, dst);
+    tflc_gemm_f32_weights_block(a->cfg, a->rows, a->n, a->k, a->filter, dst);
 }
 
 /* Whether a taps form can run this conv: undilated windows of at most max_taps taps, and a
@@ -314,10 +316,13 @@ static void conv_prepare_gemm(tflc_node *node, conv_params *p, size_t *scratch) 
     p->packed = NULL;
     if (p->groups != 1 || rows == 0 || n == 0 || k == 0) return;
     const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_get();
-    const size_t packed_bytes = tflc_gemm_f32_packed_size(cfg, n, k);
+    /* The GEMM's rows as the filter's block sees them: a 1x1 filter over one output pixel
+     * with large weights reads them in place (gemm.h); the taps form needs packed panels. */
+    p->b_rows = p->g.y.filter == 1 && p->g.x.filter == 1 ? rows : 0;
+    const size_t packed_bytes = tflc_gemm_f32_weights_size(cfg, p->b_rows, n, k);
     const tflc_model *model = tflc_conv_model(node);
     if (tflc_tensor_is_constant(w) && tflc_weight_cache_owns(model, w->data)) {
-        conv_pack_args args = {cfg, n, k, w->data};
+        conv_pack_args args = {cfg, p->b_rows, n, k, w->data};
         p->packed = tflc_weight_cache_get(model, w->data,
                                           TFLC_WCACHE_F32_GEMM_B | (uint32_t)cfg->isa << 8,
                                           packed_bytes, conv_pack_filter, &args);
@@ -776,8 +781,8 @@ static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {
     };
     if (!j.packed) {
         void *dst = tflc_conv_scratch_at(node, p->packed_off);
-        tflc_gemm_f32_pack_b(tflc_gemm_f32_config_get(), j.n, j.k, node->inputs[1]->data, j.k,
-                             true, dst);
+        tflc_gemm_f32_weights_block(tflc_gemm_f32_config_get(), p->b_rows, j.n, j.k,
+                                    node->inputs[1]->data, dst);
         j.packed = dst;
     }
     const int threads = tflc_node_num_threads(node);

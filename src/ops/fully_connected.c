@@ -280,28 +280,29 @@ static tflc_status fc_prepare_quant(tflc_node *node, fc_params *p, int act) {
     return nn_act_range_q(node, act, p->in_dtype, p->out_scale, p->out_zp, &p->act_lo, &p->act_hi);
 }
 
-/* Float: the packed weights, from the model's cache when they are its constants. */
+/* Float: the packed weights (or, for one batch row and large weights, the block that reads
+ * them in place: gemm.h), from the model's cache when they are its constants. */
 typedef struct fc_pack_args {
     const tflc_gemm_f32_config *cfg;
-    size_t n, k;
+    size_t rows, n, k;
     const float *w;
 } fc_pack_args;
 
 static void fc_pack_weights(void *dst, const void *arg) {
     const fc_pack_args *a = arg;
-    tflc_gemm_f32_pack_b(a->cfg, a->n, a->k, a->w, a->k, true, dst);
+    tflc_gemm_f32_weights_block(a->cfg, a->rows, a->n, a->k, a->w, dst);
 }
 
 static void fc_prepare_gemm(tflc_node *node, fc_params *p) {
     const tflc_tensor *w = node->inputs[1];
     const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_get();
-    const size_t m = (size_t)p->units, k = (size_t)p->depth;
-    const size_t bytes = tflc_gemm_f32_packed_size(cfg, m, k);
+    const size_t rows = (size_t)p->batches, m = (size_t)p->units, k = (size_t)p->depth;
+    const size_t bytes = tflc_gemm_f32_weights_size(cfg, rows, m, k);
     const tflc_model *model = node->graph && node->graph->runner ? node->graph->runner->model
                                                                  : NULL;
     p->packed = NULL;
     if (tflc_tensor_is_constant(w) && tflc_weight_cache_owns(model, w->data)) {
-        fc_pack_args args = {cfg, m, k, w->data};
+        fc_pack_args args = {cfg, rows, m, k, w->data};
         p->packed = tflc_weight_cache_get(model, w->data,
                                           TFLC_WCACHE_F32_GEMM_B | (uint32_t)cfg->isa << 8,
                                           bytes, fc_pack_weights, &args);
@@ -462,7 +463,7 @@ static void fc_eval_float_gemm(tflc_node *node, const fc_params *p, const float 
     const size_t n = (size_t)p->batches, m = (size_t)p->units, k = (size_t)p->depth;
     const void *packed = p->packed;
     if (!packed) {
-        tflc_gemm_f32_pack_b(tflc_gemm_f32_config_get(), m, k, w, k, true, node->scratch);
+        tflc_gemm_f32_weights_block(tflc_gemm_f32_config_get(), n, m, k, w, node->scratch);
         packed = node->scratch;
     }
     const tflc_gemm_f32_args g = {n, m, k, in, k, packed, bias, out, m, p->act.min, p->act.max,

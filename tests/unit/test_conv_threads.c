@@ -220,12 +220,46 @@ static void test_taps_border_bounded(void) {
     free(want);
 }
 
+/* A 1x1 filter over one output pixel (squeeze-excite, a classifier) with large weights
+ * reads them in place (kernels/gemm.h): the packed filter's bytes at 1 and 3 threads, and
+ * only the 64-byte block that refers to the filter in scratch instead of its packed copy.
+ * Forced both ways with the threshold; two batches (two GEMM rows) stay packed. */
+static void test_one_pixel_in_place(void) {
+    static const conv_shape shapes[] = {{1, 1, 1, 240, 1, 1, 960, VALID, 1, 1, ACT_NONE},
+                                        {1, 1, 1, 37, 1, 1, 70, SAME, 1, 1, ACT_RELU},
+                                        {1, 1, 1, 5, 1, 1, 3, VALID, 1, 1, ACT_RELU6}};
+    static float in[240], w[960 * 240], b[960];
+    for (size_t si = 0; si < N(shapes); si++) {
+        const conv_shape *s = &shapes[si];
+        fill_random(s, in, w, b);
+        const size_t packed = (size_t)s->c * (size_t)s->out_c * sizeof(float);
+        size_t bytes = 0, got_bytes = 0;
+        tflc_gemm_f32_set_in_place_min(SIZE_MAX);
+        unsigned char *want = run_conv(s, in, w, b, NULL, &bytes);
+        CHECK(last_scratch >= packed);
+        tflc_gemm_f32_set_in_place_min(1);
+        for (int threads = 0; want && threads < 2; threads++) {
+            unsigned char *got = run_conv(s, in, w, b, threads ? pool3 : NULL, &got_bytes);
+            CHECK_MSG(got && got_bytes == bytes && memcmp(got, want, bytes) == 0,
+                      "1x1 %d -> %d on one pixel in place, %d threads: not the packed bytes",
+                      (int)s->c, (int)s->out_c, threads ? 3 : 1);
+            CHECK_MSG(last_scratch < packed || packed <= TFLC_GEMM_PACKED_HEADER,
+                      "scratch %zu bytes: the filter was packed", last_scratch);
+            free(got);
+        }
+        tflc_gemm_f32_set_in_place_min(TFLC_GEMM_IN_PLACE_FLOATS);
+        free(want);
+    }
+    CHECK(!tflc_gemm_f32_b_in_place(2, 960, 240));
+}
+
 static void run_tests(void) {
     CHECK_OK(tflc_threadpool_create(3, &pool3));
     TEST(test_im2col_threads_same_bytes);
     TEST(test_taps_same_bytes_as_im2col);
     TEST(test_taps_border_bounded);
     TEST(test_taps_per_slice);
+    TEST(test_one_pixel_in_place);
     tflc_threadpool_free(pool3);
 }
 

@@ -14,6 +14,7 @@
 
 #include "core/threadpool.h"
 #include "core/weight_cache.h"
+#include "kernels/gemm.h"
 #include "test.h"
 #include "op_harness.h"
 
@@ -32,6 +33,8 @@ typedef struct fc_shape {
     int32_t batches, depth, units;
     int act;
 } fc_shape;
+
+static size_t last_cache_bytes;   /* the weight cache's bytes after the last run */
 
 /* One run: the output's bytes (malloc'd), or NULL on failure. */
 static float *run_fc_f32(const fc_shape *k, const float *in, const float *w, const float *bias,
@@ -53,6 +56,7 @@ static float *run_fc_f32(const fc_shape *k, const float *in, const float *w, con
     CHECK_MSG(s == TFLC_OK, "status %d: %s", (int)s, tflc_last_error());
     size_t bytes = 0;
     float *copy = oc_output_copy(s, out, &bytes);
+    tflc_weight_cache_count(&fake_model, &last_cache_bytes);
     tflc_weight_cache_free(fake_model.weight_cache);
     fake_model.weight_cache = NULL;
     fake_model.buf = NULL;
@@ -120,9 +124,46 @@ static void test_fc_float_split(void) {
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) check_shape(&shapes[s]);
 }
 
+/* One batch row with large weights reads them in place (kernels/gemm.h): the bits of the
+ * packed weights, at 1 and 3 threads, cached (a header-only cache entry instead of the
+ * packed copy) or not. Forced both ways with the threshold; the default threshold puts
+ * [1, 600] x [600, 300] in place and [2, 600] x [600, 300] not. */
+static void test_fc_in_place(void) {
+    static const fc_shape shapes[] = {{1, 600, 300, ACT_RELU}, {1, 33, 70, ACT_NONE},
+                                      {1, 1280, 1001, ACT_NONE}, {1, 7, 3, ACT_RELU}};
+    CHECK(tflc_gemm_f32_b_in_place(1, 300, 600) && !tflc_gemm_f32_b_in_place(2, 300, 600));
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+        const fc_shape *k = &shapes[si];
+        const size_t n_w = (size_t)k->units * (size_t)k->depth, n_out = (size_t)k->units;
+        float *in = malloc((size_t)k->depth * sizeof(float)), *w = malloc(n_w * sizeof(float));
+        float *bias = malloc(n_out * sizeof(float));
+        for (int32_t i = 0; i < k->depth; i++) in[i] = rng_f32();
+        for (size_t i = 0; i < n_w; i++) w[i] = rng_f32();
+        for (size_t i = 0; i < n_out; i++) bias[i] = rng_f32();
+        tflc_gemm_f32_set_in_place_min(SIZE_MAX);   /* never: packed */
+        float *want = run_fc_f32(k, in, w, bias, 1, true);
+        CHECK(last_cache_bytes > n_w * sizeof(float));
+        tflc_gemm_f32_set_in_place_min(1);          /* always, for one row */
+        for (int v = 0; want && v < 4; v++) {       /* (threads, cached) */
+            float *got = run_fc_f32(k, in, w, bias, v >= 2 ? 3 : 1, v % 2 == 0);
+            CHECK_MSG(got && memcmp(want, got, n_out * sizeof(float)) == 0,
+                      "fc 1x%d -> %d in place, %d threads%s: not the packed bits",
+                      (int)k->depth, (int)k->units, v >= 2 ? 3 : 1, v % 2 == 0 ? " cached" : "");
+            if (v % 2 == 0) CHECK(last_cache_bytes == TFLC_GEMM_PACKED_HEADER);
+            free(got);
+        }
+        tflc_gemm_f32_set_in_place_min(TFLC_GEMM_IN_PLACE_FLOATS);
+        free(want);
+        free(in);
+        free(w);
+        free(bias);
+    }
+}
+
 static void run_tests(void) {
     CHECK(tflc_threadpool_create(3, &pool3) == TFLC_OK);
     TEST(test_fc_float_split);
+    TEST(test_fc_in_place);
     tflc_threadpool_free(pool3);
 }
 

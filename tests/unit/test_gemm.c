@@ -696,6 +696,120 @@ static void test_one_row_order(void) {
         if (!check_one_row(rng_range(1, 70), rng_range(1, 70), t)) return;
 }
 
+/* ------------------------------------------------------------- B in place -- */
+
+/* Row i of the problem in the one-row order (one_row_ref for any row). */
+static float one_row_ref_at(const problem *p, size_t i, size_t j) {
+    float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    const float *a = p->a + i * p->lda;
+    const size_t k4 = p->k & ~(size_t)3;
+    for (size_t kk = 0; kk < k4; kk++) {
+        const float prod = a[kk] * p->b_kn[kk * (p->n + 2) + j];
+        s[kk % 4] = s[kk % 4] + prod;
+    }
+    float acc = (s[0] + s[2]) + (s[1] + s[3]);
+    for (size_t kk = k4; kk < p->k; kk++) {
+        const float prod = a[kk] * p->b_kn[kk * (p->n + 2) + j];
+        acc = acc + prod;
+    }
+    return clampf(acc + (p->bias ? p->bias[j] : 0.0f), p->min, p->max);
+}
+
+/* B read in place (gemm.h: tflc_gemm_f32_refer_b, rows k + 2 floats apart with NaN in the
+ * gap) gives the one-row order's bits on every row and column, whole or split over column
+ * tasks (last task first), with TFLC_GEMM_PART or MUL_ADD too, for every variant: the
+ * AVX-512 one's 16- and 4-column groups and k steps of 16 and 4, the portable loop's 8 and 1
+ * columns (every variant's last n % 4). Nothing outside C is written. */
+static bool check_in_place(size_t m, size_t n, size_t k, int options) {
+    problem p = make_problem(m, n, k, options % 2 == 0, options % 4 == 3 ? 0.0f : -INFINITY,
+                             options % 3 == 1 ? 0.25f : INFINITY);
+    static const unsigned flag_sets[] = {0u, TFLC_GEMM_PART, TFLC_GEMM_MUL_ADD};
+    bool ok = true;
+    for (int v = 0; ok && v < n_variants; v++) {
+        _Alignas(64) unsigned char ref[TFLC_GEMM_PACKED_HEADER];
+        tflc_gemm_f32_refer_b(variants[v], n, k, p.b_nk, k + 2, ref);
+        CHECK(tflc_gemm_f32_packed_config(ref) == variants[v]);
+        for (int mode = 0; ok && mode < 4; mode++) {
+            outbuf o = make_out(&p);
+            const tflc_gemm_f32_args g = {m, n, k, p.a, p.lda, ref, p.bias, o.c, o.ldc, p.min,
+                                          p.max, NULL, NULL};
+            if (mode < 3) {
+                tflc_gemm_f32_range_flags(&g, 0, m, 0, n, flag_sets[mode]);
+            } else {
+                tflc_gemm_f32_plan plan;
+                const int tasks = tflc_gemm_f32_plan_split(&g, 3, &plan);
+                for (int t = tasks - 1; t >= 0; t--) tflc_gemm_f32_task(&g, &plan, t);
+            }
+            ok = sentinels_intact(&p, &o);
+            CHECK_MSG(ok, "%s in place wrote outside C (M=%zu N=%zu K=%zu)", variants[v]->name,
+                      m, n, k);
+            for (size_t i = 0; ok && i < m; i++)
+                for (size_t j = 0; ok && j < n; j++) {
+                    const float want = one_row_ref_at(&p, i, j), got = o.c[i * o.ldc + j];
+                    ok = memcmp(&got, &want, 4) == 0;
+                    CHECK_MSG(ok, "%s in place mode %d [%zu][%zu] M=%zu N=%zu K=%zu: %.9g, want "
+                              "%.9g", variants[v]->name, mode, i, j, m, n, k, (double)got,
+                              (double)want);
+                }
+            checked_elements += (int)(m * n);
+            free(o.c);
+        }
+    }
+    free_problem(&p);
+    return ok;
+}
+
+static void test_in_place_one_row(void) {
+    /* MobileNet V3's classifier and an SE expansion; then ragged N and K around 4 and 16. */
+    static const size_t sizes[][3] = {{1, 1000, 1280}, {1, 960, 240}, {1, 37, 1001},
+                                      {2, 21, 19}, {3, 16, 16}, {1, 5, 3}, {1, 1, 1},
+                                      {1, 64, 4}, {1, 19, 20}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        if (!check_in_place(sizes[s][0], sizes[s][1], sizes[s][2], (int)s)) return;
+    for (int t = 0; t < 120; t++)
+        if (!check_in_place(rng_range(1, 2), rng_range(1, 70), rng_range(1, 70), t)) return;
+}
+
+/* Which products read B in place: one row, at least the threshold's weights (n * k without
+ * overflow); the block's size follows, and it is what weights_block writes. */
+static void test_in_place_choice(void) {
+    const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_get();
+    CHECK(tflc_gemm_f32_b_in_place(1, 1024, 128) && !tflc_gemm_f32_b_in_place(1, 1023, 128));
+    CHECK(!tflc_gemm_f32_b_in_place(2, 1024, 128) && !tflc_gemm_f32_b_in_place(1, 0, 1 << 20));
+    CHECK(tflc_gemm_f32_b_in_place(1, SIZE_MAX / 2, SIZE_MAX / 2));
+    CHECK(tflc_gemm_f32_weights_size(cfg, 1, 1024, 128) == TFLC_GEMM_PACKED_HEADER);
+    CHECK(tflc_gemm_f32_weights_size(cfg, 2, 1024, 128) == tflc_gemm_f32_packed_size(cfg, 1024, 128));
+    /* Under a forced threshold of 10 weights, [1, 7] x [7, 5]: the block is the header and
+     * reads w itself (changing w changes C); at the default threshold it is a packed copy.
+     * Both give the one-row order's bits. */
+    problem p = make_problem(1, 5, 7, true, -INFINITY, INFINITY);
+    float w[5 * 7];
+    for (size_t j = 0; j < 5; j++) memcpy(w + j * 7, p.b_nk + j * (7 + 2), 7 * sizeof(float));
+    for (int forced = 1; forced >= 0; forced--) {
+        tflc_gemm_f32_set_in_place_min(forced ? 10 : TFLC_GEMM_IN_PLACE_FLOATS);
+        CHECK(tflc_gemm_f32_b_in_place(1, 5, 7) == (forced == 1));
+        const size_t bytes = tflc_gemm_f32_weights_size(cfg, 1, 5, 7);
+        CHECK((bytes == TFLC_GEMM_PACKED_HEADER) == (forced == 1));
+        void *blk = xaligned(bytes);
+        tflc_gemm_f32_weights_block(cfg, 1, 5, 7, w, blk);
+        outbuf o = make_out(&p);
+        tflc_gemm_f32(1, 5, 7, p.a, p.lda, blk, p.bias, o.c, o.ldc, p.min, p.max);
+        for (size_t j = 0; j < 5; j++) {
+            const float want = one_row_ref_at(&p, 0, j);
+            CHECK(memcmp(&o.c[j], &want, 4) == 0);
+        }
+        w[0] += 1.0f;   /* in place: the next product sees it; packed: the copy does not */
+        tflc_gemm_f32(1, 5, 7, p.a, p.lda, blk, p.bias, o.c, o.ldc, p.min, p.max);
+        const float want0 = one_row_ref_at(&p, 0, 0);
+        CHECK((memcmp(&o.c[0], &want0, 4) != 0) == (forced == 1));
+        w[0] -= 1.0f;
+        free(o.c);
+        free(blk);
+    }
+    tflc_gemm_f32_set_in_place_min(TFLC_GEMM_IN_PLACE_FLOATS);
+    free_problem(&p);
+}
+
 /* K = 0: C = clamp(bias). */
 static void test_k_zero(void) {
     for (int v = 0; v < n_variants; v++) {
@@ -978,6 +1092,8 @@ static void run_tests(void) {
     TEST(test_fma_blocked_order);
     TEST(test_k_slices_under_budget);
     TEST(test_one_row_order);
+    TEST(test_in_place_one_row);
+    TEST(test_in_place_choice);
     TEST(test_k_zero);
     TEST(test_nan_and_inf);
     TEST(test_split_is_bit_identical);
