@@ -38,15 +38,19 @@ static uint64_t read_xcr0(void) {
 
 /* The L2 data or unified cache's bytes: Intel's deterministic cache leaf 4 (subleaf by
  * subleaf, EAX level and type; ways x partitions x line x sets from EBX / ECX), AMD's
- * extended leaf 0x80000006 (ECX[31:16] in KiB). 0 when neither says. */
-static size_t detect_l2(bool amd) {
+ * extended leaf 0x80000006 (ECX[31:16] in KiB). 0 when neither says. max_leaf: leaf 0's EAX.
+ * Each CPUID is a trap to the hypervisor on a virtual machine (about 9 us each on the one we
+ * measure on), so detection asks each leaf once, without the __get_cpuid wrappers' extra
+ * leaf-0 calls. */
+static size_t detect_l2(bool amd, unsigned max_leaf) {
     unsigned a, b, cx, d;
     if (amd) {
-        if (__get_cpuid_max(0x80000000u, NULL) < 0x80000006u) return 0;
+        __cpuid(0x80000000u, a, b, cx, d);
+        if (a < 0x80000006u) return 0;
         __cpuid(0x80000006u, a, b, cx, d);
         return (size_t)(cx >> 16) * 1024;
     }
-    if (__get_cpuid_max(0, NULL) < 4) return 0;
+    if (max_leaf < 4) return 0;
     for (unsigned i = 0; i < 16; i++) {
         __cpuid_count(4, i, a, b, cx, d);
         const unsigned type = a & 31u, level = (a >> 5) & 7u;
@@ -60,17 +64,20 @@ static size_t detect_l2(bool amd) {
 
 static void detect_x86(tflc_cpu_info *c) {
     unsigned a, b, cx, d;
-    if (__get_cpuid(0, &a, &b, &cx, &d)) {
-        c->amd = b == 0x68747541u && d == 0x69746e65u && cx == 0x444d4163u; /* "AuthenticAMD" */
-        c->l2_bytes = detect_l2(c->amd);
-    }
-    if (!__get_cpuid(1, &a, &b, &cx, &d)) return;
+#if defined(__i386__)
+    if (__get_cpuid_max(0, NULL) == 0) return;   /* a CPU without CPUID (x86-64 always has it) */
+#endif
+    __cpuid(0, a, b, cx, d);
+    const unsigned max_leaf = a;
+    c->amd = b == 0x68747541u && d == 0x69746e65u && cx == 0x444d4163u; /* "AuthenticAMD" */
+    c->l2_bytes = detect_l2(c->amd, max_leaf);
+    if (max_leaf < 1) return;
+    __cpuid(1, a, b, cx, d);
     bool osxsave = (cx >> 27) & 1u, avx = (cx >> 28) & 1u, fma = (cx >> 12) & 1u;
     if (!osxsave || !avx) return;
     uint64_t xcr0 = read_xcr0();
     bool ymm_state = (xcr0 & 0x6u) == 0x6u;
     bool zmm_state = (xcr0 & 0xE6u) == 0xE6u;
-    unsigned max_leaf = __get_cpuid_max(0, NULL);
     if (max_leaf < 7 || !ymm_state) return;
     __cpuid_count(7, 0, a, b, cx, d);
     c->fma = fma;
