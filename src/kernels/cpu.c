@@ -88,6 +88,7 @@ static void detect_x86(tflc_cpu_info *c) {
         c->avx512bw = (b >> 30) & 1u;
         c->avx512vl = (b >> 31) & 1u;
         c->avx512vnni = c->avx512f && ((cx >> 11) & 1u);
+        c->avx512vbmi = c->avx512f && ((cx >> 1) & 1u);
     }
 }
 #endif

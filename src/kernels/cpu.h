@@ -44,6 +44,7 @@ typedef struct tflc_cpu_info {
     bool avx2, fma;                              /* usable: CPU flag and OS ymm state */
     bool avx512f, avx512bw, avx512vl, avx512dq;  /* usable: CPU flag and OS zmm/opmask state */
     bool avx512vnni;                             /* VPDPBUSD on zmm */
+    bool avx512vbmi;                             /* VPERMB / VPERMI2B on zmm */
     bool neon, neon_dot;                         /* aarch64 AdvSIMD; SDOT / UDOT (DotProd) */
     bool amd;                                    /* x86 vendor AuthenticAMD */
     size_t l2_bytes;                             /* one core's L2 (x86 cpuid); 0: unknown */

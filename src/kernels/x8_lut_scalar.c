@@ -7,7 +7,6 @@
 #include <pthread.h>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <cpuid.h>
 #define X8_LUT_X86 1
 #endif
 
@@ -38,11 +37,9 @@ const tflc_x8_lut_config *tflc_x8_lut_config_scalar(void) { return &scalar_confi
 
 bool tflc_x8_lut_cpu_has_vbmi(void) {
 #if defined(X8_LUT_X86)
-    /* AVX-512 F/BW with the OS's zmm state is what the AVX512 level already checked. */
-    if (!tflc_cpu_has_isa(TFLC_ISA_AVX512) || __get_cpuid_max(0, NULL) < 7) return false;
-    unsigned a, b, c, d;
-    __cpuid_count(7, 0, a, b, c, d);
-    return (c >> 1) & 1u;
+    /* AVX-512 F/BW with the OS's zmm state is what the AVX512 level already checked;
+     * VBMI is leaf 7's ECX bit 1, read with the rest (cpu.c). */
+    return tflc_cpu_has_isa(TFLC_ISA_AVX512) && tflc_cpu_info_get()->avx512vbmi;
 #else
     return false;
 #endif
