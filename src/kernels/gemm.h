@@ -62,7 +62,9 @@
  * One-row products (M == 1: FULLY_CONNECTED with one batch row, CONV_2D with one output
  * pixel) take the config's dot kernel instead: per column, four partial sums over k mod 4,
  * combined as LiteRT's matrix-vector product combines them (f32_gemm_dot.h), which gives
- * LiteRT's bits at the same speed (such products are bound by reading B).
+ * LiteRT's bits at the same speed (such products are bound by reading B). With 512 KiB of
+ * weights or more they read B unpacked, as the model stores it (the config's dot_rows; "B
+ * read in place" below), in the same order.
  *
  * Threads: tflc_gemm_f32_plan splits the output into tasks of whole MR x NR tiles (along M
  * first, then N); tflc_gemm_f32_task runs one. Tasks write disjoint parts of C and share
