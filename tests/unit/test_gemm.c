@@ -798,11 +798,12 @@ static void test_in_place_choice(void) {
             const float want = one_row_ref_at(&p, 0, j);
             CHECK(memcmp(&o.c[j], &want, 4) == 0);
         }
-        w[0] += 1.0f;   /* in place: the next product sees it; packed: the copy does not */
+        const float w0 = w[0];
+        w[0] = w0 + 1.0f;   /* in place: the next product sees it; packed: the copy does not */
         tflc_gemm_f32(1, 5, 7, p.a, p.lda, blk, p.bias, o.c, o.ldc, p.min, p.max);
         const float want0 = one_row_ref_at(&p, 0, 0);
         CHECK((memcmp(&o.c[0], &want0, 4) != 0) == (forced == 1));
-        w[0] -= 1.0f;
+        w[0] = w0;
         free(o.c);
         free(blk);
     }
