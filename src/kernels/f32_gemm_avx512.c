@@ -300,16 +300,9 @@ static inline __attribute__((always_inline)) void dot_rows_cols(
         const __m512 u = _mm512_add_ps(s[q], _mm512_permute_ps(s[q], 0x4E));
         float lanes[16];
         _mm512_storeu_ps(lanes, _mm512_add_ps(u, _mm512_permute_ps(u, 0xB1)));
-        for (size_t j = 0; j < 4; j++) {
-            const float *row = w + (4 * q + j) * ldb;
-            float acc = lanes[4 * j];
-            for (size_t kk = k4; kk < k; kk++) {
-                const float p = a[kk] * row[kk];
-                acc = acc + p;
-            }
-            const float v = acc + (bias ? bias[4 * q + j] : 0.0f);
-            c[4 * q + j] = v < min ? min : (v > max ? max : v);
-        }
+        for (size_t j = 0; j < 4; j++)
+            c[4 * q + j] = tflc_f32_dot_row_end(lanes[4 * j], a, w + (4 * q + j) * ldb, k4, k,
+                                                bias ? bias[4 * q + j] : 0.0f, min, max);
     }
 }
 

@@ -28,6 +28,21 @@
 /* How far ahead of its reads a streaming one-row product asks for B (bytes). */
 #define TFLC_DOT_PREFETCH_BYTES 8192
 
+/* The end of one column of a one-row product over B read in place (gemm.h): acc, the
+ * combined partial sums (s0 + s2) + (s1 + s3) over k < k4, plus the products of k in
+ * [k4, k) in order (row: the column's weights), then + bias and the clamp (NaN passes), as
+ * the panel kernel below ends each column. Shared by gemm.c's portable loop and the SIMD
+ * dot_rows kernels, whose bits must agree. */
+static inline float tflc_f32_dot_row_end(float acc, const float *a, const float *row, size_t k4,
+                                         size_t k, float bias, float min, float max) {
+    for (size_t kk = k4; kk < k; kk++) {
+        const float p = a[kk] * row[kk];
+        acc = acc + p;
+    }
+    const float v = acc + bias;
+    return v < min ? min : (v > max ? max : v);
+}
+
 /* One panel: a [k], b the packed panel (b[kk*NR + j]), columns [0, nc) of c written,
  * bias NR readable floats. NR is a compile-time constant after inlining. stream: prefetch
  * B ahead (a product whose weights come from memory; hints cost issue slots when B is in

@@ -3,6 +3,7 @@
  * and A, the cache-blocked loops around the microkernels, and the task split.
  */
 #include "kernels/gemm.h"
+#include "kernels/f32_gemm_dot.h"   /* tflc_f32_dot_row_end */
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -455,37 +456,36 @@ TAIL_INLINE void in_place_cols(const size_t C, size_t k, const float *a, const f
             s[c] = s[c] + p;
         }
     }
-    for (size_t c = 0; c < C; c++) {
-        float acc = (s[c][0] + s[c][2]) + (s[c][1] + s[c][3]);
-        for (size_t kk = k4; kk < k; kk++) {
-            const float p = a[kk] * w[c * ldb + kk];
-            acc = acc + p;
-        }
-        out[c] = clamp_f32(acc + (bias ? bias[c] : 0.0f), min, max);
-    }
+    for (size_t c = 0; c < C; c++)
+        out[c] = tflc_f32_dot_row_end((s[c][0] + s[c][2]) + (s[c][1] + s[c][3]), a,
+                                      w + c * ldb, k4, k, bias ? bias[c] : 0.0f, min, max);
 }
+
+/* The bias of columns from j on, or NULL for none. */
+static const float *bias_at(const float *bias, size_t j) { return bias ? bias + j : NULL; }
 
 /* Rows [m_begin, m_end) x columns [n_begin, n_end) of g over the in-place B described by h,
  * each row in the one-row order; then the epilogue. */
 static void in_place_range(const tflc_gemm_f32_config *cfg, const tflc_gemm_f32_args *g,
                            const packed_header *h, size_t m_begin, size_t m_end, size_t n_begin,
                            size_t n_end) {
+    const float *w = h->rows, *bias = g->bias;
+    const size_t ldb = h->ldb;
     for (size_t i = m_begin; i < m_end; i++) {
         const float *a = g->a + i * g->lda;
         float *c = g->c + i * g->ldc;
         size_t j = n_begin;
         if (cfg->dot_rows) {   /* whole groups of 4 columns; the rest below */
             const size_t cols = (n_end - j) & ~(size_t)3;
-            cfg->dot_rows(g->k, a, h->rows + j * h->ldb, h->ldb, g->bias ? g->bias + j : NULL,
-                          c + j, cols, g->min, g->max);
+            cfg->dot_rows(g->k, a, w + j * ldb, ldb, bias_at(bias, j), c + j, cols, g->min,
+                          g->max);
             j += cols;
         }
         for (; j + IN_PLACE_COLS <= n_end; j += IN_PLACE_COLS)
-            in_place_cols(IN_PLACE_COLS, g->k, a, h->rows + j * h->ldb, h->ldb,
-                          g->bias ? g->bias + j : NULL, g->min, g->max, c + j);
+            in_place_cols(IN_PLACE_COLS, g->k, a, w + j * ldb, ldb, bias_at(bias, j), g->min,
+                          g->max, c + j);
         for (; j < n_end; j++)
-            in_place_cols(1, g->k, a, h->rows + j * h->ldb, h->ldb, g->bias ? g->bias + j : NULL,
-                          g->min, g->max, c + j);
+            in_place_cols(1, g->k, a, w + j * ldb, ldb, bias_at(bias, j), g->min, g->max, c + j);
     }
     epilogue_at(g, g->c + m_begin * g->ldc + n_begin, m_end - m_begin, n_end - n_begin);
 }

@@ -107,8 +107,6 @@ typedef struct conv_params {
     /* float path on the GEMM */
     conv_gemm_form gemm;
     bool mul_add;                          /* GEMM with LiteRT's rounding (small filters) */
-    size_t b_rows;                         /* the rows the filter's block is for (gemm.h
-                                              tflc_gemm_f32_weights_size), 0: not a 1x1 */
     const void *packed;                    /* the cached packed filter, or NULL: pack into
                                               scratch at packed_off at each eval */
     size_t packed_off;
@@ -306,6 +304,14 @@ static bool conv_prepare_taps(conv_params *p, const tflc_gemm_f32_config *cfg, s
     return true;
 }
 
+/* The GEMM rows the float filter's block is made for (gemm.h, tflc_gemm_f32_weights_size):
+ * a 1x1 filter over one output pixel with large weights reads them in place; other filters
+ * report 0, since the taps form needs packed panels. */
+static size_t conv_filter_rows(const conv_params *p) {
+    if (p->g.y.filter != 1 || p->g.x.filter != 1) return 0;
+    return (size_t)p->g.batches * (size_t)p->g.y.out * (size_t)p->g.x.out;
+}
+
 /* Float, groups == 1: the GEMM form, the cached packed filter, scratch for im2col. */
 static void conv_prepare_gemm(tflc_node *node, conv_params *p, size_t *scratch) {
     const tflc_tensor *w = node->inputs[1];
@@ -316,13 +322,10 @@ static void conv_prepare_gemm(tflc_node *node, conv_params *p, size_t *scratch) 
     p->packed = NULL;
     if (p->groups != 1 || rows == 0 || n == 0 || k == 0) return;
     const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_get();
-    /* The GEMM's rows as the filter's block sees them: a 1x1 filter over one output pixel
-     * with large weights reads them in place (gemm.h); the taps form needs packed panels. */
-    p->b_rows = p->g.y.filter == 1 && p->g.x.filter == 1 ? rows : 0;
-    const size_t packed_bytes = tflc_gemm_f32_weights_size(cfg, p->b_rows, n, k);
+    const size_t packed_bytes = tflc_gemm_f32_weights_size(cfg, conv_filter_rows(p), n, k);
     const tflc_model *model = tflc_conv_model(node);
     if (tflc_tensor_is_constant(w) && tflc_weight_cache_owns(model, w->data)) {
-        conv_pack_args args = {cfg, p->b_rows, n, k, w->data};
+        conv_pack_args args = {cfg, conv_filter_rows(p), n, k, w->data};
         p->packed = tflc_weight_cache_get(model, w->data,
                                           TFLC_WCACHE_F32_GEMM_B | (uint32_t)cfg->isa << 8,
                                           packed_bytes, conv_pack_filter, &args);
@@ -781,7 +784,7 @@ static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {
     };
     if (!j.packed) {
         void *dst = tflc_conv_scratch_at(node, p->packed_off);
-        tflc_gemm_f32_weights_block(tflc_gemm_f32_config_get(), p->b_rows, j.n, j.k,
+        tflc_gemm_f32_weights_block(tflc_gemm_f32_config_get(), conv_filter_rows(p), j.n, j.k,
                                     node->inputs[1]->data, dst);
         j.packed = dst;
     }
