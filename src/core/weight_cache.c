@@ -13,6 +13,7 @@
 #include "core/weight_cache.h"
 
 #include "core/pages.h"
+#include "core/runner.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -147,6 +148,12 @@ const void *tflc_weight_cache_get(const tflc_model *model, const void *key, uint
 bool tflc_weight_cache_owns(const tflc_model *model, const void *p) {
     const uint8_t *u = p;
     return model && model->buf && u >= model->buf && u < model->buf + model->size;
+}
+
+bool tflc_node_weights_cold(const tflc_node *node) {
+    const tflc_runner *runner = node->graph ? node->graph->runner : NULL;
+    return runner && node->graph == runner->graph && runner->model &&
+           runner->model->size >= TFLC_COLD_MODEL_BYTES;
 }
 
 void tflc_weight_cache_free(struct tflc_weight_cache *cache) {

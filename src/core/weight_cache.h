@@ -44,6 +44,15 @@ const void *tflc_weight_cache_get(const tflc_model *model, const void *key, uint
  * can key a cache entry. */
 bool tflc_weight_cache_owns(const tflc_model *model, const void *p);
 
+/* Whether a node's constant weights are out of L2 each time it runs, so that reading them
+ * where the model stores them costs no more than reading a packed copy (kernels/gemm.h,
+ * tflc_gemm_f32_b_in_place): the node runs once per invoke (it is in its runner's signature
+ * subgraph; a loop body's nodes may run many times while their weights stay cached) and the
+ * model holds at least TFLC_COLD_MODEL_BYTES, four times the 2 MiB L2 of the largest x86
+ * cores, so one invoke pushes a layer's weights out before it runs again. */
+#define TFLC_COLD_MODEL_BYTES ((size_t)8 << 20)
+bool tflc_node_weights_cold(const tflc_node *node);
+
 /* Frees every block and the cache itself (tflc_model_free). NULL is a no-op. */
 void tflc_weight_cache_free(struct tflc_weight_cache *cache);
 

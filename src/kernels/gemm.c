@@ -101,9 +101,15 @@ void tflc_gemm_f32_set_in_place_min(size_t floats) {
     atomic_store_explicit(&in_place_min, floats, memory_order_relaxed);
 }
 
-bool tflc_gemm_f32_b_in_place(size_t m, size_t n, size_t k) {
+/* n * k >= min, without overflow. */
+static bool at_least(size_t n, size_t k, size_t min) { return n >= min / k + (min % k != 0); }
+
+bool tflc_gemm_f32_b_in_place(size_t m, size_t n, size_t k, bool cold) {
     const size_t min = atomic_load_explicit(&in_place_min, memory_order_relaxed);
-    return m == 1 && n > 0 && k > 0 && n >= min / k + (min % k != 0);   /* n * k >= min */
+    if (m != 1 || n == 0 || k == 0) return false;
+    if (min != TFLC_GEMM_IN_PLACE_FLOATS) return at_least(n, k, min);   /* a test's choice */
+    return at_least(n, k, min) ||
+           (cold && k >= TFLC_GEMM_IN_PLACE_COLD_K && at_least(n, k, TFLC_GEMM_IN_PLACE_COLD_FLOATS));
 }
 
 void tflc_gemm_f32_refer_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, const float *b,
@@ -113,14 +119,15 @@ void tflc_gemm_f32_refer_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, 
     memcpy(dst, &h, sizeof h);
 }
 
-size_t tflc_gemm_f32_weights_size(const tflc_gemm_f32_config *cfg, size_t m, size_t n, size_t k) {
-    return tflc_gemm_f32_b_in_place(m, n, k) ? TFLC_GEMM_PACKED_HEADER
-                                             : tflc_gemm_f32_packed_size(cfg, n, k);
+size_t tflc_gemm_f32_weights_size(const tflc_gemm_f32_config *cfg, size_t m, size_t n, size_t k,
+                                  bool cold) {
+    return tflc_gemm_f32_b_in_place(m, n, k, cold) ? TFLC_GEMM_PACKED_HEADER
+                                                   : tflc_gemm_f32_packed_size(cfg, n, k);
 }
 
 void tflc_gemm_f32_weights_block(const tflc_gemm_f32_config *cfg, size_t m, size_t n, size_t k,
-                                 const float *w, void *dst) {
-    if (tflc_gemm_f32_b_in_place(m, n, k)) tflc_gemm_f32_refer_b(cfg, n, k, w, k, dst);
+                                 bool cold, const float *w, void *dst) {
+    if (tflc_gemm_f32_b_in_place(m, n, k, cold)) tflc_gemm_f32_refer_b(cfg, n, k, w, k, dst);
     else tflc_gemm_f32_pack_b(cfg, n, k, w, k, true, dst);
 }
 

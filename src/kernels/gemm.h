@@ -196,24 +196,36 @@ size_t tflc_gemm_f32_packed_size(const tflc_gemm_f32_config *cfg, size_t n, size
  * faults and resident memory for nothing (MobileNet V3 Large float32: 13 of its 21 MiB of
  * packed weights). Smaller one-row products (an LSTM's steps, whose weights stay in L2
  * across the steps) keep the packed panels, where the kernel is faster.
+ * `cold`: the caller knows the weights are out of L2 at each run of the product
+ * (tflc_node_weights_cold: it runs once per invoke of a model larger than L2 keeps). Then
+ * weights of at least TFLC_GEMM_IN_PLACE_COLD_FLOATS with K of at least
+ * TFLC_GEMM_IN_PLACE_COLD_K go in place too: from L3, best of 400 alternating products
+ * (16 copies of B cycled), the in-place kernel against the packed one took 0.72-0.98x for
+ * K = 384..1152 ([1,672] x [672,168]: 16.9 against 18.6 us), but 1.05-1.7x for K = 28..320,
+ * where the end of each column (f32_gemm_dot.h) outweighs its short sum. Squeeze-excite
+ * layers are the case: MobileNet V3 Large float32 keeps 1.1 MiB fewer packed weights.
  * tflc_gemm_f32_b_in_place says which products; tflc_gemm_f32_refer_b writes the
  * TFLC_GEMM_PACKED_HEADER-byte block that stands for B in tflc_gemm_f32_args::packed_b:
  * a header that refers to b (row j at b + j * ldb, K floats used), which must outlive it.
  * Products over such a block sum every row in the one-row order (f32_gemm_dot.h), the bits
  * of the packed dot kernels, at any ISA; TFLC_GEMM_PART and MUL_ADD change nothing there.
  * tflc_gemm_f32_taps_slice never takes one. */
-#define TFLC_GEMM_IN_PLACE_FLOATS ((size_t)1 << 17)   /* 512 KiB of weights */
-bool tflc_gemm_f32_b_in_place(size_t m, size_t n, size_t k);
+#define TFLC_GEMM_IN_PLACE_FLOATS ((size_t)1 << 17)        /* 512 KiB of weights */
+#define TFLC_GEMM_IN_PLACE_COLD_FLOATS ((size_t)1 << 14)   /* 64 KiB, when cold */
+#define TFLC_GEMM_IN_PLACE_COLD_K 384
+bool tflc_gemm_f32_b_in_place(size_t m, size_t n, size_t k, bool cold);
 void tflc_gemm_f32_refer_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, const float *b,
                            size_t ldb, void *dst);
 /* The block that stands for weights w [N, K] (row stride K) in a product of m rows: its size,
  * and the block itself (tflc_gemm_f32_pack_b, transposed, or tflc_gemm_f32_refer_b when
- * tflc_gemm_f32_b_in_place(m, n, k)). What FULLY_CONNECTED and CONV_2D cache. */
-size_t tflc_gemm_f32_weights_size(const tflc_gemm_f32_config *cfg, size_t m, size_t n, size_t k);
+ * tflc_gemm_f32_b_in_place(m, n, k, cold)). What FULLY_CONNECTED and CONV_2D cache; both
+ * calls must be given the same cold. */
+size_t tflc_gemm_f32_weights_size(const tflc_gemm_f32_config *cfg, size_t m, size_t n, size_t k,
+                                  bool cold);
 void tflc_gemm_f32_weights_block(const tflc_gemm_f32_config *cfg, size_t m, size_t n, size_t k,
-                                 const float *w, void *dst);
-/* Tests: B of at least `floats` weights goes in place (TFLC_GEMM_IN_PLACE_FLOATS restores
- * the default). Set it while no product is prepared. */
+                                 bool cold, const float *w, void *dst);
+/* Tests: B of at least `floats` weights goes in place, cold or not (TFLC_GEMM_IN_PLACE_FLOATS
+ * restores the defaults). Set it while no product is prepared. */
 void tflc_gemm_f32_set_in_place_min(size_t floats);
 
 /* Packs B into dst (tflc_gemm_f32_packed_size bytes, 64-byte aligned for the fastest loads).

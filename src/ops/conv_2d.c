@@ -109,6 +109,8 @@ typedef struct conv_params {
     bool mul_add;                          /* GEMM with LiteRT's rounding (small filters) */
     const void *packed;                    /* the cached packed filter, or NULL: pack into
                                               scratch at packed_off at each eval */
+    bool weights_cold;                     /* a cached filter tflc_node_weights_cold says is
+                                              out of L2 at each run (gemm.h: in place) */
     size_t packed_off;
     size_t col_off, col_floats, col_rows;  /* scratch: per thread, col_rows im2col rows */
     size_t pad_off, pad_h, pad_w;          /* CONV_GEMM_TAPS: scratch, [batches, pad_h, pad_w,
@@ -253,12 +255,13 @@ static tflc_status conv_prepare_hybrid(tflc_node *node, conv_params *p, int act_
 typedef struct conv_pack_args {
     const tflc_gemm_f32_config *cfg;
     size_t rows, n, k;
+    bool cold;
     const float *filter;
 } conv_pack_args;
 
 static void conv_pack_filter(void *dst, const void *arg) {
     const conv_pack_args *a = arg;
-    tflc_gemm_f32_weights_block(a->cfg, a->rows, a->n, a->k, a->filter, dst);
+    tflc_gemm_f32_weights_block(a->cfg, a->rows, a->n, a->k, a->cold, a->filter, dst);
 }
 
 /* Whether a taps form can run this conv: undilated windows of at most max_taps taps, and a
@@ -322,10 +325,13 @@ static void conv_prepare_gemm(tflc_node *node, conv_params *p, size_t *scratch) 
     p->packed = NULL;
     if (p->groups != 1 || rows == 0 || n == 0 || k == 0) return;
     const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_get();
-    const size_t packed_bytes = tflc_gemm_f32_weights_size(cfg, conv_filter_rows(p), n, k);
     const tflc_model *model = tflc_conv_model(node);
-    if (tflc_tensor_is_constant(w) && tflc_weight_cache_owns(model, w->data)) {
-        conv_pack_args args = {cfg, conv_filter_rows(p), n, k, w->data};
+    const bool cached = tflc_tensor_is_constant(w) && tflc_weight_cache_owns(model, w->data);
+    p->weights_cold = cached && tflc_node_weights_cold(node);
+    const size_t packed_bytes =
+        tflc_gemm_f32_weights_size(cfg, conv_filter_rows(p), n, k, p->weights_cold);
+    if (cached) {
+        conv_pack_args args = {cfg, conv_filter_rows(p), n, k, p->weights_cold, w->data};
         p->packed = tflc_weight_cache_get(model, w->data,
                                           TFLC_WCACHE_F32_GEMM_B | (uint32_t)cfg->isa << 8,
                                           packed_bytes, conv_pack_filter, &args);
@@ -785,7 +791,7 @@ static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {
     if (!j.packed) {
         void *dst = tflc_conv_scratch_at(node, p->packed_off);
         tflc_gemm_f32_weights_block(tflc_gemm_f32_config_get(), conv_filter_rows(p), j.n, j.k,
-                                    node->inputs[1]->data, dst);
+                                    p->weights_cold, node->inputs[1]->data, dst);
         j.packed = dst;
     }
     const int threads = tflc_node_num_threads(node);

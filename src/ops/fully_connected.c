@@ -90,6 +90,8 @@ typedef struct fc_params {
      * packed into scratch at each eval (weights that are not model constants). int8 on the
      * int8 GEMM likewise (kernels/qgemm.h) */
     const void *packed;
+    bool weights_cold;         /* cached weights tflc_node_weights_cold says are out of L2 at
+                                  each run (kernels/gemm.h: in place) */
     /* int8 on the int8 GEMM: scratch = multipliers [M] i32 | shifts [M] i32 | packed weights
      * (when not cached) | per thread q8_rows x M int32 accumulators */
     const tflc_qs8_config *q8;             /* NULL: the reference loops */
@@ -285,24 +287,27 @@ static tflc_status fc_prepare_quant(tflc_node *node, fc_params *p, int act) {
 typedef struct fc_pack_args {
     const tflc_gemm_f32_config *cfg;
     size_t rows, n, k;
+    bool cold;
     const float *w;
 } fc_pack_args;
 
 static void fc_pack_weights(void *dst, const void *arg) {
     const fc_pack_args *a = arg;
-    tflc_gemm_f32_weights_block(a->cfg, a->rows, a->n, a->k, a->w, dst);
+    tflc_gemm_f32_weights_block(a->cfg, a->rows, a->n, a->k, a->cold, a->w, dst);
 }
 
 static void fc_prepare_gemm(tflc_node *node, fc_params *p) {
     const tflc_tensor *w = node->inputs[1];
     const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_get();
     const size_t rows = (size_t)p->batches, m = (size_t)p->units, k = (size_t)p->depth;
-    const size_t bytes = tflc_gemm_f32_weights_size(cfg, rows, m, k);
     const tflc_model *model = node->graph && node->graph->runner ? node->graph->runner->model
                                                                  : NULL;
+    const bool cached = tflc_tensor_is_constant(w) && tflc_weight_cache_owns(model, w->data);
+    p->weights_cold = cached && tflc_node_weights_cold(node);
+    const size_t bytes = tflc_gemm_f32_weights_size(cfg, rows, m, k, p->weights_cold);
     p->packed = NULL;
-    if (tflc_tensor_is_constant(w) && tflc_weight_cache_owns(model, w->data)) {
-        fc_pack_args args = {cfg, rows, m, k, w->data};
+    if (cached) {
+        fc_pack_args args = {cfg, rows, m, k, p->weights_cold, w->data};
         p->packed = tflc_weight_cache_get(model, w->data,
                                           TFLC_WCACHE_F32_GEMM_B | (uint32_t)cfg->isa << 8,
                                           bytes, fc_pack_weights, &args);
@@ -463,7 +468,8 @@ static void fc_eval_float_gemm(tflc_node *node, const fc_params *p, const float 
     const size_t n = (size_t)p->batches, m = (size_t)p->units, k = (size_t)p->depth;
     const void *packed = p->packed;
     if (!packed) {
-        tflc_gemm_f32_weights_block(tflc_gemm_f32_config_get(), n, m, k, w, node->scratch);
+        tflc_gemm_f32_weights_block(tflc_gemm_f32_config_get(), n, m, k, p->weights_cold, w,
+                                    node->scratch);
         packed = node->scratch;
     }
     const tflc_gemm_f32_args g = {n, m, k, in, k, packed, bias, out, m, p->act.min, p->act.max,

@@ -250,7 +250,7 @@ static void test_one_pixel_in_place(void) {
         tflc_gemm_f32_set_in_place_min(TFLC_GEMM_IN_PLACE_FLOATS);
         free(want);
     }
-    CHECK(!tflc_gemm_f32_b_in_place(2, 960, 240));
+    CHECK(!tflc_gemm_f32_b_in_place(2, 960, 240, false));
 }
 
 static void run_tests(void) {

@@ -35,6 +35,10 @@ typedef struct fc_shape {
 } fc_shape;
 
 static size_t last_cache_bytes;   /* the weight cache's bytes after the last run */
+/* The cached runs' model holds model_bytes (0: the weights' own bytes); in_signature: the
+ * node is in its runner's signature subgraph (else in another, such as a loop body). */
+static size_t model_bytes;
+static bool in_signature;
 
 /* One run: the output's bytes (malloc'd), or NULL on failure. */
 static float *run_fc_f32(const fc_shape *k, const float *in, const float *w, const float *bias,
@@ -51,7 +55,8 @@ static float *run_fc_f32(const fc_shape *k, const float *in, const float *w, con
     oc_const(&c, F32, 1, d_b, bias);
     tflc_tensor *out = oc_out(&c, F32);
     fake_model.buf = cached ? wt->data : NULL;   /* model-owned: packed through the cache */
-    fake_model.size = cached ? wt->bytes : 0;
+    fake_model.size = cached ? (model_bytes ? model_bytes : wt->bytes) : 0;
+    fake_runner.graph = in_signature ? &fake_graph : NULL;
     tflc_status s = oc_run(&c);
     CHECK_MSG(s == TFLC_OK, "status %d: %s", (int)s, tflc_last_error());
     size_t bytes = 0;
@@ -63,6 +68,7 @@ static float *run_fc_f32(const fc_shape *k, const float *in, const float *w, con
     fake_model.size = 0;
     oc_free(&c);
     fake_runner.pool = NULL;
+    fake_runner.graph = NULL;
     return copy;
 }
 
@@ -131,7 +137,8 @@ static void test_fc_float_split(void) {
 static void test_fc_in_place(void) {
     static const fc_shape shapes[] = {{1, 600, 300, ACT_RELU}, {1, 33, 70, ACT_NONE},
                                       {1, 1280, 1001, ACT_NONE}, {1, 7, 3, ACT_RELU}};
-    CHECK(tflc_gemm_f32_b_in_place(1, 300, 600) && !tflc_gemm_f32_b_in_place(2, 300, 600));
+    CHECK(tflc_gemm_f32_b_in_place(1, 300, 600, false) &&
+          !tflc_gemm_f32_b_in_place(2, 300, 600, false));
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
         const fc_shape *k = &shapes[si];
         const size_t n_w = (size_t)k->units * (size_t)k->depth, n_out = (size_t)k->units;
@@ -160,10 +167,65 @@ static void test_fc_in_place(void) {
     }
 }
 
+/* Weights that tflc_node_weights_cold says are out of L2 at each run (one row, run once per
+ * invoke, in a model of TFLC_COLD_MODEL_BYTES) go in place from TFLC_GEMM_IN_PLACE_COLD_FLOATS
+ * when K is at least TFLC_GEMM_IN_PLACE_COLD_K: MobileNet V3's [1, 672] x [672, 168]
+ * squeeze is a header in the cache then, with the packed bits; its [1, 168] x [168, 672]
+ * excitation (K 168), the same squeeze in a smaller model or in a graph that is not the
+ * signature's (a loop body), and two batch rows stay packed. */
+static void test_fc_cold_in_place(void) {
+    static const struct {
+        fc_shape shape;
+        size_t model_bytes;
+        bool in_signature, in_place;
+    } cases[] = {
+        {{1, 672, 168, ACT_NONE}, TFLC_COLD_MODEL_BYTES, true, true},
+        {{1, 384, 43, ACT_RELU}, TFLC_COLD_MODEL_BYTES, true, true},    /* 16512 weights */
+        {{1, 384, 42, ACT_RELU}, TFLC_COLD_MODEL_BYTES, true, false},   /* 16128 */
+        {{1, 168, 672, ACT_NONE}, TFLC_COLD_MODEL_BYTES, true, false},
+        {{1, 672, 168, ACT_NONE}, TFLC_COLD_MODEL_BYTES - 1, true, false},
+        {{1, 672, 168, ACT_NONE}, TFLC_COLD_MODEL_BYTES, false, false},
+        {{2, 672, 168, ACT_NONE}, TFLC_COLD_MODEL_BYTES, true, false},
+    };
+    CHECK(tflc_gemm_f32_b_in_place(1, 168, 672, true) && !tflc_gemm_f32_b_in_place(1, 168, 672, false));
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const fc_shape *k = &cases[ci].shape;
+        const size_t n_w = (size_t)k->units * (size_t)k->depth;
+        const size_t n_out = (size_t)k->batches * (size_t)k->units;
+        float *in = malloc((size_t)k->batches * (size_t)k->depth * sizeof(float));
+        float *w = malloc(n_w * sizeof(float)), *bias = malloc((size_t)k->units * sizeof(float));
+        for (int32_t i = 0; i < k->batches * k->depth; i++) in[i] = rng_f32();
+        for (size_t i = 0; i < n_w; i++) w[i] = rng_f32();
+        for (int32_t i = 0; i < k->units; i++) bias[i] = rng_f32();
+        float *want = run_fc_f32(k, in, w, bias, 1, true);   /* packed */
+        CHECK(last_cache_bytes > n_w * sizeof(float));
+        model_bytes = cases[ci].model_bytes;
+        in_signature = cases[ci].in_signature;
+        for (int threads = 1; want && threads <= 3; threads += 2) {
+            float *got = run_fc_f32(k, in, w, bias, threads, true);
+            CHECK_MSG(got && memcmp(want, got, n_out * sizeof(float)) == 0,
+                      "fc %dx%d -> %d, model of %zu bytes, %d threads: not the packed bits",
+                      (int)k->batches, (int)k->depth, (int)k->units, model_bytes, threads);
+            CHECK_MSG((last_cache_bytes == TFLC_GEMM_PACKED_HEADER) == cases[ci].in_place,
+                      "fc %dx%d -> %d, model of %zu bytes%s: %zu cached bytes", (int)k->batches,
+                      (int)k->depth, (int)k->units, model_bytes,
+                      in_signature ? "" : ", not the signature's graph", last_cache_bytes);
+            free(got);
+        }
+        model_bytes = 0;
+        in_signature = false;
+        free(want);
+        free(in);
+        free(w);
+        free(bias);
+    }
+}
+
 static void run_tests(void) {
     CHECK(tflc_threadpool_create(3, &pool3) == TFLC_OK);
     TEST(test_fc_float_split);
     TEST(test_fc_in_place);
+    TEST(test_fc_cold_in_place);
     tflc_threadpool_free(pool3);
 }
 

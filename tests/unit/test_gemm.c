@@ -774,11 +774,19 @@ static void test_in_place_one_row(void) {
  * overflow); the block's size follows, and it is what weights_block writes. */
 static void test_in_place_choice(void) {
     const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_get();
-    CHECK(tflc_gemm_f32_b_in_place(1, 1024, 128) && !tflc_gemm_f32_b_in_place(1, 1023, 128));
-    CHECK(!tflc_gemm_f32_b_in_place(2, 1024, 128) && !tflc_gemm_f32_b_in_place(1, 0, 1 << 20));
-    CHECK(tflc_gemm_f32_b_in_place(1, SIZE_MAX / 2, SIZE_MAX / 2));
-    CHECK(tflc_gemm_f32_weights_size(cfg, 1, 1024, 128) == TFLC_GEMM_PACKED_HEADER);
-    CHECK(tflc_gemm_f32_weights_size(cfg, 2, 1024, 128) == tflc_gemm_f32_packed_size(cfg, 1024, 128));
+    CHECK(tflc_gemm_f32_b_in_place(1, 1024, 128, false) &&
+          !tflc_gemm_f32_b_in_place(1, 1023, 128, false));
+    CHECK(!tflc_gemm_f32_b_in_place(2, 1024, 128, false) &&
+          !tflc_gemm_f32_b_in_place(1, 0, 1 << 20, false));
+    CHECK(tflc_gemm_f32_b_in_place(1, SIZE_MAX / 2, SIZE_MAX / 2, false));
+    CHECK(tflc_gemm_f32_weights_size(cfg, 1, 1024, 128, false) == TFLC_GEMM_PACKED_HEADER);
+    CHECK(tflc_gemm_f32_weights_size(cfg, 2, 1024, 128, false) ==
+          tflc_gemm_f32_packed_size(cfg, 1024, 128));
+    /* Cold weights: from 16384 weights with K of at least 384, or the warm threshold. */
+    CHECK(tflc_gemm_f32_b_in_place(1, 43, 384, true) && !tflc_gemm_f32_b_in_place(1, 42, 384, true));
+    CHECK(!tflc_gemm_f32_b_in_place(1, 300, 383, true) && !tflc_gemm_f32_b_in_place(2, 300, 384, true));
+    CHECK(tflc_gemm_f32_b_in_place(1, 1024, 128, true) && !tflc_gemm_f32_b_in_place(1, 0, 384, true));
+    CHECK(tflc_gemm_f32_weights_size(cfg, 1, 43, 384, true) == TFLC_GEMM_PACKED_HEADER);
     /* Under a forced threshold of 10 weights, [1, 7] x [7, 5]: the block is the header and
      * reads w itself (changing w changes C); at the default threshold it is a packed copy.
      * Both give the one-row order's bits. */
@@ -787,11 +795,11 @@ static void test_in_place_choice(void) {
     for (size_t j = 0; j < 5; j++) memcpy(w + j * 7, p.b_nk + j * (7 + 2), 7 * sizeof(float));
     for (int forced = 1; forced >= 0; forced--) {
         tflc_gemm_f32_set_in_place_min(forced ? 10 : TFLC_GEMM_IN_PLACE_FLOATS);
-        CHECK(tflc_gemm_f32_b_in_place(1, 5, 7) == (forced == 1));
-        const size_t bytes = tflc_gemm_f32_weights_size(cfg, 1, 5, 7);
+        CHECK(tflc_gemm_f32_b_in_place(1, 5, 7, false) == (forced == 1));
+        const size_t bytes = tflc_gemm_f32_weights_size(cfg, 1, 5, 7, false);
         CHECK((bytes == TFLC_GEMM_PACKED_HEADER) == (forced == 1));
         void *blk = xaligned(bytes);
-        tflc_gemm_f32_weights_block(cfg, 1, 5, 7, w, blk);
+        tflc_gemm_f32_weights_block(cfg, 1, 5, 7, false, w, blk);
         outbuf o = make_out(&p);
         tflc_gemm_f32(1, 5, 7, p.a, p.lda, blk, p.bias, o.c, o.ldc, p.min, p.max);
         for (size_t j = 0; j < 5; j++) {
