@@ -23,6 +23,9 @@
 #ifndef AVX2_NC
 #define AVX2_NC 1024
 #endif
+/* How far ahead of the FMA path's reads of B (bytes) the tile asks for it: 64 k steps
+ * (f32_gemm_avx512.c has the measurements behind it, AVX512_B_AHEAD). */
+#define AVX2_B_AHEAD 4096
 /* The FMA path's summation block (gemm.h): each block of k summed apart, then added. */
 #define AVX2_SUM_BLOCK 64
 /* Packed-A row stride: KC plus one cache line, so the rows fall in different L1 sets. */
@@ -89,6 +92,7 @@ static inline __attribute__((always_inline)) void avx2_tile(
             size_t n = kc < AVX2_SUM_BLOCK ? kc : AVX2_SUM_BLOCK;
             kc -= n;
             for (; n != 0; n--) {
+                _mm_prefetch((const char *)b + AVX2_B_AHEAD, _MM_HINT_T0);
                 const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
                 b += AVX2_NR;
                 UNROLL
