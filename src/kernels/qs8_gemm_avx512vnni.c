@@ -22,6 +22,11 @@
 #define QS8_VNNI_NC 1024
 #define QS8_VNNI_AS (QS8_VNNI_KC + 64)   /* packed-A row stride, bytes */
 
+/* How far ahead of its reads of B (bytes) the tile asks for it: 32 groups of 4 k. The
+ * first tile over a panel reads it from L3 or memory when the network's weights do not fit
+ * in L2, as in the float kernel (f32_gemm_avx512.c, AVX512_B_AHEAD). */
+#define QS8_VNNI_B_AHEAD 4096
+
 #define UNROLL _Pragma("GCC unroll 16")
 
 static inline __m512i broadcast_u32(const uint8_t *p) {
@@ -64,9 +69,17 @@ static inline __attribute__((always_inline)) void vnni_tile(
     }
     /* taps > 1 (the conv kernels): K is `taps` runs of kc bytes, run t's rows from tap_a[t]
      * (integer sums: any split gives the same result). */
+    /* A panel smaller than the distance (K < 128: MobileNet V2's expansions) stays in
+     * cache across its tiles, and hints past it only fetch other data: there the hint names
+     * the line being read (a hit). MobileNet V2 int8 on 2 threads, 20 alternating rounds,
+     * new / old median: 1.020 and 1.036 with every panel hinted ahead, 0.992 with this
+     * (a same-binary control: 1.008). */
+    const size_t ahead = taps * kc * QS8_VNNI_NR >= QS8_VNNI_B_AHEAD ? QS8_VNNI_B_AHEAD : 0;
     for (size_t t = 0; t < taps; t++) {
         if (tap_a) a = tap_a[t];
         for (size_t k = 0; k < kc; k += 4) {
+            _mm_prefetch((const char *)b + ahead, _MM_HINT_T0);
+            _mm_prefetch((const char *)b + ahead + 64, _MM_HINT_T0);
             const __m512i b0 = _mm512_loadu_si512(b),
                           b1 = half || narrow ? b0 : _mm512_loadu_si512(b + 64);
             const __m256i b8 = narrow ? _mm256_loadu_si256((const __m256i *)(const void *)(b + 64))
