@@ -263,8 +263,10 @@ static inline float fold16(__m512 acc) {
 
 static void f32_softmax_avx512(size_t n, const float *x, float beta, float *y) {
     __m512 vmax = SET1(x[0]);
-    for (size_t i = 0; i < n; i += 16)
-        vmax = _mm512_max_ps(vmax, _mm512_maskz_loadu_ps(tail_mask16(n - i), x + i));
+    for (size_t i = 0; i < n; i += 16) {   /* lanes past the row keep vmax, not a zero */
+        const __mmask16 m = tail_mask16(n - i);
+        vmax = _mm512_mask_max_ps(vmax, m, vmax, _mm512_maskz_loadu_ps(m, x + i));
+    }
     const __m512 max = SET1(_mm512_reduce_max_ps(vmax)), vbeta = SET1(beta);
     __m512 acc = _mm512_setzero_ps();
     for (size_t i = 0; i < n; i += 16) {        /* element i into lane i mod 16 */

@@ -151,6 +151,28 @@ static void test_softmax_variants_agree(void) {
         }
 }
 
+/* Rows whose every value is negative, of every length up to 40: the maximum is theirs, not
+ * a zero from the lanes past a ragged end. Below -87 each e^(x - 0) underflows, so a zero
+ * taken for the maximum gave 0 / 0. */
+static void test_softmax_negative_rows(void) {
+    static const float ranges[][2] = {{-120.0f, -88.0f}, {-10.0f, -1.0f}, {-1e-3f, -1e-6f}};
+    uint64_t st = 0x9E3779B97F4A7C15ull;
+    find_configs();
+    float x[40], want[40], got[40];
+    for (int v = 1; v < n_configs; v++)
+        for (size_t r = 0; r < N(ranges); r++)
+            for (size_t n = 1; n <= N(x); n++) {
+                for (size_t i = 0; i < n; i++) x[i] = rng_uniform(&st, ranges[r][0], ranges[r][1]);
+                configs[0]->softmax(n, x, 1.0f, want);
+                configs[v]->softmax(n, x, 1.0f, got);
+                bool ok = true;
+                for (size_t i = 0; i < n; i++) ok = ok && same_value(got[i], want[i]);
+                CHECK_MSG(ok, "%s, n = %zu, values in [%g, %g]: got[0] %g, want %g",
+                          configs[v]->name, n, (double)ranges[r][0], (double)ranges[r][1],
+                          (double)got[0], (double)want[0]);
+            }
+}
+
 /* NaN anywhere: the whole row NaN; -inf entries: 0; +inf: NaN (inf - inf), as the libm loop
  * gives. */
 static void test_softmax_specials(void) {
@@ -253,6 +275,7 @@ static void run_tests(void) {
     TEST(test_hard_swish_tails);
     TEST(test_op_hard_swish);
     TEST(test_softmax_variants_agree);
+    TEST(test_softmax_negative_rows);
     TEST(test_softmax_specials);
     TEST(test_softmax_accuracy);
     TEST(test_op_softmax);
