@@ -19,6 +19,7 @@ typedef struct packed_header {
     uint32_t isa;
     uint32_t nr;
     uint32_t in_place;         /* 1: no panels follow; B is read at rows (refer_b) */
+    uint32_t stream;           /* 1: one-row products prefetch the panels (cold weights) */
     uint64_t n, k;
     const float *rows;         /* in place: B [N, K], row j at rows + j * ldb */
     uint64_t ldb;
@@ -74,7 +75,7 @@ size_t tflc_gemm_f32_packed_size(const tflc_gemm_f32_config *cfg, size_t n, size
 
 void tflc_gemm_f32_pack_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, const float *b,
                           size_t ldb, bool transposed, void *dst) {
-    packed_header h = {PACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 0, n, k, NULL, 0};
+    packed_header h = {PACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 0, 0, n, k, NULL, 0};
     memset(dst, 0, TFLC_GEMM_PACKED_HEADER);
     memcpy(dst, &h, sizeof h);
     float *out = (float *)((unsigned char *)dst + TFLC_GEMM_PACKED_HEADER);
@@ -114,7 +115,7 @@ bool tflc_gemm_f32_b_in_place(size_t m, size_t n, size_t k, bool cold) {
 
 void tflc_gemm_f32_refer_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, const float *b,
                            size_t ldb, void *dst) {
-    packed_header h = {PACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 1, n, k, b, ldb};
+    packed_header h = {PACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 1, 0, n, k, b, ldb};
     memset(dst, 0, TFLC_GEMM_PACKED_HEADER);
     memcpy(dst, &h, sizeof h);
 }
@@ -127,8 +128,12 @@ size_t tflc_gemm_f32_weights_size(const tflc_gemm_f32_config *cfg, size_t m, siz
 
 void tflc_gemm_f32_weights_block(const tflc_gemm_f32_config *cfg, size_t m, size_t n, size_t k,
                                  bool cold, const float *w, void *dst) {
-    if (tflc_gemm_f32_b_in_place(m, n, k, cold)) tflc_gemm_f32_refer_b(cfg, n, k, w, k, dst);
-    else tflc_gemm_f32_pack_b(cfg, n, k, w, k, true, dst);
+    if (tflc_gemm_f32_b_in_place(m, n, k, cold)) {
+        tflc_gemm_f32_refer_b(cfg, n, k, w, k, dst);
+        return;
+    }
+    tflc_gemm_f32_pack_b(cfg, n, k, w, k, true, dst);
+    ((packed_header *)dst)->stream = cold && m == 1;
 }
 
 /* One 4-byte word, any alignment. */
@@ -277,7 +282,8 @@ static void dot_range(const tflc_gemm_f32_config *cfg, const tflc_gemm_f32_args 
                       size_t n_begin, size_t n_end) {
     const float *panels = packed_panels(g);
     const size_t nr = cfg->nr;
-    const bool stream = g->k * g->n * sizeof(float) >= DOT_STREAM_BYTES;
+    const bool stream = ((const packed_header *)g->packed_b)->stream ||
+                        g->k * g->n * sizeof(float) >= DOT_STREAM_BYTES;
     float bias_tail[TFLC_GEMM_MAX_NR];
     for (size_t n0 = n_begin; n0 < n_end; n0 += nr) {
         const size_t nc = min_sz(nr, n_end - n0);
