@@ -109,8 +109,9 @@ bool tflc_gemm_f32_b_in_place(size_t m, size_t n, size_t k, bool cold) {
     const size_t min = atomic_load_explicit(&in_place_min, memory_order_relaxed);
     if (m != 1 || n == 0 || k == 0) return false;
     if (min != TFLC_GEMM_IN_PLACE_FLOATS) return at_least(n, k, min);   /* a test's choice */
-    return at_least(n, k, min) ||
-           (cold && k >= TFLC_GEMM_IN_PLACE_COLD_K && at_least(n, k, TFLC_GEMM_IN_PLACE_COLD_FLOATS));
+    if (at_least(n, k, min)) return true;
+    return cold && k >= TFLC_GEMM_IN_PLACE_COLD_K &&
+           at_least(n, k, TFLC_GEMM_IN_PLACE_COLD_FLOATS);
 }
 
 void tflc_gemm_f32_refer_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, const float *b,
@@ -133,7 +134,7 @@ void tflc_gemm_f32_weights_block(const tflc_gemm_f32_config *cfg, size_t m, size
         return;
     }
     tflc_gemm_f32_pack_b(cfg, n, k, w, k, true, dst);
-    ((packed_header *)dst)->stream = cold && m == 1;
+    ((packed_header *)dst)->stream = cold && m == 1;   /* a hint: dot_range */
 }
 
 /* One 4-byte word, any alignment. */

@@ -203,7 +203,8 @@ size_t tflc_gemm_f32_packed_size(const tflc_gemm_f32_config *cfg, size_t n, size
  * (16 copies of B cycled), the in-place kernel against the packed one took 0.72-0.98x for
  * K = 384..1152 ([1,672] x [672,168]: 16.9 against 18.6 us), but 1.05-1.7x for K = 28..320,
  * where the end of each column (f32_gemm_dot.h) outweighs its short sum. Squeeze-excite
- * layers are the case: MobileNet V3 Large float32 keeps 1.1 MiB fewer packed weights.
+ * layers are the case: the RSS growth of MobileNet V3 Large float32 (its three squeezes of
+ * 480 and 672 channels) drops 1.2 MiB, EfficientNet-B0's 1.3 MiB.
  * tflc_gemm_f32_b_in_place says which products; tflc_gemm_f32_refer_b writes the
  * TFLC_GEMM_PACKED_HEADER-byte block that stands for B in tflc_gemm_f32_args::packed_b:
  * a header that refers to b (row j at b + j * ldb, K floats used), which must outlive it.
@@ -222,7 +223,9 @@ void tflc_gemm_f32_refer_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, 
  * calls must be given the same cold. A packed one-row block made cold also prefetches its
  * panels at each product, as B of DOT_STREAM_BYTES does (gemm.c): MobileNet V3 Large
  * float32's squeeze-excite expansions ([1,168] x [168,672] and the like, which stay packed),
- * per-operator sums of 8-10 interleaved rounds, min 65.7 / 62.8 -> 52.6 / 49.4 us. */
+ * per-operator sums of 8-10 interleaved rounds, min 65.7 / 62.8 -> 52.6 / 49.4 us. That
+ * is only a hint: two nodes that share weights share the block (the weight cache keys it
+ * by size), and the first one's cold decides it. */
 size_t tflc_gemm_f32_weights_size(const tflc_gemm_f32_config *cfg, size_t m, size_t n, size_t k,
                                   bool cold);
 void tflc_gemm_f32_weights_block(const tflc_gemm_f32_config *cfg, size_t m, size_t n, size_t k,

@@ -67,14 +67,14 @@ static inline __attribute__((always_inline)) void vnni_tile(
             else hi[i] = half ? lo[i] : _mm512_maskz_loadu_epi32(mhi, c + i * ldc + 16);
         }
     }
-    /* taps > 1 (the conv kernels): K is `taps` runs of kc bytes, run t's rows from tap_a[t]
-     * (integer sums: any split gives the same result). */
     /* A panel smaller than the distance (K < 128: MobileNet V2's expansions) stays in
      * cache across its tiles, and hints past it only fetch other data: there the hint names
      * the line being read (a hit). MobileNet V2 int8 on 2 threads, 20 alternating rounds,
      * new / old median: 1.020 and 1.036 with every panel hinted ahead, 0.992 with this
      * (a same-binary control: 1.008). */
     const size_t ahead = taps * kc * QS8_VNNI_NR >= QS8_VNNI_B_AHEAD ? QS8_VNNI_B_AHEAD : 0;
+    /* taps > 1 (the conv kernels): K is `taps` runs of kc bytes, run t's rows from tap_a[t]
+     * (integer sums: any split gives the same result). */
     for (size_t t = 0; t < taps; t++) {
         if (tap_a) a = tap_a[t];
         for (size_t k = 0; k < kc; k += 4) {

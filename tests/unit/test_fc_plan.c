@@ -187,7 +187,8 @@ static void test_fc_cold_in_place(void) {
         {{1, 672, 168, ACT_NONE}, TFLC_COLD_MODEL_BYTES, false, false},
         {{2, 672, 168, ACT_NONE}, TFLC_COLD_MODEL_BYTES, true, false},
     };
-    CHECK(tflc_gemm_f32_b_in_place(1, 168, 672, true) && !tflc_gemm_f32_b_in_place(1, 168, 672, false));
+    CHECK(tflc_gemm_f32_b_in_place(1, 168, 672, true) &&
+          !tflc_gemm_f32_b_in_place(1, 168, 672, false));
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         const fc_shape *k = &cases[ci].shape;
         const size_t n_w = (size_t)k->units * (size_t)k->depth;
