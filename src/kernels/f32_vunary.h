@@ -76,6 +76,11 @@ typedef void (*tflc_f32_vswish_fn)(size_t n, const float *x, float lo, float hi,
  * overlap. */
 typedef void (*tflc_f32_softmax_fn)(size_t n, const float *x, float beta, float *y);
 
+/* Two adjacent softmax rows, x[0, n) and x[n, 2n) into y likewise: the bits of two softmax
+ * calls, with the rows' dependency chains (maximum, exponentials, sum) interleaved. x and y
+ * are the same array or do not overlap. */
+typedef void (*tflc_f32_softmax2_fn)(size_t n, const float *x, float beta, float *y);
+
 typedef struct tflc_f32_vunary_config {
     const char *name;          /* e.g. "f32_vunary_avx512" */
     tflc_isa isa;
@@ -83,6 +88,7 @@ typedef struct tflc_f32_vunary_config {
     tflc_f32_vunary_fn tanh;
     tflc_f32_vunary_fn hard_swish;
     tflc_f32_softmax_fn softmax;
+    tflc_f32_softmax2_fn softmax2;  /* NULL: softmax row by row */
     tflc_f32_vunary_fn gelu;        /* exact (erfc) form */
     tflc_f32_vunary_fn gelu_tanh;   /* approximate (tanh) form */
     tflc_f32_vswish_fn swish;       /* x * sigmoid(x), clamped: a fused LOGISTIC + MUL */

@@ -39,6 +39,7 @@ typedef struct softmax_params {
     int32_t multiplier;     /* int16: input diff rescale */
     int shift;
     tflc_f32_softmax_fn row_f32;   /* float32 with beta >= 0; NULL otherwise */
+    tflc_f32_softmax2_fn rows2_f32; /* with row_f32: two rows at once, or NULL */
 } softmax_params;
 
 /* ------------------------------------------------------------ int16 tables -- */
@@ -147,6 +148,7 @@ static tflc_status softmax_prepare(tflc_node *node) {
     case TFLC_FLOAT32:
         p->mode = SM_FLOAT;
         p->row_f32 = p->beta >= 0.0f ? tflc_f32_vunary_config_get()->softmax : NULL;
+        p->rows2_f32 = p->row_f32 ? tflc_f32_vunary_config_get()->softmax2 : NULL;
         s = tflc_ops_output_like_input(node);
         break;
     case TFLC_INT8: case TFLC_UINT8: s = sm_prepare_lut8(node, p); break;
@@ -251,6 +253,10 @@ static void sm_int16_row(const softmax_params *p, const int16_t *x, int16_t *out
 /* Rows [r0, r1) of a float or int16 softmax (each row on its own: any split of the rows
  * gives the same bytes). */
 static void sm_rows(const softmax_params *p, const void *in, void *out, size_t r0, size_t r1) {
+    if (p->rows2_f32)   /* float32 pairs of rows; the last odd one below */
+        for (; r0 + 2 <= r1; r0 += 2)
+            p->rows2_f32(p->depth, (const float *)in + r0 * p->depth, p->beta,
+                         (float *)out + r0 * p->depth);
     for (size_t r = r0; r < r1; r++) {
         const size_t o = r * p->depth;
         if (p->mode == SM_INT16) sm_int16_row(p, (const int16_t *)in + o, (int16_t *)out + o);

@@ -173,6 +173,39 @@ static void test_softmax_negative_rows(void) {
             }
 }
 
+/* softmax2 (where a config has it): two adjacent rows, the bits of two softmax calls, apart
+ * and in place, at every length to 70 and some long rows, one row all negative. */
+static void test_softmax2_rows(void) {
+    static const size_t long_rows[] = {127, 128, 300, 1000};
+    uint64_t st = 0xD1B54A32D192ED03ull;
+    find_configs();
+    int with = 0;
+    for (int v = 0; v < n_configs; v++) {
+        if (!configs[v]->softmax2) continue;
+        with++;
+        for (size_t k = 0; k < 70 + N(long_rows); k++) {
+            const size_t n = k < 70 ? k + 1 : long_rows[k - 70];
+            guarded in = guarded_alloc(2 * n * sizeof(float));
+            guarded out = guarded_alloc(2 * n * sizeof(float));
+            float *want = malloc(2 * n * sizeof(float));
+            for (size_t i = 0; i < 2 * n; i++)
+                in.f32[i] = i < n ? rng_uniform(&st, -30.0f, 30.0f) : rng_uniform(&st, -120.0f, -1.0f);
+            configs[v]->softmax(n, in.f32, 0.5f, want);
+            configs[v]->softmax(n, in.f32 + n, 0.5f, want + n);
+            configs[v]->softmax2(n, in.f32, 0.5f, out.f32);
+            bool ok = true;
+            for (size_t i = 0; i < 2 * n; i++) ok = ok && same_value(out.f32[i], want[i]);
+            configs[v]->softmax2(n, in.f32, 0.5f, in.f32);   /* in place */
+            for (size_t i = 0; i < 2 * n; i++) ok = ok && same_value(in.f32[i], want[i]);
+            CHECK_MSG(ok, "%s softmax2, n = %zu: not two softmax rows' bits", configs[v]->name, n);
+            free(want);
+            guarded_free(&in);
+            guarded_free(&out);
+        }
+    }
+    if (!with) fprintf(stderr, "softmax2: no config here has it\n");
+}
+
 /* NaN anywhere: the whole row NaN; -inf entries: 0; +inf: NaN (inf - inf), as the libm loop
  * gives. */
 static void test_softmax_specials(void) {
@@ -276,6 +309,7 @@ static void run_tests(void) {
     TEST(test_op_hard_swish);
     TEST(test_softmax_variants_agree);
     TEST(test_softmax_negative_rows);
+    TEST(test_softmax2_rows);
     TEST(test_softmax_specials);
     TEST(test_softmax_accuracy);
     TEST(test_op_softmax);
