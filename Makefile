@@ -29,8 +29,8 @@ asan:
 # The threaded tests (concurrent runners, shared variables, init once) under ThreadSanitizer.
 tsan:
 	@$(CMAKE) -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTFLC_TSAN=ON >/dev/null
-	@$(CMAKE) --build build-tsan -j $(JOBS) --target test_stateful test_api test_threadpool test_gemm test_qbinary test_reduce_pool test_act_threads test_conv_threads test_qconv_fast test_profile test_expand_fusion
-	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --output-on-failure -R 'test_stateful|test_api|test_threadpool|test_gemm|test_qbinary|test_reduce_pool|test_act_threads|test_conv_threads|test_qconv_fast|test_profile|test_expand_fusion'
+	@$(CMAKE) --build build-tsan -j $(JOBS) --target test_stateful test_api test_threadpool test_gemm test_qbinary test_reduce_pool test_act_threads test_conv_threads test_qconv_fast test_profile test_expand_fusion test_nn
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --output-on-failure -R 'test_stateful|test_api|test_threadpool|test_gemm|test_qbinary|test_reduce_pool|test_act_threads|test_conv_threads|test_qconv_fast|test_profile|test_expand_fusion|test_nn'
 
 # The library and the C suite for aarch64, built with Debian's cross gcc and run under
 # qemu-user (packages gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user): the NEON

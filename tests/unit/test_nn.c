@@ -15,9 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/threadpool.h"
 #include "ops/nn_common.h"
 #include "test.h"
 #include "op_harness.h"
+#define TEST_RNG_SEED 0x2545F4914F6CDD1Dull
+#include "rng.h"
 
 #define OPC_FC 9
 #define OPC_SOFTMAX 25
@@ -607,6 +610,74 @@ static void test_bmm_float_adjoints(void) {
         }
 }
 
+/* Float products of several batches on a 3-thread pool, every batch's tiles in one job
+ * (batch_matmul.c): the bits of the serial run, which agrees with the direct sum to within
+ * rounding. Four batches on 3 threads split each batch's GEMM; six (lhs [2,3,R,K] against a
+ * broadcast rhs [3,K,C]) give each task a whole batch; adj_x keeps one GEMM job per batch. */
+static void test_bmm_float_threads(void) {
+    static const struct {
+        int32_t la[4], lb[3];
+        int ra, rb;
+        bool adj_x;
+    } cases[] = {
+        {{4, 37, 19}, {4, 19, 23}, 3, 3, false},
+        {{2, 3, 20, 33}, {3, 33, 17}, 4, 3, false},
+        {{4, 19, 37}, {4, 19, 23}, 3, 3, true},
+    };
+    tflc_threadpool *pool3 = NULL;
+    CHECK(tflc_threadpool_create(3, &pool3) == TFLC_OK);
+    for (size_t ci = 0; ci < N(cases); ci++) {
+        const int32_t *da = cases[ci].la, *db = cases[ci].lb;
+        size_t na = 1, nb = 1;
+        for (int d = 0; d < cases[ci].ra; d++) na *= (size_t)da[d];
+        for (int d = 0; d < cases[ci].rb; d++) nb *= (size_t)db[d];
+        float *a = malloc(na * sizeof(float)), *b = malloc(nb * sizeof(float));
+        for (size_t i = 0; i < na; i++) a[i] = rng_uniform(-1.0f, 1.0f);
+        for (size_t i = 0; i < nb; i++) b[i] = rng_uniform(-1.0f, 1.0f);
+        float *got[2] = {NULL, NULL};
+        size_t n_out = 0;
+        for (int v = 0; v < 2; v++) {
+            opcase c;
+            fake_runner.pool = v ? pool3 : NULL;
+            oc_init(&c, &tflc_kernel_batch_matmul);
+            oc_options(&c, BO_BatchMatMul);
+            opt_i8(&c, BMM_OPT_ADJ_X, cases[ci].adj_x);
+            oc_in(&c, F32, cases[ci].ra, da, a);
+            oc_in(&c, F32, cases[ci].rb, db, b);
+            tflc_tensor *out = oc_out(&c, F32);
+            CHECK_OK(oc_run(&c));
+            n_out = tflc_tensor_count(out);
+            got[v] = malloc(n_out * sizeof(float));
+            memcpy(got[v], out->data, n_out * sizeof(float));
+            oc_free(&c);
+            fake_runner.pool = NULL;
+        }
+        CHECK_MSG(memcmp(got[0], got[1], n_out * sizeof(float)) == 0,
+                  "case %zu: 3 threads differ from 1", ci);
+        /* The serial run against the direct sum, batch by batch (rhs batches broadcast). */
+        const int ra = cases[ci].ra;
+        const int R = cases[ci].adj_x ? da[ra - 1] : da[ra - 2];
+        const int K = cases[ci].adj_x ? da[ra - 2] : da[ra - 1], C = db[cases[ci].rb - 1];
+        const size_t rhs_mats = nb / ((size_t)K * (size_t)C), batches = n_out / ((size_t)R * (size_t)C);
+        bool ok = true;
+        for (size_t ob = 0; ok && ob < batches; ob++)
+            for (int r = 0; r < R; r++)
+                for (int cc = 0; cc < C; cc++) {
+                    const float want = bmm_ref(a + ob * (size_t)R * (size_t)K,
+                                               b + ob % rhs_mats * (size_t)K * (size_t)C, R, K, C,
+                                               r, cc, cases[ci].adj_x, false);
+                    const float g = got[0][(ob * (size_t)R + (size_t)r) * (size_t)C + (size_t)cc];
+                    ok = ok && fabsf(g - want) <= 1e-5f * (float)K;
+                }
+        CHECK_MSG(ok, "case %zu: the serial run is not the direct sum", ci);
+        free(got[0]);
+        free(got[1]);
+        free(a);
+        free(b);
+    }
+    tflc_threadpool_free(pool3);
+}
+
 /* [2,1,1,2] x [3,2,1]: batch dims [2,1] and [3] broadcast to [2,3]. Each output is
  * lhs[i] . rhs[j]. */
 static void test_bmm_broadcast(void) {
@@ -1177,6 +1248,7 @@ static void run_tests(void) {
     TEST(test_softmax_quant_errors);
     TEST(test_bmm_float_adjoints);
     TEST(test_bmm_broadcast);
+    TEST(test_bmm_float_threads);
     TEST(test_bmm_int8);
     TEST(test_bmm_hybrid);
     TEST(test_bmm_errors);
