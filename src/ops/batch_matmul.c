@@ -21,6 +21,7 @@
  *   packed int8 GEMM (rhs packed as the int8 path packs it, the column sums read from the
  *   packing), exact, then the same float epilogue: the loops' bits.
  */
+#include <limits.h>
 #include <string.h>
 
 #include "ops/nn_common.h"
@@ -381,12 +382,13 @@ typedef struct bmm_pack_job {
     const tflc_gemm_f32_config *cfg;
     const float *b;
     unsigned char *dst;
+    size_t first;                     /* the job's task 0: matrix `first` */
 } bmm_pack_job;
 
 static void bmm_pack_task(void *ctx, int task, int thread) {
     const bmm_pack_job *j = ctx;
     (void)thread;
-    const size_t m = (size_t)task, KC = (size_t)j->p->depth * (size_t)j->p->cols;
+    const size_t m = j->first + (size_t)task, KC = (size_t)j->p->depth * (size_t)j->p->cols;
     bmm_pack_rhs(j->p, j->cfg, j->b + m * KC, j->dst + m * j->p->packed_bytes);
 }
 
@@ -399,20 +401,21 @@ typedef struct bmm_batches_job {
     const unsigned char *packed;
     float *out;
     tflc_gemm_f32_plan plan;
-    int per;                          /* tasks per output batch */
+    size_t per;                       /* tasks per output batch */
+    size_t first;                     /* the job's task 0 among all of them */
 } bmm_batches_job;
 
 static void bmm_batches_task(void *ctx, int task, int thread) {
     const bmm_batches_job *j = ctx;
     (void)thread;
     const size_t R = (size_t)j->p->rows, K = (size_t)j->p->depth, C = (size_t)j->p->cols;
-    const size_t ob = (size_t)(task / j->per);
+    const size_t t = j->first + (size_t)task, ob = t / j->per;
     size_t lo, ro;
     bmm_batch_offsets(j->p, ob, &lo, &ro);
     const tflc_gemm_f32_args g = {R, C, K, j->a + lo * R * K, K,
                                   j->packed + ro * j->p->packed_bytes, NULL, j->out + ob * R * C,
                                   C, -INFINITY, INFINITY, NULL, NULL};
-    tflc_gemm_f32_task(&g, &j->plan, task % j->per);
+    tflc_gemm_f32_task(&g, &j->plan, (int)(t % j->per));
 }
 
 /* Each output matrix is one GEMM: A = the lhs matrix (transposed first under adj_x), B = the
@@ -428,19 +431,29 @@ static void bmm_eval_float(tflc_node *node, const bmm_params *p, const float *a,
     const unsigned char *packed = p->packed;
     const int threads = tflc_node_num_threads(node);
     if (!packed && p->rhs_mats > 0) {
-        bmm_pack_job pj = {p, tflc_gemm_f32_config_get(), b, scratch};
-        tflc_node_parallel_for(node, (int)p->rhs_mats, bmm_pack_task, &pj);
+        bmm_pack_job pj = {p, tflc_gemm_f32_config_get(), b, scratch, 0};
+        for (; pj.first < p->rhs_mats; pj.first += (size_t)INT_MAX) {
+            const size_t left = p->rhs_mats - pj.first;
+            tflc_node_parallel_for(node, left < (size_t)INT_MAX ? (int)left : INT_MAX,
+                                   bmm_pack_task, &pj);
+        }
         packed = scratch;
     }
     if (!p->adj_x) {
         /* One plan for every batch: a whole batch per task once there are two batches per
          * thread, else each batch split over all the threads. */
         const bool whole = p->out_batches >= 2 * (size_t)threads;
-        bmm_batches_job j = {p, a, packed, out, {0, 0, 0, 0}, 0};
+        bmm_batches_job j = {p, a, packed, out, {0, 0, 0, 0}, 0, 0};
         const tflc_gemm_f32_args g = {R, C, K, a, K, packed, NULL, out, C, -INFINITY, INFINITY,
                                       NULL, NULL};
-        j.per = tflc_gemm_f32_plan_split(&g, whole ? 1 : threads, &j.plan);
-        tflc_node_parallel_for(node, (int)p->out_batches * j.per, bmm_batches_task, &j);
+        j.per = (size_t)tflc_gemm_f32_plan_split(&g, whole ? 1 : threads, &j.plan);
+        /* In jobs of at most INT_MAX tasks (a parallel_for's count is an int). */
+        const size_t total = p->out_batches * j.per;
+        for (; j.first < total; j.first += (size_t)INT_MAX) {
+            const size_t left = total - j.first;
+            tflc_node_parallel_for(node, left < (size_t)INT_MAX ? (int)left : INT_MAX,
+                                   bmm_batches_task, &j);
+        }
         return;
     }
     float *lhs_t = (float *)(void *)(scratch + p->off_lhs_t);
