@@ -375,6 +375,16 @@ static void bmm_gemm_task(void *ctx, int task, int thread) {
     tflc_gemm_f32_task(&j->g, &j->plan, task);
 }
 
+/* Runs fn over n tasks in jobs of at most INT_MAX (a parallel_for's count is an int); each
+ * job's task 0 is task *first of all n, which fn adds. */
+static void bmm_parallel_for(tflc_node *node, size_t n, void (*fn)(void *, int, int), void *ctx,
+                             size_t *first) {
+    for (*first = 0; *first < n; *first += (size_t)INT_MAX) {
+        const size_t left = n - *first;
+        tflc_node_parallel_for(node, left < (size_t)INT_MAX ? (int)left : INT_MAX, fn, ctx);
+    }
+}
+
 /* The rhs matrices packed at each eval (an activation rhs: attention's K and V), one task a
  * matrix, into scratch. */
 typedef struct bmm_pack_job {
@@ -432,11 +442,7 @@ static void bmm_eval_float(tflc_node *node, const bmm_params *p, const float *a,
     const int threads = tflc_node_num_threads(node);
     if (!packed && p->rhs_mats > 0) {
         bmm_pack_job pj = {p, tflc_gemm_f32_config_get(), b, scratch, 0};
-        for (; pj.first < p->rhs_mats; pj.first += (size_t)INT_MAX) {
-            const size_t left = p->rhs_mats - pj.first;
-            tflc_node_parallel_for(node, left < (size_t)INT_MAX ? (int)left : INT_MAX,
-                                   bmm_pack_task, &pj);
-        }
+        bmm_parallel_for(node, p->rhs_mats, bmm_pack_task, &pj, &pj.first);
         packed = scratch;
     }
     if (!p->adj_x) {
@@ -447,13 +453,7 @@ static void bmm_eval_float(tflc_node *node, const bmm_params *p, const float *a,
         const tflc_gemm_f32_args g = {R, C, K, a, K, packed, NULL, out, C, -INFINITY, INFINITY,
                                       NULL, NULL};
         j.per = (size_t)tflc_gemm_f32_plan_split(&g, whole ? 1 : threads, &j.plan);
-        /* In jobs of at most INT_MAX tasks (a parallel_for's count is an int). */
-        const size_t total = p->out_batches * j.per;
-        for (; j.first < total; j.first += (size_t)INT_MAX) {
-            const size_t left = total - j.first;
-            tflc_node_parallel_for(node, left < (size_t)INT_MAX ? (int)left : INT_MAX,
-                                   bmm_batches_task, &j);
-        }
+        bmm_parallel_for(node, p->out_batches * j.per, bmm_batches_task, &j, &j.first);
         return;
     }
     float *lhs_t = (float *)(void *)(scratch + p->off_lhs_t);
