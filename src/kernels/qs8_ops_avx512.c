@@ -28,7 +28,11 @@ QS8_INLINE void qs8_requant_rows(size_t rows, size_t n, const int32_t *acc, size
     for (size_t j = 0; j < n; j += 16) {
         const __mmask16 k = qs8_mask16(n - j);
         const qs8_rq16 p = qs8_rq16_load(rq, c0 + j, k, rounding);
-        for (size_t i = 0; i < rows; i++) {
+        size_t i = 0;
+        if (rounding == TFLC_QS8_ROUND_TIES_UP && p.folded)
+            for (; i + 4 <= rows; i += 4)
+                qs8_rq16x4_folded(&p, acc + i * ldacc + j, ldacc, k, out + i * ldo + j, ldo);
+        for (; i < rows; i++) {
             const __m512i a = _mm512_maskz_loadu_epi32(k, acc + i * ldacc + j);
             qs8_store16(out + i * ldo + j, k, qs8_rq16_apply(&p, a, rounding));
         }
@@ -348,7 +352,7 @@ QS8_INLINE bool qs8_dwf_rq_load(const tflc_qs8_requant *rq, size_t c, __mmask16 
     p->bias_o = _mm512_add_epi64(
         r30, _mm512_slli_epi64(_mm512_srli_epi64(_mm512_sllv_epi64(one, e_odd), 1), 31));
     p->sh_e = _mm512_add_epi64(e_even, _mm512_set1_epi64(31));
-    p->sh_o = e_odd;
+    p->sh_o = _mm512_add_epi64(e_odd, _mm512_set1_epi64(31));
     return true;
 }
 

@@ -34,7 +34,7 @@ typedef struct qs8_rq16 {
      * rounding masks 2^e - 1 and their halves */
     __m512i m32, m_odd, e32, mask32, thr32;
     /* TIES_UP's one rounding (qs8_rq16_ties_up), per 64-bit lane: even channels' bias and
-     * shift 31 + e, odd channels' bias and e */
+     * shift 31 + e, odd channels' bias and shift 31 + e */
     __m512i bias_e, sh_e, bias_o, sh_o;
     /* 64-bit path */
     __m512i m[2], left[2], right[2], half[2];
@@ -45,6 +45,7 @@ typedef struct qs8_rq16 {
      * full: [lo, hi] is all of int8, so the saturating narrowing is the clamp. */
     bool folded, full;
     __m512i lo, hi, zp;            /* lo - zp, hi - zp (lo, hi when folded), zp (int32) */
+    __m512i lo8, hi8;              /* lo, hi as bytes (qs8_rq16x4_folded) */
 } qs8_rq16;
 
 QS8_INLINE __m512i qs8_half64(__m512i v, int which) {
@@ -90,7 +91,7 @@ QS8_INLINE qs8_rq16 qs8_rq16_load(const tflc_qs8_requant *rq, size_t c, __mmask1
         p.bias_o = _mm512_add_epi64(r30, _mm512_slli_epi64(
                                              _mm512_srli_epi64(_mm512_sllv_epi64(one64, e_odd), 1), 31));
         p.sh_e = _mm512_add_epi64(e_even, _mm512_set1_epi64(31));
-        p.sh_o = e_odd;
+        p.sh_o = _mm512_add_epi64(e_odd, _mm512_set1_epi64(31));
     }
     const __m512i one = _mm512_set1_epi64(1);
     for (int h = 0; h < 2; h++) {
@@ -108,12 +109,13 @@ QS8_INLINE qs8_rq16 qs8_rq16_load(const tflc_qs8_requant *rq, size_t c, __mmask1
     if (p.folded) {
         const __m512i zp64 = _mm512_set1_epi64(zp);
         p.bias_e = _mm512_add_epi64(p.bias_e, _mm512_sllv_epi64(zp64, p.sh_e));
-        p.bias_o = _mm512_add_epi64(
-            p.bias_o, _mm512_sllv_epi64(zp64, _mm512_add_epi64(p.sh_o, _mm512_set1_epi64(31))));
+        p.bias_o = _mm512_add_epi64(p.bias_o, _mm512_sllv_epi64(zp64, p.sh_o));
     }
     p.zp = _mm512_set1_epi32(zp);
     p.lo = _mm512_set1_epi32(p.folded ? rq->lo : rq->lo - zp);
     p.hi = _mm512_set1_epi32(p.folded ? rq->hi : rq->hi - zp);
+    p.lo8 = _mm512_set1_epi8((char)rq->lo);
+    p.hi8 = _mm512_set1_epi8((char)rq->hi);
     return p;
 }
 
@@ -159,16 +161,43 @@ QS8_INLINE __m512i qs8_rq16_simple(const qs8_rq16 *p, __m512i x, tflc_qs8_roundi
 
 /* TIES_UP on the 32-bit path as one rounding: with p = x * m and h = floor((p + 2^30) / 2^31),
  * floor((h + 2^(e-1)) / 2^e) = floor((p + 2^30 + 2^(30+e)) / 2^(31+e)) (nested floors; 2^30
- * alone when e = 0), exact in 64 bits (|p| < 2^62) and an int32 (|h| <= 2^31). Even lanes:
- * the low dword of that shift; odd lanes: shifted by e only, bits 31..62 moved into the high
- * dword by one more left shift. */
+ * alone when e = 0), exact in 64 bits (|p| < 2^62) and an int32 (|h| <= 2^31), so the low
+ * dword of each 64-bit shift. The odd channels are moved into the even dwords first
+ * (VPSHUFD, not a shift: AVX-512's shifts all issue on one port, and they are what limits
+ * this), and the two halves' low dwords are interleaved back by one VPERMT2D. */
 QS8_INLINE __m512i qs8_rq16_ties_up(const qs8_rq16 *p, __m512i x) {
     const __m512i pe = _mm512_mul_epi32(x, p->m32);
-    const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), p->m_odd);
+    const __m512i po = _mm512_mul_epi32(_mm512_shuffle_epi32(x, _MM_PERM_DDBB), p->m_odd);
     const __m512i re = _mm512_srav_epi64(_mm512_add_epi64(pe, p->bias_e), p->sh_e);
-    const __m512i ro =
-        _mm512_slli_epi64(_mm512_srav_epi64(_mm512_add_epi64(po, p->bias_o), p->sh_o), 1);
-    return _mm512_mask_blend_epi32(0xAAAA, re, ro);
+    const __m512i ro = _mm512_srav_epi64(_mm512_add_epi64(po, p->bias_o), p->sh_o);
+    const __m512i even_odd =
+        _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
+    return _mm512_permutex2var_epi32(re, even_odd, ro);
+}
+
+/* Four rows (acc + i * ldacc, i < 4) of the block's channels (lanes of k), requantized with
+ * TIES_UP when p->folded (the results are r + zp already), stored as bytes at out + i * ldo.
+ * The narrowing is shared by the four rows: two VPACKSSDW and one VPACKSSWB saturate to
+ * int8 as VPMOVSDB would (int16 saturation keeps the order), the clamp runs on 64 bytes at
+ * once (clamping after saturating is the same: -128 <= lo <= hi <= 127), and one VPERMD puts
+ * each row's 16 bytes together: after the packs, 128-bit lane l holds channels 4l..4l+3 of
+ * rows 0, 1, 2, 3 in its four dwords. */
+QS8_INLINE void qs8_rq16x4_folded(const qs8_rq16 *p, const int32_t *acc, size_t ldacc,
+                                  __mmask16 k, int8_t *out, size_t ldo) {
+    __m512i r[4];
+    for (int i = 0; i < 4; i++)
+        r[i] = qs8_rq16_ties_up(p, _mm512_maskz_loadu_epi32(k, acc + (size_t)i * ldacc));
+    __m512i v = _mm512_packs_epi16(_mm512_packs_epi32(r[0], r[1]), _mm512_packs_epi32(r[2], r[3]));
+    if (!p->full) v = _mm512_min_epi8(_mm512_max_epi8(v, p->lo8), p->hi8);
+    const __m512i rows = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+    v = _mm512_permutexvar_epi32(rows, v);
+    const __m128i row[4] = {_mm512_castsi512_si128(v), _mm512_extracti32x4_epi32(v, 1),
+                            _mm512_extracti32x4_epi32(v, 2), _mm512_extracti32x4_epi32(v, 3)};
+    for (int i = 0; i < 4; i++) {
+        int8_t *dst = out + (size_t)i * ldo;
+        if (k == 0xFFFF) _mm_storeu_si128((__m128i *)(void *)dst, row[i]);
+        else _mm_mask_storeu_epi8(dst, k, row[i]);
+    }
 }
 
 /* 16 int32 accumulators of the block's channels -> 16 int8 outputs. */
