@@ -282,6 +282,7 @@ static inline tflc_status oc_prepare(opcase *c) {
     CHECK(c->kernel->params_size <= sizeof c->params);
     c->node.params = c->kernel->params_size ? c->params : NULL;
     c->node.scratch_bytes = 0;
+    c->node.thread_scratch_bytes = 0;
     return c->kernel->prepare(&c->node);
 }
 
@@ -296,6 +297,13 @@ static inline tflc_status oc_eval(opcase *c) {
     }
     c->node.scratch = c->node.scratch_bytes ? oc_own(c, c->node.scratch_bytes) : NULL;
     if (c->node.scratch) memset(c->node.scratch, 0xCD, c->node.scratch_bytes);
+    /* One block for all threads' thread scratch, 64-byte strides as graph.c plans them; it
+     * ends where the last thread's bytes do. */
+    const size_t tb = c->node.thread_scratch_bytes, stride = (tb + 63) / 64 * 64;
+    const size_t threads = (size_t)tflc_node_num_threads(&c->node);
+    c->node.thread_scratch_stride = stride;
+    c->node.thread_scratch = tb ? oc_own(c, (threads - 1) * stride + tb) : NULL;
+    if (tb) memset(c->node.thread_scratch, 0xCD, (threads - 1) * stride + tb);
     return c->kernel->eval(&c->node);
 }
 

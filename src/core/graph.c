@@ -333,6 +333,24 @@ static bool can_fold(const tflc_node *node) {
     return true;
 }
 
+static size_t arena_round(size_t bytes) {
+    return (bytes + TFLC_ARENA_ALIGN - 1) & ~(size_t)(TFLC_ARENA_ALIGN - 1);
+}
+
+/* Bytes of a node's heap block outside the arena (a folded or deferred node): its scratch,
+ * then one thread scratch per thread. */
+static size_t heap_scratch_bytes(const tflc_node *node) {
+    return arena_round(node->scratch_bytes) +
+           (size_t)tflc_node_num_threads(node) * arena_round(node->thread_scratch_bytes);
+}
+
+/* Points the node's scratch and thread scratch into a heap block of heap_scratch_bytes. */
+static void bind_heap_scratch(tflc_node *node, unsigned char *block) {
+    node->scratch = node->scratch_bytes ? block : NULL;
+    node->thread_scratch = block ? block + arena_round(node->scratch_bytes) : NULL;
+    node->thread_scratch_stride = arena_round(node->thread_scratch_bytes);
+}
+
 static tflc_status fold_node(tflc_graph *g, tflc_node *node) {
     for (int k = 0; k < node->n_outputs; k++) {
         tflc_tensor *t = node->outputs[k];
@@ -340,14 +358,15 @@ static tflc_status fold_node(tflc_graph *g, tflc_node *node) {
             return tflc_node_fail(node, TFLC_ERROR_OUT_OF_MEMORY, "out of memory folding constants");
         t->alloc = TFLC_ALLOC_FOLDED;
     }
-    size_t size = (node->scratch_bytes + TFLC_ARENA_ALIGN - 1) & ~(size_t)(TFLC_ARENA_ALIGN - 1);
-    void *scratch = size ? aligned_alloc(TFLC_ARENA_ALIGN, size) : NULL;
+    const size_t size = heap_scratch_bytes(node);
+    unsigned char *scratch = size ? aligned_alloc(TFLC_ARENA_ALIGN, size) : NULL;
     if (size && !scratch) return tflc_node_fail(node, TFLC_ERROR_OUT_OF_MEMORY, "out of memory folding constants");
-    node->scratch = scratch;
+    bind_heap_scratch(node, scratch);
     tflc_status s = node->kernel->eval(node);
     free(scratch);
-    node->scratch = NULL;
+    bind_heap_scratch(node, NULL);
     node->scratch_bytes = 0;
+    node->thread_scratch_bytes = 0;
     node->folded = s == TFLC_OK;
     return s;
 }
@@ -390,6 +409,7 @@ static void defer_node(tflc_node *node) {
 static tflc_status prepare_node(tflc_node *node) {
     if (node->kernel->params_size) memset(node->params, 0, node->kernel->params_size);
     node->scratch_bytes = 0;
+    node->thread_scratch_bytes = 0;
     return node->kernel->prepare(node);
 }
 
@@ -609,7 +629,7 @@ static void fuse_pads_into_convs(tflc_graph *g, lifetimes *lt) {
 
 static tflc_status plan_and_bind(tflc_graph *g, const lifetimes *lt) {
     const tflc_subgraph_desc *sg = g->desc;
-    int n_items = sg->n_tensors + sg->n_ops;
+    int n_items = sg->n_tensors + sg->n_ops + 1;   /* + the threads' scratch */
     tflc_plan_item *items = calloc((size_t)(n_items ? n_items : 1), sizeof *items);
     int *alias = malloc((size_t)(sg->n_tensors ? sg->n_tensors : 1) * sizeof *alias);
     if (!items || !alias) {
@@ -622,6 +642,20 @@ static tflc_status plan_and_bind(tflc_graph *g, const lifetimes *lt) {
     for (int i = 0; i < sg->n_ops; i++)
         if (!skipped(&g->nodes[i]) && !g->nodes[i].deferred)
             items[sg->n_tensors + i] = (tflc_plan_item){g->nodes[i].scratch_bytes, i, i, 0};
+    /* One block per thread, the largest any planned node asks for, live for the whole invoke
+     * (tflc_node_thread_scratch). */
+    size_t thread_stride = 0;
+    for (int i = 0; i < sg->n_ops; i++)
+        if (!skipped(&g->nodes[i]) && !g->nodes[i].deferred &&
+            arena_round(g->nodes[i].thread_scratch_bytes) > thread_stride)
+            thread_stride = arena_round(g->nodes[i].thread_scratch_bytes);
+    const size_t threads = sg->n_ops ? (size_t)tflc_node_num_threads(&g->nodes[0]) : 1;
+    if (thread_stride > SIZE_MAX / threads) {
+        free(items);
+        free(alias);
+        return GRAPH_FAIL(g, TFLC_ERROR_OUT_OF_MEMORY, "thread scratch of %zu bytes overflows", thread_stride);
+    }
+    items[n_items - 1] = (tflc_plan_item){threads * thread_stride, 0, sg->n_ops ? sg->n_ops - 1 : 0, 0};
     alias_kept_bytes(g, lt, items, alias);
     size_t bytes;
     tflc_status s = tflc_plan_arena(items, n_items, TFLC_ARENA_ALIGN, &bytes);
@@ -645,7 +679,10 @@ static tflc_status plan_and_bind(tflc_graph *g, const lifetimes *lt) {
     }
     for (int i = 0; i < sg->n_ops; i++) {
         tflc_node *node = &g->nodes[i];
-        if (!node->deferred) node->scratch = node->scratch_bytes ? g->arena + items[sg->n_tensors + i].offset : NULL;
+        if (node->deferred) continue;
+        node->scratch = node->scratch_bytes ? g->arena + items[sg->n_tensors + i].offset : NULL;
+        node->thread_scratch = thread_stride ? g->arena + items[n_items - 1].offset : NULL;
+        node->thread_scratch_stride = thread_stride;
     }
     free(items);
     free(alias);
@@ -700,14 +737,14 @@ tflc_status tflc_graph_prepare(tflc_graph *g) {
 static tflc_status run_deferred(tflc_node *node) {
     tflc_status s = prepare_node(node);
     if (s != TFLC_OK) return s;
-    if (node->scratch_bytes > node->scratch_capacity) {
+    const size_t size = heap_scratch_bytes(node);
+    if (size > node->scratch_capacity) {
         free(node->scratch_heap);
-        size_t size = (node->scratch_bytes + TFLC_ARENA_ALIGN - 1) & ~(size_t)(TFLC_ARENA_ALIGN - 1);
         node->scratch_heap = aligned_alloc(TFLC_ARENA_ALIGN, size);
         node->scratch_capacity = node->scratch_heap ? size : 0;
         if (!node->scratch_heap) return tflc_node_fail(node, TFLC_ERROR_OUT_OF_MEMORY, "out of memory for scratch");
     }
-    node->scratch = node->scratch_bytes ? node->scratch_heap : NULL;
+    bind_heap_scratch(node, node->scratch_heap);
     return node->kernel->eval(node);
 }
 

@@ -145,6 +145,9 @@ struct tflc_op_context {
     bool deferred;                    /* an input is dynamic: prepared at invoke, just before eval */
     void *scratch_heap;               /* scratch of a deferred node (the arena cannot know its size) */
     size_t scratch_capacity;
+    size_t thread_scratch_bytes;      /* set by prepare: per-thread memory (tflc_node_thread_scratch) */
+    unsigned char *thread_scratch;    /* thread t's at + t * thread_scratch_stride */
+    size_t thread_scratch_stride;
 };
 typedef struct tflc_op_context tflc_node;
 
@@ -247,6 +250,17 @@ const tflc_kernel *tflc_find_builtin_kernel(int32_t code, int32_t version, const
 void tflc_node_parallel_for(tflc_node *node, int n_tasks, void (*fn)(void *ctx, int task, int thread), void *ctx);
 /* Threads tflc_node_parallel_for may use (>= 1): size per-thread scratch with it. */
 int tflc_node_num_threads(const tflc_node *node);
+/* Thread `thread`'s node->thread_scratch_bytes bytes of working memory (64-byte aligned),
+ * live during eval; NULL when the node asked for none. Every node of a graph gets the same
+ * bytes for the same thread (graph.c plans one block per thread for the whole invoke), so
+ * what a thread writes there, an int8 GEMM's int32 accumulators, stays in its own core's
+ * caches from one operator to the next; a node's own scratch overlaps tensors that the
+ * other thread may have written last. */
+static inline void *tflc_node_thread_scratch(const tflc_node *node, int thread) {
+    return node->thread_scratch_bytes ? node->thread_scratch + (size_t)thread * node->thread_scratch_stride
+                                      : NULL;
+}
+
 /* A split of n independent elements (an elementwise op's output) into spans for
  * tflc_node_parallel_for: about TFLC_TASKS_PER_THREAD spans per thread (a late or descheduled
  * thread then delays the op by one small span, not half of it), at most twice that where
