@@ -147,11 +147,26 @@ typedef struct tflc_split {
     int row_tasks, col_tasks;
 } tflc_split;
 
-/* rows in chunks of `chunk` (0: 1), n columns in panels of nr, for `threads` threads. */
-static inline tflc_split tflc_split_plan(size_t rows, size_t n, size_t chunk, size_t nr,
-                                         int threads) {
+/* A product of at most this many column panels splits its rows finer, not its columns
+ * (tflc_split_plan). */
+#define TFLC_SPLIT_FEW_PANELS 4
+
+/* rows in chunks of `chunk` (0: 1), n columns in panels of nr, for `threads` threads. With
+ * mr (the GEMM's tile rows, chunk a multiple of it; 0: keep chunk), a product of few columns
+ * whose chunks are too few for the threads splits its rows into smaller chunks of whole
+ * tiles (tflc_balanced_span) before its columns: each column block of a chunk packs the
+ * chunk's A again (an int8 GEMM), which costs more than the smaller chunks' extra reads of a
+ * narrow B. MobileNet V2's 196 x 384 x 64 int8 projections on 2 threads: 7 chunks of 28 rows
+ * in 2 column blocks became 14 chunks of 14 rows, 8% faster alone; per-invoke alternation,
+ * whole int8 models: V2 0.989, V3 0.994, EfficientNet-B0 0.993 of the time. */
+static inline tflc_split tflc_split_plan(size_t rows, size_t n, size_t chunk, size_t mr,
+                                         size_t nr, int threads) {
     tflc_split sp;
     sp.chunk = chunk ? chunk : 1;
+    const size_t target = threads > 1 ? (size_t)TFLC_TASKS_PER_THREAD * (size_t)threads : 1;
+    if (mr && threads > 1 && n <= TFLC_SPLIT_FEW_PANELS * nr && sp.chunk > mr &&
+        sp.chunk % mr == 0 && (rows + sp.chunk - 1) / sp.chunk < target)
+        sp.chunk = tflc_balanced_span((rows + mr - 1) / mr, 1, threads, 1, sp.chunk / mr) * mr;
     sp.row_tasks = (int)((rows + sp.chunk - 1) / sp.chunk);
     sp.col_step = tflc_split_col_step(n, nr, (size_t)sp.row_tasks, threads);
     sp.col_tasks = (int)((n + sp.col_step - 1) / sp.col_step);

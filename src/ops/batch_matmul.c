@@ -559,7 +559,8 @@ static void bmm_eval_q8(tflc_node *node, const bmm_params *p, const int8_t *a, c
         .acc = (int32_t *)(void *)(scratch + p->q8_acc_off),
         .R = R, .K = K, .C = C,
         .raw = p->mode == BMM_Q8_I32,
-        .split = tflc_split_plan(R, C, p->q8_rows, p->q8_gemm->nr, parallel ? threads : 1),
+        .split = tflc_split_plan(R, C, p->q8_rows, p->q8_gemm->mr, p->q8_gemm->nr,
+                                 parallel ? threads : 1),
         .g = {C, K, NULL, NULL, p->lhs_zp, &rq, p->q8, p->rhs_zp},
     };
     const int tasks = j.split.row_tasks * j.split.col_tasks;

@@ -779,7 +779,7 @@ static void conv_eval_f32_taps(tflc_node *node, const conv_params *p, conv_gemm_
     j->taps = (tflc_gemm_f32_args){j->rows, j->n, j->k, NULL, 0, j->packed, j->bias, j->out, j->n,
                                    p->act.min, p->act.max, NULL, NULL};
     conv_set_epilogue(p, &j->taps);
-    j->split = tflc_split_plan(j->rows, j->n, p->col_rows,
+    j->split = tflc_split_plan(j->rows, j->n, p->col_rows, 0,
                                tflc_gemm_f32_packed_config(j->packed)->nr, threads);
     tflc_node_parallel_for(node, j->split.row_tasks * j->split.col_tasks, conv_task_taps, j);
 }
@@ -824,7 +824,7 @@ static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {
         /* With few chunks per thread (a small image, many channels: ResNet's 7x7x512 3x3
          * convolutions have 2), chunks split into column blocks of whole nr panels, so a
          * late or descheduled thread holds up one small task, not half of the convolution. */
-        j.split = tflc_split_plan(j.rows, j.n, p->col_rows,
+        j.split = tflc_split_plan(j.rows, j.n, p->col_rows, 0,
                                   tflc_gemm_f32_packed_config(j.packed)->nr, parallel ? threads : 1);
         const int tasks = j.split.row_tasks * j.split.col_tasks;
         if (parallel) {
@@ -934,7 +934,8 @@ static void conv_eval_q8_gemm(tflc_node *node, const conv_params *p, const int32
                              p->q8, 0};
     const int threads = tflc_node_num_threads(node);
     const bool parallel = threads <= p->threads;   /* else stay serial: scratch is per thread */
-    j.split = tflc_split_plan(j.rows, j.n, p->col_rows, p->q8_gemm->nr, parallel ? threads : 1);
+    j.split = tflc_split_plan(j.rows, j.n, p->col_rows, p->q8_gemm->mr, p->q8_gemm->nr,
+                              parallel ? threads : 1);
     const int tasks = j.split.row_tasks * j.split.col_tasks;
     if (p->gemm == CONV_GEMM_TAPS) {
         j.pad = tflc_conv_scratch_at(node, p->pad_off);

@@ -382,7 +382,7 @@ static void fc_prepare_q8(tflc_node *node, fc_params *p) {
     p->packed = fc_cached_q8_weights(node, gcfg, m, k, packed_bytes);
     p->q8_threads = fc_threads(node, p);
     p->q8_rows = tflc_qs8_chunk_rows(gcfg, n, m * sizeof(int32_t), p->q8_threads);
-    p->q8_split = tflc_split_plan(n, m, p->q8_rows, gcfg->nr, p->q8_threads);
+    p->q8_split = tflc_split_plan(n, m, p->q8_rows, gcfg->mr, gcfg->nr, p->q8_threads);
     p->q8_shift_off = fc_align64(m * sizeof(int32_t));
     p->q8_packed_off = p->q8_shift_off + fc_align64(m * sizeof(int32_t));
     p->q8_acc_off = p->q8_packed_off + (p->packed ? 0 : fc_align64(packed_bytes));
