@@ -456,6 +456,36 @@ static void test_balanced_span(void) {
             }
 }
 
+static void test_split_plan(void) {
+    /* MobileNet V2's int8 projection 196 x 384 -> 64 on 2 threads: chunks of 28 rows (2
+     * tiles of 14) are 7 tasks, so the columns would split (each block packing A again);
+     * with mr, 2 panels are few enough that the rows split into 14 chunks of one tile. */
+    tflc_split sp = tflc_split_plan(196, 64, 28, 14, 32, 2);
+    CHECK(sp.chunk == 14 && sp.row_tasks == 14 && sp.col_tasks == 1 && sp.col_step == 64);
+    sp = tflc_split_plan(196, 64, 28, 0, 32, 2);          /* without mr: the column split */
+    CHECK(sp.chunk == 28 && sp.row_tasks == 7 && sp.col_tasks == 2);
+    /* Its expansion 196 x 64 -> 384: 12 panels are many, the columns still split. */
+    sp = tflc_split_plan(196, 384, 28, 14, 32, 2);
+    CHECK(sp.chunk == 28 && sp.row_tasks == 7 && sp.col_tasks > 1);
+    /* One thread, or chunks enough for the threads: untouched. */
+    sp = tflc_split_plan(196, 64, 196, 14, 32, 1);
+    CHECK(sp.chunk == 196 && sp.row_tasks == 1 && sp.col_tasks == 1);
+    sp = tflc_split_plan(3136, 64, 392, 14, 32, 2);
+    CHECK(sp.chunk == 392 && sp.row_tasks == 8 && sp.col_tasks == 1);
+    /* Every size: whole tiles no larger than the chunk asked for, every row and column in
+     * exactly one task. */
+    for (size_t rows = 1; rows <= 120; rows++)
+        for (size_t n = 1; n <= 200; n += 13)
+            for (int threads = 1; threads <= 3; threads++) {
+                const size_t mr = 7, chunk = ((rows + 3) / 4 + mr - 1) / mr * mr;
+                sp = tflc_split_plan(rows, n, chunk, mr, 32, threads);
+                CHECK_MSG(sp.chunk >= 1 && sp.chunk <= chunk && sp.chunk % mr == 0,
+                          "rows %zu n %zu: chunk %zu of %zu", rows, n, sp.chunk, chunk);
+                CHECK((size_t)sp.row_tasks * sp.chunk >= rows && (size_t)(sp.row_tasks - 1) * sp.chunk < rows);
+                CHECK((size_t)sp.col_tasks * sp.col_step >= n && (size_t)(sp.col_tasks - 1) * sp.col_step < n);
+            }
+}
+
 static void test_node_outside_runner_is_serial(void) {
     serial_count = 0;
     tflc_node_parallel_for(NULL, 3, in_order, NULL);
@@ -526,6 +556,7 @@ static void run_tests(void) {
     TEST(test_node_outside_runner_is_serial);
     TEST(test_split_span);
     TEST(test_balanced_span);
+    TEST(test_split_plan);
     TEST(test_dispatch_cost);
 }
 
