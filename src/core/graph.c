@@ -649,6 +649,7 @@ static tflc_status plan_and_bind(tflc_graph *g, const lifetimes *lt) {
         if (!skipped(&g->nodes[i]) && !g->nodes[i].deferred &&
             arena_round(g->nodes[i].thread_scratch_bytes) > thread_stride)
             thread_stride = arena_round(g->nodes[i].thread_scratch_bytes);
+    /* every node of a graph shares its runner's pool */
     const size_t threads = sg->n_ops ? (size_t)tflc_node_num_threads(&g->nodes[0]) : 1;
     if (thread_stride > SIZE_MAX / threads) {
         free(items);

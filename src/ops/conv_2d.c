@@ -116,7 +116,8 @@ typedef struct conv_params {
     size_t pad_off, pad_h, pad_w;          /* CONV_GEMM_TAPS: scratch, [batches, pad_h, pad_w,
                                               C] values, the input with its border */
     int threads;                           /* tflc_node_num_threads at prepare */
-    /* int8 on the int8 GEMM (gemm, packed, packed_off, col_off, col_rows, threads as above) */
+    /* int8 on the int8 GEMM (gemm, packed, packed_off, col_rows, threads as above; its
+     * im2col rows are in the thread's block below, not at col_off) */
     const tflc_qs8_config *q8;             /* NULL: the reference loops */
     const tflc_qgemm_s8_config *q8_gemm;   /* the config the filter is packed for */
     size_t q8_col_at;                      /* a thread's block: col_rows x M int32, then at
@@ -421,7 +422,7 @@ static void conv_prepare_q8_gemm(tflc_node *node, conv_params *p, size_t *scratc
     /* Each thread's int32 accumulators, then its im2col rows. With several threads in the
      * thread scratch: then no thread writes lines the other core wrote last (the node's own
      * scratch overlaps tensors either thread may have written). MobileNet V2 int8 on 2
-     * threads, 14 alternating rounds: median 0.976 of the node scratch's time. With one
+     * threads, 14 alternating rounds: median 0.970 of the node scratch's time. With one
      * thread there is no other core, and the node's scratch costs no arena bytes while it
      * overlaps dead tensors, so it stays there. */
     p->q8_col_at = (p->col_rows * n * sizeof(int32_t) + 63) / 64 * 64;
