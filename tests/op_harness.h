@@ -299,7 +299,7 @@ static inline tflc_status oc_eval(opcase *c) {
     if (c->node.scratch) memset(c->node.scratch, 0xCD, c->node.scratch_bytes);
     /* One block for all threads' thread scratch, 64-byte strides as graph.c plans them; it
      * ends where the last thread's bytes do. */
-    const size_t tb = c->node.thread_scratch_bytes, stride = (tb + 63) / 64 * 64;
+    const size_t tb = c->node.thread_scratch_bytes, stride = tflc_arena_round(tb);
     const size_t threads = (size_t)tflc_node_num_threads(&c->node);
     c->node.thread_scratch_stride = stride;
     c->node.thread_scratch = tb ? oc_own(c, (threads - 1) * stride + tb) : NULL;

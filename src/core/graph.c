@@ -333,22 +333,18 @@ static bool can_fold(const tflc_node *node) {
     return true;
 }
 
-static size_t arena_round(size_t bytes) {
-    return (bytes + TFLC_ARENA_ALIGN - 1) & ~(size_t)(TFLC_ARENA_ALIGN - 1);
-}
-
 /* Bytes of a node's heap block outside the arena (a folded or deferred node): its scratch,
  * then one thread scratch per thread. */
 static size_t heap_scratch_bytes(const tflc_node *node) {
-    return arena_round(node->scratch_bytes) +
-           (size_t)tflc_node_num_threads(node) * arena_round(node->thread_scratch_bytes);
+    return tflc_arena_round(node->scratch_bytes) +
+           (size_t)tflc_node_num_threads(node) * tflc_arena_round(node->thread_scratch_bytes);
 }
 
 /* Points the node's scratch and thread scratch into a heap block of heap_scratch_bytes. */
 static void bind_heap_scratch(tflc_node *node, unsigned char *block) {
     node->scratch = node->scratch_bytes ? block : NULL;
-    node->thread_scratch = block ? block + arena_round(node->scratch_bytes) : NULL;
-    node->thread_scratch_stride = arena_round(node->thread_scratch_bytes);
+    node->thread_scratch = block ? block + tflc_arena_round(node->scratch_bytes) : NULL;
+    node->thread_scratch_stride = tflc_arena_round(node->thread_scratch_bytes);
 }
 
 static tflc_status fold_node(tflc_graph *g, tflc_node *node) {
@@ -647,8 +643,8 @@ static tflc_status plan_and_bind(tflc_graph *g, const lifetimes *lt) {
     size_t thread_stride = 0;
     for (int i = 0; i < sg->n_ops; i++)
         if (!skipped(&g->nodes[i]) && !g->nodes[i].deferred &&
-            arena_round(g->nodes[i].thread_scratch_bytes) > thread_stride)
-            thread_stride = arena_round(g->nodes[i].thread_scratch_bytes);
+            tflc_arena_round(g->nodes[i].thread_scratch_bytes) > thread_stride)
+            thread_stride = tflc_arena_round(g->nodes[i].thread_scratch_bytes);
     /* every node of a graph shares its runner's pool */
     const size_t threads = sg->n_ops ? (size_t)tflc_node_num_threads(&g->nodes[0]) : 1;
     if (thread_stride > SIZE_MAX / threads) {

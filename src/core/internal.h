@@ -21,6 +21,12 @@
 
 #define TFLC_ERRMSG_SIZE 512
 #define TFLC_ARENA_ALIGN 64
+
+/* bytes rounded up to a multiple of TFLC_ARENA_ALIGN: the arena's, scratch arrays' and thread
+ * scratch blocks' granule. */
+static inline size_t tflc_arena_round(size_t bytes) {
+    return (bytes + TFLC_ARENA_ALIGN - 1) & ~(size_t)(TFLC_ARENA_ALIGN - 1);
+}
 #define TFLC_DEFAULT_MAX_TENSOR_BYTES ((uint64_t)1 << 30)
 
 /* ---------------------------------------------------------- descriptions -- */

@@ -239,8 +239,6 @@ static void bmm_q8_pack_all(void *dst, const void *arg) {
                              (unsigned char *)dst + m * a->p->packed_bytes);
 }
 
-static size_t bmm_align64(size_t bytes) { return (bytes + 63) / 64 * 64; }
-
 /* int8 x int8: the int8 GEMM's packed rhs and scratch. Leaves p->q8 NULL (reference loops)
  * otherwise. */
 /* Every int8 rhs matrix [C, K] packed for the int8 GEMM, from the model's weight cache when
@@ -251,7 +249,7 @@ static void bmm_q8_cached_rhs(tflc_node *node, bmm_params *p, const tflc_qgemm_s
     const size_t K = (size_t)p->depth, C = (size_t)p->cols;
     const tflc_model *model = node->graph && node->graph->runner ? node->graph->runner->model
                                                                  : NULL;
-    p->packed_bytes = bmm_align64(tflc_qgemm_s8_packed_size(gcfg, C, K));
+    p->packed_bytes = tflc_arena_round(tflc_qgemm_s8_packed_size(gcfg, C, K));
     if (!tflc_tensor_is_constant(b) || !tflc_weight_cache_owns(model, b->data)) return;
     bmm_q8_pack_args args = {p, gcfg, b->data};
     p->packed = tflc_weight_cache_get(model, b->data,
@@ -274,9 +272,9 @@ static void bmm_prepare_q8(tflc_node *node, bmm_params *p) {
     p->q8_threads = tflc_node_num_threads(node);
     p->q8_rows = tflc_qs8_chunk_rows(gcfg, R, C * sizeof(int32_t), p->q8_threads);
     p->off_lhs_t = p->packed ? 0 : p->rhs_mats * p->packed_bytes;
-    p->q8_mult_off = p->off_lhs_t + bmm_align64(p->adj_x ? R * K : 0);
-    p->q8_shift_off = p->q8_mult_off + bmm_align64(C * sizeof(int32_t));
-    p->q8_acc_off = p->q8_shift_off + bmm_align64(C * sizeof(int32_t));
+    p->q8_mult_off = p->off_lhs_t + tflc_arena_round(p->adj_x ? R * K : 0);
+    p->q8_shift_off = p->q8_mult_off + tflc_arena_round(C * sizeof(int32_t));
+    p->q8_acc_off = p->q8_shift_off + tflc_arena_round(C * sizeof(int32_t));
     node->scratch_bytes = p->q8_acc_off + (p->mode == BMM_Q8 ? (size_t)p->q8_threads *
                                                                    p->q8_rows * C *
                                                                    sizeof(int32_t)
@@ -301,7 +299,7 @@ static void bmm_prepare_hybrid_gemm(tflc_node *node, bmm_params *p) {
     const tflc_qgemm_s8_config *gcfg = tflc_qs8_config_gemm(q8);
     bmm_q8_cached_rhs(node, p, gcfg);
     p->q8_rows = R < BMM_HYBRID_ROWS ? R : BMM_HYBRID_ROWS;
-    p->off_hy_packed = bmm_align64(node->scratch_bytes);
+    p->off_hy_packed = tflc_arena_round(node->scratch_bytes);
     p->off_hy_acc = p->off_hy_packed + (p->packed ? 0 : p->rhs_mats * p->packed_bytes);
     node->scratch_bytes = p->off_hy_acc + p->q8_rows * C * sizeof(int32_t);
     p->q8_gemm = gcfg;

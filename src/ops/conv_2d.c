@@ -425,7 +425,7 @@ static void conv_prepare_q8_gemm(tflc_node *node, conv_params *p, size_t *scratc
      * threads, 14 alternating rounds: median 0.970 of the node scratch's time. With one
      * thread there is no other core, and the node's scratch costs no arena bytes while it
      * overlaps dead tensors, so it stays there. */
-    p->q8_col_at = (p->col_rows * n * sizeof(int32_t) + 63) / 64 * 64;
+    p->q8_col_at = tflc_arena_round(p->col_rows * n * sizeof(int32_t));
     const size_t block = p->q8_col_at + (im2col ? p->col_rows * k : 0);
     if (p->threads > 1) node->thread_scratch_bytes = block;
     else p->q8_block_off = tflc_conv_scratch_reserve(scratch, block);

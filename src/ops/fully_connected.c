@@ -334,8 +334,6 @@ static void fc_q8_pack_weights(void *dst, const void *arg) {
     tflc_qgemm_s8_pack_b(a->cfg, a->n, a->k, a->w, a->k, true, dst);
 }
 
-static size_t fc_align64(size_t bytes) { return (bytes + 63) / 64 * 64; }
-
 /* Small int8 (FC_SMALL_UNITS, FC_SMALL_MACS): every unit's multiplier now, no scratch. */
 static void fc_prepare_q8_small(tflc_node *node, fc_params *p) {
     for (size_t u = 0; u < (size_t)p->units; u++) {
@@ -383,9 +381,9 @@ static void fc_prepare_q8(tflc_node *node, fc_params *p) {
     p->q8_threads = fc_threads(node, p);
     p->q8_rows = tflc_qs8_chunk_rows(gcfg, n, m * sizeof(int32_t), p->q8_threads);
     p->q8_split = tflc_split_plan(n, m, p->q8_rows, gcfg->mr, gcfg->nr, p->q8_threads);
-    p->q8_shift_off = fc_align64(m * sizeof(int32_t));
-    p->q8_packed_off = p->q8_shift_off + fc_align64(m * sizeof(int32_t));
-    p->q8_acc_off = p->q8_packed_off + (p->packed ? 0 : fc_align64(packed_bytes));
+    p->q8_shift_off = tflc_arena_round(m * sizeof(int32_t));
+    p->q8_packed_off = p->q8_shift_off + tflc_arena_round(m * sizeof(int32_t));
+    p->q8_acc_off = p->q8_packed_off + (p->packed ? 0 : tflc_arena_round(packed_bytes));
     node->scratch_bytes = p->q8_acc_off + (size_t)p->q8_threads * p->q8_rows * m *
                                               sizeof(int32_t);
     p->q8 = q8;
@@ -411,8 +409,8 @@ static void fc_prepare_hybrid_gemm(tflc_node *node, fc_params *p) {
     const size_t packed_bytes = tflc_qgemm_s8_packed_size(gcfg, m, k);
     p->packed = fc_cached_q8_weights(node, gcfg, m, k, packed_bytes);
     p->q8_rows = n < FC_HYBRID_ROWS ? n : FC_HYBRID_ROWS;
-    p->q8_packed_off = fc_align64(node->scratch_bytes);
-    p->q8_acc_off = p->q8_packed_off + (p->packed ? 0 : fc_align64(packed_bytes));
+    p->q8_packed_off = tflc_arena_round(node->scratch_bytes);
+    p->q8_acc_off = p->q8_packed_off + (p->packed ? 0 : tflc_arena_round(packed_bytes));
     node->scratch_bytes = p->q8_acc_off + p->q8_rows * m * sizeof(int32_t);
     p->q8_gemm = gcfg;
 }
