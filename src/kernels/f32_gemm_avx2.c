@@ -54,7 +54,7 @@ static inline void store_row_partial(float *c, size_t nc, __m256 lo, __m256 hi) 
 static inline __attribute__((always_inline)) void avx2_tile(
     const size_t r, size_t kc, const float *restrict a, const size_t as, const float *restrict b,
     float *restrict c, size_t ldc, size_t nc, const float *bias, float min, float max,
-    unsigned flags) {
+    unsigned flags, const tflc_gemm_f32_ahead *ahead) {
     __m256 lo[AVX2_MR], hi[AVX2_MR];
     /* A later K slice: MUL_ADD continues C's sum (LiteRT's order); FMA sums the slice from
      * zero and adds it to C after (blocked summation: closer to the exact sum over long K). */
@@ -88,10 +88,20 @@ static inline __attribute__((always_inline)) void avx2_tile(
          * (kept in C between blocks), as the AVX-512 kernel does. */
         const __m256i mlo = lanes_below(nc), mhi = lanes_below(nc > 8 ? nc - 8 : 0);
         bool c_partial = from_c;
+        /* The next panel's share (gemm.h): one line to L2 every `every` steps. */
+        const char *next = ahead ? ahead->at : NULL;
+        size_t next_lines = ahead ? ahead->lines : 0, next_every = ahead ? ahead->every : 1;
+        size_t next_count = next_every;
         for (;;) {
             size_t n = kc < AVX2_SUM_BLOCK ? kc : AVX2_SUM_BLOCK;
             kc -= n;
             for (; n != 0; n--) {
+                if (next_lines != 0 && --next_count == 0) {
+                    _mm_prefetch(next, _MM_HINT_T1);
+                    next += 64;
+                    next_lines--;
+                    next_count = next_every;
+                }
                 _mm_prefetch((const char *)b + AVX2_B_AHEAD, _MM_HINT_T0);
                 const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
                 b += AVX2_NR;
@@ -149,14 +159,16 @@ static inline __attribute__((always_inline)) void avx2_tile(
     static void f32_gemm_ukernel_##R##x16_avx2(size_t kc, const float *a, const float *b,   \
                                                float *c, size_t ldc, size_t nc,              \
                                                const float *bias, float min, float max,      \
-                                               unsigned flags) {                             \
-        avx2_tile(R, kc, a, AVX2_AS, b, c, ldc, nc, bias, min, max, flags);                 \
+                                               unsigned flags,                               \
+                                               const tflc_gemm_f32_ahead *ahead) {           \
+        avx2_tile(R, kc, a, AVX2_AS, b, c, ldc, nc, bias, min, max, flags, ahead);          \
     }                                                                                        \
     static void f32_gemm_direct_##R##x16_avx2(size_t kc, const float *a, size_t lda,        \
                                               const float *b, float *c, size_t ldc,          \
                                               size_t nc, const float *bias, float min,       \
-                                              float max, unsigned flags) {                   \
-        avx2_tile(R, kc, a, lda, b, c, ldc, nc, bias, min, max, flags);                     \
+                                              float max, unsigned flags,                     \
+                                              const tflc_gemm_f32_ahead *ahead) {            \
+        avx2_tile(R, kc, a, lda, b, c, ldc, nc, bias, min, max, flags, ahead);              \
     }
 AVX2_UKERNEL(1)
 AVX2_UKERNEL(2)

@@ -65,7 +65,8 @@ static inline __attribute__((always_inline)) void avx512_tile(
     const size_t r, const unsigned cols, size_t kc, const float *restrict a, const size_t as,
     const float *restrict b,
     float *restrict c, size_t ldc, size_t nc, const float *bias, float min, float max,
-    unsigned flags, const size_t taps, const float *const *tap_a) {
+    unsigned flags, const size_t taps, const float *const *tap_a,
+    const tflc_gemm_f32_ahead *ahead) {
     __m512 lo[AVX512_MR], hi[AVX512_MR];
     __m256 h8[AVX512_MR];
     const bool half = cols <= 16, narrow = cols == 24;   /* narrow: h8[] in place of hi[] */
@@ -124,6 +125,10 @@ static inline __attribute__((always_inline)) void avx512_tile(
         __m512 tlo[AVX512_MR], thi[AVX512_MR];
         __m256 t8[AVX512_MR];
         bool have_total = from_c;
+        /* The next panel's share (gemm.h): one line to L2 every `every` steps. */
+        const char *next = ahead ? ahead->at : NULL;
+        size_t next_lines = ahead ? ahead->lines : 0, next_every = ahead ? ahead->every : 1;
+        size_t next_count = next_every;
         UNROLL
         for (size_t i = 0; i < r; i++) {
             tlo[i] = from_c ? _mm512_maskz_loadu_ps(mlo, c + i * ldc) : _mm512_setzero_ps();
@@ -143,6 +148,12 @@ static inline __attribute__((always_inline)) void avx512_tile(
                     h8[i] = _mm256_setzero_ps();
                 }
                 for (; n != 0; n--) {
+                    if (next_lines != 0 && --next_count == 0) {
+                        _mm_prefetch(next, _MM_HINT_T1);
+                        next += 64;
+                        next_lines--;
+                        next_count = next_every;
+                    }
                     _mm_prefetch((const char *)b + AVX512_B_AHEAD, _MM_HINT_T0);
                     _mm_prefetch((const char *)b + AVX512_B_AHEAD + 64, _MM_HINT_T0);
                     const __m512 b0 = _mm512_loadu_ps(b), b1 = half ? b0 : _mm512_loadu_ps(b + 16);
@@ -215,34 +226,39 @@ static inline __attribute__((always_inline)) void avx512_tile(
 
 /* One tile of r rows of A at row stride `as`: the packed copy's constant AVX512_AS, or the
  * caller's lda for the direct kernels, which read A in place (gemm.c decides). */
-#define AVX512_TILE_COLS(R, AS, TAPS, TAP_A)                                                 \
+#define AVX512_TILE_COLS(R, AS, TAPS, TAP_A, AHEAD)                                          \
     do {                                                                                     \
         if (nc > 24)                                                                         \
-            avx512_tile(R, 32, kc, a, AS, b, c, ldc, nc, bias, min, max, flags, TAPS, TAP_A); \
+            avx512_tile(R, 32, kc, a, AS, b, c, ldc, nc, bias, min, max, flags, TAPS, TAP_A,  \
+                        AHEAD);                                                              \
         else if (nc > 16) /* a panel's last columns: less of the tile's work */             \
-            avx512_tile(R, 24, kc, a, AS, b, c, ldc, nc, bias, min, max, flags, TAPS, TAP_A); \
+            avx512_tile(R, 24, kc, a, AS, b, c, ldc, nc, bias, min, max, flags, TAPS, TAP_A,  \
+                        AHEAD);                                                              \
         else                                                                                 \
-            avx512_tile(R, 16, kc, a, AS, b, c, ldc, nc, bias, min, max, flags, TAPS, TAP_A); \
+            avx512_tile(R, 16, kc, a, AS, b, c, ldc, nc, bias, min, max, flags, TAPS, TAP_A,  \
+                        AHEAD);                                                              \
     } while (0)
 #define AVX512_UKERNEL(R)                                                                    \
     static void f32_gemm_ukernel_##R##x32_avx512(size_t kc, const float *a, const float *b, \
                                                  float *c, size_t ldc, size_t nc,            \
                                                  const float *bias, float min, float max,    \
-                                                 unsigned flags) {                           \
-        AVX512_TILE_COLS(R, AVX512_AS, 1, NULL);                                             \
+                                                 unsigned flags,                             \
+                                                 const tflc_gemm_f32_ahead *ahead) {         \
+        AVX512_TILE_COLS(R, AVX512_AS, 1, NULL, ahead);                                      \
     }                                                                                        \
     static void f32_gemm_direct_##R##x32_avx512(size_t kc, const float *a, size_t lda,      \
                                                 const float *b, float *c, size_t ldc,        \
                                                 size_t nc, const float *bias, float min,     \
-                                                float max, unsigned flags) {                 \
-        AVX512_TILE_COLS(R, lda, 1, NULL);                                                   \
+                                                float max, unsigned flags,                   \
+                                                const tflc_gemm_f32_ahead *ahead) {          \
+        AVX512_TILE_COLS(R, lda, 1, NULL, ahead);                                            \
     }                                                                                        \
     static void f32_gemm_taps_##R##x32_avx512(size_t taps, size_t kc, const float *const *a_taps, \
                                               size_t lda, const float *b, float *c,          \
                                               size_t ldc, size_t nc, const float *bias,      \
                                               float min, float max, unsigned flags) {        \
         const float *a = a_taps[0];                                                          \
-        AVX512_TILE_COLS(R, lda, taps, a_taps);                                              \
+        AVX512_TILE_COLS(R, lda, taps, a_taps, NULL);                                        \
     }
 AVX512_UKERNEL(1)
 AVX512_UKERNEL(2)

@@ -158,7 +158,9 @@ static inline __attribute__((always_inline)) void neon_tile(
     static void f32_gemm_ukernel_##R##x16_neon(size_t kc, const float *a, const float *b,   \
                                                float *c, size_t ldc, size_t nc,              \
                                                const float *bias, float min, float max,      \
-                                               unsigned flags) {                             \
+                                               unsigned flags,                               \
+                                               const tflc_gemm_f32_ahead *ahead) {           \
+        (void)ahead; /* no prefetch of the next panel here (gemm.h) */                      \
         neon_tile(R, kc, a, b, c, ldc, nc, bias, min, max, flags);                          \
     }
 NEON_UKERNEL(1)

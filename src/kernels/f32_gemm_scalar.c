@@ -65,7 +65,9 @@ static inline void scalar_tile(size_t r, size_t kc, const float *a, const float 
     static void f32_gemm_ukernel_##R##x8_scalar(size_t kc, const float *a, const float *b,  \
                                                 float *c, size_t ldc, size_t nc,             \
                                                 const float *bias, float min, float max,     \
-                                                unsigned flags) {                            \
+                                                unsigned flags,                              \
+                                                const tflc_gemm_f32_ahead *ahead) {          \
+        (void)ahead; /* no prefetch of the next panel here (gemm.h) */                      \
         scalar_tile(R, kc, a, b, c, ldc, nc, bias, min, max, flags);                        \
     }
 SCALAR_UKERNEL(1)

@@ -19,7 +19,9 @@ typedef struct packed_header {
     uint32_t isa;
     uint32_t nr;
     uint32_t in_place;         /* 1: no panels follow; B is read at rows (refer_b) */
-    uint32_t stream;           /* 1: one-row products prefetch the panels (cold weights) */
+    uint32_t stream;           /* 1: cold weights (gemm.h, tflc_gemm_f32_weights_block):
+                                  one-row products prefetch the panels, others the next
+                                  panel (tflc_gemm_f32_ahead) */
     uint64_t n, k;
     const float *rows;         /* in place: B [N, K], row j at rows + j * ldb */
     uint64_t ldb;
@@ -134,7 +136,8 @@ void tflc_gemm_f32_weights_block(const tflc_gemm_f32_config *cfg, size_t m, size
         return;
     }
     tflc_gemm_f32_pack_b(cfg, n, k, w, k, true, dst);
-    ((packed_header *)dst)->stream = cold && m == 1;   /* a hint: dot_range */
+    ((packed_header *)dst)->stream =   /* a hint: dot_range, tflc_gemm_f32_range */
+        cold && (m == 1 || at_least(n, k, TFLC_GEMM_AHEAD_MIN_FLOATS));
 }
 
 /* One 4-byte word, any alignment. */
@@ -504,6 +507,17 @@ static void in_place_range(const tflc_gemm_f32_config *cfg, const tflc_gemm_f32_
     epilogue_at(g, g->c + m_begin * g->ldc + n_begin, m_end - m_begin, n_end - n_begin);
 }
 
+bool tflc_gemm_f32_ahead_share(const char *next, size_t bytes, size_t tile, size_t tiles,
+                               size_t kc, tflc_gemm_f32_ahead *ahead) {
+    const size_t lines = div_up(bytes, 64);
+    const size_t lo = lines * tile / tiles, hi = lines * (tile + 1) / tiles;
+    if (!next || hi == lo || kc == 0) return false;
+    ahead->at = next + lo * 64;
+    ahead->lines = min_sz(hi - lo, kc);   /* one a step at most */
+    ahead->every = kc / ahead->lines;
+    return true;
+}
+
 void tflc_gemm_f32_range_flags(const tflc_gemm_f32_args *g, size_t m_begin, size_t m_end,
                                size_t n_begin, size_t n_end, unsigned extra_flags) {
     tflc_gemm_f32_range_in(g, m_begin, m_end, n_begin, n_end, extra_flags, 0, g->m);
@@ -548,9 +562,15 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
      * apart: then the same k of 7 rows falls in one L1 set and the packed copy, whose rows
      * are spread over the sets, is faster (1024^3: 2-4%). Elsewhere skipping the copy wins:
      * best of 300, M=3136 K=256 N=64 966 -> 900 us, M=3136 K=576 N=64 2239 -> 2069 us,
-     * M=3136 K=96 N=24 173 -> 151 us, M=12544 K=27 N=32 234 -> 219 us, none slower. */
-    const bool direct = cfg->direct[1] != NULL && g->lda % 1024 != 0;
-    const size_t mc_max = block_rows(cfg, direct ? min_sz(k, kc_max) + 16 : cfg->a_stride);
+     * M=3136 K=96 N=24 173 -> 151 us, M=12544 K=27 N=32 234 -> 219 us, none slower.
+     * Rows that fit one row block of the direct kernels go in place at any stride: the
+     * packed copy's blocks are shorter (14 rows at K = 1024), and each block sweeps B again
+     * (M=49 K=1024 N=1024, MobileNet V1's last 1x1, best of 200 with B cold: 839 -> 675 us,
+     * hot 668 -> 634). */
+    const size_t direct_rows = block_rows(cfg, min_sz(k, kc_max) + 16);
+    const bool direct = cfg->direct[1] != NULL &&
+                        (g->lda % 1024 != 0 || m_end - m_begin <= direct_rows);
+    const size_t mc_max = direct ? direct_rows : block_rows(cfg, cfg->a_stride);
     _Alignas(64) float apack[TFLC_GEMM_APACK_FLOATS];
     float bias_tail[TFLC_GEMM_MAX_NR];
 
@@ -572,14 +592,35 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
                     const float *b = panels + (n0 / nr) * k * nr + kb * nr;
                     const float *bias = panel_bias(g, n0, nc, nr, bias_tail);
                     float *c = g->c + mb * g->ldc + n0;
+                    /* Cold B: the first row block reads each panel first, and its tiles
+                     * pull the next one (this slice of the next panel, or the next slice of
+                     * the block's first) into L2 for the tile after them; a lone tile has
+                     * no tile after it to hide the fetch behind. Later row blocks find the
+                     * block of B in L2 (slice_k keeps it within the budget). */
+                    const char *next = NULL;
+                    size_t next_bytes = 0;
+                    if (h->stream && mb == m_begin && mc > mr) {
+                        if (n0 + nr < nb_end) {
+                            next = (const char *)(b + k * nr);
+                            next_bytes = kc * nr * sizeof(float);
+                        } else if (kb + kc < k) {
+                            next = (const char *)(panels + (nb / nr) * k * nr + (kb + kc) * nr);
+                            next_bytes = min_sz(kc_max, k - kb - kc) * nr * sizeof(float);
+                        }
+                    }
                     for (size_t i = 0; i < mc; i += mr) {
                         const size_t r = min_sz(mr, mc - i);
+                        tflc_gemm_f32_ahead share;
+                        const tflc_gemm_f32_ahead *ahead =
+                            tflc_gemm_f32_ahead_share(next, next_bytes, i / mr, div_up(mc, mr),
+                                                      kc, &share)
+                                ? &share : NULL;
                         if (direct)
                             cfg->direct[r](kc, a_blk + i * g->lda, g->lda, b, c + i * g->ldc,
-                                           g->ldc, nc, bias, g->min, g->max, flags);
+                                           g->ldc, nc, bias, g->min, g->max, flags, ahead);
                         else
                             cfg->ukernel[r](kc, apack + i * cfg->a_stride, b, c + i * g->ldc,
-                                            g->ldc, nc, bias, g->min, g->max, flags);
+                                            g->ldc, nc, bias, g->min, g->max, flags, ahead);
                     }
                 }
                 /* The row block is final across [nb, nb_end): one epilogue call for it, not

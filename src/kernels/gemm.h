@@ -112,15 +112,43 @@
  * of the kernel (so every row is a fixed displacement from one pointer); b: a K slice of one
  * packed panel (kc * NR floats); bias: NR readable floats (read only with FINAL). kc <= the
  * config's kc; kc may be 0. */
+typedef struct tflc_gemm_f32_ahead tflc_gemm_f32_ahead;
 typedef void (*tflc_f32_gemm_ukernel_fn)(size_t kc, const float *a, const float *b, float *c,
                                          size_t ldc, size_t nc, const float *bias, float min,
-                                         float max, unsigned flags);
+                                         float max, unsigned flags,
+                                         const tflc_gemm_f32_ahead *ahead);
 
 /* ukernel with A read in place, row i at a + i*lda (lda a run-time stride): callers skip
  * packing A when a product has a single K slice. */
 typedef void (*tflc_f32_gemm_direct_fn)(size_t kc, const float *a, size_t lda, const float *b,
                                         float *c, size_t ldc, size_t nc, const float *bias,
-                                        float min, float max, unsigned flags);
+                                        float min, float max, unsigned flags,
+                                        const tflc_gemm_f32_ahead *ahead);
+
+/* The last argument of both, NULL for none: lines of B that the next tiles will read first
+ * (the next panel), for the tile to ask L2 for while it computes, one line every `every`
+ * k steps of its FMA path (kernels without prefetch ignore it). A panel's first tile reads
+ * it where it is: from memory or L3 when the network's weights are larger than what stays
+ * cached between invokes, at a rate no memory keeps up with (one 128-byte row of the panel
+ * per 14 FMAs); asked for by the tiles before it, spread over their k steps, it is in L2.
+ * gemm.c gives the first row block's tiles of each panel one share each of the next
+ * panel (tflc_gemm_f32_range) when B is cold and at least TFLC_GEMM_AHEAD_MIN_FLOATS
+ * (tflc_gemm_f32_weights_block; smaller blocks are a few lines a tile, and the tiles
+ * before a panel's first are too short to hide much behind). MobileNet V1 float32 on one
+ * thread, invokes alternating in one process with the prefetch off and on (medians of
+ * 300): 0.944; EfficientNet-B0 0.98, MobileNet V2 0.99. */
+struct tflc_gemm_f32_ahead {
+    const char *at;     /* first line */
+    size_t lines;       /* 64-byte lines from at, <= the tile's k steps */
+    size_t every;       /* k steps between two of them, >= 1; lines * every <= k steps */
+};
+
+/* Tile `tile` of `tiles` over one panel: its share of the `bytes` at next (line-aligned),
+ * the lines [L*tile/tiles, L*(tile+1)/tiles) of its L lines, at most one a step of its kc
+ * (a share longer than kc keeps its first kc lines). False, *ahead unset, when it has none
+ * (next NULL, an empty share, kc 0). */
+bool tflc_gemm_f32_ahead_share(const char *next, size_t bytes, size_t tile, size_t tiles,
+                               size_t kc, tflc_gemm_f32_ahead *ahead);
 
 /* direct with K in `taps` runs of kc floats, run t's row i at a[t] + i*lda: a convolution's
  * taps read in place (each run one filter tap's input channels, rows the tile's pixels).
@@ -212,6 +240,7 @@ size_t tflc_gemm_f32_packed_size(const tflc_gemm_f32_config *cfg, size_t n, size
  * of the packed dot kernels, at any ISA; TFLC_GEMM_PART and MUL_ADD change nothing there.
  * tflc_gemm_f32_taps_slice never takes one. */
 #define TFLC_GEMM_IN_PLACE_FLOATS ((size_t)1 << 17)        /* 512 KiB of weights */
+#define TFLC_GEMM_AHEAD_MIN_FLOATS ((size_t)1 << 16)       /* 256 KiB: tflc_gemm_f32_ahead */
 #define TFLC_GEMM_IN_PLACE_COLD_FLOATS ((size_t)1 << 14)   /* 64 KiB, when cold */
 #define TFLC_GEMM_IN_PLACE_COLD_K 384
 bool tflc_gemm_f32_b_in_place(size_t m, size_t n, size_t k, bool cold);
@@ -223,9 +252,11 @@ void tflc_gemm_f32_refer_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, 
  * calls must be given the same cold. A packed one-row block made cold also prefetches its
  * panels at each product, as B of DOT_STREAM_BYTES does (gemm.c): MobileNet V3 Large
  * float32's squeeze-excite expansions ([1,168] x [168,672] and the like, which stay packed),
- * per-operator sums of 8-10 interleaved rounds, min 65.7 / 62.8 -> 52.6 / 49.4 us. That
- * is only a hint: two nodes that share weights share the block (the weight cache keys it
- * by size), and the first one's cold decides it. */
+ * per-operator sums of 8-10 interleaved rounds, min 65.7 / 62.8 -> 52.6 / 49.4 us. A
+ * cold block of at least TFLC_GEMM_AHEAD_MIN_FLOATS for more rows has its tiles pull the
+ * next panel into L2 (tflc_gemm_f32_ahead). That is only a hint: two nodes that share
+ * weights share the block (the weight cache keys it by size), and the first one's cold
+ * decides it. */
 size_t tflc_gemm_f32_weights_size(const tflc_gemm_f32_config *cfg, size_t m, size_t n, size_t k,
                                   bool cold);
 void tflc_gemm_f32_weights_block(const tflc_gemm_f32_config *cfg, size_t m, size_t n, size_t k,

@@ -89,7 +89,8 @@ typedef struct problem {
 } problem;
 
 /* A's row stride for make_problem when nonzero (>= k): test_packed_a_stride sets it to a
- * multiple of 1024 floats, where the AVX-512 config packs A instead of reading it in place. */
+ * multiple of 1024 floats, where the AVX-512 config packs A instead of reading it in place
+ * (rows of more than one direct row block). */
 static size_t forced_lda;
 
 static problem make_problem(size_t m, size_t n, size_t k, bool with_bias, float min, float max) {
@@ -366,18 +367,61 @@ static void test_random_ragged(void) {
 }
 
 /* A at a row stride of 1024 or 2048 floats (NaN past K): gemm.c then packs A for the
- * AVX-512 config, which reads it in place at every other stride (the tests above), so
- * both paths are checked on every variant, ragged and across the K slices. */
+ * AVX-512 config when the rows are more than one row block of its direct kernels (56 here:
+ * M of 57 and more), and reads it in place at every other stride and for fewer rows (the
+ * tests above and the short shapes here), so both paths are checked on every variant,
+ * ragged and across the K slices. */
 static void test_packed_a_stride(void) {
-    static const size_t shapes[][4] = {{1, 33, 5, 1024},   {7, 24, 64, 1024},
-                                       {13, 70, 300, 1024}, {57, 17, 1000, 1024},
-                                       {130, 40, 513, 1024}, {20, 9, 2000, 2048}};
+    static const size_t shapes[][4] = {{1, 33, 5, 1024},    {7, 24, 64, 1024},
+                                       {13, 70, 300, 1024},  {57, 17, 1000, 1024},
+                                       {130, 40, 513, 1024}, {20, 9, 2000, 2048},
+                                       {49, 100, 1024, 1024}, {120, 65, 64, 1024},
+                                       {300, 33, 130, 2048}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         forced_lda = shapes[s][3];
         const bool ok = check_shape(shapes[s][0], shapes[s][1], shapes[s][2], (int)s);
         forced_lda = 0;
         if (!ok) return;
     }
+}
+
+/* The next panel's shares (tflc_gemm_f32_ahead_share): the tiles of a row block split its
+ * lines in order, each line to exactly one tile, none past the panel; each share fits its
+ * tile's k steps (lines * every <= kc, every >= 1), and is cut to kc lines only when longer. */
+static void test_ahead_shares(void) {
+    static const size_t bytes[] = {64, 100, 4096, 32768, 131072, 128 * 27};
+    static const size_t tiles[] = {1, 2, 7, 8, 28, 100};
+    static const size_t kcs[] = {1, 27, 64, 256, 1024};
+    const char *next = (const char *)(uintptr_t)0x10000;   /* never read: an address only */
+    tflc_gemm_f32_ahead a;
+    CHECK(!tflc_gemm_f32_ahead_share(NULL, 4096, 0, 1, 64, &a));
+    CHECK(!tflc_gemm_f32_ahead_share(next, 0, 0, 1, 64, &a));
+    CHECK(!tflc_gemm_f32_ahead_share(next, 4096, 0, 1, 0, &a));
+    for (size_t b = 0; b < sizeof bytes / sizeof bytes[0]; b++)
+        for (size_t t = 0; t < sizeof tiles / sizeof tiles[0]; t++)
+            for (size_t q = 0; q < sizeof kcs / sizeof kcs[0]; q++) {
+                const size_t lines = (bytes[b] + 63) / 64, kc = kcs[q];
+                size_t expect = 0, cut = 0;   /* the next line in order; lines dropped */
+                for (size_t i = 0; i < tiles[t]; i++) {
+                    const size_t lo = lines * i / tiles[t], hi = lines * (i + 1) / tiles[t];
+                    const bool has = tflc_gemm_f32_ahead_share(next, bytes[b], i, tiles[t], kc, &a);
+                    CHECK_MSG(has == (hi > lo), "bytes %zu tile %zu/%zu kc %zu: share %d",
+                              bytes[b], i, tiles[t], kc, (int)has);
+                    if (!has) continue;
+                    CHECK_MSG(a.at == next + expect * 64 && a.lines >= 1 &&
+                                  a.lines == (hi - lo < kc ? hi - lo : kc) && a.every >= 1 &&
+                                  a.lines * a.every <= kc,
+                              "bytes %zu tile %zu/%zu kc %zu: at +%td, %zu lines every %zu",
+                              bytes[b], i, tiles[t], kc, a.at - next, a.lines, a.every);
+                    expect = hi;
+                    cut += hi - lo - a.lines;
+                }
+                CHECK_MSG(expect == lines, "bytes %zu over %zu tiles: %zu of %zu lines", bytes[b],
+                          tiles[t], expect, lines);
+                if ((lines + tiles[t] - 1) / tiles[t] <= kc)   /* every share fits: all of it */
+                    CHECK_MSG(cut == 0, "bytes %zu over %zu tiles, kc %zu: %zu lines cut",
+                              bytes[b], tiles[t], kc, cut);
+            }
 }
 
 /* Across the cache blocks: K > KC (accumulate through C), M > MC, N > NC. */
@@ -772,6 +816,54 @@ static void test_in_place_one_row(void) {
 
 /* Which products read B in place: one row, at least the threshold's weights (n * k without
  * overflow); the block's size follows, and it is what weights_block writes. */
+/* A cold block of at least TFLC_GEMM_AHEAD_MIN_FLOATS (tflc_gemm_f32_weights_block) makes
+ * the first row block's tiles prefetch the next panel (gemm.h, tflc_gemm_f32_ahead): the
+ * products over it are the bits of the plain packed B, whole and split over tasks, on every
+ * variant, with ragged panels and tiles, K slices, and A in place or packed. */
+static void test_cold_block_ahead(void) {
+    static const size_t shapes[][4] = {{49, 300, 256, 0},  {60, 1024, 96, 0}, {130, 70, 1100, 0},
+                                       {8, 513, 130, 0},   {49, 128, 1024, 1024},
+                                       {100, 200, 400, 1024}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const size_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+        CHECK(n * k >= TFLC_GEMM_AHEAD_MIN_FLOATS);
+        forced_lda = shapes[s][3];
+        problem p = make_problem(m, n, k, s % 2 == 0, s % 3 ? 0.0f : -INFINITY, INFINITY);
+        forced_lda = 0;
+        float *w = xmalloc(n * k * sizeof(float));   /* B as [N, K], row stride K */
+        for (size_t j = 0; j < n; j++) memcpy(w + j * k, p.b_nk + j * (k + 2), k * sizeof(float));
+        for (int v = 0; v < n_variants; v++) {
+            const tflc_gemm_f32_config *cfg = variants[v];
+            CHECK(tflc_gemm_f32_weights_size(cfg, m, n, k, true) ==
+                  tflc_gemm_f32_packed_size(cfg, n, k));
+            void *cold = xaligned(tflc_gemm_f32_packed_size(cfg, n, k));
+            tflc_gemm_f32_weights_block(cfg, m, n, k, true, w, cold);
+            for (int threads = 0; threads <= 3; threads += 3) {
+                const outbuf want = run_split(cfg, &p, threads, 0);
+                outbuf got = make_out(&p);
+                const tflc_gemm_f32_args g = {m, n, k, p.a, p.lda, cold, p.bias,
+                                              got.c, got.ldc, p.min, p.max, NULL, NULL};
+                if (threads == 0) {
+                    tflc_gemm_f32_range(&g, 0, m, 0, n);
+                } else {
+                    tflc_gemm_f32_plan plan;
+                    const int tasks = tflc_gemm_f32_plan_split(&g, threads, &plan);
+                    for (int t = 0; t < tasks; t++) tflc_gemm_f32_task(&g, &plan, t);
+                }
+                const bool same =
+                    memcmp(want.c, got.c, want.rows * want.ldc * sizeof(float)) == 0;
+                CHECK_MSG(same, "%s M=%zu N=%zu K=%zu threads %d: cold block's bits differ",
+                          cfg->name, m, n, k, threads);
+                free(want.c);
+                free(got.c);
+            }
+            free(cold);
+        }
+        free(w);
+        free_problem(&p);
+    }
+}
+
 static void test_in_place_choice(void) {
     const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_get();
     CHECK(tflc_gemm_f32_b_in_place(1, 1024, 128, false) &&
@@ -1097,12 +1189,14 @@ static void run_tests(void) {
     TEST(test_random_ragged);
     TEST(test_big_shapes);
     TEST(test_packed_a_stride);
+    TEST(test_ahead_shares);
     TEST(test_mul_add_bit_exact);
     TEST(test_fma_blocked_order);
     TEST(test_k_slices_under_budget);
     TEST(test_one_row_order);
     TEST(test_in_place_one_row);
     TEST(test_in_place_choice);
+    TEST(test_cold_block_ahead);
     TEST(test_k_zero);
     TEST(test_nan_and_inf);
     TEST(test_split_is_bit_identical);
