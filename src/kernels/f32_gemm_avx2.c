@@ -88,20 +88,12 @@ static inline __attribute__((always_inline)) void avx2_tile(
          * (kept in C between blocks), as the AVX-512 kernel does. */
         const __m256i mlo = lanes_below(nc), mhi = lanes_below(nc > 8 ? nc - 8 : 0);
         bool c_partial = from_c;
-        /* The next panel's share (gemm.h): one line to L2 every `every` steps. */
-        const char *next = ahead ? ahead->at : NULL;
-        size_t next_lines = ahead ? ahead->lines : 0, next_every = ahead ? ahead->every : 1;
-        size_t next_count = next_every;
+        tflc_gemm_f32_ahead_walk next = tflc_gemm_f32_ahead_begin(ahead);   /* gemm.h */
         for (;;) {
             size_t n = kc < AVX2_SUM_BLOCK ? kc : AVX2_SUM_BLOCK;
             kc -= n;
             for (; n != 0; n--) {
-                if (next_lines != 0 && --next_count == 0) {
-                    _mm_prefetch(next, _MM_HINT_T1);
-                    next += 64;
-                    next_lines--;
-                    next_count = next_every;
-                }
+                tflc_gemm_f32_ahead_step(&next);
                 _mm_prefetch((const char *)b + AVX2_B_AHEAD, _MM_HINT_T0);
                 const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
                 b += AVX2_NR;

@@ -125,10 +125,7 @@ static inline __attribute__((always_inline)) void avx512_tile(
         __m512 tlo[AVX512_MR], thi[AVX512_MR];
         __m256 t8[AVX512_MR];
         bool have_total = from_c;
-        /* The next panel's share (gemm.h): one line to L2 every `every` steps. */
-        const char *next = ahead ? ahead->at : NULL;
-        size_t next_lines = ahead ? ahead->lines : 0, next_every = ahead ? ahead->every : 1;
-        size_t next_count = next_every;
+        tflc_gemm_f32_ahead_walk next = tflc_gemm_f32_ahead_begin(ahead);   /* gemm.h */
         UNROLL
         for (size_t i = 0; i < r; i++) {
             tlo[i] = from_c ? _mm512_maskz_loadu_ps(mlo, c + i * ldc) : _mm512_setzero_ps();
@@ -148,12 +145,7 @@ static inline __attribute__((always_inline)) void avx512_tile(
                     h8[i] = _mm256_setzero_ps();
                 }
                 for (; n != 0; n--) {
-                    if (next_lines != 0 && --next_count == 0) {
-                        _mm_prefetch(next, _MM_HINT_T1);
-                        next += 64;
-                        next_lines--;
-                        next_count = next_every;
-                    }
+                    tflc_gemm_f32_ahead_step(&next);
                     _mm_prefetch((const char *)b + AVX512_B_AHEAD, _MM_HINT_T0);
                     _mm_prefetch((const char *)b + AVX512_B_AHEAD + 64, _MM_HINT_T0);
                     const __m512 b0 = _mm512_loadu_ps(b), b1 = half ? b0 : _mm512_loadu_ps(b + 16);

@@ -133,15 +133,39 @@ typedef void (*tflc_f32_gemm_direct_fn)(size_t kc, const float *a, size_t lda, c
  * per 14 FMAs); asked for by the tiles before it, spread over their k steps, it is in L2.
  * gemm.c gives the first row block's tiles of each panel one share each of the next
  * panel (tflc_gemm_f32_range) when B is cold and at least TFLC_GEMM_AHEAD_MIN_FLOATS
- * (tflc_gemm_f32_weights_block; smaller blocks are a few lines a tile, and the tiles
- * before a panel's first are too short to hide much behind). MobileNet V1 float32 on one
- * thread, invokes alternating in one process with the prefetch off and on (medians of
- * 300): 0.944; EfficientNet-B0 0.98, MobileNet V2 0.99. */
+ * (tflc_gemm_f32_weights_block; a smaller block gained nothing: M=3136 K=128 N=128 took
+ * the same time from memory as from cache). Whole networks on one thread, invokes
+ * alternating in one process with the prefetch off and on, median ratios: MobileNet V1
+ * float32 0.943, V2 0.963, V3 Large 0.972, EfficientNet-B0 0.969, ResNet50 0.958. */
 struct tflc_gemm_f32_ahead {
     const char *at;     /* first line */
     size_t lines;       /* 64-byte lines from at, <= the tile's k steps */
     size_t every;       /* k steps between two of them, >= 1; lines * every <= k steps */
 };
+
+/* A kernel's walk through its share (NULL: none): one tflc_gemm_f32_ahead_step per k step
+ * asks L2 (a T1 hint) for the next line every `every` steps. */
+typedef struct tflc_gemm_f32_ahead_walk {
+    const char *at;
+    size_t left, every, count;
+} tflc_gemm_f32_ahead_walk;
+
+static inline tflc_gemm_f32_ahead_walk tflc_gemm_f32_ahead_begin(const tflc_gemm_f32_ahead *a) {
+    const tflc_gemm_f32_ahead_walk w = {a ? a->at : NULL, a ? a->lines : 0, a ? a->every : 1,
+                                        a ? a->every : 1};
+    return w;
+}
+
+static inline void tflc_gemm_f32_ahead_step(tflc_gemm_f32_ahead_walk *w) {
+    if (w->left != 0 && --w->count == 0) {
+#if defined(__GNUC__)
+        __builtin_prefetch(w->at, 0, 2);
+#endif
+        w->at += 64;
+        w->left--;
+        w->count = w->every;
+    }
+}
 
 /* Tile `tile` of `tiles` over one panel: its share of the `bytes` at next (line-aligned),
  * the lines [L*tile/tiles, L*(tile+1)/tiles) of its L lines, at most one a step of its kc
