@@ -814,8 +814,6 @@ static void test_in_place_one_row(void) {
         if (!check_in_place(rng_range(1, 2), rng_range(1, 70), rng_range(1, 70), t)) return;
 }
 
-/* Which products read B in place: one row, at least the threshold's weights (n * k without
- * overflow); the block's size follows, and it is what weights_block writes. */
 /* A cold block of at least TFLC_GEMM_AHEAD_MIN_FLOATS (tflc_gemm_f32_weights_block) makes
  * the first row block's tiles prefetch the next panel (gemm.h, tflc_gemm_f32_ahead): the
  * products over it are the bits of the plain packed B, whole and split over tasks, on every
@@ -864,6 +862,8 @@ static void test_cold_block_ahead(void) {
     }
 }
 
+/* Which products read B in place: one row, at least the threshold's weights (n * k without
+ * overflow); the block's size follows, and it is what weights_block writes. */
 static void test_in_place_choice(void) {
     const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_get();
     CHECK(tflc_gemm_f32_b_in_place(1, 1024, 128, false) &&
