@@ -691,22 +691,6 @@ int tflc_gemm_f32_plan_split(const tflc_gemm_f32_args *g, int n_threads,
     const size_t mr = cfg->mr, nr = cfg->nr;
     const size_t m_tiles = g->m ? div_up(g->m, mr) : 1, n_tiles = g->n ? div_up(g->n, nr) : 1;
     size_t want = n_threads > 1 ? (size_t)TFLC_TASKS_PER_THREAD * (size_t)n_threads : 1;
-    /* A cold B larger than A (N > M, gemm.h: tflc_gemm_f32_ahead): along N alone, every
-     * task all rows over its own panels. Each panel is then read from memory by one thread,
-     * whose first row block has the tiles to prefetch the next one, where a split along M
-     * gives each thread all of B and, for a few rows, one tile a task. MobileNet V1 and V2
-     * float32 on 2 threads, invokes alternating in one process: medians 0.985-0.991 (the
-     * 7x7 1x1 layers, M = 49). */
-    if (n_threads > 1 && g->n > g->m && n_tiles >= (size_t)n_threads &&
-        ((const packed_header *)g->packed_b)->stream) {
-        const size_t n_span = tflc_balanced_span(n_tiles, 1, n_threads, 1,
-                                                 div_up(n_tiles, min_sz(n_tiles, want)));
-        plan->m_step = g->m ? g->m : 1;
-        plan->n_step = n_span * nr;
-        plan->m_tasks = 1;
-        plan->n_tasks = (int)div_up(g->n, plan->n_step);
-        return plan->n_tasks;
-    }
     /* Along M first: each task then packs only its own rows of A. Spans evened out over
      * the threads (tflc_balanced_span). */
     size_t m_tasks = min_sz(m_tiles, want);
