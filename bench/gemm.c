@@ -72,6 +72,9 @@ static const shape shapes[] = {
     {"fc 1x1024->1000", 1, 1000, 1024},
 };
 
+/* Calls of a product of `flops` that last about 20 ms at 50 GF/s: one timed repeat. */
+static int calls_per_repeat(double flops) { return (int)(0.02 * 50e9 / flops) + 1; }
+
 /* Seconds per call: the best of `repeats`, each over enough calls to last ~20 ms. */
 typedef struct timing {
     double tflc, blas;
@@ -80,7 +83,7 @@ typedef struct timing {
 static timing time_pair(const shape *s, const void *packed, const float *a, const float *w,
                         const float *bias, float *c1, float *c2, int repeats) {
     double flops = 2.0 * (double)s->m * (double)s->n * (double)s->k;
-    int calls = (int)(0.02 * 50e9 / flops) + 1;
+    int calls = calls_per_repeat(flops);
     timing best = {1e30, 1e30};
     for (int r = 0; r < repeats; r++) {
         double t0 = now();
@@ -119,7 +122,7 @@ static double time_cold(const tflc_gemm_f32_config *cfg, const shape *s, const f
         tflc_gemm_f32_weights_block(cfg, s->m, s->n, s->k, true, weights[i], blocks[i]);
     }
     const double flops = 2.0 * (double)s->m * (double)s->n * (double)s->k;
-    const int calls = (int)(0.02 * 50e9 / flops) + 1;
+    const int calls = calls_per_repeat(flops);
     double best = 1e30;
     for (int r = 0; r < repeats; r++) {
         const double t0 = now();

@@ -509,9 +509,10 @@ static void in_place_range(const tflc_gemm_f32_config *cfg, const tflc_gemm_f32_
 
 bool tflc_gemm_f32_ahead_share(const char *next, size_t bytes, size_t tile, size_t tiles,
                                size_t kc, tflc_gemm_f32_ahead *ahead) {
+    if (!next || kc == 0) return false;
     const size_t lines = div_up(bytes, 64);
     const size_t lo = lines * tile / tiles, hi = lines * (tile + 1) / tiles;
-    if (!next || hi == lo || kc == 0) return false;
+    if (hi == lo) return false;
     ahead->at = next + lo * 64;
     ahead->lines = min_sz(hi - lo, kc);   /* one a step at most */
     ahead->every = kc / ahead->lines;
@@ -608,12 +609,13 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
                             next_bytes = min_sz(kc_max, k - kb - kc) * nr * sizeof(float);
                         }
                     }
+                    const size_t tiles = div_up(mc, mr);
                     for (size_t i = 0; i < mc; i += mr) {
                         const size_t r = min_sz(mr, mc - i);
                         tflc_gemm_f32_ahead share;
                         const tflc_gemm_f32_ahead *ahead =
-                            tflc_gemm_f32_ahead_share(next, next_bytes, i / mr, div_up(mc, mr),
-                                                      kc, &share)
+                            next && tflc_gemm_f32_ahead_share(next, next_bytes, i / mr, tiles,
+                                                              kc, &share)
                                 ? &share : NULL;
                         if (direct)
                             cfg->direct[r](kc, a_blk + i * g->lda, g->lda, b, c + i * g->ldc,

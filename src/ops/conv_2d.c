@@ -894,9 +894,8 @@ static void conv_task_q8(void *ctx, int task, int thread) {
     tflc_split_task(&j->split, task, &r0, &n0);
     const size_t count = j->rows - r0 < chunk ? j->rows - r0 : chunk;
     const int8_t *a = j->in + r0 * j->k;
-    unsigned char *mine = j->node->thread_scratch_bytes
-                              ? tflc_node_thread_scratch(j->node, thread)
-                              : tflc_conv_scratch_at(j->node, j->p->q8_block_off);
+    unsigned char *mine = tflc_node_thread_scratch(j->node, thread);   /* NULL: 1 thread */
+    if (!mine) mine = tflc_conv_scratch_at(j->node, j->p->q8_block_off);
     int32_t *acc = (int32_t *)(void *)mine;
     if (j->p->gemm == CONV_GEMM_TAPS) {
         conv_q8_taps_chunk(j, r0, count, n0, acc);
