@@ -119,7 +119,7 @@ static double time_cold(const tflc_gemm_f32_config *cfg, const shape *s, const f
         weights[i] = malloc(s->n * s->k * sizeof(float));
         if (!blocks[i] || !weights[i]) exit(1);
         memcpy(weights[i], w, s->n * s->k * sizeof(float));
-        tflc_gemm_f32_weights_block(cfg, s->m, s->n, s->k, true, weights[i], blocks[i]);
+        tflc_gemm_f32_weights_block(cfg, s->m, s->n, s->k, true, false, weights[i], blocks[i]);
     }
     const double flops = 2.0 * (double)s->m * (double)s->n * (double)s->k;
     const int calls = calls_per_repeat(flops);

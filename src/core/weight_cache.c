@@ -150,10 +150,20 @@ bool tflc_weight_cache_owns(const tflc_model *model, const void *p) {
     return model && model->buf && u >= model->buf && u < model->buf + model->size;
 }
 
-bool tflc_node_weights_cold(const tflc_node *node) {
+/* The model of the runner whose signature subgraph holds the node, else NULL. */
+static const tflc_model *signature_model(const tflc_node *node) {
     const tflc_runner *runner = node->graph ? node->graph->runner : NULL;
-    return runner && node->graph == runner->graph && runner->model &&
-           runner->model->size >= TFLC_COLD_MODEL_BYTES;
+    return runner && node->graph == runner->graph ? runner->model : NULL;
+}
+
+bool tflc_node_weights_cold(const tflc_node *node) {
+    const tflc_model *model = signature_model(node);
+    return model && model->size >= TFLC_COLD_MODEL_BYTES;
+}
+
+bool tflc_node_weights_stream(const tflc_node *node) {
+    const tflc_model *model = signature_model(node);
+    return model && model->size >= TFLC_STREAM_MODEL_BYTES;
 }
 
 void tflc_weight_cache_free(struct tflc_weight_cache *cache) {

@@ -22,6 +22,7 @@ typedef struct packed_header {
     uint32_t stream;           /* 1: cold weights (gemm.h, tflc_gemm_f32_weights_block):
                                   one-row products prefetch the panels, others the next
                                   panel (tflc_gemm_f32_ahead) */
+    uint32_t reserved;         /* 0: no padding bytes, so equal blocks are equal bytes */
     uint64_t n, k;
     const float *rows;         /* in place: B [N, K], row j at rows + j * ldb */
     uint64_t ldb;
@@ -75,9 +76,10 @@ size_t tflc_gemm_f32_packed_size(const tflc_gemm_f32_config *cfg, size_t n, size
     return TFLC_GEMM_PACKED_HEADER + div_up(n, cfg->nr) * cfg->nr * k * sizeof(float);
 }
 
-void tflc_gemm_f32_pack_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, const float *b,
-                          size_t ldb, bool transposed, void *dst) {
-    packed_header h = {PACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 0, 0, n, k, NULL, 0};
+/* tflc_gemm_f32_pack_b, the transposed case written with streaming stores when `stream`. */
+static void pack_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, const float *b,
+                   size_t ldb, bool transposed, bool stream, void *dst) {
+    packed_header h = {PACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 0, 0, 0, n, k, NULL, 0};
     memset(dst, 0, TFLC_GEMM_PACKED_HEADER);
     memcpy(dst, &h, sizeof h);
     float *out = (float *)((unsigned char *)dst + TFLC_GEMM_PACKED_HEADER);
@@ -94,8 +96,14 @@ void tflc_gemm_f32_pack_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, c
         }
         /* [N, K]: a transpose of the panel's rows into its columns. */
         if (cols < nr) memset(panel, 0, k * nr * sizeof(float));
-        tflc_pack_transpose_u32(b + n0 * ldb, ldb * sizeof(float), cols, k, panel, nr);
+        (stream ? tflc_pack_transpose_u32_stream : tflc_pack_transpose_u32)(
+            b + n0 * ldb, ldb * sizeof(float), cols, k, panel, nr);
     }
+}
+
+void tflc_gemm_f32_pack_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, const float *b,
+                          size_t ldb, bool transposed, void *dst) {
+    pack_b(cfg, n, k, b, ldb, transposed, false, dst);
 }
 
 static _Atomic size_t in_place_min = TFLC_GEMM_IN_PLACE_FLOATS;
@@ -118,7 +126,7 @@ bool tflc_gemm_f32_b_in_place(size_t m, size_t n, size_t k, bool cold) {
 
 void tflc_gemm_f32_refer_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, const float *b,
                            size_t ldb, void *dst) {
-    packed_header h = {PACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 1, 0, n, k, b, ldb};
+    packed_header h = {PACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 1, 0, 0, n, k, b, ldb};
     memset(dst, 0, TFLC_GEMM_PACKED_HEADER);
     memcpy(dst, &h, sizeof h);
 }
@@ -130,12 +138,12 @@ size_t tflc_gemm_f32_weights_size(const tflc_gemm_f32_config *cfg, size_t m, siz
 }
 
 void tflc_gemm_f32_weights_block(const tflc_gemm_f32_config *cfg, size_t m, size_t n, size_t k,
-                                 bool cold, const float *w, void *dst) {
+                                 bool cold, bool stream, const float *w, void *dst) {
     if (tflc_gemm_f32_b_in_place(m, n, k, cold)) {
         tflc_gemm_f32_refer_b(cfg, n, k, w, k, dst);
         return;
     }
-    tflc_gemm_f32_pack_b(cfg, n, k, w, k, true, dst);
+    pack_b(cfg, n, k, w, k, true, stream, dst);
     ((packed_header *)dst)->stream =   /* a hint: dot_range, tflc_gemm_f32_range */
         cold && (m == 1 || at_least(n, k, TFLC_GEMM_AHEAD_MIN_FLOATS));
 }
@@ -180,6 +188,14 @@ void tflc_pack_transpose_u32(const void *src, size_t row, size_t cols, size_t kw
         for (size_t j = c4; j < cols; j++) copy_word(d + kk * drow + j * 4, s + j * row + kk * 4);
     for (size_t kk = k4; kk < kw; kk++)
         for (size_t j = 0; j < c4; j++) copy_word(d + kk * drow + j * 4, s + j * row + kk * 4);
+}
+
+void tflc_pack_transpose_u32_stream(const void *src, size_t row, size_t cols, size_t kw,
+                                    void *dst, size_t nr) {
+    if (tflc_cpu_isa() == TFLC_ISA_AVX512)
+        tflc_pack_transpose_u32_avx512_stream(src, row, cols, kw, dst, nr);
+    else
+        tflc_pack_transpose_u32(src, row, cols, kw, dst, nr);
 }
 
 /* Copies rows [0, mc) x columns [0, kc) of a (row stride lda) to dst at row stride

@@ -280,11 +280,13 @@ void tflc_gemm_f32_refer_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, 
  * cold block of at least TFLC_GEMM_AHEAD_MIN_FLOATS for more rows has its tiles pull the
  * next panel into L2 (tflc_gemm_f32_ahead). That is only a hint: two nodes that share
  * weights share the block (the weight cache keys it by size), and the first one's cold
- * decides it. */
+ * decides it. `stream` (block only): this block is one of more packed weights than any cache
+ * keeps (tflc_node_weights_stream), so it is written with tflc_pack_transpose_u32_stream;
+ * the same bytes either way. */
 size_t tflc_gemm_f32_weights_size(const tflc_gemm_f32_config *cfg, size_t m, size_t n, size_t k,
                                   bool cold);
 void tflc_gemm_f32_weights_block(const tflc_gemm_f32_config *cfg, size_t m, size_t n, size_t k,
-                                 bool cold, const float *w, void *dst);
+                                 bool cold, bool stream, const float *w, void *dst);
 /* Tests: B of at least `floats` weights goes in place, cold or not (TFLC_GEMM_IN_PLACE_FLOATS
  * restores the defaults). Set it while no product is prepared. */
 void tflc_gemm_f32_set_in_place_min(size_t floats);
@@ -302,6 +304,18 @@ void tflc_gemm_f32_pack_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, c
  * and dst may have any alignment. */
 void tflc_pack_transpose_u32(const void *src, size_t row, size_t cols, size_t kw, void *dst,
                              size_t nr);
+
+/* The same transpose, for packing that outgrows every cache (weights packed with stream:
+ * tflc_gemm_f32_weights_block): on AVX-512 (under the TFLC_ISA cap) whole destination lines
+ * are written with non-temporal stores, which skip reading each line before writing it, and
+ * it ends with a store fence; elsewhere it is tflc_pack_transpose_u32. Same result, bit for
+ * bit. The destination lines are then in memory, not in cache: for a block that the next
+ * code reads while it is still cached, tflc_pack_transpose_u32 is faster. */
+void tflc_pack_transpose_u32_stream(const void *src, size_t row, size_t cols, size_t kw,
+                                    void *dst, size_t nr);
+/* Its AVX-512 form (kernels/x32_transpose_avx512.c), for tests: only on a CPU with it. */
+void tflc_pack_transpose_u32_avx512_stream(const void *src, size_t row, size_t cols, size_t kw,
+                                           void *dst, size_t nr);
 
 /* The config a packed B was made for (to size tiles of a split). */
 const tflc_gemm_f32_config *tflc_gemm_f32_packed_config(const void *packed_b);

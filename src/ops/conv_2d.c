@@ -259,13 +259,14 @@ static tflc_status conv_prepare_hybrid(tflc_node *node, conv_params *p, int act_
 typedef struct conv_pack_args {
     const tflc_gemm_f32_config *cfg;
     size_t rows, n, k;
-    bool cold;
+    bool cold, stream;
     const float *filter;
 } conv_pack_args;
 
 static void conv_pack_filter(void *dst, const void *arg) {
     const conv_pack_args *a = arg;
-    tflc_gemm_f32_weights_block(a->cfg, a->rows, a->n, a->k, a->cold, a->filter, dst);
+    tflc_gemm_f32_weights_block(a->cfg, a->rows, a->n, a->k, a->cold, a->stream, a->filter,
+                                dst);
 }
 
 /* Whether a taps form can run this conv: undilated windows of at most max_taps taps, and a
@@ -335,7 +336,8 @@ static void conv_prepare_gemm(tflc_node *node, conv_params *p, size_t *scratch) 
     const size_t packed_bytes =
         tflc_gemm_f32_weights_size(cfg, conv_filter_rows(p), n, k, p->weights_cold);
     if (cached) {
-        conv_pack_args args = {cfg, conv_filter_rows(p), n, k, p->weights_cold, w->data};
+        conv_pack_args args = {cfg, conv_filter_rows(p), n, k, p->weights_cold,
+                               tflc_node_weights_stream(node), w->data};
         p->packed = tflc_weight_cache_get(model, w->data,
                                           TFLC_WCACHE_F32_GEMM_B | (uint32_t)cfg->isa << 8,
                                           packed_bytes, conv_pack_filter, &args);
@@ -801,7 +803,7 @@ static void conv_eval_f32_gemm(tflc_node *node, const conv_params *p) {
     if (!j.packed) {
         void *dst = tflc_conv_scratch_at(node, p->packed_off);
         tflc_gemm_f32_weights_block(tflc_gemm_f32_config_get(), conv_filter_rows(p), j.n, j.k,
-                                    p->weights_cold, node->inputs[1]->data, dst);
+                                    p->weights_cold, false, node->inputs[1]->data, dst);
         j.packed = dst;
     }
     const int threads = tflc_node_num_threads(node);

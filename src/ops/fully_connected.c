@@ -287,13 +287,14 @@ static tflc_status fc_prepare_quant(tflc_node *node, fc_params *p, int act) {
 typedef struct fc_pack_args {
     const tflc_gemm_f32_config *cfg;
     size_t rows, n, k;
-    bool cold;
+    bool cold, stream;
     const float *w;
 } fc_pack_args;
 
 static void fc_pack_weights(void *dst, const void *arg) {
     const fc_pack_args *a = arg;
-    tflc_gemm_f32_weights_block(a->cfg, a->rows, a->n, a->k, a->cold, a->w, dst);
+    tflc_gemm_f32_weights_block(a->cfg, a->rows, a->n, a->k, a->cold, a->stream, a->w,
+                                dst);
 }
 
 static void fc_prepare_gemm(tflc_node *node, fc_params *p) {
@@ -307,7 +308,8 @@ static void fc_prepare_gemm(tflc_node *node, fc_params *p) {
     const size_t bytes = tflc_gemm_f32_weights_size(cfg, rows, m, k, p->weights_cold);
     p->packed = NULL;
     if (cached) {
-        fc_pack_args args = {cfg, rows, m, k, p->weights_cold, w->data};
+        fc_pack_args args = {cfg, rows, m, k, p->weights_cold, tflc_node_weights_stream(node),
+                             w->data};
         p->packed = tflc_weight_cache_get(model, w->data,
                                           TFLC_WCACHE_F32_GEMM_B | (uint32_t)cfg->isa << 8,
                                           bytes, fc_pack_weights, &args);
@@ -466,8 +468,8 @@ static void fc_eval_float_gemm(tflc_node *node, const fc_params *p, const float 
     const size_t n = (size_t)p->batches, m = (size_t)p->units, k = (size_t)p->depth;
     const void *packed = p->packed;
     if (!packed) {
-        tflc_gemm_f32_weights_block(tflc_gemm_f32_config_get(), n, m, k, p->weights_cold, w,
-                                    node->scratch);
+        tflc_gemm_f32_weights_block(tflc_gemm_f32_config_get(), n, m, k, p->weights_cold, false,
+                                    w, node->scratch);
         packed = node->scratch;
     }
     const tflc_gemm_f32_args g = {n, m, k, in, k, packed, bias, out, m, p->act.min, p->act.max,

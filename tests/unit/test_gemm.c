@@ -346,6 +346,67 @@ static void test_pack_layouts_ragged(void) {
     }
 }
 
+/* The streaming transpose (gemm.h, tflc_pack_transpose_u32_stream; AVX-512 with
+ * non-temporal stores) writes exactly the bytes of the portable one and no others: columns
+ * and k around its 16 x 16 blocks, destination rows whole lines or not (nr * 4 a multiple
+ * of 64 or not) and the destination 64-byte aligned or 4 bytes off (ordinary stores), source
+ * rows at odd strides, into buffers poisoned alike. Then packed weights made with stream
+ * are the bytes of ones made without. */
+static void test_pack_transpose_stream(void) {
+    const size_t colss[] = {1, 3, 15, 16, 17, 31, 32, 33, 48};
+    const size_t kws[] = {1, 4, 15, 16, 17, 33, 64, 100};
+    const size_t extra_nr[] = {0, 5, 16};    /* nr = cols + this: 32 and 48 give whole lines */
+    const size_t dst_offs[] = {0, 4};
+    const bool has_avx512 = tflc_cpu_has_isa(TFLC_ISA_AVX512);
+    int blocks_of_16 = 0;
+    for (size_t a = 0; a < sizeof colss / sizeof colss[0]; a++)
+        for (size_t b = 0; b < sizeof kws / sizeof kws[0]; b++)
+            for (size_t e = 0; e < sizeof extra_nr / sizeof extra_nr[0]; e++)
+                for (size_t o = 0; o < sizeof dst_offs / sizeof dst_offs[0]; o++) {
+                    const size_t cols = colss[a], kw = kws[b], nr = cols + extra_nr[e];
+                    const size_t row = kw * 4 + 4 * (b % 3);   /* bytes between source rows */
+                    unsigned char *src = xaligned(row * cols + 64);
+                    for (size_t i = 0; i < row * cols; i++) src[i] = (unsigned char)(i * 131 + 7);
+                    const size_t bytes = kw * nr * 4 + 64;
+                    unsigned char *want = xaligned(bytes), *got = xaligned(bytes);
+                    memset(want, 0xA5, bytes);
+                    memset(got, 0xA5, bytes);
+                    tflc_pack_transpose_u32(src + 4, row, cols, kw, want + dst_offs[o], nr);
+                    tflc_pack_transpose_u32_stream(src + 4, row, cols, kw, got + dst_offs[o], nr);
+                    CHECK_MSG(memcmp(want, got, bytes) == 0, "stream cols=%zu kw=%zu nr=%zu off=%zu",
+                              cols, kw, nr, dst_offs[o]);
+                    if (has_avx512) {
+                        memset(got, 0xA5, bytes);
+                        tflc_pack_transpose_u32_avx512_stream(src + 4, row, cols, kw,
+                                                              got + dst_offs[o], nr);
+                        CHECK_MSG(memcmp(want, got, bytes) == 0,
+                                  "avx512 stream cols=%zu kw=%zu nr=%zu off=%zu", cols, kw, nr,
+                                  dst_offs[o]);
+                        blocks_of_16 += cols >= 16 && kw >= 16;
+                    }
+                    free(src);
+                    free(want);
+                    free(got);
+                }
+    if (has_avx512) CHECK(blocks_of_16 > 0);
+    for (int v = 0; v < n_variants; v++) {
+        const tflc_gemm_f32_config *cfg = variants[v];
+        const size_t m = 9, n = cfg->nr * 3 + 5, k = 70;
+        float *w = xmalloc(n * k * sizeof(float));
+        for (size_t i = 0; i < n * k; i++) w[i] = (float)i * 0.25f - 100.0f;
+        const size_t bytes = tflc_gemm_f32_weights_size(cfg, m, n, k, true);
+        unsigned char *plain = xaligned(bytes), *streamed = xaligned(bytes);
+        memset(plain, 0x3C, bytes);
+        memset(streamed, 0x3C, bytes);
+        tflc_gemm_f32_weights_block(cfg, m, n, k, true, false, w, plain);
+        tflc_gemm_f32_weights_block(cfg, m, n, k, true, true, w, streamed);
+        CHECK_MSG(memcmp(plain, streamed, bytes) == 0, "%s: streamed packing differs", cfg->name);
+        free(plain);
+        free(streamed);
+        free(w);
+    }
+}
+
 static void test_each_m(void) {
     for (size_t m = 1; m <= 70; m++)
         if (!check_shape(m, 37, 19, (int)m)) break;
@@ -835,7 +896,7 @@ static void test_cold_block_ahead(void) {
             CHECK(tflc_gemm_f32_weights_size(cfg, m, n, k, true) ==
                   tflc_gemm_f32_packed_size(cfg, n, k));
             void *cold = xaligned(tflc_gemm_f32_packed_size(cfg, n, k));
-            tflc_gemm_f32_weights_block(cfg, m, n, k, true, w, cold);
+            tflc_gemm_f32_weights_block(cfg, m, n, k, true, false, w, cold);
             for (int threads = 0; threads <= 3; threads += 3) {
                 const outbuf want = run_split(cfg, &p, threads, 0);
                 outbuf got = make_out(&p);
@@ -891,7 +952,7 @@ static void test_in_place_choice(void) {
         const size_t bytes = tflc_gemm_f32_weights_size(cfg, 1, 5, 7, false);
         CHECK((bytes == TFLC_GEMM_PACKED_HEADER) == (forced == 1));
         void *blk = xaligned(bytes);
-        tflc_gemm_f32_weights_block(cfg, 1, 5, 7, false, w, blk);
+        tflc_gemm_f32_weights_block(cfg, 1, 5, 7, false, false, w, blk);
         outbuf o = make_out(&p);
         tflc_gemm_f32(1, 5, 7, p.a, p.lda, blk, p.bias, o.c, o.ldc, p.min, p.max);
         for (size_t j = 0; j < 5; j++) {
@@ -1183,6 +1244,7 @@ static void run_tests(void) {
     TEST(test_config_tables);
     TEST(test_pack_layouts_agree);
     TEST(test_pack_layouts_ragged);
+    TEST(test_pack_transpose_stream);
     TEST(test_each_m);
     TEST(test_each_n);
     TEST(test_each_k);
