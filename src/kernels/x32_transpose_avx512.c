@@ -16,8 +16,8 @@
  * is why this one only ever streams.
  *
  * Columns past the last whole 16 and words past the last whole 16 go to the portable
- * transpose (ordinary stores); a destination row that is not 64-byte aligned gets
- * ordinary stores too. Ends with a store fence: the stores are weakly ordered, and the
+ * transpose (ordinary stores), and so does all of a destination whose rows are not whole
+ * aligned lines. Ends with a store fence: the stores are weakly ordered, and the
  * packed block is published to other threads (the weight cache) after this returns.
  */
 #include "kernels/gemm.h"
@@ -57,17 +57,15 @@ X32_AVX512 static inline void transpose16(__m512 r[16]) {
     }
 }
 
-/* Source rows j..j+15, words kk..kk+15 -> destination rows kk..kk+15, words j..j+15. */
+/* Source rows j..j+15, words kk..kk+15 -> destination rows kk..kk+15, words j..j+15, each
+ * a 64-byte aligned line. */
 X32_AVX512 static inline void block16(const unsigned char *s, size_t row, unsigned char *d,
-                                      size_t drow, bool stream) {
+                                      size_t drow) {
     __m512 r[16];
-    for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps((const float *)(const void *)(s + i * row));
+    for (size_t i = 0; i < 16; i++)
+        r[i] = _mm512_loadu_ps((const float *)(const void *)(s + i * row));
     transpose16(r);
-    for (int i = 0; i < 16; i++) {
-        float *o = (float *)(void *)(d + i * drow);
-        if (stream) _mm512_stream_ps(o, r[i]);
-        else _mm512_storeu_ps(o, r[i]);
-    }
+    for (size_t i = 0; i < 16; i++) _mm512_stream_ps((float *)(void *)(d + i * drow), r[i]);
 }
 
 X32_AVX512 void tflc_pack_transpose_u32_avx512_stream(const void *src, size_t row, size_t cols,
@@ -75,13 +73,18 @@ X32_AVX512 void tflc_pack_transpose_u32_avx512_stream(const void *src, size_t ro
     const unsigned char *s = src;
     unsigned char *d = dst;
     const size_t drow = nr * 4, c16 = cols & ~(size_t)15, k16 = kw & ~(size_t)15;
-    /* Every block's stores are aligned when the first one is and rows are whole lines. */
-    const bool aligned = ((uintptr_t)d % 64 == 0) && drow % 64 == 0;
+    /* Every block's stores are whole aligned lines when the first one is and rows are whole
+     * lines (packed weights: 64-byte aligned, nr = 32). Else ordinary stores would be all
+     * this form could use, and there the portable transpose is faster. */
+    if ((uintptr_t)d % 64 != 0 || drow % 64 != 0) {
+        tflc_pack_transpose_u32(src, row, cols, kw, dst, nr);
+        return;
+    }
     /* Along k outside, as the portable transpose: the destination is written front to back
      * and each source row read as one forward stream. */
     for (size_t kk = 0; kk < k16; kk += 16)
         for (size_t j = 0; j < c16; j += 16)
-            block16(s + j * row + kk * 4, row, d + kk * drow + j * 4, drow, aligned);
+            block16(s + j * row + kk * 4, row, d + kk * drow + j * 4, drow);
     _mm_sfence();
     if (c16 < cols) tflc_pack_transpose_u32(s + c16 * row, row, cols - c16, kw, d + c16 * 4, nr);
     if (k16 < kw && c16 > 0)
