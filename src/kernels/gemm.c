@@ -26,6 +26,8 @@ typedef struct packed_header {
     uint64_t n, k;
     const float *rows;         /* in place: B [N, K], row j at rows + j * ldb */
     uint64_t ldb;
+    const tflc_gemm_f32_config *packer;   /* the config it was made for (in this process):
+                                             the product's config without a CPU check */
 } packed_header;
 
 #define PACKED_MAGIC 0x31424754u   /* "TGB1" */
@@ -60,11 +62,7 @@ const tflc_gemm_f32_config *tflc_gemm_f32_config_get(void) {
 }
 
 const tflc_gemm_f32_config *tflc_gemm_f32_packed_config(const void *packed_b) {
-    const packed_header *h = packed_b;
-    const tflc_gemm_f32_config *cfg = tflc_gemm_f32_config_for((tflc_isa)h->isa);
-    /* A blob packed on this machine always finds its config; the scalar one is the
-     * fallback for a corrupted header (never expected). */
-    return cfg && cfg->nr == h->nr ? cfg : tflc_f32_gemm_config_scalar();
+    return ((const packed_header *)packed_b)->packer;
 }
 
 /* ----------------------------------------------------------------- packing -- */
@@ -79,7 +77,7 @@ size_t tflc_gemm_f32_packed_size(const tflc_gemm_f32_config *cfg, size_t n, size
 /* tflc_gemm_f32_pack_b, the transposed case written with streaming stores when `stream`. */
 static void pack_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, const float *b,
                    size_t ldb, bool transposed, bool stream, void *dst) {
-    packed_header h = {PACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 0, 0, 0, n, k, NULL, 0};
+    packed_header h = {PACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 0, 0, 0, n, k, NULL, 0, cfg};
     memset(dst, 0, TFLC_GEMM_PACKED_HEADER);
     memcpy(dst, &h, sizeof h);
     float *out = (float *)((unsigned char *)dst + TFLC_GEMM_PACKED_HEADER);
@@ -119,14 +117,14 @@ bool tflc_gemm_f32_b_in_place(size_t m, size_t n, size_t k, bool cold) {
     const size_t min = atomic_load_explicit(&in_place_min, memory_order_relaxed);
     if (m != 1 || n == 0 || k == 0) return false;
     if (min != TFLC_GEMM_IN_PLACE_FLOATS) return at_least(n, k, min);   /* a test's choice */
-    if (at_least(n, k, min)) return true;
+    if (at_least(n, k, min) || !at_least(n, k, TFLC_GEMM_IN_PLACE_TINY_FLOATS + 1)) return true;
     return cold && k >= TFLC_GEMM_IN_PLACE_COLD_K &&
            at_least(n, k, TFLC_GEMM_IN_PLACE_COLD_FLOATS);
 }
 
 void tflc_gemm_f32_refer_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, const float *b,
                            size_t ldb, void *dst) {
-    packed_header h = {PACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 1, 0, 0, n, k, b, ldb};
+    packed_header h = {PACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 1, 0, 0, n, k, b, ldb, cfg};
     memset(dst, 0, TFLC_GEMM_PACKED_HEADER);
     memcpy(dst, &h, sizeof h);
 }
@@ -508,8 +506,8 @@ static void in_place_range(const tflc_gemm_f32_config *cfg, const tflc_gemm_f32_
         const float *a = g->a + i * g->lda;
         float *c = g->c + i * g->ldc;
         size_t j = n_begin;
-        if (cfg->dot_rows) {   /* whole groups of 4 columns; the rest below */
-            const size_t cols = (n_end - j) & ~(size_t)3;
+        const size_t cols = (n_end - j) & ~(size_t)3;
+        if (cfg->dot_rows && cols) {   /* whole groups of 4 columns; the rest below */
             cfg->dot_rows(g->k, a, w + j * ldb, ldb, bias_at(bias, j), c + j, cols, g->min,
                           g->max);
             j += cols;

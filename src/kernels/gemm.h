@@ -256,7 +256,11 @@ size_t tflc_gemm_f32_packed_size(const tflc_gemm_f32_config *cfg, size_t n, size
  * K = 384..1152 ([1,672] x [672,168]: 16.9 against 18.6 us), but 1.05-1.7x for K = 28..320,
  * where the end of each column (f32_gemm_dot.h) outweighs its short sum. Squeeze-excite
  * layers are the case: the RSS growth of MobileNet V3 Large float32 (its three squeezes of
- * 480 and 672 channels) drops 1.2 MiB, EfficientNet-B0's 1.3 MiB.
+ * 480 and 672 channels) drops 1.2 MiB, EfficientNet-B0's 1.3 MiB. Tiny one-row products, at
+ * most TFLC_GEMM_IN_PLACE_TINY_FLOATS weights, go in place too: there the fixed cost of a
+ * packed panel (NR columns summed whatever N is) is the product's cost. The guide's Keras
+ * model ([1,4] x [4,2], then [1,2] x [2,1]): `tflc bench` minimum per invoke 92-104 -> 78-80
+ * ns, and 66-70 ns with the packed header's config pointer (tflc_gemm_f32_packed_config).
  * tflc_gemm_f32_b_in_place says which products; tflc_gemm_f32_refer_b writes the
  * TFLC_GEMM_PACKED_HEADER-byte block that stands for B in tflc_gemm_f32_args::packed_b:
  * a header that refers to b (row j at b + j * ldb, K floats used), which must outlive it.
@@ -264,6 +268,7 @@ size_t tflc_gemm_f32_packed_size(const tflc_gemm_f32_config *cfg, size_t n, size
  * of the packed dot kernels, at any ISA; TFLC_GEMM_PART and MUL_ADD change nothing there.
  * tflc_gemm_f32_taps_slice never takes one. */
 #define TFLC_GEMM_IN_PLACE_FLOATS ((size_t)1 << 17)        /* 512 KiB of weights */
+#define TFLC_GEMM_IN_PLACE_TINY_FLOATS 256                 /* 1 KiB, and less */
 #define TFLC_GEMM_AHEAD_MIN_FLOATS ((size_t)1 << 16)       /* 256 KiB: tflc_gemm_f32_ahead */
 #define TFLC_GEMM_IN_PLACE_COLD_FLOATS ((size_t)1 << 14)   /* 64 KiB, when cold */
 #define TFLC_GEMM_IN_PLACE_COLD_K 384
@@ -317,7 +322,8 @@ void tflc_pack_transpose_u32_stream(const void *src, size_t row, size_t cols, si
 void tflc_pack_transpose_u32_avx512_stream(const void *src, size_t row, size_t cols, size_t kw,
                                            void *dst, size_t nr);
 
-/* The config a packed B was made for (to size tiles of a split). */
+/* The config a packed B was made for (to size tiles of a split): a pointer in its header,
+ * set by the packing, so a product asks no CPU check at each call. */
 const tflc_gemm_f32_config *tflc_gemm_f32_packed_config(const void *packed_b);
 
 /* ------------------------------------------------------------------- GEMM -- */

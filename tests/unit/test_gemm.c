@@ -942,28 +942,34 @@ static void test_in_place_choice(void) {
     CHECK(!tflc_gemm_f32_b_in_place(1, 300, 383, true) && !tflc_gemm_f32_b_in_place(2, 300, 384, true));
     CHECK(tflc_gemm_f32_b_in_place(1, 1024, 128, true) && !tflc_gemm_f32_b_in_place(1, 0, 384, true));
     CHECK(tflc_gemm_f32_weights_size(cfg, 1, 43, 384, true) == TFLC_GEMM_PACKED_HEADER);
-    /* Under a forced threshold of 10 weights, [1, 7] x [7, 5]: the block is the header and
+    /* Tiny weights (at most TFLC_GEMM_IN_PLACE_TINY_FLOATS): in place, one row only. */
+    CHECK(tflc_gemm_f32_b_in_place(1, 16, 16, false) && tflc_gemm_f32_b_in_place(1, 2, 4, false));
+    CHECK(!tflc_gemm_f32_b_in_place(1, 257, 1, false) && !tflc_gemm_f32_b_in_place(2, 2, 4, false));
+    CHECK(tflc_gemm_f32_weights_size(cfg, 1, 2, 4, false) == TFLC_GEMM_PACKED_HEADER);
+    /* Under a forced threshold of 10 weights, [1, 60] x [60, 5]: the block is the header and
      * reads w itself (changing w changes C); at the default threshold it is a packed copy.
      * Both give the one-row order's bits. */
-    problem p = make_problem(1, 5, 7, true, -INFINITY, INFINITY);
-    float w[5 * 7];
-    for (size_t j = 0; j < 5; j++) memcpy(w + j * 7, p.b_nk + j * (7 + 2), 7 * sizeof(float));
+    enum { IP_N = 5, IP_K = 60 };
+    problem p = make_problem(1, IP_N, IP_K, true, -INFINITY, INFINITY);
+    float w[IP_N * IP_K];
+    for (size_t j = 0; j < IP_N; j++)
+        memcpy(w + j * IP_K, p.b_nk + j * (IP_K + 2), IP_K * sizeof(float));
     for (int forced = 1; forced >= 0; forced--) {
         tflc_gemm_f32_set_in_place_min(forced ? 10 : TFLC_GEMM_IN_PLACE_FLOATS);
-        CHECK(tflc_gemm_f32_b_in_place(1, 5, 7, false) == (forced == 1));
-        const size_t bytes = tflc_gemm_f32_weights_size(cfg, 1, 5, 7, false);
+        CHECK(tflc_gemm_f32_b_in_place(1, IP_N, IP_K, false) == (forced == 1));
+        const size_t bytes = tflc_gemm_f32_weights_size(cfg, 1, IP_N, IP_K, false);
         CHECK((bytes == TFLC_GEMM_PACKED_HEADER) == (forced == 1));
         void *blk = xaligned(bytes);
-        tflc_gemm_f32_weights_block(cfg, 1, 5, 7, false, false, w, blk);
+        tflc_gemm_f32_weights_block(cfg, 1, IP_N, IP_K, false, false, w, blk);
         outbuf o = make_out(&p);
-        tflc_gemm_f32(1, 5, 7, p.a, p.lda, blk, p.bias, o.c, o.ldc, p.min, p.max);
-        for (size_t j = 0; j < 5; j++) {
+        tflc_gemm_f32(1, IP_N, IP_K, p.a, p.lda, blk, p.bias, o.c, o.ldc, p.min, p.max);
+        for (size_t j = 0; j < IP_N; j++) {
             const float want = one_row_ref_at(&p, 0, j);
             CHECK(memcmp(&o.c[j], &want, 4) == 0);
         }
         const float w0 = w[0];
         w[0] = w0 + 1.0f;   /* in place: the next product sees it; packed: the copy does not */
-        tflc_gemm_f32(1, 5, 7, p.a, p.lda, blk, p.bias, o.c, o.ldc, p.min, p.max);
+        tflc_gemm_f32(1, IP_N, IP_K, p.a, p.lda, blk, p.bias, o.c, o.ldc, p.min, p.max);
         const float want0 = one_row_ref_at(&p, 0, 0);
         CHECK((memcmp(&o.c[0], &want0, 4) != 0) == (forced == 1));
         w[0] = w0;
