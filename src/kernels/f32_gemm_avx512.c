@@ -260,9 +260,49 @@ AVX512_UKERNEL(5)
 AVX512_UKERNEL(6)
 AVX512_UKERNEL(7)
 
+/* The one-row panel (f32_gemm_dot.h) written out for 32 columns: the same products and sums
+ * lane by lane, so the same bits, but A's four values per step are broadcast from memory
+ * (a load-port uop each) where the compiled generic loop loaded them as scalars and
+ * broadcast them in registers, four more shuffles per step on the port the multiplies and
+ * adds share (20 uops on two ports for 16 of work). An LSTM step's [1,128] x [128,512]
+ * products read B from L2 and were bound by those ports. */
 static void f32_gemm_dot_avx512(size_t k, const float *a, const float *b, float *c, size_t nc,
                                const float *bias, float min, float max, bool stream) {
-    tflc_f32_gemm_dot_panel(AVX512_NR, k, a, b, c, nc, bias, min, max, stream);
+    __m512 s0l = _mm512_setzero_ps(), s1l = s0l, s2l = s0l, s3l = s0l;
+    __m512 s0h = s0l, s1h = s0l, s2h = s0l, s3h = s0l;
+    const size_t k4 = k & ~(size_t)3;
+    for (size_t kk = 0; kk < k4; kk += 4, b += 4 * AVX512_NR) {
+        if (stream)
+            for (size_t line = 0; line < 4 * AVX512_NR * sizeof(float); line += 64)
+                tflc_prefetch(b, TFLC_DOT_PREFETCH_BYTES + line);
+        const __m512 a0 = _mm512_set1_ps(a[kk]), a1 = _mm512_set1_ps(a[kk + 1]);
+        const __m512 a2 = _mm512_set1_ps(a[kk + 2]), a3 = _mm512_set1_ps(a[kk + 3]);
+        s0l = _mm512_add_ps(s0l, _mm512_mul_ps(a0, _mm512_loadu_ps(b)));
+        s0h = _mm512_add_ps(s0h, _mm512_mul_ps(a0, _mm512_loadu_ps(b + 16)));
+        s1l = _mm512_add_ps(s1l, _mm512_mul_ps(a1, _mm512_loadu_ps(b + 32)));
+        s1h = _mm512_add_ps(s1h, _mm512_mul_ps(a1, _mm512_loadu_ps(b + 48)));
+        s2l = _mm512_add_ps(s2l, _mm512_mul_ps(a2, _mm512_loadu_ps(b + 64)));
+        s2h = _mm512_add_ps(s2h, _mm512_mul_ps(a2, _mm512_loadu_ps(b + 80)));
+        s3l = _mm512_add_ps(s3l, _mm512_mul_ps(a3, _mm512_loadu_ps(b + 96)));
+        s3h = _mm512_add_ps(s3h, _mm512_mul_ps(a3, _mm512_loadu_ps(b + 112)));
+    }
+    __m512 lo = _mm512_add_ps(_mm512_add_ps(s0l, s2l), _mm512_add_ps(s1l, s3l));
+    __m512 hi = _mm512_add_ps(_mm512_add_ps(s0h, s2h), _mm512_add_ps(s1h, s3h));
+    for (size_t kk = k4; kk < k; kk++, b += AVX512_NR) {
+        const __m512 ak = _mm512_set1_ps(a[kk]);
+        lo = _mm512_add_ps(lo, _mm512_mul_ps(ak, _mm512_loadu_ps(b)));
+        hi = _mm512_add_ps(hi, _mm512_mul_ps(ak, _mm512_loadu_ps(b + 16)));
+    }
+    /* + bias, then the clamp as the tiles do it (max / min return their second operand when
+     * either is NaN: a NaN sum stays NaN, as in the generic loop's comparisons). bias has
+     * AVX512_NR readable floats (gemm.c, panel_bias). */
+    const __m512 vmin = _mm512_set1_ps(min), vmax = _mm512_set1_ps(max);
+    lo = _mm512_min_ps(vmax, _mm512_max_ps(vmin, _mm512_add_ps(lo, _mm512_loadu_ps(bias))));
+    hi = _mm512_min_ps(vmax, _mm512_max_ps(vmin, _mm512_add_ps(hi, _mm512_loadu_ps(bias + 16))));
+    const __mmask16 mlo = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
+    const __mmask16 mhi = (__mmask16)(nc >= 32 ? 0xFFFFu : nc <= 16 ? 0u : (1u << (nc - 16)) - 1u);
+    _mm512_mask_storeu_ps(c, mlo, lo);
+    _mm512_mask_storeu_ps(c + 16, mhi, hi);
 }
 
 /* B in place (gemm.h dot_rows): four columns per zmm, one per 128-bit block, whose 4 lanes
