@@ -169,9 +169,50 @@ AVX2_UKERNEL(4)
 AVX2_UKERNEL(5)
 AVX2_UKERNEL(6)
 
+/* The one-row panel (f32_gemm_dot.h) written out for 16 columns, as in
+ * f32_gemm_avx512.c: the same products and sums lane by lane (the same bits), with A's four
+ * values per step broadcast by the loads instead of by shuffles on the port the multiplies
+ * and adds share. */
 static void f32_gemm_dot_avx2(size_t k, const float *a, const float *b, float *c, size_t nc,
                                const float *bias, float min, float max, bool stream) {
-    tflc_f32_gemm_dot_panel(AVX2_NR, k, a, b, c, nc, bias, min, max, stream);
+    __m256 s0l = _mm256_setzero_ps(), s1l = s0l, s2l = s0l, s3l = s0l;
+    __m256 s0h = s0l, s1h = s0l, s2h = s0l, s3h = s0l;
+    const size_t k4 = k & ~(size_t)3;
+    for (size_t kk = 0; kk < k4; kk += 4, b += 4 * AVX2_NR) {
+        if (stream)
+            for (size_t line = 0; line < 4 * AVX2_NR * sizeof(float); line += 64)
+                tflc_prefetch(b, TFLC_DOT_PREFETCH_BYTES + line);
+        const __m256 a0 = _mm256_broadcast_ss(a + kk), a1 = _mm256_broadcast_ss(a + kk + 1);
+        const __m256 a2 = _mm256_broadcast_ss(a + kk + 2), a3 = _mm256_broadcast_ss(a + kk + 3);
+        s0l = _mm256_add_ps(s0l, _mm256_mul_ps(a0, _mm256_loadu_ps(b)));
+        s0h = _mm256_add_ps(s0h, _mm256_mul_ps(a0, _mm256_loadu_ps(b + 8)));
+        s1l = _mm256_add_ps(s1l, _mm256_mul_ps(a1, _mm256_loadu_ps(b + 16)));
+        s1h = _mm256_add_ps(s1h, _mm256_mul_ps(a1, _mm256_loadu_ps(b + 24)));
+        s2l = _mm256_add_ps(s2l, _mm256_mul_ps(a2, _mm256_loadu_ps(b + 32)));
+        s2h = _mm256_add_ps(s2h, _mm256_mul_ps(a2, _mm256_loadu_ps(b + 40)));
+        s3l = _mm256_add_ps(s3l, _mm256_mul_ps(a3, _mm256_loadu_ps(b + 48)));
+        s3h = _mm256_add_ps(s3h, _mm256_mul_ps(a3, _mm256_loadu_ps(b + 56)));
+    }
+    __m256 lo = _mm256_add_ps(_mm256_add_ps(s0l, s2l), _mm256_add_ps(s1l, s3l));
+    __m256 hi = _mm256_add_ps(_mm256_add_ps(s0h, s2h), _mm256_add_ps(s1h, s3h));
+    for (size_t kk = k4; kk < k; kk++, b += AVX2_NR) {
+        const __m256 ak = _mm256_broadcast_ss(a + kk);
+        lo = _mm256_add_ps(lo, _mm256_mul_ps(ak, _mm256_loadu_ps(b)));
+        hi = _mm256_add_ps(hi, _mm256_mul_ps(ak, _mm256_loadu_ps(b + 8)));
+    }
+    /* + bias (AVX2_NR readable floats), then the tiles' clamp (a NaN sum stays NaN). */
+    const __m256 vmin = _mm256_set1_ps(min), vmax = _mm256_set1_ps(max);
+    lo = _mm256_min_ps(vmax, _mm256_max_ps(vmin, _mm256_add_ps(lo, _mm256_loadu_ps(bias))));
+    hi = _mm256_min_ps(vmax, _mm256_max_ps(vmin, _mm256_add_ps(hi, _mm256_loadu_ps(bias + 8))));
+    if (nc == AVX2_NR) {
+        _mm256_storeu_ps(c, lo);
+        _mm256_storeu_ps(c + 8, hi);
+        return;
+    }
+    float out[AVX2_NR];
+    _mm256_storeu_ps(out, lo);
+    _mm256_storeu_ps(out + 8, hi);
+    memcpy(c, out, nc * sizeof(float));
 }
 
 static const tflc_gemm_f32_config avx2_config = {
