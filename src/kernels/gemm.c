@@ -13,24 +13,19 @@
 #include <emmintrin.h>   /* x86-64 baseline: no run-time check needed */
 #endif
 
-/* The packed-B header: which config, and the problem it was packed for. */
+/* The packed-B header: the config it was made for (whose ISA and panel width the panels
+ * follow), the shape it was made for, and how B is read. */
 typedef struct packed_header {
-    uint32_t magic;
-    uint32_t isa;
-    uint32_t nr;
+    const tflc_gemm_f32_config *packer;   /* the config it was made for (in this process):
+                                             the product's config without a CPU check */
     uint32_t in_place;         /* 1: no panels follow; B is read at rows (refer_b) */
     uint32_t stream;           /* 1: cold weights (gemm.h, tflc_gemm_f32_weights_block):
                                   one-row products prefetch the panels, others the next
                                   panel (tflc_gemm_f32_ahead) */
-    uint32_t reserved;         /* 0: no padding bytes, so equal blocks are equal bytes */
     uint64_t n, k;
     const float *rows;         /* in place: B [N, K], row j at rows + j * ldb */
     uint64_t ldb;
-    const tflc_gemm_f32_config *packer;   /* the config it was made for (in this process):
-                                             the product's config without a CPU check */
 } packed_header;
-
-#define PACKED_MAGIC 0x31424754u   /* "TGB1" */
 
 _Static_assert(sizeof(packed_header) <= TFLC_GEMM_PACKED_HEADER, "header fits");
 
@@ -77,7 +72,7 @@ size_t tflc_gemm_f32_packed_size(const tflc_gemm_f32_config *cfg, size_t n, size
 /* tflc_gemm_f32_pack_b, the transposed case written with streaming stores when `stream`. */
 static void pack_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, const float *b,
                    size_t ldb, bool transposed, bool stream, void *dst) {
-    packed_header h = {PACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 0, 0, 0, n, k, NULL, 0, cfg};
+    const packed_header h = {cfg, 0, 0, n, k, NULL, 0};
     memset(dst, 0, TFLC_GEMM_PACKED_HEADER);
     memcpy(dst, &h, sizeof h);
     float *out = (float *)((unsigned char *)dst + TFLC_GEMM_PACKED_HEADER);
@@ -124,7 +119,7 @@ bool tflc_gemm_f32_b_in_place(size_t m, size_t n, size_t k, bool cold) {
 
 void tflc_gemm_f32_refer_b(const tflc_gemm_f32_config *cfg, size_t n, size_t k, const float *b,
                            size_t ldb, void *dst) {
-    packed_header h = {PACKED_MAGIC, (uint32_t)cfg->isa, cfg->nr, 1, 0, 0, n, k, b, ldb, cfg};
+    const packed_header h = {cfg, 1, 0, n, k, b, ldb};
     memset(dst, 0, TFLC_GEMM_PACKED_HEADER);
     memcpy(dst, &h, sizeof h);
 }
