@@ -11,8 +11,9 @@
  * Output d. The unfused graph also lists the depthwise convolution's input as an output,
  * which keeps it. tflc_dw_set_expand_min_bytes(1) lets these small graphs fuse; shapes
  * cover 3x3 and 5x5 windows, strides 1 and 2, SAME and VALID padding, two images, ragged
- * channel tiles, and 1 to 3 threads (each thread's range computes the rows above its first
- * window again).
+ * channel tiles, and 1 to 3 threads (each output row a task: the first row of each thread's
+ * block computes the rows of x above its window afresh, the others carry on in the thread's
+ * ring).
  */
 #include <math.h>
 #include <stdbool.h>
