@@ -13,7 +13,9 @@
  *      done by the conv's own padding (fuse_pads_into_convs), and a float activation read
  *      from a float convolution alone runs as that convolution's epilogue
  *      (fuse_activation_epilogues), and a float 1x1 CONV_2D whose large output only a
- *      DEPTHWISE_CONV_2D reads is computed inside it (fuse_expand_into_dw). The absorbed
+ *      DEPTHWISE_CONV_2D reads is computed inside it (fuse_expand_into_dw), and an ADD of
+ *      a float CONV_2D's output x (read by it alone) and a tensor ready before that
+ *      convolution is done by the convolution (fuse_residual_adds). The absorbed
  *      node is marked fused (skipped by invoke)
  *      and the tensor between the pair gets no lifetime.
  *   4. the arena: tensors that are neither constant, folded, strings nor dynamic, plus each
@@ -433,6 +435,12 @@ static bool is_graph_output(const tflc_subgraph_desc *sg, int t) {
     return false;
 }
 
+static bool is_graph_input(const tflc_subgraph_desc *sg, int t) {
+    for (int k = 0; k < sg->n_inputs; k++)
+        if (sg->inputs[k] == t) return true;
+    return false;
+}
+
 /* The one operator reading tensor t (once), or -1 if none or several do. */
 static int sole_reader(const tflc_subgraph_desc *sg, int t) {
     int reader = -1;
@@ -529,6 +537,46 @@ static void fuse_activation_epilogues(tflc_graph *g, lifetimes *lt) {
         conv->outputs[0] = &g->tensors[y];
         lt->first[y] = lt->first[x];
         lt->first[x] = lt->last[x] = -1;                 /* never written: no arena slot */
+    }
+}
+
+/* A residual connection: a float CONV_2D -> x; ADD(x, r) -> y of one shape, x read by the
+ * ADD alone (MobileNet V2: 10 ADDs, e.g. [1,28,28,32]; ResNet50: 16, RELU fused): the
+ * convolution adds r to each block of its output right after computing it, while the block
+ * is in its core's cache (ops/fusion.h, residual), instead of an ADD pass of its own, which
+ * on 2 threads also reads what the other core wrote. r must be ready when the convolution
+ * runs (a constant, a graph input, or an arena tensor written before it) and not be state
+ * (which an operator between the two could update); the rest as for the activations above.
+ * The ADD is marked fused; x gets no arena slot; y lives from the convolution on, so it
+ * never shares r's slot (the convolution reads r while writing y). */
+static void fuse_residual_adds(tflc_graph *g, lifetimes *lt) {
+    const tflc_subgraph_desc *sg = g->desc;
+    for (int i = 0; i < sg->n_ops; i++) {
+        tflc_node *add = &g->nodes[i];
+        if (!runs_planned(add, &tflc_kernel_add) || add->n_inputs != 2 || add->n_outputs != 1) continue;
+        const int y = add->desc->outputs[0];
+        for (int slot = 0; slot < 2; slot++) {
+            const int x = add->desc->inputs[slot], r = add->desc->inputs[1 - slot];
+            if (x < 0 || r < 0 || y < 0 || x == r || lt->first[x] < 0 || lt->first[x] >= i) continue;
+            const int c = lt->first[x];
+            tflc_node *conv = &g->nodes[c];
+            if (!runs_planned(conv, &tflc_kernel_conv_2d) || conv->n_outputs != 1 || !written_by(conv, x))
+                continue;
+            const tflc_alloc_kind r_kind = g->tensors[r].alloc;
+            const bool r_ready = r_kind == TFLC_ALLOC_CONST ||
+                                 (r_kind == TFLC_ALLOC_NONE && lt->first[r] >= 0 &&
+                                  (lt->first[r] < c || is_graph_input(sg, r)));
+            if (!r_ready || is_state_tensor(g, r) || is_graph_output(sg, x) || is_state_tensor(g, x) ||
+                is_state_tensor(g, y) || !read_only_by(g, x, i) || g->tensors[x].alloc != TFLC_ALLOC_NONE ||
+                g->tensors[y].alloc != TFLC_ALLOC_NONE)
+                continue;
+            if (!tflc_conv_fuse_residual(conv, add, slot)) continue;
+            add->fused = true;
+            conv->outputs[0] = &g->tensors[y];
+            lt->first[y] = c;
+            lt->first[x] = lt->last[x] = -1;                 /* never written: no arena slot */
+            break;
+        }
     }
 }
 
@@ -719,6 +767,7 @@ tflc_status tflc_graph_prepare(tflc_graph *g) {
     if (s == TFLC_OK) fuse_swish_pairs(g, &lt);
     if (s == TFLC_OK) fuse_pads_into_convs(g, &lt);
     if (s == TFLC_OK) fuse_activation_epilogues(g, &lt);
+    if (s == TFLC_OK) fuse_residual_adds(g, &lt);
     if (s == TFLC_OK) fuse_expand_into_dw(g, &lt);
     if (s == TFLC_OK) s = plan_and_bind(g, &lt);
     if (s == TFLC_OK) reset_state_tensors(g);

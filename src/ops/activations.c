@@ -586,6 +586,7 @@ bool tflc_epilogue_fits(const tflc_node *producer, const tflc_node *e) {
 
 void tflc_epilogue_apply(const tflc_node *node, float *data, size_t n) {
     if (node->kernel->eval == act_eval) act_eval_f32(node->params, data, data, n);
+    else if (tflc_add_residual_input(node) >= 0) tflc_add_residual_apply(node, data, n);
     else tflc_mul_swish_apply(node, data, data, n);
 }
 

@@ -127,8 +127,9 @@ typedef struct conv_params {
     /* A PAD absorbed by tflc_conv_2d_absorb_pad: the data input is that PAD's input and its
      * amounts are in g.y.pad / g.x.pad (y.in, x.in are the unpadded H, W); NULL: input 0. */
     const tflc_tensor *src;
-    /* A float activation fused in (tflc_conv_fuse_epilogue), applied in place to each
-     * block of the output as soon as it is final; NULL: none. */
+    /* A float activation or residual ADD fused in (tflc_conv_fuse_epilogue,
+     * tflc_conv_fuse_residual), applied in place to each block of the output as soon as it
+     * is final; NULL: none. */
     const tflc_node *epilogue;
 } conv_params;
 
@@ -1165,11 +1166,22 @@ bool tflc_conv_fuse_epilogue(tflc_node *node, const tflc_node *e) {
     return true;
 }
 
+bool tflc_conv_fuse_residual(tflc_node *node, tflc_node *add, int x_slot) {
+    if (node->kernel != &tflc_kernel_conv_2d || node->n_outputs != 1 || x_slot < 0 ||
+        x_slot >= add->n_inputs || add->inputs[x_slot] != node->outputs[0])
+        return false;
+    conv_params *p = node->params;
+    if (p->mode != CONV_F32 || p->epilogue || p->g.out_c <= 0 || !tflc_add_fuse_residual(add, x_slot))
+        return false;
+    p->epilogue = add;
+    return true;
+}
+
 bool tflc_conv_pointwise_f32(const tflc_node *node) {
     if (node->kernel != &tflc_kernel_conv_2d) return false;
     const conv_params *p = node->params;
     return p->mode == CONV_F32 && p->gemm == CONV_GEMM_POINTWISE && !p->mul_add && p->packed &&
-           !p->src;
+           !p->src && !(p->epilogue && tflc_add_residual_input(p->epilogue) >= 0);
 }
 
 void tflc_conv_pointwise_rows_f32(const tflc_node *node, size_t pixel, size_t count, float *dst) {

@@ -93,6 +93,9 @@ typedef struct bin_params {
     tflc_f32_vswish_fn swish_f32;     /* SWISH_F32, with the clamp [fmin, fmax] */
     tflc_x8_lut_fn swish_lut_fn;      /* SWISH_LUT8 */
     uint8_t swish_lut[256];           /* SWISH_LUT8, indexed by the byte of x */
+    bool residual;                    /* a float ADD run by the convolution writing its
+                                         operand residual_x (tflc_add_fuse_residual) */
+    int residual_x;
 } bin_params;
 
 /* The float ops with vector loops (kernels/f32_vbinary.h). */
@@ -933,5 +936,38 @@ bool tflc_mul_fuse_swish(tflc_node *mul, const tflc_node *logistic) {
     }
     if (p->mode != MODE_QMUL || !math_is_q8(p->dtype) || !swish_tabulate(p, logistic)) return false;
     p->swish = SWISH_LUT8;
+    return true;
+}
+
+/* -------------------------------------------------------- residual fusion -- */
+
+int tflc_add_residual_input(const tflc_node *add) {
+    if (add->kernel != &tflc_kernel_add) return -1;
+    const bin_params *p = add->params;
+    return p->residual ? p->residual_x : -1;
+}
+
+/* y[i] = clamp(a[i] + b[i]) through the node's own vector loop (row_f32's same-shape form),
+ * the operands in the node's order (the NaN an x86 add returns depends on it), x being
+ * `data` in place and the other operand read at the same element offset. */
+void tflc_add_residual_apply(const tflc_node *add, float *data, size_t n) {
+    const bin_params *p = add->params;
+    const size_t at = (size_t)(data - (const float *)add->outputs[0]->data);
+    const float *other = (const float *)add->inputs[1 - p->residual_x]->data + at;
+    const float *a = p->residual_x == 0 ? data : other, *b = p->residual_x == 0 ? other : data;
+    p->vfn[TFLC_VBINARY_VV](n, a, b, data, p->fmin, p->fmax);
+}
+
+bool tflc_add_fuse_residual(tflc_node *add, int x_slot) {
+    if (add->kernel != &tflc_kernel_add || add->n_inputs != 2 || add->n_outputs != 1 ||
+        (x_slot != 0 && x_slot != 1))
+        return false;
+    bin_params *p = add->params;
+    const tflc_tensor *a = add->inputs[0], *b = add->inputs[1], *y = add->outputs[0];
+    if (p->mode != MODE_FLOAT || p->swish != SWISH_OFF || p->residual || !p->vfn[TFLC_VBINARY_VV] ||
+        y->dtype != TFLC_FLOAT32 || !bin_same_shape(a, y) || !bin_same_shape(b, y) || a == b)
+        return false;
+    p->residual = true;
+    p->residual_x = x_slot;
     return true;
 }

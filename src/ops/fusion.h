@@ -17,6 +17,13 @@
  *           it (in place, while the block is in the core's cache); the E node is skipped and
  *           x never materialized. The same float operations on the same values, so the
  *           same bits.
+ *   residual CONV_2D (float32) -> x; ADD(x, r) -> y, same shapes, r ready before the
+ *           convolution runs (a residual connection: MobileNet V2's 10 ADDs, ResNet50's 16):
+ *           the convolution writes y and adds r to each block of it right after computing
+ *           it, through the ADD's own vector loop in the ADD's operand order, so the same
+ *           bits; the ADD node is skipped and x never materialized. The epilogue finds r's
+ *           elements at the block's offset in y, so it runs only where the convolution
+ *           writes its real output (not into the ring of a fused expansion).
  */
 #ifndef TFLC_OPS_FUSION_H
 #define TFLC_OPS_FUSION_H
@@ -47,6 +54,15 @@ void tflc_epilogue_apply(const tflc_node *node, float *data, size_t n);
  * (tflc_gemm_f32_args.epilogue, its ctx the node). */
 void tflc_epilogue_block(const void *node, float *c, size_t ldc, size_t rows, size_t cols);
 
+/* elementwise_binary.c's side of a residual ADD: the slot of its operand x when it is run
+ * by a convolution (else -1); y's elements at data's offset in the ADD's output, computed in
+ * place (n of them) from x there and r; and, called by the convolution taking it, setting
+ * the ADD up with x = inputs[x_slot] (false, nothing changed: not a float ADD of three
+ * tensors of one shape). */
+int tflc_add_residual_input(const tflc_node *add);
+void tflc_add_residual_apply(const tflc_node *add, float *data, size_t n);
+bool tflc_add_fuse_residual(tflc_node *add, int x_slot);
+
 /* elementwise_binary.c's side of the above for a fused swish MUL. */
 int tflc_mul_swish_input(const tflc_node *mul);
 void tflc_mul_swish_apply(const tflc_node *mul, const float *x, float *out, size_t n);
@@ -58,10 +74,19 @@ void tflc_mul_swish_apply(const tflc_node *mul, const float *x, float *out, size
 bool tflc_conv_fuse_epilogue(tflc_node *conv, const tflc_node *e);
 bool tflc_dw_fuse_epilogue(tflc_node *dw, const tflc_node *e);
 
+/* After both nodes' prepare and the activation fusions: makes the ADD node `add`, whose
+ * operand add->inputs[x_slot] is the float CONV_2D `conv`'s output x, the convolution's
+ * epilogue (residual, above). True when taken (no epilogue yet, tflc_add_fuse_residual
+ * agrees); the caller then points the convolution's output at the ADD's and must have
+ * checked that the other operand is ready before the convolution runs and stays unchanged
+ * until the ADD. A later prepare undoes it. */
+bool tflc_conv_fuse_residual(tflc_node *conv, tflc_node *add, int x_slot);
+
 /* Whether a prepared CONV_2D is a float 1x1, stride 1 product on its cached packed filter
  * in the FMA order (not the small-filter rounding, whose sums depend on where a pixel sits
  * among all of them): each output pixel is then the same sum whatever pixels a call covers,
- * so tflc_conv_pointwise_rows_f32 may compute any of them, in any order. */
+ * so tflc_conv_pointwise_rows_f32 may compute any of them, in any order (and into any
+ * buffer: not with a residual epilogue, which reads r at the output's offsets). */
 bool tflc_conv_pointwise_f32(const tflc_node *conv);
 
 /* Output pixels [pixel, pixel + count) of such a node (pixel = (n*H + y)*W + x), from its
