@@ -14,8 +14,8 @@
  *      from a float convolution alone runs as that convolution's epilogue
  *      (fuse_activation_epilogues), and a float 1x1 CONV_2D whose large output only a
  *      DEPTHWISE_CONV_2D reads is computed inside it (fuse_expand_into_dw), and an ADD of
- *      a float CONV_2D's output x (read by it alone) and a tensor ready before that
- *      convolution is done by the convolution (fuse_residual_adds). The absorbed
+ *      a float CONV_2D's or FULLY_CONNECTED's output x (read by it alone) and a tensor
+ *      ready before that producer is done by the producer (fuse_residual_adds). The absorbed
  *      node is marked fused (skipped by invoke)
  *      and the tensor between the pair gets no lifetime.
  *   4. the arena: tensors that are neither constant, folded, strings nor dynamic, plus each
@@ -540,15 +540,16 @@ static void fuse_activation_epilogues(tflc_graph *g, lifetimes *lt) {
     }
 }
 
-/* A residual connection: a float CONV_2D -> x; ADD(x, r) -> y of one shape, x read by the
- * ADD alone (MobileNet V2: 10 ADDs, e.g. [1,28,28,32]; ResNet50: 16, RELU fused): the
- * convolution adds r to each block of its output right after computing it, while the block
- * is in its core's cache (ops/fusion.h, residual), instead of an ADD pass of its own, which
- * on 2 threads also reads what the other core wrote. r must be ready when the convolution
- * runs (a constant, a graph input, or an arena tensor written before it) and not be state
- * (which an operator between the two could update); the rest as for the activations above.
- * The ADD is marked fused; x gets no arena slot; y lives from the convolution on, so it
- * never shares r's slot (the convolution reads r while writing y). */
+/* A residual connection: a float CONV_2D or FULLY_CONNECTED -> x; ADD(x, r) -> y of one
+ * shape, x read by the ADD alone (MobileNet V2: 10 ADDs, e.g. [1,28,28,32]; ResNet50: 16,
+ * RELU fused; a Transformer block: 2 after FULLY_CONNECTEDs, [1,128,256]): the producer
+ * adds r to each block of its output right after computing it, while the block is in its
+ * core's cache (ops/fusion.h, residual), instead of an ADD pass of its own, which on 2
+ * threads also reads what the other core wrote. r must be ready when the producer runs (a
+ * constant, a graph input, or an arena tensor written before it) and not be state (which an
+ * operator between the two could update); the rest as for the activations above. The ADD
+ * is marked fused; x gets no arena slot; y lives from the producer on, so it never shares
+ * r's slot (the producer reads r while writing y). */
 static void fuse_residual_adds(tflc_graph *g, lifetimes *lt) {
     const tflc_subgraph_desc *sg = g->desc;
     for (int i = 0; i < sg->n_ops; i++) {
@@ -559,8 +560,9 @@ static void fuse_residual_adds(tflc_graph *g, lifetimes *lt) {
             const int x = add->desc->inputs[slot], r = add->desc->inputs[1 - slot];
             if (x < 0 || r < 0 || y < 0 || x == r || lt->first[x] < 0 || lt->first[x] >= i) continue;
             const int c = lt->first[x];
-            tflc_node *conv = &g->nodes[c];
-            if (!runs_planned(conv, &tflc_kernel_conv_2d) || conv->n_outputs != 1 || !written_by(conv, x))
+            tflc_node *prod = &g->nodes[c];
+            if (!(runs_planned(prod, &tflc_kernel_conv_2d) || runs_planned(prod, &tflc_kernel_fully_connected)) ||
+                prod->n_outputs != 1 || !written_by(prod, x))
                 continue;
             const tflc_alloc_kind r_kind = g->tensors[r].alloc;
             const bool r_ready = r_kind == TFLC_ALLOC_CONST ||
@@ -570,9 +572,9 @@ static void fuse_residual_adds(tflc_graph *g, lifetimes *lt) {
                 is_state_tensor(g, y) || !read_only_by(g, x, i) || g->tensors[x].alloc != TFLC_ALLOC_NONE ||
                 g->tensors[y].alloc != TFLC_ALLOC_NONE)
                 continue;
-            if (!tflc_conv_fuse_residual(conv, add, slot)) continue;
+            if (!tflc_conv_fuse_residual(prod, add, slot) && !tflc_fc_fuse_residual(prod, add, slot)) continue;
             add->fused = true;
-            conv->outputs[0] = &g->tensors[y];
+            prod->outputs[0] = &g->tensors[y];
             lt->first[y] = c;
             lt->first[x] = lt->last[x] = -1;                 /* never written: no arena slot */
             break;

@@ -40,6 +40,7 @@
 
 #include "core/runner.h"
 #include "core/weight_cache.h"
+#include "ops/fusion.h"
 #include "kernels/gemm.h"
 #include "kernels/qs8_gemv.h"
 #include "kernels/qs8_ops.h"
@@ -102,6 +103,9 @@ typedef struct fc_params {
     /* float with packed weights: the task split, planned at prepare (tasks 1: serial) */
     tflc_gemm_f32_plan plan;
     int tasks;
+    /* float: a residual ADD run on each block of the output (tflc_fc_fuse_residual); NULL:
+     * none */
+    const tflc_node *epilogue;
     /* int8, small (q8_small): the multiplier and shift of every unit, worked out at prepare */
     bool q8_small;
     int32_t small_mult[FC_SMALL_UNITS], small_shift[FC_SMALL_UNITS];
@@ -473,7 +477,7 @@ static void fc_eval_float_gemm(tflc_node *node, const fc_params *p, const float 
         packed = node->scratch;
     }
     const tflc_gemm_f32_args g = {n, m, k, in, k, packed, bias, out, m, p->act.min, p->act.max,
-                                  NULL, NULL};
+                                  p->epilogue ? tflc_epilogue_block : NULL, p->epilogue};
     if (p->tasks == 1) {
         tflc_gemm_f32_range(&g, 0, n, 0, m);
     } else {
@@ -751,6 +755,21 @@ static tflc_status fc_eval(tflc_node *node) {
     case FC_HYBRID: fc_eval_hybrid(p, node->scratch, in, w, bias, out); break;
     }
     return TFLC_OK;
+}
+
+/* ------------------------------------------------------- residual fusion -- */
+
+bool tflc_fc_fuse_residual(tflc_node *node, tflc_node *add, int x_slot) {
+    if (node->kernel != &tflc_kernel_fully_connected || node->n_outputs != 1 || x_slot < 0 ||
+        x_slot >= add->n_inputs || add->inputs[x_slot] != node->outputs[0])
+        return false;
+    fc_params *p = node->params;
+    /* TANH and SIGN_BIT are applied after the GEMM, so an epilogue would come before them */
+    if (p->mode != FC_FLOAT || p->epilogue || p->act.kind == ACT_TANH || p->act.kind == ACT_SIGN_BIT ||
+        !tflc_add_fuse_residual(add, x_slot))
+        return false;
+    p->epilogue = add;
+    return true;
 }
 
 const tflc_kernel tflc_kernel_fully_connected = {

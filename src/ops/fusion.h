@@ -17,13 +17,14 @@
  *           it (in place, while the block is in the core's cache); the E node is skipped and
  *           x never materialized. The same float operations on the same values, so the
  *           same bits.
- *   residual CONV_2D (float32) -> x; ADD(x, r) -> y, same shapes, r ready before the
- *           convolution runs (a residual connection: MobileNet V2's 10 ADDs, ResNet50's 16):
- *           the convolution writes y and adds r to each block of it right after computing
- *           it, through the ADD's own vector loop in the ADD's operand order, so the same
- *           bits; the ADD node is skipped and x never materialized. The epilogue finds r's
- *           elements at the block's offset in y, so it runs only where the convolution
- *           writes its real output (not into the ring of a fused expansion).
+ *   residual CONV_2D or FULLY_CONNECTED (float32) -> x; ADD(x, r) -> y, same shapes, r
+ *           ready before the producer runs (a residual connection: MobileNet V2's 10 ADDs,
+ *           ResNet50's 16, a Transformer block's 2): the producer writes y and adds r to each
+ *           block of it right after computing it, through the ADD's own vector loop in the
+ *           ADD's operand order, so the same bits; the ADD node is skipped and x never
+ *           materialized. The epilogue finds r's elements at the block's offset in y, so it
+ *           runs only where the producer writes its real output (not into the ring of a
+ *           fused expansion).
  */
 #ifndef TFLC_OPS_FUSION_H
 #define TFLC_OPS_FUSION_H
@@ -81,6 +82,10 @@ bool tflc_dw_fuse_epilogue(tflc_node *dw, const tflc_node *e);
  * checked that the other operand is ready before the convolution runs and stays unchanged
  * until the ADD. A later prepare undoes it. */
 bool tflc_conv_fuse_residual(tflc_node *conv, tflc_node *add, int x_slot);
+
+/* The same for a float FULLY_CONNECTED on the GEMM `fc` (not with a TANH or SIGN_BIT
+ * activation, which run after the product). */
+bool tflc_fc_fuse_residual(tflc_node *fc, tflc_node *add, int x_slot);
 
 /* Whether a prepared CONV_2D is a float 1x1, stride 1 product on its cached packed filter
  * in the FMA order (not the small-filter rounding, whose sums depend on where a pixel sits

@@ -13,8 +13,11 @@
  * r is otherwise a graph input, or a constant [M] (a broadcast: refused). The unfused graph
  * also lists x as an output, which keeps the ADD a node of its own. Shapes pick the
  * pointwise GEMM (ragged panels, several threads), im2col (3 channels) and taps (64
- * channels on AVX-512). The input holds a NaN and r a NaN of another payload at one pixel,
- * so the fused ADD must keep the node's operand order (an x86 add returns its first NaN).
+ * channels on AVX-512). With `fc` the producer is a FULLY_CONNECTED instead, in [R,C] ->
+ * x [R,M] (R = N*H*W): the GEMM, a one-row product (R = 1) and a small one read in place;
+ * its TANH activation, applied after the product, is refused. The input holds a NaN and r
+ * a NaN of another payload at one pixel, so the fused ADD must keep the node's operand
+ * order (an x86 add returns its first NaN).
  */
 #include <math.h>
 #include <stdbool.h>
@@ -46,6 +49,7 @@ typedef struct res_case {
     r_source source;
     bool dw;                               /* a depthwise convolution reads y */
     bool fuses;                            /* whether the ADD must be fused */
+    bool fc;                               /* the producer is a FULLY_CONNECTED */
 } res_case;
 
 typedef struct res_graph {
@@ -55,7 +59,7 @@ typedef struct res_graph {
     int32_t inputs[2], outputs[3];
     tflc_subgraph_desc sg;
     struct tflc_model model;
-    opcase conv_opts, add_opts, dw_opts;   /* only their options tables */
+    opcase conv_opts, fc_opts, add_opts, dw_opts;   /* only their options tables */
     float *weights;                        /* w, b, rc, dw, db: the model's own bytes (cached) */
     float *w, *b, *rc, *dw, *db;
 } res_graph;
@@ -80,6 +84,10 @@ static void res_options(res_graph *f, const res_case *k) {
     opt_i32(&f->conv_opts, CONV2D_OPT_STRIDE_W, 1);
     opt_i8(&f->conv_opts, CONV2D_OPT_ACTIVATION, (int8_t)k->conv_act);
     oc_build_options(&f->conv_opts);
+    oc_init(&f->fc_opts, &tflc_kernel_fully_connected);
+    oc_options(&f->fc_opts, BO_FullyConnected);
+    opt_i8(&f->fc_opts, FC_OPT_ACTIVATION, (int8_t)k->conv_act);
+    oc_build_options(&f->fc_opts);
     oc_init(&f->add_opts, &tflc_kernel_add);
     oc_options(&f->add_opts, BO_Add);
     opt_i8(&f->add_opts, ADD_OPT_ACTIVATION, (int8_t)k->add_act);
@@ -118,21 +126,27 @@ static void res_build(res_graph *f, const res_case *k, bool plain, int *conv_op,
     f->rc = f->b + k->m;
     f->dw = f->rc + k->m;
     f->db = f->dw + (size_t)k->m * 9;
-    const int32_t in[4] = {k->n, k->h, k->w, k->c}, act[4] = {k->n, k->h, k->w, k->m};
-    const int32_t w[4] = {k->m, k->k, k->k, k->c}, dw[4] = {1, 3, 3, k->m}, m[1] = {k->m};
-    desc_tensor(&f->tensors[R_IN], TFLC_FLOAT32, in, 4, NULL, 0);
-    desc_tensor(&f->tensors[R_W], TFLC_FLOAT32, w, 4, f->w, nw * sizeof(float));
+    const int32_t rows = k->n * k->h * k->w;
+    const int32_t in_fc[2] = {rows, k->c}, act_fc[2] = {rows, k->m}, w_fc[2] = {k->m, k->c};
+    const int32_t in_cv[4] = {k->n, k->h, k->w, k->c}, act_cv[4] = {k->n, k->h, k->w, k->m};
+    const int32_t w_cv[4] = {k->m, k->k, k->k, k->c}, dw[4] = {1, 3, 3, k->m}, m[1] = {k->m};
+    const int32_t *in = k->fc ? in_fc : in_cv, *act = k->fc ? act_fc : act_cv;
+    const int rank = k->fc ? 2 : 4;
+    desc_tensor(&f->tensors[R_IN], TFLC_FLOAT32, in, rank, NULL, 0);
+    desc_tensor(&f->tensors[R_W], TFLC_FLOAT32, k->fc ? w_fc : w_cv, rank, f->w, nw * sizeof(float));
     desc_tensor(&f->tensors[R_B], TFLC_FLOAT32, m, 1, f->b, (size_t)k->m * sizeof(float));
     desc_tensor(&f->tensors[R_DW], TFLC_FLOAT32, dw, 4, f->dw, (size_t)k->m * 9 * sizeof(float));
     desc_tensor(&f->tensors[R_DB], TFLC_FLOAT32, m, 1, f->db, (size_t)k->m * sizeof(float));
     for (int t = R_X; t <= R_D; t++)
-        if (t != R_DW && t != R_DB) desc_tensor(&f->tensors[t], TFLC_FLOAT32, act, 4, NULL, 0);
+        if (t != R_DW && t != R_DB) desc_tensor(&f->tensors[t], TFLC_FLOAT32, act, rank, NULL, 0);
     if (k->source == R_BCAST)
         desc_tensor(&f->tensors[R_R], TFLC_FLOAT32, m, 1, f->rc, (size_t)k->m * sizeof(float));
     res_options(f, k);
     int n_ops = 0;
     if (k->source == R_EARLY) res_op(f, &n_ops, OPC_RELU, 1, R_R0, -1, -1, R_R, NULL, 0);
-    *conv_op = res_op(f, &n_ops, OPC_CONV_2D, 3, R_IN, R_W, R_B, R_X, &f->conv_opts, BO_Conv2D);
+    *conv_op = k->fc ? res_op(f, &n_ops, OPC_FULLY_CONNECTED, 3, R_IN, R_W, R_B, R_X, &f->fc_opts,
+                              BO_FullyConnected)
+                     : res_op(f, &n_ops, OPC_CONV_2D, 3, R_IN, R_W, R_B, R_X, &f->conv_opts, BO_Conv2D);
     if (k->source == R_LATE) res_op(f, &n_ops, OPC_RELU, 1, R_R0, -1, -1, R_R, NULL, 0);
     const int32_t a = k->x_slot == 0 ? R_X : R_R, b = k->x_slot == 0 ? R_R : R_X;
     *add_op = res_op(f, &n_ops, OPC_ADD, 2, a, b, -1, R_Y, &f->add_opts, BO_Add);
@@ -156,6 +170,7 @@ static void res_build(res_graph *f, const res_case *k, bool plain, int *conv_op,
 
 static void res_free(res_graph *f) {
     oc_free(&f->conv_opts);
+    oc_free(&f->fc_opts);
     oc_free(&f->add_opts);
     oc_free(&f->dw_opts);
     tflc_weight_cache_free(f->model.weight_cache);
@@ -235,26 +250,34 @@ static void check_case(const res_case *k) {
 
 static void test_fused_forms(void) {
     static const res_case cases[] = {
-        /* n  h   w   c   m  k  conv_act   add_act    thr slot source  dw     fuses */
-        {1, 17, 17, 8, 40, 1, ACT_NONE, ACT_NONE, 1, 0, R_INPUT, false, true},  /* pointwise */
-        {1, 17, 17, 8, 40, 1, ACT_NONE, ACT_RELU, 3, 1, R_INPUT, false, true},
-        {2, 9, 10, 24, 24, 1, ACT_RELU6, ACT_RELU6, 2, 0, R_EARLY, false, true},
-        {1, 9, 11, 3, 16, 3, ACT_NONE, ACT_NONE, 1, 1, R_EARLY, false, true},   /* im2col */
-        {1, 9, 11, 3, 70, 3, ACT_RELU, ACT_NONE, 3, 0, R_INPUT, false, true},
-        {1, 8, 9, 64, 72, 3, ACT_NONE, ACT_RELU, 3, 1, R_INPUT, false, true},   /* taps */
+        /* n  h   w   c   m  k  conv_act   add_act    thr slot source  dw     fuses  fc */
+        {1, 17, 17, 8, 40, 1, ACT_NONE, ACT_NONE, 1, 0, R_INPUT, false, true, false},  /* pointwise */
+        {1, 17, 17, 8, 40, 1, ACT_NONE, ACT_RELU, 3, 1, R_INPUT, false, true, false},
+        {2, 9, 10, 24, 24, 1, ACT_RELU6, ACT_RELU6, 2, 0, R_EARLY, false, true, false},
+        {1, 9, 11, 3, 16, 3, ACT_NONE, ACT_NONE, 1, 1, R_EARLY, false, true, false},   /* im2col */
+        {1, 9, 11, 3, 70, 3, ACT_RELU, ACT_NONE, 3, 0, R_INPUT, false, true, false},
+        {1, 8, 9, 64, 72, 3, ACT_NONE, ACT_RELU, 3, 1, R_INPUT, false, true, false},   /* taps */
         /* y read by a depthwise convolution: the ADD fuses, the 1x1 convolution may not also
          * be computed inside the depthwise one (its epilogue reads r at y's offsets) */
-        {1, 20, 17, 32, 40, 1, ACT_NONE, ACT_NONE, 2, 0, R_INPUT, true, true},
+        {1, 20, 17, 32, 40, 1, ACT_NONE, ACT_NONE, 2, 0, R_INPUT, true, true, false},
         /* refused: r written after the convolution; r broadcast */
-        {1, 9, 10, 16, 24, 1, ACT_NONE, ACT_NONE, 2, 0, R_LATE, false, false},
-        {1, 9, 10, 16, 24, 1, ACT_NONE, ACT_NONE, 1, 1, R_BCAST, false, false},
+        {1, 9, 10, 16, 24, 1, ACT_NONE, ACT_NONE, 2, 0, R_LATE, false, false, false},
+        {1, 9, 10, 16, 24, 1, ACT_NONE, ACT_NONE, 1, 1, R_BCAST, false, false, false},
+        /* FULLY_CONNECTED: 128 x 256 -> 96 on the GEMM (3 threads: row and column tasks),
+         * one row (the dot kernel, 1100 columns), a small product read in place */
+        {1, 128, 1, 256, 96, 1, ACT_NONE, ACT_NONE, 3, 1, R_INPUT, false, true, true},
+        {1, 128, 1, 256, 96, 1, ACT_RELU6, ACT_RELU, 1, 0, R_EARLY, false, true, true},
+        {1, 1, 1, 64, 1100, 1, ACT_NONE, ACT_NONE, 2, 0, R_INPUT, false, true, true},
+        {1, 2, 1, 8, 5, 1, ACT_RELU, ACT_NONE, 1, 1, R_INPUT, false, true, true},
+        /* refused: TANH runs after the product */
+        {1, 16, 1, 32, 40, 1, ACT_TANH, ACT_NONE, 1, 0, R_INPUT, false, false, true},
     };
     tflc_dw_set_expand_min_bytes(1);   /* y's small depthwise convolution would take x in */
     for (size_t i = 0; i < N(cases); i++) check_case(&cases[i]);
     tflc_dw_set_expand_min_bytes(0);
 }
 
-static void test_counts(void) { CHECK(cases_run == 9); }
+static void test_counts(void) { CHECK(cases_run == 14); }
 
 static void run_tests(void) {
     TEST(test_fused_forms);
