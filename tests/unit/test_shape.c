@@ -13,7 +13,9 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 
+#include "core/threadpool.h"
 #include "ops/shape_common.h"
 #include "test.h"
 #include "op_harness.h"
@@ -272,6 +274,60 @@ static void test_transpose_all_perms(void) {
                       perm[3], sizes[t]);
             oc_free(&c);
         }
+}
+
+/* A transpose big enough to split over a pool of 3 threads (transpose.c: each task a range
+ * of the view's outermost dim of more than one index) through each of its three paths:
+ * contiguous runs (the view copy), the fixed-size strided walk, the blocked last-two swap;
+ * elements of 1, 4 and 8 bytes; spans that leave a short last task. Against the index
+ * formula. */
+static void test_transpose_threads(void) {
+    static const struct {
+        int rank;
+        int32_t dims[4], perm[4];
+        tflc_dtype dtype;
+        size_t size;
+    } cases[] = {
+        {4, {1, 128, 4, 64}, {0, 2, 1, 3}, TFLC_INT32, 4},   /* a Transformer's heads out */
+        {4, {1, 128, 4, 64}, {0, 2, 3, 1}, TFLC_INT32, 4},   /* strided */
+        {4, {1, 4, 128, 64}, {0, 1, 3, 2}, TFLC_INT32, 4},   /* last two swapped */
+        {2, {300, 257}, {1, 0}, TFLC_INT32, 4},             /* last two, split by rows */
+        {4, {3, 50, 7, 33}, {3, 1, 0, 2}, TFLC_INT8, 1},
+        {3, {40, 2, 600}, {1, 0, 2}, TFLC_INT64, 8},
+    };
+    tflc_threadpool *pool = NULL;
+    CHECK(tflc_threadpool_create(3, &pool) == TFLC_OK);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const int r = cases[i].rank;
+        const int32_t *d = cases[i].dims, *perm = cases[i].perm;
+        const size_t size = cases[i].size, count = (size_t)tflc_shape_count(d, r);
+        uint8_t *in = malloc(count * size), *want = malloc(count * size);
+        for (size_t k = 0; k < count * size; k++) in[k] = (uint8_t)(k * 2654435761u >> 13);
+        int64_t st[4];
+        int32_t wd[4], idx[4] = {0};
+        tflc_sh_strides(d, r, st);
+        for (int k = 0; k < r; k++) wd[k] = d[perm[k]];
+        for (size_t o = 0; o < count; o++) {   /* output element o at output index idx */
+            int64_t at = 0;
+            for (int k = 0; k < r; k++) at += idx[k] * st[perm[k]];
+            memcpy(want + o * size, in + (size_t)at * size, size);
+            for (int k = r - 1; k >= 0 && ++idx[k] == wd[k]; k--) idx[k] = 0;
+        }
+        opcase c;
+        oc_init(&c, &tflc_kernel_transpose);
+        oc_in(&c, cases[i].dtype, r, d, in);
+        oc_const_i32(&c, r, perm);
+        oc_out(&c, cases[i].dtype);
+        fake_runner.pool = pool;
+        CHECK_OK(oc_run(&c));
+        fake_runner.pool = NULL;
+        CHECK_MSG(shape_is(c.outs[0], r, wd) && memcmp(c.outs[0]->data, want, count * size) == 0,
+                  "case %zu (rank %d, %zu-byte elements) on 3 threads", i, r, size);
+        oc_free(&c);
+        free(in);
+        free(want);
+    }
+    tflc_threadpool_free(pool);
 }
 
 /* Perms that swap the last two dims of 4-byte elements (transpose.c's blocked path: 4 x 4
@@ -991,6 +1047,7 @@ static void run_tests(void) {
     TEST(test_transpose);
     TEST(test_transpose_all_perms);
     TEST(test_transpose_last_two);
+    TEST(test_transpose_threads);
     TEST(test_slice);
     TEST(test_strided_slice);
     TEST(test_strided_slice_random);
