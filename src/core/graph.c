@@ -15,7 +15,9 @@
  *      (fuse_activation_epilogues), and a float 1x1 CONV_2D whose large output only a
  *      DEPTHWISE_CONV_2D reads is computed inside it (fuse_expand_into_dw), and an ADD of
  *      a float CONV_2D's or FULLY_CONNECTED's output x (read by it alone) and a tensor
- *      ready before that producer is done by the producer (fuse_residual_adds). The absorbed
+ *      ready before that producer is done by the producer (fuse_residual_adds), and the
+ *      float 1x1 CONV_2D alone reading a DEPTHWISE_CONV_2D's output runs in the depthwise
+ *      convolution's tasks (fuse_project_into_dw). The absorbed
  *      node is marked fused (skipped by invoke)
  *      and the tensor between the pair gets no lifetime.
  *   4. the arena: tensors that are neither constant, folded, strings nor dynamic, plus each
@@ -550,6 +552,16 @@ static void fuse_activation_epilogues(tflc_graph *g, lifetimes *lt) {
  * operator between the two could update); the rest as for the activations above. The ADD
  * is marked fused; x gets no arena slot; y lives from the producer on, so it never shares
  * r's slot (the producer reads r while writing y). */
+/* Whether tensor t holds its value for the whole run from op `op` on to its last reader: a
+ * constant, a graph input or an arena tensor written before op, and not state (which an
+ * operator in between could update). */
+static bool ready_before(const tflc_graph *g, const lifetimes *lt, int t, int op) {
+    const tflc_alloc_kind kind = g->tensors[t].alloc;
+    if (is_state_tensor(g, t)) return false;
+    return kind == TFLC_ALLOC_CONST ||
+           (kind == TFLC_ALLOC_NONE && lt->first[t] >= 0 && (lt->first[t] < op || is_graph_input(g->desc, t)));
+}
+
 static void fuse_residual_adds(tflc_graph *g, lifetimes *lt) {
     const tflc_subgraph_desc *sg = g->desc;
     for (int i = 0; i < sg->n_ops; i++) {
@@ -564,11 +576,7 @@ static void fuse_residual_adds(tflc_graph *g, lifetimes *lt) {
             if (!(runs_planned(prod, &tflc_kernel_conv_2d) || runs_planned(prod, &tflc_kernel_fully_connected)) ||
                 prod->n_outputs != 1 || !written_by(prod, x))
                 continue;
-            const tflc_alloc_kind r_kind = g->tensors[r].alloc;
-            const bool r_ready = r_kind == TFLC_ALLOC_CONST ||
-                                 (r_kind == TFLC_ALLOC_NONE && lt->first[r] >= 0 &&
-                                  (lt->first[r] < c || is_graph_input(sg, r)));
-            if (!r_ready || is_state_tensor(g, r) || is_graph_output(sg, x) || is_state_tensor(g, x) ||
+            if (!ready_before(g, lt, r, c) || is_graph_output(sg, x) || is_state_tensor(g, x) ||
                 is_state_tensor(g, y) || !read_only_by(g, x, i) || g->tensors[x].alloc != TFLC_ALLOC_NONE ||
                 g->tensors[y].alloc != TFLC_ALLOC_NONE)
                 continue;
@@ -607,6 +615,40 @@ static void fuse_expand_into_dw(tflc_graph *g, lifetimes *lt) {
         conv->fused = true;
         lt->first[x] = lt->last[x] = -1;
         if (lt->first[u] >= 0 && lt->last[u] < i) lt->last[u] = i;
+    }
+}
+
+/* A float DEPTHWISE_CONV_2D -> t -> 1x1 CONV_2D (the projection of an inverted residual
+ * block), t read by the convolution alone: the depthwise convolution runs the projection on
+ * each of its tasks' output rows right after computing them (ops/fusion.h,
+ * tflc_dw_fuse_project), so the pair is one parallel pass, not two (MobileNet V2 float32:
+ * 16 pairs, each a hand-over between the threads less on 2 threads), and t is read back
+ * from the core that wrote it. The CONV_2D is marked fused; t keeps its slot; the
+ * convolution's output y (its residual ADD's, when that is fused in) lives from the
+ * depthwise convolution on. A residual operand must be ready by then. Neither t nor y may
+ * be state, nor t a graph output. */
+static void fuse_project_into_dw(tflc_graph *g, lifetimes *lt) {
+    const tflc_subgraph_desc *sg = g->desc;
+    for (int i = 0; i < sg->n_ops; i++) {
+        tflc_node *dw = &g->nodes[i];
+        if (!runs_planned(dw, &tflc_kernel_depthwise_conv_2d) || dw->n_outputs != 1) continue;
+        const int t = sg->ops[i].outputs[0], j = t < 0 ? -1 : sole_reader(sg, t);
+        if (j <= i || is_graph_output(sg, t) || is_state_tensor(g, t) || g->tensors[t].alloc != TFLC_ALLOC_NONE)
+            continue;
+        tflc_node *conv = &g->nodes[j];
+        if (!runs_planned(conv, &tflc_kernel_conv_2d) || conv->n_outputs != 1 || conv->n_inputs < 1 ||
+            conv->desc->inputs[0] != t || !read_only_by(g, t, j))
+            continue;
+        const int y = (int)(conv->outputs[0] - g->tensors);   /* the ADD's y when fused in */
+        if (is_state_tensor(g, y) || g->tensors[y].alloc != TFLC_ALLOC_NONE) continue;
+        const tflc_node *add = tflc_conv_residual_add(conv);
+        if (add) {
+            const int r = add->desc->inputs[1 - tflc_add_residual_input(add)];
+            if (r < 0 || !ready_before(g, lt, r, i)) continue;
+        }
+        if (!tflc_dw_fuse_project(dw, conv)) continue;
+        conv->fused = true;
+        lt->first[y] = i;
     }
 }
 
@@ -771,6 +813,7 @@ tflc_status tflc_graph_prepare(tflc_graph *g) {
     if (s == TFLC_OK) fuse_activation_epilogues(g, &lt);
     if (s == TFLC_OK) fuse_residual_adds(g, &lt);
     if (s == TFLC_OK) fuse_expand_into_dw(g, &lt);
+    if (s == TFLC_OK) fuse_project_into_dw(g, &lt);
     if (s == TFLC_OK) s = plan_and_bind(g, &lt);
     if (s == TFLC_OK) reset_state_tensors(g);
     free(lt.first);

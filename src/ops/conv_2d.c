@@ -1177,11 +1177,26 @@ bool tflc_conv_fuse_residual(tflc_node *node, tflc_node *add, int x_slot) {
     return true;
 }
 
-bool tflc_conv_pointwise_f32(const tflc_node *node) {
+bool tflc_conv_pointwise_out_f32(const tflc_node *node) {
     if (node->kernel != &tflc_kernel_conv_2d) return false;
     const conv_params *p = node->params;
     return p->mode == CONV_F32 && p->gemm == CONV_GEMM_POINTWISE && !p->mul_add && p->packed &&
-           !p->src && !(p->epilogue && tflc_add_residual_input(p->epilogue) >= 0);
+           !p->src;
+}
+
+bool tflc_conv_pointwise_f32(const tflc_node *node) {
+    return tflc_conv_pointwise_out_f32(node) && !tflc_conv_residual_add(node);
+}
+
+const tflc_node *tflc_conv_residual_add(const tflc_node *node) {
+    if (node->kernel != &tflc_kernel_conv_2d) return NULL;
+    const conv_params *p = node->params;
+    return p->epilogue && tflc_add_residual_input(p->epilogue) >= 0 ? p->epilogue : NULL;
+}
+
+void tflc_conv_pointwise_out_rows_f32(const tflc_node *node, size_t pixel, size_t count) {
+    const size_t n = (size_t)((const conv_params *)node->params)->g.out_c;
+    tflc_conv_pointwise_rows_f32(node, pixel, count, (float *)node->outputs[0]->data + pixel * n);
 }
 
 void tflc_conv_pointwise_rows_f32(const tflc_node *node, size_t pixel, size_t count, float *dst) {

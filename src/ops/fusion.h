@@ -99,6 +99,15 @@ bool tflc_conv_pointwise_f32(const tflc_node *conv);
  * its own eval writes there. Never allocates. */
 void tflc_conv_pointwise_rows_f32(const tflc_node *conv, size_t pixel, size_t count, float *dst);
 
+/* The same test and computation for pixels written where the node's own eval writes them,
+ * into its output tensor: there a residual epilogue is allowed too (it finds r at the
+ * output's offsets). */
+bool tflc_conv_pointwise_out_f32(const tflc_node *conv);
+void tflc_conv_pointwise_out_rows_f32(const tflc_node *conv, size_t pixel, size_t count);
+
+/* The ADD a CONV_2D runs as its residual epilogue (tflc_conv_fuse_residual), or NULL. */
+const tflc_node *tflc_conv_residual_add(const tflc_node *conv);
+
 /* After both nodes' prepare and the epilogue fusions: makes the float DEPTHWISE_CONV_2D
  * `dw` compute its input x itself, a few rows at a time into a per-thread ring in its
  * scratch (node->scratch_bytes grows), from the 1x1 CONV_2D `conv` that writes x
@@ -106,6 +115,20 @@ void tflc_conv_pointwise_rows_f32(const tflc_node *conv, size_t pixel, size_t co
  * at most the window, and x big enough that it would not stay in cache between the two);
  * the caller then marks conv fused and x gets no arena slot. A later prepare undoes it. */
 bool tflc_dw_fuse_expand(tflc_node *dw, const tflc_node *conv);
+
+/* After the expansion fusions: makes the float DEPTHWISE_CONV_2D `dw` (fast path) run the
+ * CONV_2D `conv` that alone reads its output t (tflc_conv_pointwise_out_f32: a 1x1 float
+ * projection) on each range of output rows right after computing them, while they are in
+ * the core's cache, into the convolution's own output: one parallel pass for the two, not
+ * two. The same products on the same inputs, so the same bits. True when taken (the output
+ * image has at least 28 x 28 pixels: below, the tasks' products are too short); the caller
+ * marks conv fused and must have checked that conv's residual operand, if any, is ready
+ * when dw runs. t keeps its tensor. A later prepare undoes it. */
+bool tflc_dw_fuse_project(tflc_node *dw, const tflc_node *conv);
+
+/* Tests: output images of at least `pixels` pixels take their projection in (small graphs
+ * reach the fused form); 0 restores the default (28 x 28). Set it before prepare. */
+void tflc_dw_set_project_min_pixels(size_t pixels);
 
 /* Tests: x images of more than `bytes` bytes fuse (small graphs reach the fused form); 0
  * restores the default (more than 2 MiB and than one core's L2). Set it before prepare. */
