@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/graph.h"
 #include "core/internal.h"
 #include "core/runner.h"
 #include "ops/ops.h"
@@ -468,6 +469,27 @@ static inline void desc_op(tflc_op_desc *op, int32_t *io, int32_t *out, int32_t 
     op->n_inputs = n_in;
     op->outputs = out;
     op->n_outputs = 1;
+}
+
+/* Prepares a graph over runner's model (subgraph 0) and invokes it twice, copying each of
+ * the n_in float inputs in[k] into graph tensor in_t[k] before each invoke: out receives the
+ * out_count floats of tensor out_t after the first, and the second must give the same bytes
+ * (CHECK). The graph stays prepared for the caller to inspect; it releases it (also on
+ * failure). */
+static inline tflc_status graph_run_twice(tflc_graph *g, struct tflc_runner *runner, int n_in,
+                                          const int *in_t, const float *const *in, int out_t,
+                                          float *out, size_t out_count) {
+    tflc_status s = tflc_graph_init(g, runner, 0);
+    if (s == TFLC_OK) s = tflc_graph_prepare(g);
+    for (int run = 0; run < 2 && s == TFLC_OK; run++) {
+        for (int k = 0; k < n_in; k++) memcpy(g->tensors[in_t[k]].data, in[k], g->tensors[in_t[k]].bytes);
+        s = tflc_graph_invoke(g);
+        CHECK(s != TFLC_OK || g->tensors[out_t].bytes == out_count * sizeof(float));
+        if (s != TFLC_OK || g->tensors[out_t].bytes != out_count * sizeof(float)) break;
+        if (run == 0) memcpy(out, g->tensors[out_t].data, out_count * sizeof(float));
+        else CHECK(memcmp(out, g->tensors[out_t].data, out_count * sizeof(float)) == 0);
+    }
+    return s;
 }
 
 /* ------------------------------------------------------------ float bits -- */

@@ -542,16 +542,6 @@ static void fuse_activation_epilogues(tflc_graph *g, lifetimes *lt) {
     }
 }
 
-/* A residual connection: a float CONV_2D or FULLY_CONNECTED -> x; ADD(x, r) -> y of one
- * shape, x read by the ADD alone (MobileNet V2: 10 ADDs, e.g. [1,28,28,32]; ResNet50: 16,
- * RELU fused; a Transformer block: 2 after FULLY_CONNECTEDs, [1,128,256]): the producer
- * adds r to each block of its output right after computing it, while the block is in its
- * core's cache (ops/fusion.h, residual), instead of an ADD pass of its own, which on 2
- * threads also reads what the other core wrote. r must be ready when the producer runs (a
- * constant, a graph input, or an arena tensor written before it) and not be state (which an
- * operator between the two could update); the rest as for the activations above. The ADD
- * is marked fused; x gets no arena slot; y lives from the producer on, so it never shares
- * r's slot (the producer reads r while writing y). */
 /* Whether tensor t holds its value for the whole run from op `op` on to its last reader: a
  * constant, a graph input or an arena tensor written before op, and not state (which an
  * operator in between could update). */
@@ -562,6 +552,16 @@ static bool ready_before(const tflc_graph *g, const lifetimes *lt, int t, int op
            (kind == TFLC_ALLOC_NONE && lt->first[t] >= 0 && (lt->first[t] < op || is_graph_input(g->desc, t)));
 }
 
+/* A residual connection: a float CONV_2D or FULLY_CONNECTED -> x; ADD(x, r) -> y of one
+ * shape, x read by the ADD alone (MobileNet V2: 10 ADDs, e.g. [1,28,28,32]; ResNet50: 16,
+ * RELU fused; a Transformer block: 2 after FULLY_CONNECTEDs, [1,128,256]): the producer
+ * adds r to each block of its output right after computing it, while the block is in its
+ * core's cache (ops/fusion.h, residual), instead of an ADD pass of its own, which on 2
+ * threads also reads what the other core wrote. r must be ready when the producer runs (a
+ * constant, a graph input, or an arena tensor written before it) and not be state (which an
+ * operator between the two could update); the rest as for the activations above. The ADD
+ * is marked fused; x gets no arena slot; y lives from the producer on, so it never shares
+ * r's slot (the producer reads r while writing y). */
 static void fuse_residual_adds(tflc_graph *g, lifetimes *lt) {
     const tflc_subgraph_desc *sg = g->desc;
     for (int i = 0; i < sg->n_ops; i++) {
@@ -621,9 +621,9 @@ static void fuse_expand_into_dw(tflc_graph *g, lifetimes *lt) {
 /* A float DEPTHWISE_CONV_2D -> t -> 1x1 CONV_2D (the projection of an inverted residual
  * block), t read by the convolution alone: the depthwise convolution runs the projection on
  * each of its tasks' output rows right after computing them (ops/fusion.h,
- * tflc_dw_fuse_project), so the pair is one parallel pass, not two (MobileNet V2 float32:
- * 16 pairs, each a hand-over between the threads less on 2 threads), and t is read back
- * from the core that wrote it. The CONV_2D is marked fused; t keeps its slot; the
+ * tflc_dw_fuse_project), so the pair is one parallel pass, not two (a hand-over between the
+ * threads less; MobileNet V2 float32: its 5 pairs at 56x56 and 28x28, smaller images stay
+ * apart), and t is read back from the core that wrote it. The CONV_2D is marked fused; t keeps its slot; the
  * convolution's output y (its residual ADD's, when that is fused in) lives from the
  * depthwise convolution on. A residual operand must be ready by then. Neither t nor y may
  * be state, nor t a graph output. */

@@ -557,9 +557,9 @@ static tflc_status dw_eval(tflc_node *node) {
 }
 
 /* Output images of fewer pixels keep their projection apart: a task's few rows make a
- * short product that reads all of the projection's weights again (MobileNet V3 Large float32
- * on 2 threads with its 14x14 and 7x7 pairs fused too: 1.003-1.008 of unfused; MobileNet V2
- * 0.982-0.989, two runners alternating in one process). */
+ * short product that reads all of the projection's weights again (2 threads, two runners
+ * alternating in one process, with the 14x14 and 7x7 pairs fused too: MobileNet V3 Large
+ * float32 1.003-1.008 of unfused). */
 #define DW_PROJECT_MIN_PIXELS 784
 
 static _Atomic size_t project_min_forced;   /* tflc_dw_set_project_min_pixels; 0: default */

@@ -178,19 +178,11 @@ static bool pj_run(const pj_case *k, bool plain, const float *in, const float *r
     rng_state = seed;                      /* the same weights for both graphs */
     struct tflc_runner runner = {.model = &f.model};
     if (k->threads > 1) CHECK(tflc_threadpool_create(k->threads, &runner.pool) == TFLC_OK);
+    const int in_t[2] = {P_IN, P_R0};
+    const float *in_data[2] = {in, r0};
     tflc_graph g;
-    tflc_status s = tflc_graph_init(&g, &runner, 0);
-    if (s == TFLC_OK) s = tflc_graph_prepare(&g);
-    const int out_t = f.outputs[0];
-    for (int run = 0; run < 2 && s == TFLC_OK; run++) {
-        memcpy(g.tensors[P_IN].data, in, g.tensors[P_IN].bytes);
-        if (k->late) memcpy(g.tensors[P_R0].data, r0, g.tensors[P_R0].bytes);
-        s = tflc_graph_invoke(&g);
-        CHECK(s != TFLC_OK || g.tensors[out_t].bytes == out_count * sizeof(float));
-        if (s == TFLC_OK && run == 0) memcpy(out, g.tensors[out_t].data, out_count * sizeof(float));
-        if (s == TFLC_OK && run == 1)
-            CHECK(memcmp(out, g.tensors[out_t].data, out_count * sizeof(float)) == 0);
-    }
+    const tflc_status s =
+        graph_run_twice(&g, &runner, k->late ? 2 : 1, in_t, in_data, f.outputs[0], out, out_count);
     if (s == TFLC_OK) *fused = g.nodes[project_op].fused;
     CHECK_MSG(s == TFLC_OK, "%s", runner.err);
     tflc_graph_release(&g);

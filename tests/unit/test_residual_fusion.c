@@ -190,19 +190,11 @@ static bool res_run(const res_case *k, bool plain, const float *in, const float 
     rng_state = seed;                      /* the same weights for both graphs */
     struct tflc_runner runner = {.model = &f.model};
     if (k->threads > 1) CHECK(tflc_threadpool_create(k->threads, &runner.pool) == TFLC_OK);
+    const int in_t[2] = {R_IN, f.inputs[1]};
+    const float *in_data[2] = {in, r_in};
     tflc_graph g;
-    tflc_status s = tflc_graph_init(&g, &runner, 0);
-    if (s == TFLC_OK) s = tflc_graph_prepare(&g);
-    const int out_t = f.outputs[0];
-    for (int run = 0; run < 2 && s == TFLC_OK; run++) {
-        memcpy(g.tensors[R_IN].data, in, g.tensors[R_IN].bytes);
-        if (k->source != R_BCAST) memcpy(g.tensors[f.inputs[1]].data, r_in, g.tensors[f.inputs[1]].bytes);
-        s = tflc_graph_invoke(&g);
-        CHECK(s != TFLC_OK || g.tensors[out_t].bytes == out_count * sizeof(float));
-        if (s == TFLC_OK && run == 0) memcpy(out, g.tensors[out_t].data, out_count * sizeof(float));
-        if (s == TFLC_OK && run == 1)
-            CHECK(memcmp(out, g.tensors[out_t].data, out_count * sizeof(float)) == 0);
-    }
+    const tflc_status s = graph_run_twice(&g, &runner, k->source == R_BCAST ? 1 : 2, in_t, in_data,
+                                          f.outputs[0], out, out_count);
     if (s == TFLC_OK) {
         *add_fused = g.nodes[add_op].fused;
         *conv_fused = g.nodes[conv_op].fused;
