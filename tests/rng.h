@@ -12,6 +12,7 @@
 #define TFLC_TESTS_RNG_H
 
 #include <stdint.h>
+#include <stdlib.h>
 
 #ifndef TEST_RNG_SEED
 #error "define TEST_RNG_SEED before including rng.h"
@@ -38,5 +39,12 @@ static inline float rng_unit(void) { return (float)(rng_next() & 0xFFFFFF) / 167
 
 /* Uniform in [lo, hi). */
 static inline float rng_uniform(float lo, float hi) { return lo + (hi - lo) * rng_unit(); }
+
+/* n floats uniform in [-scale, scale), malloc'd (the caller frees them). */
+static inline float *rng_floats(size_t n, float scale) {
+    float *v = malloc(n * sizeof(float));
+    for (size_t i = 0; v && i < n; i++) v[i] = scale * (2.0f * rng_unit() - 1.0f);
+    return v;
+}
 
 #endif

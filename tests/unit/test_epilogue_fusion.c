@@ -52,12 +52,6 @@ typedef struct epi_graph {
 
 static int cases_run;
 
-static float *random_floats(size_t n, float scale) {
-    float *v = malloc(n * sizeof(float));
-    for (size_t i = 0; i < n; i++) v[i] = scale * (2.0f * rng_unit() - 1.0f);
-    return v;
-}
-
 static void eg_op(epi_graph *f, int i, int32_t code, int n_in, int32_t a, int32_t b, int32_t c,
                   int32_t out) {
     desc_op(&f->ops[i], f->io[i], f->outs[i], code, n_in, a, b, c, out);
@@ -89,10 +83,10 @@ static tflc_status graph_run_once(tflc_graph *g, struct tflc_runner *runner, int
 
 static void eg_build(epi_graph *f, const epi_case *k, bool plain) {
     const size_t nw = (size_t)k->m * (size_t)k->k * (size_t)k->k * (size_t)k->c;
-    f->w = random_floats(nw, 1.0f / sqrtf((float)(k->k * k->k * k->c)));
-    f->b = random_floats((size_t)k->m, 0.5f);
-    f->dw = random_floats((size_t)k->m * 9, 0.5f);
-    f->db = random_floats((size_t)k->m, 0.5f);
+    f->w = rng_floats(nw, 1.0f / sqrtf((float)(k->k * k->k * k->c)));
+    f->b = rng_floats((size_t)k->m, 0.5f);
+    f->dw = rng_floats((size_t)k->m * 9, 0.5f);
+    f->db = rng_floats((size_t)k->m, 0.5f);
     const int32_t in[4] = {1, k->h, k->w, k->c}, act[4] = {1, k->h, k->w, k->m};
     const int32_t w[4] = {k->m, k->k, k->k, k->c}, dw[4] = {1, 3, 3, k->m}, m[1] = {k->m};
     desc_tensor(&f->tensors[E_IN], TFLC_FLOAT32, in, 4, NULL, 0);
@@ -169,7 +163,7 @@ static bool eg_run(const epi_case *k, bool plain, const float *x_in, float *y, f
 static bool check_case(const epi_case *k) {
     const size_t n_in = (size_t)k->h * (size_t)k->w * (size_t)k->c;
     const size_t n_out = (size_t)k->h * (size_t)k->w * (size_t)k->m;
-    float *x = random_floats(n_in, 3.0f);
+    float *x = rng_floats(n_in, 3.0f);
     float *y0 = malloc(n_out * sizeof(float)), *z0 = malloc(n_out * sizeof(float));
     float *y1 = malloc(n_out * sizeof(float)), *z1 = malloc(n_out * sizeof(float));
     const uint64_t seed = rng_state;
@@ -279,7 +273,7 @@ static bool pad_run(bool plain, const float *in, float *y, float *o, bool *act_f
 }
 
 static void test_refuse_absorbed_pad_reader(void) {
-    float *in = random_floats(6 * 5 * 8, 2.0f);
+    float *in = rng_floats(6 * 5 * 8, 2.0f);
     float y0[6 * 5 * 8], o0[6 * 5 * 4], y1[6 * 5 * 8], o1[6 * 5 * 4];
     bool act0 = true, pad0 = false, act1 = true, pad1 = false;
     CHECK(pad_run(false, in, y1, o1, &act1, &pad1));

@@ -55,12 +55,6 @@ typedef struct fx_graph {
     float *w, *b, *dw, *db;
 } fx_graph;
 
-static float *random_floats(size_t n, float scale) {
-    float *v = malloc(n * sizeof(float));
-    for (size_t i = 0; i < n; i++) v[i] = scale * (2.0f * rng_unit() - 1.0f);
-    return v;
-}
-
 /* The depthwise convolution's output size along one axis, as TFLite plans it. */
 static int32_t out_size(int32_t in, int32_t k, int32_t stride, int32_t dilation, bool same) {
     const int32_t eff = (k - 1) * dilation + 1;
@@ -72,7 +66,7 @@ static void fx_build(fx_graph *f, const fx_case *k, bool plain) {
     /* One block, as in a model file, so that both filters are packed once into the
      * model's weight cache (the fused form needs the 1x1 filter packed ahead). */
     const size_t total = nw + (size_t)k->m * (taps + 2);
-    f->weights = random_floats(total, 1.0f / sqrtf((float)k->c));
+    f->weights = rng_floats(total, 1.0f / sqrtf((float)k->c));
     f->w = f->weights;
     f->b = f->w + nw;
     f->dw = f->b + k->m;
@@ -179,7 +173,7 @@ static void check_case(const fx_case *k) {
     const size_t d_count = (size_t)k->n * (size_t)k->m *
                            (size_t)out_size(k->h, k->k, k->stride, k->dilation, k->same) *
                            (size_t)out_size(k->w, k->k, k->stride, k->dilation, k->same);
-    float *in = random_floats(n_in, 3.0f);
+    float *in = rng_floats(n_in, 3.0f);
     float *d0 = malloc(d_count * sizeof(float)), *d1 = malloc(d_count * sizeof(float));
     const uint64_t seed = rng_state;
     bool fused = false, plain_fused = true;

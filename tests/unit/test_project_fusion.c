@@ -61,12 +61,6 @@ typedef struct pj_graph {
 
 static int cases_run;
 
-static float *random_floats(size_t n, float scale) {
-    float *v = malloc(n * sizeof(float));
-    for (size_t i = 0; i < n; i++) v[i] = scale * (2.0f * rng_unit() - 1.0f);
-    return v;
-}
-
 static int32_t pj_out(int32_t in, int32_t stride) { return (in + stride - 1) / stride; }
 
 static void conv1x1_options(opcase *c, int act) {
@@ -109,7 +103,7 @@ static void pj_op(pj_graph *f, int *n_ops, int32_t code, int n_in, int32_t a, in
 static void pj_build(pj_graph *f, const pj_case *k, bool plain, int *project_op) {
     const size_t n1 = (size_t)k->m * (size_t)k->c, n2 = (size_t)k->c2 * (size_t)k->m;
     const size_t total = n1 + (size_t)k->m * 11 + n2 + (size_t)k->c2;
-    f->weights = random_floats(total, 1.0f / sqrtf((float)k->m));
+    f->weights = rng_floats(total, 1.0f / sqrtf((float)k->m));
     float *w1 = f->weights, *b1 = w1 + n1, *dw = b1 + k->m, *db = dw + (size_t)k->m * 9;
     float *w2 = db + k->m, *b2 = w2 + n2;
     const int32_t oh = pj_out(k->h, k->stride), ow = pj_out(k->w, k->stride);
@@ -195,7 +189,7 @@ static void check_case(const pj_case *k) {
     const size_t n_in = (size_t)k->n * (size_t)k->h * (size_t)k->w * (size_t)k->c;
     const size_t n_out = (size_t)k->n * (size_t)pj_out(k->h, k->stride) *
                          (size_t)pj_out(k->w, k->stride) * (size_t)k->c2;
-    float *in = random_floats(n_in, 3.0f), *r0 = random_floats(n_out, 3.0f);
+    float *in = rng_floats(n_in, 3.0f), *r0 = rng_floats(n_out, 3.0f);
     float *out0 = malloc(n_out * sizeof(float)), *out1 = malloc(n_out * sizeof(float));
     tflc_dw_set_project_min_pixels(k->forced ? 1 : 0);
     const uint64_t seed = rng_state;

@@ -66,12 +66,6 @@ typedef struct res_graph {
 
 static int cases_run;
 
-static float *random_floats(size_t n, float scale) {
-    float *v = malloc(n * sizeof(float));
-    for (size_t i = 0; i < n; i++) v[i] = scale * (2.0f * rng_unit() - 1.0f);
-    return v;
-}
-
 static size_t res_count(const res_case *k, int32_t channels) {
     return (size_t)k->n * (size_t)k->h * (size_t)k->w * (size_t)channels;
 }
@@ -120,7 +114,7 @@ static void res_build(res_graph *f, const res_case *k, bool plain, int *conv_op,
      * weight cache (a 1x1 filter packed ahead is what lets a depthwise convolution take the
      * convolution in: the case the residual epilogue must refuse). */
     const size_t total = nw + (size_t)k->m * 13;
-    f->weights = random_floats(total, 1.0f / sqrtf((float)(k->k * k->k * k->c)));
+    f->weights = rng_floats(total, 1.0f / sqrtf((float)(k->k * k->k * k->c)));
     f->w = f->weights;
     f->b = f->w + nw;
     f->rc = f->b + k->m;
@@ -212,7 +206,7 @@ static float nan_payload(uint32_t payload) { return from_bits(0x7FC00000u | (pay
 
 static void check_case(const res_case *k) {
     const size_t n_in = res_count(k, k->c), n_out = res_count(k, k->m);
-    float *in = random_floats(n_in, 3.0f), *r = random_floats(n_out, 3.0f);
+    float *in = rng_floats(n_in, 3.0f), *r = rng_floats(n_out, 3.0f);
     /* One input pixel NaN (payload 1): every channel of its output pixel is that NaN; r's
      * element there another (payload 2) where r is a tensor of x's shape. */
     const size_t px = (size_t)k->h / 2 * (size_t)k->w + (size_t)k->w / 2;
