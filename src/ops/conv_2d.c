@@ -1167,11 +1167,9 @@ bool tflc_conv_fuse_epilogue(tflc_node *node, const tflc_node *e) {
 }
 
 bool tflc_conv_fuse_residual(tflc_node *node, tflc_node *add, int x_slot) {
-    if (node->kernel != &tflc_kernel_conv_2d || node->n_outputs != 1 || x_slot < 0 ||
-        x_slot >= add->n_inputs || add->inputs[x_slot] != node->outputs[0])
-        return false;
+    if (node->kernel != &tflc_kernel_conv_2d) return false;
     conv_params *p = node->params;
-    if (p->mode != CONV_F32 || p->epilogue || p->g.out_c <= 0 || !tflc_add_fuse_residual(add, x_slot))
+    if (p->mode != CONV_F32 || p->epilogue || p->g.out_c <= 0 || !tflc_add_fuse_residual(add, node, x_slot))
         return false;
     p->epilogue = add;
     return true;

@@ -958,9 +958,10 @@ void tflc_add_residual_apply(const tflc_node *add, float *data, size_t n) {
     p->vfn[TFLC_VBINARY_VV](n, a, b, data, p->fmin, p->fmax);
 }
 
-bool tflc_add_fuse_residual(tflc_node *add, int x_slot) {
+bool tflc_add_fuse_residual(tflc_node *add, const tflc_node *producer, int x_slot) {
     if (add->kernel != &tflc_kernel_add || add->n_inputs != 2 || add->n_outputs != 1 ||
-        (x_slot != 0 && x_slot != 1))
+        (x_slot != 0 && x_slot != 1) || producer->n_outputs != 1 ||
+        add->inputs[x_slot] != producer->outputs[0])
         return false;
     bin_params *p = add->params;
     const tflc_tensor *a = add->inputs[0], *b = add->inputs[1], *y = add->outputs[0];

@@ -760,13 +760,11 @@ static tflc_status fc_eval(tflc_node *node) {
 /* ------------------------------------------------------- residual fusion -- */
 
 bool tflc_fc_fuse_residual(tflc_node *node, tflc_node *add, int x_slot) {
-    if (node->kernel != &tflc_kernel_fully_connected || node->n_outputs != 1 || x_slot < 0 ||
-        x_slot >= add->n_inputs || add->inputs[x_slot] != node->outputs[0])
-        return false;
+    if (node->kernel != &tflc_kernel_fully_connected) return false;
     fc_params *p = node->params;
     /* TANH and SIGN_BIT are applied after the GEMM, so an epilogue would come before them */
     if (p->mode != FC_FLOAT || p->epilogue || p->act.kind == ACT_TANH || p->act.kind == ACT_SIGN_BIT ||
-        !tflc_add_fuse_residual(add, x_slot))
+        !tflc_add_fuse_residual(add, node, x_slot))
         return false;
     p->epilogue = add;
     return true;

@@ -57,12 +57,12 @@ void tflc_epilogue_block(const void *node, float *c, size_t ldc, size_t rows, si
 
 /* elementwise_binary.c's side of a residual ADD: the slot of its operand x when it is run
  * by a convolution (else -1); y's elements at data's offset in the ADD's output, computed in
- * place (n of them) from x there and r; and, called by the convolution taking it, setting
- * the ADD up with x = inputs[x_slot] (false, nothing changed: not a float ADD of three
- * tensors of one shape). */
+ * place (n of them) from x there and r; and, called by the producer taking it, setting the
+ * ADD up with x = inputs[x_slot], the producer's one output (false, nothing changed: not
+ * that, or not a float ADD of three tensors of one shape). */
 int tflc_add_residual_input(const tflc_node *add);
 void tflc_add_residual_apply(const tflc_node *add, float *data, size_t n);
-bool tflc_add_fuse_residual(tflc_node *add, int x_slot);
+bool tflc_add_fuse_residual(tflc_node *add, const tflc_node *producer, int x_slot);
 
 /* elementwise_binary.c's side of the above for a fused swish MUL. */
 int tflc_mul_swish_input(const tflc_node *mul);
