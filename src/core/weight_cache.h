@@ -48,9 +48,14 @@ bool tflc_weight_cache_owns(const tflc_model *model, const void *p);
  * where the model stores them costs no more than reading a packed copy (kernels/gemm.h,
  * tflc_gemm_f32_b_in_place): the node runs once per invoke (it is in its runner's signature
  * subgraph; a loop body's nodes may run many times while their weights stay cached) and the
- * model holds at least TFLC_COLD_MODEL_BYTES, four times the 2 MiB L2 of the largest x86
- * cores, so one invoke pushes a layer's weights out before it runs again. */
-#define TFLC_COLD_MODEL_BYTES ((size_t)8 << 20)
+ * model holds at least TFLC_COLD_MODEL_BYTES, the 2 MiB L2 of the largest x86 cores, so one
+ * invoke (the other layers' weights and the activations besides) pushes a layer's weights
+ * out before it runs again. (It was four times that; the Transformer block float32, 3 MiB,
+ * whose FULLY_CONNECTEDs then took B as hot and read each panel from L3 unannounced, gained
+ * from the cold products' prefetch: two copies of the model in one process, invokes
+ * alternating, median ratio 0.981 at 1 thread, 0.988 at 2; the LSTM text model, 5.4 MiB,
+ * 1.000.) */
+#define TFLC_COLD_MODEL_BYTES ((size_t)2 << 20)
 bool tflc_node_weights_cold(const tflc_node *node);
 
 /* Whether packing a node's constant weights should stream them to memory

@@ -581,6 +581,17 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
     const bool direct = cfg->direct[1] != NULL &&
                         (g->lda % 1024 != 0 || m_end - m_begin <= direct_rows);
     const size_t mc_max = direct ? direct_rows : block_rows(cfg, cfg->a_stride);
+    /* Cold B: the first row block of each K slice reads every panel first, and its tiles pull
+     * the next panel into L2 meanwhile (below), so each fetch hides behind that block's
+     * tiles of one panel. With a long K the blocks are short (14 rows at K = 1024: two
+     * tiles, ~5 us for a 128 KiB panel from L3, which that time does not bring), so the
+     * first block takes the config's mc rows instead, read in place at any row stride (no
+     * packed-A buffer holds them; the later blocks, reading B from L2, keep their size).
+     * The same tiles and sums, so the same bits. Cold B (48 copies cycled, 4 MiB of other
+     * data read between calls), 600 alternating calls, median ratio: M=128 N=256 K=1024 (a
+     * Transformer block's second FULLY_CONNECTED) 0.87, 196x512x512 0.97, 784x128x1152
+     * 0.98; 1024^3, 49x1024x1024, 3136x64x576, 128x1024x256 and 196x1024x512 within 1%. */
+    const size_t first_rows = h->stream && cfg->direct[1] && mc_max < cfg->mc ? cfg->mc : mc_max;
     _Alignas(64) float apack[TFLC_GEMM_APACK_FLOATS];
     float bias_tail[TFLC_GEMM_MAX_NR];
 
@@ -591,10 +602,13 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
             const unsigned flags = (kb > 0 ? TFLC_GEMM_ACCUMULATE : 0u) |
                                    (kb + kc == k ? TFLC_GEMM_FINAL : 0u) |
                                    (extra_flags & TFLC_GEMM_MUL_ADD);
-            for (size_t mb = m_begin; mb < m_end; mb += mc_max) {
-                const size_t mc = min_sz(mc_max, m_end - mb);
+            size_t mc;
+            for (size_t mb = m_begin; mb < m_end; mb += mc) {
+                const bool wide = mb == m_begin && first_rows > mc_max;
+                mc = min_sz(wide ? first_rows : mc_max, m_end - mb);
+                const bool in_place = direct || wide;
                 const float *a_blk = g->a + mb * g->lda + kb;
-                if (!direct)
+                if (!in_place)
                     (cfg->pack_a ? cfg->pack_a : pack_a)(mc, kc, a_blk, g->lda, cfg->a_stride,
                                                          apack);
                 for (size_t n0 = nb; n0 < nb_end; n0 += nr) {
@@ -626,7 +640,7 @@ void tflc_gemm_f32_range_in(const tflc_gemm_f32_args *g, size_t m_begin, size_t 
                             next && tflc_gemm_f32_ahead_share(next, next_bytes, i / mr, tiles,
                                                               kc, &share)
                                 ? &share : NULL;
-                        if (direct)
+                        if (in_place)
                             cfg->direct[r](kc, a_blk + i * g->lda, g->lda, b, c + i * g->ldc,
                                            g->ldc, nc, bias, g->min, g->max, flags, ahead);
                         else

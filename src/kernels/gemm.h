@@ -132,7 +132,8 @@ typedef void (*tflc_f32_gemm_direct_fn)(size_t kc, const float *a, size_t lda, c
  * cached between invokes, at a rate no memory keeps up with (one 128-byte row of the panel
  * per 14 FMAs); asked for by the tiles before it, spread over their k steps, it is in L2.
  * gemm.c gives the first row block's tiles of each panel one share each of the next
- * panel (tflc_gemm_f32_range) when B is cold and at least TFLC_GEMM_AHEAD_MIN_FLOATS
+ * panel (tflc_gemm_f32_range; that block then has the config's mc rows, read in place, so
+ * that enough tiles share the fetch) when B is cold and at least TFLC_GEMM_AHEAD_MIN_FLOATS
  * (tflc_gemm_f32_weights_block; a smaller block gained nothing: M=3136 K=128 N=128 took
  * the same time from memory as from cache). Whole networks on one thread, invokes
  * alternating in one process with the prefetch off and on, median ratios: MobileNet V1

@@ -878,13 +878,17 @@ static void test_in_place_one_row(void) {
 }
 
 /* A cold block of at least TFLC_GEMM_AHEAD_MIN_FLOATS (tflc_gemm_f32_weights_block) makes
- * the first row block's tiles prefetch the next panel (gemm.h, tflc_gemm_f32_ahead): the
- * products over it are the bits of the plain packed B, whole and split over tasks, on every
- * variant, with ragged panels and tiles, K slices, and A in place or packed. */
+ * the first row block's tiles prefetch the next panel (gemm.h, tflc_gemm_f32_ahead), and
+ * widens that block to the config's mc rows read in place where K makes the blocks shorter
+ * (gemm.c): the products over it are the bits of the plain packed B, whole and split over
+ * tasks, on every variant, with ragged panels and tiles, K slices, and A in place or packed
+ * (the last three shapes: a widened first block, then packed or in-place blocks). */
 static void test_cold_block_ahead(void) {
-    static const size_t shapes[][4] = {{49, 300, 256, 0},  {60, 1024, 96, 0}, {130, 70, 1100, 0},
-                                       {8, 513, 130, 0},   {49, 128, 1024, 1024},
-                                       {100, 200, 400, 1024}};
+    static const size_t shapes[][4] = {{49, 300, 256, 0},     {60, 1024, 96, 0},
+                                       {130, 70, 1100, 0},    {8, 513, 130, 0},
+                                       {49, 128, 1024, 1024}, {100, 200, 400, 1024},
+                                       {128, 256, 1024, 1024}, {150, 96, 700, 0},
+                                       {61, 80, 1030, 1040}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const size_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
         CHECK(n * k >= TFLC_GEMM_AHEAD_MIN_FLOATS);
