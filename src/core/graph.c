@@ -652,6 +652,57 @@ static void fuse_project_into_dw(tflc_graph *g, lifetimes *lt) {
     }
 }
 
+/* TRANSPOSEs beside a float BATCH_MATMUL (ops/fusion.h): an operand t = TRANSPOSE(x) read
+ * by the product alone is read from x through the permutation's view (t gets no arena slot,
+ * x lives until the product); an output y read by a TRANSPOSE alone is written into the
+ * transpose's output z through its view (y gets no slot, z lives from the product on).
+ * None of x, t, y, z may be state, nor t or y a graph output. A Transformer block's
+ * attention: all 4 of its TRANSPOSEs. */
+static void fuse_bmm_input_transposes(tflc_graph *g, lifetimes *lt, int i) {
+    const tflc_subgraph_desc *sg = g->desc;
+    tflc_node *bmm = &g->nodes[i];
+    for (int slot = 0; slot < 2 && slot < bmm->n_inputs; slot++) {
+        const int t = sg->ops[i].inputs[slot];
+        if (t < 0 || lt->first[t] < 0 || lt->first[t] >= i) continue;
+        tflc_node *tr = &g->nodes[lt->first[t]];
+        if (!runs_planned(tr, &tflc_kernel_transpose) || tr->n_outputs != 1 || !written_by(tr, t)) continue;
+        const int x = tr->desc->inputs[0];
+        if (x < 0 || is_state_tensor(g, x) || is_state_tensor(g, t) || is_graph_output(sg, t) ||
+            !read_only_by(g, t, i) || g->tensors[t].alloc != TFLC_ALLOC_NONE)
+            continue;
+        if (!tflc_bmm_fuse_input_transpose(bmm, slot, tr)) continue;
+        tr->fused = true;
+        lt->first[t] = lt->last[t] = -1;
+        if (lt->first[x] >= 0 && lt->last[x] < i) lt->last[x] = i;
+    }
+}
+
+static void fuse_bmm_output_transpose(tflc_graph *g, lifetimes *lt, int i) {
+    const tflc_subgraph_desc *sg = g->desc;
+    tflc_node *bmm = &g->nodes[i];
+    if (bmm->n_outputs != 1) return;
+    const int y = sg->ops[i].outputs[0], j = y < 0 ? -1 : sole_reader(sg, y);
+    if (j <= i || is_graph_output(sg, y) || is_state_tensor(g, y) || g->tensors[y].alloc != TFLC_ALLOC_NONE)
+        return;
+    tflc_node *tr = &g->nodes[j];
+    if (!runs_planned(tr, &tflc_kernel_transpose) || tr->n_outputs != 1 || tr->desc->inputs[0] != y) return;
+    const int z = tr->desc->outputs[0];
+    if (z < 0 || is_state_tensor(g, z) || g->tensors[z].alloc != TFLC_ALLOC_NONE) return;
+    if (!tflc_bmm_fuse_output_transpose(bmm, tr)) return;
+    tr->fused = true;
+    bmm->outputs[0] = &g->tensors[z];
+    lt->first[z] = i;
+    lt->first[y] = lt->last[y] = -1;
+}
+
+static void fuse_transposes_into_bmm(tflc_graph *g, lifetimes *lt) {
+    for (int i = 0; i < g->desc->n_ops; i++) {
+        if (!runs_planned(&g->nodes[i], &tflc_kernel_batch_matmul)) continue;
+        fuse_bmm_input_transposes(g, lt, i);
+        fuse_bmm_output_transpose(g, lt, i);
+    }
+}
+
 /* Arena tensors: written by an op or fed as graph inputs; not constant, folded, string or
  * dynamic (those live on the heap). */
 static bool in_arena(const tflc_graph *g, const lifetimes *lt, int t) {
@@ -814,6 +865,7 @@ tflc_status tflc_graph_prepare(tflc_graph *g) {
     if (s == TFLC_OK) fuse_residual_adds(g, &lt);
     if (s == TFLC_OK) fuse_expand_into_dw(g, &lt);
     if (s == TFLC_OK) fuse_project_into_dw(g, &lt);
+    if (s == TFLC_OK) fuse_transposes_into_bmm(g, &lt);
     if (s == TFLC_OK) s = plan_and_bind(g, &lt);
     if (s == TFLC_OK) reset_state_tensors(g);
     free(lt.first);

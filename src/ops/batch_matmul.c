@@ -5,7 +5,9 @@
  *   lhs [..., R, K]  (adj_x: [..., K, R])     rhs [..., K, C]  (adj_y: [..., C, K])
  *   out [..., R, C], the batch dims ("...") broadcast numpy-style; ranks 2 to 8.
  *
- * float32:  out[b][r][c] = sum_k lhs(b, r, k) * rhs(b, k, c), summed in k order.
+ * float32:  out[b][r][c] = sum_k lhs(b, r, k) * rhs(b, k, c), summed in k order, on the
+ *   packed GEMM; a TRANSPOSE feeding an operand, or reading the output, may be fused in as
+ *   a strided view of its tensor (ops/fusion.h; bmm_params' lda / ldb / ldc and views).
  * quantized (per-tensor; int16 with zero points 0):
  *   acc = sum_k (lhs - lhs_zp) * (rhs - rhs_zp)       int32 (int64 when either side is int16)
  *   out = clamp(MultiplyByQuantizedMultiplier(acc, lhs_scale * rhs_scale / out_scale) + out_zp)
@@ -25,6 +27,8 @@
 #include <string.h>
 
 #include "ops/nn_common.h"
+#include "ops/shape_common.h"
+#include "ops/fusion.h"
 
 #include "core/runner.h"
 #include "core/weight_cache.h"
@@ -62,6 +66,18 @@ typedef struct bmm_params {
      * adj_x lhs is transposed into scratch (off_lhs_t, one matrix) first. */
     const unsigned char *packed;
     size_t packed_bytes;
+    /* float: where the matrices are, in floats. Row strides of the lhs (contiguous along K),
+     * the rhs (contiguous along C, or along K when rhs_nk: [C, K] rows) and the output
+     * (contiguous along C); per output batch dim, the offset of one step in each (0 along a
+     * broadcast dim). Dense tensors, unless a TRANSPOSE next to the node was fused in
+     * (tflc_bmm_fuse_input_transpose, tflc_bmm_fuse_output_transpose): then lhs_src /
+     * rhs_src is the transpose's input, read through the view, or the output is the
+     * transpose's, written through it. */
+    size_t lda, ldb, ldc;
+    bool rhs_nk;
+    int64_t lhs_view[BMM_MAX_BATCH], rhs_view[BMM_MAX_BATCH], out_view[BMM_MAX_BATCH];
+    const tflc_tensor *lhs_src, *rhs_src;
+    bool out_fused;
     /* int8 on the int8 GEMM (BMM_Q8, BMM_Q8_I32): packed / packed_bytes / off_lhs_t as the
      * float path; scratch = packed rhs (when not cached) | lhs^T | multipliers [C] i32 |
      * shifts [C] i32 | per thread q8_rows x C int32 accumulators (BMM_Q8) */
@@ -184,11 +200,29 @@ static tflc_status bmm_prepare_hybrid(tflc_node *node, bmm_params *p, const uint
     return TFLC_OK;
 }
 
-/* Packs rhs matrix `b` ([K, C], or [C, K] with adj_y) as the GEMM's B. */
+/* Packs rhs matrix `b` (rows p->ldb apart: [K, C], or [C, K] when rhs_nk) as the GEMM's B. */
 static void bmm_pack_rhs(const bmm_params *p, const tflc_gemm_f32_config *cfg, const float *b,
                          void *dst) {
     const size_t K = (size_t)p->depth, C = (size_t)p->cols;
-    tflc_gemm_f32_pack_b(cfg, C, K, b, p->adj_y ? K : C, p->adj_y, dst);
+    tflc_gemm_f32_pack_b(cfg, C, K, b, p->ldb, p->rhs_nk, dst);
+}
+
+/* The dense layout: matrices one after another, each operand's along its own batch dims. */
+static void bmm_dense_views(bmm_params *p) {
+    const int64_t R = p->rows, K = p->depth, C = p->cols;
+    p->lda = (size_t)K;
+    p->ldb = (size_t)(p->adj_y ? K : C);
+    p->rhs_nk = p->adj_y;
+    p->ldc = (size_t)C;
+    int64_t out = R * C;
+    for (int d = p->n_batch - 1; d >= 0; d--) {
+        p->lhs_view[d] = p->lhs_bstride[d] * R * K;
+        p->rhs_view[d] = p->rhs_bstride[d] * K * C;
+        p->out_view[d] = out;
+        out *= p->batch_dims[d];
+    }
+    p->lhs_src = p->rhs_src = NULL;
+    p->out_fused = false;
 }
 
 typedef struct bmm_pack_args {
@@ -212,6 +246,7 @@ static void bmm_prepare_gemm(tflc_node *node, bmm_params *p) {
                                                                  : NULL;
     p->packed_bytes = (tflc_gemm_f32_packed_size(cfg, C, K) + 63) / 64 * 64;
     p->packed = NULL;
+    bmm_dense_views(p);
     if (tflc_tensor_is_constant(b) && tflc_weight_cache_owns(model, b->data)) {
         bmm_pack_args args = {p, cfg, b->data};
         p->packed = tflc_weight_cache_get(model, b->data,
@@ -353,6 +388,17 @@ static void bmm_batch_offsets(const bmm_params *p, size_t ob, size_t *lo, size_t
     *ro = r;
 }
 
+/* Float offset of output batch `ob`'s matrix in an operand laid out by `view` (per batch
+ * dim; bmm_params). */
+static size_t bmm_view_offset(const bmm_params *p, const int64_t *view, size_t ob) {
+    size_t off = 0;
+    for (int d = p->n_batch - 1; d >= 0; d--) {
+        off += ob % (size_t)p->batch_dims[d] * (size_t)view[d];
+        ob /= (size_t)p->batch_dims[d];
+    }
+    return off;
+}
+
 /* Element strides of lhs(r, k) and rhs(k, c) within one matrix. */
 typedef struct bmm_strides { size_t lr, lk, rk, rc; } bmm_strides;
 
@@ -397,7 +443,9 @@ static void bmm_pack_task(void *ctx, int task, int thread) {
     const bmm_pack_job *j = ctx;
     (void)thread;
     const size_t m = j->first + (size_t)task, KC = (size_t)j->p->depth * (size_t)j->p->cols;
-    bmm_pack_rhs(j->p, j->cfg, j->b + m * KC, j->dst + m * j->p->packed_bytes);
+    /* A fused rhs has one matrix per output batch (no broadcast): matrix m is batch m's. */
+    const size_t at = j->p->rhs_src ? bmm_view_offset(j->p, j->p->rhs_view, m) : m * KC;
+    bmm_pack_rhs(j->p, j->cfg, j->b + at, j->dst + m * j->p->packed_bytes);
 }
 
 /* Every output matrix in one job: task t is tile task t % per of output batch t / per (each
@@ -420,9 +468,10 @@ static void bmm_batches_task(void *ctx, int task, int thread) {
     const size_t t = j->first + (size_t)task, ob = t / j->per;
     size_t lo, ro;
     bmm_batch_offsets(j->p, ob, &lo, &ro);
-    const tflc_gemm_f32_args g = {R, C, K, j->a + lo * R * K, K,
-                                  j->packed + ro * j->p->packed_bytes, NULL, j->out + ob * R * C,
-                                  C, -INFINITY, INFINITY, NULL, NULL};
+    const tflc_gemm_f32_args g = {R, C, K, j->a + bmm_view_offset(j->p, j->p->lhs_view, ob),
+                                  j->p->lda, j->packed + ro * j->p->packed_bytes, NULL,
+                                  j->out + bmm_view_offset(j->p, j->p->out_view, ob), j->p->ldc,
+                                  -INFINITY, INFINITY, NULL, NULL};
     tflc_gemm_f32_task(&g, &j->plan, (int)(t % j->per));
 }
 
@@ -448,8 +497,8 @@ static void bmm_eval_float(tflc_node *node, const bmm_params *p, const float *a,
          * thread, else each batch split over all the threads. */
         const bool whole = p->out_batches >= 2 * (size_t)threads;
         bmm_batches_job j = {p, a, packed, out, {0, 0, 0, 0}, 0, 0};
-        const tflc_gemm_f32_args g = {R, C, K, a, K, packed, NULL, out, C, -INFINITY, INFINITY,
-                                      NULL, NULL};
+        const tflc_gemm_f32_args g = {R, C, K, a, p->lda, packed, NULL, out, p->ldc, -INFINITY,
+                                      INFINITY, NULL, NULL};
         j.per = (size_t)tflc_gemm_f32_plan_split(&g, whole ? 1 : threads, &j.plan);
         bmm_parallel_for(node, p->out_batches * j.per, bmm_batches_task, &j, &j.first);
         return;
@@ -461,8 +510,10 @@ static void bmm_eval_float(tflc_node *node, const bmm_params *p, const float *a,
         const float *am = a + lo * R * K;
         for (size_t k = 0; k < K; k++)   /* [K, R] -> [R, K] */
             for (size_t r = 0; r < R; r++) lhs_t[r * K + k] = am[k * R + r];
-        bmm_gemm_job j = {{R, C, K, lhs_t, K, packed + ro * p->packed_bytes, NULL, out + ob * R * C,
-                           C, -INFINITY, INFINITY, NULL, NULL}, {0, 0, 0, 0}};
+        bmm_gemm_job j = {{R, C, K, lhs_t, K, packed + ro * p->packed_bytes, NULL,
+                           out + bmm_view_offset(p, p->out_view, ob), p->ldc, -INFINITY, INFINITY,
+                           NULL, NULL},
+                          {0, 0, 0, 0}};
         int tasks = tflc_gemm_f32_plan_split(&j.g, threads, &j.plan);
         tflc_node_parallel_for(node, tasks, bmm_gemm_task, &j);
     }
@@ -700,7 +751,8 @@ static void bmm_eval_hybrid(const bmm_params *p, char *scratch, const float *a, 
 
 static tflc_status bmm_eval(tflc_node *node) {
     const bmm_params *p = node->params;
-    const void *a = node->inputs[0]->data, *b = node->inputs[1]->data;
+    const void *a = (p->lhs_src ? p->lhs_src : node->inputs[0])->data;
+    const void *b = (p->rhs_src ? p->rhs_src : node->inputs[1])->data;
     void *out = node->outputs[0]->data;
     switch (p->mode) {
     case BMM_FLOAT: bmm_eval_float(node, p, a, b, out); break;
@@ -719,3 +771,70 @@ const tflc_kernel tflc_kernel_batch_matmul = {
     .prepare = bmm_prepare,
     .eval = bmm_eval,
 };
+
+/* ------------------------------------------------------ transpose fusion -- */
+
+/* Whether every operand has one matrix per output batch (no batch broadcast), so a fused
+ * view steps through the batches as the output does. */
+static bool bmm_fusable(const tflc_node *bmm, const bmm_params *p) {
+    return bmm->kernel == &tflc_kernel_batch_matmul && p->mode == BMM_FLOAT &&
+           p->lhs_mats == p->out_batches && p->rhs_mats == p->out_batches;
+}
+
+bool tflc_bmm_fuse_input_transpose(tflc_node *bmm, int slot, const tflc_node *transpose) {
+    bmm_params *p = bmm->params;
+    if (transpose->kernel != &tflc_kernel_transpose || !bmm_fusable(bmm, p) ||
+        (slot != 0 && slot != 1) || transpose->n_outputs != 1 ||
+        bmm->inputs[slot] != transpose->outputs[0])
+        return false;
+    const tflc_sh_view *v = transpose->params;   /* output dim i = input stride in_strides[i] */
+    const int r = v->rank;
+    if (transpose->inputs[0]->dtype != TFLC_FLOAT32 || r != p->n_batch + 2 || v->in_base != 0 ||
+        (slot == 0 ? p->adj_x || p->lhs_src : p->rhs_src || p->packed))
+        return false;
+    const int64_t row = v->in_strides[r - 2], col = v->in_strides[r - 1];
+    if (slot == 0) {                 /* lhs [R, K]: the GEMM reads rows contiguous along K */
+        if (col != 1) return false;
+        p->lda = (size_t)row;
+    } else if (col == 1) {           /* rhs rows contiguous: [K, C], or [C, K] with adj_y */
+        p->ldb = (size_t)row;
+        p->rhs_nk = p->adj_y;
+    } else if (row == 1) {           /* contiguous down the columns: the other layout */
+        p->ldb = (size_t)col;
+        p->rhs_nk = !p->adj_y;
+    } else {
+        return false;
+    }
+    int64_t *view = slot == 0 ? p->lhs_view : p->rhs_view;
+    for (int d = 0; d < p->n_batch; d++) view[d] = v->in_strides[d];
+    if (slot == 0) p->lhs_src = transpose->inputs[0];
+    else p->rhs_src = transpose->inputs[0];
+    return true;
+}
+
+bool tflc_bmm_fuse_output_transpose(tflc_node *bmm, const tflc_node *transpose) {
+    bmm_params *p = bmm->params;
+    const tflc_tensor *x = bmm->outputs[0];
+    if (transpose->kernel != &tflc_kernel_transpose || !bmm_fusable(bmm, p) || p->out_fused ||
+        transpose->n_inputs < 1 || transpose->inputs[0] != x || transpose->n_outputs != 1)
+        return false;
+    const tflc_sh_view *v = transpose->params;
+    const int r = x->rank;
+    if (v->rank != r || r != p->n_batch + 2 || v->in_base != 0) return false;
+    /* y = transpose(x): y's dim i is x's dim d whose dense stride is in_strides[i] (unique
+     * among dims longer than 1), so x's dim d steps y's dense stride of dim i. */
+    int64_t xs[TFLC_MAX_RANK], ys[TFLC_MAX_RANK], step[TFLC_MAX_RANK];
+    tflc_sh_strides(x->dims, r, xs);
+    tflc_sh_strides(v->dims, r, ys);
+    for (int d = 0; d < r; d++) {
+        step[d] = x->dims[d] > 1 ? -1 : 0;
+        for (int i = 0; i < r && step[d] < 0; i++)
+            if (v->dims[i] == x->dims[d] && v->in_strides[i] == xs[d]) step[d] = ys[i];
+        if (step[d] < 0) return false;
+    }
+    if (x->dims[r - 1] > 1 && step[r - 1] != 1) return false;   /* rows contiguous along C */
+    p->ldc = x->dims[r - 2] > 1 ? (size_t)step[r - 2] : (size_t)p->cols;
+    for (int d = 0; d < p->n_batch; d++) p->out_view[d] = step[d];
+    p->out_fused = true;
+    return true;
+}

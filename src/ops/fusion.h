@@ -134,6 +134,22 @@ void tflc_dw_set_project_min_pixels(size_t pixels);
  * restores the default (more than 2 MiB and than one core's L2). Set it before prepare. */
 void tflc_dw_set_expand_min_bytes(size_t bytes);
 
+/* A TRANSPOSE beside a float BATCH_MATMUL without batch broadcast (a Transformer's
+ * attention: [1,128,4,64] perm {0,2,1,3} -> Q, perm {0,2,3,1} -> K^T, and the product
+ * [1,4,128,64] perm {0,2,1,3} back): the product reads the transpose's input, or writes its
+ * output, through the strided view the permutation makes, as long as each matrix keeps
+ * unit stride along the dim the GEMM walks (the lhs along K, the output along C; the rhs
+ * along either, packed from rows or from columns). The same products of the same values, so
+ * the same bits; the TRANSPOSE pass and its tensor go away. After both nodes' prepare:
+ *   input:  transpose's output is the BATCH_MATMUL's input `slot` (0: lhs, not adj_x;
+ *           1: rhs, not a constant); the caller then marks the transpose fused and keeps
+ *           its input alive until the product.
+ *   output: transpose reads the BATCH_MATMUL's output; the caller then points the product's
+ *           output at the transpose's and marks the transpose fused.
+ * True when taken. A later prepare of the BATCH_MATMUL undoes it. */
+bool tflc_bmm_fuse_input_transpose(tflc_node *bmm, int slot, const tflc_node *transpose);
+bool tflc_bmm_fuse_output_transpose(tflc_node *bmm, const tflc_node *transpose);
+
 /* After both nodes' prepare: turns the MUL node `mul` into the fused swish of the prepared
  * LOGISTIC node `logistic`, whose output must be one of the MUL's inputs and whose input
  * the other. True when fused; false (MUL unchanged) when the dtype, shapes or parameters do

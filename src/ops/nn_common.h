@@ -27,7 +27,6 @@
 
 /* ------------------------------------------------------------- kernels -- */
 
-extern const tflc_kernel tflc_kernel_batch_matmul;            /* batch_matmul.c */
 extern const tflc_kernel tflc_kernel_l2_normalization;        /* l2_norm.c */
 extern const tflc_kernel tflc_kernel_local_response_norm;     /* local_response_norm.c */
 extern const tflc_kernel tflc_kernel_resize_bilinear;         /* resize.c */

@@ -39,6 +39,8 @@ extern const tflc_kernel tflc_kernel_reshape;          /* reshape.c */
 extern const tflc_kernel tflc_kernel_squeeze;
 extern const tflc_kernel tflc_kernel_expand_dims;
 extern const tflc_kernel tflc_kernel_concatenation;    /* concatenation.c */
+extern const tflc_kernel tflc_kernel_transpose;        /* transpose.c */
+extern const tflc_kernel tflc_kernel_batch_matmul;     /* batch_matmul.c */
 extern const tflc_kernel tflc_kernel_quantize;         /* quantize.c */
 extern const tflc_kernel tflc_kernel_dequantize;
 

@@ -56,7 +56,6 @@ extern const tflc_kernel tflc_kernel_mean, tflc_kernel_sum, tflc_kernel_reduce_p
     tflc_kernel_reduce_max, tflc_kernel_reduce_min, tflc_kernel_reduce_any,
     tflc_kernel_reduce_all;                                          /* reduce.c */
 extern const tflc_kernel tflc_kernel_arg_max, tflc_kernel_arg_min;  /* arg_min_max.c */
-extern const tflc_kernel tflc_kernel_transpose;                     /* transpose.c */
 extern const tflc_kernel tflc_kernel_slice, tflc_kernel_strided_slice; /* slice.c */
 extern const tflc_kernel tflc_kernel_gather, tflc_kernel_gather_nd, tflc_kernel_scatter_nd,
     tflc_kernel_embedding_lookup;                                    /* gather.c */
