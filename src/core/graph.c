@@ -511,15 +511,16 @@ static void fuse_swish_pairs(tflc_graph *g, lifetimes *lt) {
     }
 }
 
-/* A float activation (HARD_SWISH, LOGISTIC, TANH, GELU, RELU, ...) or fused swish MUL whose
- * input x only it reads, written by a float CONV_2D or DEPTHWISE_CONV_2D (MobileNet V3: 21
- * HARD_SWISHes, e.g. after [1,7,7,960] convolutions; EfficientNet-B0: 49 swishes), runs
- * inside that convolution: each block of the output is transformed right after it is
- * computed (ops/fusion.h, epilogue), while it is in its core's cache, instead of in a pass of
- * its own, which on 2 threads read what the other core wrote (a [1,7,7,960] HARD_SWISH: 3.6
- * us on 1 thread, 10.6 on 2). The convolution writes y; the node is marked fused and x gets
- * no arena slot; y lives from the convolution on. Neither x nor y may be state, and x no
- * graph output. */
+/* A float activation (HARD_SWISH, LOGISTIC, TANH, GELU, RELU, ...), fused swish MUL or float
+ * binary op of x and a constant scalar, whose input x only it reads, written by a float
+ * CONV_2D, DEPTHWISE_CONV_2D or BATCH_MATMUL (MobileNet V3: 21 HARD_SWISHes, e.g. after
+ * [1,7,7,960] convolutions; EfficientNet-B0: 49 swishes; a Transformer block's attention
+ * scores times 1 / sqrt(depth)), runs inside that producer: each block of the output is
+ * transformed right after it is computed (ops/fusion.h, epilogue), while it is in its core's
+ * cache, instead of in a pass of its own, which on 2 threads read what the other core wrote
+ * (a [1,7,7,960] HARD_SWISH: 3.6 us on 1 thread, 10.6 on 2). The producer writes y; the node
+ * is marked fused and x gets no arena slot; y lives from the producer on. Neither x nor y may
+ * be state, and x no graph output. */
 static void fuse_activation_epilogues(tflc_graph *g, lifetimes *lt) {
     const tflc_subgraph_desc *sg = g->desc;
     for (int i = 0; i < sg->n_ops; i++) {
@@ -534,7 +535,9 @@ static void fuse_activation_epilogues(tflc_graph *g, lifetimes *lt) {
             !read_only_by(g, x, i) || g->tensors[x].alloc != TFLC_ALLOC_NONE ||
             g->tensors[y].alloc != TFLC_ALLOC_NONE)
             continue;
-        if (!tflc_conv_fuse_epilogue(conv, e) && !tflc_dw_fuse_epilogue(conv, e)) continue;
+        if (!tflc_conv_fuse_epilogue(conv, e) && !tflc_dw_fuse_epilogue(conv, e) &&
+            !tflc_bmm_fuse_epilogue(conv, e))
+            continue;
         e->fused = true;
         conv->outputs[0] = &g->tensors[y];
         lt->first[y] = lt->first[x];

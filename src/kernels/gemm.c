@@ -730,6 +730,12 @@ int tflc_gemm_f32_plan_split(const tflc_gemm_f32_args *g, int n_threads,
     return plan->m_tasks * plan->n_tasks;
 }
 
+void tflc_gemm_f32_plan_one(const tflc_gemm_f32_args *g, tflc_gemm_f32_plan *plan) {
+    plan->m_step = g->m ? g->m : 1;
+    plan->n_step = g->n ? g->n : 1;
+    plan->m_tasks = plan->n_tasks = 1;
+}
+
 void tflc_gemm_f32_task(const tflc_gemm_f32_args *g, const tflc_gemm_f32_plan *plan, int task) {
     tflc_gemm_f32_task_flags(g, plan, task, 0);
 }

@@ -416,9 +416,13 @@ void tflc_gemm_f32_taps_slice(const tflc_gemm_f32_args *g, size_t m, size_t taps
 
 /* A split of the output into m_tasks x n_tasks rectangles of whole tiles. */
 typedef struct tflc_gemm_f32_plan {
-    size_t m_step, n_step;     /* rows / columns per task (multiples of mr / nr) */
+    size_t m_step, n_step;     /* rows / columns per task (multiples of mr / nr, or all) */
     int m_tasks, n_tasks;
 } tflc_gemm_f32_plan;
+
+/* One task, the whole product: what tflc_gemm_f32_plan_split gives for one thread, planned
+ * without reading B, so before it is packed (a task that packs its B first). */
+void tflc_gemm_f32_plan_one(const tflc_gemm_f32_args *g, tflc_gemm_f32_plan *plan);
 
 /* Plans about 4 tasks per thread (threads steal from a late one), evened out over the threads
  * (tflc_balanced_span), never smaller than one MR x NR tile; n_threads <= 1 gives one task.

@@ -573,7 +573,8 @@ static bool act_is_float(const tflc_node *act) {
 
 int tflc_epilogue_input(const tflc_node *node) {
     if (act_is_float(node)) return 0;
-    return tflc_mul_swish_input(node);
+    const int swish_x = tflc_mul_swish_input(node);
+    return swish_x >= 0 ? swish_x : tflc_bin_scalar_input(node);
 }
 
 bool tflc_epilogue_fits(const tflc_node *producer, const tflc_node *e) {
@@ -587,7 +588,8 @@ bool tflc_epilogue_fits(const tflc_node *producer, const tflc_node *e) {
 void tflc_epilogue_apply(const tflc_node *node, float *data, size_t n) {
     if (node->kernel->eval == act_eval) act_eval_f32(node->params, data, data, n);
     else if (tflc_add_residual_input(node) >= 0) tflc_add_residual_apply(node, data, n);
-    else tflc_mul_swish_apply(node, data, data, n);
+    else if (tflc_mul_swish_input(node) >= 0) tflc_mul_swish_apply(node, data, data, n);
+    else tflc_bin_scalar_apply(node, data, n);
 }
 
 void tflc_epilogue_block(const void *node, float *c, size_t ldc, size_t rows, size_t cols) {

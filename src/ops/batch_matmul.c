@@ -78,6 +78,8 @@ typedef struct bmm_params {
     int64_t lhs_view[BMM_MAX_BATCH], rhs_view[BMM_MAX_BATCH], out_view[BMM_MAX_BATCH];
     const tflc_tensor *lhs_src, *rhs_src;
     bool out_fused;
+    const tflc_node *epilogue;              /* float: run on each block of the output, or NULL
+                                               (tflc_bmm_fuse_epilogue) */
     /* int8 on the int8 GEMM (BMM_Q8, BMM_Q8_I32): packed / packed_bytes / off_lhs_t as the
      * float path; scratch = packed rhs (when not cached) | lhs^T | multipliers [C] i32 |
      * shifts [C] i32 | per thread q8_rows x C int32 accumulators (BMM_Q8) */
@@ -459,19 +461,22 @@ typedef struct bmm_batches_job {
     tflc_gemm_f32_plan plan;
     size_t per;                       /* tasks per output batch */
     size_t first;                     /* the job's task 0 among all of them */
+    bmm_pack_job *pack;               /* a whole batch per task (per 1), one rhs per batch:
+                                         each task packs its batch's rhs first; else NULL */
 } bmm_batches_job;
 
 static void bmm_batches_task(void *ctx, int task, int thread) {
     const bmm_batches_job *j = ctx;
-    (void)thread;
     const size_t R = (size_t)j->p->rows, K = (size_t)j->p->depth, C = (size_t)j->p->cols;
     const size_t t = j->first + (size_t)task, ob = t / j->per;
+    if (j->pack) bmm_pack_task(j->pack, (int)ob, thread);
     size_t lo, ro;
     bmm_batch_offsets(j->p, ob, &lo, &ro);
     const tflc_gemm_f32_args g = {R, C, K, j->a + bmm_view_offset(j->p, j->p->lhs_view, ob),
                                   j->p->lda, j->packed + ro * j->p->packed_bytes, NULL,
                                   j->out + bmm_view_offset(j->p, j->p->out_view, ob), j->p->ldc,
-                                  -INFINITY, INFINITY, NULL, NULL};
+                                  -INFINITY, INFINITY, j->p->epilogue ? tflc_epilogue_block : NULL,
+                                  j->p->epilogue};
     tflc_gemm_f32_task(&g, &j->plan, (int)(t % j->per));
 }
 
@@ -480,26 +485,31 @@ static void bmm_batches_task(void *ctx, int task, int thread) {
  * it; only FMA rounding differs (none with TFLC_ISA=scalar). On 2 threads the Transformer
  * block's attention products ([4,128,64] x [4,64,128] and [4,128,128] x [4,128,64], rhs
  * packed at each eval) scaled 1.14-1.18x when the packing ran on the caller and the four
- * GEMMs as four jobs; packing and products now run as two jobs. */
+ * GEMMs as four jobs; with a task per batch, each packs its rhs and multiplies: one job. */
 static void bmm_eval_float(tflc_node *node, const bmm_params *p, const float *a, const float *b,
                            float *out) {
     const size_t R = (size_t)p->rows, K = (size_t)p->depth, C = (size_t)p->cols;
     unsigned char *scratch = node->scratch;
     const unsigned char *packed = p->packed;
     const int threads = tflc_node_num_threads(node);
+    bmm_pack_job pj = {p, tflc_gemm_f32_config_get(), b, scratch, 0};
+    bmm_batches_job j = {p, a, packed, out, {0, 0, 0, 0}, 1, 0, NULL};
+    /* One plan for every batch: a whole batch per task once there are two batches per
+     * thread, else each batch split over all the threads. */
+    const bool whole = !p->adj_x && p->out_batches >= 2 * (size_t)threads;
     if (!packed && p->rhs_mats > 0) {
-        bmm_pack_job pj = {p, tflc_gemm_f32_config_get(), b, scratch, 0};
-        bmm_parallel_for(node, p->rhs_mats, bmm_pack_task, &pj, &pj.first);
-        packed = scratch;
+        /* A task per batch, each with its own rhs (attention's K and V): the task packs it,
+         * then multiplies, in one job instead of a packing job and a product job (one
+         * hand-over between the threads less; the packed rhs still in the core's cache). */
+        if (whole && p->rhs_mats == p->out_batches) j.pack = &pj;
+        else bmm_parallel_for(node, p->rhs_mats, bmm_pack_task, &pj, &pj.first);
+        packed = j.packed = scratch;
     }
     if (!p->adj_x) {
-        /* One plan for every batch: a whole batch per task once there are two batches per
-         * thread, else each batch split over all the threads. */
-        const bool whole = p->out_batches >= 2 * (size_t)threads;
-        bmm_batches_job j = {p, a, packed, out, {0, 0, 0, 0}, 0, 0};
         const tflc_gemm_f32_args g = {R, C, K, a, p->lda, packed, NULL, out, p->ldc, -INFINITY,
                                       INFINITY, NULL, NULL};
-        j.per = (size_t)tflc_gemm_f32_plan_split(&g, whole ? 1 : threads, &j.plan);
+        if (whole) tflc_gemm_f32_plan_one(&g, &j.plan);
+        else j.per = (size_t)tflc_gemm_f32_plan_split(&g, threads, &j.plan);
         bmm_parallel_for(node, p->out_batches * j.per, bmm_batches_task, &j, &j.first);
         return;
     }
@@ -510,12 +520,12 @@ static void bmm_eval_float(tflc_node *node, const bmm_params *p, const float *a,
         const float *am = a + lo * R * K;
         for (size_t k = 0; k < K; k++)   /* [K, R] -> [R, K] */
             for (size_t r = 0; r < R; r++) lhs_t[r * K + k] = am[k * R + r];
-        bmm_gemm_job j = {{R, C, K, lhs_t, K, packed + ro * p->packed_bytes, NULL,
-                           out + bmm_view_offset(p, p->out_view, ob), p->ldc, -INFINITY, INFINITY,
-                           NULL, NULL},
-                          {0, 0, 0, 0}};
-        int tasks = tflc_gemm_f32_plan_split(&j.g, threads, &j.plan);
-        tflc_node_parallel_for(node, tasks, bmm_gemm_task, &j);
+        bmm_gemm_job gj = {{R, C, K, lhs_t, K, packed + ro * p->packed_bytes, NULL,
+                            out + bmm_view_offset(p, p->out_view, ob), p->ldc, -INFINITY,
+                            INFINITY, p->epilogue ? tflc_epilogue_block : NULL, p->epilogue},
+                           {0, 0, 0, 0}};
+        int tasks = tflc_gemm_f32_plan_split(&gj.g, threads, &gj.plan);
+        tflc_node_parallel_for(node, tasks, bmm_gemm_task, &gj);
     }
 }
 
@@ -812,10 +822,19 @@ bool tflc_bmm_fuse_input_transpose(tflc_node *bmm, int slot, const tflc_node *tr
     return true;
 }
 
+bool tflc_bmm_fuse_epilogue(tflc_node *bmm, const tflc_node *e) {
+    if (bmm->kernel != &tflc_kernel_batch_matmul || !tflc_epilogue_fits(bmm, e)) return false;
+    bmm_params *p = bmm->params;
+    if (p->mode != BMM_FLOAT || p->epilogue || p->out_fused) return false;
+    p->epilogue = e;
+    return true;
+}
+
 bool tflc_bmm_fuse_output_transpose(tflc_node *bmm, const tflc_node *transpose) {
     bmm_params *p = bmm->params;
     const tflc_tensor *x = bmm->outputs[0];
     if (transpose->kernel != &tflc_kernel_transpose || !bmm_fusable(bmm, p) || p->out_fused ||
+        p->epilogue ||
         transpose->n_inputs < 1 || transpose->inputs[0] != x || transpose->n_outputs != 1)
         return false;
     const tflc_sh_view *v = transpose->params;

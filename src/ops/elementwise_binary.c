@@ -939,6 +939,39 @@ bool tflc_mul_fuse_swish(tflc_node *mul, const tflc_node *logistic) {
     return true;
 }
 
+/* ------------------------------------------------------ scalar epilogues -- */
+
+/* The slot of x when the node is a float ADD, SUB, MUL, DIV or SQUARED_DIFFERENCE on its
+ * vector loops of x and a constant of one element, out of x's shape (a Transformer's
+ * attention scores times 1 / sqrt(depth)), else -1. Its eval then runs x's rows through the
+ * loop's vector-scalar form (scalar-vector with the constant first): one operation and the
+ * clamp per element, whatever the span, so any producer may apply it to any span of x. */
+int tflc_bin_scalar_input(const tflc_node *node) {
+    const tflc_kernel *k = node->kernel;
+    if ((k != &tflc_kernel_add && k != &tflc_kernel_sub && k != &tflc_kernel_mul &&
+         k != &tflc_kernel_div && k != &tflc_kernel_squared_difference) ||
+        node->n_inputs != 2 || node->n_outputs != 1)
+        return -1;
+    const bin_params *p = node->params;
+    if (p->mode != MODE_FLOAT || !bin_has_vloops(p->op) || p->swish != SWISH_OFF || p->residual)
+        return -1;
+    for (int x = 0; x < 2; x++) {
+        const tflc_tensor *c = node->inputs[1 - x];
+        if (c && node->inputs[x] && tflc_tensor_is_constant(c) && tflc_tensor_count(c) == 1 &&
+            bin_same_shape(node->inputs[x], node->outputs[0]))
+            return x;
+    }
+    return -1;
+}
+
+void tflc_bin_scalar_apply(const tflc_node *node, float *data, size_t n) {
+    const bin_params *p = node->params;
+    const int x = tflc_bin_scalar_input(node);
+    const float *c = node->inputs[1 - x]->data;
+    if (x == 0) p->vfn[TFLC_VBINARY_VS](n, data, c, data, p->fmin, p->fmax);
+    else p->vfn[TFLC_VBINARY_SV](n, c, data, data, p->fmin, p->fmax);
+}
+
 /* -------------------------------------------------------- residual fusion -- */
 
 int tflc_add_residual_input(const tflc_node *add) {

@@ -10,13 +10,13 @@
  *           the byte of x alone, so a 256-entry table built by running both prepared
  *           kernels on every byte (bit-exact by construction), looked up with
  *           kernels/x8_lut.h.
- *   epilogue CONV_2D or DEPTHWISE_CONV_2D (float32) -> x; E(x) -> y, E a float activation
- *           kernel (activations.c: HARD_SWISH, LOGISTIC, TANH, GELU, RELU, ...) or a MUL
- *           fused into a float swish, x read by E alone (and by E's fused LOGISTIC): the
- *           convolution writes y and applies E to each block of it right after computing
- *           it (in place, while the block is in the core's cache); the E node is skipped and
- *           x never materialized. The same float operations on the same values, so the
- *           same bits.
+ *   epilogue CONV_2D, DEPTHWISE_CONV_2D or BATCH_MATMUL (float32) -> x; E(x) -> y, E a
+ *           float activation kernel (activations.c: HARD_SWISH, LOGISTIC, TANH, GELU, RELU,
+ *           ...), a MUL fused into a float swish, or a float binary op of x and a constant
+ *           scalar, x read by E alone (and by E's fused LOGISTIC): the producer writes y
+ *           and applies E to each block of it right after computing it (in place, while
+ *           the block is in the core's cache); the E node is skipped and x never
+ *           materialized. The same float operations on the same values, so the same bits.
  *   residual CONV_2D or FULLY_CONNECTED (float32) -> x; ADD(x, r) -> y, same shapes, r
  *           ready before the producer runs (a residual connection: MobileNet V2's 10 ADDs,
  *           ResNet50's 16, a Transformer block's 2): the producer writes y and adds r to each
@@ -48,7 +48,8 @@ int tflc_epilogue_input(const tflc_node *node);
  * what every producer's fuse function below checks first. */
 bool tflc_epilogue_fits(const tflc_node *producer, const tflc_node *e);
 
-/* Runs such a node's arithmetic on n floats in place. */
+/* Runs such a node's arithmetic on n floats in place. (Also a float binary node of x and a
+ * constant scalar: tflc_bin_scalar_input.) */
 void tflc_epilogue_apply(const tflc_node *node, float *data, size_t n);
 
 /* The same on rows x cols floats at c, row stride ldc: a GEMM's epilogue
@@ -64,6 +65,11 @@ int tflc_add_residual_input(const tflc_node *add);
 void tflc_add_residual_apply(const tflc_node *add, float *data, size_t n);
 bool tflc_add_fuse_residual(tflc_node *add, const tflc_node *producer, int x_slot);
 
+/* elementwise_binary.c's side for a float binary node of x and a constant scalar: the slot
+ * of x (else -1), and the node's arithmetic on n floats of x in place. */
+int tflc_bin_scalar_input(const tflc_node *node);
+void tflc_bin_scalar_apply(const tflc_node *node, float *data, size_t n);
+
 /* elementwise_binary.c's side of the above for a fused swish MUL. */
 int tflc_mul_swish_input(const tflc_node *mul);
 void tflc_mul_swish_apply(const tflc_node *mul, const float *x, float *out, size_t n);
@@ -74,6 +80,9 @@ void tflc_mul_swish_apply(const tflc_node *mul, const float *x, float *out, size
  * the caller then points the convolution's output at e's. A later prepare undoes it. */
 bool tflc_conv_fuse_epilogue(tflc_node *conv, const tflc_node *e);
 bool tflc_dw_fuse_epilogue(tflc_node *dw, const tflc_node *e);
+
+/* The same for a float BATCH_MATMUL (a Transformer's attention scores scaled by a constant). */
+bool tflc_bmm_fuse_epilogue(tflc_node *bmm, const tflc_node *e);
 
 /* After both nodes' prepare and the activation fusions: makes the ADD node `add`, whose
  * operand add->inputs[x_slot] is the float CONV_2D `conv`'s output x, the convolution's

@@ -10,13 +10,14 @@
  *   Q [1,S,H,D] -TRANSPOSE {0,2,1,3}-> q [1,H,S,D]                      (lhs)
  *   K [1,S,H,D] -TRANSPOSE {0,2,3,1}-> k [1,H,D,S]; BATCH_MATMUL(q, k)     (rhs [K, C])
  *     or        -TRANSPOSE {0,2,1,3}-> k [1,H,S,D]; BATCH_MATMUL(q, k, adj_y) (rhs [C, K])
- *     -> s [1,H,S,S]                                                    (an output)
+ *     -> s0 [1,H,S,S]; MUL(s0, 0.125) or SUB(0.125, s0) with RELU -> s   (an output)
  *   V [1,S,H,D] -TRANSPOSE {0,2,1,3}-> v [1,H,S,D]; BATCH_MATMUL(s, v) -> o [1,H,S,D]
  *   o -TRANSPOSE {0,2,1,3}-> y [1,S,H,D]                                 (the output)
  * Refused: K [1,S,1,D] (one head: the product broadcasts k over the heads, so neither of its
- * operands is taken); Q stored as
- * [1,S,D,H] with perm {0,3,1,2} (q's rows then step along K by H, not 1). The unfused graph
- * also lists q, k, v and o as outputs, which keeps every TRANSPOSE a node of its own.
+ * operands is taken); Q stored as [1,S,D,H] with perm {0,3,1,2} (q's rows then step along K
+ * by H, not 1). The scale is a constant scalar: the first product runs it as its epilogue
+ * (tflc_bmm_fuse_epilogue), in the node's operand order. The unfused graph also lists q, k,
+ * v, o and s0 as outputs, which keeps every TRANSPOSE and the scale nodes of their own.
  * Sizes make ragged GEMM tiles and panels (S = 37, D = 19) and split over 1-3 threads.
  */
 #include <stdbool.h>
@@ -36,8 +37,9 @@
 #define TEST_RNG_SEED 0x5851F42D4C957F2Dull
 #include "rng.h"
 
-enum { X_Q0, X_Q, X_K, X_V, X_PERM_HEADS, X_PERM_KT, X_PERM_BAD, X_QT, X_KT, X_S, X_VT, X_O, X_Y, X_TENSORS };
-enum { OP_RELU, OP_TQ, OP_TK, OP_BMM1, OP_TV, OP_BMM2, OP_TO, OP_COUNT };
+enum { X_Q0, X_Q, X_K, X_V, X_PERM_HEADS, X_PERM_KT, X_PERM_BAD, X_QT, X_KT, X_S0, X_C, X_S, X_VT, X_O, X_Y,
+       X_TENSORS };
+enum { OP_RELU, OP_TQ, OP_TK, OP_BMM1, OP_SCALE, OP_TV, OP_BMM2, OP_TO, OP_COUNT };
 
 typedef struct bt_case {
     int32_t s, h, d;
@@ -45,18 +47,20 @@ typedef struct bt_case {
     bool one_head_k;   /* K [1,S,1,D]: refused */
     bool bad_q;        /* Q [1,S,D,H] perm {0,3,1,2}: refused */
     int threads;
+    bool sub_first;    /* the scale: SUB(c, s0) with RELU, else MUL(s0, c) */
 } bt_case;
 
 typedef struct bt_graph {
     tflc_tensor_desc tensors[X_TENSORS];
     tflc_op_desc ops[OP_COUNT];
     int32_t io[OP_COUNT][3], outs[OP_COUNT][1];
-    int32_t inputs[3], outputs[6];
+    int32_t inputs[3], outputs[7];
     tflc_subgraph_desc sg;
     struct tflc_model model;
-    opcase relu, transpose, bmm1, bmm2;   /* only their kernels' codes and options tables */
+    opcase relu, transpose, bmm1, bmm2, scale;   /* only their codes and options tables */
 } bt_graph;
 
+static const float scale_c = 0.125f;
 static const int32_t perm_heads[4] = {0, 2, 1, 3}, perm_kt[4] = {0, 2, 3, 1}, perm_bad[4] = {0, 3, 1, 2};
 static int cases_run;
 
@@ -82,6 +86,8 @@ static void bt_build(bt_graph *f, const bt_case *k, bool plain) {
     desc_tensor(&f->tensors[X_PERM_BAD], TFLC_INT32, four, 1, perm_bad, sizeof perm_bad);
     desc_tensor(&f->tensors[X_QT], TFLC_FLOAT32, hsd, 4, NULL, 0);
     desc_tensor(&f->tensors[X_KT], TFLC_FLOAT32, kt, 4, NULL, 0);
+    desc_tensor(&f->tensors[X_S0], TFLC_FLOAT32, hss, 4, NULL, 0);
+    desc_tensor(&f->tensors[X_C], TFLC_FLOAT32, NULL, 0, &scale_c, sizeof scale_c);
     desc_tensor(&f->tensors[X_S], TFLC_FLOAT32, hss, 4, NULL, 0);
     desc_tensor(&f->tensors[X_VT], TFLC_FLOAT32, hsd, 4, NULL, 0);
     desc_tensor(&f->tensors[X_O], TFLC_FLOAT32, hsd, 4, NULL, 0);
@@ -93,10 +99,15 @@ static void bt_build(bt_graph *f, const bt_case *k, bool plain) {
     opt_i8(&f->bmm1, BMM_OPT_ADJ_Y, k->adj_y);
     oc_build_options(&f->bmm1);
     oc_init(&f->bmm2, &tflc_kernel_batch_matmul);
+    oc_init(&f->scale, k->sub_first ? &tflc_kernel_sub : &tflc_kernel_mul);
+    oc_options(&f->scale, k->sub_first ? BO_Sub : BO_Mul);
+    opt_i8(&f->scale, ADD_OPT_ACTIVATION, k->sub_first ? ACT_RELU : ACT_NONE);
+    oc_build_options(&f->scale);
     bt_op(f, OP_RELU, &f->relu, 1, X_Q0, -1, X_Q);
     bt_op(f, OP_TQ, &f->transpose, 2, X_Q, k->bad_q ? X_PERM_BAD : X_PERM_HEADS, X_QT);
     bt_op(f, OP_TK, &f->transpose, 2, X_K, k->adj_y ? X_PERM_HEADS : X_PERM_KT, X_KT);
-    bt_op(f, OP_BMM1, &f->bmm1, 2, X_QT, X_KT, X_S);
+    bt_op(f, OP_BMM1, &f->bmm1, 2, X_QT, X_KT, X_S0);
+    bt_op(f, OP_SCALE, &f->scale, 2, k->sub_first ? X_C : X_S0, k->sub_first ? X_S0 : X_C, X_S);
     bt_op(f, OP_TV, &f->transpose, 2, X_V, X_PERM_HEADS, X_VT);
     bt_op(f, OP_BMM2, &f->bmm2, 2, X_S, X_VT, X_O);
     bt_op(f, OP_TO, &f->transpose, 2, X_O, X_PERM_HEADS, X_Y);
@@ -109,6 +120,7 @@ static void bt_build(bt_graph *f, const bt_case *k, bool plain) {
         f->outputs[n_out++] = X_KT;
         f->outputs[n_out++] = X_VT;
         f->outputs[n_out++] = X_O;
+        f->outputs[n_out++] = X_S0;
     }
     f->sg = (tflc_subgraph_desc){.name = "attention", .tensors = f->tensors, .n_tensors = X_TENSORS,
                                  .ops = f->ops, .n_ops = OP_COUNT, .inputs = f->inputs,
@@ -143,6 +155,7 @@ static bool bt_run(const bt_case *k, bool plain, const float *const in[3], float
         CHECK(fused[OP_TK] == (g.tensors[X_KT].data == NULL));
         CHECK(fused[OP_TV] == (g.tensors[X_VT].data == NULL));
         CHECK(fused[OP_TO] == (g.tensors[X_O].data == NULL));
+        CHECK(fused[OP_SCALE] == (g.tensors[X_S0].data == NULL));
     }
     tflc_graph_release(&g);
     tflc_threadpool_free(runner.pool);
@@ -150,6 +163,7 @@ static bool bt_run(const bt_case *k, bool plain, const float *const in[3], float
     oc_free(&f.transpose);
     oc_free(&f.bmm1);
     oc_free(&f.bmm2);
+    oc_free(&f.scale);
     return st == TFLC_OK;
 }
 
@@ -164,7 +178,7 @@ static void check_case(const bt_case *k) {
     const bool ok = bt_run(k, true, in, y0, s0, plain_fused) && bt_run(k, false, in, y1, s1, fused);
     if (ok) {
         const bool want[OP_COUNT] = {[OP_TQ] = !k->bad_q && !k->one_head_k, [OP_TK] = !k->one_head_k,
-                                     [OP_TV] = true,
+                                     [OP_SCALE] = true, [OP_TV] = true,
                                      [OP_TO] = true};
         for (int i = 0; i < OP_COUNT; i++)
             CHECK_MSG(fused[i] == want[i] && !plain_fused[i],
@@ -187,13 +201,13 @@ static void check_case(const bt_case *k) {
 
 static void test_fused_attention(void) {
     static const bt_case cases[] = {
-        /*  S   H   D  adj_y  one_head_k bad_q thr */
-        {37, 3, 19, false, false, false, 1},
-        {37, 3, 19, true, false, false, 3},
-        {64, 4, 32, false, false, false, 2},   /* whole panels and tiles, a batch per task */
-        {5, 2, 1, true, false, false, 2},      /* D = 1: one-column rows and products */
-        {37, 3, 19, false, true, false, 2},    /* refused: k broadcast over the heads */
-        {37, 3, 19, true, false, true, 3},     /* refused: q's rows not contiguous */
+        /*  S   H   D  adj_y  one_head_k bad_q thr sub_first */
+        {37, 3, 19, false, false, false, 1, false},
+        {37, 3, 19, true, false, false, 3, true},
+        {64, 4, 32, false, false, false, 2, true},   /* whole panels and tiles, a batch per task */
+        {5, 2, 1, true, false, false, 2, false},     /* D = 1: one-column rows and products */
+        {37, 3, 19, false, true, false, 2, false},   /* refused: k broadcast over the heads */
+        {37, 3, 19, true, false, true, 3, true},     /* refused: q's rows not contiguous */
     };
     for (size_t i = 0; i < N(cases); i++) check_case(&cases[i]);
 }

@@ -6,6 +6,7 @@
  * A hand-built float32 subgraph:
  *   0 in [1,H,W,C] -CONV_2D KxK SAME (w, b, fused activation)-> 3 x [1,H,W,M]
  *   3 x -HARD_SWISH-> 4 y                               (epilogue of the CONV_2D)
+ *     or DIV(3.0, x) with RELU6 -> 4 y                  (a constant scalar operand: the same)
  *   4 y -DEPTHWISE_CONV_2D 3x3 SAME (dw, db)-> 7 d
  *   7 d -LOGISTIC-> 8 s; MUL(d, s) -> 9 z                (swish, epilogue of the depthwise)
  * Outputs y and z. The unfused graph also lists x and d as outputs, which keeps both
@@ -32,11 +33,12 @@
 #define TEST_RNG_SEED 0x2545F4914F6CDD1Dull
 #include "rng.h"
 
-enum { E_IN, E_W, E_B, E_X, E_Y, E_DW, E_DB, E_D, E_S, E_Z, E_TENSORS };
+enum { E_IN, E_W, E_B, E_X, E_Y, E_DW, E_DB, E_D, E_S, E_Z, E_C, E_TENSORS };
 
 typedef struct epi_case {
     int32_t h, w, c, m, k, act;
     int threads;
+    bool scalar;      /* the CONV_2D's epilogue is DIV(c, x) (a constant scalar c), not HARD_SWISH */
 } epi_case;
 
 typedef struct epi_graph {
@@ -46,11 +48,12 @@ typedef struct epi_graph {
     int32_t inputs[1], outputs[4];
     tflc_subgraph_desc sg;
     struct tflc_model model;
-    opcase conv_opts, dw_opts;             /* only their options tables */
+    opcase conv_opts, dw_opts, div_opts;   /* only their options tables */
     float *w, *b, *dw, *db;
 } epi_graph;
 
 static int cases_run;
+static const float scalar_c = 3.0f;
 
 static void eg_op(epi_graph *f, int i, int32_t code, int n_in, int32_t a, int32_t b, int32_t c,
                   int32_t out) {
@@ -97,7 +100,18 @@ static void eg_build(epi_graph *f, const epi_case *k, bool plain) {
     for (int t = E_X; t <= E_Z; t++)
         if (t != E_DW && t != E_DB) desc_tensor(&f->tensors[t], TFLC_FLOAT32, act, 4, NULL, 0);
     eg_op(f, 0, OPC_CONV_2D, 3, E_IN, E_W, E_B, E_X);
-    eg_op(f, 1, MATH_OPC_HARD_SWISH, 1, E_X, -1, -1, E_Y);
+    desc_tensor(&f->tensors[E_C], TFLC_FLOAT32, NULL, 0, &scalar_c, sizeof scalar_c);
+    if (k->scalar) {          /* the constant first: the loops' scalar-vector form */
+        eg_op(f, 1, OPC_DIV, 2, E_C, E_X, -1, E_Y);
+        oc_init(&f->div_opts, &tflc_kernel_div);
+        oc_options(&f->div_opts, BO_Div);
+        opt_i8(&f->div_opts, MUL_OPT_ACTIVATION, ACT_RELU6);
+        oc_build_options(&f->div_opts);
+        f->ops[1].options_type = BO_Div;
+        f->ops[1].options = f->div_opts.op.options;
+    } else {
+        eg_op(f, 1, MATH_OPC_HARD_SWISH, 1, E_X, -1, -1, E_Y);
+    }
     eg_op(f, 2, OPC_DEPTHWISE_CONV_2D, 3, E_Y, E_DW, E_DB, E_D);
     eg_op(f, 3, OPC_LOGISTIC, 1, E_D, -1, -1, E_S);
     eg_op(f, 4, OPC_MUL, 2, E_D, E_S, -1, E_Z);
@@ -126,6 +140,7 @@ static void eg_build(epi_graph *f, const epi_case *k, bool plain) {
 static void eg_free(epi_graph *f) {
     oc_free(&f->conv_opts);
     oc_free(&f->dw_opts);
+    oc_free(&f->div_opts);
     free(f->w);
     free(f->b);
     free(f->dw);
@@ -190,16 +205,18 @@ static bool check_case(const epi_case *k) {
 
 static void test_forms(void) {
     static const epi_case cases[] = {
-        {17, 17, 8, 40, 1, ACT_NONE, 1},     /* pointwise: 289 rows, panels 32 + 8 */
-        {17, 17, 8, 40, 1, ACT_RELU6, 3},
-        {9, 11, 3, 16, 3, ACT_NONE, 1},      /* im2col, 3 channels */
-        {9, 11, 3, 70, 3, ACT_RELU, 3},
-        {8, 9, 64, 72, 3, ACT_NONE, 1},      /* taps (AVX-512), else im2col */
-        {8, 9, 64, 72, 3, ACT_NONE, 3},
-        {1, 1, 64, 1100, 1, ACT_NONE, 1},    /* one-row products, two column blocks */
-        {1, 1, 64, 1100, 1, ACT_NONE, 3},
-        {1, 1, 5, 33, 3, ACT_RELU_N1_TO_1, 1},
-        {7, 7, 96, 1040, 1, ACT_NONE, 3},    /* 49 rows x 1040 columns: column blocks */
+        {17, 17, 8, 40, 1, ACT_NONE, 1, false},     /* pointwise: 289 rows, panels 32 + 8 */
+        {17, 17, 8, 40, 1, ACT_RELU6, 3, false},
+        {9, 11, 3, 16, 3, ACT_NONE, 1, false},      /* im2col, 3 channels */
+        {9, 11, 3, 70, 3, ACT_RELU, 3, false},
+        {8, 9, 64, 72, 3, ACT_NONE, 1, false},      /* taps (AVX-512), else im2col */
+        {8, 9, 64, 72, 3, ACT_NONE, 3, false},
+        {1, 1, 64, 1100, 1, ACT_NONE, 1, false},    /* one-row products, two column blocks */
+        {1, 1, 64, 1100, 1, ACT_NONE, 3, false},
+        {1, 1, 5, 33, 3, ACT_RELU_N1_TO_1, 1, false},
+        {7, 7, 96, 1040, 1, ACT_NONE, 3, false},    /* 49 rows x 1040 columns: column blocks */
+        {17, 17, 8, 40, 1, ACT_NONE, 3, true},   /* DIV by x as the epilogue */
+        {9, 11, 3, 70, 3, ACT_RELU, 1, true},
     };
     for (size_t i = 0; i < N(cases); i++)
         if (!check_case(&cases[i])) return;
@@ -284,7 +301,7 @@ static void test_refuse_absorbed_pad_reader(void) {
     free(in);
 }
 
-static void test_counts(void) { CHECK(cases_run == 10); }
+static void test_counts(void) { CHECK(cases_run == 12); }
 
 static void run_tests(void) {
     TEST(test_forms);
