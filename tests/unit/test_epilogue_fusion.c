@@ -38,7 +38,7 @@ enum { E_IN, E_W, E_B, E_X, E_Y, E_DW, E_DB, E_D, E_S, E_Z, E_C, E_TENSORS };
 typedef struct epi_case {
     int32_t h, w, c, m, k, act;
     int threads;
-    bool scalar;      /* the CONV_2D's epilogue is DIV(c, x) (a constant scalar c), not HARD_SWISH */
+    bool scalar;      /* the CONV_2D's epilogue: DIV(c, x) (c a constant scalar), not HARD_SWISH */
 } epi_case;
 
 typedef struct epi_graph {
@@ -205,17 +205,17 @@ static bool check_case(const epi_case *k) {
 
 static void test_forms(void) {
     static const epi_case cases[] = {
-        {17, 17, 8, 40, 1, ACT_NONE, 1, false},     /* pointwise: 289 rows, panels 32 + 8 */
+        {17, 17, 8, 40, 1, ACT_NONE, 1, false},    /* pointwise: 289 rows, panels 32 + 8 */
         {17, 17, 8, 40, 1, ACT_RELU6, 3, false},
-        {9, 11, 3, 16, 3, ACT_NONE, 1, false},      /* im2col, 3 channels */
+        {9, 11, 3, 16, 3, ACT_NONE, 1, false},     /* im2col, 3 channels */
         {9, 11, 3, 70, 3, ACT_RELU, 3, false},
-        {8, 9, 64, 72, 3, ACT_NONE, 1, false},      /* taps (AVX-512), else im2col */
+        {8, 9, 64, 72, 3, ACT_NONE, 1, false},     /* taps (AVX-512), else im2col */
         {8, 9, 64, 72, 3, ACT_NONE, 3, false},
-        {1, 1, 64, 1100, 1, ACT_NONE, 1, false},    /* one-row products, two column blocks */
+        {1, 1, 64, 1100, 1, ACT_NONE, 1, false},   /* one-row products, two column blocks */
         {1, 1, 64, 1100, 1, ACT_NONE, 3, false},
         {1, 1, 5, 33, 3, ACT_RELU_N1_TO_1, 1, false},
-        {7, 7, 96, 1040, 1, ACT_NONE, 3, false},    /* 49 rows x 1040 columns: column blocks */
-        {17, 17, 8, 40, 1, ACT_NONE, 3, true},   /* DIV by x as the epilogue */
+        {7, 7, 96, 1040, 1, ACT_NONE, 3, false},   /* 49 rows x 1040 columns: column blocks */
+        {17, 17, 8, 40, 1, ACT_NONE, 3, true},     /* DIV by x as the epilogue */
         {9, 11, 3, 70, 3, ACT_RELU, 1, true},
     };
     for (size_t i = 0; i < N(cases); i++)
