@@ -716,8 +716,21 @@ int tflc_gemm_f32_plan_split(const tflc_gemm_f32_args *g, int n_threads,
     const size_t mr = cfg->mr, nr = cfg->nr;
     const size_t m_tiles = g->m ? div_up(g->m, mr) : 1, n_tiles = g->n ? div_up(g->n, nr) : 1;
     size_t want = n_threads > 1 ? (size_t)TFLC_TASKS_PER_THREAD * (size_t)n_threads : 1;
-    /* Along M first: each task then packs only its own rows of A. Spans evened out over
-     * the threads (tflc_balanced_span). */
+    /* One row block (M <= mc: a 7x7 image's 49 pixels) and panels enough for two per task:
+     * along N alone. Each task then runs all the row tiles over its panels, so a panel read
+     * from L3 serves the tiles after its first one, which fetch the next (cold B, gemm.c);
+     * split along M, each task was one tile starting every panel cold. Invokes alternating
+     * in one process, 2 threads, median ratio: MobileNet V1 float32 0.975-0.979, V2
+     * 0.995-0.997, V3 Large 1.006 (p25 0.992), EfficientNet-B0 0.985, ResNet50 0.959. */
+    if (n_threads > 1 && g->m <= cfg->mc && n_tiles >= 2 * want) {
+        plan->m_step = m_tiles * mr;
+        plan->n_step = tflc_balanced_span(n_tiles, 1, n_threads, 1, div_up(n_tiles, want)) * nr;
+        plan->m_tasks = 1;
+        plan->n_tasks = (int)div_up(g->n, plan->n_step);
+        return plan->n_tasks;
+    }
+    /* Otherwise along M first: each task then packs only its own rows of A. Spans evened out
+     * over the threads (tflc_balanced_span). */
     size_t m_tasks = min_sz(m_tiles, want);
     size_t n_tasks = min_sz(n_tiles, div_up(want, m_tasks));
     const size_t m_span = tflc_balanced_span(m_tiles, 1, n_threads, 1, div_up(m_tiles, m_tasks));

@@ -67,7 +67,7 @@
  * read in place" below), in the same order.
  *
  * Threads: tflc_gemm_f32_plan splits the output into tasks of whole MR x NR tiles (along M
- * first, then N); tflc_gemm_f32_task runs one. Tasks write disjoint parts of C and share
+ * first, then N; a product of one row block with many panels along N alone); tflc_gemm_f32_task runs one. Tasks write disjoint parts of C and share
  * packed B read-only, so any thread pool can run them (see conv_2d.c).
  */
 #ifndef TFLC_KERNELS_GEMM_H
