@@ -706,6 +706,70 @@ static void fuse_transposes_into_bmm(tflc_graph *g, lifetimes *lt) {
     }
 }
 
+/* Whether node i can be in an element-wise chain, graph side: it runs planned, writes one
+ * arena tensor that is not state, and reads no state (which the chain would read early). */
+static bool chain_node_ok(const tflc_graph *g, const lifetimes *lt, int i) {
+    const tflc_node *node = &g->nodes[i];
+    if (skipped(node) || node->deferred || node->n_outputs != 1) return false;
+    const int o = node->desc->outputs[0];
+    if (o < 0 || lt->first[o] != i || is_state_tensor(g, o) || g->tensors[o].alloc != TFLC_ALLOC_NONE)
+        return false;
+    for (int k = 0; k < node->desc->n_inputs; k++) {
+        const int t = node->desc->inputs[k];
+        if (t >= 0 && is_state_tensor(g, t)) return false;
+    }
+    return true;
+}
+
+/* Whether tensor t is no graph output and every op reading it is in (from, end). */
+static bool read_only_within(const tflc_subgraph_desc *sg, int t, int from, int end) {
+    if (is_graph_output(sg, t)) return false;
+    for (int i = 0; i < sg->n_ops; i++)
+        for (int k = 0; k < sg->ops[i].n_inputs; k++)
+            if (sg->ops[i].inputs[k] == t && (i <= from || i >= end)) return false;
+    return true;
+}
+
+/* Runs of consecutive float element-wise binary nodes with outputs of one shape (a
+ * Transformer block's layer normalization: MUL, MUL, MUL, ADD on [1,128,256], twice) become
+ * one chain run by the first node (ops/fusion.h, tflc_bin_chain_append), block by block, in
+ * one parallel pass; the others are marked fused. The first node writes every member's
+ * output and reads every member's inputs: outputs live from it on and inputs to the last
+ * member, so no output shares a slot with a tensor the chain still reads. Inputs written
+ * before the chain are ready by construction (the members are consecutive). An output that
+ * only later members read, and no graph output, stays in the thread's scratch for the block
+ * (tflc_bin_chain_local) and gets no arena slot. Invokes alternating in one process,
+ * Transformer block float32: median 0.992 at 1 thread, 0.981-0.983 at 2. */
+static void fuse_elementwise_chains(tflc_graph *g, lifetimes *lt) {
+    const tflc_subgraph_desc *sg = g->desc;
+    for (int i = 0; i < sg->n_ops;) {
+        tflc_node *first = &g->nodes[i];
+        if (!chain_node_ok(g, lt, i) || !tflc_bin_chain_append(first, first)) {
+            i++;
+            continue;
+        }
+        int end = i + 1;
+        while (end < sg->n_ops && chain_node_ok(g, lt, end) && tflc_bin_chain_append(first, &g->nodes[end]))
+            end++;
+        for (int k = i; k < end; k++) {
+            const tflc_op_desc *op = &sg->ops[k];
+            g->nodes[k].fused = k > i;
+            lt->first[op->outputs[0]] = i;
+            for (int in = 0; in < op->n_inputs; in++) {
+                const int t = op->inputs[in];
+                if (t >= 0 && lt->first[t] >= 0 && lt->last[t] < end - 1) lt->last[t] = end - 1;
+            }
+        }
+        for (int k = i; end - i > 1 && k < end - 1; k++) {
+            const int o = sg->ops[k].outputs[0];
+            if (!read_only_within(sg, o, k, end)) continue;
+            tflc_bin_chain_local(first, k - i);
+            lt->first[o] = lt->last[o] = -1;
+        }
+        i = end;
+    }
+}
+
 /* Arena tensors: written by an op or fed as graph inputs; not constant, folded, string or
  * dynamic (those live on the heap). */
 static bool in_arena(const tflc_graph *g, const lifetimes *lt, int t) {
@@ -869,6 +933,7 @@ tflc_status tflc_graph_prepare(tflc_graph *g) {
     if (s == TFLC_OK) fuse_expand_into_dw(g, &lt);
     if (s == TFLC_OK) fuse_project_into_dw(g, &lt);
     if (s == TFLC_OK) fuse_transposes_into_bmm(g, &lt);
+    if (s == TFLC_OK) fuse_elementwise_chains(g, &lt);
     if (s == TFLC_OK) s = plan_and_bind(g, &lt);
     if (s == TFLC_OK) reset_state_tensors(g);
     free(lt.first);

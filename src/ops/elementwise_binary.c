@@ -38,6 +38,8 @@
  * only x: float32 through f32_vunary's swish (sigmoid, product and this clamp: the pair's
  * bits), int8 / uint8 through a table of the pair on every byte (x8_lut).
  */
+#include <stdatomic.h>
+
 #include "ops/math_common.h"
 
 #include "kernels/f32_vbinary.h"
@@ -96,6 +98,14 @@ typedef struct bin_params {
     bool residual;                    /* a float ADD run by the convolution writing its
                                          operand residual_x (tflc_add_fuse_residual) */
     int residual_x;
+    /* A chain's first node (tflc_bin_chain_append): it runs chain[0..chain_len), itself
+     * first, a block of CHAIN_BLOCK elements at a time; chain_len 1 is a node alone. A
+     * member whose output only later members read (chain_local) writes it into the thread's
+     * scratch, slot chain_slot, for the block only. */
+    const tflc_node *chain[TFLC_BIN_CHAIN_MAX];
+    bool chain_local[TFLC_BIN_CHAIN_MAX];
+    int chain_slot[TFLC_BIN_CHAIN_MAX];
+    int chain_len, chain_locals;
 } bin_params;
 
 /* The float ops with vector loops (kernels/f32_vbinary.h). */
@@ -696,13 +706,17 @@ static void row_quant(const math_row *row) {
 
 /* Elements [e0, e1) of the output, in row order: a partial first row, whole rows, a partial
  * last row. The odometer starts at e0's row (row r's offsets: its index over the outer dims
- * times their strides). */
+ * times their strides). shift[k] is taken off operand k's offsets and out_shift off the
+ * output's: 0 for whole tensors; e0 for a chain's block buffer, which holds the elements from
+ * e0 on (an operand of the output's shape, read at the output's own offsets). */
 static void bin_walk_span(const math_plan *p, const void *ctx, const void *const *in, void *out,
-                          math_row_fn fn, size_t e0, size_t e1) {
+                          math_row_fn fn, size_t e0, size_t e1, const int64_t *shift,
+                          int64_t out_shift) {
     const int outer = p->rank - 1;
     const size_t n = (size_t)p->dims[outer];
     int32_t idx[TFLC_MAX_RANK] = {0};
-    int64_t base[MATH_MAX_OPERANDS] = {0};
+    int64_t base[MATH_MAX_OPERANDS];
+    for (int k = 0; k < p->n; k++) base[k] = -shift[k];
     size_t r = e0 / n, col = e0 % n;
     for (int d = outer - 1; d >= 0; d--) {          /* the last outer dim runs fastest */
         idx[d] = (int32_t)(r % (size_t)p->dims[d]);
@@ -717,7 +731,7 @@ static void bin_walk_span(const math_plan *p, const void *ctx, const void *const
     while (e0 < e1) {
         const size_t len = n - col < e1 - e0 ? n - col : e1 - e0;
         for (int k = 0; k < p->n; k++) row.off[k] = base[k] + (int64_t)col * row.step[k];
-        row.out_off = e0;
+        row.out_off = e0 - (size_t)out_shift;
         row.n = (int32_t)len;
         fn(&row);
         e0 += len;
@@ -744,7 +758,8 @@ static void bin_task(void *ctx, int task, int thread) {
     const bin_job *j = ctx;
     const size_t e0 = (size_t)task * j->chunk;
     const size_t e1 = e0 + j->chunk < j->total ? e0 + j->chunk : j->total;
-    if (e0 < e1) bin_walk_span(&j->p->plan, j->p, j->in, j->out, j->fn, e0, e1);
+    static const int64_t none[MATH_MAX_OPERANDS];
+    if (e0 < e1) bin_walk_span(&j->p->plan, j->p, j->in, j->out, j->fn, e0, e1, none, 0);
 }
 
 /* Large outputs split into contiguous spans, a few per thread; others walk the plan here. */
@@ -795,6 +810,104 @@ static void bin_run_rows(tflc_node *node, const bin_params *p) {
     const int tasks = tflc_node_split_span(node, j.rows, min_rows, 1, &j.span);
     if (tasks <= 1) bin_rows_span(&j, 0, j.rows);
     else tflc_node_parallel_for(node, tasks, bin_rows_task, &j);
+}
+
+/* ----------------------------------------------------------------- chains -- */
+
+/* Elements per member and step of a chain: a block of each member's output (8 KiB) stays
+ * in L1 until the members after it have read it. */
+#define CHAIN_BLOCK 2048
+
+typedef struct chain_job {
+    const tflc_node *first;
+    const bin_params *p;
+    size_t total, span;             /* output elements; per task */
+} chain_job;
+
+/* The scratch block member m of the chain writes (chain_local), in thread `thread`'s scratch. */
+static float *chain_local_block(const chain_job *j, int m, int thread) {
+    float *base = tflc_node_thread_scratch(j->first, thread);
+    return base + (size_t)j->p->chain_slot[m] * CHAIN_BLOCK;
+}
+
+/* Elements [e0, e1) of member m: its output and any input that an earlier local member
+ * wrote are the block in scratch, read at element - e0 (members' outputs have one shape,
+ * so such an input is read at the element's own index); the rest are its tensors. */
+static void chain_member_block(const chain_job *j, int m, int thread, size_t e0, size_t e1) {
+    const tflc_node *node = j->p->chain[m];
+    const bin_params *q = node->params;
+    const void *in[2] = {node->inputs[0]->data, node->inputs[1]->data};
+    int64_t shift[MATH_MAX_OPERANDS] = {0};
+    for (int k = 0; k < 2; k++)
+        for (int w = 0; w < m; w++)
+            if (j->p->chain_local[w] && node->inputs[k] == j->p->chain[w]->outputs[0]) {
+                in[k] = chain_local_block(j, w, thread);
+                shift[k] = (int64_t)e0;
+            }
+    const bool local = j->p->chain_local[m];
+    void *out = local ? (void *)chain_local_block(j, m, thread) : node->outputs[0]->data;
+    bin_walk_span(&q->plan, q, in, out, row_f32, e0, e1, shift, local ? (int64_t)e0 : 0);
+}
+
+static void chain_task(void *ctx, int task, int thread) {
+    const chain_job *j = ctx;
+    const size_t start = (size_t)task * j->span;
+    const size_t end = start + j->span < j->total ? start + j->span : j->total;
+    for (size_t e0 = start; e0 < end; e0 += CHAIN_BLOCK) {
+        const size_t e1 = e0 + CHAIN_BLOCK < end ? e0 + CHAIN_BLOCK : end;
+        for (int m = 0; m < j->p->chain_len; m++) chain_member_block(j, m, thread, e0, e1);
+    }
+}
+
+static tflc_status chain_eval(tflc_node *node, const bin_params *p) {
+    chain_job j = {.first = node, .p = p, .total = tflc_tensor_count(node->outputs[0])};
+    const int tasks = tflc_node_split_span(node, j.total, BIN_TASK_MIN_ELEMS, BIN_TASK_ALIGN, &j.span);
+    if (tasks <= 1) {
+        j.span = j.total;
+        chain_task(&j, 0, 0);
+    } else {
+        tflc_node_parallel_for(node, tasks, chain_task, &j);
+    }
+    return TFLC_OK;
+}
+
+/* A prepared float ADD, SUB, MUL, DIV or SQUARED_DIFFERENCE on its plain element loops
+ * (no row form, fused swish, residual or chain of its own). */
+static bool chain_member_ok(const tflc_node *node) {
+    const tflc_kernel *k = node->kernel;
+    if (k != &tflc_kernel_add && k != &tflc_kernel_sub && k != &tflc_kernel_mul &&
+        k != &tflc_kernel_div && k != &tflc_kernel_squared_difference)
+        return false;
+    const bin_params *p = node->params;
+    return node->n_inputs == 2 && node->n_outputs == 1 && p->mode == MODE_FLOAT &&
+           bin_has_vloops(p->op) && p->swish == SWISH_OFF && !p->residual && p->chain_len == 0 &&
+           !p->vrows && !p->qrows && node->outputs[0]->dtype == TFLC_FLOAT32;
+}
+
+static atomic_bool chains_off;
+
+void tflc_bin_set_chains(bool on) { atomic_store(&chains_off, !on); }
+
+bool tflc_bin_chain_append(tflc_node *first, tflc_node *node) {
+    bin_params *p = first->params;
+    if (atomic_load(&chains_off) || !chain_member_ok(node)) return false;
+    if (first == node) {
+        p->chain[0] = first;
+        p->chain_len = 1;
+        return true;
+    }
+    if (p->chain_len < 1 || p->chain_len >= TFLC_BIN_CHAIN_MAX ||
+        !bin_same_shape(node->outputs[0], first->outputs[0]))
+        return false;
+    p->chain[p->chain_len++] = node;
+    return true;
+}
+
+void tflc_bin_chain_local(tflc_node *first, int m) {
+    bin_params *p = first->params;
+    p->chain_local[m] = true;
+    p->chain_slot[m] = p->chain_locals++;
+    first->thread_scratch_bytes = (size_t)p->chain_locals * CHAIN_BLOCK * sizeof(float);
 }
 
 /* ---------------------------------------------------------- fused swish -- */
@@ -859,6 +972,7 @@ static tflc_status bin_eval(tflc_node *node) {
     const bin_params *p = node->params;
     if (tflc_tensor_count(node->outputs[0]) == 0) return TFLC_OK;
     if (p->swish != SWISH_OFF) return swish_eval(node, p);
+    if (p->chain_len > 1) return chain_eval(node, p);
     bool checked = p->op == BIN_DIV || p->op == BIN_FLOOR_DIV || p->op == BIN_FLOOR_MOD ||
                    p->op == BIN_POW;
     if ((p->mode == MODE_INT || p->mode == MODE_QDIV) && checked) {

@@ -159,6 +159,33 @@ void tflc_dw_set_expand_min_bytes(size_t bytes);
 bool tflc_bmm_fuse_input_transpose(tflc_node *bmm, int slot, const tflc_node *transpose);
 bool tflc_bmm_fuse_output_transpose(tflc_node *bmm, const tflc_node *transpose);
 
+/* The most nodes one element-wise chain runs. */
+#define TFLC_BIN_CHAIN_MAX 8
+
+/* An element-wise chain (elementwise_binary.c; core/graph.c, fuse_elementwise_chains):
+ * consecutive float ADD / SUB / MUL / DIV / SQUARED_DIFFERENCE nodes on their element loops
+ * whose outputs have one shape, e.g. a layer normalization's tail [1,128,256] (a Transformer
+ * block: MUL(rstd, gamma) -> s; MUL(-mean, s); MUL(x, s); ADD), run by the first of them in
+ * one parallel pass, a block of elements at a time: every member's block before the next
+ * block. A member reads another member's output only at its own elements (one shape), so
+ * each block needs only the blocks before it; an output that only later members read stays
+ * in the thread's scratch for the block (tflc_bin_chain_local) and never reaches the arena.
+ * Each member computes through its own loops, so the same bits.
+ *   tflc_bin_chain_append(first, first) starts a chain at `first` after prepare; then each
+ *   following node: true when it joined (the node kinds above, an output of first's shape,
+ *   at most TFLC_BIN_CHAIN_MAX nodes). The caller checks the graph side (consecutive planned
+ *   nodes, no state, one writer per tensor) and marks the others fused; a chain of one node
+ *   runs as a node alone.
+ *   tflc_bin_chain_local(first, m): member m's output is read by later members alone, so it
+ *   lives in the first node's per-thread scratch (thread_scratch_bytes grows).
+ * A later prepare of `first` undoes both. */
+bool tflc_bin_chain_append(tflc_node *first, tflc_node *node);
+void tflc_bin_chain_local(tflc_node *first, int m);
+
+/* Tests: false keeps every element-wise node apart (the unfused baseline); true restores the
+ * default. Set it before prepare. */
+void tflc_bin_set_chains(bool on);
+
 /* After both nodes' prepare: turns the MUL node `mul` into the fused swish of the prepared
  * LOGISTIC node `logistic`, whose output must be one of the MUL's inputs and whose input
  * the other. True when fused; false (MUL unchanged) when the dtype, shapes or parameters do
