@@ -471,6 +471,17 @@ static inline void desc_op(tflc_op_desc *op, int32_t *io, int32_t *out, int32_t 
     op->n_outputs = 1;
 }
 
+/* desc_op for the kernel of `oc` (from oc_init), with its options table when it has one
+ * (oc_options + oc_build_options): inputs a, b (-1: none), output o. */
+static inline void desc_op_of(tflc_op_desc *op, int32_t *io, int32_t *out, const opcase *oc, int n_in,
+                              int32_t a, int32_t b, int32_t o) {
+    desc_op(op, io, out, oc->op.builtin_code, n_in, a, b, -1, o);
+    if (oc->has_opts) {
+        op->options_type = oc->op.options_type;
+        op->options = oc->op.options;
+    }
+}
+
 /* Prepares a graph over runner's model (subgraph 0) and invokes it twice, copying each of
  * the n_in float inputs in[k] into graph tensor in_t[k] before each invoke: out receives the
  * out_count floats of tensor out_t after the first, and the second must give the same bytes

@@ -223,8 +223,6 @@ static void bmm_dense_views(bmm_params *p) {
         p->out_view[d] = out;
         out *= p->batch_dims[d];
     }
-    p->lhs_src = p->rhs_src = NULL;
-    p->out_fused = false;
 }
 
 typedef struct bmm_pack_args {

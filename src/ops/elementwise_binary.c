@@ -98,6 +98,10 @@ typedef struct bin_params {
     bool residual;                    /* a float ADD run by the convolution writing its
                                          operand residual_x (tflc_add_fuse_residual) */
     int residual_x;
+    bool scalar;                      /* float, x (inputs[scalar_x]) against a one-element
+                                         constant, output of x's shape: an epilogue node
+                                         (tflc_bin_scalar_input); set by prepare */
+    int scalar_x;
     /* A chain's first node (tflc_bin_chain_append): it runs chain[0..chain_len), itself
      * first, a block of CHAIN_BLOCK elements at a time; chain_len 1 is a node alone. A
      * member whose output only later members read (chain_local) writes it into the thread's
@@ -375,6 +379,22 @@ static void bin_setup_add16_vec(const tflc_node *node, bin_params *p) {
     p->add16_vec_end = tflc_tensor_count(out) / 16 * 16;
 }
 
+/* A float node of x and a one-element constant, out of x's shape: scalar, with x at
+ * inputs[scalar_x] (an epilogue node: tflc_bin_scalar_input). */
+static void bin_setup_scalar(const tflc_node *node, bin_params *p) {
+    p->scalar = false;
+    if (p->mode != MODE_FLOAT || !bin_has_vloops(p->op) || node->n_outputs != 1) return;
+    for (int x = 0; x < 2; x++) {
+        const tflc_tensor *c = node->inputs[1 - x];
+        if (c && node->inputs[x] && tflc_tensor_is_constant(c) && tflc_tensor_count(c) == 1 &&
+            bin_same_shape(node->inputs[x], node->outputs[0])) {
+            p->scalar = true;
+            p->scalar_x = x;
+            return;
+        }
+    }
+}
+
 static tflc_status bin_prepare(tflc_node *node, bin_op op) {
     bin_params *p = node->params;
     tflc_status s = tflc_ops_check_arity(node, 2, 2, 1);
@@ -408,6 +428,7 @@ static tflc_status bin_prepare(tflc_node *node, bin_op op) {
     bin_setup_add16_vec(node, p);
     s = math_plan_prepare(node, node->inputs, 2, &p->plan);
     if (s == TFLC_OK) bin_setup_rows(p);
+    if (s == TFLC_OK) bin_setup_scalar(node, p);
     return s;
 }
 
@@ -1062,25 +1083,16 @@ bool tflc_mul_fuse_swish(tflc_node *mul, const tflc_node *logistic) {
  * clamp per element, whatever the span, so any producer may apply it to any span of x. */
 int tflc_bin_scalar_input(const tflc_node *node) {
     const tflc_kernel *k = node->kernel;
-    if ((k != &tflc_kernel_add && k != &tflc_kernel_sub && k != &tflc_kernel_mul &&
-         k != &tflc_kernel_div && k != &tflc_kernel_squared_difference) ||
-        node->n_inputs != 2 || node->n_outputs != 1)
+    if (k != &tflc_kernel_add && k != &tflc_kernel_sub && k != &tflc_kernel_mul &&
+        k != &tflc_kernel_div && k != &tflc_kernel_squared_difference)
         return -1;
     const bin_params *p = node->params;
-    if (p->mode != MODE_FLOAT || !bin_has_vloops(p->op) || p->swish != SWISH_OFF || p->residual)
-        return -1;
-    for (int x = 0; x < 2; x++) {
-        const tflc_tensor *c = node->inputs[1 - x];
-        if (c && node->inputs[x] && tflc_tensor_is_constant(c) && tflc_tensor_count(c) == 1 &&
-            bin_same_shape(node->inputs[x], node->outputs[0]))
-            return x;
-    }
-    return -1;
+    return p->scalar && p->swish == SWISH_OFF && !p->residual ? p->scalar_x : -1;
 }
 
 void tflc_bin_scalar_apply(const tflc_node *node, float *data, size_t n) {
     const bin_params *p = node->params;
-    const int x = tflc_bin_scalar_input(node);
+    const int x = p->scalar_x;
     const float *c = node->inputs[1 - x]->data;
     if (x == 0) p->vfn[TFLC_VBINARY_VS](n, data, c, data, p->fmin, p->fmax);
     else p->vfn[TFLC_VBINARY_SV](n, c, data, data, p->fmin, p->fmax);

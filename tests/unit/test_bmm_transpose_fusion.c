@@ -65,11 +65,7 @@ static const int32_t perm_heads[4] = {0, 2, 1, 3}, perm_kt[4] = {0, 2, 3, 1}, pe
 static int cases_run;
 
 static void bt_op(bt_graph *f, int i, const opcase *oc, int n_in, int32_t a, int32_t b, int32_t o) {
-    desc_op(&f->ops[i], f->io[i], f->outs[i], oc->op.builtin_code, n_in, a, b, -1, o);
-    if (oc->has_opts) {
-        f->ops[i].options_type = oc->op.options_type;
-        f->ops[i].options = oc->op.options;
-    }
+    desc_op_of(&f->ops[i], f->io[i], f->outs[i], oc, n_in, a, b, o);
 }
 
 static void bt_build(bt_graph *f, const bt_case *k, bool plain) {

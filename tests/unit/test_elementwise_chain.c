@@ -59,11 +59,7 @@ typedef struct ch_graph {
 static int cases_run;
 
 static void ch_op(ch_graph *f, int i, const opcase *oc, int n_in, int32_t a, int32_t b, int32_t o) {
-    desc_op(&f->ops[i], f->io[i], f->outs[i], oc->op.builtin_code, n_in, a, b, -1, o);
-    if (oc->has_opts) {
-        f->ops[i].options_type = oc->op.options_type;
-        f->ops[i].options = oc->op.options;
-    }
+    desc_op_of(&f->ops[i], f->io[i], f->outs[i], oc, n_in, a, b, o);
 }
 
 static void ch_options(opcase *c, const tflc_kernel *kernel, uint8_t type, int act) {
